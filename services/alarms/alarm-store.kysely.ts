@@ -1,0 +1,124 @@
+import type { Selectable, Transaction } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { AlarmsTable, DatabaseSchema } from '../db/schema.ts';
+import type { Alarm } from './alarm.ts';
+import type { AlarmStore } from './alarm-store.ts';
+
+/** The alarm store on SQL through kysely. */
+export function createKyselyAlarmStore(db: Db): AlarmStore {
+  return {
+    async raise(input) {
+      return db.transaction().execute(async (trx) => {
+        const open = await trx
+          .selectFrom('alarms')
+          .selectAll()
+          .where('asset_id', '=', input.assetId)
+          .where('rule_id', '=', input.ruleId)
+          .where('state', '!=', 'cleared')
+          .executeTakeFirst();
+        if (open) {
+          const next = { occurrences: open.occurrences + 1, last_raised_at: input.raisedAt, value: input.value, message: input.message };
+          await trx.updateTable('alarms').set(next).where('id', '=', open.id).execute();
+          await addEvent(trx, open.id, input.raisedAt, 'repeat', open.state, open.state, 'system', input.message);
+          return { alarm: fromRow({ ...open, ...next }), created: false };
+        }
+        const row = await trx
+          .insertInto('alarms')
+          .values({
+            asset_id: input.assetId,
+            site: input.site,
+            rule_id: input.ruleId,
+            rule_version: input.ruleVersion,
+            severity: input.severity,
+            state: 'active',
+            message: input.message,
+            value: input.value,
+            occurrences: 1,
+            raised_at: input.raisedAt,
+            received_at: input.receivedAt,
+            last_raised_at: input.raisedAt,
+            acknowledged_at: null,
+            acknowledged_by: null,
+            ack_note: null,
+            cleared_at: null,
+            work_order_id: null,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await addEvent(trx, row.id, input.raisedAt, 'raised', null, 'active', 'system', input.message);
+        return { alarm: fromRow(row), created: true };
+      });
+    },
+
+    async clear(assetId, ruleId, at, note) {
+      return db.transaction().execute(async (trx) => {
+        const open = await trx.selectFrom('alarms').selectAll().where('asset_id', '=', assetId).where('rule_id', '=', ruleId).where('state', '!=', 'cleared').executeTakeFirst();
+        if (!open) return undefined;
+        await trx.updateTable('alarms').set({ state: 'cleared', cleared_at: at }).where('id', '=', open.id).execute();
+        await addEvent(trx, open.id, at, 'cleared', open.state, 'cleared', 'system', note);
+        return fromRow({ ...open, state: 'cleared', cleared_at: at });
+      });
+    },
+
+    async linkWorkOrder(alarmId, workOrderId) {
+      await db.updateTable('alarms').set({ work_order_id: workOrderId }).where('id', '=', alarmId).execute();
+    },
+
+    async acknowledge(id, by, note, at) {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('alarms').selectAll().where('id', '=', id).executeTakeFirst();
+        if (!row) return undefined;
+        if (row.state !== 'active') return fromRow(row);
+        await trx.updateTable('alarms').set({ state: 'acknowledged', acknowledged_at: at, acknowledged_by: by, ack_note: note }).where('id', '=', id).execute();
+        await addEvent(trx, id, at, 'acknowledged', 'active', 'acknowledged', by, note);
+        return fromRow({ ...row, state: 'acknowledged', acknowledged_at: at, acknowledged_by: by, ack_note: note });
+      });
+    },
+
+    async get(id) {
+      const row = await db.selectFrom('alarms').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? fromRow(row) : undefined;
+    },
+
+    async list(f) {
+      let q = db.selectFrom('alarms');
+      if (f.state?.length) q = q.where('state', 'in', f.state);
+      if (f.assetId) q = q.where('asset_id', '=', f.assetId);
+      const [{ total }] = (await q.select((eb) => eb.fn.countAll<number>().as('total')).execute()) as [{ total: number }];
+      const rows = await q.selectAll().orderBy('raised_at', 'desc').orderBy('id', 'desc').limit(f.limit).offset(f.offset).execute();
+      return { items: rows.map(fromRow), total: Number(total) };
+    },
+
+    async listOpen() {
+      const rows = await db.selectFrom('alarms').selectAll().where('state', '!=', 'cleared').execute();
+      return rows.map(fromRow);
+    },
+  };
+}
+
+async function addEvent(trx: Transaction<DatabaseSchema>, alarmId: number, at: number, type: string, from: string | null, to: string, actor: string, note: string | null): Promise<void> {
+  await trx.insertInto('alarm_events').values({ alarm_id: alarmId, at, type, from_state: from, to_state: to, actor, note }).execute();
+}
+
+function fromRow(r: Selectable<AlarmsTable>): Alarm {
+  return {
+    id: r.id,
+    assetId: r.asset_id,
+    site: r.site,
+    ruleId: r.rule_id,
+    ruleVersion: r.rule_version,
+    severity: r.severity as Alarm['severity'],
+    state: r.state as Alarm['state'],
+    message: r.message,
+    value: r.value,
+    occurrences: r.occurrences,
+    raisedAt: Number(r.raised_at),
+    receivedAt: Number(r.received_at),
+    lastRaisedAt: Number(r.last_raised_at),
+    acknowledgedAt: r.acknowledged_at === null ? null : Number(r.acknowledged_at),
+    acknowledgedBy: r.acknowledged_by,
+    ackNote: r.ack_note,
+    clearedAt: r.cleared_at === null ? null : Number(r.cleared_at),
+    workOrderId: r.work_order_id,
+  };
+}

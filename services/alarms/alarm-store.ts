@@ -1,0 +1,17 @@
+import type { Alarm, AlarmState, NewAlarm } from './alarm.ts';
+
+/** The alarm store port: alarm state and every transition, so a restart neither loses nor re-raises alarms. */
+export interface AlarmStore {
+  /** Raises an alarm, or counts a repeat on the one already open for this asset and rule. */
+  raise(input: NewAlarm): Promise<{ alarm: Alarm; created: boolean }>;
+  /** Clears the open alarm of an asset and rule; undefined when none is open. */
+  clear(assetId: string, ruleId: string, at: number, note: string): Promise<Alarm | undefined>;
+  /** Records the work order an alarm opened or attached to. */
+  linkWorkOrder(alarmId: number, workOrderId: string): Promise<void>;
+  /** A person acknowledges an alarm. */
+  acknowledge(id: number, by: string, note: string | null, at: number): Promise<Alarm | undefined>;
+  get(id: number): Promise<Alarm | undefined>;
+  list(filter: { state?: AlarmState[]; assetId?: string; limit: number; offset: number }): Promise<{ items: Alarm[]; total: number }>;
+  /** Every alarm not yet cleared. */
+  listOpen(): Promise<Alarm[]>;
+}

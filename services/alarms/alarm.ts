@@ -1,0 +1,39 @@
+import type { Severity } from '../rules/rule-schema.ts';
+
+export const alarmStates = ['active', 'acknowledged', 'cleared'] as const;
+export type AlarmState = (typeof alarmStates)[number];
+
+export interface Alarm {
+  id: number;
+  assetId: string;
+  site: string;
+  ruleId: string;
+  ruleVersion: number;
+  severity: Severity;
+  state: AlarmState;
+  message: string;
+  value: number | null;
+  /** Raise and repeats while it was open (1 at raise). */
+  occurrences: number;
+  raisedAt: number;
+  /** When the message that raised it reached FMS. */
+  receivedAt: number;
+  lastRaisedAt: number;
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
+  ackNote: string | null;
+  clearedAt: number | null;
+  workOrderId: string | null;
+}
+
+export interface NewAlarm {
+  assetId: string;
+  site: string;
+  ruleId: string;
+  ruleVersion: number;
+  severity: Severity;
+  message: string;
+  value: number | null;
+  raisedAt: number;
+  receivedAt: number;
+}

@@ -1,0 +1,42 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { alarmStates } from '../../alarms/alarm.ts';
+import { FmsError } from '../../shared/errors.ts';
+import { listParam, pageParams } from '../params.ts';
+import type { ApiDeps } from '../server.ts';
+
+export const alarmRoutes =
+  (deps: ApiDeps): FastifyPluginAsync =>
+  async (app) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const idParams = z.object({ id: z.coerce.number().int().min(1) });
+
+    r.get(
+      '/alarms',
+      {
+        schema: {
+          summary: 'Alarms, newest first',
+          tags: ['alarms'],
+          querystring: z.strictObject({ state: listParam(z.enum(alarmStates)).optional(), assetId: z.string().optional(), ...pageParams }),
+        },
+      },
+      async (req) => deps.alarms.list(req.query),
+    );
+
+    r.get('/alarms/:id', { schema: { summary: 'One alarm', tags: ['alarms'], params: idParams } }, async (req) => {
+      const alarm = await deps.alarms.get(req.params.id);
+      if (!alarm) throw new FmsError('FMS_ERR_ALARM_NOT_FOUND', `no alarm ${req.params.id}`);
+      return alarm;
+    });
+
+    r.post(
+      '/alarms/:id/ack',
+      { schema: { summary: 'Acknowledge an alarm', tags: ['alarms'], params: idParams, body: z.strictObject({ by: z.string().min(1).max(100), note: z.string().max(2000).optional() }) } },
+      async (req) => {
+        const alarm = await deps.alarms.acknowledge(req.params.id, req.body.by, req.body.note ?? null);
+        if (!alarm) throw new FmsError('FMS_ERR_ALARM_NOT_FOUND', `no alarm ${req.params.id}`);
+        return alarm;
+      },
+    );
+  };

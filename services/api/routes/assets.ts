@@ -1,0 +1,86 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { metricSpec } from '../../../devices/catalog.ts';
+import { assetInputSchema, assetPatchSchema, deviceTypeSchema, idSchema, type Asset } from '../../assets/asset.ts';
+import { FmsError } from '../../shared/errors.ts';
+import { aggregateFns } from '../../telemetry/telemetry-store.ts';
+import { durationParam, timeParam } from '../params.ts';
+import type { ApiDeps } from '../server.ts';
+
+const MAX_BUCKETS = 10_000;
+
+export const assetRoutes =
+  (deps: ApiDeps): FastifyPluginAsync =>
+  async (app) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const idParams = z.object({ id: idSchema });
+
+    function found(id: string): Asset {
+      const asset = deps.assets.get(id);
+      if (!asset) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `no asset "${id}"`);
+      return asset;
+    }
+    const withStatus = (a: Asset) => ({ ...a, status: deps.assets.status(a.id) });
+
+    r.get(
+      '/assets',
+      { schema: { summary: 'Registered assets', tags: ['assets'], querystring: z.strictObject({ site: z.string().optional(), type: deviceTypeSchema.optional() }) } },
+      async (req) => ({ items: deps.assets.list(req.query).map(withStatus) }),
+    );
+
+    r.post('/assets', { schema: { summary: 'Register an asset', tags: ['assets'], body: assetInputSchema } }, async (req, reply) => {
+      const asset = await deps.assets.create(req.body);
+      return reply.status(201).send(withStatus(asset));
+    });
+
+    r.get('/assets/:id', { schema: { summary: 'One asset with its connection status', tags: ['assets'], params: idParams } }, async (req) => withStatus(found(req.params.id)));
+
+    r.patch('/assets/:id', { schema: { summary: 'Change an asset', tags: ['assets'], params: idParams, body: assetPatchSchema } }, async (req) =>
+      withStatus(await deps.assets.update(req.params.id, req.body)),
+    );
+
+    r.delete('/assets/:id', { schema: { summary: 'Remove an asset (its telemetry stays in the store)', tags: ['assets'], params: idParams } }, async (req, reply) => {
+      await deps.assets.remove(req.params.id);
+      return reply.status(204).send();
+    });
+
+    r.get('/assets/:id/latest', { schema: { summary: 'Last value of each metric, with its time', tags: ['assets'], params: idParams } }, async (req) => {
+      const asset = found(req.params.id);
+      const values = await deps.telemetry.latest(asset.id);
+      return {
+        assetId: asset.id,
+        metrics: Object.fromEntries(values.map((v) => [v.metric, { value: v.value, ts: v.ts, time: new Date(v.ts).toISOString(), unit: metricSpec(asset.type, v.metric)?.unit ?? '' }])),
+      };
+    });
+
+    r.get(
+      '/assets/:id/telemetry',
+      {
+        schema: {
+          summary: 'One metric aggregated in buckets over a time range',
+          tags: ['assets'],
+          params: idParams,
+          querystring: z.strictObject({
+            metric: z.string().min(1),
+            from: timeParam.optional(),
+            to: timeParam.optional(),
+            every: durationParam.optional(),
+            fn: z.enum(aggregateFns).default('mean'),
+          }),
+        },
+      },
+      async (req) => {
+        const asset = found(req.params.id);
+        const q = req.query;
+        if (!metricSpec(asset.type, q.metric)) throw new FmsError('FMS_ERR_TELEMETRY_BAD_QUERY', `"${q.metric}" is not a ${asset.type} metric`);
+        const to = q.to ?? deps.now();
+        const from = q.from ?? to - 3_600_000;
+        if (from >= to) throw new FmsError('FMS_ERR_TELEMETRY_BAD_QUERY', 'from must be before to');
+        const every = q.every ?? Math.max(1000, Math.ceil((to - from) / 500 / 1000) * 1000);
+        if ((to - from) / every > MAX_BUCKETS) throw new FmsError('FMS_ERR_TELEMETRY_BAD_QUERY', `that range in buckets of ${every} ms makes more than ${MAX_BUCKETS} buckets: choose a larger "every"`);
+        const buckets = await deps.telemetry.aggregate({ asset: asset.id, metric: q.metric, from, to, every, fn: q.fn });
+        return { assetId: asset.id, metric: q.metric, fn: q.fn, from, to, every, buckets };
+      },
+    );
+  };

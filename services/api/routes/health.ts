@@ -1,0 +1,25 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ApiDeps } from '../server.ts';
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  broker: { state: 'up' | 'down'; clients?: number; detail?: string };
+  telemetryStore: { state: 'up' | 'down'; pending: number; written: number; detail?: string };
+  database: { state: 'up' | 'down' };
+  /** Telemetry accepted but not yet written (the spool, once InfluxDB has one). */
+  spoolDepth: number;
+  /** Alarm signals waiting to be stored. */
+  alarmQueue: number;
+  uptimeSeconds: number;
+  version: string;
+}
+
+export const healthRoutes =
+  (deps: ApiDeps): FastifyPluginAsync =>
+  async (app) => {
+    app.withTypeProvider<ZodTypeProvider>().get('/health', { schema: { summary: 'State of every part: 200 when all are up, 503 otherwise', tags: ['health'] } }, async (_req, reply) => {
+      const report = await deps.health();
+      return reply.status(report.status === 'ok' ? 200 : 503).send(report);
+    });
+  };

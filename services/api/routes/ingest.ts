@@ -1,0 +1,20 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ApiDeps } from '../server.ts';
+
+export const ingestRoutes =
+  (deps: ApiDeps): FastifyPluginAsync =>
+  async (app) => {
+    app.withTypeProvider<ZodTypeProvider>().get(
+      '/ingest/rejected',
+      {
+        schema: {
+          summary: 'The most recent rejected device messages, newest first, each with the reason',
+          tags: ['ingest'],
+          querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+        },
+      },
+      async (req) => ({ total: deps.rejected.total, items: deps.rejected.recent(req.query.limit) }),
+    );
+  };

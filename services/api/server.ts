@@ -1,0 +1,88 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify from 'fastify';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { AlarmService } from '../alarms/alarm-service.ts';
+import type { AssetRegistry } from '../assets/asset-registry.ts';
+import type { RejectedLog } from '../ingest/rejected-log.ts';
+import type { RuleEngine } from '../rules/rule-engine.ts';
+import { errorCodes, isFmsError } from '../shared/errors.ts';
+import type { Metrics } from '../shared/metrics.ts';
+import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
+import type { WorkOrderService } from '../work-orders/work-order-service.ts';
+import { alarmRoutes } from './routes/alarms.ts';
+import { assetRoutes } from './routes/assets.ts';
+import { healthRoutes, type HealthReport } from './routes/health.ts';
+import { ingestRoutes } from './routes/ingest.ts';
+import { ruleRoutes } from './routes/rules.ts';
+import { workOrderRoutes } from './routes/work-orders.ts';
+
+export interface ApiDeps {
+  assets: AssetRegistry;
+  telemetry: TelemetryStore;
+  rejected: RejectedLog;
+  rules: RuleEngine;
+  alarms: AlarmService;
+  workOrders: WorkOrderService;
+  metrics: Metrics;
+  health: () => Promise<HealthReport>;
+  log: Logger;
+  now: () => number;
+  version: string;
+}
+
+
+/** The HTTP API: JSON under /api, OpenAPI at /api/docs, Prometheus metrics at /metrics. */
+export async function buildApi(deps: ApiDeps) {
+  const app = Fastify({ loggerInstance: deps.log, disableRequestLogging: true, bodyLimit: 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((err, req, reply) => {
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const where = err.validationContext ?? 'request';
+      const details = err.validation.map((v) => `${where}${v.instancePath ? v.instancePath.replace(/\//g, '.') : ''}: ${v.message}`);
+      return reply.status(400).send({ error: { code: 'FMS_ERR_API_BAD_REQUEST', message: details.join('; ') } });
+    }
+    if (isFmsError(err)) {
+      if (err.kind === 'operational') reply.header('retry-after', '5');
+      if (err.kind === 'bug') req.log.error({ err }, 'request failed');
+      return reply.status(err.status).send({ error: { code: err.code, message: err.message } });
+    }
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      // fastify's own 4xx (a body that is not JSON, a body too large): the client's input.
+      return reply.status(status).send({ error: { code: 'FMS_ERR_API_BAD_REQUEST', message: (err as Error).message } });
+    }
+    req.log.error({ err }, 'request failed');
+    deps.metrics.errors.labels('api').inc();
+    return reply.status(500).send({ error: { code: 'FMS_ERR_INTERNAL', message: 'internal error; it has been logged' } });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(errorCodes.FMS_ERR_API_NOT_FOUND.status).send({ error: { code: 'FMS_ERR_API_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}; the API is described at /api/docs` } });
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'FMS API', description: 'Facility monitoring and maintenance', version: deps.version },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+
+  await app.register(healthRoutes(deps), { prefix: '/api' });
+  await app.register(assetRoutes(deps), { prefix: '/api' });
+  await app.register(ingestRoutes(deps), { prefix: '/api' });
+  await app.register(ruleRoutes(deps), { prefix: '/api' });
+  await app.register(alarmRoutes(deps), { prefix: '/api' });
+  await app.register(workOrderRoutes(deps), { prefix: '/api' });
+  return app;
+}
+export type Api = Awaited<ReturnType<typeof buildApi>>;

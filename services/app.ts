@@ -1,0 +1,143 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { createAlarmService } from './alarms/alarm-service.ts';
+import { createKyselyAlarmStore } from './alarms/alarm-store.kysely.ts';
+import { buildApi, type Api } from './api/server.ts';
+import type { HealthReport } from './api/routes/health.ts';
+import { createAssetRegistry } from './assets/asset-registry.ts';
+import { createEmbeddedBroker, type EmbeddedBroker } from './broker/message-bus.aedes.ts';
+import { openDatabase } from './db/database.ts';
+import { createIngest } from './ingest/ingest.ts';
+import { createRejectedLog } from './ingest/rejected-log.ts';
+import { createRuleEngine } from './rules/rule-engine.ts';
+import { loadDefaultRules, mergeRules } from './rules/rule-loader.ts';
+import type { Config } from './shared/config.ts';
+import { createMetrics } from './shared/metrics.ts';
+import { createSqliteTelemetryStore } from './telemetry/telemetry-store.sqlite.ts';
+import { createWorkOrderService } from './work-orders/work-order-service.ts';
+import { createKyselyWorkOrderStore } from './work-orders/work-order-store.kysely.ts';
+
+export const VERSION = '0.1.0';
+
+export interface Fms {
+  /** Where the HTTP API listens, e.g. http://127.0.0.1:3000. */
+  httpUrl: string;
+  /** Where the embedded broker listens, e.g. mqtt://127.0.0.1:1883. */
+  mqttUrl: string;
+  api: Api;
+  assets: Awaited<ReturnType<typeof createAssetRegistry>>;
+  /** Stops accepting, flushes buffers and closes stores, in reverse order of opening. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens the adapters, creates the services and starts them. The composition root (main.ts) and the
+ * end-to-end tests both start FMS through here.
+ */
+export async function startFms(config: Config, log: Logger, now: () => number = Date.now): Promise<Fms> {
+  const closers: { name: string; close: () => Promise<void> }[] = [];
+  try {
+    if (config.dataDir !== ':memory:') mkdirSync(config.dataDir, { recursive: true });
+    const metrics = createMetrics();
+
+    const database = await openDatabase(config.dataDir);
+    closers.push({ name: 'database', close: () => database.close() });
+
+    const telemetry = createSqliteTelemetryStore({
+      file: config.dataDir === ':memory:' ? ':memory:' : path.join(config.dataDir, 'telemetry.db'),
+      log: log.child({ svc: 'telemetry' }),
+    });
+    closers.push({ name: 'telemetry store', close: () => telemetry.close() });
+
+    const assets = await createAssetRegistry(database.db, now);
+    const synced = await assets.syncFromConfig(config.estate.assets);
+    if (synced.added || synced.updated) log.info(synced, 'assets registered from the config file');
+
+    const broker: EmbeddedBroker = createEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log: log.child({ svc: 'broker' }) });
+
+    const rules = createRuleEngine(mergeRules(loadDefaultRules(), config.estate.rules));
+    const workOrders = createWorkOrderService({ store: createKyselyWorkOrderStore(database.db), bus: broker, log: log.child({ svc: 'work-orders' }), metrics, now, timeZone: config.timeZone });
+    const alarms = createAlarmService({ store: createKyselyAlarmStore(database.db), workOrders, telemetry, bus: broker, log: log.child({ svc: 'alarms' }), metrics, now });
+    const restored = await alarms.restore(rules);
+    if (restored > 0) log.info({ alarms: restored }, 'open alarms restored');
+    closers.push({ name: 'alarm queue', close: () => alarms.drain() });
+
+    // Event alarms clear themselves once their event has stopped coming for a while.
+    const ticker = setInterval(() => {
+      const signals = rules.tick(now());
+      if (signals.length > 0) alarms.handle(signals, now());
+    }, 1000);
+    ticker.unref();
+    closers.push({ name: 'rule ticker', close: async () => clearInterval(ticker) });
+
+    const rejected = createRejectedLog();
+    const ingest = createIngest({ assets, telemetry, rules, alarms, rejected, metrics, log: log.child({ svc: 'ingest' }) });
+
+    const started = now();
+    async function health(): Promise<HealthReport> {
+      const b = broker.health();
+      const t = telemetry.health();
+      const dbUp = await database.ping();
+      const ok = b.state === 'up' && t.state === 'up' && dbUp;
+      return {
+        status: ok ? 'ok' : 'degraded',
+        broker: b,
+        telemetryStore: t,
+        database: { state: dbUp ? 'up' : 'down' },
+        spoolDepth: t.pending,
+        alarmQueue: alarms.pending,
+        uptimeSeconds: Math.round((now() - started) / 1000),
+        version: VERSION,
+      };
+    }
+    metrics.gauge('fms_telemetry_pending_points', 'Telemetry accepted and not yet written', () => telemetry.health().pending);
+    metrics.gauge('fms_telemetry_written_points', 'Telemetry values written to the store since start', () => telemetry.health().written);
+    metrics.gauge('fms_telemetry_store_up', '1 when the telemetry store accepts writes', () => (telemetry.health().state === 'up' ? 1 : 0));
+    metrics.gauge('fms_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => broker.health().clients ?? 0);
+    metrics.gauge('fms_ingest_rejected_recent', 'Rejected messages kept for GET /api/ingest/rejected', () => rejected.recent().length);
+
+    const api = await buildApi({ assets, telemetry, rejected, rules, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION });
+    await api.listen({ host: config.http.host, port: config.http.port });
+    closers.push({ name: 'http api', close: () => api.close() });
+    const httpAddress = api.server.address();
+    const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.http.port;
+
+    // The broker opens last and closes first: no message arrives before ingest can take it, and
+    // none arrives after the stores have begun closing.
+    await broker.start(ingest.handle);
+    closers.push({ name: 'mqtt broker', close: () => broker.close() });
+
+    const httpUrl = `http://${hostForUrl(config.http.host)}:${httpPort}`;
+    const mqttUrl = `mqtt://${hostForUrl(config.mqtt.host)}:${broker.address().port}`;
+    log.info({ http: httpUrl, mqtt: mqttUrl, dataDir: config.dataDir, assets: assets.list().length, rules: rules.rules().length }, 'fms started');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      httpUrl,
+      mqttUrl,
+      api,
+      assets,
+      stop: () => (stopping ??= closeAll(closers, log)),
+    };
+  } catch (err) {
+    await closeAll(closers, log);
+    throw err;
+  }
+}
+
+async function closeAll(closers: { name: string; close: () => Promise<void> }[], log: Logger): Promise<void> {
+  for (const c of [...closers].reverse()) {
+    try {
+      await c.close();
+    } catch (err) {
+      log.error({ err }, `closing ${c.name} failed`);
+    }
+  }
+  closers.length = 0;
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

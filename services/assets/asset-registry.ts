@@ -1,0 +1,157 @@
+import type { Selectable } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { AssetsTable } from '../db/schema.ts';
+import { FmsError } from '../shared/errors.ts';
+import { assetInputSchema, type Asset, type AssetInput, type AssetPatch } from './asset.ts';
+
+export interface AssetStatus {
+  /** Last `status` message (`online`/`offline`), or unknown when the device never sent one. */
+  connection: 'online' | 'offline' | 'unknown';
+  /** When the device was last heard from (any accepted message), epoch ms. */
+  lastSeen: number | null;
+}
+
+export interface AssetRegistry {
+  /** Asset by id, from memory: ingest calls this for every message. */
+  get(id: string): Asset | undefined;
+  list(filter?: { site?: string; type?: string }): Asset[];
+  create(input: AssetInput): Promise<Asset>;
+  update(id: string, patch: AssetPatch): Promise<Asset>;
+  remove(id: string): Promise<void>;
+  /** Registers the assets of the FMS_CONFIG file: new ones are added, changed ones updated. */
+  syncFromConfig(inputs: readonly AssetInput[]): Promise<{ added: number; updated: number }>;
+  status(id: string): AssetStatus;
+  /** Notes that a device was heard from (in memory; cheap enough for every message). */
+  touch(id: string, at: number, connection?: 'online' | 'offline'): void;
+}
+
+/**
+ * The asset register: stored in the database, served from memory. Every asset is loaded at start
+ * (an estate has thousands, not millions) so that validating a message never waits for the database.
+ */
+export async function createAssetRegistry(db: Db, now: () => number): Promise<AssetRegistry> {
+  const assets = new Map<string, Asset>();
+  const statuses = new Map<string, AssetStatus>();
+  for (const row of await db.selectFrom('assets').selectAll().execute()) assets.set(row.id, fromRow(row));
+
+  async function insert(input: AssetInput, origin: Asset['origin']): Promise<Asset> {
+    const a = assetInputSchema.parse(input);
+    const t = now();
+    const asset: Asset = {
+      id: a.id,
+      type: a.type,
+      site: a.site,
+      name: a.name ?? a.id,
+      location: a.location,
+      criticality: a.criticality,
+      tags: a.tags,
+      installedAt: a.installedAt ?? null,
+      origin,
+      createdAt: t,
+      updatedAt: t,
+    };
+    await db.insertInto('assets').values(toRow(asset)).execute();
+    assets.set(asset.id, asset);
+    return asset;
+  }
+
+  async function write(asset: Asset): Promise<Asset> {
+    await db.updateTable('assets').set(toRow(asset)).where('id', '=', asset.id).execute();
+    assets.set(asset.id, asset);
+    return asset;
+  }
+
+  return {
+    get: (id) => assets.get(id),
+
+    list(filter = {}) {
+      return [...assets.values()]
+        .filter((a) => (!filter.site || a.site === filter.site) && (!filter.type || a.type === filter.type))
+        .sort((a, b) => a.id.localeCompare(b.id));
+    },
+
+    async create(input) {
+      if (assets.has(input.id)) throw new FmsError('FMS_ERR_ASSET_EXISTS', `asset "${input.id}" already exists; use PATCH /api/assets/${input.id} to change it`);
+      return insert(input, 'api');
+    },
+
+    async update(id, patch) {
+      const current = assets.get(id);
+      if (!current) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `no asset "${id}"`);
+      if (patch.type && patch.type !== current.type && statuses.get(id)?.lastSeen) {
+        throw new FmsError('FMS_ERR_ASSET_TYPE_CHANGE', `asset "${id}" has reported as a ${current.type}; register the ${patch.type} under a new id`);
+      }
+      const { installedAt, ...rest } = patch;
+      return write({ ...current, ...rest, ...(installedAt !== undefined ? { installedAt } : {}), updatedAt: now() });
+    },
+
+    async remove(id) {
+      if (!assets.has(id)) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `no asset "${id}"`);
+      await db.deleteFrom('assets').where('id', '=', id).execute();
+      assets.delete(id);
+      statuses.delete(id);
+    },
+
+    async syncFromConfig(inputs) {
+      let added = 0;
+      let updated = 0;
+      for (const input of inputs) {
+        const current = assets.get(input.id);
+        if (!current) {
+          await insert(input, 'config');
+          added++;
+          continue;
+        }
+        const a = assetInputSchema.parse(input);
+        const next: Asset = { ...current, type: a.type, site: a.site, name: a.name ?? a.id, location: a.location, criticality: a.criticality, tags: a.tags, installedAt: a.installedAt ?? null };
+        if (JSON.stringify({ ...next, updatedAt: 0 }) !== JSON.stringify({ ...current, updatedAt: 0 })) {
+          await write({ ...next, updatedAt: now() });
+          updated++;
+        }
+      }
+      return { added, updated };
+    },
+
+    status: (id) => statuses.get(id) ?? { connection: 'unknown', lastSeen: null },
+
+    touch(id, at, connection) {
+      let s = statuses.get(id);
+      if (!s) statuses.set(id, (s = { connection: 'unknown', lastSeen: null }));
+      if (s.lastSeen === null || at > s.lastSeen) s.lastSeen = at;
+      if (connection) s.connection = connection;
+      else if (s.connection === 'unknown') s.connection = 'online';
+    },
+  };
+}
+
+function fromRow(r: Selectable<AssetsTable>): Asset {
+  return {
+    id: r.id,
+    type: r.type as Asset['type'],
+    site: r.site,
+    name: r.name,
+    location: r.location,
+    criticality: r.criticality,
+    tags: JSON.parse(r.tags) as string[],
+    installedAt: r.installed_at === null ? null : new Date(Number(r.installed_at)).toISOString().slice(0, 10),
+    origin: r.origin as Asset['origin'],
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+function toRow(a: Asset): AssetsTable {
+  return {
+    id: a.id,
+    type: a.type,
+    site: a.site,
+    name: a.name,
+    location: a.location,
+    criticality: a.criticality,
+    tags: JSON.stringify(a.tags),
+    installed_at: a.installedAt === null ? null : Date.parse(a.installedAt),
+    origin: a.origin,
+    created_at: a.createdAt,
+    updated_at: a.updatedAt,
+  };
+}

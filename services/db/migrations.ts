@@ -1,0 +1,117 @@
+import { sql, type Kysely, type Migration } from 'kysely';
+
+/**
+ * Migrations in order; never edit one that has shipped, add the next instead.
+ * Written with kysely's schema builder so that SQLite and PostgreSQL share them.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-assets-alarms-work-orders': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('assets')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('site', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('location', 'text', (c) => c.notNull())
+        .addColumn('criticality', 'integer', (c) => c.notNull())
+        .addColumn('tags', 'text', (c) => c.notNull())
+        .addColumn('installed_at', 'bigint')
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('assets_site').on('assets').columns(['site', 'type']).execute();
+
+      await db.schema
+        .createTable('alarms')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('asset_id', 'text', (c) => c.notNull())
+        .addColumn('site', 'text', (c) => c.notNull())
+        .addColumn('rule_id', 'text', (c) => c.notNull())
+        .addColumn('rule_version', 'integer', (c) => c.notNull())
+        .addColumn('severity', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('value', 'double precision')
+        .addColumn('occurrences', 'integer', (c) => c.notNull())
+        .addColumn('raised_at', 'bigint', (c) => c.notNull())
+        .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_raised_at', 'bigint', (c) => c.notNull())
+        .addColumn('acknowledged_at', 'bigint')
+        .addColumn('acknowledged_by', 'text')
+        .addColumn('ack_note', 'text')
+        .addColumn('cleared_at', 'bigint')
+        .addColumn('work_order_id', 'text')
+        .execute();
+      // One alarm per asset and rule while it is not cleared: enforced by the database, not by luck.
+      await db.schema.createIndex('alarms_one_open').on('alarms').columns(['asset_id', 'rule_id']).unique().where(sql.ref('state'), '!=', 'cleared').execute();
+      await db.schema.createIndex('alarms_state').on('alarms').columns(['state', 'raised_at']).execute();
+
+      await db.schema
+        .createTable('alarm_events')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('alarm_id', 'integer', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('from_state', 'text')
+        .addColumn('to_state', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('note', 'text')
+        .execute();
+      await db.schema.createIndex('alarm_events_alarm').on('alarm_events').columns(['alarm_id', 'at']).execute();
+
+      await db.schema
+        .createTable('work_orders')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('priority', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('asset_id', 'text')
+        .addColumn('site', 'text')
+        .addColumn('rule_id', 'text')
+        .addColumn('fault_key', 'text')
+        .addColumn('alarm_id', 'integer')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('occurrences', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .execute();
+      // One fault, one open work order (DOMAIN.md).
+      await db.schema
+        .createIndex('work_orders_one_open_per_fault')
+        .on('work_orders')
+        .column('fault_key')
+        .unique()
+        .where(sql<boolean>`fault_key IS NOT NULL AND state NOT IN ('closed', 'cancelled')`)
+        .execute();
+      await db.schema.createIndex('work_orders_state').on('work_orders').columns(['state', 'created_at']).execute();
+      await db.schema.createIndex('work_orders_asset').on('work_orders').columns(['asset_id', 'created_at']).execute();
+
+      await db.schema
+        .createTable('work_order_events')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('work_order_id', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('from_state', 'text')
+        .addColumn('to_state', 'text')
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('note', 'text')
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('work_order_events_order').on('work_order_events').columns(['work_order_id', 'at']).execute();
+
+      await db.schema
+        .createTable('counters')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+};

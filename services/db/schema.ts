@@ -1,0 +1,102 @@
+import type { Generated } from 'kysely';
+
+/** Row types of the operational database (SQLite now; the same kysely code serves PostgreSQL). Times are epoch ms. */
+export interface AssetsTable {
+  id: string;
+  type: string;
+  site: string;
+  name: string;
+  location: string;
+  /** 1 (low) to 5 (life safety): weighs risk in reports. */
+  criticality: number;
+  /** JSON array of strings. */
+  tags: string;
+  installed_at: number | null;
+  /** `config` when it comes from the FMS_CONFIG file, `api` when registered over HTTP. */
+  origin: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AlarmsTable {
+  id: Generated<number>;
+  asset_id: string;
+  site: string;
+  rule_id: string;
+  rule_version: number;
+  severity: string;
+  state: string;
+  message: string;
+  /** Value that raised it (a metric value; null for events). */
+  value: number | null;
+  occurrences: number;
+  raised_at: number;
+  /** When the message that raised it was received (for alarm-to-work-order latency). */
+  received_at: number;
+  last_raised_at: number;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
+  ack_note: string | null;
+  cleared_at: number | null;
+  work_order_id: string | null;
+}
+
+export interface AlarmEventsTable {
+  id: Generated<number>;
+  alarm_id: number;
+  at: number;
+  type: string;
+  from_state: string | null;
+  to_state: string;
+  actor: string;
+  note: string | null;
+}
+
+export interface WorkOrdersTable {
+  id: string;
+  seq: number;
+  source: string;
+  channel: string;
+  category: string;
+  priority: string;
+  title: string;
+  description: string;
+  asset_id: string | null;
+  site: string | null;
+  rule_id: string | null;
+  /** `asset/rule` for alarm-sourced orders: at most one open order per fault. */
+  fault_key: string | null;
+  alarm_id: number | null;
+  state: string;
+  occurrences: number;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+
+export interface WorkOrderEventsTable {
+  id: Generated<number>;
+  work_order_id: string;
+  at: number;
+  type: string;
+  from_state: string | null;
+  to_state: string | null;
+  actor: string;
+  note: string | null;
+  /** JSON object with the event's particulars. */
+  data: string;
+}
+
+export interface CountersTable {
+  name: string;
+  value: number;
+}
+
+export interface DatabaseSchema {
+  assets: AssetsTable;
+  alarms: AlarmsTable;
+  alarm_events: AlarmEventsTable;
+  work_orders: WorkOrdersTable;
+  work_order_events: WorkOrderEventsTable;
+  counters: CountersTable;
+}

@@ -1,0 +1,97 @@
+import type { Logger } from 'pino';
+import type { AlarmService } from '../alarms/alarm-service.ts';
+import type { AssetRegistry } from '../assets/asset-registry.ts';
+import type { InboundMessage } from '../broker/message-bus.ts';
+import type { RuleEngine } from '../rules/rule-engine.ts';
+import type { Metrics } from '../shared/metrics.ts';
+import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
+import { MAX_PAYLOAD_BYTES, parseEvent, parseStatus, parseTelemetry } from './payload.ts';
+import type { RejectKind, RejectedLog } from './rejected-log.ts';
+import { isServiceTopic, parseTopic } from './topic.ts';
+
+export interface IngestDeps {
+  assets: AssetRegistry;
+  telemetry: TelemetryStore;
+  rules: RuleEngine;
+  alarms: Pick<AlarmService, 'handle'>;
+  rejected: RejectedLog;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/**
+ * Ingest: every device message is checked (topic, registered asset, payload against the asset type's
+ * schema) and then stored and evaluated, or rejected with a reason an operator can read. It never
+ * throws: whatever a device sends, the broker and the other devices carry on.
+ */
+export function createIngest(deps: IngestDeps) {
+  const { assets, telemetry, rules, alarms, rejected, metrics, log } = deps;
+  const inTelemetry = metrics.messagesIn.labels('telemetry');
+  const inEvent = metrics.messagesIn.labels('event');
+  const inStatus = metrics.messagesIn.labels('status');
+  const inOther = metrics.messagesIn.labels('other');
+
+  function reject(m: InboundMessage, kind: RejectKind, reason: string): void {
+    rejected.add(m.receivedAt, m.topic, kind, reason, m.payload);
+    metrics.rejected.labels(kind).inc();
+    log.debug({ topic: m.topic, kind, reason }, 'message rejected');
+  }
+
+  function handle(m: InboundMessage): void {
+    if (isServiceTopic(m.topic)) return;
+    const topic = parseTopic(m.topic);
+    if (!topic.ok) {
+      inOther.inc();
+      return reject(m, 'topic', topic.reason);
+    }
+    const { site, type, assetId, channel } = topic.value;
+    (channel === 'telemetry' ? inTelemetry : channel === 'event' ? inEvent : inStatus).inc();
+
+    const asset = assets.get(assetId);
+    if (!asset) return reject(m, 'unknown_asset', `asset "${assetId}" is not registered: add it to the FMS_CONFIG file or POST /api/assets`);
+    if (asset.type !== type || asset.site !== site) {
+      return reject(m, 'asset_mismatch', `asset "${assetId}" is registered as a ${asset.type} at site "${asset.site}", not a ${type} at "${site}"`);
+    }
+    if (m.payload.length > MAX_PAYLOAD_BYTES) return reject(m, 'too_large', `payload too large: ${m.payload.length} bytes, at most ${MAX_PAYLOAD_BYTES} accepted`);
+
+    if (channel === 'telemetry') {
+      const reading = parseTelemetry(type, m.payload, m.receivedAt);
+      if (!reading.ok) return reject(m, 'payload', reading.reason);
+      const { ts, fields } = reading.value;
+      telemetry.write([{ measurement: type, site, asset: assetId, ts, fields }]);
+      let n = 0;
+      for (const _ in fields) n++;
+      metrics.pointsAccepted.inc(n);
+      assets.touch(assetId, m.receivedAt);
+      const signals = rules.onReading(asset, ts, fields);
+      if (signals.length > 0) alarms.handle(signals, m.receivedAt);
+    } else if (channel === 'event') {
+      const event = parseEvent(type, m.payload, m.receivedAt);
+      if (!event.ok) return reject(m, 'payload', event.reason);
+      const { ts, type: eventType, details } = event.value;
+      telemetry.writeEvent({ site, asset: assetId, type: eventType, ts, details });
+      metrics.eventsAccepted.labels(eventType).inc();
+      assets.touch(assetId, m.receivedAt);
+      const signals = rules.onEvent(asset, ts, eventType);
+      if (signals.length > 0) alarms.handle(signals, m.receivedAt);
+    } else {
+      const status = parseStatus(m.payload);
+      if (!status.ok) return reject(m, 'payload', status.reason);
+      assets.touch(assetId, m.receivedAt, status.value);
+    }
+  }
+
+  return {
+    handle(m: InboundMessage): void {
+      try {
+        handle(m);
+      } catch (err) {
+        // A defect, not the device's fault: count it, keep the message visible, carry on.
+        metrics.errors.labels('ingest').inc();
+        log.error({ err, topic: m.topic }, 'message handling failed');
+        rejected.add(m.receivedAt, m.topic, 'payload', `internal error while handling this message: ${(err as Error).message}`, m.payload);
+      }
+    },
+  };
+}
+export type Ingest = ReturnType<typeof createIngest>;

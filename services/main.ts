@@ -1,0 +1,94 @@
+/**
+ * The composition root: reads the environment (the only module that does), starts FMS and, on
+ * SIGINT/SIGTERM, stops it in reverse order: no new messages, buffers flushed, stores closed.
+ */
+import { parseArgs } from 'node:util';
+import { demoAssets, demoSchedule, startDemoFleet } from '../simulators/demo.ts';
+import { startFms } from './app.ts';
+import { loadConfig, type Config } from './shared/config.ts';
+import { isFmsError } from './shared/errors.ts';
+import { createLogger } from './shared/logger.ts';
+
+const STOP_TIMEOUT_MS = 10_000;
+
+const usage = `Usage: npm start [-- --demo]
+
+  --demo   register a demo estate and run a simulated fleet with scheduled faults
+  --help   show this text
+
+Configuration comes from FMS_* environment variables and an optional YAML file named by
+FMS_CONFIG (see docs/configuration.md).`;
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({ options: { demo: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } }).values;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${usage}\n`);
+    process.exit(2);
+  }
+  if (args.help) {
+    process.stdout.write(usage + '\n');
+    return;
+  }
+
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (isFmsError(err) && err.code === 'FMS_ERR_CONFIG_INVALID') {
+      process.stderr.write(`fms: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  const log = createLogger(config.logLevel);
+  const fms = await startFms(config, log);
+  let demo: Awaited<ReturnType<typeof startDemoFleet>> | undefined;
+
+  if (args.demo) {
+    await fms.assets.syncFromConfig(demoAssets);
+    demo = await startDemoFleet(fms.mqttUrl, (line) => log.info(line));
+    const lines = [
+      '',
+      `FMS demo running: ${demoAssets.length} simulated devices on ${fms.mqttUrl}`,
+      `  work orders:  ${fms.httpUrl}/api/work-orders`,
+      `  alarms:       ${fms.httpUrl}/api/alarms`,
+      `  assets:       ${fms.httpUrl}/api/assets`,
+      `  health:       ${fms.httpUrl}/api/health`,
+      `  API docs:     ${fms.httpUrl}/api/docs`,
+      `Scheduled faults: ${demoSchedule.map((f) => `${f.fault} on ${f.assetId} at ${f.at}s`).join('; ')}.`,
+      'Press Ctrl+C to stop.',
+      '',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    const timer = setTimeout(() => {
+      log.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, STOP_TIMEOUT_MS);
+    timer.unref();
+    await demo?.stop();
+    await fms.stop();
+    log.info('stopped');
+    log.flush?.();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`fms: failed to start: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

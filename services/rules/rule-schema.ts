@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { catalog, deviceTypes } from '../../devices/catalog.ts';
+import { parseDuration } from '../shared/duration.ts';
+
+export const severities = ['info', 'warning', 'major', 'critical'] as const;
+export type Severity = (typeof severities)[number];
+export const priorities = ['P1', 'P2', 'P3', 'P4'] as const;
+export type Priority = (typeof priorities)[number];
+export const categories = ['repair', 'complaint', 'suggestion', 'inspection', 'preventive'] as const;
+
+const comparisonOps = ['>', '>=', '<', '<=', '==', '!='] as const;
+const rangeOps = ['between', 'outside'] as const;
+
+const duration = z
+  .string({ error: 'expected a duration such as 30s, 5m, 2h' })
+  .refine((s) => parseDuration(s) !== undefined, 'expected a duration such as 500ms, 30s, 5m, 2h or 1d')
+  .transform((s) => parseDuration(s)!);
+
+/** `{ op: ">", value: 7.1 }`, `{ op: "==", value: false }` or `{ op: "between", value: [2, 6] }`. */
+export const conditionSchema = z.union(
+  [
+    z.strictObject({ op: z.enum(comparisonOps), value: z.union([z.number(), z.boolean()]) }),
+    z.strictObject({
+      op: z.enum(rangeOps),
+      value: z.tuple([z.number(), z.number()], { error: 'expected [low, high]' }).refine(([lo, hi]) => lo <= hi, 'expected [low, high] with low <= high'),
+    }),
+  ],
+  { error: 'expected { op, value } with op one of > >= < <= == != (a number or boolean) or between/outside (a [low, high] pair)' },
+);
+export type Condition = z.infer<typeof conditionSchema>;
+
+const workOrderSchema = z.strictObject({
+  priority: z.enum(priorities, { error: 'expected P1, P2, P3 or P4' }),
+  category: z.enum(categories).default('repair'),
+  title: z.string().min(1).max(200),
+  description: z.string().max(2000).optional(),
+});
+
+const baseRule = {
+  id: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, 'expected a lower-case id such as pump.vibration-critical'),
+  version: z.number().int().min(1).default(1),
+  /** Why the rule exists and where its numbers come from. */
+  description: z.string().max(2000).optional(),
+  assetType: z.enum(deviceTypes, { error: `expected one of ${deviceTypes.join(', ')}` }),
+  /** Narrows the rule to some sites, assets or tags (all given lists must match). */
+  select: z
+    .strictObject({ sites: z.array(z.string()).optional(), assets: z.array(z.string()).optional(), tags: z.array(z.string()).optional() })
+    .optional(),
+  severity: z.enum(severities, { error: `expected one of ${severities.join(', ')}` }),
+  /** Safety rules (entrapment, fire pump) are never muted by maintenance mode. */
+  safety: z.boolean().default(false),
+  workOrder: workOrderSchema.optional(),
+  enabled: z.boolean().default(true),
+};
+
+const thresholdRule = z.strictObject({
+  ...baseRule,
+  metric: z.string().min(1),
+  when: conditionSchema,
+  /** The condition must hold this long before the alarm is raised. */
+  for: duration.optional(),
+  /** Hysteresis: the alarm clears only when this holds (for its own duration); default: `when` is false. */
+  clear: z.strictObject({ op: z.enum([...comparisonOps, ...rangeOps]), value: z.union([z.number(), z.boolean(), z.tuple([z.number(), z.number()])]), for: duration.optional() }).optional(),
+});
+
+const eventRule = z.strictObject({
+  ...baseRule,
+  on: z.string().min(1),
+  /** An event alarm clears by itself when the event has not come again for this long. */
+  clear: z.strictObject({ after: duration }).optional(),
+});
+
+export const ruleSchema = z
+  .union([thresholdRule, eventRule], { error: 'expected a threshold rule (metric + when) or an event rule (on)' })
+  .superRefine((rule, ctx) => {
+    const spec = catalog[rule.assetType];
+    if ('metric' in rule) {
+      const m = spec.metrics.find((x) => x.name === rule.metric);
+      if (!m) {
+        ctx.addIssue({ code: 'custom', path: ['metric'], message: `"${rule.metric}" is not a ${rule.assetType} metric (expected one of ${spec.metrics.map((x) => x.name).join(', ')})` });
+        return;
+      }
+      for (const [key, cond] of [['when', rule.when], ['clear', rule.clear]] as const) {
+        if (!cond) continue;
+        const isBool = typeof cond.value === 'boolean';
+        if (m.kind === 'state' && !isBool) ctx.addIssue({ code: 'custom', path: [key, 'value'], message: `${rule.metric} is true/false: expected a boolean value` });
+        if (m.kind !== 'state' && isBool) ctx.addIssue({ code: 'custom', path: [key, 'value'], message: `${rule.metric} is a number: expected a numeric value` });
+        if (isBool && cond.op !== '==' && cond.op !== '!=') ctx.addIssue({ code: 'custom', path: [key, 'op'], message: 'booleans compare only with == or !=' });
+        const isRange = cond.op === 'between' || cond.op === 'outside';
+        if (isRange !== Array.isArray(cond.value)) ctx.addIssue({ code: 'custom', path: [key, 'value'], message: isRange ? 'expected [low, high]' : 'expected a single value' });
+      }
+    } else if (!spec.events.some((e) => e.type === rule.on)) {
+      ctx.addIssue({ code: 'custom', path: ['on'], message: `"${rule.on}" is not a ${rule.assetType} event (expected one of ${spec.events.map((e) => e.type).join(', ')})` });
+    }
+  });
+
+export type Rule = z.infer<typeof ruleSchema>;
+export type ThresholdRule = Extract<Rule, { metric: string }>;
+export type EventRule = Extract<Rule, { on: string }>;
+export type RuleInput = z.input<typeof ruleSchema>;
+
+export function isThresholdRule(rule: Rule): rule is ThresholdRule {
+  return 'metric' in rule;
+}

@@ -1,0 +1,219 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { FmsError } from './errors.ts';
+import { estateFileSchema, type EstateFile } from './estate-file.ts';
+import { formatZodIssues } from './zod-format.ts';
+
+const port = z.coerce
+  .number({ error: 'expected a port number from 1 to 65535' })
+  .int('expected a whole port number from 1 to 65535')
+  .min(1, 'expected a port number from 1 to 65535')
+  .max(65535, 'expected a port number from 1 to 65535');
+const portOrZero = z.coerce
+  .number({ error: 'expected a port number from 0 (any free port) to 65535' })
+  .int('expected a whole port number')
+  .min(0, 'expected a port number from 0 (any free port) to 65535')
+  .max(65535, 'expected a port number from 0 (any free port) to 65535');
+const host = z.string().min(1, 'expected a host name or IP address');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL, e.g. http://127.0.0.1:8086' });
+const influxIdentifier = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, "_", "-" or "."');
+const timeZone = z.string().refine(isValidTimeZone, 'expected an IANA time zone such as Asia/Shanghai or UTC');
+
+/**
+ * The environment variables of CONTRACT.md, one field each (n8n's `database.config.ts` is the model).
+ * Keys are the variable names so that an error message names exactly what to change.
+ */
+export const envSchema = z.object({
+  /** HTTP API and web pages: interface to listen on. */
+  FMS_HTTP_HOST: host.default('127.0.0.1'),
+  /** HTTP API port; 0 picks a free port (tests). */
+  FMS_HTTP_PORT: portOrZero.default(3000),
+  /** Embedded MQTT broker: interface to listen on (loopback until device authentication exists). */
+  FMS_MQTT_HOST: host.default('127.0.0.1'),
+  /** Embedded MQTT broker port; 0 picks a free port (tests). */
+  FMS_MQTT_PORT: portOrZero.default(1883),
+  /** External broker URL (mqtt://host:port) instead of the embedded broker. */
+  FMS_MQTT_URL: z.url({ protocol: /^mqtts?$/, error: 'expected an mqtt:// or mqtts:// URL, e.g. mqtt://127.0.0.1:1883' }).optional(),
+  /** Folder for SQLite files, spool and reports; created when missing. `:memory:` keeps everything in memory. */
+  FMS_DATA_DIR: z.string().min(1, 'expected a folder path').default('./data'),
+  /** postgres://… to use PostgreSQL; unset keeps SQLite in the data folder. */
+  FMS_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' }).optional(),
+  /** InfluxDB base URL (v1 HTTP API); unset keeps the embedded telemetry store. */
+  FMS_INFLUX_URL: httpUrl.optional(),
+  /** InfluxDB database. */
+  FMS_INFLUX_DB: influxIdentifier.default('fms'),
+  /** InfluxDB retention policy; unset uses the server default. */
+  FMS_INFLUX_RP: influxIdentifier.optional(),
+  /** InfluxDB token (2.x/3.x). */
+  FMS_INFLUX_TOKEN: z.string().min(1).optional(),
+  /** InfluxDB 1.x user name. */
+  FMS_INFLUX_USERNAME: z.string().min(1).optional(),
+  /** InfluxDB 1.x password. */
+  FMS_INFLUX_PASSWORD: z.string().min(1).optional(),
+  /** pino log level. */
+  FMS_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'expected one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  /** Time zone for schedules and reports; defaults to the machine's. */
+  FMS_TZ: timeZone.default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
+  /** YAML file with settings, sites, assets, teams and rules. */
+  FMS_CONFIG: z.string().min(1, 'expected a path to a YAML file').optional(),
+  /** Bootstrap admin API key (at least 24 characters). */
+  FMS_ADMIN_KEY: z.string().min(24, 'expected at least 24 characters').optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  http: { host: string; port: number };
+  mqtt: { host: string; port: number; url: string | undefined };
+  dataDir: string;
+  databaseUrl: string | undefined;
+  influx:
+    | {
+        url: string;
+        db: string;
+        rp: string | undefined;
+        token: string | undefined;
+        username: string | undefined;
+        password: string | undefined;
+      }
+    | undefined;
+  logLevel: Env['FMS_LOG_LEVEL'];
+  timeZone: string;
+  adminKey: string | undefined;
+  /** The estate from the FMS_CONFIG file (empty when none is given). */
+  estate: EstateFile;
+  /** Path of the FMS_CONFIG file, for messages. */
+  configFile: string | undefined;
+}
+
+type ReadFile = (file: string) => string;
+
+/**
+ * Reads the environment (and the FMS_CONFIG file when named), reports every bad variable at once,
+ * and returns a frozen config. Only main.ts passes `process.env`; tests use `testConfig`.
+ */
+export function loadConfig(env: Record<string, string | undefined>, readFile: ReadFile = (f) => readFileSync(f, 'utf8')): Config {
+  const problems: string[] = [];
+  const configPath = env.FMS_CONFIG?.trim() || undefined;
+  let estate: EstateFile = estateFileSchema.parse({});
+  let fileSettings: Record<string, string> = {};
+
+  if (configPath) {
+    const loaded = readEstateFile(configPath, readFile);
+    if ('problems' in loaded) problems.push(...loaded.problems);
+    else {
+      estate = loaded.estate;
+      fileSettings = loaded.settings;
+    }
+  }
+
+  // The environment wins over the file's `settings`; empty variables count as unset.
+  const merged: Record<string, string> = { ...fileSettings };
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') merged[key] = value.trim();
+  }
+  const parsed = envSchema.safeParse(merged);
+  if (!parsed.success) problems.push(...formatZodIssues(parsed.error.issues, (p) => `${String(p[0])}${p.length > 1 ? '.' + p.slice(1).join('.') : ''}`, merged));
+
+  if (parsed.success) {
+    const e = parsed.data;
+    if (e.FMS_MQTT_URL) problems.push('FMS_MQTT_URL: an external broker is not supported by this version yet; unset it to use the embedded broker (FMS_MQTT_HOST/FMS_MQTT_PORT)');
+    if (e.FMS_DATABASE_URL) problems.push('FMS_DATABASE_URL: PostgreSQL is not supported by this version yet; unset it to use SQLite in FMS_DATA_DIR');
+    if (e.FMS_INFLUX_URL) problems.push('FMS_INFLUX_URL: InfluxDB is not supported by this version yet; unset it to use the embedded telemetry store');
+    if ((e.FMS_INFLUX_USERNAME === undefined) !== (e.FMS_INFLUX_PASSWORD === undefined)) {
+      problems.push('FMS_INFLUX_USERNAME/FMS_INFLUX_PASSWORD: expected both or neither');
+    }
+  }
+
+  if (problems.length > 0 || !parsed.success) {
+    throw new FmsError(
+      'FMS_ERR_CONFIG_INVALID',
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` + problems.map((p) => `  - ${p}`).join('\n'),
+      problems,
+    );
+  }
+  const e = parsed.data;
+  return deepFreeze({
+    http: { host: e.FMS_HTTP_HOST, port: e.FMS_HTTP_PORT },
+    mqtt: { host: e.FMS_MQTT_HOST, port: e.FMS_MQTT_PORT, url: e.FMS_MQTT_URL },
+    dataDir: e.FMS_DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.FMS_DATA_DIR),
+    databaseUrl: e.FMS_DATABASE_URL,
+    influx: e.FMS_INFLUX_URL
+      ? {
+          url: e.FMS_INFLUX_URL,
+          db: e.FMS_INFLUX_DB,
+          rp: e.FMS_INFLUX_RP,
+          token: e.FMS_INFLUX_TOKEN,
+          username: e.FMS_INFLUX_USERNAME,
+          password: e.FMS_INFLUX_PASSWORD,
+        }
+      : undefined,
+    logLevel: e.FMS_LOG_LEVEL,
+    timeZone: e.FMS_TZ,
+    adminKey: e.FMS_ADMIN_KEY,
+    estate,
+    configFile: configPath,
+  });
+}
+
+function readEstateFile(file: string, readFile: ReadFile): { estate: EstateFile; settings: Record<string, string> } | { problems: string[] } {
+  let text: string;
+  try {
+    text = readFile(file);
+  } catch (err) {
+    return { problems: [`FMS_CONFIG: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a readable YAML file`] };
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text) ?? {};
+  } catch (err) {
+    return { problems: [`FMS_CONFIG (${file}): not valid YAML: ${(err as Error).message.split('\n')[0]}`] };
+  }
+  const parsed = estateFileSchema.safeParse(doc);
+  if (!parsed.success) {
+    return { problems: formatZodIssues(parsed.error.issues, (p) => `FMS_CONFIG (${file}): ${formatPath(p)}`, doc) };
+  }
+  const settings: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed.data.settings)) settings[k] = String(v);
+  return { estate: parsed.data, settings };
+}
+
+function formatPath(p: readonly PropertyKey[]): string {
+  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('') || '(top level)';
+}
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** A config for tests: free ports, a given data folder, silent logs, no files read. */
+export function testConfig(overrides: Partial<Record<keyof Env, string>> & { estate?: unknown } = {}): Config {
+  const { estate, ...env } = overrides;
+  const yaml = estate === undefined ? undefined : JSON.stringify(estate);
+  return loadConfig(
+    { FMS_HTTP_PORT: '0', FMS_MQTT_PORT: '0', FMS_LOG_LEVEL: 'silent', FMS_TZ: 'UTC', FMS_DATA_DIR: ':memory:', ...(yaml ? { FMS_CONFIG: '<test estate>' } : {}), ...env },
+    () => yaml ?? '{}',
+  );
+}

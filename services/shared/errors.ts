@@ -1,0 +1,58 @@
+/**
+ * The one registry of FMS error codes (the model is fastify's `lib/errors.js`).
+ *
+ * Every code has a kind:
+ * - `user`: bad input; answered with a 4xx and a message that says what to fix;
+ * - `operational`: a dependency is down; answered with 503 and Retry-After, retried, never loses data;
+ * - `bug`: a defect; answered with 500 and logged at error level.
+ *
+ * docs/errors.md lists the same codes; errors.test.ts keeps the two in sync.
+ */
+export type ErrorKind = 'user' | 'operational' | 'bug';
+
+interface ErrorSpec {
+  kind: ErrorKind;
+  /** HTTP status when the API answers with this error. */
+  status: number;
+  /** What the code means, as written in docs/errors.md. */
+  summary: string;
+}
+
+export const errorCodes = {
+  FMS_ERR_CONFIG_INVALID: { kind: 'user', status: 400, summary: 'A configuration value or the configuration file is invalid.' },
+  FMS_ERR_API_BAD_REQUEST: { kind: 'user', status: 400, summary: 'The request body, path or query does not match the API schema.' },
+  FMS_ERR_API_NOT_FOUND: { kind: 'user', status: 404, summary: 'No route matches the method and path.' },
+  FMS_ERR_ASSET_NOT_FOUND: { kind: 'user', status: 404, summary: 'No asset has this id.' },
+  FMS_ERR_ASSET_EXISTS: { kind: 'user', status: 409, summary: 'An asset with this id already exists.' },
+  FMS_ERR_ASSET_TYPE_CHANGE: { kind: 'user', status: 409, summary: "An asset's type cannot change once it has telemetry; register a new asset instead." },
+  FMS_ERR_TELEMETRY_BAD_QUERY: { kind: 'user', status: 400, summary: 'A telemetry query names an unknown metric, function or an empty time range.' },
+  FMS_ERR_RULE_NOT_FOUND: { kind: 'user', status: 404, summary: 'No rule has this id.' },
+  FMS_ERR_RULE_INVALID: { kind: 'user', status: 400, summary: 'A rule does not match the rule format.' },
+  FMS_ERR_ALARM_NOT_FOUND: { kind: 'user', status: 404, summary: 'No alarm has this id.' },
+  FMS_ERR_WORK_ORDER_NOT_FOUND: { kind: 'user', status: 404, summary: 'No work order has this id.' },
+  FMS_ERR_TELEMETRY_STORE_DOWN: { kind: 'operational', status: 503, summary: 'The telemetry store cannot be reached; accepted data is kept and written when it returns.' },
+  FMS_ERR_DATABASE_DOWN: { kind: 'operational', status: 503, summary: 'The database cannot be reached.' },
+  FMS_ERR_INTERNAL: { kind: 'bug', status: 500, summary: 'An unexpected error; it is logged with its stack.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class FmsError extends Error {
+  readonly code: ErrorCode;
+  readonly kind: ErrorKind;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'FmsError';
+    this.code = code;
+    this.kind = errorCodes[code].kind;
+    this.status = errorCodes[code].status;
+    this.details = details;
+  }
+}
+
+export function isFmsError(err: unknown): err is FmsError {
+  return err instanceof FmsError;
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { assetInputSchema, idSchema } from '../assets/asset.ts';
+import { ruleSchema } from '../rules/rule-schema.ts';
+
+const settingKey = z.string().regex(/^FMS_[A-Z_]+$/, 'expected an FMS_* variable name');
+
+export const siteSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).max(200).optional(),
+  /** IANA time zone of the site; FMS_TZ when absent. */
+  timeZone: z.string().optional(),
+});
+
+export const teamSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).max(200),
+  sites: z.array(idSchema).default([]),
+  members: z
+    .array(z.strictObject({ id: idSchema, name: z.string().min(1).max(200), skills: z.array(z.string()).default([]) }))
+    .default([]),
+});
+
+/** The FMS_CONFIG file: settings (the same variables as the environment), sites, assets, teams and rules. */
+export const estateFileSchema = z
+  .strictObject({
+    settings: z.record(settingKey, z.union([z.string(), z.number(), z.boolean()])).default({}),
+    sites: z.array(siteSchema).default([]),
+    assets: z.array(assetInputSchema).default([]),
+    teams: z.array(teamSchema).default([]),
+    rules: z.array(ruleSchema).default([]),
+  })
+  .superRefine((file, ctx) => {
+    const siteIds = new Set(file.sites.map((s) => s.id));
+    const seen = new Set<string>();
+    file.assets.forEach((a, i) => {
+      if (seen.has(a.id)) ctx.addIssue({ code: 'custom', path: ['assets', i, 'id'], message: `duplicate asset id "${a.id}"` });
+      seen.add(a.id);
+      if (siteIds.size > 0 && !siteIds.has(a.site)) {
+        ctx.addIssue({ code: 'custom', path: ['assets', i, 'site'], message: `site "${a.site}" is not listed under sites (${[...siteIds].join(', ')})` });
+      }
+    });
+    const ruleIds = new Set<string>();
+    file.rules.forEach((r, i) => {
+      if (ruleIds.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id "${r.id}"` });
+      ruleIds.add(r.id);
+    });
+  });
+
+export type EstateFile = z.infer<typeof estateFileSchema>;
+export type Site = z.infer<typeof siteSchema>;
+export type Team = z.infer<typeof teamSchema>;

@@ -1,0 +1,92 @@
+import type { DeviceType } from '../../devices/catalog.ts';
+
+/** One telemetry message as stored: InfluxDB layout of CONTRACT.md (measurement = device type). */
+export interface TelemetryPoint {
+  measurement: DeviceType;
+  site: string;
+  asset: string;
+  /** Epoch milliseconds. */
+  ts: number;
+  fields: Record<string, number | boolean>;
+}
+
+/** A device event (measurement `events`). */
+export interface EventPoint {
+  site: string;
+  asset: string;
+  type: string;
+  ts: number;
+  details: Record<string, string | number | boolean>;
+}
+
+/** An alarm change (measurement `alarms`), read by Grafana annotations. */
+export interface AlarmPoint {
+  site: string;
+  asset: string;
+  rule: string;
+  severity: string;
+  ts: number;
+  state: string;
+  value: number | null;
+}
+
+export interface LatestValue {
+  metric: string;
+  value: number | boolean;
+  ts: number;
+}
+
+export const aggregateFns = ['mean', 'min', 'max', 'last', 'count', 'increase'] as const;
+export type AggregateFn = (typeof aggregateFns)[number];
+
+export interface AggregateQuery {
+  asset: string;
+  metric: string;
+  /** Inclusive start, epoch ms. */
+  from: number;
+  /** Exclusive end, epoch ms. */
+  to: number;
+  /** Bucket width in ms. */
+  every: number;
+  fn: AggregateFn;
+}
+
+export interface Bucket {
+  /** Start of the bucket, epoch ms. */
+  ts: number;
+  value: number | null;
+}
+
+export interface TelemetryStoreHealth {
+  state: 'up' | 'down';
+  /** Points accepted but not yet written. */
+  pending: number;
+  /** Points written since start. */
+  written: number;
+  detail?: string;
+}
+
+/**
+ * The telemetry store port. Writes are accepted at once and written in batches: a caller never
+ * waits for the store and never gets an error because the store is slow or down.
+ */
+export interface TelemetryStore {
+  /** Accepts telemetry points for writing. */
+  write(points: readonly TelemetryPoint[]): void;
+  /** Accepts a device event for writing. */
+  writeEvent(event: EventPoint): void;
+  /** Accepts an alarm change for writing. */
+  writeAlarm(alarm: AlarmPoint): void;
+  /** Last value of each metric of one asset, with its time. */
+  latest(asset: string): Promise<LatestValue[]>;
+  /** One metric of one asset aggregated into buckets over [from, to). */
+  aggregate(query: AggregateQuery): Promise<Bucket[]>;
+  /** Events of one asset over [from, to), newest first. */
+  events(query: { asset: string; from: number; to: number; limit: number }): Promise<EventPoint[]>;
+  /** Writes everything accepted so far. */
+  flush(): Promise<void>;
+  /** State and queue depth, for /api/health and /metrics. */
+  health(): TelemetryStoreHealth;
+  /** Flushes and releases the store. */
+  close(): Promise<void>;
+}
