@@ -70,8 +70,25 @@ const eventRule = z.strictObject({
   clear: z.strictObject({ after: duration }).optional(),
 });
 
+/**
+ * A rule is an event rule when it has `on`, otherwise a threshold rule. Choosing the variant first
+ * (instead of a plain union) lets every error name the field that is wrong.
+ */
 export const ruleSchema = z
-  .union([thresholdRule, eventRule], { error: 'expected a threshold rule (metric + when) or an event rule (on)' })
+  .unknown()
+  .transform((input, ctx): z.infer<typeof thresholdRule> | z.infer<typeof eventRule> => {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      ctx.addIssue({ code: 'custom', message: 'expected a rule: a threshold rule (metric + when) or an event rule (on)' });
+      return z.NEVER;
+    }
+    const parsed = ('on' in input ? eventRule : thresholdRule).safeParse(input);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) {
+      const message = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+      ctx.addIssue({ code: 'custom', path: issue.path, message });
+    }
+    return z.NEVER;
+  })
   .superRefine((rule, ctx) => {
     const spec = catalog[rule.assetType];
     if ('metric' in rule) {
@@ -97,7 +114,7 @@ export const ruleSchema = z
 export type Rule = z.infer<typeof ruleSchema>;
 export type ThresholdRule = Extract<Rule, { metric: string }>;
 export type EventRule = Extract<Rule, { on: string }>;
-export type RuleInput = z.input<typeof ruleSchema>;
+export type RuleInput = z.input<typeof thresholdRule> | z.input<typeof eventRule>;
 
 export function isThresholdRule(rule: Rule): rule is ThresholdRule {
   return 'metric' in rule;

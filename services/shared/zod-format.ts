@@ -13,7 +13,7 @@ export function formatZodIssues(
     const got = valueAt(input, issue.path);
     const shown = got === undefined ? '' : ` (got ${preview(got)})`;
     const message = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-    return `${where(issue.path)}: ${message}${issue.code === 'unrecognized_keys' ? '' : shown}`;
+    return `${where(issue.path)}: ${message}${message.startsWith('unknown field') ? '' : shown}`;
   });
 }
 

@@ -1,0 +1,146 @@
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type OpenedDatabase } from '../db/database.ts';
+import { createRuleEngine, type RuleTarget } from '../rules/rule-engine.ts';
+import { loadDefaultRules } from '../rules/rule-loader.ts';
+import { createMetrics } from '../shared/metrics.ts';
+import { createWorkOrderService } from '../work-orders/work-order-service.ts';
+import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kysely.ts';
+import type { AlarmPoint } from '../telemetry/telemetry-store.ts';
+import { createAlarmService } from './alarm-service.ts';
+import { createKyselyAlarmStore } from './alarm-store.kysely.ts';
+
+const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
+const elevator: RuleTarget = { id: 'e1', type: 'elevator', site: 'riverside', tags: [] };
+const pump: RuleTarget = { id: 'p1', type: 'pump', site: 'riverside', tags: [] };
+
+describe('alarms and the work orders they open', () => {
+  let database: OpenedDatabase;
+  let published: { topic: string; payload: unknown }[];
+  let alarmPoints: AlarmPoint[];
+  let now: number;
+
+  async function setup() {
+    const log = pino({ level: 'silent' });
+    const metrics = createMetrics();
+    const bus = { publish: async (topic: string, payload: string) => void published.push({ topic, payload: JSON.parse(payload) }) };
+    const workOrders = createWorkOrderService({ store: createKyselyWorkOrderStore(database.db), bus, log, metrics, now: () => now, timeZone: 'Asia/Shanghai' });
+    const alarms = createAlarmService({ store: createKyselyAlarmStore(database.db), workOrders, telemetry: { writeAlarm: (a) => void alarmPoints.push(a) }, bus, log, metrics, now: () => now });
+    const engine = createRuleEngine(loadDefaultRules());
+    return { alarms, workOrders, engine, metrics };
+  }
+
+  beforeEach(async () => {
+    database = await openDatabase(':memory:');
+    published = [];
+    alarmPoints = [];
+    now = T0;
+  });
+  afterEach(() => database.close());
+
+  it('an entrapment opens one P1 work order with a readable id, linked to its alarm', async () => {
+    const { alarms, workOrders, engine } = await setup();
+    alarms.handle(engine.onEvent(elevator, T0, 'entrapment'), T0);
+    await alarms.drain();
+    const { items } = await workOrders.list({ limit: 10, offset: 0 });
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ id: 'WO-2026-000001', priority: 'P1', source: 'alarm', channel: 'sensor', state: 'new', assetId: 'e1', ruleId: 'elevator.entrapment', occurrences: 1 });
+    const { items: alarmList } = await alarms.list({ limit: 10, offset: 0 });
+    expect(alarmList[0]).toMatchObject({ state: 'active', severity: 'critical', workOrderId: 'WO-2026-000001' });
+  });
+
+  it('a second fault on the same elevator attaches to the open work order instead of opening another', async () => {
+    const { alarms, workOrders, engine } = await setup();
+    alarms.handle(engine.onEvent(elevator, T0, 'entrapment'), T0);
+    alarms.handle(engine.onEvent(elevator, T0 + 5000, 'entrapment'), T0 + 5000);
+    await alarms.drain();
+    const { items, total } = await workOrders.list({ limit: 10, offset: 0 });
+    expect(total).toBe(1);
+    expect(items[0]!.occurrences).toBe(2);
+    const detail = await workOrders.get(items[0]!.id);
+    expect(detail!.history.map((h) => h.type)).toEqual(['opened', 'occurrence']);
+  });
+
+  it('a fault that comes back after its alarm cleared attaches to the order still open', async () => {
+    const { alarms, workOrders, engine } = await setup();
+    alarms.handle(engine.onEvent(elevator, T0, 'entrapment'), T0);
+    await alarms.drain();
+    alarms.handle(engine.tick(T0 + 31 * 60_000), T0 + 31 * 60_000);
+    await alarms.drain();
+    expect((await alarms.list({ state: ['cleared'], limit: 10, offset: 0 })).total).toBe(1);
+    alarms.handle(engine.onEvent(elevator, T0 + 40 * 60_000, 'entrapment'), T0 + 40 * 60_000);
+    await alarms.drain();
+    expect((await alarms.list({ limit: 10, offset: 0 })).total).toBe(2);
+    const { items, total } = await workOrders.list({ limit: 10, offset: 0 });
+    expect(total).toBe(1);
+    expect(items[0]!.occurrences).toBe(2);
+  });
+
+  it('a burst of the same fault from many places at once still opens exactly one order', async () => {
+    const { alarms, workOrders, engine } = await setup();
+    for (let i = 0; i < 50; i++) alarms.handle(engine.onEvent(elevator, T0 + i, 'entrapment'), T0 + i);
+    await alarms.drain();
+    const { items, total } = await workOrders.list({ limit: 10, offset: 0 });
+    expect(total).toBe(1);
+    expect(items[0]!.occurrences).toBe(50);
+  });
+
+  it('different assets and different rules get their own orders', async () => {
+    const { alarms, workOrders, engine } = await setup();
+    alarms.handle(engine.onEvent(elevator, T0, 'entrapment'), T0);
+    alarms.handle(engine.onEvent({ ...elevator, id: 'e2' }, T0, 'entrapment'), T0);
+    alarms.handle(engine.onEvent(elevator, T0, 'alarm_button'), T0);
+    await alarms.drain();
+    const { items } = await workOrders.list({ limit: 10, offset: 0 });
+    expect(items.map((o) => o.id).sort()).toEqual(['WO-2026-000001', 'WO-2026-000002', 'WO-2026-000003']);
+  });
+
+  it('an alarm without a work-order block raises an alarm only', async () => {
+    const { alarms, workOrders, engine } = await setup();
+    alarms.handle(engine.onEvent(elevator, T0, 'door_fault'), T0);
+    await alarms.drain();
+    expect((await alarms.list({ limit: 10, offset: 0 })).total).toBe(1);
+    expect((await workOrders.list({ limit: 10, offset: 0 })).total).toBe(0);
+  });
+
+  it('publishes alarm and work-order changes for integrations and records alarms for Grafana', async () => {
+    const { alarms, engine } = await setup();
+    alarms.handle(engine.onEvent(elevator, T0, 'entrapment'), T0);
+    await alarms.drain();
+    expect(published.map((p) => p.topic)).toEqual(['fms/riverside/alarms/e1', 'fms/riverside/work-orders/WO-2026-000001']);
+    expect(published[0]!.payload).toMatchObject({ change: 'raised', alarm: { ruleId: 'elevator.entrapment' } });
+    expect(alarmPoints).toEqual([{ site: 'riverside', asset: 'e1', rule: 'elevator.entrapment', severity: 'critical', ts: T0, state: 'active', value: null }]);
+  });
+
+  it('clears a threshold alarm and keeps its work order open for the technician', async () => {
+    const { alarms, workOrders, engine } = await setup();
+    for (let i = 0; i <= 6; i++) alarms.handle(engine.onReading(pump, T0 + i * 10_000, { vibration_mms: 8 }), T0);
+    for (let i = 0; i <= 31; i++) alarms.handle(engine.onReading(pump, T0 + 70_000 + i * 10_000, { vibration_mms: 3 }), T0);
+    await alarms.drain();
+    const [alarm] = (await alarms.list({ limit: 1, offset: 0 })).items;
+    expect(alarm).toMatchObject({ state: 'cleared', ruleId: 'pump.vibration-critical', value: 8, clearedAt: T0 + 70_000 + 300_000 });
+    expect((await workOrders.list({ state: ['new'], limit: 10, offset: 0 })).total).toBe(1);
+  });
+
+  it('after a restart, open alarms are restored and not raised again', async () => {
+    const first = await setup();
+    first.alarms.handle(first.engine.onEvent(elevator, T0, 'entrapment'), T0);
+    await first.alarms.drain();
+    const second = await setup();
+    expect(await second.alarms.restore(second.engine)).toBe(1);
+    second.alarms.handle(second.engine.onEvent(elevator, T0 + 1000, 'entrapment'), T0 + 1000);
+    await second.alarms.drain();
+    const { items, total } = await second.alarms.list({ limit: 10, offset: 0 });
+    expect(total).toBe(1);
+    expect(items[0]!.occurrences).toBe(2);
+  });
+
+  it('records who acknowledged an alarm', async () => {
+    const { alarms, engine } = await setup();
+    alarms.handle(engine.onEvent(elevator, T0, 'entrapment'), T0);
+    await alarms.drain();
+    now = T0 + 60_000;
+    const acked = await alarms.acknowledge(1, 'li.wei', 'on my way');
+    expect(acked).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'li.wei', ackNote: 'on my way', acknowledgedAt: T0 + 60_000 });
+  });
+});

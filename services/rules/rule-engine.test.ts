@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { createRuleEngine, holds, type AlarmSignal, type RuleTarget } from './rule-engine.ts';
+import { ruleSchema, type Rule, type RuleInput } from './rule-schema.ts';
+
+const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
+const pump: RuleTarget = { id: 'p1', type: 'pump', site: 'riverside', tags: ['old'] };
+const gate: RuleTarget = { id: 'g1', type: 'gate', site: 'riverside', tags: [] };
+const rule = (r: RuleInput): Rule => ruleSchema.parse(r);
+
+const vibrationCritical = rule({
+  id: 'pump.vibration-critical',
+  assetType: 'pump',
+  metric: 'vibration_mms',
+  when: { op: '>', value: 7.1 },
+  for: '60s',
+  clear: { op: '<', value: 5.5, for: '5m' },
+  severity: 'critical',
+  workOrder: { priority: 'P2', title: 'Pump vibration critical' },
+});
+
+/** Feeds one vibration reading every `step` seconds and returns the signals with their times. */
+function feed(engine: ReturnType<typeof createRuleEngine>, values: number[], stepS = 10, start = T0) {
+  const out: { at: number; kind: AlarmSignal['kind'] }[] = [];
+  values.forEach((v, i) => {
+    for (const s of engine.onReading(pump, start + i * stepS * 1000, { vibration_mms: v })) out.push({ at: (s.ts - T0) / 1000, kind: s.kind });
+  });
+  return out;
+}
+
+describe('threshold rule with for and a hysteresis clear', () => {
+  it('raises once the condition has held for 60 s, confirmed by a reading', () => {
+    const engine = createRuleEngine([vibrationCritical]);
+    expect(feed(engine, [2, 7.5, 7.6, 7.8, 8, 8.1, 8.2, 8.3, 8.4])).toEqual([{ at: 70, kind: 'raise' }]);
+  });
+
+  it('does not raise when the condition breaks before 60 s', () => {
+    const engine = createRuleEngine([vibrationCritical]);
+    expect(feed(engine, [7.5, 7.6, 7.7, 7.8, 7.9, 6.9, 7.5, 7.6, 7.7])).toEqual([]);
+  });
+
+  it('stays raised between the clear and the raise limits, and clears after 5 min below 5.5', () => {
+    const engine = createRuleEngine([vibrationCritical]);
+    const highs = Array(8).fill(8); // raise at 70 s
+    const hovering = Array(60).fill(6.5); // neither above 7.1 nor below 5.5: stays active
+    const low = Array(32).fill(4); // 5 min below 5.5 → clear
+    const signals = feed(engine, [...highs, ...hovering, ...low]);
+    expect(signals).toEqual([
+      { at: 60, kind: 'raise' },
+      { at: (8 + 60 + 30) * 10, kind: 'clear' },
+    ]);
+  });
+
+  it('goes back to active when the value rises during the clear period', () => {
+    const engine = createRuleEngine([vibrationCritical]);
+    const signals = feed(engine, [...Array(8).fill(8), ...Array(20).fill(4), 6, ...Array(31).fill(4)]);
+    expect(signals.map((s) => s.kind)).toEqual(['raise', 'clear']);
+    expect(signals[1]!.at).toBe((8 + 20 + 1 + 30) * 10);
+  });
+
+  it('raises at once without for, and clears when the condition is false without clear', () => {
+    const engine = createRuleEngine([rule({ id: 'r', assetType: 'pump', metric: 'motor_temp_c', when: { op: '>=', value: 90 }, severity: 'major' })]);
+    const at = (i: number) => T0 + i * 1000;
+    expect(engine.onReading(pump, at(0), { motor_temp_c: 90 })[0]?.kind).toBe('raise');
+    expect(engine.onReading(pump, at(1), { motor_temp_c: 95 })).toEqual([]);
+    expect(engine.onReading(pump, at(2), { motor_temp_c: 89 })[0]?.kind).toBe('clear');
+  });
+
+  it('ignores readings older than the last one evaluated', () => {
+    const engine = createRuleEngine([rule({ id: 'r', assetType: 'pump', metric: 'motor_temp_c', when: { op: '>', value: 90 }, severity: 'major' })]);
+    engine.onReading(pump, T0 + 10_000, { motor_temp_c: 50 });
+    expect(engine.onReading(pump, T0, { motor_temp_c: 99 })).toEqual([]);
+  });
+
+  it('keeps the state of each asset apart', () => {
+    const engine = createRuleEngine([vibrationCritical]);
+    const p2 = { ...pump, id: 'p2' };
+    for (let i = 0; i <= 6; i++) engine.onReading(pump, T0 + i * 10_000, { vibration_mms: 8 });
+    expect(engine.onReading(p2, T0 + 70_000, { vibration_mms: 8 })).toEqual([]);
+  });
+
+  it('does not raise again after a restart when the alarm is open in the database', () => {
+    const engine = createRuleEngine([vibrationCritical]);
+    engine.restoreActive('p1', 'riverside', 'pump.vibration-critical', T0);
+    expect(feed(engine, Array(10).fill(8))).toEqual([]);
+  });
+});
+
+describe('selectors', () => {
+  const oldPumps = rule({ id: 'r', assetType: 'pump', select: { tags: ['old'], sites: ['riverside'] }, metric: 'motor_temp_c', when: { op: '>', value: 70 }, severity: 'warning' });
+  it('apply a rule to the assets whose site and tags match', () => {
+    const engine = createRuleEngine([oldPumps]);
+    expect(engine.onReading(pump, T0, { motor_temp_c: 75 })).toHaveLength(1);
+    expect(engine.onReading({ ...pump, id: 'p3', tags: [] }, T0, { motor_temp_c: 75 })).toEqual([]);
+    expect(engine.onReading({ ...pump, id: 'p4', site: 'lakeview' }, T0, { motor_temp_c: 75 })).toEqual([]);
+  });
+});
+
+describe('event rules', () => {
+  const forced = rule({ id: 'gate.forced-open', assetType: 'gate', on: 'forced_open', clear: { after: '10m' }, severity: 'critical' });
+
+  it('raise on the event, count repeats while active, and clear after the quiet period', () => {
+    const engine = createRuleEngine([forced]);
+    expect(engine.onEvent(gate, T0, 'forced_open').map((s) => s.kind)).toEqual(['raise']);
+    expect(engine.onEvent(gate, T0 + 60_000, 'forced_open').map((s) => s.kind)).toEqual(['repeat']);
+    expect(engine.tick(T0 + 60_000 + 9 * 60_000)).toEqual([]);
+    expect(engine.tick(T0 + 60_000 + 10 * 60_000).map((s) => s.kind)).toEqual(['clear']);
+    expect(engine.onEvent(gate, T0 + 3_600_000, 'forced_open').map((s) => s.kind)).toEqual(['raise']);
+  });
+
+  it('ignore other events and other device types', () => {
+    const engine = createRuleEngine([forced]);
+    expect(engine.onEvent(gate, T0, 'tamper')).toEqual([]);
+    expect(engine.onEvent(pump, T0, 'forced_open')).toEqual([]);
+  });
+});
+
+describe('evaluation cost', () => {
+  it('touches only the rules of the reading’s type and metrics', () => {
+    // 1,000 rules on another metric must not be evaluated for a vibration reading: no signal, and
+    // none of their state is created.
+    const others = Array.from({ length: 1000 }, (_, i) => rule({ id: `other-${i}`, assetType: 'pump', metric: 'flow_m3h', when: { op: '<', value: -1 }, severity: 'info' }));
+    const engine = createRuleEngine([...others, vibrationCritical]);
+    expect(feed(engine, Array(8).fill(8))).toEqual([{ at: 60, kind: 'raise' }]);
+  });
+});
+
+describe('holds', () => {
+  it.each([
+    [{ op: '>', value: 1 }, 2, true],
+    [{ op: '>', value: 1 }, 1, false],
+    [{ op: '>=', value: 1 }, 1, true],
+    [{ op: '<', value: 1 }, 0, true],
+    [{ op: '<=', value: 1 }, 2, false],
+    [{ op: '==', value: false }, false, true],
+    [{ op: '!=', value: true }, true, false],
+    [{ op: 'between', value: [1, 3] }, 3, true],
+    [{ op: 'between', value: [1, 3] }, 3.1, false],
+    [{ op: 'outside', value: [1, 3] }, 0.9, true],
+    [{ op: '>', value: 1 }, true, false],
+  ] as const)('%j with %s is %s', (c, v, expected) => {
+    expect(holds(c as never, v)).toBe(expected);
+  });
+});

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, testConfig } from './config.ts';
+import { FmsError } from './errors.ts';
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(FmsError);
+    return (err as FmsError).details as string[];
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const c = loadConfig({ FMS_TZ: 'UTC' });
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(c.mqtt).toEqual({ host: '127.0.0.1', port: 1883, url: undefined });
+    expect(c.dataDir).toMatch(/\/data$/);
+    expect(c.logLevel).toBe('info');
+    expect(c.influx).toBeUndefined();
+    expect(c.estate.assets).toEqual([]);
+  });
+
+  it('lists every bad variable at once, each with what it expects', () => {
+    const problems = problemsOf(() => loadConfig({ FMS_HTTP_PORT: 'eighty', FMS_MQTT_PORT: '70000', FMS_LOG_LEVEL: 'loud', FMS_TZ: 'Mars/Olympus' }));
+    expect(problems).toHaveLength(4);
+    expect(problems).toContainEqual(expect.stringMatching(/^FMS_HTTP_PORT: expected a port number.*\(got "eighty"\)$/));
+    expect(problems).toContainEqual(expect.stringMatching(/^FMS_MQTT_PORT: expected a port number from 0 .*65535 \(got "70000"\)$/));
+    expect(problems).toContainEqual(expect.stringMatching(/^FMS_LOG_LEVEL: expected one of fatal, error/));
+    expect(problems).toContainEqual(expect.stringMatching(/^FMS_TZ: expected an IANA time zone/));
+  });
+
+  it('says the whole list in the error message that stops start-up', () => {
+    expect(() => loadConfig({ FMS_HTTP_PORT: '-1', FMS_ADMIN_KEY: 'short' })).toThrow(/Invalid configuration \(2 problems\):\n  - FMS_HTTP_PORT: .*\n  - FMS_ADMIN_KEY: expected at least 24 characters/);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ FMS_HTTP_PORT: '', FMS_TZ: 'UTC' }).http.port).toBe(3000);
+  });
+
+  it('refuses settings this version cannot honour instead of ignoring them', () => {
+    const problems = problemsOf(() => loadConfig({ FMS_TZ: 'UTC', FMS_INFLUX_URL: 'http://127.0.0.1:8086', FMS_DATABASE_URL: 'postgres://x@localhost/fms' }));
+    expect(problems).toContainEqual(expect.stringMatching(/^FMS_INFLUX_URL: .*not supported by this version/));
+    expect(problems).toContainEqual(expect.stringMatching(/^FMS_DATABASE_URL: .*not supported by this version/));
+  });
+
+  it('reads sites, assets, teams, rules and settings from the FMS_CONFIG file; the environment wins', () => {
+    const yaml = `
+settings:
+  FMS_HTTP_PORT: 3100
+  FMS_LOG_LEVEL: debug
+sites:
+  - { id: riverside, name: Riverside Gardens, timeZone: Asia/Shanghai }
+assets:
+  - { id: rs-pump-1, type: pump, site: riverside, criticality: 4, tags: [fire] }
+teams:
+  - { id: eng-a, name: Engineering A, members: [{ id: li, name: Li Wei, skills: [pump] }] }
+rules:
+  - id: site.hot-pump
+    assetType: pump
+    metric: motor_temp_c
+    when: { op: ">", value: 80 }
+    for: 2m
+    severity: major
+`;
+    const c = loadConfig({ FMS_CONFIG: 'estate.yaml', FMS_LOG_LEVEL: 'warn', FMS_TZ: 'UTC' }, () => yaml);
+    expect(c.http.port).toBe(3100);
+    expect(c.logLevel).toBe('warn');
+    expect(c.estate.assets[0]).toMatchObject({ id: 'rs-pump-1', type: 'pump', criticality: 4, tags: ['fire'], location: '' });
+    expect(c.estate.teams[0]!.members[0]!.name).toBe('Li Wei');
+    expect(c.estate.rules[0]).toMatchObject({ id: 'site.hot-pump', for: 120_000 });
+  });
+
+  it('names the place in the file of every problem', () => {
+    const yaml = `
+sites: [{ id: riverside }]
+assets:
+  - { id: p1, type: boiler, site: riverside }
+  - { id: p2, type: pump, site: elsewhere }
+  - { id: p2, type: pump, site: riverside, colour: red }
+rules:
+  - { id: r1, assetType: pump, metric: speed_rpm, when: { op: ">", value: 1 }, severity: major }
+`;
+    const problems = problemsOf(() => loadConfig({ FMS_CONFIG: 'estate.yaml' }, () => yaml));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^FMS_CONFIG \(estate.yaml\): assets\[0\]\.type: expected one of pump, elevator, gate \(got "boiler"\)$/),
+        expect.stringMatching(/^FMS_CONFIG \(estate.yaml\): assets\[2\]: unknown field "colour"$/),
+        expect.stringMatching(/^FMS_CONFIG \(estate.yaml\): rules\[0\]\.metric: "speed_rpm" is not a pump metric/),
+      ]),
+    );
+  });
+
+  it('names a file it cannot read or parse', () => {
+    expect(problemsOf(() => loadConfig({ FMS_CONFIG: '/nope.yaml' }, () => { throw Object.assign(new Error('x'), { code: 'ENOENT' }); }))).toEqual([
+      'FMS_CONFIG: cannot read /nope.yaml (ENOENT); expected a readable YAML file',
+    ]);
+    expect(problemsOf(() => loadConfig({ FMS_CONFIG: 'bad.yaml' }, () => 'assets: ['))[0]).toMatch(/^FMS_CONFIG \(bad.yaml\): not valid YAML/);
+  });
+
+  it('returns a frozen config', () => {
+    const c = testConfig();
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.http)).toBe(true);
+  });
+});

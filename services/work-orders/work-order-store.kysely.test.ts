@@ -1,0 +1,63 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type OpenedDatabase } from '../db/database.ts';
+import type { NewWorkOrder } from './work-order.ts';
+import { createKyselyWorkOrderStore } from './work-order-store.kysely.ts';
+
+const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
+const fault = (assetId: string, ruleId = 'pump.vibration-critical'): NewWorkOrder => ({
+  source: 'alarm',
+  channel: 'sensor',
+  category: 'repair',
+  priority: 'P2',
+  title: 'Pump vibration critical',
+  description: '',
+  assetId,
+  site: 'riverside',
+  ruleId,
+  alarmId: 1,
+  faultKey: `${assetId}/${ruleId}`,
+  actor: 'system',
+});
+
+describe('work-order store (SQLite through kysely)', () => {
+  let database: OpenedDatabase;
+  beforeEach(async () => {
+    database = await openDatabase(':memory:');
+  });
+  afterEach(() => database.close());
+
+  it('numbers orders per year: WO-2026-000001, then WO-2027-000001', async () => {
+    const store = createKyselyWorkOrderStore(database.db);
+    expect((await store.openOrAttach(fault('p1'), T0, 2026, '')).order.id).toBe('WO-2026-000001');
+    expect((await store.openOrAttach(fault('p2'), T0, 2026, '')).order.id).toBe('WO-2026-000002');
+    expect((await store.openOrAttach(fault('p3'), T0, 2027, '')).order.id).toBe('WO-2027-000001');
+  });
+
+  it('concurrent calls for one fault open one order and count every occurrence', async () => {
+    const store = createKyselyWorkOrderStore(database.db);
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.openOrAttach(fault('p1'), T0, 2026, '')));
+    expect(results.filter((r) => r.opened)).toHaveLength(1);
+    const { items } = await store.list({ limit: 10, offset: 0 });
+    expect(items).toHaveLength(1);
+    expect(items[0]!.occurrences).toBe(20);
+  });
+
+  it('the database refuses a second open order for the same fault', async () => {
+    const store = createKyselyWorkOrderStore(database.db);
+    await store.openOrAttach(fault('p1'), T0, 2026, '');
+    const row = { id: 'WO-2026-999999', seq: 999999, source: 'alarm', channel: 'sensor', category: 'repair', priority: 'P2', title: 't', description: '', asset_id: 'p1', site: 'riverside', rule_id: 'pump.vibration-critical', fault_key: 'p1/pump.vibration-critical', alarm_id: null, state: 'new', occurrences: 1, created_at: T0, updated_at: T0, version: 1 };
+    await expect(database.db.insertInto('work_orders').values(row).execute()).rejects.toThrow(/UNIQUE/);
+  });
+
+  it('filters by state, asset, priority and source, newest first, with a total for paging', async () => {
+    const store = createKyselyWorkOrderStore(database.db);
+    for (let i = 0; i < 5; i++) await store.openOrAttach(fault(`p${i}`), T0 + i, 2026, '');
+    await store.openOrAttach({ ...fault('e1', 'elevator.entrapment'), priority: 'P1' }, T0 + 10, 2026, '');
+    const page = await store.list({ priority: 'P2', limit: 2, offset: 1 });
+    expect(page.total).toBe(5);
+    expect(page.items.map((o) => o.assetId)).toEqual(['p3', 'p2']);
+    expect((await store.list({ assetId: 'e1', limit: 10, offset: 0 })).items[0]!.priority).toBe('P1');
+    expect((await store.list({ state: ['closed'], limit: 10, offset: 0 })).total).toBe(0);
+    expect(await store.countOpenByPriority()).toEqual({ P1: 1, P2: 5 });
+  });
+});
