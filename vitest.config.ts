@@ -5,6 +5,6 @@ export default defineConfig({
     include: ['services/**/*.test.ts', 'devices/**/*.test.ts', 'simulators/**/*.test.ts', 'dashboards/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    reporters: ['default'],
+    reporters: ['default', './services/testing/summary-reporter.ts'],
   },
 });

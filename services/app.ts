@@ -91,8 +91,8 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
         version: VERSION,
       };
     }
-    metrics.gauge('fms_telemetry_pending_points', 'Telemetry accepted and not yet written', () => telemetry.health().pending);
-    metrics.gauge('fms_telemetry_written_points', 'Telemetry values written to the store since start', () => telemetry.health().written);
+    metrics.gauge('fms_telemetry_pending_points', 'Telemetry points, events and alarm changes accepted and not yet written', () => telemetry.health().pending);
+    metrics.gauge('fms_telemetry_written_points', 'Telemetry points (readings) written to the store since start', () => telemetry.health().written);
     metrics.gauge('fms_telemetry_store_up', '1 when the telemetry store accepts writes', () => (telemetry.health().state === 'up' ? 1 : 0));
     metrics.gauge('fms_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => broker.health().clients ?? 0);
     metrics.gauge('fms_ingest_rejected_recent', 'Rejected messages kept for GET /api/ingest/rejected', () => rejected.recent().length);

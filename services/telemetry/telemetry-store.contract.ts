@@ -91,11 +91,20 @@ export function describeTelemetryStore(name: string, open: () => Promise<Telemet
       ]);
     });
 
-    it('reports how many points it has written and how many wait', async () => {
-      store.write([pump('p1', T0, { flow_m3h: 1, vibration_mms: 2 })]);
+    it('reports how many points (readings) it has written and how many wait', async () => {
+      store.write([pump('p1', T0, { flow_m3h: 1, vibration_mms: 2 }), pump('p1', T0 + 1, { flow_m3h: 1 })]);
       expect(store.health().pending).toBe(2);
       await store.flush();
       expect(store.health()).toMatchObject({ state: 'up', pending: 0, written: 2 });
+    });
+
+    it('merges the fields of two points with the same series and time, as InfluxDB does', async () => {
+      store.write([pump('p1', T0, { flow_m3h: 5, running: true })]);
+      store.write([pump('p1', T0, { vibration_mms: 2.5 })]);
+      await store.flush();
+      const q = { asset: 'p1', from: T0, to: T0 + 1, every: 1000, fn: 'last' as const };
+      expect(await store.aggregate({ ...q, metric: 'flow_m3h' })).toEqual([{ ts: T0, value: 5 }]);
+      expect(await store.aggregate({ ...q, metric: 'vibration_mms' })).toEqual([{ ts: T0, value: 2.5 }]);
     });
   });
 }

@@ -18,8 +18,8 @@ export interface ServiceProcess {
  * Starts the real service (`tsx services/main.ts`, what `npm start` runs) as a child process on free
  * ports and resolves once it reports where it listens.
  */
-export function startServiceProcess(env: Record<string, string>, args: string[] = []): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts', ...args], {
+export function startServiceProcess(env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'services/main.ts', ...args], {
     cwd: root,
     env: { ...process.env, FMS_HTTP_PORT: '0', FMS_MQTT_PORT: '0', FMS_LOG_LEVEL: 'info', FMS_TZ: 'UTC', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
