@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { describeTelemetryStore } from './telemetry-store.contract.ts';
 import { createSqliteTelemetryStore } from './telemetry-store.sqlite.ts';
 
@@ -49,7 +49,7 @@ describe('SQLite telemetry store on disk', () => {
   it('writes by itself when the batch is full, without waiting for a flush', async () => {
     const store = createSqliteTelemetryStore({ file: ':memory:', log, batchSize: 10, flushIntervalMs: 60_000 });
     for (let i = 0; i < 12; i++) store.write([{ measurement: 'pump', site: 's', asset: 'p', ts: 1_764_000_000_000 + i, fields: { flow_m3h: i } }]);
-    expect(store.health()).toMatchObject({ written: 10, pending: 2 });
+    await vi.waitFor(() => expect(store.health()).toMatchObject({ written: 10, pending: 2 }));
     await store.close();
   });
 });

@@ -1,128 +1,154 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { catalog, deviceTypes, type DeviceType } from '../../devices/catalog.ts';
-import type {
-  AggregateQuery,
-  AlarmPoint,
-  Bucket,
-  EventPoint,
-  LatestValue,
-  TelemetryPoint,
-  TelemetryStore,
-  TelemetryStoreHealth,
-} from './telemetry-store.ts';
+import { startTsWorker } from '../shared/ts-worker.ts';
+import { openTelemetrySchema, tableColumns } from './sqlite-schema.ts';
+import type { WriterBatch, WriterReply } from './sqlite-writer.protocol.ts';
+import type { AggregateQuery, Bucket, EventPoint, AlarmPoint, LatestValue, TelemetryStore, TelemetryStoreHealth } from './telemetry-store.ts';
 
 export interface SqliteTelemetryStoreOptions {
-  /** Database file, or `:memory:`. */
+  /** Database file, or `:memory:` (a temporary file, removed on close). */
   file: string;
   log: Logger;
-  /** Write when this many points are waiting. */
+  /** Send a batch to the writer when this many readings are waiting. */
   batchSize?: number;
-  /** Write at least this often (ms). */
+  /** Send a batch at least this often (ms). */
   flushIntervalMs?: number;
 }
 
 interface Series {
   id: number;
   measurement: DeviceType;
-  asset: string;
 }
 
-interface Table {
-  columns: readonly string[];
-  /** Column index by metric name. */
+/** A growable buffer of readings of one device type: series, ts, then one value per metric (NaN = absent). */
+interface RowBuffer {
+  stride: number;
   index: ReadonlyMap<string, number>;
   bool: ReadonlySet<string>;
-  insert: Database.Statement;
+  data: Float64Array;
+  length: number;
 }
 
 /** How often the last values are saved; after a crash they are rebuilt from the newest rows. */
 const LATEST_SAVE_MS = 2000;
+/** Wait before sending a failed batch again. */
+const RETRY_MS = 1000;
 
 /**
  * The embedded telemetry store: one SQLite file in the data folder, for a single estate on one machine.
  *
- * One row per reading, one table per device type with a column per metric (InfluxDB's own layout:
- * measurement, series, fields). Each table is WITHOUT ROWID and keyed by (series, ts), so the hot
- * insert path touches one clustered index only (PERFORMANCE.md: a secondary index on a high-rate
- * table divides insert speed by ~30, and a row per value costs five times a row per reading).
- * Writing the same series and time again merges the fields, as InfluxDB does, so a replayed batch is
- * never counted twice.
+ * Readings are buffered on the ingest thread and written by a worker thread in batches, one
+ * transaction each (sqlite-writer.worker.ts); queries read through a second connection (WAL lets
+ * readers and the writer work at once). Last values are served from memory.
  */
 export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): TelemetryStore {
   const batchSize = opts.batchSize ?? 5000;
   const flushIntervalMs = opts.flushIntervalMs ?? 200;
-  const db = new Database(opts.file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS series (
-      id INTEGER PRIMARY KEY,
-      measurement TEXT NOT NULL, site TEXT NOT NULL, asset TEXT NOT NULL,
-      UNIQUE (asset, measurement, site)
-    );
-    CREATE TABLE IF NOT EXISTS latest (
-      series INTEGER NOT NULL, metric TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL,
-      PRIMARY KEY (series, metric)
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS events (
-      asset TEXT NOT NULL, ts INTEGER NOT NULL, type TEXT NOT NULL, site TEXT NOT NULL, details TEXT NOT NULL,
-      PRIMARY KEY (asset, ts, type)
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS alarm_changes (
-      asset TEXT NOT NULL, rule TEXT NOT NULL, ts INTEGER NOT NULL, site TEXT NOT NULL,
-      severity TEXT NOT NULL, state TEXT NOT NULL, value REAL,
-      PRIMARY KEY (asset, rule, ts)
-    ) WITHOUT ROWID;
-  `);
-  const tables = new Map<DeviceType, Table>(deviceTypes.map((type) => [type, openTable(db, type)]));
+  const temporary = opts.file === ':memory:' ? path.join(tmpdir(), `fms-telemetry-${process.pid}-${Math.random().toString(36).slice(2)}.db`) : undefined;
+  const file = temporary ?? opts.file;
 
-  const insertSeries = db.prepare('INSERT INTO series (measurement, site, asset) VALUES (?, ?, ?) RETURNING id');
-  const upsertLatest = db.prepare(
-    'INSERT INTO latest (series, metric, ts, value) VALUES (?, ?, ?, ?) ON CONFLICT (series, metric) DO UPDATE SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts',
-  );
-  const insertEvent = db.prepare('INSERT OR REPLACE INTO events (asset, ts, type, site, details) VALUES (?, ?, ?, ?, ?)');
-  const insertAlarm = db.prepare('INSERT OR REPLACE INTO alarm_changes (asset, rule, ts, site, severity, state, value) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const reader = new Database(file);
+  reader.pragma('journal_mode = WAL');
+  reader.pragma('busy_timeout = 5000');
+  openTelemetrySchema(reader);
+
 
   // Series by "measurement\0site\0asset"; the last value of every metric of every series, in memory.
   const seriesIds = new Map<string, Series>();
   const seriesByAsset = new Map<string, Series[]>();
   const latest = new Map<number, Map<string, { ts: number; value: number }>>();
-  for (const row of db.prepare<[], { id: number; measurement: DeviceType; site: string; asset: string }>('SELECT * FROM series').all()) {
+  let nextSeriesId = 1;
+  for (const row of reader.prepare<[], { id: number; measurement: DeviceType; site: string; asset: string }>('SELECT * FROM series').all()) {
     remember(row.measurement, row.site, row.asset, row.id);
+    nextSeriesId = Math.max(nextSeriesId, row.id + 1);
   }
-  for (const row of db.prepare<[], { series: number; metric: string; ts: number; value: number }>('SELECT * FROM latest').all()) {
+  for (const row of reader.prepare<[], { series: number; metric: string; ts: number; value: number }>('SELECT * FROM latest').all()) {
     latestOf(row.series).set(row.metric, { ts: row.ts, value: row.value });
   }
   // Last values are saved every few seconds: after a crash, the newest row of each series is newer.
   for (const s of seriesIds.values()) {
-    const t = tables.get(s.measurement)!;
-    const row = db.prepare(`SELECT * FROM "telemetry_${s.measurement}" WHERE series = ? ORDER BY ts DESC LIMIT 1`).get(s.id) as Record<string, number | null> | undefined;
-    if (row) for (const c of t.columns) if (row[c] !== null) noteLatest(s.id, c, row.ts!, row[c]!);
+    const row = reader.prepare(`SELECT * FROM "telemetry_${s.measurement}" WHERE series = ? ORDER BY ts DESC LIMIT 1`).get(s.id) as Record<string, number | null> | undefined;
+    if (row) for (const c of tableColumns(s.measurement)) if (row[c] !== null) noteLatest(s.id, c, row.ts!, row[c]!);
   }
 
-  // Pending rows, one array of bind values per reading.
-  let pending: { table: Table; values: (number | null)[] }[] = [];
-  let pendingEvents: EventPoint[] = [];
-  let pendingAlarms: AlarmPoint[] = [];
+  const buffers = new Map<DeviceType, RowBuffer>(
+    deviceTypes.map((type) => {
+      const columns = tableColumns(type);
+      const stride = columns.length + 2;
+      const bool = new Set(catalog[type].metrics.filter((m) => m.kind === 'state').map((m) => m.name));
+      return [type, { stride, index: new Map(columns.map((c, i) => [c, i + 2])), bool, data: new Float64Array(stride * 1024), length: 0 }];
+    }),
+  );
+  let buffered = 0;
+  let newSeries: WriterBatch['series'] = [];
+  let events: EventPoint[] = [];
+  let alarms: AlarmPoint[] = [];
   const dirtyLatest = new Set<number>();
-  let written = 0;
-  let lastError: string | undefined;
-  let closed = false;
   let latestSavedAt = 0;
 
-  const writeBatch = db.transaction((rows: typeof pending, events: EventPoint[], alarms: AlarmPoint[], latestIds: number[]) => {
-    for (const r of rows) r.table.insert.run(r.values);
-    for (const e of events) insertEvent.run(e.asset, e.ts, e.type, e.site, JSON.stringify(e.details));
-    for (const a of alarms) insertAlarm.run(a.asset, a.rule, a.ts, a.site, a.severity, a.state, a.value);
-    for (const id of latestIds) for (const [metric, l] of latest.get(id) ?? []) upsertLatest.run(id, metric, l.ts, l.value);
-  });
+  // Batches sent and not yet confirmed, kept for a retry when the write fails.
+  const inFlight = new Map<number, { batch: WriterBatch; readings: number }>();
+  let inFlightReadings = 0;
+  let nextBatchId = 1;
+  let written = 0;
+  let lastError: string | undefined;
+  let idleWaiters: (() => void)[] = [];
+  let closing = false;
+  let closedReply: (() => void) | undefined;
 
-  const timer = setInterval(() => flushNow(), flushIntervalMs);
+  function onReply(reply: WriterReply): void {
+    if ('closed' in reply) return closedReply?.();
+    const sent = inFlight.get(reply.id);
+    if (!sent) return;
+    if (reply.ok) {
+      inFlight.delete(reply.id);
+      inFlightReadings -= sent.readings;
+      written += sent.readings;
+      lastError = undefined;
+      if (inFlight.size === 0) {
+        for (const w of idleWaiters) w();
+        idleWaiters = [];
+      }
+    } else {
+      // Keep the batch: a full disk or a locked file must not lose readings.
+      if (lastError !== reply.error) opts.log.error({ err: reply.error }, 'telemetry batch write failed');
+      lastError = reply.error;
+      setTimeout(() => writer.postMessage(sent.batch), RETRY_MS).unref();
+    }
+  }
+
+  function startWriter(): Worker {
+    const w = startTsWorker(new URL('./sqlite-writer.worker.ts', import.meta.url), { file });
+    w.on('message', onReply);
+    w.on('error', (err) => {
+      lastError = err.message;
+      opts.log.error({ err }, 'telemetry writer thread failed');
+    });
+    w.on('exit', (code) => {
+      if (closing) return;
+      // The writer died: start another and send it every unconfirmed batch again, in order.
+      lastError = `telemetry writer thread exited with code ${code}`;
+      opts.log.error({ code }, 'telemetry writer thread exited; restarting it');
+      setTimeout(() => {
+        if (closing) return;
+        writer = startWriter();
+        for (const { batch } of inFlight.values()) writer.postMessage(batch);
+      }, RETRY_MS).unref();
+    });
+    return w;
+  }
+  let writer = startWriter();
+
+  const timer = setInterval(() => send(), flushIntervalMs);
   timer.unref();
 
   function remember(measurement: DeviceType, site: string, asset: string, id: number): Series {
-    const s: Series = { id, measurement, asset };
+    const s: Series = { id, measurement };
     seriesIds.set(`${measurement}\0${site}\0${asset}`, s);
     let list = seriesByAsset.get(asset);
     if (!list) seriesByAsset.set(asset, (list = []));
@@ -144,70 +170,88 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): T
     return true;
   }
 
-  function flushNow(): void {
+  /** Sends what is buffered to the writer as one batch. */
+  function send(): void {
     const now = Date.now();
-    const saveLatest = closed || now - latestSavedAt >= LATEST_SAVE_MS;
-    if (pending.length === 0 && pendingEvents.length === 0 && pendingAlarms.length === 0 && (!saveLatest || dirtyLatest.size === 0)) return;
-    const rows = pending;
-    const events = pendingEvents;
-    const alarms = pendingAlarms;
-    const latestIds = saveLatest ? [...dirtyLatest] : [];
-    try {
-      writeBatch(rows, events, alarms, latestIds);
-    } catch (err) {
-      // Keep everything for the next attempt: a full disk or a locked file must not lose readings.
-      lastError = (err as Error).message;
-      opts.log.error({ err }, 'telemetry batch write failed');
-      return;
+    const saveLatest = closing || now - latestSavedAt >= LATEST_SAVE_MS;
+    if (buffered === 0 && events.length === 0 && alarms.length === 0 && (!saveLatest || dirtyLatest.size === 0)) return;
+    const rows: WriterBatch['rows'] = {};
+    for (const [type, b] of buffers) {
+      if (b.length === 0) continue;
+      rows[type] = b.data.slice(0, b.length);
+      b.length = 0;
     }
-    pending = [];
-    pendingEvents = [];
-    pendingAlarms = [];
+    const saved: WriterBatch['latest'] = [];
     if (saveLatest) {
+      for (const id of dirtyLatest) for (const [metric, l] of latest.get(id) ?? []) saved.push([id, metric, l.ts, l.value]);
       dirtyLatest.clear();
       latestSavedAt = now;
     }
-    written += rows.length;
-    lastError = undefined;
+    const batch: WriterBatch = { id: nextBatchId++, series: newSeries, rows, events, alarms, latest: saved };
+    const readings = buffered;
+    inFlight.set(batch.id, { batch, readings });
+    inFlightReadings += readings;
+    buffered = 0;
+    newSeries = [];
+    events = [];
+    alarms = [];
+    writer.postMessage(batch);
+  }
+
+  function idle(): Promise<void> {
+    send();
+    if (inFlight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => idleWaiters.push(resolve));
   }
 
   return {
     write(points) {
       for (const p of points) {
         const key = `${p.measurement}\0${p.site}\0${p.asset}`;
-        const s = seriesIds.get(key) ?? remember(p.measurement, p.site, p.asset, (insertSeries.get(p.measurement, p.site, p.asset) as { id: number }).id);
-        const table = tables.get(p.measurement)!;
-        const values: (number | null)[] = new Array(table.columns.length + 2).fill(null);
-        values[0] = s.id;
-        values[1] = p.ts;
+        let s = seriesIds.get(key);
+        if (!s) {
+          s = remember(p.measurement, p.site, p.asset, nextSeriesId++);
+          newSeries.push({ id: s.id, measurement: p.measurement, site: p.site, asset: p.asset });
+        }
+        const b = buffers.get(p.measurement)!;
+        if (b.length + b.stride > b.data.length) {
+          const bigger = new Float64Array(b.data.length * 2);
+          bigger.set(b.data);
+          b.data = bigger;
+        }
+        const at = b.length;
+        b.data.fill(NaN, at, at + b.stride);
+        b.data[at] = s.id;
+        b.data[at + 1] = p.ts;
         let newer = false;
         for (const metric in p.fields) {
-          const i = table.index.get(metric);
+          const i = b.index.get(metric);
           if (i === undefined) continue; // ingest only passes catalogue metrics
           const v = p.fields[metric]!;
           const value = typeof v === 'boolean' ? (v ? 1 : 0) : v;
-          values[i + 2] = value;
+          b.data[at + i] = value;
           if (noteLatest(s.id, metric, p.ts, value)) newer = true;
         }
         if (newer) dirtyLatest.add(s.id);
-        pending.push({ table, values });
+        b.length += b.stride;
+        buffered++;
       }
-      if (pending.length >= batchSize) flushNow();
+      if (buffered >= batchSize) send();
     },
 
     writeEvent(event) {
-      pendingEvents.push(event);
+      events.push(event);
     },
 
     writeAlarm(alarm) {
-      pendingAlarms.push(alarm);
+      alarms.push(alarm);
     },
 
     async latest(asset) {
       // Several series can carry an asset when it moved site: the newest value of each metric wins.
       const best = new Map<string, LatestValue>();
       for (const s of seriesByAsset.get(asset) ?? []) {
-        const bool = tables.get(s.measurement)!.bool;
+        const bool = buffers.get(s.measurement)!.bool;
         for (const [metric, l] of latest.get(s.id) ?? []) {
           const prev = best.get(metric);
           if (!prev || l.ts > prev.ts) best.set(metric, { metric, ts: l.ts, value: bool.has(metric) ? l.value === 1 : l.value });
@@ -217,14 +261,14 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): T
     },
 
     async aggregate(q: AggregateQuery): Promise<Bucket[]> {
-      flushNow();
+      await idle();
       const rows: { ts: number; value: number }[] = [];
       for (const s of seriesByAsset.get(q.asset) ?? []) {
         // The column name comes from the catalogue, never from the request.
-        const column = tables.get(s.measurement)!.columns.find((c) => c === q.metric);
+        const column = tableColumns(s.measurement).find((c) => c === q.metric);
         if (!column) continue;
         rows.push(
-          ...(db
+          ...(reader
             .prepare(`SELECT ts, "${column}" AS value FROM "telemetry_${s.measurement}" WHERE series = ? AND ts >= ? AND ts < ? AND "${column}" IS NOT NULL ORDER BY ts`)
             .all(s.id, q.from, q.to) as { ts: number; value: number }[]),
         );
@@ -234,8 +278,8 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): T
     },
 
     async events(q) {
-      flushNow();
-      const rows = db
+      await idle();
+      const rows = reader
         .prepare<[string, number, number, number], { asset: string; ts: number; type: string; site: string; details: string }>(
           'SELECT * FROM events WHERE asset = ? AND ts >= ? AND ts < ? ORDER BY ts DESC LIMIT ?',
         )
@@ -243,44 +287,33 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): T
       return rows.map((r) => ({ asset: r.asset, ts: r.ts, type: r.type, site: r.site, details: JSON.parse(r.details) }));
     },
 
-    async flush() {
-      flushNow();
-    },
+    flush: idle,
 
     health(): TelemetryStoreHealth {
       return {
         state: lastError ? 'down' : 'up',
-        pending: pending.length + pendingEvents.length + pendingAlarms.length,
+        pending: buffered + inFlightReadings + events.length + alarms.length,
         written,
         ...(lastError ? { detail: lastError } : {}),
       };
     },
 
     async close() {
-      if (closed) return;
-      closed = true;
+      if (closing) return;
+      closing = true;
       clearInterval(timer);
-      flushNow();
-      db.close();
+      if (!lastError) await idle();
+      else opts.log.error({ pending: buffered + inFlightReadings }, 'telemetry store closed with readings it could not write');
+      await new Promise<void>((resolve) => {
+        closedReply = resolve;
+        writer.postMessage('close');
+        setTimeout(resolve, 5000).unref(); // a writer that died cannot answer
+      });
+      await writer.terminate();
+      reader.close();
+      if (temporary) for (const suffix of ['', '-wal', '-shm']) rmSync(temporary + suffix, { force: true });
     },
   };
-}
-
-/** Creates (or extends, when the catalogue gained metrics) the table of one device type. */
-function openTable(db: Database.Database, type: DeviceType): Table {
-  const metrics = catalog[type].metrics;
-  const name = `telemetry_${type}`;
-  db.exec(`CREATE TABLE IF NOT EXISTS "${name}" (series INTEGER NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (series, ts)) WITHOUT ROWID`);
-  const existing = new Set((db.prepare(`PRAGMA table_info("${name}")`).all() as { name: string }[]).map((c) => c.name));
-  for (const m of metrics) if (!existing.has(m.name)) db.exec(`ALTER TABLE "${name}" ADD COLUMN "${m.name}" REAL`);
-  const columns = metrics.map((m) => m.name);
-  const list = columns.map((c) => `"${c}"`).join(', ');
-  // Same series and time again: merge the fields, as InfluxDB does.
-  const insert = db.prepare(
-    `INSERT INTO "${name}" (series, ts, ${list}) VALUES (${['?', '?', ...columns.map(() => '?')].join(', ')}) ` +
-      `ON CONFLICT (series, ts) DO UPDATE SET ${columns.map((c) => `"${c}" = coalesce(excluded."${c}", "${c}")`).join(', ')}`,
-  );
-  return { columns, index: new Map(columns.map((c, i) => [c, i])), bool: new Set(metrics.filter((m) => m.kind === 'state').map((m) => m.name)), insert };
 }
 
 /** Aggregates time-ordered rows into buckets of `every` ms starting at `from`; empty buckets are left out. */

@@ -131,7 +131,7 @@ async function main() {
     for (const qos of [0, 1] as const) {
       const r = await throughput(service, qos);
       phases.push(r);
-      process.stdout.write(`bench: ${r.name}: ${Math.round(r.rate)} msg/s accepted end to end (${r.ingested} ingested of ${r.sent} sent, ${r.stored} values stored, ${r.rejected} rejected)\n`);
+      process.stdout.write(`bench: ${r.name}: ${Math.round(r.rate)} msg/s accepted end to end (${r.ingested} ingested of ${r.sent} sent, ${r.stored} readings stored, ${r.rejected} rejected)\n`);
     }
     const backgroundRate = Math.round(phases[0]!.rate / 4 / 1000) * 1000 || 1000;
     const lat = await latency(service, backgroundRate);
@@ -160,7 +160,7 @@ function writeReport(phases: PhaseResult[], lat: Awaited<ReturnType<typeof laten
     `100 at QoS 0, 1,000 at QoS 1) sending ~150-byte pump telemetry round-robin for ${SECONDS} s per phase.`,
     '"Accepted" = messages validated, written to the telemetry store and evaluated by the rules.',
     '',
-    '| phase | sent | accepted end to end | values stored | lost | msg/s accepted |',
+    '| phase | sent | accepted end to end | readings stored | lost | msg/s accepted |',
     '|---|---|---|---|---|---|',
     ...phases.map((p) => `| ${p.name} | ${p.sent} | ${p.ingested - p.rejected} | ${p.stored} | ${p.sent - p.ingested} | **${Math.round(p.rate).toLocaleString('en')}** |`),
     '',
