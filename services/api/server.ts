@@ -35,7 +35,8 @@ export interface ApiDeps {
 
 /** The HTTP API: JSON under /api, OpenAPI at /api/docs, Prometheus metrics at /metrics. */
 export async function buildApi(deps: ApiDeps) {
-  const app = Fastify({ loggerInstance: deps.log, disableRequestLogging: true, bodyLimit: 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  // fastify's own request logging stays off: nothing per request logs at info; errors are logged below.
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -47,7 +48,7 @@ export async function buildApi(deps: ApiDeps) {
     }
     if (isFmsError(err)) {
       if (err.kind === 'operational') reply.header('retry-after', '5');
-      if (err.kind === 'bug') req.log.error({ err }, 'request failed');
+      if (err.kind === 'bug') deps.log.error({ err, url: req.url }, 'request failed');
       return reply.status(err.status).send({ error: { code: err.code, message: err.message } });
     }
     const status = (err as { statusCode?: number }).statusCode;
@@ -55,7 +56,7 @@ export async function buildApi(deps: ApiDeps) {
       // fastify's own 4xx (a body that is not JSON, a body too large): the client's input.
       return reply.status(status).send({ error: { code: 'FMS_ERR_API_BAD_REQUEST', message: (err as Error).message } });
     }
-    req.log.error({ err }, 'request failed');
+    deps.log.error({ err, method: req.method, url: req.url }, 'request failed');
     deps.metrics.errors.labels('api').inc();
     return reply.status(500).send({ error: { code: 'FMS_ERR_INTERNAL', message: 'internal error; it has been logged' } });
   });

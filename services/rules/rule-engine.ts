@@ -57,7 +57,8 @@ export function createRuleEngine(initial: readonly Rule[]): RuleEngine {
   let byMetric = new Map<string, ThresholdRule[]>();
   let byEvent = new Map<string, EventRule[]>();
   let byId = new Map<string, Rule>();
-  const states = new Map<string, RuleState>();
+  // State per asset, then per rule: no string building on the hot path.
+  const states = new Map<string, Map<string, RuleState>>();
 
   function index(rules: readonly Rule[]): void {
     all = rules.filter((r) => r.enabled);
@@ -68,7 +69,7 @@ export function createRuleEngine(initial: readonly Rule[]): RuleEngine {
       if (isThresholdRule(r)) push(byMetric, `${r.assetType}\0${r.metric}`, r);
       else push(byEvent, `${r.assetType}\0${r.on}`, r);
     }
-    for (const key of states.keys()) if (!byId.has(key.slice(key.indexOf('\0') + 1))) states.delete(key);
+    for (const perAsset of states.values()) for (const ruleId of perAsset.keys()) if (!byId.has(ruleId)) perAsset.delete(ruleId);
   }
   index(initial);
 
@@ -104,21 +105,24 @@ export function createRuleEngine(initial: readonly Rule[]): RuleEngine {
 
     tick(now) {
       const out: AlarmSignal[] = [];
-      for (const [key, s] of states) {
-        if (s.phase !== 'active') continue;
-        const rule = byId.get(key.slice(key.indexOf('\0') + 1));
-        if (!rule || isThresholdRule(rule) || !rule.clear) continue;
-        if (now - s.lastTs >= rule.clear.after) {
-          s.phase = 'normal';
-          const assetId = key.slice(0, key.indexOf('\0'));
-          out.push({ kind: 'clear', rule, assetId, site: s.site, ts: now, value: null, message: `${title(rule)}: no ${rule.on} event for ${formatDuration(rule.clear.after)}` });
+      for (const [assetId, perAsset] of states) {
+        for (const [ruleId, s] of perAsset) {
+          if (s.phase !== 'active') continue;
+          const rule = byId.get(ruleId);
+          if (!rule || isThresholdRule(rule) || !rule.clear) continue;
+          if (now - s.lastTs >= rule.clear.after) {
+            s.phase = 'normal';
+            out.push({ kind: 'clear', rule, assetId, site: s.site, ts: now, value: null, message: `${title(rule)}: no ${rule.on} event for ${formatDuration(rule.clear.after)}` });
+          }
         }
       }
       return out;
     },
 
     restoreActive(assetId, site, ruleId, lastTs) {
-      states.set(`${assetId}\0${ruleId}`, { phase: 'active', since: lastTs, lastTs, site });
+      let perAsset = states.get(assetId);
+      if (!perAsset) states.set(assetId, (perAsset = new Map()));
+      perAsset.set(ruleId, { phase: 'active', since: lastTs, lastTs, site });
     },
 
     setRules(rules) {
@@ -131,9 +135,10 @@ export function createRuleEngine(initial: readonly Rule[]): RuleEngine {
   };
 
   function stateOf(target: RuleTarget, ruleId: string): RuleState {
-    const key = `${target.id}\0${ruleId}`;
-    let s = states.get(key);
-    if (!s) states.set(key, (s = { phase: 'normal', since: 0, lastTs: -Infinity, site: target.site }));
+    let perAsset = states.get(target.id);
+    if (!perAsset) states.set(target.id, (perAsset = new Map()));
+    let s = perAsset.get(ruleId);
+    if (!s) perAsset.set(ruleId, (s = { phase: 'normal', since: 0, lastTs: -Infinity, site: target.site }));
     return s;
   }
 }
@@ -143,32 +148,44 @@ function stepThreshold(rule: ThresholdRule, s: RuleState, ts: number, value: num
   s.lastTs = ts;
   s.site = target.site;
   const fires = holds(rule.when, value);
-  const numeric = typeof value === 'number' ? value : value ? 1 : 0;
-  const signal = (kind: AlarmSignal['kind'], message: string): AlarmSignal => ({ kind, rule, assetId: target.id, site: target.site, ts, value: numeric, message });
-  const forMs = rule.for ?? 0;
-
   switch (s.phase) {
     case 'normal':
       if (!fires) return undefined;
-      if (forMs === 0) return (s.phase = 'active'), signal('raise', describe(rule, value));
-      s.phase = 'pending';
       s.since = ts;
+      if ((rule.for ?? 0) === 0) return raise(rule, s, ts, value, target);
+      s.phase = 'pending';
       return undefined;
     case 'pending':
-      if (!fires) return (s.phase = 'normal'), undefined;
-      if (ts - s.since >= forMs) return (s.phase = 'active'), signal('raise', describe(rule, value));
-      return undefined;
+      if (!fires) {
+        s.phase = 'normal';
+        return undefined;
+      }
+      return ts - s.since >= (rule.for ?? 0) ? raise(rule, s, ts, value, target) : undefined;
     case 'active':
     case 'clearing': {
       const clears = rule.clear ? holds(rule.clear as Condition, value) : !fires;
-      if (!clears) return (s.phase = 'active'), undefined;
-      const clearFor = rule.clear?.for ?? 0;
+      if (!clears) {
+        s.phase = 'active';
+        return undefined;
+      }
       if (s.phase === 'active') s.since = ts;
-      if (ts - s.since >= clearFor) return (s.phase = 'normal'), signal('clear', `${title(rule)}: ${rule.metric} back to ${value}`);
-      s.phase = 'clearing';
-      return undefined;
+      if (ts - s.since < (rule.clear?.for ?? 0)) {
+        s.phase = 'clearing';
+        return undefined;
+      }
+      s.phase = 'normal';
+      return signal('clear', rule, ts, value, target, `${title(rule)}: ${rule.metric} back to ${value}`);
     }
   }
+}
+
+function raise(rule: ThresholdRule, s: RuleState, ts: number, value: number | boolean, target: RuleTarget): AlarmSignal {
+  s.phase = 'active';
+  return signal('raise', rule, ts, value, target, describe(rule, value));
+}
+
+function signal(kind: AlarmSignal['kind'], rule: Rule, ts: number, value: number | boolean, target: RuleTarget, message: string): AlarmSignal {
+  return { kind, rule, assetId: target.id, site: target.site, ts, value: typeof value === 'number' ? value : value ? 1 : 0, message };
 }
 
 /** Whether a value meets a condition; a boolean compared with a number never does. */
