@@ -14,7 +14,9 @@ import { createRuleEngine } from './rules/rule-engine.ts';
 import { loadDefaultRules, mergeRules } from './rules/rule-loader.ts';
 import type { Config } from './shared/config.ts';
 import { createMetrics } from './shared/metrics.ts';
+import { createInfluxTelemetryStore } from './telemetry/telemetry-store.influx.ts';
 import { createSqliteTelemetryStore } from './telemetry/telemetry-store.sqlite.ts';
+import type { TelemetryStore } from './telemetry/telemetry-store.ts';
 import { createWorkOrderService } from './work-orders/work-order-service.ts';
 import { createKyselyWorkOrderStore } from './work-orders/work-order-store.kysely.ts';
 
@@ -44,10 +46,10 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const database = await openDatabase(config.dataDir);
     closers.push({ name: 'database', close: () => database.close() });
 
-    const telemetry = createSqliteTelemetryStore({
-      file: config.dataDir === ':memory:' ? ':memory:' : path.join(config.dataDir, 'telemetry.db'),
-      log: log.child({ svc: 'telemetry' }),
-    });
+    const rejected = createRejectedLog();
+    const telemetry = await openTelemetryStore(config, log.child({ svc: 'telemetry' }), (line, reason) =>
+      rejected.add(now(), '(telemetry store)', 'store_refused', `the telemetry store refused this reading: ${reason}`, Buffer.from(line)),
+    );
     closers.push({ name: 'telemetry store', close: () => telemetry.close() });
 
     const assets = await createAssetRegistry(database.db, now);
@@ -63,16 +65,32 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     if (restored > 0) log.info({ alarms: restored }, 'open alarms restored');
     closers.push({ name: 'alarm queue', close: () => alarms.drain() });
 
-    // Event alarms clear themselves once their event has stopped coming for a while.
+    // Every second: event alarms clear themselves once their event has stopped coming for a while,
+    // and the telemetry store's state becomes a system alarm when it stays down or its spool fills.
     const ticker = setInterval(() => {
       const signals = rules.tick(now());
       if (signals.length > 0) alarms.handle(signals, now());
+      watchTelemetryStore(telemetry.health());
     }, 1000);
     ticker.unref();
     closers.push({ name: 'rule ticker', close: async () => clearInterval(ticker) });
 
-    const rejected = createRejectedLog();
     const ingest = createIngest({ assets, telemetry, rules, alarms, rejected, metrics, log: log.child({ svc: 'ingest' }) });
+
+    let storeDownAlarm = false;
+    let spoolAlarm = false;
+    function watchTelemetryStore(h: ReturnType<typeof telemetry.health>): void {
+      const down = h.state === 'down' && h.downSince != null && now() - h.downSince >= config.spool.downAlarmAfterMs;
+      if (down !== storeDownAlarm) {
+        storeDownAlarm = down;
+        alarms.setSystemAlarm('system.telemetry-store-down', 'critical', down, down ? `telemetry store down since ${new Date(h.downSince!).toISOString()}: ${h.detail ?? ''}; readings are spooled` : 'telemetry store back');
+      }
+      const high = !!h.spool && h.spool.bytes >= 0.8 * h.spool.maxBytes;
+      if (high !== spoolAlarm) {
+        spoolAlarm = high;
+        alarms.setSystemAlarm('system.telemetry-spool-high', 'major', high, high ? `telemetry spool at ${Math.round((100 * h.spool!.bytes) / h.spool!.maxBytes)} % of ${h.spool!.maxBytes} bytes` : 'telemetry spool below 80 %');
+      }
+    }
 
     const started = now();
     async function health(): Promise<HealthReport> {
@@ -85,7 +103,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
         broker: b,
         telemetryStore: t,
         database: { state: dbUp ? 'up' : 'down' },
-        spoolDepth: t.pending,
+        spoolDepth: t.spool?.points ?? 0,
         alarmQueue: alarms.pending,
         uptimeSeconds: Math.round((now() - started) / 1000),
         version: VERSION,
@@ -94,6 +112,10 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     metrics.gauge('fms_telemetry_pending_points', 'Telemetry points, events and alarm changes accepted and not yet written', () => telemetry.health().pending);
     metrics.gauge('fms_telemetry_written_points', 'Telemetry points (readings) written to the store since start', () => telemetry.health().written);
     metrics.gauge('fms_telemetry_store_up', '1 when the telemetry store accepts writes', () => (telemetry.health().state === 'up' ? 1 : 0));
+    metrics.gauge('fms_telemetry_spool_points', 'Telemetry readings in the on-disk spool', () => telemetry.health().spool?.points ?? 0);
+    metrics.gauge('fms_telemetry_spool_bytes', 'Size of the on-disk telemetry spool', () => telemetry.health().spool?.bytes ?? 0);
+    metrics.gauge('fms_telemetry_dead_lettered_points', 'Readings the telemetry store refused as bad data', () => telemetry.health().deadLettered ?? 0);
+    metrics.gauge('fms_telemetry_lost_points', 'Readings dropped because the spool was full', () => telemetry.health().lost ?? 0);
     metrics.gauge('fms_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => broker.health().clients ?? 0);
     metrics.gauge('fms_ingest_rejected_recent', 'Rejected messages kept for GET /api/ingest/rejected', () => rejected.recent().length);
 
@@ -124,6 +146,16 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     await closeAll(closers, log);
     throw err;
   }
+}
+
+/** InfluxDB when FMS_INFLUX_URL is set, the embedded SQLite store otherwise. */
+async function openTelemetryStore(config: Config, log: Logger, onDeadLetter: (line: string, reason: string) => void): Promise<TelemetryStore> {
+  if (config.influx) {
+    if (config.dataDir === ':memory:') throw new Error('FMS_DATA_DIR=:memory: cannot hold the InfluxDB spool: give a folder');
+    log.info({ url: config.influx.url, db: config.influx.db }, 'telemetry goes to InfluxDB');
+    return createInfluxTelemetryStore({ connection: config.influx, dataDir: config.dataDir, spoolMaxBytes: config.spool.maxBytes, log, onDeadLetter });
+  }
+  return createSqliteTelemetryStore({ file: config.dataDir === ':memory:' ? ':memory:' : path.join(config.dataDir, 'telemetry.db'), log });
 }
 
 async function closeAll(closers: { name: string; close: () => Promise<void> }[], log: Logger): Promise<void> {

@@ -20,6 +20,10 @@ export interface AlarmServiceDeps {
 
 export type AlarmService = ReturnType<typeof createAlarmService>;
 
+/** System alarms are about FMS itself: this asset id at this site. */
+export const SYSTEM_ASSET = 'fms';
+export const SYSTEM_SITE = 'system';
+
 /**
  * Turns the rule engine's signals into stored alarms and work orders. Signals for one asset and
  * rule are handled one after another, so a burst of repeats can never open two orders.
@@ -81,6 +85,32 @@ export function createAlarmService(deps: AlarmServiceDeps) {
       const open = await store.listOpen();
       for (const a of open) engine.restoreActive(a.assetId, a.site, a.ruleId, a.lastRaisedAt);
       return open.length;
+    },
+
+    /**
+     * Raises or clears an alarm about FMS itself (telemetry store down, spool filling up): asset
+     * `fms` at site `system`, never a work order.
+     */
+    setSystemAlarm(ruleId: string, severity: Alarm['severity'], active: boolean, message: string): void {
+      const at = deps.now();
+      void queue
+        .run(`fms\0${ruleId}`, async () => {
+          if (active) {
+            const open = (await store.listOpen()).some((a) => a.assetId === SYSTEM_ASSET && a.ruleId === ruleId);
+            if (open) return;
+            const { alarm } = await store.raise({ assetId: SYSTEM_ASSET, site: SYSTEM_SITE, ruleId, ruleVersion: 1, severity, message, value: null, raisedAt: at, receivedAt: at });
+            metrics.alarms.labels('raised', severity).inc();
+            log.warn({ alarmId: alarm.id, ruleId }, 'system alarm raised');
+            announce(alarm, 'raised');
+          } else {
+            const cleared = await store.clear(SYSTEM_ASSET, ruleId, at, message);
+            if (!cleared) return;
+            metrics.alarms.labels('cleared', severity).inc();
+            log.info({ alarmId: cleared.id, ruleId }, 'system alarm cleared');
+            announce(cleared, 'cleared');
+          }
+        })
+        .catch((err) => log.error({ err, ruleId }, 'system alarm not stored'));
     },
 
     acknowledge: (id: number, by: string, note: string | null) => store.acknowledge(id, by, note, deps.now()),

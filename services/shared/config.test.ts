@@ -41,9 +41,22 @@ describe('loadConfig', () => {
   });
 
   it('refuses settings this version cannot honour instead of ignoring them', () => {
-    const problems = problemsOf(() => loadConfig({ FMS_TZ: 'UTC', FMS_INFLUX_URL: 'http://127.0.0.1:8086', FMS_DATABASE_URL: 'postgres://x@localhost/fms' }));
-    expect(problems).toContainEqual(expect.stringMatching(/^FMS_INFLUX_URL: .*not supported by this version/));
+    const problems = problemsOf(() => loadConfig({ FMS_TZ: 'UTC', FMS_MQTT_URL: 'mqtt://127.0.0.1:1884', FMS_DATABASE_URL: 'postgres://x@localhost/fms' }));
+    expect(problems).toContainEqual(expect.stringMatching(/^FMS_MQTT_URL: .*not supported by this version/));
     expect(problems).toContainEqual(expect.stringMatching(/^FMS_DATABASE_URL: .*not supported by this version/));
+  });
+
+  it('reads the InfluxDB settings', () => {
+    const c = loadConfig({ FMS_TZ: 'UTC', FMS_INFLUX_URL: 'http://127.0.0.1:8086', FMS_INFLUX_RP: 'autogen', FMS_INFLUX_TOKEN: 'secret', FMS_SPOOL_MAX_MB: '10', FMS_STORE_DOWN_ALARM_AFTER: '2m' });
+    expect(c.influx).toEqual({ url: 'http://127.0.0.1:8086', db: 'fms', rp: 'autogen', token: 'secret', username: undefined, password: undefined });
+    expect(c.spool).toEqual({ maxBytes: 10 * 1024 * 1024, downAlarmAfterMs: 120_000 });
+    expect(problemsOf(() => loadConfig({ FMS_INFLUX_URL: 'influx.local', FMS_INFLUX_DB: 'my db', FMS_SPOOL_MAX_MB: '0', FMS_INFLUX_USERNAME: 'u' }))).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^FMS_INFLUX_URL: expected an http:\/\/ or https:\/\/ URL/),
+        expect.stringMatching(/^FMS_INFLUX_DB: expected 1-64 letters/),
+        expect.stringMatching(/^FMS_SPOOL_MAX_MB: expected at least 1 MiB/),
+      ]),
+    );
   });
 
   it('reads sites, assets, teams, rules and settings from the FMS_CONFIG file; the environment wins', () => {

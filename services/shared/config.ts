@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { FmsError } from './errors.ts';
 import { estateFileSchema, type EstateFile } from './estate-file.ts';
 import { formatZodIssues } from './zod-format.ts';
+import { parseDuration } from './duration.ts';
 
 const port = z.coerce
   .number({ error: 'expected a port number from 1 to 65535' })
@@ -54,6 +55,13 @@ export const envSchema = z.object({
   FMS_INFLUX_USERNAME: z.string().min(1).optional(),
   /** InfluxDB 1.x password. */
   FMS_INFLUX_PASSWORD: z.string().min(1).optional(),
+  /** Largest on-disk spool for telemetry while InfluxDB is unreachable, MiB. */
+  FMS_SPOOL_MAX_MB: z.coerce.number({ error: 'expected a size in MiB, e.g. 1024' }).int('expected whole MiB').min(1, 'expected at least 1 MiB').default(1024),
+  /** Raise a system alarm when the telemetry store has been down this long. */
+  FMS_STORE_DOWN_ALARM_AFTER: z
+    .string()
+    .refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 30s, 5m')
+    .default('60s'),
   /** pino log level. */
   FMS_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -85,6 +93,8 @@ export interface Config {
         password: string | undefined;
       }
     | undefined;
+  /** Telemetry spool and store-down alarm. */
+  spool: { maxBytes: number; downAlarmAfterMs: number };
   logLevel: Env['FMS_LOG_LEVEL'];
   timeZone: string;
   adminKey: string | undefined;
@@ -128,7 +138,6 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
     const e = parsed.data;
     if (e.FMS_MQTT_URL) problems.push('FMS_MQTT_URL: an external broker is not supported by this version yet; unset it to use the embedded broker (FMS_MQTT_HOST/FMS_MQTT_PORT)');
     if (e.FMS_DATABASE_URL) problems.push('FMS_DATABASE_URL: PostgreSQL is not supported by this version yet; unset it to use SQLite in FMS_DATA_DIR');
-    if (e.FMS_INFLUX_URL) problems.push('FMS_INFLUX_URL: InfluxDB is not supported by this version yet; unset it to use the embedded telemetry store');
     if ((e.FMS_INFLUX_USERNAME === undefined) !== (e.FMS_INFLUX_PASSWORD === undefined)) {
       problems.push('FMS_INFLUX_USERNAME/FMS_INFLUX_PASSWORD: expected both or neither');
     }
@@ -157,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
           password: e.FMS_INFLUX_PASSWORD,
         }
       : undefined,
+    spool: { maxBytes: e.FMS_SPOOL_MAX_MB * 1024 * 1024, downAlarmAfterMs: parseDuration(e.FMS_STORE_DOWN_ALARM_AFTER)! },
     logLevel: e.FMS_LOG_LEVEL,
     timeZone: e.FMS_TZ,
     adminKey: e.FMS_ADMIN_KEY,

@@ -24,7 +24,7 @@ export function describeTelemetryStore(name: string, open: () => Promise<Telemet
     it('returns the last value of each metric with its time, booleans as booleans', async () => {
       store.write([pump('p1', T0, { flow_m3h: 30, running: true }), pump('p1', T0 + 1000, { flow_m3h: 31.5 })]);
       await store.flush();
-      expect(await store.latest('p1')).toEqual([
+      expect(await store.latest('p1', 'pump')).toEqual([
         { metric: 'flow_m3h', value: 31.5, ts: T0 + 1000 },
         { metric: 'running', value: true, ts: T0 },
       ]);
@@ -34,18 +34,18 @@ export function describeTelemetryStore(name: string, open: () => Promise<Telemet
       store.write([pump('p1', T0 + 5000, { flow_m3h: 40 })]);
       store.write([pump('p1', T0, { flow_m3h: 10 })]);
       await store.flush();
-      expect(await store.latest('p1')).toEqual([{ metric: 'flow_m3h', value: 40, ts: T0 + 5000 }]);
+      expect(await store.latest('p1', 'pump')).toEqual([{ metric: 'flow_m3h', value: 40, ts: T0 + 5000 }]);
     });
 
     it('knows nothing about an asset that never reported', async () => {
-      expect(await store.latest('nobody')).toEqual([]);
+      expect(await store.latest('nobody', 'pump')).toEqual([]);
     });
 
     it('aggregates one metric into buckets with mean, min, max, last and count', async () => {
       const points = [0, 10, 20, 30, 40, 50, 60, 70].map((s, i) => pump('p1', T0 + s * 1000, { vibration_mms: i + 1 }));
       store.write(points);
       await store.flush();
-      const q = { asset: 'p1', metric: 'vibration_mms', from: T0, to: T0 + 80_000, every: 40_000 };
+      const q = { asset: 'p1', measurement: 'pump' as const, metric: 'vibration_mms', from: T0, to: T0 + 80_000, every: 40_000 };
       expect(await store.aggregate({ ...q, fn: 'mean' })).toEqual([{ ts: T0, value: 2.5 }, { ts: T0 + 40_000, value: 6.5 }]);
       expect(await store.aggregate({ ...q, fn: 'min' })).toEqual([{ ts: T0, value: 1 }, { ts: T0 + 40_000, value: 5 }]);
       expect(await store.aggregate({ ...q, fn: 'max' })).toEqual([{ ts: T0, value: 4 }, { ts: T0 + 40_000, value: 8 }]);
@@ -56,14 +56,14 @@ export function describeTelemetryStore(name: string, open: () => Promise<Telemet
     it('leaves out readings outside the time range', async () => {
       store.write([pump('p1', T0 - 1, { flow_m3h: 100 }), pump('p1', T0, { flow_m3h: 1 }), pump('p1', T0 + 60_000, { flow_m3h: 100 })]);
       await store.flush();
-      expect(await store.aggregate({ asset: 'p1', metric: 'flow_m3h', from: T0, to: T0 + 60_000, every: 60_000, fn: 'count' })).toEqual([{ ts: T0, value: 1 }]);
+      expect(await store.aggregate({ asset: 'p1', measurement: 'pump', metric: 'flow_m3h', from: T0, to: T0 + 60_000, every: 60_000, fn: 'count' })).toEqual([{ ts: T0, value: 1 }]);
     });
 
     it('counts a counter increase across a device reset as usage, never negative', async () => {
       // 100 → 103, reset to 0 → 2: 3 hours before the reset and 2 after.
       store.write([100, 101, 103, 0, 2].map((v, i) => pump('p1', T0 + i * 1000, { run_hours: v })));
       await store.flush();
-      expect(await store.aggregate({ asset: 'p1', metric: 'run_hours', from: T0, to: T0 + 10_000, every: 10_000, fn: 'increase' })).toEqual([
+      expect(await store.aggregate({ asset: 'p1', measurement: 'pump', metric: 'run_hours', from: T0, to: T0 + 10_000, every: 10_000, fn: 'increase' })).toEqual([
         { ts: T0, value: 5 },
       ]);
     });
@@ -72,13 +72,13 @@ export function describeTelemetryStore(name: string, open: () => Promise<Telemet
       store.write([pump('p1', T0, { flow_m3h: 5 })]);
       store.write([pump('p1', T0, { flow_m3h: 5 })]);
       await store.flush();
-      expect(await store.aggregate({ asset: 'p1', metric: 'flow_m3h', from: T0, to: T0 + 1000, every: 1000, fn: 'count' })).toEqual([{ ts: T0, value: 1 }]);
+      expect(await store.aggregate({ asset: 'p1', measurement: 'pump', metric: 'flow_m3h', from: T0, to: T0 + 1000, every: 1000, fn: 'count' })).toEqual([{ ts: T0, value: 1 }]);
     });
 
     it('keeps assets apart', async () => {
       store.write([pump('p1', T0, { flow_m3h: 5 }), pump('p2', T0, { flow_m3h: 7 })]);
       await store.flush();
-      expect(await store.latest('p2')).toEqual([{ metric: 'flow_m3h', value: 7, ts: T0 }]);
+      expect(await store.latest('p2', 'pump')).toEqual([{ metric: 'flow_m3h', value: 7, ts: T0 }]);
     });
 
     it('stores device events with their details, newest first', async () => {
@@ -102,7 +102,7 @@ export function describeTelemetryStore(name: string, open: () => Promise<Telemet
       store.write([pump('p1', T0, { flow_m3h: 5, running: true })]);
       store.write([pump('p1', T0, { vibration_mms: 2.5 })]);
       await store.flush();
-      const q = { asset: 'p1', from: T0, to: T0 + 1, every: 1000, fn: 'last' as const };
+      const q = { asset: 'p1', measurement: 'pump' as const, from: T0, to: T0 + 1, every: 1000, fn: 'last' as const };
       expect(await store.aggregate({ ...q, metric: 'flow_m3h' })).toEqual([{ ts: T0, value: 5 }]);
       expect(await store.aggregate({ ...q, metric: 'vibration_mms' })).toEqual([{ ts: T0, value: 2.5 }]);
     });

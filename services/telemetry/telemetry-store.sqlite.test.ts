@@ -25,7 +25,7 @@ describe('SQLite telemetry store on disk', () => {
     await first.flush(); // rows written, last values not saved yet (they are saved every 2 s)
     // No close(): the process dies here. A second store opens the same file.
     const second = createSqliteTelemetryStore({ file, log });
-    expect(await second.latest('p9')).toEqual([
+    expect(await second.latest('p9', 'pump')).toEqual([
       { metric: 'flow_m3h', value: 2, ts: 1_764_000_001_000 },
       { metric: 'running', value: true, ts: 1_764_000_001_000 },
     ]);
@@ -39,7 +39,7 @@ describe('SQLite telemetry store on disk', () => {
     first.write([{ measurement: 'gate', site: 's', asset: 'g1', ts: 1_764_000_000_000, fields: { passages: 12, open: false } }]);
     await first.close();
     const second = createSqliteTelemetryStore({ file, log });
-    expect(await second.latest('g1')).toEqual([
+    expect(await second.latest('g1', 'gate')).toEqual([
       { metric: 'open', value: false, ts: 1_764_000_000_000 },
       { metric: 'passages', value: 12, ts: 1_764_000_000_000 },
     ]);

@@ -247,7 +247,7 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): T
       alarms.push(alarm);
     },
 
-    async latest(asset) {
+    async latest(asset, _measurement) {
       // Several series can carry an asset when it moved site: the newest value of each metric wins.
       const best = new Map<string, LatestValue>();
       for (const s of seriesByAsset.get(asset) ?? []) {

@@ -41,6 +41,8 @@ export type AggregateFn = (typeof aggregateFns)[number];
 
 export interface AggregateQuery {
   asset: string;
+  /** The asset's device type (the measurement its readings are in). */
+  measurement: DeviceType;
   metric: string;
   /** Inclusive start, epoch ms. */
   from: number;
@@ -64,6 +66,14 @@ export interface TelemetryStoreHealth {
   /** Points written since start. */
   written: number;
   detail?: string;
+  /** Since when the store has been unreachable (epoch ms). */
+  downSince?: number | null;
+  /** Readings kept on disk until the store takes them again. */
+  spool?: { points: number; bytes: number; maxBytes: number };
+  /** Readings the store refused as bad data (kept in the dead-letter file with its reason). */
+  deadLettered?: number;
+  /** Readings dropped because the spool was full. */
+  lost?: number;
 }
 
 /**
@@ -78,7 +88,7 @@ export interface TelemetryStore {
   /** Accepts an alarm change for writing. */
   writeAlarm(alarm: AlarmPoint): void;
   /** Last value of each metric of one asset, with its time. */
-  latest(asset: string): Promise<LatestValue[]>;
+  latest(asset: string, measurement: DeviceType): Promise<LatestValue[]>;
   /** One metric of one asset aggregated into buckets over [from, to). */
   aggregate(query: AggregateQuery): Promise<Bucket[]>;
   /** Events of one asset over [from, to), newest first. */

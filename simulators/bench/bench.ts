@@ -6,13 +6,14 @@
  * BENCH_SECONDS (default 20) sets the length of each load phase; BENCH_PROFILE=1 writes a CPU profile
  * of the service to .bench/ (open it in Chrome DevTools).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { startServiceProcess, type ServiceProcess } from '../../services/testing/service-process.ts';
+import { runPublisher } from './run-publisher.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -55,18 +56,9 @@ async function drained(service: ServiceProcess) {
   }
 }
 
-function runPublisher(mqttUrl: string, qos: 0 | 1, seconds: number, rate = 0): Promise<{ sent: number; acked: number; failed: number; elapsed: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'simulators/bench/publisher.ts', mqttUrl, String(qos), String(seconds), 'bench', 'bench-pump', String(PUMPS), String(rate)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`publisher exited with ${code}`))));
-  });
-}
-
 async function throughput(service: ServiceProcess, qos: 0 | 1): Promise<PhaseResult> {
   const before = await drained(service);
-  const pub = await runPublisher(service.mqttUrl, qos, SECONDS);
+  const pub = await runPublisher({ mqttUrl: service.mqttUrl, qos, seconds: SECONDS, site: 'bench', prefix: 'bench-pump', count: PUMPS });
   const after = await drained(service);
   const ingested = after.ingested - before.ingested;
   return {
@@ -86,7 +78,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function latency(service: ServiceProcess, backgroundRate: number) {
-  const background = runPublisher(service.mqttUrl, 0, Math.max(10, GATES / 20 + 5), backgroundRate);
+  const background = runPublisher({ mqttUrl: service.mqttUrl, qos: 0, seconds: Math.max(10, GATES / 20 + 5), rate: backgroundRate, site: 'bench', prefix: 'bench-pump', count: PUMPS });
   await new Promise((r) => setTimeout(r, 2000));
   const client = await mqtt.connectAsync(service.mqttUrl, { clientId: 'bench-events' });
   for (let i = 1; i <= GATES; i++) {

@@ -17,6 +17,13 @@ const maxInFlight = qos === 1 ? 1000 : 100;
 
 const client = await mqtt.connectAsync(url!, { clientId: `bench-publisher-${process.pid}`, clean: true });
 const topics = Array.from({ length: count }, (_, i) => `fms/${site}/pump/${prefix}-${String(i + 1).padStart(4, '0')}/telemetry`);
+// Per asset: how many readings were acknowledged, and the time of the last one. Every reading of an
+// asset gets its own millisecond and `run_hours` = its sequence number, so a test can check count and
+// sum per series in the store.
+const sentPerAsset = new Array<number>(count).fill(0);
+const ackedPerAsset = new Array<number>(count).fill(0);
+const ackedSumPerAsset = new Array<number>(count).fill(0);
+const lastTs = new Array<number>(count).fill(0);
 
 let sent = 0;
 let acked = 0;
@@ -47,16 +54,23 @@ await new Promise<void>((resolve) => {
     const due = rate > 0 ? Math.floor(((now - started) / 1000) * rate) - sent : Infinity;
     let n = 0;
     while (inFlight < maxInFlight && n < due) {
-      const topic = topics[i++ % topics.length]!;
+      const k = i++ % topics.length;
+      const topic = topics[k]!;
+      const ts = (lastTs[k] = Math.max(now, lastTs[k]! + 1));
+      const seq = ++sentPerAsset[k]!;
       const v = 1.5 + (sent % 100) / 100;
-      const payload = `{"ts":${now},"flow_m3h":${30 + (sent % 7)},"pressure_out_bar":4.1,"vibration_mms":${v.toFixed(2)},"motor_temp_c":48.5,"running":true}`;
+      const payload = `{"ts":${ts},"flow_m3h":${30 + (sent % 7)},"pressure_out_bar":4.1,"vibration_mms":${v.toFixed(2)},"motor_temp_c":48.5,"running":true,"run_hours":${seq}}`;
       inFlight++;
       sent++;
       n++;
       client.publish(topic, payload, { qos }, (err) => {
         inFlight--;
         if (err) failed++;
-        else acked++;
+        else {
+          acked++;
+          ackedPerAsset[k]!++;
+          ackedSumPerAsset[k]! += seq;
+        }
         if (Date.now() >= deadline) {
           if (inFlight === 0) resolve();
         } else if (inFlight <= maxInFlight / 2) schedule(0);
@@ -68,4 +82,4 @@ await new Promise<void>((resolve) => {
 });
 const elapsed = (Date.now() - started) / 1000;
 await client.endAsync();
-process.stdout.write(JSON.stringify({ qos, sent, acked, failed, elapsed }) + '\n');
+process.stdout.write(JSON.stringify({ qos, sent, acked, failed, elapsed, ackedPerAsset, ackedSumPerAsset }) + '\n');

@@ -47,7 +47,7 @@ export const assetRoutes =
 
     r.get('/assets/:id/latest', { schema: { summary: 'Last value of each metric, with its time', tags: ['assets'], params: idParams } }, async (req) => {
       const asset = found(req.params.id);
-      const values = await deps.telemetry.latest(asset.id);
+      const values = await deps.telemetry.latest(asset.id, asset.type);
       return {
         assetId: asset.id,
         metrics: Object.fromEntries(values.map((v) => [v.metric, { value: v.value, ts: v.ts, time: new Date(v.ts).toISOString(), unit: metricSpec(asset.type, v.metric)?.unit ?? '' }])),
@@ -79,7 +79,7 @@ export const assetRoutes =
         if (from >= to) throw new FmsError('FMS_ERR_TELEMETRY_BAD_QUERY', 'from must be before to');
         const every = q.every ?? Math.max(1000, Math.ceil((to - from) / 500 / 1000) * 1000);
         if ((to - from) / every > MAX_BUCKETS) throw new FmsError('FMS_ERR_TELEMETRY_BAD_QUERY', `that range in buckets of ${every} ms makes more than ${MAX_BUCKETS} buckets: choose a larger "every"`);
-        const buckets = await deps.telemetry.aggregate({ asset: asset.id, metric: q.metric, from, to, every, fn: q.fn });
+        const buckets = await deps.telemetry.aggregate({ asset: asset.id, measurement: asset.type, metric: q.metric, from, to, every, fn: q.fn });
         return { assetId: asset.id, metric: q.metric, fn: q.fn, from, to, every, buckets };
       },
     );

@@ -1,13 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { TelemetryStoreHealth } from '../../telemetry/telemetry-store.ts';
 import type { ApiDeps } from '../server.ts';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
   broker: { state: 'up' | 'down'; clients?: number; detail?: string };
-  telemetryStore: { state: 'up' | 'down'; pending: number; written: number; detail?: string };
+  telemetryStore: TelemetryStoreHealth;
   database: { state: 'up' | 'down' };
-  /** Telemetry accepted but not yet written (the spool, once InfluxDB has one). */
+  /** Telemetry readings in the on-disk spool, waiting for the store (InfluxDB) to take them. */
   spoolDepth: number;
   /** Alarm signals waiting to be stored. */
   alarmQueue: number;

@@ -1,0 +1,113 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { requireProgram } from '../testing/harness.ts';
+import { startInfluxd, type Influxd } from '../testing/influxd.ts';
+import { createInfluxClient } from './influx-client.ts';
+import { describeTelemetryStore } from './telemetry-store.contract.ts';
+import { createInfluxTelemetryStore } from './telemetry-store.influx.ts';
+import type { TelemetryStore } from './telemetry-store.ts';
+
+const influxd = requireProgram('influxd', 'influxdb');
+const log = pino({ level: 'silent' });
+const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
+
+describe.skipIf(!influxd.available)(`InfluxDB 1.x (real influxd) ${influxd.reason}`, () => {
+  let server: Influxd;
+  const dir = mkdtempSync(path.join(tmpdir(), 'fms-influx-store-'));
+  let n = 0;
+  const open = (db = `fms_t${++n}`, extra: { onDeadLetter?: (line: string, reason: string) => void } = {}) =>
+    createInfluxTelemetryStore({
+      connection: { url: server.url, db, rp: undefined, token: undefined, username: undefined, password: undefined },
+      dataDir: path.join(dir, db),
+      spoolMaxBytes: 64 * 1024 * 1024,
+      log,
+      flushIntervalMs: 100,
+      ...extra,
+    });
+
+  beforeAll(async () => {
+    server = await startInfluxd();
+  });
+  afterAll(async () => {
+    await server?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describeTelemetryStore('InfluxDB', () => open());
+
+  it('round-trips every character devices can send in tags, field keys and string values', async () => {
+    const db = `fms_t${++n}`;
+    const store = await open(db);
+    const nasty = 'a b,c=d\\e"f\'g楼层';
+    store.write([{ measurement: 'pump', site: 'site one', asset: nasty, ts: T0, fields: { flow_m3h: 12.5, running: false } }]);
+    store.writeEvent({ site: 's', asset: nasty, type: 'door_fault', ts: T0, details: { code: 'E21 "door", left=1\\2', 'vendor key,=x': 'line1\nline2', note: '电梯门故障' } });
+    await store.flush();
+    await store.close();
+    // A second store knows nothing in memory: what it returns comes from the server.
+    const again = await open(db);
+    expect(await again.latest(nasty, 'pump')).toEqual([
+      { metric: 'flow_m3h', value: 12.5, ts: T0 },
+      { metric: 'running', value: false, ts: T0 },
+    ]);
+    expect(await again.events({ asset: nasty, from: T0, to: T0 + 1, limit: 10 })).toEqual([
+      { asset: nasty, site: 's', type: 'door_fault', ts: T0, details: { code: 'E21 "door", left=1\\2', 'vendor key,=x': 'line1\\nline2', note: '电梯门故障' } },
+    ]);
+    await again.close();
+  });
+
+  it('dead-letters a reading the server refuses and writes the rest of its batch', async () => {
+    const dead: string[] = [];
+    const store = await open(`fms_t${++n}`, { onDeadLetter: (_line, reason) => dead.push(reason) });
+    store.write([{ measurement: 'pump', site: 's', asset: 'p1', ts: T0, fields: { flow_m3h: 1 } }]);
+    await store.flush();
+    // flow_m3h is a float in this database now: a boolean for it is a field type conflict.
+    store.write([
+      { measurement: 'pump', site: 's', asset: 'p1', ts: T0 + 1, fields: { flow_m3h: 2 } },
+      { measurement: 'pump', site: 's', asset: 'p1', ts: T0 + 2, fields: { flow_m3h: true } },
+      { measurement: 'pump', site: 's', asset: 'p1', ts: T0 + 3, fields: { flow_m3h: 4 } },
+    ]);
+    await store.flush();
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatch(/field type conflict/);
+    expect(await store.aggregate({ asset: 'p1', measurement: 'pump', metric: 'flow_m3h', from: T0, to: T0 + 10, every: 10, fn: 'count' })).toEqual([{ ts: T0, value: 3 }]);
+    expect(store.health()).toMatchObject({ state: 'up', deadLettered: 1, pending: 0 });
+    const file = readFileSync(path.join(dir, `fms_t${n}`, 'dead-letter', 'influx.jsonl'), 'utf8');
+    expect(JSON.parse(file.trim())).toMatchObject({ line: `pump,asset=p1,site=s flow_m3h=true ${T0 + 2}`, reason: expect.stringMatching(/field type conflict/) });
+    await store.close();
+  });
+
+  it('spools while the server is down and writes every reading exactly once when it returns', async () => {
+    const db = `fms_t${++n}`;
+    const store: TelemetryStore = await open(db);
+    store.write([{ measurement: 'gate', site: 's', asset: 'g1', ts: T0, fields: { passages: 0 } }]);
+    await store.flush();
+    await server.stop();
+    for (let i = 1; i <= 10_000; i++) store.write([{ measurement: 'gate', site: 's', asset: 'g1', ts: T0 + i, fields: { passages: i } }]);
+    await store.flush();
+    expect(store.health()).toMatchObject({ state: 'down', spool: { points: 10_000 } });
+    expect(store.health().detail).toMatch(/unreachable/);
+    await server.start();
+    await vi.waitFor(() => expect(store.health()).toMatchObject({ state: 'up', spool: { points: 0 } }), { timeout: 40_000, interval: 200 });
+    const client = createInfluxClient({ url: server.url, db, rp: undefined, token: undefined, username: undefined, password: undefined });
+    const [series] = await client.query<[number, number, number]>(`SELECT COUNT("passages"), SUM("passages") FROM "gate" WHERE time >= ${T0}ms AND time <= ${T0 + 10_000}ms`);
+    expect(series!.values[0]!.slice(1)).toEqual([10_001, (10_000 * 10_001) / 2]);
+    await store.close();
+  }, 90_000);
+
+  it('keeps its spool across a restart of FMS itself', async () => {
+    const db = `fms_t${++n}`;
+    const first = await open(db);
+    await server.stop();
+    for (let i = 0; i < 500; i++) first.write([{ measurement: 'gate', site: 's', asset: 'g2', ts: T0 + i, fields: { passages: i } }]);
+    await first.close(); // shutdown while InfluxDB is down: everything goes to the spool
+    expect(first.health().spool?.points).toBe(500);
+    await server.start();
+    const second = await open(db);
+    await vi.waitFor(() => expect(second.health()).toMatchObject({ spool: { points: 0 }, written: 500 }), { timeout: 30_000, interval: 200 });
+    expect(await second.aggregate({ asset: 'g2', measurement: 'gate', metric: 'passages', from: T0, to: T0 + 500, every: 1000, fn: 'count' })).toEqual([{ ts: T0, value: 500 }]);
+    await second.close();
+  }, 60_000);
+});

@@ -1,0 +1,190 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { catalog, type DeviceType } from '../../devices/catalog.ts';
+import { createInfluxClient, type InfluxConnection } from './influx-client.ts';
+import { createInfluxWriter } from './influx-writer.ts';
+import { alarmLine, eventLine, telemetryLine } from './line-protocol.ts';
+import { createSpool } from './spool.ts';
+import { bucketize } from './telemetry-store.sqlite.ts';
+import type { AggregateQuery, Bucket, EventPoint, LatestValue, TelemetryStore, TelemetryStoreHealth } from './telemetry-store.ts';
+
+export interface InfluxTelemetryStoreOptions {
+  connection: InfluxConnection;
+  /** Folder for the spool and the dead-letter file. */
+  dataDir: string;
+  /** Largest spool on disk, bytes. */
+  spoolMaxBytes: number;
+  log: Logger;
+  /** Told about each reading the server refused (e.g. the rejected-messages log). */
+  onDeadLetter?: (line: string, reason: string) => void;
+  batchPoints?: number;
+  flushIntervalMs?: number;
+}
+
+const SERVER_FNS = { mean: 'MEAN', min: 'MIN', max: 'MAX', last: 'LAST', count: 'COUNT' } as const;
+
+/** An InfluxQL string literal. Identifiers and values reach queries only through these two functions. */
+export function influxString(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** An InfluxQL identifier. */
+export function influxIdent(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * Telemetry in InfluxDB through the v1 HTTP API that 1.x, 2.x (DBRP mapping) and 3.x serve: the
+ * layout of CONTRACT.md, written in batches by the writer with its spool, read with InfluxQL over
+ * explicit time ranges. Last values are also kept in memory, so /latest does not wait for a query.
+ */
+export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptions): Promise<TelemetryStore> {
+  const { log } = opts;
+  const client = createInfluxClient(opts.connection);
+  const deadLetterDir = path.join(opts.dataDir, 'dead-letter');
+  mkdirSync(deadLetterDir, { recursive: true });
+  const writer = createInfluxWriter({
+    client,
+    spool: createSpool(path.join(opts.dataDir, 'spool', 'influx'), opts.spoolMaxBytes),
+    log,
+    batchPoints: opts.batchPoints,
+    flushIntervalMs: opts.flushIntervalMs,
+    deadLetter(line, reason) {
+      appendFileSync(path.join(deadLetterDir, 'influx.jsonl'), JSON.stringify({ at: new Date().toISOString(), reason, line }) + '\n');
+      log.warn({ reason, line: line.slice(0, 300) }, 'reading refused by InfluxDB: dead-lettered');
+      opts.onDeadLetter?.(line, reason);
+    },
+  });
+  await ensureDatabase();
+
+  // Last values: from writes as they happen, and from the server for assets not seen since start.
+  const latest = new Map<string, Map<string, LatestValue>>();
+  const loaded = new Set<string>();
+
+  async function ensureDatabase(): Promise<void> {
+    const db = opts.connection.db;
+    try {
+      await client.query(`CREATE DATABASE ${influxIdent(db)}`, 'POST');
+      log.info({ db }, 'influxdb database ready');
+      return;
+    } catch (err) {
+      if (!(await client.ping())) {
+        log.warn({ url: opts.connection.url }, 'InfluxDB unreachable at start: readings are spooled until it answers');
+        return;
+      }
+      // 2.x and 3.x cannot create databases over the v1 API, and a 1.x user may lack the right:
+      // the database (or DBRP mapping) must then exist already.
+      try {
+        await client.query(`SHOW MEASUREMENTS LIMIT 1`);
+        log.info({ db }, 'influxdb database exists (not created by FMS)');
+      } catch (showErr) {
+        log.error(
+          { db, createError: (err as Error).message, readError: (showErr as Error).message },
+          `InfluxDB database "${db}" does not exist and FMS cannot create it: create it (1.x: CREATE DATABASE ${db}) or map it to a bucket (2.x: influx v1 dbrp create); readings are spooled meanwhile`,
+        );
+      }
+    }
+  }
+
+  function note(asset: string, metric: string, value: number | boolean, ts: number): void {
+    let m = latest.get(asset);
+    if (!m) latest.set(asset, (m = new Map()));
+    const prev = m.get(metric);
+    if (!prev || ts >= prev.ts) m.set(metric, { metric, value, ts });
+  }
+
+  async function loadLatest(asset: string, measurement: DeviceType): Promise<void> {
+    const metrics = catalog[measurement].metrics.map((m) => m.name);
+    const statements = metrics.map((m) => `SELECT LAST(${influxIdent(m)}) FROM ${influxIdent(measurement)} WHERE "asset" = ${influxString(asset)}`).join('; ');
+    const results = await client.queryAll<[number, number | boolean | null]>(statements);
+    results.forEach((series, i) => {
+      const row = series[0]?.values[0];
+      if (row && row[1] !== null) note(asset, metrics[i]!, row[1], row[0]);
+    });
+    loaded.add(asset);
+  }
+
+  function range(q: { from: number; to: number }): string {
+    return `time >= ${Math.trunc(q.from)}ms AND time < ${Math.trunc(q.to)}ms`;
+  }
+
+  return {
+    write(points) {
+      for (const p of points) {
+        writer.add(telemetryLine(p));
+        for (const metric in p.fields) note(p.asset, metric, p.fields[metric]!, p.ts);
+      }
+    },
+
+    writeEvent(event) {
+      writer.add(eventLine(event));
+    },
+
+    writeAlarm(alarm) {
+      writer.add(alarmLine(alarm));
+    },
+
+    async latest(asset, measurement) {
+      if (!loaded.has(asset)) {
+        try {
+          await loadLatest(asset, measurement);
+        } catch (err) {
+          log.debug({ err, assetId: asset }, 'last values not read from InfluxDB');
+        }
+      }
+      return [...(latest.get(asset)?.values() ?? [])].sort((a, b) => a.metric.localeCompare(b.metric));
+    },
+
+    async aggregate(q: AggregateQuery): Promise<Bucket[]> {
+      const spec = catalog[q.measurement].metrics.find((m) => m.name === q.metric);
+      if (!spec) return [];
+      const where = `"asset" = ${influxString(q.asset)} AND ${range(q)}`;
+      const field = influxIdent(spec.name);
+      if (q.fn === 'increase' || spec.kind === 'state') {
+        // Counter increase with resets, and booleans as 0/1, are computed here from the raw points.
+        const [series] = await client.query<[number, number | boolean | null]>(`SELECT ${field} FROM ${influxIdent(q.measurement)} WHERE ${where}`);
+        const rows = (series?.values ?? []).flatMap(([ts, v]) => (v === null ? [] : [{ ts, value: typeof v === 'boolean' ? (v ? 1 : 0) : v }]));
+        return bucketize(rows, q);
+      }
+      const offset = ((q.from % q.every) + q.every) % q.every;
+      const [series] = await client.query<[number, number | null]>(
+        `SELECT ${SERVER_FNS[q.fn]}(${field}) FROM ${influxIdent(q.measurement)} WHERE ${where} GROUP BY time(${q.every}ms, ${offset}ms) fill(none)`,
+      );
+      return (series?.values ?? []).flatMap(([ts, value]) => (value === null ? [] : [{ ts, value }]));
+    },
+
+    async events(q) {
+      const [series] = await client.query<unknown[]>(`SELECT * FROM "events" WHERE "asset" = ${influxString(q.asset)} AND ${range(q)} ORDER BY time DESC LIMIT ${Math.max(1, Math.trunc(q.limit))}`);
+      if (!series) return [];
+      return series.values.map((row) => {
+        const e: EventPoint = { asset: q.asset, site: '', type: '', ts: 0, details: {} };
+        series.columns.forEach((c, i) => {
+          const v = row[i];
+          if (c === 'time') e.ts = v as number;
+          else if (c === 'site' || c === 'type') e[c] = v as string;
+          else if (c !== 'asset' && c !== 'count' && v !== null) e.details[c] = v as string | number | boolean;
+        });
+        return e;
+      });
+    },
+
+    flush: () => writer.flush(),
+
+    health(): TelemetryStoreHealth {
+      const h = writer.health();
+      return {
+        state: h.state,
+        pending: h.pending + h.spool.points,
+        written: h.written,
+        ...(h.detail ? { detail: h.detail } : {}),
+        downSince: h.downSince,
+        spool: { points: h.spool.points, bytes: h.spool.bytes, maxBytes: h.spool.maxBytes },
+        deadLettered: h.deadLettered,
+        lost: h.lost,
+      };
+    },
+
+    close: () => writer.close(),
+  };
+}
