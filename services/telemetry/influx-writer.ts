@@ -14,7 +14,8 @@ export interface InfluxWriterOptions {
   batchBytes?: number;
   /** …or this long after the first point waiting. */
   flushIntervalMs?: number;
-  /** Batches written at once. */
+  /** Batches written at once. One keeps the order of batches through an outage exactly, and one
+   *  writer already takes ~150,000 points/s into InfluxDB 1.6 here (PERFORMANCE.md). */
   maxInFlight?: number;
   random?: () => number;
 }
@@ -53,7 +54,7 @@ export function createInfluxWriter(opts: InfluxWriterOptions) {
   const batchPoints = opts.batchPoints ?? 5000;
   const batchBytes = opts.batchBytes ?? 1024 * 1024;
   const flushIntervalMs = opts.flushIntervalMs ?? 1000;
-  const maxInFlight = opts.maxInFlight ?? 2;
+  const maxInFlight = opts.maxInFlight ?? 1;
   const random = opts.random ?? Math.random;
   const { spool, log } = opts;
 

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { startServiceProcess, type ServiceProcess } from '../../services/testing/service-process.ts';
+import { startInfluxd } from '../../services/testing/influxd.ts';
 import { runPublisher } from './run-publisher.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -128,26 +129,29 @@ async function main() {
     const backgroundRate = Math.round(phases[0]!.rate / 4 / 1000) * 1000 || 1000;
     const lat = await latency(service, backgroundRate);
     process.stdout.write(`bench: alarm to work order: p50 ${lat.p50} ms, p99 ${lat.p99} ms, max ${lat.max} ms over ${lat.orders} orders, with ${backgroundRate} msg/s of telemetry alongside\n`);
-    writeReport(phases, lat);
+    writeSection('## Ingest pipeline (npm run bench)', ingestSection(phases, lat));
   } finally {
     await service.stop('SIGTERM');
+  }
+  try {
+    const influx = await influxBench(dir);
+    if (influx) writeSection('## Telemetry on InfluxDB (npm run bench)', influx);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function writeReport(phases: PhaseResult[], lat: Awaited<ReturnType<typeof latency>>) {
-  const file = path.join(root, 'BENCHMARKS.md');
-  const date = new Date().toISOString().slice(0, 10);
-  let commit = 'uncommitted';
+function commitId(): string {
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
   } catch {
-    // not a checkout
+    return 'uncommitted';
   }
-  const section = [
-    `## Ingest pipeline (npm run bench), ${date}`,
-    '',
-    `Machine: ${machine()}. Commit ${commit}. Embedded aedes broker and embedded SQLite telemetry store,`,
+}
+
+function ingestSection(phases: PhaseResult[], lat: Awaited<ReturnType<typeof latency>>): string[] {
+  return [
+    `Machine: ${machine()}. Commit ${commitId()}. Embedded aedes broker and embedded SQLite telemetry store,`,
     `${PUMPS} pumps and ${GATES} gates with the default rule packs; one publisher process (mqtt.js, bounded in flight:`,
     `100 at QoS 0, 1,000 at QoS 1) sending ~150-byte pump telemetry round-robin for ${SECONDS} s per phase.`,
     '"Accepted" = messages validated, written to the telemetry store and evaluated by the rules.',
@@ -158,15 +162,20 @@ function writeReport(phases: PhaseResult[], lat: Awaited<ReturnType<typeof laten
     '',
     `Alarm to work order (receipt of the triggering MQTT message to the work order committed), ${lat.orders} gate`,
     `forced-open events at 20/s with ${lat.backgroundRate.toLocaleString('en')} msg/s of telemetry alongside: **p50 ${lat.p50} ms, p99 ${lat.p99} ms** (max ${lat.max} ms).`,
-    '',
-  ].join('\n');
+  ];
+}
+
+/** Replaces (or appends) the section whose heading starts with `title` in BENCHMARKS.md. */
+function writeSection(title: string, lines: string[]): void {
+  const file = path.join(root, 'BENCHMARKS.md');
+  const section = [`${title}, ${new Date().toISOString().slice(0, 10)}`, '', ...lines, ''].join('\n');
   let text = '';
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     text = '# Benchmarks\n\nFigures measured with `npm run bench` on the machine named in each section. The machine is shared and\nnoisy: compare ratios measured in one run, not absolute numbers across days.\n\n';
   }
-  const start = text.indexOf('## Ingest pipeline (npm run bench)');
+  const start = text.indexOf(title);
   if (start >= 0) {
     const end = text.indexOf('\n## ', start + 1);
     text = text.slice(0, start) + section + (end >= 0 ? text.slice(end + 1) : '');
@@ -174,7 +183,59 @@ function writeReport(phases: PhaseResult[], lat: Awaited<ReturnType<typeof laten
     text = text.trimEnd() + '\n\n' + section;
   }
   writeFileSync(file, text);
-  process.stdout.write(`bench: figures written to BENCHMARKS.md\n`);
+  process.stdout.write(`bench: "${title}" written to BENCHMARKS.md\n`);
+}
+
+/** The same load with InfluxDB as the telemetry store, then the spool's replay rate after an outage. */
+async function influxBench(dir: string): Promise<string[] | undefined> {
+  try {
+    execFileSync('sh', ['-c', 'command -v influxd'], { stdio: 'pipe' });
+  } catch {
+    process.stdout.write('bench: influxd not installed (apt-get install influxdb): InfluxDB figures skipped\n');
+    return undefined;
+  }
+  const influx = await startInfluxd();
+  const service = await startServiceProcess({ FMS_DATA_DIR: path.join(dir, 'data-influx'), FMS_CONFIG: path.join(dir, 'estate.yaml'), FMS_INFLUX_URL: influx.url }, [], []);
+  try {
+    const health = async () => (await (await fetch(`${service.httpUrl}/api/health`)).json()) as { spoolDepth: number; telemetryStore: { written: number; pending: number } };
+    const before = await health();
+    const started = Date.now();
+    const pub = await runPublisher({ mqttUrl: service.mqttUrl, qos: 0, seconds: SECONDS, site: 'bench', prefix: 'bench-pump', count: PUMPS });
+    let h = await health();
+    while (h.telemetryStore.pending > 0) {
+      await new Promise((r) => setTimeout(r, 50));
+      h = await health();
+    }
+    const allWritten = (Date.now() - started) / 1000;
+    const written = h.telemetryStore.written - before.telemetryStore.written;
+    process.stdout.write(`bench: InfluxDB: ${Math.round(pub.acked / pub.elapsed)} msg/s accepted, ${written} points written, ${Math.round(written / allWritten)} points/s until the last was written\n`);
+
+    await influx.stop();
+    const outage = await runPublisher({ mqttUrl: service.mqttUrl, qos: 0, seconds: 10, site: 'bench', prefix: 'bench-pump', count: PUMPS });
+    do {
+      await new Promise((r) => setTimeout(r, 100));
+      h = await health();
+    } while (h.telemetryStore.pending > h.spoolDepth);
+    const spooled = h.spoolDepth;
+    await influx.start();
+    const replayStart = Date.now();
+    while ((await health()).spoolDepth > 0) await new Promise((r) => setTimeout(r, 50));
+    const replaySeconds = (Date.now() - replayStart) / 1000;
+    process.stdout.write(`bench: InfluxDB spool: ${spooled} points replayed in ${replaySeconds.toFixed(1)} s (${Math.round(spooled / replaySeconds)} points/s)\n`);
+    return [
+      `Machine: ${machine()}. Commit ${commitId()}. Embedded aedes broker, InfluxDB 1.6.7 (Debian's influxd) on loopback as the`,
+      `telemetry store, ${PUMPS} pumps, default rules; one publisher process at full speed, QoS 0, for ${SECONDS} s.`,
+      '',
+      '| what | figure |',
+      '|---|---|',
+      `| telemetry accepted end to end (MQTT in → validated → rules → batched to InfluxDB) | **${Math.round(pub.acked / pub.elapsed).toLocaleString('en')} msg/s** |`,
+      `| points written to InfluxDB, counted until the last one was written | **${Math.round(written / allWritten).toLocaleString('en')} points/s** (${written} of ${pub.acked} sent) |`,
+      `| spool replay after an outage (${spooled} points spooled while influxd was stopped for ${outage.elapsed.toFixed(0)} s) | **${Math.round(spooled / replaySeconds).toLocaleString('en')} points/s** (${replaySeconds.toFixed(1)} s) |`,
+    ];
+  } finally {
+    await service.stop('SIGTERM');
+    await influx.destroy();
+  }
 }
 
 main().catch((err) => {
