@@ -155,7 +155,12 @@ async function openTelemetryStore(config: Config, log: Logger, onDeadLetter: (li
     log.info({ url: config.influx.url, db: config.influx.db }, 'telemetry goes to InfluxDB');
     return createInfluxTelemetryStore({ connection: config.influx, dataDir: config.dataDir, spoolMaxBytes: config.spool.maxBytes, log, onDeadLetter });
   }
-  return createSqliteTelemetryStore({ file: config.dataDir === ':memory:' ? ':memory:' : path.join(config.dataDir, 'telemetry.db'), log });
+  return createSqliteTelemetryStore({
+    file: config.dataDir === ':memory:' ? ':memory:' : path.join(config.dataDir, 'telemetry.db'),
+    log,
+    rawRetentionMs: config.retention.rawMs,
+    rollupRetentionMs: config.retention.rollupMs,
+  });
 }
 
 async function closeAll(closers: { name: string; close: () => Promise<void> }[], log: Logger): Promise<void> {

@@ -50,6 +50,10 @@ describe('loadConfig', () => {
     const c = loadConfig({ FMS_TZ: 'UTC', FMS_INFLUX_URL: 'http://127.0.0.1:8086', FMS_INFLUX_RP: 'autogen', FMS_INFLUX_TOKEN: 'secret', FMS_SPOOL_MAX_MB: '10', FMS_STORE_DOWN_ALARM_AFTER: '2m' });
     expect(c.influx).toEqual({ url: 'http://127.0.0.1:8086', db: 'fms', rp: 'autogen', token: 'secret', username: undefined, password: undefined });
     expect(c.spool).toEqual({ maxBytes: 10 * 1024 * 1024, downAlarmAfterMs: 120_000 });
+    expect(c.retention).toEqual({ rawMs: 7 * 86_400_000, rollupMs: 400 * 86_400_000 });
+    expect(problemsOf(() => loadConfig({ FMS_TZ: 'UTC', FMS_TELEMETRY_RAW_RETENTION: '30d', FMS_TELEMETRY_ROLLUP_RETENTION: '10d' }))).toEqual([
+      'FMS_TELEMETRY_ROLLUP_RETENTION: expected at least FMS_TELEMETRY_RAW_RETENTION (rollups outlive raw readings)',
+    ]);
     expect(problemsOf(() => loadConfig({ FMS_INFLUX_URL: 'influx.local', FMS_INFLUX_DB: 'my db', FMS_SPOOL_MAX_MB: '0', FMS_INFLUX_USERNAME: 'u' }))).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^FMS_INFLUX_URL: expected an http:\/\/ or https:\/\/ URL/),

@@ -57,6 +57,10 @@ export const envSchema = z.object({
   FMS_INFLUX_PASSWORD: z.string().min(1).optional(),
   /** Largest on-disk spool for telemetry while InfluxDB is unreachable, MiB. */
   FMS_SPOOL_MAX_MB: z.coerce.number({ error: 'expected a size in MiB, e.g. 1024' }).int('expected whole MiB').min(1, 'expected at least 1 MiB').default(1024),
+  /** Embedded store: how long raw readings are kept. */
+  FMS_TELEMETRY_RAW_RETENTION: z.string().refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 7d').default('7d'),
+  /** Embedded store: how long 1-minute rollups are kept. */
+  FMS_TELEMETRY_ROLLUP_RETENTION: z.string().refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 400d').default('400d'),
   /** Raise a system alarm when the telemetry store has been down this long. */
   FMS_STORE_DOWN_ALARM_AFTER: z
     .string()
@@ -95,6 +99,8 @@ export interface Config {
     | undefined;
   /** Telemetry spool and store-down alarm. */
   spool: { maxBytes: number; downAlarmAfterMs: number };
+  /** Embedded telemetry store retention. */
+  retention: { rawMs: number; rollupMs: number };
   logLevel: Env['FMS_LOG_LEVEL'];
   timeZone: string;
   adminKey: string | undefined;
@@ -136,6 +142,9 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
 
   if (parsed.success) {
     const e = parsed.data;
+    if (parseDuration(e.FMS_TELEMETRY_ROLLUP_RETENTION)! < parseDuration(e.FMS_TELEMETRY_RAW_RETENTION)!) {
+      problems.push('FMS_TELEMETRY_ROLLUP_RETENTION: expected at least FMS_TELEMETRY_RAW_RETENTION (rollups outlive raw readings)');
+    }
     if (e.FMS_MQTT_URL) problems.push('FMS_MQTT_URL: an external broker is not supported by this version yet; unset it to use the embedded broker (FMS_MQTT_HOST/FMS_MQTT_PORT)');
     if (e.FMS_DATABASE_URL) problems.push('FMS_DATABASE_URL: PostgreSQL is not supported by this version yet; unset it to use SQLite in FMS_DATA_DIR');
     if ((e.FMS_INFLUX_USERNAME === undefined) !== (e.FMS_INFLUX_PASSWORD === undefined)) {
@@ -167,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
         }
       : undefined,
     spool: { maxBytes: e.FMS_SPOOL_MAX_MB * 1024 * 1024, downAlarmAfterMs: parseDuration(e.FMS_STORE_DOWN_ALARM_AFTER)! },
+    retention: { rawMs: parseDuration(e.FMS_TELEMETRY_RAW_RETENTION)!, rollupMs: parseDuration(e.FMS_TELEMETRY_ROLLUP_RETENTION)! },
     logLevel: e.FMS_LOG_LEVEL,
     timeZone: e.FMS_TZ,
     adminKey: e.FMS_ADMIN_KEY,

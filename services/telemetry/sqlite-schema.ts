@@ -29,6 +29,14 @@ export function openTelemetrySchema(db: Database.Database): void {
       asset TEXT NOT NULL, ts INTEGER NOT NULL, type TEXT NOT NULL, site TEXT NOT NULL, details TEXT NOT NULL,
       PRIMARY KEY (asset, ts, type)
     ) WITHOUT ROWID;
+    -- One row per series, metric and minute: what long ranges are read from once raw rows are pruned.
+    CREATE TABLE IF NOT EXISTS rollups (
+      series INTEGER NOT NULL, metric TEXT NOT NULL, minute INTEGER NOT NULL,
+      min REAL NOT NULL, max REAL NOT NULL, sum REAL NOT NULL, count INTEGER NOT NULL,
+      first REAL NOT NULL, last REAL NOT NULL, inc REAL NOT NULL,
+      PRIMARY KEY (series, metric, minute)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS alarm_changes (
       asset TEXT NOT NULL, rule TEXT NOT NULL, ts INTEGER NOT NULL, site TEXT NOT NULL,
       severity TEXT NOT NULL, state TEXT NOT NULL, value REAL,

@@ -16,4 +16,17 @@ export interface WriterBatch {
   latest: [number, string, number, number][];
 }
 
-export type WriterReply = { id: number; ok: true } | { id: number; ok: false; error: string } | { closed: true };
+/** Roll up finished minutes and prune what is past retention, as of `now` (the main thread's clock). */
+export interface MaintainRequest {
+  maintain: number;
+  now: number;
+  rawRetentionMs: number;
+  rollupRetentionMs: number;
+}
+
+export type WriterReply =
+  | { id: number; ok: true }
+  | { id: number; ok: false; error: string }
+  | { maintained: number; ok: true; rolledUp: number; pruned: number; watermark: number }
+  | { maintained: number; ok: false; error: string }
+  | { closed: true };

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { catalog, deviceTypes, type DeviceType } from '../../devices/catalog.ts';
-import type { WriterBatch, WriterReply } from './sqlite-writer.protocol.ts';
+import type { MaintainRequest, WriterBatch, WriterReply } from './sqlite-writer.protocol.ts';
 import { openTelemetrySchema, tableColumns } from './sqlite-schema.ts';
 
 const { file } = (workerData as { data: { file: string } }).data;
@@ -57,7 +57,84 @@ const write = db.transaction((b: WriterBatch) => {
   for (const [series, metric, ts, value] of b.latest) upsertLatest.run(series, metric, ts, value);
 });
 
-parentPort!.on('message', (b: WriterBatch | 'close') => {
+const MINUTE = 60_000;
+/** Readings may arrive this late and still make it into their minute's rollup. */
+const ROLLUP_GRACE_MS = 2 * MINUTE;
+const getMeta = db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?');
+const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+const allSeries = db.prepare<[], { id: number; measurement: DeviceType }>('SELECT id, measurement FROM series');
+const upsertRollup = db.prepare(
+  `INSERT INTO rollups (series, metric, minute, min, max, sum, count, first, last, inc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+   ON CONFLICT (series, metric, minute) DO UPDATE SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count,
+   first = excluded.first, last = excluded.last, inc = excluded.inc`,
+);
+const rowsOf = new Map<DeviceType, Database.Statement>(
+  deviceTypes.map((t) => [t, db.prepare(`SELECT * FROM "telemetry_${t}" WHERE series = ? AND ts >= ? AND ts < ? ORDER BY ts`)]),
+);
+const pruneRaw = new Map<DeviceType, Database.Statement>(deviceTypes.map((t) => [t, db.prepare(`DELETE FROM "telemetry_${t}" WHERE series = ? AND ts < ?`)]));
+const pruneRollups = db.prepare('DELETE FROM rollups WHERE series = ? AND minute < ?');
+const pruneEvents = db.prepare('DELETE FROM events WHERE ts < ?');
+const pruneAlarms = db.prepare('DELETE FROM alarm_changes WHERE ts < ?');
+
+/**
+ * Rolls up every finished minute since the last run into min/max/sum/count/first/last/increase per
+ * series and metric, then deletes raw rows past the raw retention and rollups past theirs. Runs per
+ * series so that every query uses the (series, ts) key.
+ */
+const maintain = db.transaction((m: MaintainRequest) => {
+  const until = Math.floor((m.now - ROLLUP_GRACE_MS) / MINUTE) * MINUTE;
+  const rawCutoff = m.now - m.rawRetentionMs;
+  const from = getMeta.get('rollup_until')?.value ?? 0;
+  let rolledUp = 0;
+  let pruned = 0;
+  for (const s of allSeries.all()) {
+    const columns = tableColumns(s.measurement);
+    if (until > from) {
+      const acc = new Map<string, { min: number; max: number; sum: number; count: number; first: number; last: number; inc: number }>();
+      for (const row of rowsOf.get(s.measurement)!.iterate(s.id, from, until) as Iterable<Record<string, number | null>>) {
+        const minute = Math.floor(row.ts! / MINUTE) * MINUTE;
+        for (const c of columns) {
+          const v = row[c];
+          if (v === null || v === undefined) continue;
+          const key = `${c}\0${minute}`;
+          const a = acc.get(key);
+          if (!a) acc.set(key, { min: v, max: v, sum: v, count: 1, first: v, last: v, inc: 0 });
+          else {
+            if (v < a.min) a.min = v;
+            if (v > a.max) a.max = v;
+            a.sum += v;
+            a.count++;
+            // A counter that drops was reset: it counted from zero since (CONTRACT.md).
+            a.inc += v >= a.last ? v - a.last : v;
+            a.last = v;
+          }
+        }
+      }
+      for (const [key, a] of acc) {
+        const [metric, minute] = key.split('\0') as [string, string];
+        upsertRollup.run(s.id, metric, Number(minute), a.min, a.max, a.sum, a.count, a.first, a.last, a.inc);
+        rolledUp++;
+      }
+    }
+    pruned += pruneRaw.get(s.measurement)!.run(s.id, rawCutoff).changes;
+    pruneRollups.run(s.id, m.now - m.rollupRetentionMs);
+  }
+  pruneEvents.run(m.now - m.rollupRetentionMs);
+  pruneAlarms.run(m.now - m.rollupRetentionMs);
+  if (until > from) setMeta.run('rollup_until', until);
+  setMeta.run('pruned_before', Math.max(rawCutoff, getMeta.get('pruned_before')?.value ?? 0));
+  return { rolledUp, pruned, watermark: Math.max(until, getMeta.get('rollup_until')?.value ?? 0) };
+});
+
+parentPort!.on('message', (b: WriterBatch | MaintainRequest | 'close') => {
+  if (typeof b === 'object' && 'maintain' in b) {
+    try {
+      parentPort!.postMessage({ maintained: b.maintain, ok: true, ...maintain(b) } satisfies WriterReply);
+    } catch (err) {
+      parentPort!.postMessage({ maintained: b.maintain, ok: false, error: (err as Error).message } satisfies WriterReply);
+    }
+    return;
+  }
   if (b === 'close') {
     db.close();
     parentPort!.postMessage({ closed: true } satisfies WriterReply);

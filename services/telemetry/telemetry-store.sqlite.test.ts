@@ -53,3 +53,45 @@ describe('SQLite telemetry store on disk', () => {
     await store.close();
   });
 });
+
+describe('SQLite telemetry store retention', () => {
+  const MIN = 60_000;
+  const DAY = 86_400_000;
+  const T = Date.UTC(2026, 9, 1, 8, 0, 0);
+
+  it('keeps answering from 1-minute rollups after raw readings are pruned, and prunes rollups later', async () => {
+    const store = createSqliteTelemetryStore({ file: ':memory:', log, rawRetentionMs: 7 * DAY, rollupRetentionMs: 400 * DAY, maintenanceIntervalMs: 0 });
+    // Ten minutes of a pump, one reading every 10 s; the run-hours counter resets once.
+    const points = Array.from({ length: 60 }, (_, i) => ({
+      measurement: 'pump' as const,
+      site: 's',
+      asset: 'p1',
+      ts: T + i * 10_000,
+      fields: { vibration_mms: 1 + (i % 6), run_hours: i < 30 ? 100 + i : i - 30 },
+    }));
+    store.write(points);
+    await store.flush();
+    const queries = (['mean', 'min', 'max', 'last', 'count', 'increase'] as const).flatMap((fn) => [
+      { asset: 'p1', measurement: 'pump' as const, metric: 'vibration_mms', from: T, to: T + 10 * MIN, every: 5 * MIN, fn },
+      { asset: 'p1', measurement: 'pump' as const, metric: 'run_hours', from: T, to: T + 10 * MIN, every: 2 * MIN, fn },
+    ]);
+    const fromRaw = await Promise.all(queries.map((q) => store.aggregate(q)));
+
+    const first = await store.maintain(T + 7 * DAY + 30 * MIN);
+    expect(first).toMatchObject({ pruned: 60, rolledUp: 20 });
+    expect(await Promise.all(queries.map((q) => store.aggregate(q)))).toEqual(fromRaw);
+
+    await store.maintain(T + 401 * DAY);
+    expect(await store.aggregate(queries[0]!)).toEqual([]);
+    await store.close();
+  });
+
+  it('does not prune readings younger than the raw retention', async () => {
+    const store = createSqliteTelemetryStore({ file: ':memory:', log, rawRetentionMs: 7 * DAY, maintenanceIntervalMs: 0 });
+    store.write([{ measurement: 'gate', site: 's', asset: 'g1', ts: T, fields: { passages: 5 } }]);
+    await store.flush();
+    expect(await store.maintain(T + 6 * DAY)).toMatchObject({ pruned: 0 });
+    expect(await store.aggregate({ asset: 'g1', measurement: 'gate', metric: 'passages', from: T, to: T + 1, every: 1000, fn: 'last' })).toEqual([{ ts: T, value: 5 }]);
+    await store.close();
+  });
+});

@@ -18,7 +18,21 @@ export interface SqliteTelemetryStoreOptions {
   batchSize?: number;
   /** Send a batch at least this often (ms). */
   flushIntervalMs?: number;
+  /** Raw readings are kept this long (default 7 days)… */
+  rawRetentionMs?: number;
+  /** …and 1-minute rollups this long (default 400 days). */
+  rollupRetentionMs?: number;
+  /** How often rollups and pruning run (default every minute; 0: only when `maintain` is called). */
+  maintenanceIntervalMs?: number;
 }
+
+export interface SqliteTelemetryStore extends TelemetryStore {
+  /** Rolls up finished minutes and prunes what is past retention, as of `now`. */
+  maintain(now: number): Promise<{ rolledUp: number; pruned: number; watermark: number }>;
+}
+
+const DAY = 86_400_000;
+const MINUTE = 60_000;
 
 interface Series {
   id: number;
@@ -46,7 +60,7 @@ const RETRY_MS = 1000;
  * transaction each (sqlite-writer.worker.ts); queries read through a second connection (WAL lets
  * readers and the writer work at once). Last values are served from memory.
  */
-export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): TelemetryStore {
+export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): SqliteTelemetryStore {
   const batchSize = opts.batchSize ?? 5000;
   const flushIntervalMs = opts.flushIntervalMs ?? 200;
   const temporary = opts.file === ':memory:' ? path.join(tmpdir(), `fms-telemetry-${process.pid}-${Math.random().toString(36).slice(2)}.db`) : undefined;
@@ -101,8 +115,21 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): T
   let closing = false;
   let closedReply: (() => void) | undefined;
 
+  const maintenanceWaiters = new Map<number, { resolve: (r: { rolledUp: number; pruned: number; watermark: number }) => void; reject: (e: Error) => void }>();
+  let nextMaintain = 1;
+
   function onReply(reply: WriterReply): void {
     if ('closed' in reply) return closedReply?.();
+    if ('maintained' in reply) {
+      const w = maintenanceWaiters.get(reply.maintained);
+      maintenanceWaiters.delete(reply.maintained);
+      if (reply.ok) w?.resolve({ rolledUp: reply.rolledUp, pruned: reply.pruned, watermark: reply.watermark });
+      else {
+        opts.log.error({ err: reply.error }, 'telemetry rollup and pruning failed');
+        w?.reject(new Error(reply.error));
+      }
+      return;
+    }
     const sent = inFlight.get(reply.id);
     if (!sent) return;
     if (reply.ok) {
@@ -146,6 +173,24 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): T
 
   const timer = setInterval(() => send(), flushIntervalMs);
   timer.unref();
+  const rawRetentionMs = opts.rawRetentionMs ?? 7 * DAY;
+  const rollupRetentionMs = opts.rollupRetentionMs ?? 400 * DAY;
+  const maintenanceIntervalMs = opts.maintenanceIntervalMs ?? MINUTE;
+  const maintenance = maintenanceIntervalMs > 0 ? setInterval(() => void maintain(Date.now()).catch(() => undefined), maintenanceIntervalMs) : undefined;
+  maintenance?.unref();
+
+  function maintain(now: number): Promise<{ rolledUp: number; pruned: number; watermark: number }> {
+    return new Promise((resolve, reject) => {
+      const id = nextMaintain++;
+      maintenanceWaiters.set(id, { resolve, reject });
+      writer.postMessage({ maintain: id, now, rawRetentionMs, rollupRetentionMs });
+    });
+  }
+
+  const metaValue = reader.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?');
+  const rollupsOf = reader.prepare<[number, string, number, number], Aggregate>(
+    'SELECT minute AS ts, min, max, sum, count, first, last, inc FROM rollups WHERE series = ? AND metric = ? AND minute >= ? AND minute < ? ORDER BY minute',
+  );
 
   function remember(measurement: DeviceType, site: string, asset: string, id: number): Series {
     const s: Series = { id, measurement };
@@ -262,19 +307,25 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): T
 
     async aggregate(q: AggregateQuery): Promise<Bucket[]> {
       await idle();
-      const rows: { ts: number; value: number }[] = [];
+      // Raw rows older than the last pruning are gone; their minutes are read from the rollups.
+      const prunedBefore = metaValue.get('pruned_before')?.value ?? 0;
+      const split = Math.min(q.to, Math.max(q.from, Math.ceil(prunedBefore / MINUTE) * MINUTE));
+      const items: Aggregate[] = [];
       for (const s of seriesByAsset.get(q.asset) ?? []) {
         // The column name comes from the catalogue, never from the request.
         const column = tableColumns(s.measurement).find((c) => c === q.metric);
         if (!column) continue;
-        rows.push(
-          ...(reader
+        // A rolled-up minute that began before `from` counts in the first bucket (minute resolution).
+        if (split > q.from) for (const r of rollupsOf.all(s.id, column, Math.floor(q.from / MINUTE) * MINUTE, split)) items.push(r.ts < q.from ? { ...r, ts: q.from } : r);
+        if (q.to > split) {
+          const rows = reader
             .prepare(`SELECT ts, "${column}" AS value FROM "telemetry_${s.measurement}" WHERE series = ? AND ts >= ? AND ts < ? AND "${column}" IS NOT NULL ORDER BY ts`)
-            .all(s.id, q.from, q.to) as { ts: number; value: number }[]),
-        );
+            .all(s.id, split, q.to) as { ts: number; value: number }[];
+          for (const r of rows) items.push(single(r.ts, r.value));
+        }
       }
-      rows.sort((a, b) => a.ts - b.ts);
-      return bucketize(rows, q);
+      items.sort((a, b) => a.ts - b.ts);
+      return bucketizeAggregates(items, q);
     },
 
     async events(q) {
@@ -289,6 +340,8 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): T
 
     flush: idle,
 
+    maintain,
+
     health(): TelemetryStoreHealth {
       return {
         state: lastError ? 'down' : 'up',
@@ -302,6 +355,7 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): T
       if (closing) return;
       closing = true;
       clearInterval(timer);
+      clearInterval(maintenance);
       if (!lastError) await idle();
       else opts.log.error({ pending: buffered + inFlightReadings }, 'telemetry store closed with readings it could not write');
       await new Promise<void>((resolve) => {
@@ -316,13 +370,35 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): T
   };
 }
 
+/** A reading, or a minute of readings already rolled up. */
+export interface Aggregate {
+  ts: number;
+  min: number;
+  max: number;
+  sum: number;
+  count: number;
+  first: number;
+  last: number;
+  /** Counter increase within the item (0 for a single reading). */
+  inc: number;
+}
+
+function single(ts: number, v: number): Aggregate {
+  return { ts, min: v, max: v, sum: v, count: 1, first: v, last: v, inc: 0 };
+}
+
 /** Aggregates time-ordered rows into buckets of `every` ms starting at `from`; empty buckets are left out. */
 export function bucketize(rows: readonly { ts: number; value: number }[], q: AggregateQuery): Bucket[] {
+  return bucketizeAggregates(rows.map((r) => single(r.ts, r.value)), q);
+}
+
+/** The same over readings and rolled-up minutes mixed; an item falls in the bucket of its start. */
+export function bucketizeAggregates(items: readonly Aggregate[], q: AggregateQuery): Bucket[] {
   const out: Bucket[] = [];
   let i = 0;
-  let prev: number | undefined;
-  while (i < rows.length) {
-    const start = q.from + Math.floor((rows[i]!.ts - q.from) / q.every) * q.every;
+  let prevLast: number | undefined;
+  while (i < items.length) {
+    const start = q.from + Math.floor((items[i]!.ts - q.from) / q.every) * q.every;
     const end = start + q.every;
     let count = 0;
     let sum = 0;
@@ -330,16 +406,17 @@ export function bucketize(rows: readonly { ts: number; value: number }[], q: Agg
     let max = -Infinity;
     let last = 0;
     let increase = 0;
-    for (; i < rows.length && rows[i]!.ts < end; i++) {
-      const v = rows[i]!.value;
-      count++;
-      sum += v;
-      if (v < min) min = v;
-      if (v > max) max = v;
-      last = v;
+    for (; i < items.length && items[i]!.ts < end; i++) {
+      const a = items[i]!;
+      count += a.count;
+      sum += a.sum;
+      if (a.min < min) min = a.min;
+      if (a.max > max) max = a.max;
+      last = a.last;
       // A counter that drops was reset by the device: it counted up from zero since (CONTRACT.md).
-      if (prev !== undefined) increase += v >= prev ? v - prev : v;
-      prev = v;
+      if (prevLast !== undefined) increase += a.first >= prevLast ? a.first - prevLast : a.first;
+      increase += a.inc;
+      prevLast = a.last;
     }
     const value = { mean: sum / count, min, max, last, count, increase }[q.fn];
     out.push({ ts: start, value });
