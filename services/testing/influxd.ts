@@ -29,7 +29,7 @@ export interface Influxd {
  * A real InfluxDB 1.x server (Debian's `influxd`) for tests: loopback only, free ports, a temporary
  * directory, no reporting.
  */
-export async function startInfluxd(): Promise<Influxd> {
+export async function startInfluxd(options: { auth?: boolean } = {}): Promise<Influxd> {
   const dir = mkdtempSync(path.join(tmpdir(), 'fms-influxd-'));
   const httpPort = await freePort();
   const rpcPort = await freePort();
@@ -51,6 +51,7 @@ bind-address = "127.0.0.1:${rpcPort}"
 [http]
   enabled = true
   bind-address = "127.0.0.1:${httpPort}"
+  auth-enabled = ${options.auth ? 'true' : 'false'}
   log-enabled = false
   write-tracing = false
   pprof-enabled = false
