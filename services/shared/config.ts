@@ -82,21 +82,23 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Where and how to reach InfluxDB. */
+export interface InfluxConnection {
+  /** Base URL, e.g. http://127.0.0.1:8086 */
+  url: string;
+  db: string;
+  rp: string | undefined;
+  token: string | undefined;
+  username: string | undefined;
+  password: string | undefined;
+}
+
 export interface Config {
   http: { host: string; port: number };
   mqtt: { host: string; port: number; url: string | undefined };
   dataDir: string;
   databaseUrl: string | undefined;
-  influx:
-    | {
-        url: string;
-        db: string;
-        rp: string | undefined;
-        token: string | undefined;
-        username: string | undefined;
-        password: string | undefined;
-      }
-    | undefined;
+  influx: InfluxConnection | undefined;
   /** Telemetry spool and store-down alarm. */
   spool: { maxBytes: number; downAlarmAfterMs: number };
   /** Embedded telemetry store retention. */

@@ -1,17 +1,10 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
+import type { InfluxConnection } from '../shared/config.ts';
 
 const gzip = promisify(gzipCb);
 
-export interface InfluxConnection {
-  /** Base URL, e.g. http://127.0.0.1:8086 */
-  url: string;
-  db: string;
-  rp: string | undefined;
-  token: string | undefined;
-  username: string | undefined;
-  password: string | undefined;
-}
+export type { InfluxConnection };
 
 export type WriteOutcome =
   | { kind: 'ok' }

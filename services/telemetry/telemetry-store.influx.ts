@@ -6,7 +6,7 @@ import { createInfluxClient, type InfluxConnection } from './influx-client.ts';
 import { createInfluxWriter } from './influx-writer.ts';
 import { alarmLine, eventLine, telemetryLine } from './line-protocol.ts';
 import { createSpool } from './spool.ts';
-import { bucketize } from './telemetry-store.sqlite.ts';
+import { bucketize } from './buckets.ts';
 import type { AggregateQuery, Bucket, EventPoint, LatestValue, TelemetryStore, TelemetryStoreHealth } from './telemetry-store.ts';
 
 export interface InfluxTelemetryStoreOptions {

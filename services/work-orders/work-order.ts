@@ -40,21 +40,11 @@ export interface WorkOrderEvent {
   data: Record<string, unknown>;
 }
 
-export interface NewWorkOrder {
-  source: WorkOrder['source'];
-  channel: WorkOrder['channel'];
-  category: string;
-  priority: Priority;
-  title: string;
-  description: string;
-  assetId: string | null;
-  site: string | null;
-  ruleId: string | null;
-  alarmId: number | null;
+export type NewWorkOrder = Pick<WorkOrder, 'source' | 'channel' | 'category' | 'priority' | 'title' | 'description' | 'assetId' | 'site' | 'ruleId' | 'alarmId'> & {
   /** `asset/rule` for faults: at most one open order per fault key. */
   faultKey: string | null;
   actor: string;
-}
+};
 
 /** WO-2026-000123: the year the order opened and a sequence that restarts each year. */
 export function formatWorkOrderId(year: number, seq: number): string {
