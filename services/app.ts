@@ -67,8 +67,13 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
 
     // Every second: event alarms clear themselves once their event has stopped coming for a while,
     // and the telemetry store's state becomes a system alarm when it stays down or its spool fills.
+    let brokerUpSince: number | null = null;
     const ticker = setInterval(() => {
-      const signals = rules.tick(now());
+      const t = now();
+      const brokerUp = broker.health().state === 'up';
+      if (!brokerUp) brokerUpSince = null;
+      else if (brokerUpSince === null) brokerUpSince = t;
+      const signals = rules.tick(t, { targets: { [Symbol.iterator]: () => assets.all() }, brokerUpSince });
       if (signals.length > 0) alarms.handle(signals, now());
       watchTelemetryStore(telemetry.health());
     }, 1000);

@@ -15,6 +15,8 @@ export interface AssetRegistry {
   /** Asset by id, from memory: ingest calls this for every message. */
   get(id: string): Asset | undefined;
   list(filter?: { site?: string; type?: string }): Asset[];
+  /** Every asset, unsorted (cheap: for the rule engine's silence check every second). */
+  all(): IterableIterator<Asset>;
   create(input: AssetInput): Promise<Asset>;
   update(id: string, patch: AssetPatch): Promise<Asset>;
   remove(id: string): Promise<void>;
@@ -63,6 +65,8 @@ export async function createAssetRegistry(db: Db, now: () => number): Promise<As
 
   return {
     get: (id) => assets.get(id),
+
+    all: () => assets.values(),
 
     list(filter = {}) {
       return [...assets.values()]

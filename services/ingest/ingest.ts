@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AlarmService } from '../alarms/alarm-service.ts';
+import type { Asset } from '../assets/asset.ts';
 import type { AssetRegistry } from '../assets/asset-registry.ts';
 import type { InboundMessage } from '../broker/message-bus.ts';
 import type { RuleEngine } from '../rules/rule-engine.ts';
@@ -37,6 +38,13 @@ export function createIngest(deps: IngestDeps) {
     log.debug({ topic: m.topic, kind, reason }, 'message rejected');
   }
 
+  /** A sign of life from a device: last seen, and the end of any silence alarm. */
+  function heard(asset: Asset, receivedAt: number): void {
+    assets.touch(asset.id, receivedAt);
+    const signals = rules.onActivity(asset, receivedAt);
+    if (signals.length > 0) alarms.handle(signals, receivedAt);
+  }
+
   function handle(m: InboundMessage): void {
     if (isServiceTopic(m.topic)) return;
     const topic = parseTopic(m.topic);
@@ -62,7 +70,7 @@ export function createIngest(deps: IngestDeps) {
       let n = 0;
       for (const _ in fields) n++;
       metrics.pointsAccepted.inc(n);
-      assets.touch(assetId, m.receivedAt);
+      heard(asset, m.receivedAt);
       const signals = rules.onReading(asset, ts, fields);
       if (signals.length > 0) alarms.handle(signals, m.receivedAt);
     } else if (channel === 'event') {
@@ -71,13 +79,15 @@ export function createIngest(deps: IngestDeps) {
       const { ts, type: eventType, details } = event.value;
       telemetry.writeEvent({ site, asset: assetId, type: eventType, ts, details });
       metrics.eventsAccepted.labels(eventType).inc();
-      assets.touch(assetId, m.receivedAt);
+      heard(asset, m.receivedAt);
       const signals = rules.onEvent(asset, ts, eventType);
       if (signals.length > 0) alarms.handle(signals, m.receivedAt);
     } else {
       const status = parseStatus(m.payload);
       if (!status.ok) return reject(m, 'payload', status.reason);
       assets.touch(assetId, m.receivedAt, status.value);
+      // An `offline` status is usually the broker speaking for a dead device (its last will): not a sign of life.
+      if (status.value === 'online') heard(asset, m.receivedAt);
     }
   }
 

@@ -141,3 +141,115 @@ describe('holds', () => {
     expect(holds(c as never, v)).toBe(expected);
   });
 });
+
+describe('repeating conditions', () => {
+  it('raise when a threshold is crossed the given number of times within the window', () => {
+    const engine = createRuleEngine([rule({ id: 'r', assetType: 'elevator', metric: 'leveling_error_mm', when: { op: 'outside', value: [-10, 10] }, repeat: { count: 3, within: '10m' }, severity: 'warning' })]);
+    const lift: RuleTarget = { id: 'e1', type: 'elevator', site: 's', tags: [] };
+    const at = (min: number) => T0 + min * 60_000;
+    const feedLift = (min: number, v: number) => engine.onReading(lift, at(min), { leveling_error_mm: v }).map((s) => s.kind);
+    expect(feedLift(0, 12)).toEqual([]); // 1st time out of limits
+    expect(feedLift(1, 14)).toEqual([]); // still the same excursion: not counted again
+    expect(feedLift(2, 1)).toEqual([]);
+    expect(feedLift(3, -11)).toEqual([]); // 2nd
+    expect(feedLift(4, 0)).toEqual([]);
+    expect(feedLift(12, 13)).toEqual([]); // 3rd, but the 1st (minute 0) is now older than 10 min
+    expect(feedLift(12.5, 0)).toEqual([]);
+    expect(feedLift(12.9, 15)).toEqual(['raise']); // minutes 3, 12 and 12.9: three within 10 min
+    expect(feedLift(13, 0)).toEqual(['clear']);
+  });
+
+  it('raise an event rule on the nth event within the window, then count repeats', () => {
+    const engine = createRuleEngine([rule({ id: 'doors', assetType: 'elevator', on: 'door_fault', repeat: { count: 3, within: '10m' }, clear: { after: '30m' }, severity: 'major' })]);
+    const lift: RuleTarget = { id: 'e1', type: 'elevator', site: 's', tags: [] };
+    const kinds = [0, 4, 11, 12, 13, 14].map((min) => engine.onEvent(lift, T0 + min * 60_000, 'door_fault').map((s) => s.kind));
+    // At minute 12 the faults of minutes 4, 11 and 12 fall within 10 minutes (minute 0 no longer does).
+    expect(kinds).toEqual([[], [], [], ['raise'], ['repeat'], ['repeat']]);
+  });
+});
+
+describe('rate of change', () => {
+  const rising = rule({ id: 'hot', assetType: 'pump', metric: 'motor_temp_c', change: { over: '10m' }, when: { op: '>', value: 15 }, severity: 'warning' });
+
+  it('compares the change over the window, not the value', () => {
+    const engine = createRuleEngine([rising]);
+    const temps = [40, 42, 44, 47, 50, 53, 56, 58, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60];
+    const signals = temps.flatMap((v, min) => engine.onReading(pump, T0 + min * 60_000, { motor_temp_c: v }).map((s) => ({ min, kind: s.kind, value: s.value })));
+    // At minute 10 the temperature is 20 K above minute 0; it clears once the window holds no rise above 15 K.
+    expect(signals).toEqual([
+      { min: 10, kind: 'raise', value: 20 },
+      { min: 13, kind: 'clear', value: 13 },
+    ]);
+  });
+
+  it('says nothing until the history reaches back over the whole window', () => {
+    const engine = createRuleEngine([rising]);
+    expect(engine.onReading(pump, T0, { motor_temp_c: 20 })).toEqual([]);
+    expect(engine.onReading(pump, T0 + 60_000, { motor_temp_c: 90 })).toEqual([]);
+  });
+});
+
+describe('combinations of metrics of one asset', () => {
+  const cavitation = rule({
+    id: 'cav',
+    assetType: 'pump',
+    all: [
+      { metric: 'running', when: { op: '==', value: true } },
+      { metric: 'pressure_in_bar', when: { op: '<', value: 0.3 } },
+    ],
+    for: '2m',
+    severity: 'major',
+  });
+
+  it('raise when all conditions hold on the latest values for the duration, also when they arrive in separate readings', () => {
+    const engine = createRuleEngine([cavitation]);
+    const at = (s: number) => T0 + s * 1000;
+    expect(engine.onReading(pump, at(0), { pressure_in_bar: 0.2 })).toEqual([]); // running unknown yet
+    expect(engine.onReading(pump, at(10), { running: true })).toEqual([]); // both hold from here
+    expect(engine.onReading(pump, at(70), { pressure_in_bar: 0.25 })).toEqual([]);
+    const raised = engine.onReading(pump, at(130), { pressure_in_bar: 0.2, running: true });
+    expect(raised.map((s) => [s.kind, s.message])).toEqual([['raise', 'cav: running true == true and pressure_in_bar 0.2 < 0.3 for 2m']]);
+    expect(engine.onReading(pump, at(140), { running: false }).map((s) => s.kind)).toEqual(['clear']);
+  });
+
+  it('any: one condition is enough', () => {
+    const engine = createRuleEngine([
+      rule({ id: 'any', assetType: 'pump', any: [{ metric: 'motor_temp_c', when: { op: '>', value: 90 } }, { metric: 'current_a', when: { op: '>', value: 40 } }], severity: 'major' }),
+    ]);
+    expect(engine.onReading(pump, T0, { motor_temp_c: 50, current_a: 45 }).map((s) => s.kind)).toEqual(['raise']);
+  });
+});
+
+describe('device silent', () => {
+  const offline = rule({ id: 'gate.offline', assetType: 'gate', noData: '5m', severity: 'major' });
+  const gates: RuleTarget[] = [gate, { ...gate, id: 'g2' }];
+  const min = (m: number) => T0 + m * 60_000;
+
+  it('raises for a device not heard from for the duration and clears when it speaks again', () => {
+    const engine = createRuleEngine([offline], T0);
+    engine.onActivity(gate, min(0));
+    engine.onActivity(gates[1]!, min(3));
+    expect(engine.tick(min(4), { targets: gates, brokerUpSince: T0 })).toEqual([]);
+    const raised = engine.tick(min(5), { targets: gates, brokerUpSince: T0 });
+    expect(raised.map((s) => [s.assetId, s.kind])).toEqual([['g1', 'raise']]);
+    expect(raised[0]!.message).toMatch(/^gate.offline: nothing received for 5m/);
+    expect(engine.tick(min(6), { targets: gates, brokerUpSince: T0 })).toEqual([]); // once
+    expect(engine.onActivity(gate, min(7)).map((s) => [s.assetId, s.kind])).toEqual([['g1', 'clear']]);
+  });
+
+  it('counts nothing while the broker is down, and measures silence from when it came back', () => {
+    const engine = createRuleEngine([offline], T0);
+    engine.onActivity(gate, min(0));
+    engine.onActivity(gates[1]!, min(0));
+    expect(engine.tick(min(10), { targets: gates, brokerUpSince: null })).toEqual([]);
+    expect(engine.tick(min(12), { targets: gates, brokerUpSince: min(10) })).toEqual([]);
+    engine.onActivity(gates[1]!, min(11));
+    expect(engine.tick(min(15), { targets: gates, brokerUpSince: min(10) }).map((s) => s.assetId)).toEqual(['g1']);
+  });
+
+  it('measures a device never heard from since the start of FMS', () => {
+    const engine = createRuleEngine([offline], min(100));
+    expect(engine.tick(min(104), { targets: [gate], brokerUpSince: 0 })).toEqual([]);
+    expect(engine.tick(min(105), { targets: [gate], brokerUpSince: 0 })).toHaveLength(1);
+  });
+});

@@ -1,6 +1,17 @@
 import type { DeviceType } from '../../devices/catalog.ts';
 import { formatDuration } from '../shared/duration.ts';
-import { isThresholdRule, type Condition, type EventRule, type Rule, type ThresholdRule } from './rule-schema.ts';
+import {
+  isCombinationRule,
+  isEventRule,
+  isSilenceRule,
+  isThresholdRule,
+  type CombinationRule,
+  type Condition,
+  type EventRule,
+  type Rule,
+  type SilenceRule,
+  type ThresholdRule,
+} from './rule-schema.ts';
 
 /** What the engine needs to know of an asset. */
 export interface RuleTarget {
@@ -31,6 +42,20 @@ interface RuleState {
   /** Time of the last reading or event evaluated: older ones arriving late do not move the state back. */
   lastTs: number;
   site: string;
+  /** Whether the condition held at the last reading (a `repeat` counts the moments it becomes true). */
+  held: boolean;
+  /** Times the condition became true (or the event came), within the `repeat` window. */
+  edges: number[];
+  /** Recent values, for a rate of change over a window. */
+  history: { ts: number; value: number }[];
+}
+
+/** The broker's state, so that silence is measured only while devices could have been heard. */
+export interface TickContext {
+  /** Every asset the silence rules may watch. */
+  targets: Iterable<RuleTarget>;
+  /** Since when the broker has been up without interruption; null while it is down. */
+  brokerUpSince: number | null;
 }
 
 export interface RuleEngine {
@@ -38,8 +63,10 @@ export interface RuleEngine {
   onReading(target: RuleTarget, ts: number, fields: Readonly<Record<string, number | boolean>>): AlarmSignal[];
   /** Evaluates the rules that listen for one event. */
   onEvent(target: RuleTarget, ts: number, type: string): AlarmSignal[];
-  /** Clears event alarms whose event has not come again within their `clear.after`. */
-  tick(now: number): AlarmSignal[];
+  /** Notes that an asset was heard from (any accepted message, server time); clears its silence alarms. */
+  onActivity(target: RuleTarget, receivedAt: number): AlarmSignal[];
+  /** Time-driven rules: event alarms that clear after a quiet period, and devices that went silent. */
+  tick(now: number, context?: TickContext): AlarmSignal[];
   /** Marks an alarm that is open in the database as active, so that a restart does not raise it again. */
   restoreActive(assetId: string, site: string, ruleId: string, lastTs: number): void;
   /** Replaces the rule set; state of rules that still exist is kept. */
@@ -50,39 +77,82 @@ export interface RuleEngine {
 /**
  * The stream rule engine: rules are indexed by asset type and metric (or event), so a reading costs
  * only the rules that watch it, however many rules exist. Time is the readings' own time, so a
- * `for: 60s` condition is confirmed by a reading at least 60 s after the first one that met it.
+ * `for: 60s` condition is confirmed by a reading at least 60 s after the first one that met it;
+ * silence is measured in server time, from the last message received.
  */
-export function createRuleEngine(initial: readonly Rule[]): RuleEngine {
+export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now()): RuleEngine {
   let all: Rule[] = [];
-  let byMetric = new Map<string, ThresholdRule[]>();
+  let byMetric = new Map<string, (ThresholdRule | CombinationRule)[]>();
   let byEvent = new Map<string, EventRule[]>();
+  let silence: SilenceRule[] = [];
   let byId = new Map<string, Rule>();
+  /** Metrics whose latest value combination rules read, by type. */
+  let combined = new Map<DeviceType, Set<string>>();
   // State per asset, then per rule: no string building on the hot path.
   const states = new Map<string, Map<string, RuleState>>();
+  const latestValues = new Map<string, Map<string, number | boolean>>();
+  const heardAt = new Map<string, number>();
+  /** Assets with a silence alarm active: the only ones onActivity has work for. */
+  const silenced = new Set<string>();
 
   function index(rules: readonly Rule[]): void {
     all = rules.filter((r) => r.enabled);
     byMetric = new Map();
     byEvent = new Map();
+    silence = [];
+    combined = new Map();
     byId = new Map(all.map((r) => [r.id, r]));
     for (const r of all) {
       if (isThresholdRule(r)) push(byMetric, `${r.assetType}\0${r.metric}`, r);
-      else push(byEvent, `${r.assetType}\0${r.on}`, r);
+      else if (isCombinationRule(r)) {
+        for (const t of r.all ?? r.any ?? []) {
+          push(byMetric, `${r.assetType}\0${t.metric}`, r);
+          let set = combined.get(r.assetType);
+          if (!set) combined.set(r.assetType, (set = new Set()));
+          set.add(t.metric);
+        }
+      } else if (isEventRule(r)) push(byEvent, `${r.assetType}\0${r.on}`, r);
+      else silence.push(r);
     }
     for (const perAsset of states.values()) for (const ruleId of perAsset.keys()) if (!byId.has(ruleId)) perAsset.delete(ruleId);
   }
   index(initial);
 
+  function stateOf(target: { id: string; site: string }, ruleId: string): RuleState {
+    let perAsset = states.get(target.id);
+    if (!perAsset) states.set(target.id, (perAsset = new Map()));
+    let s = perAsset.get(ruleId);
+    if (!s) perAsset.set(ruleId, (s = { phase: 'normal', since: 0, lastTs: -Infinity, site: target.site, held: false, edges: [], history: [] }));
+    return s;
+  }
+
   return {
     onReading(target, ts, fields) {
       const out: AlarmSignal[] = [];
+      const watched = combined.get(target.type);
+      if (watched) {
+        let values = latestValues.get(target.id);
+        for (const metric in fields) {
+          if (!watched.has(metric)) continue;
+          if (!values) latestValues.set(target.id, (values = new Map()));
+          values.set(metric, fields[metric]!);
+        }
+      }
+      // A combination watching two metrics of this reading is evaluated once.
+      let seen: Set<Rule> | undefined;
       for (const metric in fields) {
         const rules = byMetric.get(`${target.type}\0${metric}`);
         if (!rules) continue;
         const value = fields[metric]!;
         for (const rule of rules) {
           if (!applies(rule, target)) continue;
-          const signal = stepThreshold(rule, stateOf(target, rule.id), ts, value, target);
+          let signal: AlarmSignal | undefined;
+          if (isThresholdRule(rule)) signal = stepThreshold(rule, stateOf(target, rule.id), ts, value, target);
+          else {
+            if (seen?.has(rule)) continue;
+            (seen ??= new Set()).add(rule);
+            signal = stepCombination(rule, stateOf(target, rule.id), ts, latestValues.get(target.id), target);
+          }
           if (signal) out.push(signal);
         }
       }
@@ -94,25 +164,63 @@ export function createRuleEngine(initial: readonly Rule[]): RuleEngine {
       for (const rule of byEvent.get(`${target.type}\0${type}`) ?? []) {
         if (!applies(rule, target)) continue;
         const s = stateOf(target, rule.id);
-        const kind = s.phase === 'active' ? 'repeat' : 'raise';
-        s.phase = 'active';
-        s.since = kind === 'raise' ? ts : s.since;
         s.lastTs = Math.max(s.lastTs, ts);
-        out.push({ kind, rule, assetId: target.id, site: target.site, ts, value: null, message: `${title(rule)}: ${type} event` });
+        s.site = target.site;
+        if (s.phase === 'active') {
+          out.push(signal('repeat', rule, ts, null, target, `${title(rule)}: ${type} event again`));
+          continue;
+        }
+        if (rule.repeat && !counted(s, ts, rule.repeat)) continue;
+        s.phase = 'active';
+        s.since = ts;
+        const times = rule.repeat ? ` ${rule.repeat.count} times within ${formatDuration(rule.repeat.within)}` : '';
+        out.push(signal('raise', rule, ts, null, target, `${title(rule)}: ${type} event${times}`));
       }
       return out;
     },
 
-    tick(now) {
+    onActivity(target, receivedAt) {
+      heardAt.set(target.id, receivedAt);
+      if (!silenced.has(target.id)) return [];
+      silenced.delete(target.id);
+      const out: AlarmSignal[] = [];
+      for (const rule of silence) {
+        const s = states.get(target.id)?.get(rule.id);
+        if (s?.phase !== 'active') continue;
+        s.phase = 'normal';
+        out.push(signal('clear', rule, receivedAt, null, target, `${title(rule)}: heard from again`));
+      }
+      return out;
+    },
+
+    tick(now, context) {
       const out: AlarmSignal[] = [];
       for (const [assetId, perAsset] of states) {
         for (const [ruleId, s] of perAsset) {
           if (s.phase !== 'active') continue;
           const rule = byId.get(ruleId);
-          if (!rule || isThresholdRule(rule) || !rule.clear) continue;
+          if (!rule || !isEventRule(rule) || !rule.clear) continue;
           if (now - s.lastTs >= rule.clear.after) {
             s.phase = 'normal';
             out.push({ kind: 'clear', rule, assetId, site: s.site, ts: now, value: null, message: `${title(rule)}: no ${rule.on} event for ${formatDuration(rule.clear.after)}` });
+          }
+        }
+      }
+      // Silence counts only while the broker was up: when it is down, every device looks silent.
+      if (context && context.brokerUpSince !== null && silence.length > 0) {
+        const listeningSince = Math.max(context.brokerUpSince, startedAt);
+        for (const target of context.targets) {
+          for (const rule of silence) {
+            if (rule.assetType !== target.type || !applies(rule, target)) continue;
+            const quietSince = Math.max(heardAt.get(target.id) ?? 0, listeningSince);
+            if (now - quietSince < rule.noData) continue;
+            const s = stateOf(target, rule.id);
+            if (s.phase === 'active') continue;
+            s.phase = 'active';
+            s.since = now;
+            silenced.add(target.id);
+            const last = heardAt.get(target.id);
+            out.push(signal('raise', rule, now, null, target, `${title(rule)}: nothing received for ${formatDuration(now - quietSince)}${last ? ` (last message ${new Date(last).toISOString()})` : ''}`));
           }
         }
       }
@@ -120,9 +228,9 @@ export function createRuleEngine(initial: readonly Rule[]): RuleEngine {
     },
 
     restoreActive(assetId, site, ruleId, lastTs) {
-      let perAsset = states.get(assetId);
-      if (!perAsset) states.set(assetId, (perAsset = new Map()));
-      perAsset.set(ruleId, { phase: 'active', since: lastTs, lastTs, site });
+      const s = stateOf({ id: assetId, site }, ruleId);
+      Object.assign(s, { phase: 'active', since: lastTs, lastTs, held: true });
+      if (silence.some((r) => r.id === ruleId)) silenced.add(assetId);
     },
 
     setRules(rules) {
@@ -133,13 +241,57 @@ export function createRuleEngine(initial: readonly Rule[]): RuleEngine {
       return all;
     },
   };
+}
 
-  function stateOf(target: RuleTarget, ruleId: string): RuleState {
-    let perAsset = states.get(target.id);
-    if (!perAsset) states.set(target.id, (perAsset = new Map()));
-    let s = perAsset.get(ruleId);
-    if (!s) perAsset.set(ruleId, (s = { phase: 'normal', since: 0, lastTs: -Infinity, site: target.site }));
-    return s;
+/** Records a moment the condition became true; whether `count` of them fall within the window. */
+function counted(s: RuleState, ts: number, repeat: { count: number; within: number }): boolean {
+  s.edges.push(ts);
+  while (s.edges.length > 0 && s.edges[0]! <= ts - repeat.within) s.edges.shift();
+  if (s.edges.length < repeat.count) return false;
+  s.edges = [];
+  return true;
+}
+
+/** The common life of a condition: pending for `for` (or counted by `repeat`), active, clearing. */
+function step(
+  rule: ThresholdRule | CombinationRule,
+  s: RuleState,
+  ts: number,
+  fires: boolean,
+  clears: boolean,
+  clearFor: number,
+  value: number | boolean | null,
+  target: RuleTarget,
+  describeRaise: () => string,
+  describeClear: () => string,
+): AlarmSignal | undefined {
+  const rising = fires && !s.held;
+  s.held = fires;
+  switch (s.phase) {
+    case 'normal':
+    case 'pending':
+      if (!fires) {
+        s.phase = 'normal';
+        return undefined;
+      }
+      if (rule.repeat) return rising && counted(s, ts, rule.repeat) ? raise(rule, s, ts, value, target, describeRaise()) : undefined;
+      if (s.phase === 'normal') s.since = ts;
+      if (ts - s.since >= (rule.for ?? 0)) return raise(rule, s, ts, value, target, describeRaise());
+      s.phase = 'pending';
+      return undefined;
+    case 'active':
+    case 'clearing':
+      if (!clears) {
+        s.phase = 'active';
+        return undefined;
+      }
+      if (s.phase === 'active') s.since = ts;
+      if (ts - s.since < clearFor) {
+        s.phase = 'clearing';
+        return undefined;
+      }
+      s.phase = 'normal';
+      return signal('clear', rule, ts, value, target, describeClear());
   }
 }
 
@@ -147,45 +299,61 @@ function stepThreshold(rule: ThresholdRule, s: RuleState, ts: number, value: num
   if (ts < s.lastTs) return undefined;
   s.lastTs = ts;
   s.site = target.site;
-  const fires = holds(rule.when, value);
-  switch (s.phase) {
-    case 'normal':
-      if (!fires) return undefined;
-      s.since = ts;
-      if ((rule.for ?? 0) === 0) return raise(rule, s, ts, value, target);
-      s.phase = 'pending';
-      return undefined;
-    case 'pending':
-      if (!fires) {
-        s.phase = 'normal';
-        return undefined;
-      }
-      return ts - s.since >= (rule.for ?? 0) ? raise(rule, s, ts, value, target) : undefined;
-    case 'active':
-    case 'clearing': {
-      const clears = rule.clear ? holds(rule.clear as Condition, value) : !fires;
-      if (!clears) {
-        s.phase = 'active';
-        return undefined;
-      }
-      if (s.phase === 'active') s.since = ts;
-      if (ts - s.since < (rule.clear?.for ?? 0)) {
-        s.phase = 'clearing';
-        return undefined;
-      }
-      s.phase = 'normal';
-      return signal('clear', rule, ts, value, target, `${title(rule)}: ${rule.metric} back to ${value}`);
-    }
+  let compared: number | boolean = value;
+  if (rule.change) {
+    const change = changeOver(s, ts, value as number, rule.change.over);
+    if (change === undefined) return undefined; // not enough history yet
+    compared = change;
   }
+  const fires = holds(rule.when, compared);
+  const clears = rule.clear ? holds(rule.clear as Condition, compared) : !fires;
+  const what = rule.change ? `${rule.metric} changed by ${round(compared as number)} over ${formatDuration(rule.change.over)}` : `${rule.metric} ${value}`;
+  return step(
+    rule,
+    s,
+    ts,
+    fires,
+    clears,
+    rule.clear?.for ?? 0,
+    compared,
+    target,
+    () => `${title(rule)}: ${what} ${rule.when.op} ${limit(rule.when)}${rule.for ? ` for ${formatDuration(rule.for)}` : ''}${repeated(rule)}`,
+    () => `${title(rule)}: ${what}, back to normal`,
+  );
 }
 
-function raise(rule: ThresholdRule, s: RuleState, ts: number, value: number | boolean, target: RuleTarget): AlarmSignal {
-  s.phase = 'active';
-  return signal('raise', rule, ts, value, target, describe(rule, value));
+function stepCombination(rule: CombinationRule, s: RuleState, ts: number, values: Map<string, number | boolean> | undefined, target: RuleTarget): AlarmSignal | undefined {
+  if (ts < s.lastTs) return undefined;
+  s.lastTs = ts;
+  s.site = target.site;
+  const terms = rule.all ?? rule.any ?? [];
+  const results = terms.map((t) => {
+    const v = values?.get(t.metric);
+    return v !== undefined && holds(t.when, v);
+  });
+  const fires = rule.all ? results.every(Boolean) : results.some(Boolean);
+  const shown = terms.map((t) => `${t.metric} ${values?.get(t.metric) ?? '?'} ${t.when.op} ${limit(t.when)}`).join(rule.all ? ' and ' : ' or ');
+  return step(
+    rule,
+    s,
+    ts,
+    fires,
+    !fires,
+    rule.clear?.for ?? 0,
+    null,
+    target,
+    () => `${title(rule)}: ${shown}${rule.for ? ` for ${formatDuration(rule.for)}` : ''}${repeated(rule)}`,
+    () => `${title(rule)}: back to normal (${shown.replace(/ (>=|<=|==|!=|>|<|between|outside) [^ ]+/g, '')})`,
+  );
 }
 
-function signal(kind: AlarmSignal['kind'], rule: Rule, ts: number, value: number | boolean, target: RuleTarget, message: string): AlarmSignal {
-  return { kind, rule, assetId: target.id, site: target.site, ts, value: typeof value === 'number' ? value : value ? 1 : 0, message };
+/** How much a value changed since `over` ago; undefined until the history reaches back that far. */
+function changeOver(s: RuleState, ts: number, value: number, over: number): number | undefined {
+  s.history.push({ ts, value });
+  // Keep the newest value at or before the window start as the baseline, and everything after it.
+  while (s.history.length > 1 && s.history[1]!.ts <= ts - over) s.history.shift();
+  const base = s.history[0]!;
+  return base.ts <= ts - over ? value - base.value : undefined;
 }
 
 /** Whether a value meets a condition; a boolean compared with a number never does. */
@@ -219,10 +387,25 @@ function applies(rule: Rule, t: RuleTarget): boolean {
   return true;
 }
 
-function describe(rule: ThresholdRule, value: number | boolean): string {
-  const limit = Array.isArray(rule.when.value) ? `[${rule.when.value.join(', ')}]` : String(rule.when.value);
-  const held = rule.for ? ` for ${formatDuration(rule.for)}` : '';
-  return `${title(rule)}: ${rule.metric} ${value} ${rule.when.op} ${limit}${held}`;
+function raise(rule: Rule, s: RuleState, ts: number, value: number | boolean | null, target: RuleTarget, message: string): AlarmSignal {
+  s.phase = 'active';
+  return signal('raise', rule, ts, value, target, message);
+}
+
+function signal(kind: AlarmSignal['kind'], rule: Rule, ts: number, value: number | boolean | null, target: { id: string; site: string }, message: string): AlarmSignal {
+  return { kind, rule, assetId: target.id, site: target.site, ts, value: value === null ? null : typeof value === 'number' ? value : value ? 1 : 0, message };
+}
+
+function limit(c: Condition): string {
+  return Array.isArray(c.value) ? `[${c.value.join(', ')}]` : String(c.value);
+}
+
+function repeated(rule: ThresholdRule | CombinationRule): string {
+  return rule.repeat ? `, ${rule.repeat.count} times within ${formatDuration(rule.repeat.within)}` : '';
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
 }
 
 function title(rule: Rule): string {

@@ -53,69 +53,144 @@ const baseRule = {
   enabled: z.boolean().default(true),
 };
 
+/** Raise when the condition has become true (or the event has come) `count` times within `within`. */
+const repeatSchema = z.strictObject({
+  count: z.number().int().min(2, 'expected a count of at least 2'),
+  within: duration,
+});
+
+const clearCondition = z.strictObject({
+  op: z.enum([...comparisonOps, ...rangeOps]),
+  value: z.union([z.number(), z.boolean(), z.tuple([z.number(), z.number()])]),
+  for: duration.optional(),
+});
+
 const thresholdRule = z.strictObject({
   ...baseRule,
   metric: z.string().min(1),
+  /** Rate of change: `when` compares how much the metric changed over this window, not its value. */
+  change: z.strictObject({ over: duration }).optional(),
   when: conditionSchema,
   /** The condition must hold this long before the alarm is raised. */
   for: duration.optional(),
+  /** Or: the condition must have become true this many times within a window. */
+  repeat: repeatSchema.optional(),
   /** Hysteresis: the alarm clears only when this holds (for its own duration); default: `when` is false. */
-  clear: z.strictObject({ op: z.enum([...comparisonOps, ...rangeOps]), value: z.union([z.number(), z.boolean(), z.tuple([z.number(), z.number()])]), for: duration.optional() }).optional(),
+  clear: clearCondition.optional(),
+});
+
+const term = z.strictObject({ metric: z.string().min(1), when: conditionSchema });
+
+/** Several conditions on metrics of one asset, on their latest values: all of them, or any. */
+const combinationRule = z.strictObject({
+  ...baseRule,
+  all: z.array(term).min(2, 'expected at least two conditions').optional(),
+  any: z.array(term).min(2, 'expected at least two conditions').optional(),
+  for: duration.optional(),
+  repeat: repeatSchema.optional(),
+  /** The alarm clears when the combination has been false this long (default at once). */
+  clear: z.strictObject({ for: duration }).optional(),
 });
 
 const eventRule = z.strictObject({
   ...baseRule,
   on: z.string().min(1),
+  /** Raise only when the event comes this many times within a window. */
+  repeat: repeatSchema.optional(),
   /** An event alarm clears by itself when the event has not come again for this long. */
   clear: z.strictObject({ after: duration }).optional(),
 });
 
+/** Device silent: no message at all from the asset for this long (the broker being down does not count). */
+const silenceRule = z.strictObject({
+  ...baseRule,
+  noData: duration,
+});
+
+function variantOf(input: object) {
+  if ('on' in input) return eventRule;
+  if ('noData' in input) return silenceRule;
+  if ('all' in input || 'any' in input) return combinationRule;
+  return thresholdRule;
+}
+
 /**
- * A rule is an event rule when it has `on`, otherwise a threshold rule. Choosing the variant first
- * (instead of a plain union) lets every error name the field that is wrong.
+ * A rule is an event rule when it has `on`, a silence rule with `noData`, a combination with `all` or
+ * `any`, otherwise a threshold rule. Choosing the variant first (instead of a plain union) lets every
+ * error name the field that is wrong.
  */
 export const ruleSchema = z
   .unknown()
-  .transform((input, ctx): z.infer<typeof thresholdRule> | z.infer<typeof eventRule> => {
-    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-      ctx.addIssue({ code: 'custom', message: 'expected a rule: a threshold rule (metric + when) or an event rule (on)' });
+  .transform(
+    (input, ctx): Rule => {
+      if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+        ctx.addIssue({ code: 'custom', message: 'expected a rule: a threshold rule (metric + when), a combination (all/any), an event rule (on) or a silence rule (noData)' });
+        return z.NEVER;
+      }
+      const parsed = variantOf(input).safeParse(input);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues) {
+        const message = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+        ctx.addIssue({ code: 'custom', path: issue.path, message });
+      }
       return z.NEVER;
-    }
-    const parsed = ('on' in input ? eventRule : thresholdRule).safeParse(input);
-    if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) {
-      const message = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-      ctx.addIssue({ code: 'custom', path: issue.path, message });
-    }
-    return z.NEVER;
-  })
+    },
+  )
   .superRefine((rule, ctx) => {
     const spec = catalog[rule.assetType];
-    if ('metric' in rule) {
-      const m = spec.metrics.find((x) => x.name === rule.metric);
+    const checkTerm = (metric: string, conds: [string | number, Condition | z.infer<typeof clearCondition> | undefined][], path: (string | number)[], isChange: boolean) => {
+      const m = spec.metrics.find((x) => x.name === metric);
       if (!m) {
-        ctx.addIssue({ code: 'custom', path: ['metric'], message: `"${rule.metric}" is not a ${rule.assetType} metric (expected one of ${spec.metrics.map((x) => x.name).join(', ')})` });
+        ctx.addIssue({ code: 'custom', path: [...path, 'metric'], message: `"${metric}" is not a ${rule.assetType} metric (expected one of ${spec.metrics.map((x) => x.name).join(', ')})` });
         return;
       }
-      for (const [key, cond] of [['when', rule.when], ['clear', rule.clear]] as const) {
+      if (isChange && m.kind === 'state') ctx.addIssue({ code: 'custom', path: [...path, 'change'], message: `${metric} is true/false: it has no rate of change` });
+      for (const [key, cond] of conds) {
         if (!cond) continue;
         const isBool = typeof cond.value === 'boolean';
-        if (m.kind === 'state' && !isBool) ctx.addIssue({ code: 'custom', path: [key, 'value'], message: `${rule.metric} is true/false: expected a boolean value` });
-        if (m.kind !== 'state' && isBool) ctx.addIssue({ code: 'custom', path: [key, 'value'], message: `${rule.metric} is a number: expected a numeric value` });
-        if (isBool && cond.op !== '==' && cond.op !== '!=') ctx.addIssue({ code: 'custom', path: [key, 'op'], message: 'booleans compare only with == or !=' });
+        if (m.kind === 'state' && !isBool) ctx.addIssue({ code: 'custom', path: [...path, key, 'value'], message: `${metric} is true/false: expected a boolean value` });
+        if (m.kind !== 'state' && isBool) ctx.addIssue({ code: 'custom', path: [...path, key, 'value'], message: `${metric} is a number: expected a numeric value` });
+        if (isBool && cond.op !== '==' && cond.op !== '!=') ctx.addIssue({ code: 'custom', path: [...path, key, 'op'], message: 'booleans compare only with == or !=' });
         const isRange = cond.op === 'between' || cond.op === 'outside';
-        if (isRange !== Array.isArray(cond.value)) ctx.addIssue({ code: 'custom', path: [key, 'value'], message: isRange ? 'expected [low, high]' : 'expected a single value' });
+        if (isRange !== Array.isArray(cond.value)) ctx.addIssue({ code: 'custom', path: [...path, key, 'value'], message: isRange ? 'expected [low, high]' : 'expected a single value' });
       }
-    } else if (!spec.events.some((e) => e.type === rule.on)) {
-      ctx.addIssue({ code: 'custom', path: ['on'], message: `"${rule.on}" is not a ${rule.assetType} event (expected one of ${spec.events.map((e) => e.type).join(', ')})` });
+    };
+    if ('for' in rule && rule.for !== undefined && 'repeat' in rule && rule.repeat !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['repeat'], message: 'expected either for or repeat, not both' });
+    }
+    if ('metric' in rule) checkTerm(rule.metric, [['when', rule.when], ['clear', rule.clear]], [], rule.change !== undefined);
+    else if ('on' in rule) {
+      if (!spec.events.some((e) => e.type === rule.on)) {
+        ctx.addIssue({ code: 'custom', path: ['on'], message: `"${rule.on}" is not a ${rule.assetType} event (expected one of ${spec.events.map((e) => e.type).join(', ')})` });
+      }
+    } else if ('all' in rule || 'any' in rule) {
+      if ((rule.all === undefined) === (rule.any === undefined)) ctx.addIssue({ code: 'custom', path: ['all'], message: 'expected either all or any' });
+      const key = rule.all ? 'all' : 'any';
+      (rule.all ?? rule.any ?? []).forEach((t, i) => checkTerm(t.metric, [['when', t.when]], [key, i], false));
     }
   });
 
-export type Rule = z.infer<typeof ruleSchema>;
-export type ThresholdRule = Extract<Rule, { metric: string }>;
-export type EventRule = Extract<Rule, { on: string }>;
-export type RuleInput = z.input<typeof thresholdRule> | z.input<typeof eventRule>;
+export type ThresholdRule = z.infer<typeof thresholdRule>;
+export type CombinationRule = z.infer<typeof combinationRule>;
+export type EventRule = z.infer<typeof eventRule>;
+export type SilenceRule = z.infer<typeof silenceRule>;
+export type Rule = ThresholdRule | CombinationRule | EventRule | SilenceRule;
+export type RuleInput = z.input<typeof thresholdRule> | z.input<typeof combinationRule> | z.input<typeof eventRule> | z.input<typeof silenceRule>;
 
 export function isThresholdRule(rule: Rule): rule is ThresholdRule {
   return 'metric' in rule;
 }
+
+export function isEventRule(rule: Rule): rule is EventRule {
+  return 'on' in rule;
+}
+
+export function isSilenceRule(rule: Rule): rule is SilenceRule {
+  return 'noData' in rule;
+}
+
+export function isCombinationRule(rule: Rule): rule is CombinationRule {
+  return 'all' in rule || 'any' in rule;
+}
+
+
