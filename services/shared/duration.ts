@@ -1,11 +1,14 @@
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
 
-/** Parses a duration such as `500ms`, `60s`, `5m`, `2h`, `15d` into milliseconds; undefined when it is not one. */
+/** Parses a duration such as `500ms`, `60s`, `5m`, `1h30m`, `15d` into milliseconds; undefined when it is not one. */
 export function parseDuration(text: string): number | undefined {
-  const m = PATTERN.exec(text.trim());
-  if (!m) return undefined;
-  return Math.round(Number(m[1]) * UNITS[m[2]!]!);
+  const t = text.trim();
+  if (!WHOLE.test(t)) return undefined;
+  let ms = 0;
+  for (const m of t.matchAll(PART)) ms += Number(m[1]) * UNITS[m[2]!]!;
+  return Math.round(ms);
 }
 
 /** Formats milliseconds the way a person writes a duration: `90s` → `1m30s`. */
