@@ -135,6 +135,25 @@ describe('alarms and the work orders they open', () => {
     expect(items[0]!.occurrences).toBe(2);
   });
 
+  it('keeps every transition of every alarm of an asset, oldest first', async () => {
+    const { alarms, engine } = await setup();
+    alarms.handle(engine.onEvent(elevator, T0, 'entrapment'), T0);
+    alarms.handle(engine.onEvent(elevator, T0 + 1000, 'entrapment'), T0 + 1000);
+    await alarms.drain();
+    now = T0 + 2000;
+    await alarms.acknowledge(1, 'li.wei', 'on my way');
+    alarms.handle(engine.tick(T0 + 31 * 60_000), T0 + 31 * 60_000);
+    await alarms.drain();
+    const history = await alarms.history({ assetId: 'e1', limit: 100 });
+    expect(history.map((h) => [h.type, h.from, h.to, h.actor])).toEqual([
+      ['raised', null, 'active', 'system'],
+      ['repeat', 'active', 'active', 'system'],
+      ['acknowledged', 'active', 'acknowledged', 'li.wei'],
+      ['cleared', 'acknowledged', 'cleared', 'system'],
+    ]);
+    expect(await alarms.history({ assetId: 'p1', limit: 100 })).toEqual([]);
+  });
+
   it('records who acknowledged an alarm', async () => {
     const { alarms, engine } = await setup();
     alarms.handle(engine.onEvent(elevator, T0, 'entrapment'), T0);

@@ -115,6 +115,7 @@ export function createAlarmService(deps: AlarmServiceDeps) {
 
     acknowledge: (id: number, by: string, note: string | null) => store.acknowledge(id, by, note, deps.now()),
     get: (id: number) => store.get(id),
+    history: store.history.bind(store),
     list: store.list.bind(store),
     /** Waits for every queued signal (shutdown, tests). */
     drain: () => queue.drain(),

@@ -1,7 +1,7 @@
 import type { Selectable, Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { AlarmsTable, DatabaseSchema } from '../db/schema.ts';
-import type { Alarm } from './alarm.ts';
+import type { Alarm, AlarmEvent } from './alarm.ts';
 import type { AlarmStore } from './alarm-store.ts';
 
 /** The alarm store on SQL through kysely. */
@@ -87,6 +87,27 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
       const [{ total }] = (await q.select((eb) => eb.fn.countAll<number>().as('total')).execute()) as [{ total: number }];
       const rows = await q.selectAll().orderBy('raised_at', 'desc').orderBy('id', 'desc').limit(f.limit).offset(f.offset).execute();
       return { items: rows.map(fromRow), total: Number(total) };
+    },
+
+    async history(f) {
+      let q = db
+        .selectFrom('alarm_events')
+        .innerJoin('alarms', 'alarms.id', 'alarm_events.alarm_id')
+        .select(['alarm_events.alarm_id', 'alarms.asset_id', 'alarms.rule_id', 'alarm_events.at', 'alarm_events.type', 'alarm_events.from_state', 'alarm_events.to_state', 'alarm_events.actor', 'alarm_events.note']);
+      if (f.alarmId !== undefined) q = q.where('alarm_events.alarm_id', '=', f.alarmId);
+      if (f.assetId !== undefined) q = q.where('alarms.asset_id', '=', f.assetId);
+      const rows = await q.orderBy('alarm_events.id', 'desc').limit(f.limit).execute();
+      return rows.reverse().map((r) => ({
+        alarmId: r.alarm_id,
+        assetId: r.asset_id,
+        ruleId: r.rule_id,
+        at: Number(r.at),
+        type: r.type,
+        from: r.from_state as AlarmEvent['from'],
+        to: r.to_state as AlarmEvent['to'],
+        actor: r.actor,
+        note: r.note,
+      }));
     },
 
     async listOpen() {

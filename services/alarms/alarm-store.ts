@@ -1,4 +1,4 @@
-import type { Alarm, AlarmState, NewAlarm } from './alarm.ts';
+import type { Alarm, AlarmEvent, AlarmState, NewAlarm } from './alarm.ts';
 
 /** The alarm store port: alarm state and every transition, so a restart neither loses nor re-raises alarms. */
 export interface AlarmStore {
@@ -14,4 +14,6 @@ export interface AlarmStore {
   list(filter: { state?: AlarmState[]; assetId?: string; limit: number; offset: number }): Promise<{ items: Alarm[]; total: number }>;
   /** Every alarm not yet cleared. */
   listOpen(): Promise<Alarm[]>;
+  /** Transitions of alarms, oldest first: of one alarm, or of every alarm of one asset (newest `limit`). */
+  history(filter: { alarmId?: number; assetId?: string; limit: number }): Promise<AlarmEvent[]>;
 }

@@ -37,3 +37,16 @@ export interface NewAlarm {
   raisedAt: number;
   receivedAt: number;
 }
+
+/** One transition of an alarm: raised, repeat, acknowledged, cleared. */
+export interface AlarmEvent {
+  alarmId: number;
+  assetId: string;
+  ruleId: string;
+  at: number;
+  type: string;
+  from: AlarmState | null;
+  to: AlarmState;
+  actor: string;
+  note: string | null;
+}

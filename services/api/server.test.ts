@@ -74,12 +74,14 @@ describe('HTTP API', () => {
     expect((await inject('GET', '/api/work-orders?state=open')).statusCode).toBe(400);
     expect((await inject('GET', '/api/work-orders?state=new,assigned&priority=P1&limit=5')).json()).toEqual({ items: [], total: 0 });
     expect((await inject('GET', '/api/alarms?state=active')).json()).toEqual({ items: [], total: 0 });
+    expect((await inject('GET', '/api/assets/rs-pump-01/alarm-history')).json()).toEqual({ assetId: 'rs-pump-01', items: [] });
+    expect((await inject('GET', '/api/assets/nobody/alarm-history')).statusCode).toBe(404);
   });
 
   it('publishes an OpenAPI document with every route', async () => {
     const doc = (await inject('GET', '/api/docs/json')).json();
     expect(doc.openapi).toMatch(/^3\./);
-    for (const p of ['/api/health', '/api/assets', '/api/assets/{id}', '/api/assets/{id}/latest', '/api/assets/{id}/telemetry', '/api/ingest/rejected', '/api/rules', '/api/alarms', '/api/alarms/{id}/ack', '/api/work-orders', '/api/work-orders/{id}']) {
+    for (const p of ['/api/health', '/api/assets', '/api/assets/{id}', '/api/assets/{id}/latest', '/api/assets/{id}/telemetry', '/api/ingest/rejected', '/api/rules', '/api/alarms', '/api/alarms/{id}/ack', '/api/assets/{id}/alarm-history', '/api/work-orders', '/api/work-orders/{id}']) {
       expect(doc.paths, p).toHaveProperty([p]);
     }
   });

@@ -24,11 +24,27 @@ export const alarmRoutes =
       async (req) => deps.alarms.list(req.query),
     );
 
-    r.get('/alarms/:id', { schema: { summary: 'One alarm', tags: ['alarms'], params: idParams } }, async (req) => {
+    r.get('/alarms/:id', { schema: { summary: 'One alarm with its history', tags: ['alarms'], params: idParams } }, async (req) => {
       const alarm = await deps.alarms.get(req.params.id);
       if (!alarm) throw new FmsError('FMS_ERR_ALARM_NOT_FOUND', `no alarm ${req.params.id}`);
-      return alarm;
+      return { ...alarm, history: await deps.alarms.history({ alarmId: alarm.id, limit: 1000 }) };
     });
+
+    r.get(
+      '/assets/:id/alarm-history',
+      {
+        schema: {
+          summary: "Every alarm transition of one asset (raised, repeat, acknowledged, cleared), oldest first",
+          tags: ['alarms'],
+          params: z.object({ id: z.string() }),
+          querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(10_000).default(500) }),
+        },
+      },
+      async (req) => {
+        if (!deps.assets.get(req.params.id)) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `no asset "${req.params.id}"`);
+        return { assetId: req.params.id, items: await deps.alarms.history({ assetId: req.params.id, limit: req.query.limit }) };
+      },
+    );
 
     r.post(
       '/alarms/:id/ack',
