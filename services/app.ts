@@ -75,6 +75,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       else if (brokerUpSince === null) brokerUpSince = t;
       const signals = rules.tick(t, { targets: { [Symbol.iterator]: () => assets.all() }, brokerUpSince });
       if (signals.length > 0) alarms.handle(signals, now());
+      alarms.tick(t, rules.rules()).catch((err) => log.error({ err }, 'flapping alarms not cleared'));
       watchTelemetryStore(telemetry.health());
     }, 1000);
     ticker.unref();

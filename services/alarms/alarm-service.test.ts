@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../db/database.ts';
 import { createRuleEngine, type RuleTarget } from '../rules/rule-engine.ts';
 import { loadDefaultRules } from '../rules/rule-loader.ts';
+import { ruleSchema } from '../rules/rule-schema.ts';
 import { createMetrics } from '../shared/metrics.ts';
 import { createWorkOrderService } from '../work-orders/work-order-service.ts';
 import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kysely.ts';
@@ -152,6 +153,32 @@ describe('alarms and the work orders they open', () => {
       ['cleared', 'acknowledged', 'cleared', 'system'],
     ]);
     expect(await alarms.history({ assetId: 'p1', limit: 100 })).toEqual([]);
+  });
+
+  it('holds a flapping alarm as one alarm and clears it once the condition has stayed away', async () => {
+    const { alarms, workOrders } = await setup();
+    const hot = ruleSchema.parse({ id: 'pump.hot', assetType: 'pump', metric: 'motor_temp_c', when: { op: '>=', value: 90 }, severity: 'major', workOrder: { priority: 'P3', title: 'Pump hot' } });
+    const engine = createRuleEngine([hot]);
+    // Hovering around the limit: 90, 89, 90, 89… every minute for 10 minutes.
+    for (let i = 0; i < 10; i++) alarms.handle(engine.onReading(pump, T0 + i * 60_000, { motor_temp_c: i % 2 === 0 ? 90 : 89 }), T0 + i * 60_000);
+    await alarms.drain();
+    // Three short alarms, then the fourth raise within 30 minutes makes it flapping: from then on it
+    // stays one alarm, whatever the value does, and the work order counts every raise.
+    const { items, total } = await alarms.list({ limit: 10, offset: 0 });
+    expect(total).toBe(4);
+    expect(items.map((a) => a.state)).toEqual(['active', 'cleared', 'cleared', 'cleared']);
+    expect(items[0]).toMatchObject({ flapping: true, occurrences: 2, clearPendingSince: T0 + 9 * 60_000 });
+    expect((await workOrders.list({ limit: 10, offset: 0 })).items).toMatchObject([{ occurrences: 5 }]);
+    expect(published.filter((p) => p.topic.includes('/alarms/')).map((p) => (p.payload as { change: string }).change)).toEqual([
+      'raised', 'cleared', 'raised', 'cleared', 'raised', 'cleared', 'raised', 'flapping',
+    ]);
+
+    await alarms.tick(T0 + 9 * 60_000 + 29 * 60_000, [hot]);
+    expect((await alarms.list({ state: ['active'], limit: 10, offset: 0 })).total).toBe(1);
+    await alarms.tick(T0 + 9 * 60_000 + 30 * 60_000, [hot]);
+    await alarms.drain();
+    expect((await alarms.list({ state: ['cleared'], limit: 10, offset: 0 })).items[0]).toMatchObject({ flapping: true, clearedAt: T0 + 39 * 60_000 });
+    expect((await alarms.history({ alarmId: items[0]!.id, limit: 100 })).map((h) => h.type)).toEqual(['raised', 'flapping', 'repeat', 'cleared']);
   });
 
   it('records who acknowledged an alarm', async () => {

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { MessageBus } from '../broker/message-bus.ts';
 import type { AlarmSignal, RuleEngine } from '../rules/rule-engine.ts';
+import type { Rule } from '../rules/rule-schema.ts';
+import { formatDuration } from '../shared/duration.ts';
 import { createKeyedQueue } from '../shared/keyed-queue.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
@@ -20,6 +22,9 @@ export interface AlarmServiceDeps {
 
 export type AlarmService = ReturnType<typeof createAlarmService>;
 
+/** Raised this often within the window, an alarm is held as one flapping alarm (per rule: `flapping`). */
+export const DEFAULT_FLAPPING = { cycles: 4, within: 30 * 60_000 };
+
 /** System alarms are about FMS itself: this asset id at this site. */
 export const SYSTEM_ASSET = 'fms';
 export const SYSTEM_SITE = 'system';
@@ -31,6 +36,12 @@ export const SYSTEM_SITE = 'system';
 export function createAlarmService(deps: AlarmServiceDeps) {
   const { store, log, metrics } = deps;
   const queue = createKeyedQueue();
+  /** Recent raise times per asset and rule, to see flapping. */
+  const raises = new Map<string, number[]>();
+  /** Flapping alarms whose condition is clear, waiting to clear for good. */
+  const pendingClears = new Set<string>();
+  const keyOf = (assetId: string, ruleId: string) => `${assetId}\0${ruleId}`;
+  const flapOf = (rule: Rule) => rule.flapping ?? DEFAULT_FLAPPING;
 
   function announce(alarm: Alarm, change: string): void {
     deps.telemetry.writeAlarm({ site: alarm.site, asset: alarm.assetId, rule: alarm.ruleId, severity: alarm.severity, ts: alarm.clearedAt ?? alarm.lastRaisedAt, state: alarm.state, value: alarm.value });
@@ -39,7 +50,29 @@ export function createAlarmService(deps: AlarmServiceDeps) {
 
   async function apply(signal: AlarmSignal, receivedAt: number): Promise<void> {
     const { rule } = signal;
+    const key = keyOf(signal.assetId, rule.id);
+    const flap = flapOf(rule);
+    if (signal.kind === 'raise') {
+      const recent = (raises.get(key) ?? []).filter((t) => t > signal.ts - flap.within);
+      recent.push(signal.ts);
+      raises.set(key, recent);
+      pendingClears.delete(key);
+    }
     if (signal.kind === 'clear') {
+      const recent = (raises.get(key) ?? []).filter((t) => t > signal.ts - flap.within);
+      if (recent.length >= flap.cycles) {
+        const note = `raised ${recent.length} times within ${formatDuration(flap.within)}: held as one flapping alarm until it stays clear for ${formatDuration(flap.within)}`;
+        const held = await store.holdFlapping(signal.assetId, rule.id, signal.ts, note);
+        if (held) {
+          pendingClears.add(key);
+          if (held.newlyFlapping) {
+            metrics.alarms.labels('flapping', held.alarm.severity).inc();
+            log.warn({ alarmId: held.alarm.id, assetId: signal.assetId, ruleId: rule.id }, 'alarm flapping');
+            announce(held.alarm, 'flapping');
+          }
+          return;
+        }
+      }
       const cleared = await store.clear(signal.assetId, rule.id, signal.ts, signal.message);
       if (!cleared) return;
       metrics.alarms.labels('cleared', cleared.severity).inc();
@@ -83,8 +116,32 @@ export function createAlarmService(deps: AlarmServiceDeps) {
     /** Tells the rule engine which alarms are open, so that a restart does not raise them again. */
     async restore(engine: RuleEngine): Promise<number> {
       const open = await store.listOpen();
-      for (const a of open) engine.restoreActive(a.assetId, a.site, a.ruleId, a.lastRaisedAt);
+      for (const a of open) {
+        engine.restoreActive(a.assetId, a.site, a.ruleId, a.lastRaisedAt);
+        if (a.clearPendingSince !== null) pendingClears.add(keyOf(a.assetId, a.ruleId));
+      }
       return open.length;
+    },
+
+    /** Clears flapping alarms whose condition has stayed clear for their window. */
+    async tick(now: number, rules: readonly Rule[]): Promise<void> {
+      if (pendingClears.size === 0) return;
+      const byId = new Map(rules.map((r) => [r.id, r]));
+      for (const a of await store.listClearPending()) {
+        const rule = byId.get(a.ruleId);
+        const within = (rule ? flapOf(rule) : DEFAULT_FLAPPING).within;
+        if (a.clearPendingSince === null || now - a.clearPendingSince < within) continue;
+        const key = keyOf(a.assetId, a.ruleId);
+        await queue.run(key, async () => {
+          const cleared = await store.clear(a.assetId, a.ruleId, now, `clear for ${formatDuration(within)} after flapping`);
+          pendingClears.delete(key);
+          raises.delete(key);
+          if (!cleared) return;
+          metrics.alarms.labels('cleared', cleared.severity).inc();
+          log.info({ alarmId: cleared.id, assetId: cleared.assetId, ruleId: a.ruleId }, 'flapping alarm cleared');
+          announce(cleared, 'cleared');
+        });
+      }
     },
 
     /**

@@ -17,7 +17,7 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
           .where('state', '!=', 'cleared')
           .executeTakeFirst();
         if (open) {
-          const next = { occurrences: open.occurrences + 1, last_raised_at: input.raisedAt, value: input.value, message: input.message };
+          const next = { occurrences: open.occurrences + 1, last_raised_at: input.raisedAt, value: input.value, message: input.message, clear_pending_since: null };
           await trx.updateTable('alarms').set(next).where('id', '=', open.id).execute();
           await addEvent(trx, open.id, input.raisedAt, 'repeat', open.state, open.state, 'system', input.message);
           return { alarm: fromRow({ ...open, ...next }), created: false };
@@ -42,6 +42,7 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
             ack_note: null,
             cleared_at: null,
             work_order_id: null,
+            clear_pending_since: null,
           })
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -54,10 +55,26 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
       return db.transaction().execute(async (trx) => {
         const open = await trx.selectFrom('alarms').selectAll().where('asset_id', '=', assetId).where('rule_id', '=', ruleId).where('state', '!=', 'cleared').executeTakeFirst();
         if (!open) return undefined;
-        await trx.updateTable('alarms').set({ state: 'cleared', cleared_at: at }).where('id', '=', open.id).execute();
+        await trx.updateTable('alarms').set({ state: 'cleared', cleared_at: at, clear_pending_since: null }).where('id', '=', open.id).execute();
         await addEvent(trx, open.id, at, 'cleared', open.state, 'cleared', 'system', note);
-        return fromRow({ ...open, state: 'cleared', cleared_at: at });
+        return fromRow({ ...open, state: 'cleared', cleared_at: at, clear_pending_since: null });
       });
+    },
+
+    async holdFlapping(assetId, ruleId, since, note) {
+      return db.transaction().execute(async (trx) => {
+        const open = await trx.selectFrom('alarms').selectAll().where('asset_id', '=', assetId).where('rule_id', '=', ruleId).where('state', '!=', 'cleared').executeTakeFirst();
+        if (!open) return undefined;
+        const newlyFlapping = open.flapping === 0;
+        await trx.updateTable('alarms').set({ flapping: 1, clear_pending_since: since }).where('id', '=', open.id).execute();
+        if (newlyFlapping) await addEvent(trx, open.id, since, 'flapping', open.state, open.state, 'system', note);
+        return { alarm: fromRow({ ...open, flapping: 1, clear_pending_since: since }), newlyFlapping };
+      });
+    },
+
+    async listClearPending() {
+      const rows = await db.selectFrom('alarms').selectAll().where('state', '!=', 'cleared').where('clear_pending_since', 'is not', null).execute();
+      return rows.map(fromRow);
     },
 
     async linkWorkOrder(alarmId, workOrderId) {
@@ -141,5 +158,7 @@ function fromRow(r: Selectable<AlarmsTable>): Alarm {
     ackNote: r.ack_note,
     clearedAt: r.cleared_at === null ? null : Number(r.cleared_at),
     workOrderId: r.work_order_id,
+    flapping: r.flapping === 1,
+    clearPendingSince: r.clear_pending_since === null ? null : Number(r.clear_pending_since),
   };
 }

@@ -6,6 +6,10 @@ export interface AlarmStore {
   raise(input: NewAlarm): Promise<{ alarm: Alarm; created: boolean }>;
   /** Clears the open alarm of an asset and rule; undefined when none is open. */
   clear(assetId: string, ruleId: string, at: number, note: string): Promise<Alarm | undefined>;
+  /** Holds the open alarm of an asset and rule as flapping, its condition clear since `since`. */
+  holdFlapping(assetId: string, ruleId: string, since: number, note: string): Promise<{ alarm: Alarm; newlyFlapping: boolean } | undefined>;
+  /** Flapping alarms whose condition is clear, waiting to clear for good. */
+  listClearPending(): Promise<Alarm[]>;
   /** Records the work order an alarm opened or attached to. */
   linkWorkOrder(alarmId: number, workOrderId: string): Promise<void>;
   /** A person acknowledges an alarm. */

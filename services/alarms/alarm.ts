@@ -24,6 +24,10 @@ export interface Alarm {
   ackNote: string | null;
   clearedAt: number | null;
   workOrderId: string | null;
+  /** Raised and cleared too often in a short time: held as one alarm instead of many. */
+  flapping: boolean;
+  /** For a flapping alarm: since when its condition has been clear. */
+  clearPendingSince: number | null;
 }
 
 export interface NewAlarm {

@@ -114,4 +114,11 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002-alarm-flapping': {
+    async up(db: Kysely<unknown>) {
+      // Flapping alarms are held active; they clear once the condition has stayed away for a while.
+      await db.schema.alterTable('alarms').addColumn('flapping', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('alarms').addColumn('clear_pending_since', 'bigint').execute();
+    },
+  },
 };

@@ -39,6 +39,10 @@ export interface AlarmsTable {
   ack_note: string | null;
   cleared_at: number | null;
   work_order_id: string | null;
+  /** 1 once the alarm has been seen flapping (raised and cleared too often). */
+  flapping: Generated<number>;
+  /** A flapping alarm whose condition has cleared: it clears for good if it stays away. */
+  clear_pending_since: number | null;
 }
 
 export interface AlarmEventsTable {

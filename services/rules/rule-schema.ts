@@ -50,6 +50,8 @@ const baseRule = {
   /** Safety rules (entrapment, fire pump) are never muted by maintenance mode. */
   safety: z.boolean().default(false),
   workOrder: workOrderSchema.optional(),
+  /** Raised this many times within the window: held as one flapping alarm (default 4 within 30m). */
+  flapping: z.strictObject({ cycles: z.number().int().min(2), within: duration }).optional(),
   enabled: z.boolean().default(true),
 };
 
