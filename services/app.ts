@@ -11,7 +11,9 @@ import { openDatabase } from './db/database.ts';
 import { createIngest } from './ingest/ingest.ts';
 import { createRejectedLog } from './ingest/rejected-log.ts';
 import { createRuleEngine } from './rules/rule-engine.ts';
-import { loadDefaultRules, mergeRules } from './rules/rule-loader.ts';
+import { loadDefaultRules } from './rules/rule-loader.ts';
+import { createRuleService } from './rules/rule-service.ts';
+import { createKyselyRuleStore } from './rules/rule-store.kysely.ts';
 import type { Config } from './shared/config.ts';
 import { createMetrics } from './shared/metrics.ts';
 import { createInfluxTelemetryStore } from './telemetry/telemetry-store.influx.ts';
@@ -58,7 +60,14 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
 
     const broker: EmbeddedBroker = createEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log: log.child({ svc: 'broker' }) });
 
-    const rules = createRuleEngine(mergeRules(loadDefaultRules(), config.estate.rules));
+    const rules = createRuleEngine([]);
+    const ruleService = await createRuleService({
+      store: createKyselyRuleStore(database.db),
+      engine: rules,
+      fileRules: [...loadDefaultRules().map((rule) => ({ rule, origin: 'default' as const })), ...config.estate.rules.map((rule) => ({ rule, origin: 'config' as const }))],
+      log: log.child({ svc: 'rules' }),
+      now,
+    });
     const workOrders = createWorkOrderService({ store: createKyselyWorkOrderStore(database.db), bus: broker, log: log.child({ svc: 'work-orders' }), metrics, now, timeZone: config.timeZone });
     const alarms = createAlarmService({ store: createKyselyAlarmStore(database.db), workOrders, telemetry, bus: broker, log: log.child({ svc: 'alarms' }), metrics, now });
     const restored = await alarms.restore(rules);
@@ -125,7 +134,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     metrics.gauge('fms_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => broker.health().clients ?? 0);
     metrics.gauge('fms_ingest_rejected_recent', 'Rejected messages kept for GET /api/ingest/rejected', () => rejected.recent().length);
 
-    const api = await buildApi({ assets, telemetry, rejected, rules, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION });
+    const api = await buildApi({ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION });
     await api.listen({ host: config.http.host, port: config.http.port });
     closers.push({ name: 'http api', close: () => api.close() });
     const httpAddress = api.server.address();

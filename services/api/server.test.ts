@@ -4,7 +4,7 @@ import { startTestFms } from '../testing/harness.ts';
 
 describe('HTTP API', () => {
   let fms: Fms;
-  const inject = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) => fms.api.inject({ method, url, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const inject = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown) => fms.api.inject({ method, url, ...(payload !== undefined ? { payload: payload as object } : {}) });
 
   beforeAll(async () => {
     fms = await startTestFms();
@@ -70,6 +70,25 @@ describe('HTTP API', () => {
     expect(items.every((r: { assetType: string }) => r.assetType === 'elevator')).toBe(true);
   });
 
+  it('creates, changes, lists with history and deletes rules', async () => {
+    const rule = { id: 'site.hot-pump', assetType: 'pump', metric: 'motor_temp_c', when: { op: '>', value: 80 }, for: '1m', severity: 'major' };
+    const created = await fms.api.inject({ method: 'POST', url: '/api/rules', payload: rule, headers: { 'x-fms-actor': 'li.wei' } });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ id: 'site.hot-pump', version: 1, origin: 'api', for: 60_000 });
+    expect((await inject('POST', '/api/rules', rule)).statusCode).toBe(409);
+    const bad = await inject('POST', '/api/rules', { ...rule, id: 'site.other', metric: 'rpm' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: 'FMS_ERR_RULE_INVALID', message: expect.stringMatching(/metric: "rpm" is not a pump metric/) });
+    const changed = await inject('PUT', '/api/rules/site.hot-pump', { ...rule, id: undefined, when: { op: '>', value: 85 } });
+    expect(changed.json()).toMatchObject({ version: 2, when: { value: 85 } });
+    expect((await inject('GET', '/api/rules/site.hot-pump/history')).json().items.map((h: { change: string; changedBy: string }) => [h.change, h.changedBy])).toEqual([
+      ['created', 'li.wei'],
+      ['updated', 'api'],
+    ]);
+    expect((await inject('DELETE', '/api/rules/site.hot-pump')).statusCode).toBe(204);
+    expect((await inject('GET', '/api/rules/site.hot-pump')).statusCode).toBe(404);
+  });
+
   it('validates list filters', async () => {
     expect((await inject('GET', '/api/work-orders?state=open')).statusCode).toBe(400);
     expect((await inject('GET', '/api/work-orders?state=new,assigned&priority=P1&limit=5')).json()).toEqual({ items: [], total: 0 });
@@ -81,7 +100,7 @@ describe('HTTP API', () => {
   it('publishes an OpenAPI document with every route', async () => {
     const doc = (await inject('GET', '/api/docs/json')).json();
     expect(doc.openapi).toMatch(/^3\./);
-    for (const p of ['/api/health', '/api/assets', '/api/assets/{id}', '/api/assets/{id}/latest', '/api/assets/{id}/telemetry', '/api/ingest/rejected', '/api/rules', '/api/alarms', '/api/alarms/{id}/ack', '/api/assets/{id}/alarm-history', '/api/work-orders', '/api/work-orders/{id}']) {
+    for (const p of ['/api/health', '/api/assets', '/api/assets/{id}', '/api/assets/{id}/latest', '/api/assets/{id}/telemetry', '/api/ingest/rejected', '/api/rules', '/api/rules/{id}', '/api/rules/{id}/history', '/api/alarms', '/api/alarms/{id}/ack', '/api/assets/{id}/alarm-history', '/api/work-orders', '/api/work-orders/{id}']) {
       expect(doc.paths, p).toHaveProperty([p]);
     }
   });

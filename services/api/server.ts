@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { AlarmService } from '../alarms/alarm-service.ts';
 import type { AssetRegistry } from '../assets/asset-registry.ts';
 import type { RejectedLog } from '../ingest/rejected-log.ts';
-import type { RuleEngine } from '../rules/rule-engine.ts';
+import type { RuleService } from '../rules/rule-service.ts';
 import { errorCodes, isFmsError } from '../shared/errors.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
@@ -22,7 +22,7 @@ export interface ApiDeps {
   assets: AssetRegistry;
   telemetry: TelemetryStore;
   rejected: RejectedLog;
-  rules: RuleEngine;
+  rules: RuleService;
   alarms: AlarmService;
   workOrders: WorkOrderService;
   metrics: Metrics;

@@ -121,4 +121,31 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('alarms').addColumn('clear_pending_since', 'bigint').execute();
     },
   },
+  '0003-rules': {
+    async up(db: Kysely<unknown>) {
+      // The rule currently in force per id, whatever its origin (shipped default, estate file, API).
+      await db.schema
+        .createTable('rules')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('deleted', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // Every version any rule ever had.
+      await db.schema
+        .createTable('rule_versions')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('rule_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('change', 'text', (c) => c.notNull())
+        .addColumn('definition', 'text')
+        .addColumn('changed_at', 'bigint', (c) => c.notNull())
+        .addColumn('changed_by', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('rule_versions_rule').on('rule_versions').columns(['rule_id', 'version']).execute();
+    },
+  },
 };

@@ -91,6 +91,30 @@ export interface WorkOrderEventsTable {
   data: string;
 }
 
+export interface RulesTable {
+  id: string;
+  version: number;
+  /** `default` (devices/<type>/rules.yaml), `config` (the FMS_CONFIG file) or `api`. */
+  origin: string;
+  /** The rule as JSON, in the YAML format. */
+  definition: string;
+  /** 1 when deleted over the API (a shipped or file rule deleted stays deleted). */
+  deleted: number;
+  updated_at: number;
+}
+
+export interface RuleVersionsTable {
+  id: Generated<number>;
+  rule_id: string;
+  version: number;
+  origin: string;
+  /** `created`, `updated` or `deleted`. */
+  change: string;
+  definition: string | null;
+  changed_at: number;
+  changed_by: string;
+}
+
 export interface CountersTable {
   name: string;
   value: number;
@@ -103,4 +127,6 @@ export interface DatabaseSchema {
   work_orders: WorkOrdersTable;
   work_order_events: WorkOrderEventsTable;
   counters: CountersTable;
+  rules: RulesTable;
+  rule_versions: RuleVersionsTable;
 }

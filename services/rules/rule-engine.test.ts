@@ -253,3 +253,21 @@ describe('device silent', () => {
     expect(engine.tick(min(105), { targets: [gate], brokerUpSince: 0 })).toHaveLength(1);
   });
 });
+
+describe('per-asset overrides', () => {
+  it('let an old pump run hotter without copying the rule', () => {
+    const hot = rule({
+      id: 'pump.hot',
+      assetType: 'pump',
+      metric: 'motor_temp_c',
+      when: { op: '>', value: 80 },
+      overrides: { 'old-pump': { when: { op: '>', value: 90 } } },
+      severity: 'major',
+    });
+    const engine = createRuleEngine([hot]);
+    const old: RuleTarget = { ...pump, id: 'old-pump' };
+    expect(engine.onReading(pump, T0, { motor_temp_c: 85 }).map((s) => s.kind)).toEqual(['raise']);
+    expect(engine.onReading(old, T0, { motor_temp_c: 85 })).toEqual([]);
+    expect(engine.onReading(old, T0 + 1000, { motor_temp_c: 91 })[0]!.message).toBe('pump.hot: motor_temp_c 91 > 90');
+  });
+});

@@ -305,8 +305,11 @@ function stepThreshold(rule: ThresholdRule, s: RuleState, ts: number, value: num
     if (change === undefined) return undefined; // not enough history yet
     compared = change;
   }
-  const fires = holds(rule.when, compared);
-  const clears = rule.clear ? holds(rule.clear as Condition, compared) : !fires;
+  const override = rule.overrides?.[target.id];
+  const when = override?.when ?? rule.when;
+  const clear = override?.clear ?? rule.clear;
+  const fires = holds(when, compared);
+  const clears = clear ? holds(clear as Condition, compared) : !fires;
   const what = rule.change ? `${rule.metric} changed by ${round(compared as number)} over ${formatDuration(rule.change.over)}` : `${rule.metric} ${value}`;
   return step(
     rule,
@@ -314,10 +317,10 @@ function stepThreshold(rule: ThresholdRule, s: RuleState, ts: number, value: num
     ts,
     fires,
     clears,
-    rule.clear?.for ?? 0,
+    clear?.for ?? 0,
     compared,
     target,
-    () => `${title(rule)}: ${what} ${rule.when.op} ${limit(rule.when)}${rule.for ? ` for ${formatDuration(rule.for)}` : ''}${repeated(rule)}`,
+    () => `${title(rule)}: ${what} ${when.op} ${limit(when)}${rule.for ? ` for ${formatDuration(rule.for)}` : ''}${repeated(rule)}`,
     () => `${title(rule)}: ${what}, back to normal`,
   );
 }

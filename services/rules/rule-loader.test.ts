@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDefaultRules, loadRuleFile, mergeRules } from './rule-loader.ts';
+import { loadDefaultRules, loadRuleFile } from './rule-loader.ts';
 
 describe('default rule packs', () => {
   const rules = loadDefaultRules();
@@ -43,15 +43,5 @@ describe('loadRuleFile', () => {
     expect(() => loadRuleFile(file)).toThrow(/\[1\]\.when: expected \{ op, value \}/);
     expect(() => loadRuleFile(file)).toThrow(/\[1\]\.for: expected a duration such as 500ms/);
     expect(() => loadRuleFile(file)).toThrow(/\[1\]\.severity: expected one of info, warning, major, critical/);
-  });
-});
-
-describe('mergeRules', () => {
-  it('lets a site rule replace a default with the same id', () => {
-    const defaults = loadDefaultRules();
-    const site = { ...defaults.find((r) => r.id === 'pump.vibration-critical')!, for: 120_000 };
-    const merged = mergeRules(defaults, [site]);
-    expect(merged).toHaveLength(defaults.length);
-    expect(merged.find((r) => r.id === 'pump.vibration-critical')).toMatchObject({ for: 120_000 });
   });
 });

@@ -31,11 +31,3 @@ export function loadRuleFile(file: string): Rule[] {
 export function loadDefaultRules(): Rule[] {
   return deviceTypes.flatMap((type) => loadRuleFile(path.join(devicesDir, type, 'rules.yaml')));
 }
-
-/** Defaults, then the site's rules: a site rule with a default's id replaces that default. */
-export function mergeRules(defaults: readonly Rule[], site: readonly Rule[]): Rule[] {
-  const byId = new Map<string, Rule>();
-  for (const r of defaults) byId.set(r.id, r);
-  for (const r of site) byId.set(r.id, r);
-  return [...byId.values()];
-}

@@ -11,10 +11,17 @@ export const categories = ['repair', 'complaint', 'suggestion', 'inspection', 'p
 const comparisonOps = ['>', '>=', '<', '<=', '==', '!='] as const;
 const rangeOps = ['between', 'outside'] as const;
 
-const duration = z
-  .string({ error: 'expected a duration such as 30s, 5m, 2h' })
-  .refine((s) => parseDuration(s) !== undefined, 'expected a duration such as 500ms, 30s, 5m, 2h or 1d')
-  .transform((s) => parseDuration(s)!);
+/** A duration as text (`500ms`, `30s`, `5m`, `1h30m`, `2d`) or as milliseconds (how stored rules keep it). */
+const duration = z.union(
+  [
+    z.number().int().min(0),
+    z
+      .string()
+      .refine((s) => parseDuration(s) !== undefined, 'expected a duration such as 500ms, 30s, 5m, 2h or 1d')
+      .transform((s) => parseDuration(s)!),
+  ],
+  { error: 'expected a duration such as 500ms, 30s, 5m, 2h or 1d' },
+);
 
 /** `{ op: ">", value: 7.1 }`, `{ op: "==", value: false }` or `{ op: "between", value: [2, 6] }`. */
 export const conditionSchema = z.union(
@@ -79,6 +86,8 @@ const thresholdRule = z.strictObject({
   repeat: repeatSchema.optional(),
   /** Hysteresis: the alarm clears only when this holds (for its own duration); default: `when` is false. */
   clear: clearCondition.optional(),
+  /** Per-asset limits (an old pump runs hotter), by asset id, without copying the rule. */
+  overrides: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected an asset id'), z.strictObject({ when: conditionSchema.optional(), clear: clearCondition.optional() })).optional(),
 });
 
 const term = z.strictObject({ metric: z.string().min(1), when: conditionSchema });
@@ -160,7 +169,10 @@ export const ruleSchema = z
     if ('for' in rule && rule.for !== undefined && 'repeat' in rule && rule.repeat !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['repeat'], message: 'expected either for or repeat, not both' });
     }
-    if ('metric' in rule) checkTerm(rule.metric, [['when', rule.when], ['clear', rule.clear]], [], rule.change !== undefined);
+    if ('metric' in rule) {
+      checkTerm(rule.metric, [['when', rule.when], ['clear', rule.clear]], [], rule.change !== undefined);
+      for (const [asset, o] of Object.entries(rule.overrides ?? {})) checkTerm(rule.metric, [['when', o.when], ['clear', o.clear]], ['overrides', asset], false);
+    }
     else if ('on' in rule) {
       if (!spec.events.some((e) => e.type === rule.on)) {
         ctx.addIssue({ code: 'custom', path: ['on'], message: `"${rule.on}" is not a ${rule.assetType} event (expected one of ${spec.events.map((e) => e.type).join(', ')})` });

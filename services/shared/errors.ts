@@ -28,6 +28,7 @@ export const errorCodes = {
   FMS_ERR_TELEMETRY_BAD_QUERY: { kind: 'user', status: 400, summary: 'A telemetry query names an unknown metric, function or an empty time range.' },
   FMS_ERR_RULE_NOT_FOUND: { kind: 'user', status: 404, summary: 'No rule has this id.' },
   FMS_ERR_RULE_INVALID: { kind: 'user', status: 400, summary: 'A rule does not match the rule format.' },
+  FMS_ERR_RULE_EXISTS: { kind: 'user', status: 409, summary: 'A rule with this id is already in force; change it with PUT.' },
   FMS_ERR_ALARM_NOT_FOUND: { kind: 'user', status: 404, summary: 'No alarm has this id.' },
   FMS_ERR_WORK_ORDER_NOT_FOUND: { kind: 'user', status: 404, summary: 'No work order has this id.' },
   FMS_ERR_TELEMETRY_STORE_DOWN: { kind: 'operational', status: 503, summary: 'The telemetry store cannot be reached; accepted data is kept and written when it returns.' },

@@ -4,18 +4,38 @@ import { z } from 'zod';
 import { FmsError } from '../../shared/errors.ts';
 import type { ApiDeps } from '../server.ts';
 
+// The body is checked by the rule service against the rule format, so that every problem is named
+// by its field (the same messages as for rule files).
+const ruleBody = z.record(z.string(), z.unknown()).describe('A rule in the format of docs/rules.md, as JSON');
+const idParams = z.object({ id: z.string() });
+// Who changed a rule, until people authenticate (security work): an optional header.
+const actor = (headers: Record<string, unknown>) => (typeof headers['x-fms-actor'] === 'string' ? headers['x-fms-actor'].slice(0, 100) : 'api');
+
 export const ruleRoutes =
   (deps: ApiDeps): FastifyPluginAsync =>
   async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.get(
       '/rules',
-      { schema: { summary: 'Rules in force (defaults from devices/<type>/rules.yaml and the FMS_CONFIG file)', tags: ['rules'], querystring: z.strictObject({ assetType: z.string().optional() }) } },
-      async (req) => ({ items: deps.rules.rules().filter((rule) => !req.query.assetType || rule.assetType === req.query.assetType) }),
+      { schema: { summary: 'Rules in force: shipped defaults, the FMS_CONFIG file and rules created over the API', tags: ['rules'], querystring: z.strictObject({ assetType: z.string().optional() }) } },
+      async (req) => ({ items: deps.rules.list().filter((rule) => !req.query.assetType || rule.assetType === req.query.assetType) }),
     );
-    r.get('/rules/:id', { schema: { summary: 'One rule', tags: ['rules'], params: z.object({ id: z.string() }) } }, async (req) => {
-      const rule = deps.rules.rules().find((x) => x.id === req.params.id);
+    r.get('/rules/:id', { schema: { summary: 'One rule in force', tags: ['rules'], params: idParams } }, async (req) => {
+      const rule = deps.rules.get(req.params.id);
       if (!rule) throw new FmsError('FMS_ERR_RULE_NOT_FOUND', `no rule "${req.params.id}"`);
       return rule;
+    });
+    r.get('/rules/:id/history', { schema: { summary: 'Every version of a rule: who changed it, when, and how it read', tags: ['rules'], params: idParams } }, async (req) => ({
+      items: await deps.rules.history(req.params.id),
+    }));
+    r.post('/rules', { schema: { summary: 'Create a rule; it is in force at once', tags: ['rules'], body: ruleBody } }, async (req, reply) =>
+      reply.status(201).send(await deps.rules.create(req.body, actor(req.headers))),
+    );
+    r.put('/rules/:id', { schema: { summary: 'Replace a rule (a new version); it is in force at once', tags: ['rules'], params: idParams, body: ruleBody } }, async (req) =>
+      deps.rules.update(req.params.id, req.body, actor(req.headers)),
+    );
+    r.delete('/rules/:id', { schema: { summary: 'Delete a rule (also a shipped or file rule: it stays deleted)', tags: ['rules'], params: idParams } }, async (req, reply) => {
+      await deps.rules.remove(req.params.id, actor(req.headers));
+      return reply.status(204).send();
     });
   };
