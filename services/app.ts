@@ -14,6 +14,7 @@ import { createRuleEngine } from './rules/rule-engine.ts';
 import { loadDefaultRules } from './rules/rule-loader.ts';
 import { createRuleService } from './rules/rule-service.ts';
 import { createKyselyRuleStore } from './rules/rule-store.kysely.ts';
+import { createKyselyRuleStateStore } from './rules/rule-state-store.kysely.ts';
 import type { Config } from './shared/config.ts';
 import { createMetrics } from './shared/metrics.ts';
 import { createInfluxTelemetryStore } from './telemetry/telemetry-store.influx.ts';
@@ -69,9 +70,32 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       now,
     });
     const workOrders = createWorkOrderService({ store: createKyselyWorkOrderStore(database.db), bus: broker, log: log.child({ svc: 'work-orders' }), metrics, now, timeZone: config.timeZone });
-    const alarms = createAlarmService({ store: createKyselyAlarmStore(database.db), workOrders, telemetry, bus: broker, log: log.child({ svc: 'alarms' }), metrics, now });
+    const alarms = createAlarmService({
+      store: createKyselyAlarmStore(database.db),
+      workOrders,
+      telemetry,
+      bus: broker,
+      log: log.child({ svc: 'alarms' }),
+      metrics,
+      now,
+      maintenance: assets,
+      forget: (assetId, ruleId) => rules.forget(assetId, ruleId),
+    });
+    // Pending `for` timers and counts first, then the open alarms: a restart resumes both.
+    const ruleStates = createKyselyRuleStateStore(database.db);
+    rules.importStates(await ruleStates.load());
     const restored = await alarms.restore(rules);
     if (restored > 0) log.info({ alarms: restored }, 'open alarms restored');
+    const saveRuleStates = () => ruleStates.save(rules.exportStates(), now());
+    const stateSaver = setInterval(() => void saveRuleStates().catch((err) => log.error({ err }, 'rule state not saved')), 10_000);
+    stateSaver.unref();
+    closers.push({
+      name: 'rule state',
+      close: async () => {
+        clearInterval(stateSaver);
+        await saveRuleStates();
+      },
+    });
     closers.push({ name: 'alarm queue', close: () => alarms.drain() });
 
     // Every second: event alarms clear themselves once their event has stopped coming for a while,

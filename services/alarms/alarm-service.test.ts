@@ -21,13 +21,24 @@ describe('alarms and the work orders they open', () => {
   let alarmPoints: AlarmPoint[];
   let now: number;
 
+  let maintenanceUntil = 0;
   async function setup() {
     const log = pino({ level: 'silent' });
     const metrics = createMetrics();
     const bus = { publish: async (topic: string, payload: string) => void published.push({ topic, payload: JSON.parse(payload) }) };
     const workOrders = createWorkOrderService({ store: createKyselyWorkOrderStore(database.db), bus, log, metrics, now: () => now, timeZone: 'Asia/Shanghai' });
-    const alarms = createAlarmService({ store: createKyselyAlarmStore(database.db), workOrders, telemetry: { writeAlarm: (a) => void alarmPoints.push(a) }, bus, log, metrics, now: () => now });
     const engine = createRuleEngine(loadDefaultRules());
+    const alarms = createAlarmService({
+      store: createKyselyAlarmStore(database.db),
+      workOrders,
+      telemetry: { writeAlarm: (a) => void alarmPoints.push(a) },
+      bus,
+      log,
+      metrics,
+      now: () => now,
+      maintenance: { inMaintenance: (_asset, at) => at < maintenanceUntil },
+      forget: (assetId, ruleId) => engine.forget(assetId, ruleId),
+    });
     return { alarms, workOrders, engine, metrics };
   }
 
@@ -36,6 +47,7 @@ describe('alarms and the work orders they open', () => {
     published = [];
     alarmPoints = [];
     now = T0;
+    maintenanceUntil = 0;
   });
   afterEach(() => database.close());
 
@@ -179,6 +191,20 @@ describe('alarms and the work orders they open', () => {
     await alarms.drain();
     expect((await alarms.list({ state: ['cleared'], limit: 10, offset: 0 })).items[0]).toMatchObject({ flapping: true, clearedAt: T0 + 39 * 60_000 });
     expect((await alarms.history({ alarmId: items[0]!.id, limit: 100 })).map((h) => h.type)).toEqual(['raised', 'flapping', 'repeat', 'cleared']);
+  });
+
+  it('holds back non-safety alarms while a technician is on site, never safety ones, and raises them after', async () => {
+    const { alarms, engine, metrics } = await setup();
+    maintenanceUntil = T0 + 30 * 60_000;
+    alarms.handle(engine.onEvent(elevator, T0, 'door_fault'), T0);
+    alarms.handle(engine.onEvent(elevator, T0, 'entrapment'), T0);
+    await alarms.drain();
+    expect((await alarms.list({ limit: 10, offset: 0 })).items.map((a) => a.ruleId)).toEqual(['elevator.entrapment']);
+    expect(await metrics.registry.getSingleMetricAsString('fms_alarms_suppressed_total')).toMatch(/rule="elevator.door-fault"} 1/);
+    now = T0 + 31 * 60_000; // the technician has left
+    alarms.handle(engine.onEvent(elevator, now, 'door_fault'), now);
+    await alarms.drain();
+    expect((await alarms.list({ limit: 10, offset: 0 })).items.map((a) => a.ruleId).sort()).toEqual(['elevator.door-fault', 'elevator.entrapment']);
   });
 
   it('records who acknowledged an alarm', async () => {

@@ -18,6 +18,10 @@ export interface AlarmServiceDeps {
   log: Logger;
   metrics: Metrics;
   now: () => number;
+  /** Maintenance mode: a technician on site holds back the asset's non-safety alarms. */
+  maintenance?: { inMaintenance(assetId: string, at: number): boolean };
+  /** Lets the rule engine evaluate a held-back alarm afresh, so it comes once maintenance ends. */
+  forget?: (assetId: string, ruleId: string) => void;
 }
 
 export type AlarmService = ReturnType<typeof createAlarmService>;
@@ -52,6 +56,12 @@ export function createAlarmService(deps: AlarmServiceDeps) {
     const { rule } = signal;
     const key = keyOf(signal.assetId, rule.id);
     const flap = flapOf(rule);
+    if (signal.kind === 'raise' && !rule.safety && deps.maintenance?.inMaintenance(signal.assetId, deps.now())) {
+      metrics.alarmsSuppressed.labels(rule.id).inc();
+      deps.forget?.(signal.assetId, rule.id);
+      log.debug({ assetId: signal.assetId, ruleId: rule.id }, 'alarm held back: asset in maintenance');
+      return;
+    }
     if (signal.kind === 'raise') {
       const recent = (raises.get(key) ?? []).filter((t) => t > signal.ts - flap.within);
       recent.push(signal.ts);

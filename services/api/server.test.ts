@@ -28,6 +28,12 @@ describe('HTTP API', () => {
     expect((await inject('GET', '/api/assets/lv-pump-09')).statusCode).toBe(404);
   });
 
+  it('puts an asset in maintenance mode and takes it out', async () => {
+    const on = await inject('POST', '/api/assets/rs-pump-01/maintenance', { by: 'li.wei', minutes: 45 });
+    expect(on.json().maintenance).toMatchObject({ by: 'li.wei', until: expect.any(Number) });
+    expect((await inject('DELETE', '/api/assets/rs-pump-01/maintenance')).json().maintenance).toBeNull();
+  });
+
   it('answers bad input with 400, a code and a message that says what to fix', async () => {
     const res = await inject('POST', '/api/assets', { id: 'bad id!', type: 'boiler', site: 'riverside' });
     expect(res.statusCode).toBe(400);
@@ -100,7 +106,7 @@ describe('HTTP API', () => {
   it('publishes an OpenAPI document with every route', async () => {
     const doc = (await inject('GET', '/api/docs/json')).json();
     expect(doc.openapi).toMatch(/^3\./);
-    for (const p of ['/api/health', '/api/assets', '/api/assets/{id}', '/api/assets/{id}/latest', '/api/assets/{id}/telemetry', '/api/ingest/rejected', '/api/rules', '/api/rules/{id}', '/api/rules/{id}/history', '/api/alarms', '/api/alarms/{id}/ack', '/api/assets/{id}/alarm-history', '/api/work-orders', '/api/work-orders/{id}']) {
+    for (const p of ['/api/health', '/api/assets', '/api/assets/{id}', '/api/assets/{id}/latest', '/api/assets/{id}/maintenance', '/api/assets/{id}/telemetry', '/api/ingest/rejected', '/api/rules', '/api/rules/{id}', '/api/rules/{id}/history', '/api/alarms', '/api/alarms/{id}/ack', '/api/assets/{id}/alarm-history', '/api/work-orders', '/api/work-orders/{id}']) {
       expect(doc.paths, p).toHaveProperty([p]);
     }
   });

@@ -23,6 +23,10 @@ export interface AssetRegistry {
   /** Registers the assets of the FMS_CONFIG file: new ones are added, changed ones updated. */
   syncFromConfig(inputs: readonly AssetInput[]): Promise<{ added: number; updated: number }>;
   status(id: string): AssetStatus;
+  /** Puts an asset in maintenance mode until a time, or ends it (null). */
+  setMaintenance(id: string, maintenance: { until: number; by: string } | null): Promise<Asset>;
+  /** Whether a technician is on site at this moment (maintenance mode). */
+  inMaintenance(id: string, at: number): boolean;
   /** Notes that a device was heard from (in memory; cheap enough for every message). */
   touch(id: string, at: number, connection?: 'online' | 'offline'): void;
 }
@@ -51,6 +55,7 @@ export async function createAssetRegistry(db: Db, now: () => number): Promise<As
       origin,
       createdAt: t,
       updatedAt: t,
+      maintenance: null,
     };
     await db.insertInto('assets').values(toRow(asset)).execute();
     assets.set(asset.id, asset);
@@ -118,6 +123,17 @@ export async function createAssetRegistry(db: Db, now: () => number): Promise<As
 
     status: (id) => statuses.get(id) ?? { connection: 'unknown', lastSeen: null },
 
+    async setMaintenance(id, maintenance) {
+      const current = assets.get(id);
+      if (!current) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `no asset "${id}"`);
+      return write({ ...current, maintenance, updatedAt: now() });
+    },
+
+    inMaintenance(id, at) {
+      const m = assets.get(id)?.maintenance;
+      return !!m && m.until > at;
+    },
+
     touch(id, at, connection) {
       let s = statuses.get(id);
       if (!s) statuses.set(id, (s = { connection: 'unknown', lastSeen: null }));
@@ -141,6 +157,7 @@ function fromRow(r: Selectable<AssetsTable>): Asset {
     origin: r.origin as Asset['origin'],
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
+    maintenance: r.maintenance_until === null ? null : { until: Number(r.maintenance_until), by: r.maintenance_by ?? '' },
   };
 }
 
@@ -157,5 +174,7 @@ function toRow(a: Asset): AssetsTable {
     origin: a.origin,
     created_at: a.createdAt,
     updated_at: a.updatedAt,
+    maintenance_until: a.maintenance?.until ?? null,
+    maintenance_by: a.maintenance?.by ?? null,
   };
 }

@@ -39,4 +39,6 @@ export interface Asset {
   origin: 'config' | 'api';
   createdAt: number;
   updatedAt: number;
+  /** Maintenance mode: a technician is on site until this time (epoch ms); non-safety alarms are held back. */
+  maintenance: { until: number; by: string } | null;
 }

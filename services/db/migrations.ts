@@ -148,4 +148,20 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('rule_versions_rule').on('rule_versions').columns(['rule_id', 'version']).execute();
     },
   },
+  '0004-maintenance-and-rule-state': {
+    async up(db: Kysely<unknown>) {
+      // A technician on site: non-safety alarms of the asset are held back until this time.
+      await db.schema.alterTable('assets').addColumn('maintenance_until', 'bigint').execute();
+      await db.schema.alterTable('assets').addColumn('maintenance_by', 'text').execute();
+      // The rule engine's per-asset state (pending `for` timers, counts), saved so a restart resumes them.
+      await db.schema
+        .createTable('rule_states')
+        .addColumn('asset_id', 'text', (c) => c.notNull())
+        .addColumn('rule_id', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('saved_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('rule_states_pk', ['asset_id', 'rule_id'])
+        .execute();
+    },
+  },
 };

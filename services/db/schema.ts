@@ -16,6 +16,16 @@ export interface AssetsTable {
   origin: string;
   created_at: number;
   updated_at: number;
+  maintenance_until: number | null;
+  maintenance_by: string | null;
+}
+
+export interface RuleStatesTable {
+  asset_id: string;
+  rule_id: string;
+  /** JSON of the engine's state for this asset and rule. */
+  state: string;
+  saved_at: number;
 }
 
 export interface AlarmsTable {
@@ -128,5 +138,6 @@ export interface DatabaseSchema {
   work_order_events: WorkOrderEventsTable;
   counters: CountersTable;
   rules: RulesTable;
+  rule_states: RuleStatesTable;
   rule_versions: RuleVersionsTable;
 }

@@ -78,6 +78,15 @@ describe('threshold rule with for and a hysteresis clear', () => {
     expect(engine.onReading(p2, T0 + 70_000, { vibration_mms: 8 })).toEqual([]);
   });
 
+  it('resumes a pending for-timer after a restart from the saved state', () => {
+    const before = createRuleEngine([vibrationCritical]);
+    feed(before, [8, 8, 8, 8]); // pending since T0, 30 s in
+    const saved = JSON.parse(JSON.stringify(before.exportStates()));
+    const after = createRuleEngine([vibrationCritical]);
+    after.importStates(saved);
+    expect(feed(after, [8, 8, 8, 8], 10, T0 + 40_000)).toEqual([{ at: 60, kind: 'raise' }]);
+  });
+
   it('does not raise again after a restart when the alarm is open in the database', () => {
     const engine = createRuleEngine([vibrationCritical]);
     engine.restoreActive('p1', 'riverside', 'pump.vibration-critical', T0);

@@ -35,7 +35,7 @@ export interface AlarmSignal {
 
 type Phase = 'normal' | 'pending' | 'active' | 'clearing';
 
-interface RuleState {
+export interface RuleState {
   phase: Phase;
   /** Start of the current pending or clearing period. */
   since: number;
@@ -48,6 +48,12 @@ interface RuleState {
   edges: number[];
   /** Recent values, for a rate of change over a window. */
   history: { ts: number; value: number }[];
+}
+
+export interface SavedRuleState {
+  assetId: string;
+  ruleId: string;
+  state: RuleState;
 }
 
 /** The broker's state, so that silence is measured only while devices could have been heard. */
@@ -69,6 +75,12 @@ export interface RuleEngine {
   tick(now: number, context?: TickContext): AlarmSignal[];
   /** Marks an alarm that is open in the database as active, so that a restart does not raise it again. */
   restoreActive(assetId: string, site: string, ruleId: string, lastTs: number): void;
+  /** Forgets an asset's state for a rule: the next readings evaluate it afresh. */
+  forget(assetId: string, ruleId: string): void;
+  /** The state worth keeping across a restart: pending timers, counts, windows. */
+  exportStates(): SavedRuleState[];
+  /** Restores states saved by exportStates (before the open alarms are restored). */
+  importStates(states: readonly SavedRuleState[]): void;
   /** Replaces the rule set; state of rules that still exist is kept. */
   setRules(rules: readonly Rule[]): void;
   rules(): readonly Rule[];
@@ -231,6 +243,31 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
       const s = stateOf({ id: assetId, site }, ruleId);
       Object.assign(s, { phase: 'active', since: lastTs, lastTs, held: true });
       if (silence.some((r) => r.id === ruleId)) silenced.add(assetId);
+    },
+
+    forget(assetId, ruleId) {
+      states.get(assetId)?.delete(ruleId);
+    },
+
+    exportStates() {
+      const out: SavedRuleState[] = [];
+      for (const [assetId, perAsset] of states) {
+        for (const [ruleId, state] of perAsset) {
+          if (state.phase === 'normal' && state.edges.length === 0 && state.history.length === 0) continue;
+          out.push({ assetId, ruleId, state: { ...state, lastTs: Number.isFinite(state.lastTs) ? state.lastTs : 0 } });
+        }
+      }
+      return out;
+    },
+
+    importStates(saved) {
+      for (const { assetId, ruleId, state } of saved) {
+        if (!byId.has(ruleId)) continue;
+        let perAsset = states.get(assetId);
+        if (!perAsset) states.set(assetId, (perAsset = new Map()));
+        perAsset.set(ruleId, { ...state, edges: [...state.edges], history: [...state.history] });
+        if (state.phase === 'active' && silence.some((r) => r.id === ruleId)) silenced.add(assetId);
+      }
     },
 
     setRules(rules) {

@@ -11,6 +11,7 @@ export function createMetrics() {
     pointsAccepted: new Counter({ name: 'fms_telemetry_points_accepted_total', help: 'Telemetry values accepted for storage', registers: [registry] }),
     eventsAccepted: new Counter({ name: 'fms_device_events_total', help: 'Device events accepted', labelNames: ['type'], registers: [registry] }),
     alarms: new Counter({ name: 'fms_alarms_total', help: 'Alarm changes, by change and severity', labelNames: ['change', 'severity'], registers: [registry] }),
+    alarmsSuppressed: new Counter({ name: 'fms_alarms_suppressed_total', help: 'Non-safety alarms held back because the asset was in maintenance', labelNames: ['rule'], registers: [registry] }),
     workOrdersOpened: new Counter({ name: 'fms_work_orders_opened_total', help: 'Work orders opened, by priority and source', labelNames: ['priority', 'source'], registers: [registry] }),
     workOrderOccurrences: new Counter({ name: 'fms_work_order_occurrences_total', help: 'Repeat faults attached to an open work order', registers: [registry] }),
     alarmToWorkOrder: new Histogram({

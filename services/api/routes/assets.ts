@@ -45,6 +45,23 @@ export const assetRoutes =
       return reply.status(204).send();
     });
 
+    r.post(
+      '/assets/:id/maintenance',
+      {
+        schema: {
+          summary: 'A technician is on site: hold back the non-safety alarms of this asset for a while',
+          tags: ['assets'],
+          params: idParams,
+          body: z.strictObject({ by: z.string().min(1).max(100), minutes: z.number().int().min(1).max(24 * 60).default(60) }),
+        },
+      },
+      async (req) => withStatus(await deps.assets.setMaintenance(req.params.id, { until: deps.now() + req.body.minutes * 60_000, by: req.body.by })),
+    );
+
+    r.delete('/assets/:id/maintenance', { schema: { summary: 'End maintenance mode', tags: ['assets'], params: idParams } }, async (req) =>
+      withStatus(await deps.assets.setMaintenance(req.params.id, null)),
+    );
+
     r.get('/assets/:id/latest', { schema: { summary: 'Last value of each metric, with its time', tags: ['assets'], params: idParams } }, async (req) => {
       const asset = found(req.params.id);
       const values = await deps.telemetry.latest(asset.id, asset.type);
