@@ -17,6 +17,7 @@ import { createKyselyRuleStore } from './rules/rule-store.kysely.ts';
 import { createKyselyRuleStateStore } from './rules/rule-state-store.kysely.ts';
 import type { Config } from './shared/config.ts';
 import { createMetrics } from './shared/metrics.ts';
+import { createWebhookNotifier } from './shared/webhooks.ts';
 import { createInfluxTelemetryStore } from './telemetry/telemetry-store.influx.ts';
 import { createSqliteTelemetryStore } from './telemetry/telemetry-store.sqlite.ts';
 import type { TelemetryStore } from './telemetry/telemetry-store.ts';
@@ -69,7 +70,9 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       log: log.child({ svc: 'rules' }),
       now,
     });
-    const workOrders = createWorkOrderService({ store: createKyselyWorkOrderStore(database.db), bus: broker, log: log.child({ svc: 'work-orders' }), metrics, now, timeZone: config.timeZone });
+    const webhooks = createWebhookNotifier({ hooks: config.estate.webhooks, log: log.child({ svc: 'webhooks' }), metrics });
+    closers.push({ name: 'webhooks', close: () => webhooks.close() });
+    const workOrders = createWorkOrderService({ store: createKyselyWorkOrderStore(database.db), bus: broker, log: log.child({ svc: 'work-orders' }), metrics, now, timeZone: config.timeZone, notify: webhooks.notify });
     const alarms = createAlarmService({
       store: createKyselyAlarmStore(database.db),
       workOrders,
@@ -80,6 +83,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       now,
       maintenance: assets,
       forget: (assetId, ruleId) => rules.forget(assetId, ruleId),
+      notify: webhooks.notify,
     });
     // Pending `for` timers and counts first, then the open alarms: a restart resumes both.
     const ruleStates = createKyselyRuleStateStore(database.db);

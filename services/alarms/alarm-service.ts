@@ -4,6 +4,7 @@ import type { AlarmSignal, RuleEngine } from '../rules/rule-engine.ts';
 import type { Rule } from '../rules/rule-schema.ts';
 import { formatDuration } from '../shared/duration.ts';
 import { createKeyedQueue } from '../shared/keyed-queue.ts';
+import type { WebhookNotifier } from '../shared/webhooks.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
 import type { WorkOrderService } from '../work-orders/work-order-service.ts';
@@ -22,6 +23,8 @@ export interface AlarmServiceDeps {
   maintenance?: { inMaintenance(assetId: string, at: number): boolean };
   /** Lets the rule engine evaluate a held-back alarm afresh, so it comes once maintenance ends. */
   forget?: (assetId: string, ruleId: string) => void;
+  /** Webhooks. */
+  notify?: WebhookNotifier['notify'];
 }
 
 export type AlarmService = ReturnType<typeof createAlarmService>;
@@ -50,6 +53,7 @@ export function createAlarmService(deps: AlarmServiceDeps) {
   function announce(alarm: Alarm, change: string): void {
     deps.telemetry.writeAlarm({ site: alarm.site, asset: alarm.assetId, rule: alarm.ruleId, severity: alarm.severity, ts: alarm.clearedAt ?? alarm.lastRaisedAt, state: alarm.state, value: alarm.value });
     deps.bus.publish(`fms/${alarm.site}/alarms/${alarm.assetId}`, JSON.stringify({ change, alarm }), { qos: 1 }).catch((err) => log.warn({ err, alarmId: alarm.id }, 'alarm change not published'));
+    deps.notify?.('alarm', `alarm.${change}`, alarm.site, { change, alarm });
   }
 
   async function apply(signal: AlarmSignal, receivedAt: number): Promise<void> {

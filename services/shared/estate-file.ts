@@ -20,6 +20,13 @@ export const teamSchema = z.strictObject({
     .default([]),
 });
 
+export const webhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  secret: z.string().min(16, 'expected a secret of at least 16 characters').optional(),
+  events: z.array(z.enum(['alarm', 'work-order'])).min(1).default(['alarm', 'work-order']),
+  sites: z.array(idSchema).optional(),
+});
+
 /** The FMS_CONFIG file: settings (the same variables as the environment), sites, assets, teams and rules. */
 export const estateFileSchema = z
   .strictObject({
@@ -28,6 +35,8 @@ export const estateFileSchema = z
     assets: z.array(assetInputSchema).default([]),
     teams: z.array(teamSchema).default([]),
     rules: z.array(ruleSchema).default([]),
+    /** Where alarm and work-order notifications are POSTed (signed, retried). */
+    webhooks: z.array(webhookSchema).default([]),
   })
   .superRefine((file, ctx) => {
     const siteIds = new Set(file.sites.map((s) => s.id));

@@ -20,6 +20,7 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    webhooks: new Counter({ name: 'fms_webhook_deliveries_total', help: 'Webhook deliveries, by outcome', labelNames: ['outcome'], registers: [registry] }),
     errors: new Counter({ name: 'fms_internal_errors_total', help: 'Unexpected errors, by area', labelNames: ['area'], registers: [registry] }),
     gauge(name: string, help: string, collect: () => number) {
       return new Gauge({ name, help, registers: [registry], collect() { this.set(collect()); } });

@@ -3,6 +3,7 @@ import type { MessageBus } from '../broker/message-bus.ts';
 import type { Alarm } from '../alarms/alarm.ts';
 import type { Rule } from '../rules/rule-schema.ts';
 import type { Metrics } from '../shared/metrics.ts';
+import type { WebhookNotifier } from '../shared/webhooks.ts';
 import type { WorkOrder } from './work-order.ts';
 import type { WorkOrderFilter, WorkOrderStore } from './work-order-store.ts';
 
@@ -14,6 +15,8 @@ export interface WorkOrderServiceDeps {
   now: () => number;
   /** Time zone that decides the year in work-order ids. */
   timeZone: string;
+  /** Webhooks. */
+  notify?: WebhookNotifier['notify'];
 }
 
 export type WorkOrderService = ReturnType<typeof createWorkOrderService>;
@@ -26,6 +29,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     if (!order.site) return;
     const payload = JSON.stringify({ event, workOrder: order });
     deps.bus.publish(`fms/${order.site}/work-orders/${order.id}`, payload, { qos: 1 }).catch((err) => log.warn({ err, workOrderId: order.id }, 'work-order event not published'));
+    deps.notify?.('work-order', `work-order.${event}`, order.site, { workOrder: order });
   }
 
   return {
