@@ -12,10 +12,10 @@ const raisedSomewhere = new Set<string>();
 
 for (const file of files) {
   describe(`rule tests in devices/${file}`, () => {
-    const { tests, rules } = loadRuleTestFile(path.join(here, file), defaults, loadRuleFile);
+    const { tests, rules, baseDir } = loadRuleTestFile(path.join(here, file), defaults, loadRuleFile);
     for (const test of tests) {
       it(test.name, () => {
-        const result = runRuleTest(rules, test);
+        const result = runRuleTest(rules, test, baseDir);
         for (const line of result.actual) if (line.includes(' raise ')) raisedSomewhere.add(line.split(' raise ')[1]!);
         expect(result.actual).toEqual(result.expected);
       });

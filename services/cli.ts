@@ -30,7 +30,7 @@ function main(argv: string[]): number {
     }
     process.stdout.write(`${file}\n`);
     for (const test of loaded.tests) {
-      const r = runRuleTest(loaded.rules, test);
+      const r = runRuleTest(loaded.rules, test, loaded.baseDir);
       if (r.passed) {
         passed++;
         process.stdout.write(`  ✓ ${r.name}\n`);

@@ -25,7 +25,11 @@ rules:
     for: 2s
     clear: { op: "<", value: 5.5, for: 1s }
     severity: critical
-    workOrder: { priority: P2, category: repair, title: "Pump vibration critical" }
+    workOrder:
+      priority: P2
+      category: repair
+      title: "Pump vibration critical"
+      checklist: ["Listen for bearing noise", { step: "Measure vibration", type: measurement, unit: mm/s, max: 4.5 }]
 `;
 
 describe('FMS end to end: simulated devices over MQTT to work orders over HTTP', () => {
@@ -71,6 +75,10 @@ describe('FMS end to end: simulated devices over MQTT to work orders over HTTP',
     const first = await waitFor(async () => (await workOrders('?assetId=rs-pump-01')).items[0], 15_000, 'the work order');
     expect(first).toMatchObject({ priority: 'P2', source: 'alarm', state: 'new', ruleId: 'pump.vibration-critical', title: 'Pump vibration critical', occurrences: 1 });
     expect(first.id).toMatch(/^WO-\d{4}-\d{6}$/);
+    expect(first.checklist).toEqual([
+      { step: 'Listen for bearing noise', type: 'check' },
+      { step: 'Measure vibration', type: 'measurement', unit: 'mm/s', max: 4.5 },
+    ]);
 
     // Repair, the alarm clears; the fault comes back while the order is still open.
     fleet.clear('rs-pump-01', 'bearing_wear');

@@ -164,4 +164,9 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005-work-order-checklist': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('work_orders').addColumn('checklist', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    },
+  },
 };

@@ -86,6 +86,8 @@ export interface WorkOrdersTable {
   created_at: number;
   updated_at: number;
   version: number;
+  /** JSON array of checklist steps. */
+  checklist: Generated<string>;
 }
 
 export interface WorkOrderEventsTable {

@@ -36,11 +36,27 @@ export const conditionSchema = z.union(
 );
 export type Condition = z.infer<typeof conditionSchema>;
 
+/** One step of the written procedure (作业指导书): a plain check by default. */
+export const checklistStepSchema = z.union([
+  z.string().min(1).max(500).transform((step) => ({ step, type: 'check' as const })),
+  z.strictObject({
+    step: z.string().min(1).max(500),
+    type: z.enum(['check', 'measurement', 'pass_fail', 'photo']).default('check'),
+    /** For measurements: the unit and the limits a good reading stays within. */
+    unit: z.string().max(20).optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+  }),
+]);
+export type ChecklistStep = z.infer<typeof checklistStepSchema>;
+
 const workOrderSchema = z.strictObject({
   priority: z.enum(priorities, { error: 'expected P1, P2, P3 or P4' }),
   category: z.enum(categories).default('repair'),
   title: z.string().min(1).max(200),
   description: z.string().max(2000).optional(),
+  /** The steps the technician works through on site. */
+  checklist: z.array(checklistStepSchema).max(100).default([]),
 });
 
 const baseRule = {

@@ -34,6 +34,12 @@ const testSchema = z.strictObject({
   asset: z.strictObject({ id: z.string().default('test-asset'), type: z.enum(deviceTypes), site: z.string().default('test-site'), tags: z.array(z.string()).default([]) }),
   /** Readings: one series per metric, one value per step. */
   series: z.array(z.strictObject({ metric: z.string(), every: duration, values, start: offset.default(0) })).default([]),
+  /**
+   * Readings recorded elsewhere (a site's export, a simulator run): a CSV file, relative to the test
+   * file, with a header `time,metric,value`; time in seconds from the start, or ISO-8601 (then the
+   * first row is the start).
+   */
+  csv: z.string().optional(),
   /** Device events at times from the start. */
   events: z.array(z.strictObject({ at: offset, type: z.string() })).default([]),
   /** How long the test runs (default: to the last reading or event); the engine ticks every second of it. */
@@ -65,7 +71,7 @@ const START = Date.UTC(2026, 0, 5, 8, 0, 0);
  * Feeds a test's readings and events through the rules, in time order, with the engine ticking every
  * second (so silence and event clears happen on time), and lists the alarms raised and cleared.
  */
-export function runRuleTest(rules: readonly Rule[], test: RuleTest): RuleTestResult {
+export function runRuleTest(rules: readonly Rule[], test: RuleTest, baseDir = process.cwd()): RuleTestResult {
   const engine = createRuleEngine(rules, START);
   const target: RuleTarget = { id: test.asset.id, type: test.asset.type, site: test.asset.site, tags: test.asset.tags };
   type Item = { at: number; fields?: Record<string, number | boolean>; event?: string };
@@ -76,6 +82,7 @@ export function runRuleTest(rules: readonly Rule[], test: RuleTest): RuleTestRes
     });
   }
   for (const e of test.events) items.push({ at: e.at, event: e.type });
+  if (test.csv) for (const r of readCsv(path.resolve(baseDir, test.csv))) items.push({ at: r.at, fields: { [r.metric]: r.value } });
   items.sort((a, b) => a.at - b.at);
   // Readings of different metrics at the same moment arrive as one message, as a device would send them.
   const merged: Item[] = [];
@@ -103,13 +110,31 @@ export function runRuleTest(rules: readonly Rule[], test: RuleTest): RuleTestRes
   return { name: test.name, passed: JSON.stringify(actual) === JSON.stringify(expected), expected, actual };
 }
 
+/** `time,metric,value` rows; time in seconds from the start or ISO-8601 (the first row is the start). */
+export function readCsv(file: string): { at: number; metric: string; value: number | boolean }[] {
+  const lines = readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const header = lines.shift()?.split(',').map((h) => h.trim());
+  if (header?.join(',') !== 'time,metric,value') throw new Error(`${file}: expected the header time,metric,value`);
+  let start: number | undefined;
+  return lines.map((line, i) => {
+    const [time, metric, raw] = line.split(',').map((c) => c.trim());
+    const iso = time && !/^\d+(\.\d+)?$/.test(time) ? Date.parse(time) : undefined;
+    if (iso !== undefined && Number.isNaN(iso)) throw new Error(`${file}:${i + 2}: "${time}" is not seconds or an ISO-8601 time`);
+    if (iso !== undefined) start ??= iso;
+    const at = iso !== undefined ? iso - start! : Number(time) * 1000;
+    const value = raw === 'true' ? true : raw === 'false' ? false : Number(raw);
+    if (!metric || (typeof value === 'number' && Number.isNaN(value))) throw new Error(`${file}:${i + 2}: expected time,metric,value with a number, true or false`);
+    return { at, metric, value };
+  });
+}
+
 function formatOffset(ms: number): string {
   const s = ms / 1000;
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
 /** Reads a rule test file: its rules are the defaults, the files it names and its own. */
-export function loadRuleTestFile(file: string, defaults: readonly Rule[], loadRules: (file: string) => Rule[]): { tests: RuleTest[]; rules: Rule[] } {
+export function loadRuleTestFile(file: string, defaults: readonly Rule[], loadRules: (file: string) => Rule[]): { tests: RuleTest[]; rules: Rule[]; baseDir: string } {
   const doc = parseYaml(readFileSync(file, 'utf8'));
   const parsed = ruleTestFileSchema.safeParse(doc);
   if (!parsed.success) {
@@ -119,5 +144,5 @@ export function loadRuleTestFile(file: string, defaults: readonly Rule[], loadRu
   const byId = new Map<string, Rule>(defaults.map((r) => [r.id, r]));
   for (const f of parsed.data.ruleFiles) for (const r of loadRules(path.resolve(path.dirname(file), f))) byId.set(r.id, r);
   for (const r of parsed.data.rules) byId.set(r.id, r);
-  return { tests: parsed.data.tests, rules: [...byId.values()] };
+  return { tests: parsed.data.tests, rules: [...byId.values()], baseDir: path.dirname(file) };
 }

@@ -53,6 +53,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
           site: alarm.site,
           ruleId: rule.id,
           alarmId: alarm.id,
+          checklist: wo.checklist,
           faultKey: `${alarm.assetId}/${rule.id}`,
           actor: 'system',
         },

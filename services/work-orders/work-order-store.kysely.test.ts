@@ -15,6 +15,7 @@ const fault = (assetId: string, ruleId = 'pump.vibration-critical'): NewWorkOrde
   site: 'riverside',
   ruleId,
   alarmId: 1,
+  checklist: [{ step: 'Check the bearing temperature', type: 'measurement', unit: '°C', max: 80 }],
   faultKey: `${assetId}/${ruleId}`,
   actor: 'system',
 });
@@ -28,7 +29,9 @@ describe('work-order store (SQLite through kysely)', () => {
 
   it('numbers orders per year: WO-2026-000001, then WO-2027-000001', async () => {
     const store = createKyselyWorkOrderStore(database.db);
-    expect((await store.openOrAttach(fault('p1'), T0, 2026, '')).order.id).toBe('WO-2026-000001');
+    const first = (await store.openOrAttach(fault('p1'), T0, 2026, '')).order;
+    expect(first.id).toBe('WO-2026-000001');
+    expect((await store.get(first.id))!.order.checklist).toEqual([{ step: 'Check the bearing temperature', type: 'measurement', unit: '°C', max: 80 }]);
     expect((await store.openOrAttach(fault('p2'), T0, 2026, '')).order.id).toBe('WO-2026-000002');
     expect((await store.openOrAttach(fault('p3'), T0, 2027, '')).order.id).toBe('WO-2027-000001');
   });
@@ -45,7 +48,7 @@ describe('work-order store (SQLite through kysely)', () => {
   it('the database refuses a second open order for the same fault', async () => {
     const store = createKyselyWorkOrderStore(database.db);
     await store.openOrAttach(fault('p1'), T0, 2026, '');
-    const row = { id: 'WO-2026-999999', seq: 999999, source: 'alarm', channel: 'sensor', category: 'repair', priority: 'P2', title: 't', description: '', asset_id: 'p1', site: 'riverside', rule_id: 'pump.vibration-critical', fault_key: 'p1/pump.vibration-critical', alarm_id: null, state: 'new', occurrences: 1, created_at: T0, updated_at: T0, version: 1 };
+    const row = { checklist: '[]', id: 'WO-2026-999999', seq: 999999, source: 'alarm', channel: 'sensor', category: 'repair', priority: 'P2', title: 't', description: '', asset_id: 'p1', site: 'riverside', rule_id: 'pump.vibration-critical', fault_key: 'p1/pump.vibration-critical', alarm_id: null, state: 'new', occurrences: 1, created_at: T0, updated_at: T0, version: 1 };
     await expect(database.db.insertInto('work_orders').values(row).execute()).rejects.toThrow(/UNIQUE/);
   });
 

@@ -29,7 +29,7 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
               }
             }
             const seq = await nextSeq(trx, `work-order-${year}`);
-            const row: WorkOrdersTable = {
+            const row: Omit<WorkOrdersTable, 'checklist'> & { checklist: string } = {
               id: formatWorkOrderId(year, seq),
               seq,
               source: input.source,
@@ -48,6 +48,7 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
               created_at: at,
               updated_at: at,
               version: 1,
+              checklist: JSON.stringify(input.checklist),
             };
             await trx.insertInto('work_orders').values(row).execute();
             await addEvent(trx, row.id, at, 'opened', null, 'new', input.actor, note, { source: input.source, channel: input.channel, alarmId: input.alarmId });
@@ -139,6 +140,7 @@ function fromRow(r: Selectable<WorkOrdersTable>): WorkOrder {
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     version: r.version,
+    checklist: JSON.parse(r.checklist) as WorkOrder['checklist'],
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Priority } from '../rules/rule-schema.ts';
+import type { ChecklistStep, Priority } from '../rules/rule-schema.ts';
 
 /** Work-order states of CONTRACT.md. */
 export const workOrderStates = ['new', 'assigned', 'acknowledged', 'in_progress', 'on_hold', 'resolved', 'verified', 'closed', 'cancelled'] as const;
@@ -28,6 +28,8 @@ export interface WorkOrder {
   createdAt: number;
   updatedAt: number;
   version: number;
+  /** The procedure to follow on site, from the rule (later also from PM plans and categories). */
+  checklist: ChecklistStep[];
 }
 
 export interface WorkOrderEvent {
@@ -40,7 +42,7 @@ export interface WorkOrderEvent {
   data: Record<string, unknown>;
 }
 
-export type NewWorkOrder = Pick<WorkOrder, 'source' | 'channel' | 'category' | 'priority' | 'title' | 'description' | 'assetId' | 'site' | 'ruleId' | 'alarmId'> & {
+export type NewWorkOrder = Pick<WorkOrder, 'source' | 'channel' | 'category' | 'priority' | 'title' | 'description' | 'assetId' | 'site' | 'ruleId' | 'alarmId' | 'checklist'> & {
   /** `asset/rule` for faults: at most one open order per fault key. */
   faultKey: string | null;
   actor: string;
