@@ -84,6 +84,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       maintenance: assets,
       forget: (assetId, ruleId) => rules.forget(assetId, ruleId),
       notify: webhooks.notify,
+      onAcknowledged: (alarm) => rules.resetUsage(alarm.assetId, alarm.ruleId),
     });
     // Pending `for` timers and counts first, then the open alarms: a restart resumes both.
     const ruleStates = createKyselyRuleStateStore(database.db);

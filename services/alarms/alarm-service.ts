@@ -25,6 +25,8 @@ export interface AlarmServiceDeps {
   forget?: (assetId: string, ruleId: string) => void;
   /** Webhooks. */
   notify?: WebhookNotifier['notify'];
+  /** Told when a person acknowledges an alarm (usage rules count again from then). */
+  onAcknowledged?: (alarm: Alarm) => void;
 }
 
 export type AlarmService = ReturnType<typeof createAlarmService>;
@@ -184,7 +186,11 @@ export function createAlarmService(deps: AlarmServiceDeps) {
         .catch((err) => log.error({ err, ruleId }, 'system alarm not stored'));
     },
 
-    acknowledge: (id: number, by: string, note: string | null) => store.acknowledge(id, by, note, deps.now()),
+    async acknowledge(id: number, by: string, note: string | null): Promise<Alarm | undefined> {
+      const alarm = await store.acknowledge(id, by, note, deps.now());
+      if (alarm?.acknowledgedBy === by) deps.onAcknowledged?.(alarm);
+      return alarm;
+    },
     get: (id: number) => store.get(id),
     history: store.history.bind(store),
     list: store.list.bind(store),

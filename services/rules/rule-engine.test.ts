@@ -280,3 +280,24 @@ describe('per-asset overrides', () => {
     expect(engine.onReading(old, T0 + 1000, { motor_temp_c: 91 })[0]!.message).toBe('pump.hot: motor_temp_c 91 > 90');
   });
 });
+
+describe('usage since an anchor (counter thresholds)', () => {
+  const service = rule({ id: 'pump.service-due', assetType: 'pump', metric: 'run_hours', usage: true, when: { op: '>=', value: 500 }, severity: 'info' });
+
+  it('raises when the counter has grown by the limit since the first reading, counting across a device reset', () => {
+    const engine = createRuleEngine([service]);
+    const hours = [1000, 1100, 1200, 1300, 20, 120, 190, 220]; // reset to 0 after 1300: +20, +100, +70, +30
+    const signals = hours.flatMap((h, i) => engine.onReading(pump, T0 + i * 3_600_000, { run_hours: h }).map((s) => ({ i, kind: s.kind, value: s.value })));
+    expect(signals).toEqual([{ i: 7, kind: 'raise', value: 520 }]);
+  });
+
+  it('counts again from the acknowledgement: the alarm clears with the next reading', () => {
+    const engine = createRuleEngine([service]);
+    engine.onReading(pump, T0, { run_hours: 0 });
+    expect(engine.onReading(pump, T0 + 1, { run_hours: 600 }).map((s) => s.kind)).toEqual(['raise']);
+    engine.resetUsage('p1', 'pump.service-due');
+    expect(engine.onReading(pump, T0 + 2, { run_hours: 601 }).map((s) => s.kind)).toEqual(['clear']);
+    expect(engine.onReading(pump, T0 + 3, { run_hours: 1099 }).map((s) => s.kind)).toEqual([]); // 499 since the acknowledgement
+    expect(engine.onReading(pump, T0 + 4, { run_hours: 1101 }).map((s) => s.kind)).toEqual(['raise']);
+  });
+});

@@ -48,6 +48,9 @@ export interface RuleState {
   edges: number[];
   /** Recent values, for a rate of change over a window. */
   history: { ts: number; value: number }[];
+  /** For usage rules: the counter's growth since the anchor, and its last value. */
+  usage?: number;
+  lastCounter?: number;
 }
 
 export interface SavedRuleState {
@@ -75,6 +78,8 @@ export interface RuleEngine {
   tick(now: number, context?: TickContext): AlarmSignal[];
   /** Marks an alarm that is open in the database as active, so that a restart does not raise it again. */
   restoreActive(assetId: string, site: string, ruleId: string, lastTs: number): void;
+  /** Restarts a usage rule's count for an asset (its alarm was acknowledged: the work is done). */
+  resetUsage(assetId: string, ruleId: string): void;
   /** Forgets an asset's state for a rule: the next readings evaluate it afresh. */
   forget(assetId: string, ruleId: string): void;
   /** The state worth keeping across a restart: pending timers, counts, windows. */
@@ -245,6 +250,11 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
       if (silence.some((r) => r.id === ruleId)) silenced.add(assetId);
     },
 
+    resetUsage(assetId, ruleId) {
+      const s = states.get(assetId)?.get(ruleId);
+      if (s && s.usage !== undefined) s.usage = 0;
+    },
+
     forget(assetId, ruleId) {
       states.get(assetId)?.delete(ruleId);
     },
@@ -253,7 +263,7 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
       const out: SavedRuleState[] = [];
       for (const [assetId, perAsset] of states) {
         for (const [ruleId, state] of perAsset) {
-          if (state.phase === 'normal' && state.edges.length === 0 && state.history.length === 0) continue;
+          if (state.phase === 'normal' && state.edges.length === 0 && state.history.length === 0 && state.lastCounter === undefined) continue;
           out.push({ assetId, ruleId, state: { ...state, lastTs: Number.isFinite(state.lastTs) ? state.lastTs : 0 } });
         }
       }
@@ -341,13 +351,23 @@ function stepThreshold(rule: ThresholdRule, s: RuleState, ts: number, value: num
     const change = changeOver(s, ts, value as number, rule.change.over);
     if (change === undefined) return undefined; // not enough history yet
     compared = change;
+  } else if (rule.usage) {
+    const v = value as number;
+    // A counter that drops was reset by the device: it counted up from zero since (CONTRACT.md).
+    s.usage = s.lastCounter === undefined ? 0 : (s.usage ?? 0) + (v >= s.lastCounter ? v - s.lastCounter : v);
+    s.lastCounter = v;
+    compared = round(s.usage);
   }
   const override = rule.overrides?.[target.id];
   const when = override?.when ?? rule.when;
   const clear = override?.clear ?? rule.clear;
   const fires = holds(when, compared);
   const clears = clear ? holds(clear as Condition, compared) : !fires;
-  const what = rule.change ? `${rule.metric} changed by ${round(compared as number)} over ${formatDuration(rule.change.over)}` : `${rule.metric} ${value}`;
+  const what = rule.change
+    ? `${rule.metric} changed by ${round(compared as number)} over ${formatDuration(rule.change.over)}`
+    : rule.usage
+      ? `${rule.metric} grew by ${compared} since the last service`
+      : `${rule.metric} ${value}`;
   return step(
     rule,
     s,

@@ -30,6 +30,9 @@ describe('rule format', () => {
     expect(problems({ id: 'x', assetType: 'pump', all: [{ metric: 'flow_m3h', when: { op: '<', value: 1 } }, { metric: 'rpm', when: { op: '>', value: 1 } }], severity: 'major' })).toEqual([
       expect.stringMatching(/^0.all.1.metric: "rpm" is not a pump metric/),
     ]);
+    expect(problems({ id: 'x', assetType: 'pump', metric: 'flow_m3h', usage: true, when: { op: '>', value: 1 }, severity: 'major' })).toEqual([
+      '0.usage: flow_m3h is not a counter: usage needs one (run_hours, starts)',
+    ]);
     expect(problems({ id: 'x', assetType: 'gate', noData: 'a while', severity: 'major' })).toEqual([expect.stringMatching(/^0.noData: expected a duration/)]);
     expect(problems({ id: 'x', assetType: 'gate', on: 'door_fault', severity: 'major' })).toEqual([expect.stringMatching(/^0.on: "door_fault" is not a gate event/)]);
     expect(problems({ id: 'x', assetType: 'elevator', on: 'door_fault', repeat: { count: 1, within: '1m' }, severity: 'major' })).toEqual(['0.repeat.count: expected a count of at least 2']);

@@ -95,6 +95,11 @@ const thresholdRule = z.strictObject({
   metric: z.string().min(1),
   /** Rate of change: `when` compares how much the metric changed over this window, not its value. */
   change: z.strictObject({ over: duration }).optional(),
+  /**
+   * Usage: `when` compares how much a counter grew since the anchor (resets handled) — the first
+   * reading, then each acknowledgement of the alarm (the work is done: count again from here).
+   */
+  usage: z.literal(true, { error: 'expected usage: true' }).optional(),
   when: conditionSchema,
   /** The condition must hold this long before the alarm is raised. */
   for: duration.optional(),
@@ -187,6 +192,10 @@ export const ruleSchema = z
     }
     if ('metric' in rule) {
       checkTerm(rule.metric, [['when', rule.when], ['clear', rule.clear]], [], rule.change !== undefined);
+      if (rule.usage && spec.metrics.find((m) => m.name === rule.metric)?.kind !== 'counter') {
+        ctx.addIssue({ code: 'custom', path: ['usage'], message: `${rule.metric} is not a counter: usage needs one (${spec.metrics.filter((m) => m.kind === 'counter').map((m) => m.name).join(', ')})` });
+      }
+      if (rule.usage && rule.change) ctx.addIssue({ code: 'custom', path: ['usage'], message: 'expected either change or usage, not both' });
       for (const [asset, o] of Object.entries(rule.overrides ?? {})) checkTerm(rule.metric, [['when', o.when], ['clear', o.clear]], ['overrides', asset], false);
     }
     else if ('on' in rule) {
