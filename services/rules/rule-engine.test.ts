@@ -301,3 +301,14 @@ describe('usage since an anchor (counter thresholds)', () => {
     expect(engine.onReading(pump, T0 + 4, { run_hours: 1101 }).map((s) => s.kind)).toEqual(['raise']);
   });
 });
+
+describe('rate of change at a high reading rate', () => {
+  it('keeps a bounded history, whatever the rate', () => {
+    const engine = createRuleEngine([rule({ id: 'starts', assetType: 'pump', metric: 'starts', change: { over: '1h' }, when: { op: '>', value: 12 }, severity: 'warning' })]);
+    // One reading a second for two hours; 20 starts in the second hour.
+    for (let i = 0; i <= 7200; i++) engine.onReading(pump, T0 + i * 1000, { starts: i < 3600 ? 100 : 100 + Math.floor((i - 3600) / 180) });
+    const saved = engine.exportStates();
+    expect(saved[0]!.state.history.length).toBeLessThanOrEqual(62);
+    expect(saved[0]!.state.phase).toBe('active');
+  });
+});

@@ -407,9 +407,16 @@ function stepCombination(rule: CombinationRule, s: RuleState, ts: number, values
   );
 }
 
-/** How much a value changed since `over` ago; undefined until the history reaches back that far. */
+/** Points kept per rate-of-change window: memory and saved state stay small at any reading rate. */
+const HISTORY_POINTS = 60;
+
+/**
+ * How much a value changed since `over` ago; undefined until the history reaches back that far. The
+ * history keeps at most one value per 1/60 of the window (the baseline is then exact to that step).
+ */
 function changeOver(s: RuleState, ts: number, value: number, over: number): number | undefined {
-  s.history.push({ ts, value });
+  const last = s.history.at(-1);
+  if (!last || ts - last.ts >= over / HISTORY_POINTS) s.history.push({ ts, value });
   // Keep the newest value at or before the window start as the baseline, and everything after it.
   while (s.history.length > 1 && s.history[1]!.ts <= ts - over) s.history.shift();
   const base = s.history[0]!;

@@ -178,7 +178,7 @@ function writeSection(title: string, lines: string[]): void {
   const start = text.indexOf(title);
   if (start >= 0) {
     const end = text.indexOf('\n## ', start + 1);
-    text = text.slice(0, start) + section + (end >= 0 ? text.slice(end + 1) : '');
+    text = text.slice(0, start) + section + (end >= 0 ? '\n' + text.slice(end + 1) : '');
   } else {
     text = text.trimEnd() + '\n\n' + section;
   }
