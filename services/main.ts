@@ -65,13 +65,16 @@ async function main(): Promise<void> {
     process.stdout.write(lines.join('\n') + '\n');
   }
 
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const stop = async (signal: string) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      // Ctrl+C reaches us twice at once (from the terminal and relayed by npm/tsx): only a signal
+      // sent again later means "stop now".
+      if (Date.now() - stoppingSince < 3000) return;
       log.warn({ signal }, 'second signal: exiting at once');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     log.info({ signal }, 'stopping');
     const timer = setTimeout(() => {
       log.error('shutdown took too long: exiting');
