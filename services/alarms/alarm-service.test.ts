@@ -207,6 +207,23 @@ describe('alarms and the work orders they open', () => {
     expect((await alarms.list({ limit: 10, offset: 0 })).items.map((a) => a.ruleId).sort()).toEqual(['elevator.door-fault', 'elevator.entrapment']);
   });
 
+  it('escalates the warning in place when the critical rule of the same failure mode fires, and clears when both have', async () => {
+    const { alarms, workOrders, engine } = await setup();
+    const series = [...Array(31).fill(5), ...Array(8).fill(8), ...Array(31).fill(5), ...Array(31).fill(3)];
+    series.forEach((v, i) => alarms.handle(engine.onReading(pump, T0 + i * 10_000, { vibration_mms: v }), T0 + i * 10_000));
+    await alarms.drain();
+    const { items, total } = await alarms.list({ limit: 10, offset: 0 });
+    expect(total).toBe(1);
+    expect(items[0]).toMatchObject({ fault: 'pump.vibration', ruleId: 'pump.vibration-critical', severity: 'critical', state: 'cleared', clearedAt: T0 + 1000_000 });
+    expect((await alarms.history({ alarmId: items[0]!.id, limit: 10 })).map((h) => [h.type, h.at])).toEqual([
+      ['raised', T0 + 300_000],
+      ['escalated', T0 + 370_000],
+      ['cleared', T0 + 1000_000],
+    ]);
+    expect((await workOrders.list({ limit: 10, offset: 0 })).items).toMatchObject([{ ruleId: 'pump.vibration-critical', priority: 'P2', occurrences: 1 }]);
+    expect(published.filter((p) => p.topic.includes('/alarms/')).map((p) => (p.payload as { change: string }).change)).toEqual(['raised', 'escalated', 'cleared']);
+  });
+
   it('records who acknowledged an alarm', async () => {
     const { alarms, engine } = await setup();
     alarms.handle(engine.onEvent(elevator, T0, 'entrapment'), T0);

@@ -49,7 +49,10 @@ export function createAlarmService(deps: AlarmServiceDeps) {
   const raises = new Map<string, number[]>();
   /** Flapping alarms whose condition is clear, waiting to clear for good. */
   const pendingClears = new Set<string>();
-  const keyOf = (assetId: string, ruleId: string) => `${assetId}\0${ruleId}`;
+  /** Rules of a failure mode whose condition is active, per asset and failure mode. */
+  const activeRules = new Map<string, Set<string>>();
+  const faultOf = (rule: Rule) => rule.failureMode ?? rule.id;
+  const keyOf = (assetId: string, fault: string) => `${assetId}\0${fault}`;
   const flapOf = (rule: Rule) => rule.flapping ?? DEFAULT_FLAPPING;
 
   function announce(alarm: Alarm, change: string): void {
@@ -60,7 +63,8 @@ export function createAlarmService(deps: AlarmServiceDeps) {
 
   async function apply(signal: AlarmSignal, receivedAt: number): Promise<void> {
     const { rule } = signal;
-    const key = keyOf(signal.assetId, rule.id);
+    const fault = faultOf(rule);
+    const key = keyOf(signal.assetId, fault);
     const flap = flapOf(rule);
     if (signal.kind === 'raise' && !rule.safety && deps.maintenance?.inMaintenance(signal.assetId, deps.now())) {
       metrics.alarmsSuppressed.labels(rule.id).inc();
@@ -73,12 +77,20 @@ export function createAlarmService(deps: AlarmServiceDeps) {
       recent.push(signal.ts);
       raises.set(key, recent);
       pendingClears.delete(key);
+      let set = activeRules.get(key);
+      if (!set) activeRules.set(key, (set = new Set()));
+      set.add(rule.id);
     }
     if (signal.kind === 'clear') {
+      // Another rule of the same failure mode still holds: the alarm stays.
+      const set = activeRules.get(key);
+      set?.delete(rule.id);
+      if (set && set.size > 0) return;
+      activeRules.delete(key);
       const recent = (raises.get(key) ?? []).filter((t) => t > signal.ts - flap.within);
       if (recent.length >= flap.cycles) {
         const note = `raised ${recent.length} times within ${formatDuration(flap.within)}: held as one flapping alarm until it stays clear for ${formatDuration(flap.within)}`;
-        const held = await store.holdFlapping(signal.assetId, rule.id, signal.ts, note);
+        const held = await store.holdFlapping(signal.assetId, fault, signal.ts, note);
         if (held) {
           pendingClears.add(key);
           if (held.newlyFlapping) {
@@ -89,17 +101,18 @@ export function createAlarmService(deps: AlarmServiceDeps) {
           return;
         }
       }
-      const cleared = await store.clear(signal.assetId, rule.id, signal.ts, signal.message);
+      const cleared = await store.clear(signal.assetId, fault, signal.ts, signal.message);
       if (!cleared) return;
       metrics.alarms.labels('cleared', cleared.severity).inc();
       log.info({ alarmId: cleared.id, assetId: cleared.assetId, ruleId: rule.id }, 'alarm cleared');
       announce(cleared, 'cleared');
       return;
     }
-    const { alarm, created } = await store.raise({
+    const { alarm, created, escalated } = await store.raise({
       assetId: signal.assetId,
       site: signal.site,
       ruleId: rule.id,
+      fault,
       ruleVersion: rule.version,
       severity: rule.severity,
       message: signal.message,
@@ -107,10 +120,10 @@ export function createAlarmService(deps: AlarmServiceDeps) {
       raisedAt: signal.ts,
       receivedAt,
     });
-    metrics.alarms.labels(created ? 'raised' : 'repeated', alarm.severity).inc();
-    if (created) {
-      log.info({ alarmId: alarm.id, assetId: alarm.assetId, ruleId: rule.id, severity: alarm.severity }, 'alarm raised');
-      announce(alarm, 'raised');
+    metrics.alarms.labels(created ? 'raised' : escalated ? 'escalated' : 'repeated', alarm.severity).inc();
+    if (created || escalated) {
+      log.info({ alarmId: alarm.id, assetId: alarm.assetId, ruleId: rule.id, severity: alarm.severity }, created ? 'alarm raised' : 'alarm escalated');
+      announce(alarm, created ? 'raised' : 'escalated');
     }
     const result = await deps.workOrders.openFromAlarm(alarm, rule);
     if (!result) return;
@@ -122,7 +135,7 @@ export function createAlarmService(deps: AlarmServiceDeps) {
     /** Queues signals from the rule engine; errors are logged and counted, never thrown at ingest. */
     handle(signals: readonly AlarmSignal[], receivedAt: number): void {
       for (const signal of signals) {
-        queue.run(`${signal.assetId}\0${signal.rule.id}`, () => apply(signal, receivedAt)).catch((err) => {
+        queue.run(keyOf(signal.assetId, faultOf(signal.rule)), () => apply(signal, receivedAt)).catch((err) => {
           metrics.errors.labels('alarms').inc();
           log.error({ err, assetId: signal.assetId, ruleId: signal.rule.id }, 'alarm signal not applied');
         });
@@ -132,9 +145,18 @@ export function createAlarmService(deps: AlarmServiceDeps) {
     /** Tells the rule engine which alarms are open, so that a restart does not raise them again. */
     async restore(engine: RuleEngine): Promise<number> {
       const open = await store.listOpen();
+      const openFaults = new Set(open.map((a) => keyOf(a.assetId, a.fault)));
       for (const a of open) {
         engine.restoreActive(a.assetId, a.site, a.ruleId, a.lastRaisedAt);
-        if (a.clearPendingSince !== null) pendingClears.add(keyOf(a.assetId, a.ruleId));
+        if (a.clearPendingSince !== null) pendingClears.add(keyOf(a.assetId, a.fault));
+        activeRules.set(keyOf(a.assetId, a.fault), new Set([a.ruleId]));
+      }
+      // Other rules of an open alarm's failure mode that were active too (their state was saved).
+      const byId = new Map(engine.rules().map((r) => [r.id, r]));
+      for (const saved of engine.exportStates()) {
+        const rule = byId.get(saved.ruleId);
+        const key = rule && keyOf(saved.assetId, faultOf(rule));
+        if (key && openFaults.has(key) && (saved.state.phase === 'active' || saved.state.phase === 'clearing')) activeRules.get(key)?.add(saved.ruleId);
       }
       return open.length;
     },
@@ -147,9 +169,10 @@ export function createAlarmService(deps: AlarmServiceDeps) {
         const rule = byId.get(a.ruleId);
         const within = (rule ? flapOf(rule) : DEFAULT_FLAPPING).within;
         if (a.clearPendingSince === null || now - a.clearPendingSince < within) continue;
-        const key = keyOf(a.assetId, a.ruleId);
+        const key = keyOf(a.assetId, a.fault);
         await queue.run(key, async () => {
-          const cleared = await store.clear(a.assetId, a.ruleId, now, `clear for ${formatDuration(within)} after flapping`);
+          const cleared = await store.clear(a.assetId, a.fault, now, `clear for ${formatDuration(within)} after flapping`);
+          activeRules.delete(key);
           pendingClears.delete(key);
           raises.delete(key);
           if (!cleared) return;
@@ -167,11 +190,11 @@ export function createAlarmService(deps: AlarmServiceDeps) {
     setSystemAlarm(ruleId: string, severity: Alarm['severity'], active: boolean, message: string): void {
       const at = deps.now();
       void queue
-        .run(`fms\0${ruleId}`, async () => {
+        .run(keyOf(SYSTEM_ASSET, ruleId), async () => {
           if (active) {
             const open = (await store.listOpen()).some((a) => a.assetId === SYSTEM_ASSET && a.ruleId === ruleId);
             if (open) return;
-            const { alarm } = await store.raise({ assetId: SYSTEM_ASSET, site: SYSTEM_SITE, ruleId, ruleVersion: 1, severity, message, value: null, raisedAt: at, receivedAt: at });
+            const { alarm } = await store.raise({ assetId: SYSTEM_ASSET, site: SYSTEM_SITE, ruleId, fault: ruleId, ruleVersion: 1, severity, message, value: null, raisedAt: at, receivedAt: at });
             metrics.alarms.labels('raised', severity).inc();
             log.warn({ alarmId: alarm.id, ruleId }, 'system alarm raised');
             announce(alarm, 'raised');

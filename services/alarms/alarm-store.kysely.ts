@@ -1,7 +1,7 @@
 import type { Selectable, Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { AlarmsTable, DatabaseSchema } from '../db/schema.ts';
-import type { Alarm, AlarmEvent } from './alarm.ts';
+import { severityRank, type Alarm, type AlarmEvent } from './alarm.ts';
 import type { AlarmStore } from './alarm-store.ts';
 
 /** The alarm store on SQL through kysely. */
@@ -13,14 +13,23 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
           .selectFrom('alarms')
           .selectAll()
           .where('asset_id', '=', input.assetId)
-          .where('rule_id', '=', input.ruleId)
+          .where('fault', '=', input.fault)
           .where('state', '!=', 'cleared')
           .executeTakeFirst();
         if (open) {
-          const next = { occurrences: open.occurrences + 1, last_raised_at: input.raisedAt, value: input.value, message: input.message, clear_pending_since: null };
+          const escalated = (severityRank[input.severity] ?? 0) > (severityRank[open.severity] ?? 0);
+          const next = {
+            occurrences: open.occurrences + 1,
+            last_raised_at: input.raisedAt,
+            value: input.value,
+            message: input.message,
+            clear_pending_since: null,
+            ...(escalated ? { severity: input.severity, rule_id: input.ruleId, rule_version: input.ruleVersion } : {}),
+          };
           await trx.updateTable('alarms').set(next).where('id', '=', open.id).execute();
-          await addEvent(trx, open.id, input.raisedAt, 'repeat', open.state, open.state, 'system', input.message);
-          return { alarm: fromRow({ ...open, ...next }), created: false };
+          const note = escalated ? `escalated from ${open.severity} (${open.rule_id}) to ${input.severity} (${input.ruleId}): ${input.message}` : input.message;
+          await addEvent(trx, open.id, input.raisedAt, escalated ? 'escalated' : 'repeat', open.state, open.state, 'system', note);
+          return { alarm: fromRow({ ...open, ...next }), created: false, escalated };
         }
         const row = await trx
           .insertInto('alarms')
@@ -28,6 +37,7 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
             asset_id: input.assetId,
             site: input.site,
             rule_id: input.ruleId,
+            fault: input.fault,
             rule_version: input.ruleVersion,
             severity: input.severity,
             state: 'active',
@@ -47,13 +57,13 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
           .returningAll()
           .executeTakeFirstOrThrow();
         await addEvent(trx, row.id, input.raisedAt, 'raised', null, 'active', 'system', input.message);
-        return { alarm: fromRow(row), created: true };
+        return { alarm: fromRow(row), created: true, escalated: false };
       });
     },
 
-    async clear(assetId, ruleId, at, note) {
+    async clear(assetId, fault, at, note) {
       return db.transaction().execute(async (trx) => {
-        const open = await trx.selectFrom('alarms').selectAll().where('asset_id', '=', assetId).where('rule_id', '=', ruleId).where('state', '!=', 'cleared').executeTakeFirst();
+        const open = await trx.selectFrom('alarms').selectAll().where('asset_id', '=', assetId).where('fault', '=', fault).where('state', '!=', 'cleared').executeTakeFirst();
         if (!open) return undefined;
         await trx.updateTable('alarms').set({ state: 'cleared', cleared_at: at, clear_pending_since: null }).where('id', '=', open.id).execute();
         await addEvent(trx, open.id, at, 'cleared', open.state, 'cleared', 'system', note);
@@ -61,9 +71,9 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
       });
     },
 
-    async holdFlapping(assetId, ruleId, since, note) {
+    async holdFlapping(assetId, fault, since, note) {
       return db.transaction().execute(async (trx) => {
-        const open = await trx.selectFrom('alarms').selectAll().where('asset_id', '=', assetId).where('rule_id', '=', ruleId).where('state', '!=', 'cleared').executeTakeFirst();
+        const open = await trx.selectFrom('alarms').selectAll().where('asset_id', '=', assetId).where('fault', '=', fault).where('state', '!=', 'cleared').executeTakeFirst();
         if (!open) return undefined;
         const newlyFlapping = open.flapping === 0;
         await trx.updateTable('alarms').set({ flapping: 1, clear_pending_since: since }).where('id', '=', open.id).execute();
@@ -144,6 +154,7 @@ function fromRow(r: Selectable<AlarmsTable>): Alarm {
     assetId: r.asset_id,
     site: r.site,
     ruleId: r.rule_id,
+    fault: r.fault,
     ruleVersion: r.rule_version,
     severity: r.severity as Alarm['severity'],
     state: r.state as Alarm['state'],

@@ -2,12 +2,15 @@ import type { Alarm, AlarmEvent, AlarmState, NewAlarm } from './alarm.ts';
 
 /** The alarm store port: alarm state and every transition, so a restart neither loses nor re-raises alarms. */
 export interface AlarmStore {
-  /** Raises an alarm, or counts a repeat on the one already open for this asset and rule. */
-  raise(input: NewAlarm): Promise<{ alarm: Alarm; created: boolean }>;
-  /** Clears the open alarm of an asset and rule; undefined when none is open. */
-  clear(assetId: string, ruleId: string, at: number, note: string): Promise<Alarm | undefined>;
+  /**
+   * Raises an alarm, or counts a repeat on the one already open for this asset and failure mode —
+   * escalating its severity (and rule) in place when the new rule is stronger.
+   */
+  raise(input: NewAlarm): Promise<{ alarm: Alarm; created: boolean; escalated: boolean }>;
+  /** Clears the open alarm of an asset and failure mode; undefined when none is open. */
+  clear(assetId: string, fault: string, at: number, note: string): Promise<Alarm | undefined>;
   /** Holds the open alarm of an asset and rule as flapping, its condition clear since `since`. */
-  holdFlapping(assetId: string, ruleId: string, since: number, note: string): Promise<{ alarm: Alarm; newlyFlapping: boolean } | undefined>;
+  holdFlapping(assetId: string, fault: string, since: number, note: string): Promise<{ alarm: Alarm; newlyFlapping: boolean } | undefined>;
   /** Flapping alarms whose condition is clear, waiting to clear for good. */
   listClearPending(): Promise<Alarm[]>;
   /** Records the work order an alarm opened or attached to. */

@@ -1,13 +1,19 @@
 import type { Severity } from '../rules/rule-schema.ts';
 
 export const alarmStates = ['active', 'acknowledged', 'cleared'] as const;
+
+/** Severities from weakest to strongest. */
+export const severityRank: Record<string, number> = { info: 0, warning: 1, major: 2, critical: 3 };
 export type AlarmState = (typeof alarmStates)[number];
 
 export interface Alarm {
   id: number;
   assetId: string;
   site: string;
+  /** The rule that raised it; after an escalation, the strongest rule of its failure mode. */
   ruleId: string;
+  /** The failure mode it stands for: the rule's `failureMode`, or the rule id. */
+  fault: string;
   ruleVersion: number;
   severity: Severity;
   state: AlarmState;
@@ -34,6 +40,7 @@ export interface NewAlarm {
   assetId: string;
   site: string;
   ruleId: string;
+  fault: string;
   ruleVersion: number;
   severity: Severity;
   message: string;

@@ -169,4 +169,14 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('work_orders').addColumn('checklist', 'text', (c) => c.notNull().defaultTo('[]')).execute();
     },
   },
+  '0006-alarm-fault': {
+    async up(db: Kysely<unknown>) {
+      // One alarm per asset and failure mode (rules of one failure mode share it; the strongest sets
+      // its severity). A rule without a failure mode is its own.
+      await db.schema.alterTable('alarms').addColumn('fault', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await sql`UPDATE alarms SET fault = rule_id`.execute(db);
+      await db.schema.dropIndex('alarms_one_open').execute();
+      await db.schema.createIndex('alarms_one_open_fault').on('alarms').columns(['asset_id', 'fault']).unique().where(sql.ref('state'), '!=', 'cleared').execute();
+    },
+  },
 };

@@ -33,6 +33,8 @@ export interface AlarmsTable {
   asset_id: string;
   site: string;
   rule_id: string;
+  /** The failure mode the alarm stands for (the rule's `failureMode`, or its id). */
+  fault: string;
   rule_version: number;
   severity: string;
   state: string;

@@ -70,6 +70,11 @@ const baseRule = {
     .strictObject({ sites: z.array(z.string()).optional(), assets: z.array(z.string()).optional(), tags: z.array(z.string()).optional() })
     .optional(),
   severity: z.enum(severities, { error: `expected one of ${severities.join(', ')}` }),
+  /**
+   * Rules of one failure mode (e.g. a warning and a critical vibration rule) share one alarm per
+   * asset: the stronger rule escalates its severity in place, and it clears when all have cleared.
+   */
+  failureMode: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, 'expected a lower-case name such as pump.vibration').optional(),
   /** Safety rules (entrapment, fire pump) are never muted by maintenance mode. */
   safety: z.boolean().default(false),
   workOrder: workOrderSchema.optional(),

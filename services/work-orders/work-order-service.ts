@@ -54,7 +54,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
           ruleId: rule.id,
           alarmId: alarm.id,
           checklist: wo.checklist,
-          faultKey: `${alarm.assetId}/${rule.id}`,
+          // One fault, one work order: rules of one failure mode share it.
+          faultKey: `${alarm.assetId}/${rule.failureMode ?? rule.id}`,
           actor: 'system',
         },
         at,
