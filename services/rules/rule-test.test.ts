@@ -63,4 +63,11 @@ describe('rule tests as files', () => {
     expect(failing.stdout).toMatch(/✗ a hot pump\n {4}expected:\n {6}1m00s raise site.hot/);
     expect(run(file('invalid.yaml', 'tests: []')).status).toBe(2);
   });
+
+  it('the command passes on every shipped rule test file', () => {
+    const shipped = ['devices/pump/rules.test.yaml', 'devices/elevator/rules.test.yaml', 'devices/gate/rules.test.yaml'];
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'services/cli.ts', 'rules', 'test', ...shipped], { cwd: root, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/\n\d+ passed, 0 failed\n$/);
+  });
 });
