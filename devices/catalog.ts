@@ -1,7 +1,7 @@
 import { elevatorSpec } from './elevator/spec.ts';
 import { gateSpec } from './gate/spec.ts';
 import { pumpSpec } from './pump/spec.ts';
-import type { DeviceSpec, DeviceType, EventSpec, MetricSpec } from './device-spec.ts';
+import type { DeviceSpec, DeviceType, MetricSpec } from './device-spec.ts';
 
 export { deviceTypes, type DeviceType, type DeviceSpec, type MetricSpec, type EventSpec } from './device-spec.ts';
 
@@ -14,8 +14,4 @@ export const catalog: Readonly<Record<DeviceType, DeviceSpec>> = {
 
 export function metricSpec(type: DeviceType, metric: string): MetricSpec | undefined {
   return catalog[type].metrics.find((m) => m.name === metric);
-}
-
-export function eventSpec(type: DeviceType, event: string): EventSpec | undefined {
-  return catalog[type].events.find((e) => e.type === event);
 }

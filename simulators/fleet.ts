@@ -111,11 +111,6 @@ export function createFleet(opts: FleetOptions) {
       get(assetId).model.clear(fault);
     },
 
-    /** Publishes a raw message as one of the devices (hostile-input tests, replay). */
-    publishRaw(assetId: string, topic: string, payload: string | Buffer, q: 0 | 1 = 0): Promise<unknown> {
-      return get(assetId).client.publishAsync(topic, payload, { qos: q });
-    },
-
     stats() {
       return { devices: running.size, connected: [...running.values()].filter((r) => r.client.connected).length, published, failed };
     },

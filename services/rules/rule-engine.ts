@@ -3,7 +3,6 @@ import { formatDuration } from '../shared/duration.ts';
 import {
   isCombinationRule,
   isEventRule,
-  isSilenceRule,
   isThresholdRule,
   type CombinationRule,
   type Condition,

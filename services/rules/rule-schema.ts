@@ -229,10 +229,6 @@ export function isEventRule(rule: Rule): rule is EventRule {
   return 'on' in rule;
 }
 
-export function isSilenceRule(rule: Rule): rule is SilenceRule {
-  return 'noData' in rule;
-}
-
 export function isCombinationRule(rule: Rule): rule is CombinationRule {
   return 'all' in rule || 'any' in rule;
 }
