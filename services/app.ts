@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { createAlarmService } from './alarms/alarm-service.ts';
@@ -21,6 +22,9 @@ import { createWebhookNotifier } from './shared/webhooks.ts';
 import { createInfluxTelemetryStore } from './telemetry/telemetry-store.influx.ts';
 import { createSqliteTelemetryStore } from './telemetry/telemetry-store.sqlite.ts';
 import type { TelemetryStore } from './telemetry/telemetry-store.ts';
+import { createAttachmentFiles } from './work-orders/attachment-files.ts';
+import { createDirectory } from './work-orders/people.ts';
+import { createSlaPolicy } from './work-orders/sla.ts';
 import { createWorkOrderService } from './work-orders/work-order-service.ts';
 import { createKyselyWorkOrderStore } from './work-orders/work-order-store.kysely.ts';
 
@@ -72,9 +76,28 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     });
     const webhooks = createWebhookNotifier({ hooks: config.estate.webhooks, log: log.child({ svc: 'webhooks' }), metrics });
     closers.push({ name: 'webhooks', close: () => webhooks.close() });
-    const workOrders = createWorkOrderService({ store: createKyselyWorkOrderStore(database.db), bus: broker, log: log.child({ svc: 'work-orders' }), metrics, now, timeZone: config.timeZone, notify: webhooks.notify });
+    const alarmStore = createKyselyAlarmStore(database.db);
+    const siteTimeZone = (site: string | null) => config.estate.sites.find((s) => s.id === site)?.timeZone ?? config.timeZone;
+    const workOrders = createWorkOrderService({
+      store: createKyselyWorkOrderStore(database.db),
+      bus: broker,
+      log: log.child({ svc: 'work-orders' }),
+      metrics,
+      now,
+      timeZone: config.timeZone,
+      siteTimeZone,
+      directory: createDirectory(config.estate.people, config.estate.teams, config.estate.dispatch),
+      sla: createSlaPolicy(config.estate.sla, siteTimeZone),
+      process: config.estate.workOrders,
+      assets,
+      faultAlarms: (assetId, fault, since) => alarmStore.ofFault(assetId, fault, since),
+      // FMS_DATA_DIR=:memory: keeps nothing: attachments then go to a temporary folder.
+      files: createAttachmentFiles(config.attachments.dir ?? mkdtempSync(path.join(os.tmpdir(), 'fms-attachments-'))),
+      attachmentMaxBytes: config.attachments.maxBytes,
+      notify: webhooks.notify,
+    });
     const alarms = createAlarmService({
-      store: createKyselyAlarmStore(database.db),
+      store: alarmStore,
       workOrders,
       telemetry,
       bus: broker,
@@ -118,6 +141,20 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     }, 1000);
     ticker.unref();
     closers.push({ name: 'rule ticker', close: async () => clearInterval(ticker) });
+
+    // Escalations, sensor checks and closing fall due by the orders' wake times in the database.
+    let sweeping: Promise<unknown> = Promise.resolve();
+    const sweeper = setInterval(() => {
+      sweeping = sweeping.then(() => workOrders.sweep()).catch((err) => log.error({ err }, 'work-order sweep failed'));
+    }, 5000);
+    sweeper.unref();
+    closers.push({
+      name: 'work-order sweep',
+      close: async () => {
+        clearInterval(sweeper);
+        await sweeping;
+      },
+    });
 
     const ingest = createIngest({ assets, telemetry, rules, alarms, rejected, metrics, log: log.child({ svc: 'ingest' }) });
 

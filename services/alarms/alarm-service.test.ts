@@ -5,8 +5,7 @@ import { createRuleEngine, type RuleTarget } from '../rules/rule-engine.ts';
 import { loadDefaultRules } from '../rules/rule-loader.ts';
 import { ruleSchema } from '../rules/rule-schema.ts';
 import { createMetrics } from '../shared/metrics.ts';
-import { createWorkOrderService } from '../work-orders/work-order-service.ts';
-import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kysely.ts';
+import { createTestWorkOrderService } from '../testing/work-orders.ts';
 import type { AlarmPoint } from '../telemetry/telemetry-store.ts';
 import { createAlarmService } from './alarm-service.ts';
 import { createKyselyAlarmStore } from './alarm-store.kysely.ts';
@@ -26,7 +25,7 @@ describe('alarms and the work orders they open', () => {
     const log = pino({ level: 'silent' });
     const metrics = createMetrics();
     const bus = { publish: async (topic: string, payload: string) => void published.push({ topic, payload: JSON.parse(payload) }) };
-    const workOrders = createWorkOrderService({ store: createKyselyWorkOrderStore(database.db), bus, log, metrics, now: () => now, timeZone: 'Asia/Shanghai' });
+    const { service: workOrders } = createTestWorkOrderService({ db: database.db, now: () => now, metrics, published: published as never, estate: { dispatch: { auto: false } } });
     const engine = createRuleEngine(loadDefaultRules());
     const alarms = createAlarmService({
       store: createKyselyAlarmStore(database.db),

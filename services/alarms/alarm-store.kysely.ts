@@ -141,6 +141,18 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
       const rows = await db.selectFrom('alarms').selectAll().where('state', '!=', 'cleared').execute();
       return rows.map(fromRow);
     },
+
+    async ofFault(assetId, fault, since) {
+      const rows = await db
+        .selectFrom('alarms')
+        .selectAll()
+        .where('asset_id', '=', assetId)
+        .where('fault', '=', fault)
+        .where((eb) => eb.or([eb('state', '!=', 'cleared'), eb('last_raised_at', '>=', since)]))
+        .orderBy('id')
+        .execute();
+      return rows.map(fromRow);
+    },
   };
 }
 

@@ -21,6 +21,8 @@ export interface AlarmStore {
   list(filter: { state?: AlarmState[]; assetId?: string; limit: number; offset: number }): Promise<{ items: Alarm[]; total: number }>;
   /** Every alarm not yet cleared. */
   listOpen(): Promise<Alarm[]>;
+  /** Alarms of one asset and failure mode that are open, or were raised or repeated at or after `since`. */
+  ofFault(assetId: string, fault: string, since: number): Promise<Alarm[]>;
   /** Transitions of alarms, oldest first: of one alarm, or of every alarm of one asset (newest `limit`). */
   history(filter: { alarmId?: number; assetId?: string; limit: number }): Promise<AlarmEvent[]>;
 }

@@ -179,4 +179,47 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('alarms_one_open_fault').on('alarms').columns(['asset_id', 'fault']).unique().where(sql.ref('state'), '!=', 'cleared').execute();
     },
   },
+  '0007-work-order-process': {
+    async up(db: Kysely<unknown>) {
+      // The service process: intake details, dispatch, SLA clocks, acceptance, feedback.
+      const add = (name: string, type: 'text' | 'bigint' | 'integer') => db.schema.alterTable('work_orders').addColumn(name, type).execute();
+      await add('asset_type', 'text');
+      await add('location', 'text');
+      await add('requester', 'text');
+      await add('parent_id', 'text');
+      await add('due_at', 'bigint');
+      await add('assignee', 'text');
+      await add('team', 'text');
+      await add('wake_at', 'bigint');
+      await add('resolved_at', 'bigint');
+      await add('closed_at', 'bigint');
+      await add('rating', 'integer');
+      await db.schema.alterTable('work_orders').addColumn('breached', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('work_orders').addColumn('rework_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('work_orders').addColumn('repeat_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      // Hold, SLA clocks, acceptance, checklist results, rating and step times, as JSON.
+      await db.schema.alterTable('work_orders').addColumn('process', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+      await db.schema.alterTable('work_order_events').addColumn('action', 'text').execute();
+      // The sweep finds what is due (escalations, sensor checks, closing) by this index, not by timers.
+      await db.schema.createIndex('work_orders_wake').on('work_orders').column('wake_at').execute();
+      await db.schema.createIndex('work_orders_assignee').on('work_orders').columns(['assignee', 'state']).execute();
+      await db.schema.createIndex('work_orders_breached').on('work_orders').columns(['breached', 'state']).execute();
+      await db.schema.createIndex('work_orders_fault_closed').on('work_orders').columns(['fault_key', 'closed_at']).execute();
+      await db.schema.createIndex('work_orders_site').on('work_orders').columns(['site', 'state']).execute();
+
+      await db.schema
+        .createTable('work_order_attachments')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('work_order_id', 'text', (c) => c.notNull())
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('uploaded_by', 'text', (c) => c.notNull())
+        .addColumn('uploaded_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('work_order_attachments_order').on('work_order_attachments').column('work_order_id').execute();
+    },
+  },
 };

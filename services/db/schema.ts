@@ -90,6 +90,38 @@ export interface WorkOrdersTable {
   version: number;
   /** JSON array of checklist steps. */
   checklist: Generated<string>;
+  asset_type: string | null;
+  location: string | null;
+  /** JSON of the requester's name and contacts. */
+  requester: string | null;
+  parent_id: string | null;
+  due_at: number | null;
+  assignee: string | null;
+  team: string | null;
+  /** Next moment something is due without anyone acting (escalation, sensor check, closing). */
+  wake_at: number | null;
+  resolved_at: number | null;
+  closed_at: number | null;
+  /** Satisfaction score 1-5. */
+  rating: number | null;
+  breached: Generated<number>;
+  rework_count: Generated<number>;
+  repeat_count: Generated<number>;
+  /** JSON: hold, SLA clocks, acceptance, checklist results, rating, step times. */
+  process: Generated<string>;
+}
+
+export interface WorkOrderAttachmentsTable {
+  id: string;
+  work_order_id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  /** Where the file is, relative to the attachments folder. */
+  path: string;
+  uploaded_by: string;
+  uploaded_at: number;
 }
 
 export interface WorkOrderEventsTable {
@@ -103,6 +135,7 @@ export interface WorkOrderEventsTable {
   note: string | null;
   /** JSON object with the event's particulars. */
   data: string;
+  action: string | null;
 }
 
 export interface RulesTable {
@@ -140,6 +173,7 @@ export interface DatabaseSchema {
   alarm_events: AlarmEventsTable;
   work_orders: WorkOrdersTable;
   work_order_events: WorkOrderEventsTable;
+  work_order_attachments: WorkOrderAttachmentsTable;
   counters: CountersTable;
   rules: RulesTable;
   rule_states: RuleStatesTable;

@@ -57,6 +57,8 @@ const workOrderSchema = z.strictObject({
   description: z.string().max(2000).optional(),
   /** The steps the technician works through on site. */
   checklist: z.array(checklistStepSchema).max(100).default([]),
+  /** Sensor verification: how long the fault must stay away after the repair (default: workOrders.sensorWindow). */
+  verifyFor: duration.optional(),
 });
 
 const baseRule = {

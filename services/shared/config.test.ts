@@ -72,8 +72,11 @@ sites:
   - { id: riverside, name: Riverside Gardens, timeZone: Asia/Shanghai }
 assets:
   - { id: rs-pump-1, type: pump, site: riverside, criticality: 4, tags: [fire] }
+people:
+  - { id: li, name: Li Wei, skills: [pump] }
+  - { id: zhang, name: Zhang Min, role: supervisor }
 teams:
-  - { id: eng-a, name: Engineering A, members: [{ id: li, name: Li Wei, skills: [pump] }] }
+  - { id: eng-a, name: Engineering A, members: [li], supervisor: zhang }
 rules:
   - id: site.hot-pump
     assetType: pump
@@ -86,7 +89,10 @@ rules:
     expect(c.http.port).toBe(3100);
     expect(c.logLevel).toBe('warn');
     expect(c.estate.assets[0]).toMatchObject({ id: 'rs-pump-1', type: 'pump', criticality: 4, tags: ['fire'], location: '' });
-    expect(c.estate.teams[0]!.members[0]!.name).toBe('Li Wei');
+    expect(c.estate.teams[0]!.members).toEqual(['li']);
+    expect(c.estate.people[0]).toMatchObject({ id: 'li', name: 'Li Wei', role: 'technician', skills: ['pump'] });
+    expect(c.estate.sla.escalateAt).toBe(0.75);
+    expect(c.estate.workOrders.sensorWindow).toBe(30 * 60_000);
     expect(c.estate.rules[0]).toMatchObject({ id: 'site.hot-pump', for: 120_000 });
   });
 

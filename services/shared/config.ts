@@ -66,6 +66,10 @@ export const envSchema = z.object({
     .string()
     .refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 30s, 5m')
     .default('60s'),
+  /** Folder for work-order photos and documents; `<FMS_DATA_DIR>/attachments` when unset. */
+  FMS_ATTACHMENTS_DIR: z.string().min(1, 'expected a folder path').optional(),
+  /** Largest work-order attachment, MiB. */
+  FMS_ATTACHMENT_MAX_MB: z.coerce.number({ error: 'expected a size in MiB, e.g. 10' }).int('expected whole MiB').min(1, 'expected at least 1 MiB').max(100, 'expected at most 100 MiB').default(10),
   /** pino log level. */
   FMS_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -103,6 +107,8 @@ export interface Config {
   spool: { maxBytes: number; downAlarmAfterMs: number };
   /** Embedded telemetry store retention. */
   retention: { rawMs: number; rollupMs: number };
+  /** Work-order attachments: folder (undefined with FMS_DATA_DIR=:memory:, then a temporary one) and size limit. */
+  attachments: { dir: string | undefined; maxBytes: number };
   logLevel: Env['FMS_LOG_LEVEL'];
   timeZone: string;
   adminKey: string | undefined;
@@ -179,6 +185,10 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
       : undefined,
     spool: { maxBytes: e.FMS_SPOOL_MAX_MB * 1024 * 1024, downAlarmAfterMs: parseDuration(e.FMS_STORE_DOWN_ALARM_AFTER)! },
     retention: { rawMs: parseDuration(e.FMS_TELEMETRY_RAW_RETENTION)!, rollupMs: parseDuration(e.FMS_TELEMETRY_ROLLUP_RETENTION)! },
+    attachments: {
+      dir: e.FMS_ATTACHMENTS_DIR ? path.resolve(e.FMS_ATTACHMENTS_DIR) : e.FMS_DATA_DIR === ':memory:' ? undefined : path.resolve(e.FMS_DATA_DIR, 'attachments'),
+      maxBytes: e.FMS_ATTACHMENT_MAX_MB * 1024 * 1024,
+    },
     logLevel: e.FMS_LOG_LEVEL,
     timeZone: e.FMS_TZ,
     adminKey: e.FMS_ADMIN_KEY,

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { assetInputSchema, idSchema } from '../assets/asset.ts';
 import { ruleSchema } from '../rules/rule-schema.ts';
+import { checkDirectory, dispatchConfigSchema, personSchema, teamSchema } from '../work-orders/people.ts';
+import { processConfigSchema } from '../work-orders/process-config.ts';
+import { slaConfigSchema } from '../work-orders/sla.ts';
 
 const settingKey = z.string().regex(/^FMS_[A-Z_]+$/, 'expected an FMS_* variable name');
 
@@ -11,14 +14,6 @@ export const siteSchema = z.strictObject({
   timeZone: z.string().optional(),
 });
 
-export const teamSchema = z.strictObject({
-  id: idSchema,
-  name: z.string().min(1).max(200),
-  sites: z.array(idSchema).default([]),
-  members: z
-    .array(z.strictObject({ id: idSchema, name: z.string().min(1).max(200), skills: z.array(z.string()).default([]) }))
-    .default([]),
-});
 
 export const webhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
@@ -33,7 +28,15 @@ export const estateFileSchema = z
     settings: z.record(settingKey, z.union([z.string(), z.number(), z.boolean()])).default({}),
     sites: z.array(siteSchema).default([]),
     assets: z.array(assetInputSchema).default([]),
+    /** Technicians, supervisors and managers (skills, contacts, on-duty hours). */
+    people: z.array(personSchema).default([]),
     teams: z.array(teamSchema).default([]),
+    /** Which team gets which orders (first match wins). */
+    dispatch: dispatchConfigSchema,
+    /** Time limits per priority and category, business hours, per-site overrides. */
+    sla: slaConfigSchema,
+    /** Acceptance, closing, repeat faults and procedures of the work-order process. */
+    workOrders: processConfigSchema,
     rules: z.array(ruleSchema).default([]),
     /** Where alarm and work-order notifications are POSTed (signed, retried). */
     webhooks: z.array(webhookSchema).default([]),
@@ -48,6 +51,10 @@ export const estateFileSchema = z
         ctx.addIssue({ code: 'custom', path: ['assets', i, 'site'], message: `site "${a.site}" is not listed under sites (${[...siteIds].join(', ')})` });
       }
     });
+    for (const p of checkDirectory(file.people, file.teams, file.dispatch)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    for (const site of Object.keys(file.sla.sites)) {
+      if (siteIds.size > 0 && !siteIds.has(site)) ctx.addIssue({ code: 'custom', path: ['sla', 'sites', site], message: `site "${site}" is not listed under sites` });
+    }
     const ruleIds = new Set<string>();
     file.rules.forEach((r, i) => {
       if (ruleIds.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id "${r.id}"` });
@@ -57,4 +64,4 @@ export const estateFileSchema = z
 
 export type EstateFile = z.infer<typeof estateFileSchema>;
 export type Site = z.infer<typeof siteSchema>;
-export type Team = z.infer<typeof teamSchema>;
+

@@ -20,6 +20,9 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    workOrderActions: new Counter({ name: 'fms_work_order_actions_total', help: 'Work-order actions applied, by action', labelNames: ['action'], registers: [registry] }),
+    workOrderEscalations: new Counter({ name: 'fms_work_order_escalations_total', help: 'SLA escalations, by level and clock', labelNames: ['level', 'clock'], registers: [registry] }),
+    sensorChecks: new Counter({ name: 'fms_work_order_sensor_checks_total', help: 'Sensor verifications of repairs, by result (passed, rework, deferred)', labelNames: ['result'], registers: [registry] }),
     webhooks: new Counter({ name: 'fms_webhook_deliveries_total', help: 'Webhook deliveries, by outcome', labelNames: ['outcome'], registers: [registry] }),
     errors: new Counter({ name: 'fms_internal_errors_total', help: 'Unexpected errors, by area', labelNames: ['area'], registers: [registry] }),
     gauge(name: string, help: string, collect: () => number) {

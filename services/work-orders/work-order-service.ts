@@ -1,11 +1,20 @@
 import type { Logger } from 'pino';
-import type { MessageBus } from '../broker/message-bus.ts';
 import type { Alarm } from '../alarms/alarm.ts';
-import type { Rule } from '../rules/rule-schema.ts';
+import type { Asset } from '../assets/asset.ts';
+import type { MessageBus } from '../broker/message-bus.ts';
+import type { ChecklistStep, Priority, Rule } from '../rules/rule-schema.ts';
+import { FmsError } from '../shared/errors.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import type { WebhookNotifier } from '../shared/webhooks.ts';
-import type { WorkOrder } from './work-order.ts';
+import { sniffType, type AttachmentFiles } from './attachment-files.ts';
+import { chooseAssignee, escalationRecipients } from './dispatch.ts';
+import type { Directory } from './people.ts';
+import type { ProcessConfig } from './process-config.ts';
+import { resume, startClocks, type SlaPolicy } from './sla.ts';
+import { decide, escalate, ProcessError, reopenForRepeat, reworkForFault, wakeAt, type Actor, type DecideContext, type Decision, type Effect, type ProcessSettings } from './state-machine.ts';
+import type { ActionInput } from './work-order-actions.ts';
 import type { WorkOrderFilter, WorkOrderStore } from './work-order-store.ts';
+import { isOpen, type AcceptanceCheck, type Requester, type WorkOrder, type WorkOrderDraft, type WorkOrderEvent } from './work-order.ts';
 
 export interface WorkOrderServiceDeps {
   store: WorkOrderStore;
@@ -15,33 +24,366 @@ export interface WorkOrderServiceDeps {
   now: () => number;
   /** Time zone that decides the year in work-order ids. */
   timeZone: string;
+  /** Each site's time zone (business hours, on-duty schedules). */
+  siteTimeZone: (site: string | null) => string;
+  directory: Directory;
+  sla: SlaPolicy;
+  process: ProcessConfig;
+  /** The asset register: intake looks assets up; a technician at work puts the asset in maintenance. */
+  assets: {
+    get(id: string): Asset | undefined;
+    status(id: string): { lastSeen: number | null };
+    setMaintenance(id: string, m: { until: number; by: string } | null): Promise<unknown>;
+  };
+  /** Alarms of an asset's failure mode that are open or were raised since a time (sensor verification). */
+  faultAlarms: (assetId: string, fault: string, since: number) => Promise<Alarm[]>;
+  files: AttachmentFiles;
+  attachmentMaxBytes: number;
   /** Webhooks. */
   notify?: WebhookNotifier['notify'];
 }
 
+/** What a person or an integration submits to open an order (POST /api/work-orders). */
+export interface Intake {
+  source: 'request' | 'inspection' | 'pm';
+  channel: WorkOrder['channel'];
+  category: WorkOrder['category'];
+  priority?: Priority | undefined;
+  title: string;
+  description?: string | undefined;
+  assetId?: string | undefined;
+  site?: string | undefined;
+  location?: string | undefined;
+  requester?: Requester | undefined;
+  dueAt?: number | undefined;
+  checklist?: ChecklistStep[] | undefined;
+  parentId?: string | undefined;
+  by: string;
+}
+
+/** Default priority of an order opened by a person, by category (DOMAIN.md's table). */
+const defaultPriority: Record<string, Priority> = { repair: 'P3', complaint: 'P3', inspection: 'P3', suggestion: 'P4', preventive: 'P4' };
+
+/** How long a technician's start of work keeps the asset in maintenance mode at most (renewed by resume). */
+const MAINTENANCE_FOR = 8 * 3_600_000;
+
 export type WorkOrderService = ReturnType<typeof createWorkOrderService>;
 
+/**
+ * The work-order process (DOMAIN.md's closed loop): intake, dispatch, actions checked by the state
+ * machine, SLA escalation, sensor-verified acceptance, feedback. Time-driven steps run from `sweep`,
+ * which reads what is due from the database, so a restart loses none of them.
+ */
 export function createWorkOrderService(deps: WorkOrderServiceDeps) {
-  const { store, log, metrics } = deps;
+  const { store, log, metrics, directory } = deps;
   const yearOf = new Intl.DateTimeFormat('en', { timeZone: deps.timeZone, year: 'numeric' });
+  const settings: ProcessSettings = { sensorWindowMs: deps.process.sensorWindow, closeAfterMs: deps.process.closeAfter, followUpVisitMs: deps.process.followUpVisit };
 
-  function announce(order: WorkOrder, event: string): void {
+  function announce(order: WorkOrder, event: string, extra: Record<string, unknown> = {}): void {
     if (!order.site) return;
-    const payload = JSON.stringify({ event, workOrder: order });
+    const payload = JSON.stringify({ event, workOrder: order, ...extra });
     deps.bus.publish(`fms/${order.site}/work-orders/${order.id}`, payload, { qos: 1 }).catch((err) => log.warn({ err, workOrderId: order.id }, 'work-order event not published'));
-    deps.notify?.('work-order', `work-order.${event}`, order.site, { workOrder: order });
+    deps.notify?.('work-order', `work-order.${event}`, order.site, { workOrder: order, ...extra });
+  }
+
+  function context(now: number, attachmentIds: ReadonlySet<string> = new Set()): DecideContext {
+    return {
+      now,
+      settings,
+      attachmentIds,
+      isTechnician: (id) => directory.people.get(id)?.role === 'technician',
+      restartClocks: (order, at) => {
+        const { limits, calendar } = deps.sla.limitsFor(order.site, order.priority, order.category);
+        return startClocks(at, limits, calendar, deps.sla.escalateAt, order.dueAt && order.dueAt > at ? order.dueAt : null);
+      },
+      resumeClocks: (order, at) => resume(order.sla, at, deps.sla.calendarOf(order.site, order.sla.calendar)),
+    };
+  }
+
+  function actorOf(by: string, internal: boolean): Actor {
+    if (by === 'system') {
+      if (!internal) throw new FmsError('FMS_ERR_PERSON_UNKNOWN', '"system" acts only inside FMS; give your person id as by');
+      return { id: 'system', role: 'system' };
+    }
+    if (by === 'requester') return { id: 'requester', role: 'requester' };
+    const p = directory.people.get(by);
+    if (!p) throw new FmsError('FMS_ERR_PERSON_UNKNOWN', `"${by}" is not listed under people (expected a person id${directory.people.size ? ` such as ${[...directory.people.keys()].slice(0, 3).join(', ')}` : ''}, or "requester")`);
+    return { id: p.id, role: p.role };
+  }
+
+  function acceptanceFor(d: Pick<WorkOrderDraft, 'source' | 'faultKey' | 'requester' | 'category' | 'priority'>, sensorWindowMs: number): WorkOrder['acceptance'] {
+    const required: AcceptanceCheck[] = [];
+    if (d.source === 'alarm' && d.faultKey) required.push('sensor');
+    if (d.source === 'request' && d.requester && deps.process.requesterConfirmation) required.push('requester');
+    if (deps.process.qc.categories.includes(d.category as never) || deps.process.qc.priorities.includes(d.priority)) required.push('qc');
+    return { required, passed: [], sensorWindowMs, sensorCheckAt: null };
+  }
+
+  function draft(base: Omit<WorkOrderDraft, 'sla' | 'acceptance' | 'wakeAt' | 'breached' | 'state' | 'occurrences' | 'assignee' | 'team' | 'hold' | 'checklistResults' | 'reworkCount' | 'repeatCount' | 'rating' | 'updatedAt' | 'acknowledgedAt' | 'startedAt' | 'resolvedAt' | 'verifiedAt' | 'closedAt'>, sensorWindowMs: number): WorkOrderDraft {
+    const { limits, calendar } = deps.sla.limitsFor(base.site, base.priority, base.category);
+    const d: WorkOrderDraft = {
+      ...base,
+      state: 'new',
+      occurrences: 1,
+      assignee: null,
+      team: null,
+      hold: null,
+      sla: startClocks(base.createdAt, limits, calendar, deps.sla.escalateAt, base.dueAt),
+      breached: false,
+      acceptance: acceptanceFor(base, sensorWindowMs),
+      checklistResults: base.checklist.map(() => null),
+      reworkCount: 0,
+      repeatCount: 0,
+      rating: null,
+      updatedAt: base.createdAt,
+      acknowledgedAt: null,
+      startedAt: null,
+      resolvedAt: null,
+      verifiedAt: null,
+      closedAt: null,
+      wakeAt: null,
+    };
+    return { ...d, wakeAt: wakeAt({ ...d, id: '', version: 0 }, settings) };
+  }
+
+  /** Stores a decision and carries out its effects; undefined when the order changed meanwhile. */
+  async function commit(decision: Decision, event: string): Promise<WorkOrder | undefined> {
+    const saved = await store.update(decision.order, decision.events);
+    if (!saved) return undefined;
+    for (const e of decision.effects) await carryOut(saved, e);
+    announce(saved, event, { events: decision.events });
+    return saved;
+  }
+
+  async function carryOut(order: WorkOrder, effect: Effect): Promise<void> {
+    try {
+      switch (effect.kind) {
+        case 'maintenance': {
+          if (!order.assetId || !deps.assets.get(order.assetId)) return;
+          const current = deps.assets.get(order.assetId)!.maintenance;
+          if (effect.on) await deps.assets.setMaintenance(order.assetId, { until: deps.now() + MAINTENANCE_FOR, by: order.id });
+          else if (current?.by === order.id) await deps.assets.setMaintenance(order.assetId, null);
+          return;
+        }
+        case 'follow-up': {
+          const at = deps.now();
+          await open({
+            source: 'inspection',
+            channel: 'inspection',
+            category: effect.category,
+            priority: effect.dueInMs ? 'P4' : 'P3',
+            title: effect.title,
+            description: effect.description,
+            assetId: order.assetId ?? undefined,
+            site: order.site ?? undefined,
+            location: order.location ?? undefined,
+            requester: order.requester ?? undefined,
+            dueAt: effect.dueInMs ? at + effect.dueInMs : undefined,
+            parentId: order.id,
+            by: 'system',
+          }, true);
+          return;
+        }
+        case 'notify':
+          metrics.workOrderEscalations.labels(effect.level, effect.clock).inc();
+          log.warn({ workOrderId: order.id, clock: effect.clock, level: effect.level, recipients: effect.recipients }, 'work order escalated');
+          announce(order, 'escalated', {
+            escalation: { level: effect.level, clock: effect.clock, recipients: effect.recipients.map((id) => contactOf(id)) },
+          });
+          return;
+        case 'rectification':
+          if (order.state === 'new') await dispatch(order);
+          return;
+      }
+    } catch (err) {
+      metrics.errors.labels('work-orders').inc();
+      log.error({ err, workOrderId: order.id, effect: effect.kind }, 'work-order effect failed');
+    }
+  }
+
+  function contactOf(id: string) {
+    const p = directory.people.get(id);
+    return p ? { id, name: p.name, role: p.role, phone: p.phone, email: p.email } : { id };
+  }
+
+  /** Assigns a new order to the least-loaded eligible technician (when auto dispatch is on). */
+  async function dispatch(order: WorkOrder): Promise<WorkOrder> {
+    if (!directory.dispatch.auto || order.state !== 'new') return order;
+    const load = await store.openLoad();
+    const choice = chooseAssignee(order, directory, (id) => load.get(id) ?? 0, deps.now(), deps.siteTimeZone);
+    if (!choice.assignee) {
+      // Nobody to send: the order waits in `new` and its acknowledge clock escalates to the supervisor.
+      log.warn({ workOrderId: order.id, reason: choice.reason }, 'work order not dispatched');
+      const saved = await store.update({ ...order, team: choice.team, updatedAt: deps.now() }, [
+        { at: deps.now(), type: 'comment', action: 'dispatch', from: order.state, to: order.state, actor: 'system', note: `not dispatched: ${choice.reason}`, data: { team: choice.team } },
+      ]);
+      return saved ?? order;
+    }
+    const decision = decide(order, { action: 'assign', by: 'system', assignee: choice.assignee, reason: choice.reason }, { id: 'system', role: 'system' }, context(deps.now()));
+    decision.order = { ...decision.order, team: choice.team };
+    const saved = await commit(decision, 'assigned');
+    if (saved) log.info({ workOrderId: order.id, assignee: choice.assignee, team: choice.team }, 'work order dispatched');
+    return saved ?? order;
+  }
+
+  async function open(intake: Intake, internal = false): Promise<WorkOrder> {
+    const actor = actorOf(intake.by, internal);
+    const asset = intake.assetId ? deps.assets.get(intake.assetId) : undefined;
+    if (intake.assetId && !asset) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `no asset "${intake.assetId}"`);
+    const site = asset?.site ?? intake.site;
+    if (!site) throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', 'expected an assetId or a site: where is the work?');
+    if (intake.source === 'request' && !intake.requester) throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', 'a request needs its requester (name and a contact) so they can be told and asked to confirm');
+    if (intake.parentId && !(await store.get(intake.parentId))) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${intake.parentId}" to follow up`);
+    const at = deps.now();
+    const priority = intake.priority ?? defaultPriority[intake.category] ?? 'P3';
+    const d = draft(
+      {
+        source: intake.source,
+        channel: intake.channel,
+        category: intake.category,
+        priority,
+        title: intake.title,
+        description: intake.description ?? '',
+        assetId: asset?.id ?? null,
+        assetType: asset?.type ?? null,
+        site,
+        location: intake.location ?? asset?.location ?? null,
+        requester: intake.requester ?? null,
+        ruleId: null,
+        alarmId: null,
+        faultKey: null,
+        parentId: intake.parentId ?? null,
+        dueAt: intake.dueAt ?? null,
+        checklist: intake.checklist ?? deps.process.checklists[intake.category as keyof ProcessConfig['checklists']] ?? [],
+        createdAt: at,
+      },
+      settings.sensorWindowMs,
+    );
+    const { order } = await store.openOrAttach(d, Number(yearOf.format(at)), { at, actor: actor.id, note: intake.description ?? null, data: { source: intake.source, channel: intake.channel, parentId: intake.parentId ?? null } });
+    metrics.workOrdersOpened.labels(priority, intake.source).inc();
+    log.info({ workOrderId: order.id, source: intake.source, channel: intake.channel, priority, site }, 'work order opened');
+    // The requester is told the order was received (DOMAIN.md step 4) through this event.
+    announce(order, 'opened');
+    return dispatch(order);
+  }
+
+  async function act(id: string, input: ActionInput, internal = false): Promise<WorkOrder> {
+    for (let attempt = 0; ; attempt++) {
+      const found = await store.get(id);
+      if (!found) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${id}"`);
+      const { order, attachments } = found;
+      if (input.version !== undefined && input.version !== order.version) {
+        throw new FmsError('FMS_ERR_WORK_ORDER_CONFLICT', `${id} is at version ${order.version}, not ${input.version}: someone changed it (last at ${new Date(order.updatedAt).toISOString()}); read it again`, { version: order.version });
+      }
+      const actor = actorOf(input.by, internal);
+      let decision: Decision;
+      try {
+        decision = decide(order, input, actor, context(deps.now(), new Set(attachments.map((a) => a.id))));
+      } catch (err) {
+        throw toFmsError(err);
+      }
+      if (input.action === 'attach') {
+        await attach(order, input, actor);
+        return (await store.get(id))!.order;
+      }
+      const saved = await commit(decision, input.action);
+      if (saved) {
+        metrics.workOrderActions.labels(input.action).inc();
+        log.info({ workOrderId: id, action: input.action, by: actor.id, from: order.state, to: saved.state }, 'work order action applied');
+        return saved;
+      }
+      // Someone acted between our read and our write: with a version the client insisted on what it
+      // saw, so tell it; without one, decide again on the fresh state (which may now refuse).
+      if (input.version !== undefined || attempt >= 4) {
+        throw new FmsError('FMS_ERR_WORK_ORDER_CONFLICT', `${id} was changed by someone else at the same moment; read it again`, {});
+      }
+    }
+  }
+
+  async function attach(order: WorkOrder, input: Extract<ActionInput, { action: 'attach' }>, actor: Actor): Promise<void> {
+    const bytes = Buffer.from(input.data, 'base64');
+    if (bytes.length === 0) throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', 'the attachment is empty');
+    if (bytes.length > deps.attachmentMaxBytes) throw new FmsError('FMS_ERR_ATTACHMENT_TOO_LARGE', `the attachment has ${bytes.length} bytes; at most ${deps.attachmentMaxBytes} are accepted (FMS_ATTACHMENT_MAX_MB)`);
+    const kind = sniffType(bytes);
+    if (!kind) throw new FmsError('FMS_ERR_ATTACHMENT_TYPE', `"${input.filename}" is not a JPEG, PNG, WebP or HEIC image or a PDF (judged by its content, not its name)`);
+    const { path, sha256 } = await deps.files.save(order.id, bytes, kind.ext);
+    const at = deps.now();
+    const attachment = { id: sha256.slice(0, 16), workOrderId: order.id, filename: input.filename, contentType: kind.type, size: bytes.length, sha256, by: actor.id, at, path };
+    const event: WorkOrderEvent = { at, type: 'attachment', action: 'attach', from: order.state, to: order.state, actor: actor.id, note: input.note ?? null, data: { attachmentId: attachment.id, filename: input.filename, contentType: kind.type, size: bytes.length, sha256 } };
+    if (await store.getAttachment(order.id, attachment.id)) return; // the same file again: already there
+    await store.addAttachment(attachment, event);
+    metrics.workOrderActions.labels('attach').inc();
+  }
+
+  /** The sensor check of a resolved alarm order: passed, back to work, or deferred when the device is silent. */
+  async function sensorCheck(order: WorkOrder, now: number): Promise<void> {
+    const resolvedAt = order.resolvedAt ?? now;
+    const fault = order.faultKey!.slice(order.faultKey!.indexOf('/') + 1);
+    const alarms = await deps.faultAlarms(order.assetId!, fault, resolvedAt);
+    const back = alarms.find((a) => a.state !== 'cleared') ?? alarms.find((a) => a.lastRaisedAt >= resolvedAt);
+    if (back) {
+      await reworkWithEvidence(order, now, back, back.state === 'cleared' ? 'sensor check failed: the fault came back during the verification window' : 'sensor check failed: the alarm is still active at the end of the verification window');
+      return;
+    }
+    const lastSeen = deps.assets.status(order.assetId!).lastSeen;
+    if (lastSeen === null || lastSeen < resolvedAt) {
+      // No reading since the repair: the sensors cannot vouch for it yet. Wait another window.
+      const next = { ...order, acceptance: { ...order.acceptance, sensorCheckAt: now + order.acceptance.sensorWindowMs }, updatedAt: now };
+      next.wakeAt = wakeAt(next, settings);
+      const saved = await store.update(next, [
+        { at: now, type: 'acceptance', action: 'sensor-check', from: order.state, to: order.state, actor: 'system', note: `sensor check deferred: no data from ${order.assetId} since the resolution`, data: { check: 'sensor', deferred: true } },
+      ]);
+      if (saved) metrics.sensorChecks.labels('deferred').inc();
+      return;
+    }
+    const saved = await commit(decide(order, { action: 'verify', by: 'system', check: 'sensor', note: `no alarm of ${fault} for ${Math.round(order.acceptance.sensorWindowMs / 60_000)} min after the repair` }, { id: 'system', role: 'system' }, context(now)), 'verified');
+    if (saved) {
+      metrics.sensorChecks.labels('passed').inc();
+      log.info({ workOrderId: order.id, state: saved.state }, 'sensor check passed');
+    }
+  }
+
+  async function reworkWithEvidence(order: WorkOrder, now: number, alarm: Alarm, note: string): Promise<WorkOrder | undefined> {
+    const evidence = { alarmId: alarm.id, ruleId: alarm.ruleId, severity: alarm.severity, state: alarm.state, value: alarm.value, message: alarm.message, raisedAt: alarm.lastRaisedAt };
+    const saved = await commit(reworkForFault(order, now, note, evidence, settings), 'rework');
+    if (saved) {
+      metrics.sensorChecks.labels('rework').inc();
+      log.warn({ workOrderId: order.id, alarmId: alarm.id }, 'repair not confirmed by the sensors: back to work');
+    }
+    return saved;
   }
 
   return {
+    open: (intake: Intake) => open(intake),
+    act: (id: string, input: ActionInput) => act(id, input),
+
     /**
-     * Opens the work order an alarm's rule asks for, or attaches the alarm to the order already open
-     * for the same asset and rule (one fault, one work order).
+     * Opens the work order an alarm's rule asks for; attaches the alarm to the order already open for
+     * the same fault (one fault, one work order); sends an order awaiting acceptance back to work when
+     * its fault returns; reopens an order closed within the repeat window.
      */
     async openFromAlarm(alarm: Alarm, rule: Rule): Promise<{ order: WorkOrder; opened: boolean } | undefined> {
       const wo = rule.workOrder;
       if (!wo) return undefined;
       const at = deps.now();
-      const result = await store.openOrAttach(
+      const faultKey = `${alarm.assetId}/${rule.failureMode ?? rule.id}`;
+      const event = { at, actor: 'system', note: alarm.message, data: { alarmId: alarm.id, ruleId: rule.id, value: alarm.value } };
+
+      if (!(await store.findOpenByFault(faultKey))) {
+        const closed = await store.lastClosedByFault(faultKey, at - deps.process.repeatWindow);
+        if (closed) {
+          const decision = reopenForRepeat(closed, at, { alarmId: alarm.id, ruleId: rule.id, value: alarm.value, message: alarm.message }, context(at));
+          const saved = await store.update(decision.order, decision.events).catch((err) => (isUnique(err) ? undefined : Promise.reject(err)));
+          if (saved) {
+            log.warn({ workOrderId: saved.id, assetId: alarm.assetId, ruleId: rule.id, repeat: saved.repeatCount }, 'repeat fault: work order reopened');
+            announce(saved, 'reopened');
+            return { order: await dispatchReopened(saved), opened: false };
+          }
+        }
+      }
+
+      const asset = deps.assets.get(alarm.assetId);
+      const d = draft(
         {
           source: 'alarm',
           channel: 'sensor',
@@ -50,32 +392,97 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
           title: wo.title,
           description: wo.description ?? alarm.message,
           assetId: alarm.assetId,
+          assetType: asset?.type ?? rule.assetType,
           site: alarm.site,
+          location: asset?.location ?? null,
+          requester: null,
           ruleId: rule.id,
           alarmId: alarm.id,
-          checklist: wo.checklist,
           // One fault, one work order: rules of one failure mode share it.
-          faultKey: `${alarm.assetId}/${rule.failureMode ?? rule.id}`,
-          actor: 'system',
+          faultKey,
+          parentId: null,
+          dueAt: null,
+          checklist: wo.checklist,
+          createdAt: at,
         },
-        at,
-        Number(yearOf.format(at)),
-        alarm.message,
+        wo.verifyFor ?? settings.sensorWindowMs,
       );
+      const result = await store.openOrAttach(d, Number(yearOf.format(at)), event);
       if (result.opened) {
         metrics.workOrdersOpened.labels(wo.priority, 'alarm').inc();
         log.info({ workOrderId: result.order.id, assetId: alarm.assetId, ruleId: rule.id, priority: wo.priority }, 'work order opened');
         announce(result.order, 'opened');
-      } else {
-        metrics.workOrderOccurrences.inc();
-        log.info({ workOrderId: result.order.id, assetId: alarm.assetId, ruleId: rule.id, occurrences: result.order.occurrences }, 'fault attached to open work order');
-        announce(result.order, 'occurrence');
+        return { order: await dispatch(result.order), opened: true };
       }
+      metrics.workOrderOccurrences.inc();
+      log.info({ workOrderId: result.order.id, assetId: alarm.assetId, ruleId: rule.id, occurrences: result.order.occurrences }, 'fault attached to open work order');
+      if (result.order.state === 'resolved' || result.order.state === 'verified') {
+        const reworked = await reworkWithEvidence(result.order, at, alarm, `the fault came back after the repair: ${alarm.message}`);
+        if (reworked) return { order: reworked, opened: false };
+      }
+      announce(result.order, 'occurrence');
       return result;
     },
 
-    get: (id: string) => store.get(id),
+    /**
+     * Runs what has fallen due: escalations, sensor checks, closing verified orders. Driven by the
+     * orders' wake times in the database, so it catches up after a restart.
+     */
+    async sweep(): Promise<number> {
+      const now = deps.now();
+      const due = await store.due(now, 500);
+      for (const order of due) {
+        try {
+          if (order.state === 'resolved' && order.acceptance.sensorCheckAt !== null && order.acceptance.sensorCheckAt <= now) {
+            await sensorCheck(order, now);
+            continue;
+          }
+          if (order.state === 'verified' && order.verifiedAt !== null && order.verifiedAt + settings.closeAfterMs <= now) {
+            await commit(decide(order, { action: 'close', by: 'system', note: 'closed automatically after verification' }, { id: 'system', role: 'system' }, context(now)), 'closed');
+            continue;
+          }
+          const decision = escalate(order, now, (level) => escalationRecipients(level, order.assignee, order.team, directory), settings);
+          if (decision) await commit(decision, 'escalation');
+          else await store.update({ ...order, wakeAt: wakeAt(order, settings) }, []);
+        } catch (err) {
+          metrics.errors.labels('work-orders').inc();
+          log.error({ err, workOrderId: order.id }, 'work-order sweep step failed');
+        }
+      }
+      return due.length;
+    },
+
+    async get(id: string) {
+      return store.get(id);
+    },
     list: (filter: WorkOrderFilter) => store.list(filter),
     countOpenByPriority: () => store.countOpenByPriority(),
+    async attachment(workOrderId: string, attachmentId: string) {
+      const a = await store.getAttachment(workOrderId, attachmentId);
+      if (!a) throw new FmsError('FMS_ERR_ATTACHMENT_NOT_FOUND', `${workOrderId} has no attachment "${attachmentId}"`);
+      return { ...a, bytes: await deps.files.read(a.path) };
+    },
+    /** People with their open orders (dispatch load). */
+    async people() {
+      const load = await store.openLoad();
+      return [...directory.people.values()].map((p) => ({ ...p, openOrders: load.get(p.id) ?? 0, teams: directory.teams.filter((t) => t.members.includes(p.id) || t.supervisor === p.id || t.manager === p.id).map((t) => t.id) }));
+    },
+    teams: () => directory.teams,
+    isOpen,
   };
+
+  async function dispatchReopened(order: WorkOrder): Promise<WorkOrder> {
+    return order.state === 'new' ? dispatch(order) : order;
+  }
+}
+
+function isUnique(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}
+
+function toFmsError(err: unknown): unknown {
+  if (!(err instanceof ProcessError)) return err;
+  const code = err.kind === 'transition' ? 'FMS_ERR_WORK_ORDER_TRANSITION' : err.kind === 'forbidden' ? 'FMS_ERR_WORK_ORDER_FORBIDDEN' : 'FMS_ERR_WORK_ORDER_INVALID';
+  return new FmsError(code, err.message, err.allowed.length ? { allowed: err.allowed } : undefined);
 }

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../db/database.ts';
-import type { NewWorkOrder } from './work-order.ts';
+import type { WorkOrderDraft } from './work-order.ts';
 import { createKyselyWorkOrderStore } from './work-order-store.kysely.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
-const fault = (assetId: string, ruleId = 'pump.vibration-critical'): NewWorkOrder => ({
+const fault = (assetId: string, ruleId = 'pump.vibration-critical'): WorkOrderDraft => ({
   source: 'alarm',
   channel: 'sensor',
   category: 'repair',
@@ -17,8 +17,33 @@ const fault = (assetId: string, ruleId = 'pump.vibration-critical'): NewWorkOrde
   alarmId: 1,
   checklist: [{ step: 'Check the bearing temperature', type: 'measurement', unit: '°C', max: 80 }],
   faultKey: `${assetId}/${ruleId}`,
-  actor: 'system',
+  assetType: 'pump',
+  location: null,
+  requester: null,
+  parentId: null,
+  dueAt: null,
+  state: 'new',
+  occurrences: 1,
+  assignee: null,
+  team: null,
+  hold: null,
+  sla: { calendar: 'always', clocks: {}, pausedSince: null },
+  breached: false,
+  acceptance: { required: ['sensor'], passed: [], sensorWindowMs: 1_800_000, sensorCheckAt: null },
+  checklistResults: [null],
+  reworkCount: 0,
+  repeatCount: 0,
+  rating: null,
+  createdAt: T0,
+  updatedAt: T0,
+  acknowledgedAt: null,
+  startedAt: null,
+  resolvedAt: null,
+  verifiedAt: null,
+  closedAt: null,
+  wakeAt: null,
 });
+const ev = { at: T0, actor: 'system', note: null, data: {} };
 
 describe('work-order store (SQLite through kysely)', () => {
   let database: OpenedDatabase;
@@ -29,16 +54,16 @@ describe('work-order store (SQLite through kysely)', () => {
 
   it('numbers orders per year: WO-2026-000001, then WO-2027-000001', async () => {
     const store = createKyselyWorkOrderStore(database.db);
-    const first = (await store.openOrAttach(fault('p1'), T0, 2026, '')).order;
+    const first = (await store.openOrAttach({ ...fault('p1'), createdAt: T0 }, 2026, ev)).order;
     expect(first.id).toBe('WO-2026-000001');
     expect((await store.get(first.id))!.order.checklist).toEqual([{ step: 'Check the bearing temperature', type: 'measurement', unit: '°C', max: 80 }]);
-    expect((await store.openOrAttach(fault('p2'), T0, 2026, '')).order.id).toBe('WO-2026-000002');
-    expect((await store.openOrAttach(fault('p3'), T0, 2027, '')).order.id).toBe('WO-2027-000001');
+    expect((await store.openOrAttach({ ...fault('p2'), createdAt: T0 }, 2026, ev)).order.id).toBe('WO-2026-000002');
+    expect((await store.openOrAttach({ ...fault('p3'), createdAt: T0 }, 2027, ev)).order.id).toBe('WO-2027-000001');
   });
 
   it('concurrent calls for one fault open one order and count every occurrence', async () => {
     const store = createKyselyWorkOrderStore(database.db);
-    const results = await Promise.all(Array.from({ length: 20 }, () => store.openOrAttach(fault('p1'), T0, 2026, '')));
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.openOrAttach({ ...fault('p1'), createdAt: T0 }, 2026, ev)));
     expect(results.filter((r) => r.opened)).toHaveLength(1);
     const { items } = await store.list({ limit: 10, offset: 0 });
     expect(items).toHaveLength(1);
@@ -47,20 +72,41 @@ describe('work-order store (SQLite through kysely)', () => {
 
   it('the database refuses a second open order for the same fault', async () => {
     const store = createKyselyWorkOrderStore(database.db);
-    await store.openOrAttach(fault('p1'), T0, 2026, '');
-    const row = { checklist: '[]', id: 'WO-2026-999999', seq: 999999, source: 'alarm', channel: 'sensor', category: 'repair', priority: 'P2', title: 't', description: '', asset_id: 'p1', site: 'riverside', rule_id: 'pump.vibration-critical', fault_key: 'p1/pump.vibration-critical', alarm_id: null, state: 'new', occurrences: 1, created_at: T0, updated_at: T0, version: 1 };
+    await store.openOrAttach({ ...fault('p1'), createdAt: T0 }, 2026, ev);
+    const row = { checklist: '[]', process: '{}', id: 'WO-2026-999999', seq: 999999, source: 'alarm', channel: 'sensor', category: 'repair', priority: 'P2', title: 't', description: '', asset_id: 'p1', site: 'riverside', rule_id: 'pump.vibration-critical', fault_key: 'p1/pump.vibration-critical', alarm_id: null, state: 'new', occurrences: 1, created_at: T0, updated_at: T0, version: 1 };
     await expect(database.db.insertInto('work_orders').values(row).execute()).rejects.toThrow(/UNIQUE/);
   });
 
   it('filters by state, asset, priority and source, newest first, with a total for paging', async () => {
     const store = createKyselyWorkOrderStore(database.db);
-    for (let i = 0; i < 5; i++) await store.openOrAttach(fault(`p${i}`), T0 + i, 2026, '');
-    await store.openOrAttach({ ...fault('e1', 'elevator.entrapment'), priority: 'P1' }, T0 + 10, 2026, '');
+    for (let i = 0; i < 5; i++) await store.openOrAttach({ ...fault(`p${i}`), createdAt: T0 + i }, 2026, ev);
+    await store.openOrAttach({ ...{ ...fault('e1', 'elevator.entrapment'), priority: 'P1' }, createdAt: T0 + 10 }, 2026, ev);
     const page = await store.list({ priority: 'P2', limit: 2, offset: 1 });
     expect(page.total).toBe(5);
     expect(page.items.map((o) => o.assetId)).toEqual(['p3', 'p2']);
     expect((await store.list({ assetId: 'e1', limit: 10, offset: 0 })).items[0]!.priority).toBe('P1');
     expect((await store.list({ state: ['closed'], limit: 10, offset: 0 })).total).toBe(0);
     expect(await store.countOpenByPriority()).toEqual({ P1: 1, P2: 5 });
+  });
+
+  it('stores a change only over the version it was read at (optimistic concurrency)', async () => {
+    const store = createKyselyWorkOrderStore(database.db);
+    const { order } = await store.openOrAttach(fault('p1'), 2026, ev);
+    const first = await store.update({ ...order, state: 'assigned', assignee: 'li-wei' }, [{ at: T0, type: 'assignment', from: 'new', to: 'assigned', actor: 'zhang-min', note: null, data: {} }]);
+    expect(first?.version).toBe(2);
+    const stale = await store.update({ ...order, state: 'cancelled' }, [{ at: T0, type: 'transition', from: 'new', to: 'cancelled', actor: 'wang-fang', note: 'dup', data: {} }]);
+    expect(stale).toBeUndefined();
+    const stored = (await store.get(order.id))!;
+    expect(stored.order).toMatchObject({ state: 'assigned', assignee: 'li-wei', version: 2 });
+    expect(stored.history.map((e) => e.type)).toEqual(['opened', 'assignment']);
+  });
+
+  it('finds what is due by wake time, and the open load per technician', async () => {
+    const store = createKyselyWorkOrderStore(database.db);
+    const a = (await store.openOrAttach({ ...fault('p1'), wakeAt: T0 + 1000 }, 2026, ev)).order;
+    await store.openOrAttach({ ...fault('p2'), wakeAt: T0 + 5000 }, 2026, ev);
+    await store.update({ ...a, state: 'assigned', assignee: 'li-wei' }, []);
+    expect((await store.due(T0 + 2000, 10)).map((o) => o.assetId)).toEqual(['p1']);
+    expect(await store.openLoad()).toEqual(new Map([['li-wei', 1]]));
   });
 });

@@ -1,10 +1,20 @@
-import type { NewWorkOrder, WorkOrder, WorkOrderEvent, WorkOrderState } from './work-order.ts';
+import type { Attachment, WorkOrder, WorkOrderDraft, WorkOrderEvent, WorkOrderState } from './work-order.ts';
 
 export interface WorkOrderFilter {
   state?: WorkOrderState[];
   assetId?: string;
   priority?: string;
   source?: string;
+  category?: string;
+  channel?: string;
+  site?: string;
+  assignee?: string;
+  team?: string;
+  /** Orders that missed an SLA deadline. */
+  breached?: boolean;
+  /** Opened at or after / before (epoch ms). */
+  from?: number;
+  to?: number;
   limit: number;
   offset: number;
 }
@@ -15,11 +25,29 @@ export interface WorkOrderStore {
    * Opens an order, or, when an open order with the same fault key exists, counts one more
    * occurrence on it. Atomic: concurrent calls for one fault never open two orders.
    */
-  openOrAttach(input: NewWorkOrder, at: number, year: number, note: string): Promise<{ order: WorkOrder; opened: boolean }>;
-  /** One order with its history, oldest event first. */
-  get(id: string): Promise<{ order: WorkOrder; history: WorkOrderEvent[] } | undefined>;
+  openOrAttach(draft: WorkOrderDraft, year: number, event: Omit<WorkOrderEvent, 'type' | 'from' | 'to'>): Promise<{ order: WorkOrder; opened: boolean }>;
+  /** The open order of a fault, if any. */
+  findOpenByFault(faultKey: string): Promise<WorkOrder | undefined>;
+  /** The most recently closed order of a fault, closed at or after `since`. */
+  lastClosedByFault(faultKey: string, since: number): Promise<WorkOrder | undefined>;
+  /**
+   * Stores a changed order and its events if the stored version is still `order.version`
+   * (optimistic concurrency); the stored version becomes `order.version + 1`. Undefined when
+   * someone else changed it first.
+   */
+  update(order: WorkOrder, events: readonly WorkOrderEvent[]): Promise<WorkOrder | undefined>;
+  /** One order with its history (oldest event first) and its attachments. */
+  get(id: string): Promise<{ order: WorkOrder; history: WorkOrderEvent[]; attachments: Attachment[] } | undefined>;
   /** Orders matching a filter, newest first, with the total count for paging. */
   list(filter: WorkOrderFilter): Promise<{ items: WorkOrder[]; total: number }>;
+  /** Open orders whose wake time has come (escalations, sensor checks, closing), oldest first. */
+  due(now: number, limit: number): Promise<WorkOrder[]>;
+  /** Open orders per assignee (dispatch picks the least loaded). */
+  openLoad(): Promise<Map<string, number>>;
   /** Open orders per priority, for /metrics and the health of the process. */
   countOpenByPriority(): Promise<Record<string, number>>;
+  /** Records an attachment (the file is already stored) with its history event. */
+  addAttachment(attachment: Attachment & { path: string }, event: WorkOrderEvent): Promise<void>;
+  /** An attachment's record and where its file is. */
+  getAttachment(workOrderId: string, id: string): Promise<(Attachment & { path: string }) | undefined>;
 }

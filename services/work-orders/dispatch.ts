@@ -1,0 +1,59 @@
+import { withinWeeklyWindows } from './business-calendar.ts';
+import type { Directory, Person, Team } from './people.ts';
+
+export interface DispatchRequest {
+  site: string | null;
+  category: string;
+  priority: string;
+  assetType: string | null;
+}
+
+export type DispatchDecision =
+  | { assignee: string; team: string; reason: string }
+  | { assignee: null; team: string | null; reason: string };
+
+/**
+ * Picks the technician for an order (派单): the first dispatch rule that matches names the team
+ * (without one, the teams serving the site); its on-duty members with the needed skills are
+ * eligible; the least loaded wins (ties: the one listed first).
+ */
+export function chooseAssignee(order: DispatchRequest, dir: Directory, openOrdersOf: (personId: string) => number, at: number, timeZoneOf: (site: string | null) => string): DispatchDecision {
+  const rule = dir.dispatch.rules.find(
+    (r) =>
+      (!r.match.categories || r.match.categories.includes(order.category as never)) &&
+      (!r.match.assetTypes || (order.assetType !== null && r.match.assetTypes.includes(order.assetType as never))) &&
+      (!r.match.sites || (order.site !== null && r.match.sites.includes(order.site))) &&
+      (!r.match.priorities || r.match.priorities.includes(order.priority as never)),
+  );
+  const teams: Team[] = rule
+    ? dir.teams.filter((t) => t.id === rule.team)
+    : dir.teams.filter((t) => t.sites.length === 0 || (order.site !== null && t.sites.includes(order.site)));
+  const how = rule ? `dispatch rule for team ${rule.team}` : `team serving site ${order.site ?? '(none)'}`;
+  if (teams.length === 0) return { assignee: null, team: null, reason: `no team serves this order (${how})` };
+
+  const members = teams.flatMap((t) => t.members.map((id) => ({ team: t, person: dir.people.get(id) }))).filter((m): m is { team: Team; person: Person } => !!m.person && m.person.role === 'technician');
+  const tz = timeZoneOf(order.site);
+  const onDuty = members.filter((m) => !m.person.onDuty || withinWeeklyWindows(at, tz, m.person.onDuty));
+  if (onDuty.length === 0) return { assignee: null, team: teams[0]!.id, reason: `no technician of ${teams.map((t) => t.id).join(', ')} is on duty` };
+
+  let required = rule?.skills ?? [];
+  if (!rule?.skills && order.assetType && onDuty.some((m) => m.person.skills.includes(order.assetType!))) required = [order.assetType];
+  const skilled = onDuty.filter((m) => required.every((s) => m.person.skills.includes(s)));
+  if (skilled.length === 0) return { assignee: null, team: teams[0]!.id, reason: `no technician on duty has the skills ${required.join(', ')}` };
+
+  let best = skilled[0]!;
+  let bestLoad = openOrdersOf(best.person.id);
+  for (const m of skilled.slice(1)) {
+    const load = openOrdersOf(m.person.id);
+    if (load < bestLoad) [best, bestLoad] = [m, load];
+  }
+  const skills = required.length > 0 ? `, skills ${required.join(', ')}` : '';
+  return { assignee: best.person.id, team: best.team.id, reason: `${how}${skills}: least loaded on duty (${bestLoad} open order${bestLoad === 1 ? '' : 's'})` };
+}
+
+/** Who hears about an escalation: approaching → the assignee and the supervisor; breached → supervisor and manager. */
+export function escalationRecipients(level: 'approaching' | 'breached', assignee: string | null, teamId: string | null, dir: Directory): string[] {
+  const team = dir.teams.find((t) => t.id === teamId) ?? (assignee ? dir.teams.find((t) => t.members.includes(assignee)) : undefined);
+  const ids = level === 'approaching' ? [assignee, team?.supervisor] : [team?.supervisor, team?.manager];
+  return [...new Set(ids.filter((x): x is string => !!x))];
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { idSchema } from '../assets/asset.ts';
+import { deviceTypes } from '../../devices/catalog.ts';
+import { categories, priorities } from '../rules/rule-schema.ts';
+import { parseHours, weekdayNames, type WeekdayName } from './business-calendar.ts';
+
+export const personRoles = ['technician', 'supervisor', 'manager'] as const;
+export type PersonRole = (typeof personRoles)[number];
+
+const dutyWindow = z.strictObject({
+  days: z.array(z.enum(weekdayNames, { error: `expected weekdays among ${weekdayNames.join(', ')}` })).min(1),
+  /** Local hours, e.g. 08:00-20:00; a night shift such as 20:00-08:00 runs into the next day. */
+  hours: z.string().refine((h) => parseHours(h, true) !== undefined, 'expected hours such as 08:00-20:00 or 20:00-08:00'),
+});
+
+export const personSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).max(200),
+  role: z.enum(personRoles, { error: `expected one of ${personRoles.join(', ')}` }).default('technician'),
+  /** What the person can work on: asset types (pump, elevator, gate) and trades (electrical, plumbing…). */
+  skills: z.array(z.string().min(1).max(50)).default([]),
+  phone: z.string().max(50).optional(),
+  email: z.string().max(200).optional(),
+  /** Weekly on-duty windows in the site's time zone; absent means always on duty. */
+  onDuty: z.array(dutyWindow).optional(),
+});
+export type Person = z.infer<typeof personSchema>;
+
+export const teamSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).max(200),
+  /** Sites the team serves; empty serves every site. */
+  sites: z.array(idSchema).default([]),
+  /** Person ids of the technicians. */
+  members: z.array(idSchema).default([]),
+  /** Escalations go to the supervisor first, then to the manager. */
+  supervisor: idSchema.optional(),
+  manager: idSchema.optional(),
+});
+export type Team = z.infer<typeof teamSchema>;
+
+export const dispatchRuleSchema = z.strictObject({
+  /** Every list given must contain the order's value; an empty match takes every order. */
+  match: z
+    .strictObject({
+      categories: z.array(z.enum(categories)).optional(),
+      assetTypes: z.array(z.enum(deviceTypes)).optional(),
+      sites: z.array(idSchema).optional(),
+      priorities: z.array(z.enum(priorities)).optional(),
+    })
+    .default({}),
+  team: idSchema,
+  /** Skills a technician must have; by default, the asset type when a member has it. */
+  skills: z.array(z.string()).optional(),
+});
+export type DispatchRule = z.infer<typeof dispatchRuleSchema>;
+
+export const dispatchConfigSchema = z
+  .strictObject({
+    /** Assign new orders at once to the least-loaded eligible technician. */
+    auto: z.boolean().default(true),
+    /** First matching rule wins; without a match, teams serving the order's site are eligible. */
+    rules: z.array(dispatchRuleSchema).default([]),
+  })
+  .prefault({});
+export type DispatchConfig = z.infer<typeof dispatchConfigSchema>;
+
+export interface Directory {
+  people: ReadonlyMap<string, Person>;
+  teams: readonly Team[];
+  dispatch: DispatchConfig;
+}
+
+export function createDirectory(people: readonly Person[], teams: readonly Team[], dispatch: DispatchConfig): Directory {
+  return { people: new Map(people.map((p) => [p.id, p])), teams, dispatch };
+}
+
+/** Problems with references between people, teams and dispatch rules, as config messages. */
+export function checkDirectory(people: readonly Person[], teams: readonly Team[], dispatch: DispatchConfig): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const byId = new Map(people.map((p) => [p.id, p]));
+  const seen = new Set<string>();
+  people.forEach((p, i) => {
+    if (seen.has(p.id)) problems.push({ path: ['people', i, 'id'], message: `duplicate person id "${p.id}"` });
+    seen.add(p.id);
+  });
+  const teamIds = new Set(teams.map((t) => t.id));
+  teams.forEach((t, i) => {
+    t.members.forEach((m, j) => {
+      if (!byId.has(m)) problems.push({ path: ['teams', i, 'members', j], message: `"${m}" is not listed under people` });
+    });
+    for (const key of ['supervisor', 'manager'] as const) {
+      const id = t[key];
+      if (id === undefined) continue;
+      const p = byId.get(id);
+      if (!p) problems.push({ path: ['teams', i, key], message: `"${id}" is not listed under people` });
+      else if (p.role === 'technician') problems.push({ path: ['teams', i, key], message: `"${id}" is a technician; expected a supervisor or manager` });
+    }
+  });
+  dispatch.rules.forEach((r, i) => {
+    if (!teamIds.has(r.team)) problems.push({ path: ['dispatch', 'rules', i, 'team'], message: `"${r.team}" is not listed under teams` });
+  });
+  return problems;
+}
+
+export type { WeekdayName };
