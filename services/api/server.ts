@@ -30,6 +30,8 @@ export interface ApiDeps {
   log: Logger;
   now: () => number;
   version: string;
+  /** Largest work-order attachment (the actions route accepts bodies that large, base64-encoded). */
+  attachmentMaxBytes: number;
 }
 
 
@@ -49,7 +51,9 @@ export async function buildApi(deps: ApiDeps) {
     if (isFmsError(err)) {
       if (err.kind === 'operational') reply.header('retry-after', '5');
       if (err.kind === 'bug') deps.log.error({ err, url: req.url }, 'request failed');
-      return reply.status(err.status).send({ error: { code: err.code, message: err.message } });
+      // A refused transition lists what is allowed; a version conflict gives the current version.
+      const extra = err.details && typeof err.details === 'object' && !Array.isArray(err.details) ? err.details : {};
+      return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...extra } });
     }
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {

@@ -1,27 +1,76 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { priorities } from '../../rules/rule-schema.ts';
+import { idSchema } from '../../assets/asset.ts';
+import { categories, checklistStepSchema, priorities } from '../../rules/rule-schema.ts';
 import { FmsError } from '../../shared/errors.ts';
-import { sources, workOrderStates } from '../../work-orders/work-order.ts';
-import { listParam, pageParams } from '../params.ts';
+import { allowedActions } from '../../work-orders/state-machine.ts';
+import { actionSchema } from '../../work-orders/work-order-actions.ts';
+import { channels, sources, workOrderStates } from '../../work-orders/work-order.ts';
+import { listParam, pageParams, timeParam } from '../params.ts';
 import type { ApiDeps } from '../server.ts';
+
+const requesterSchema = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    phone: z.string().max(50).optional(),
+    email: z.string().max(200).optional(),
+    wechat: z.string().max(100).optional(),
+    unit: z.string().max(100).optional(),
+  })
+  .refine((r) => r.phone || r.email || r.wechat, 'expected at least one contact: phone, email or wechat');
+
+/** A time in a JSON body: epoch milliseconds or an ISO-8601 date-time. */
+const bodyTime = z.union([z.number().int().min(0), z.iso.datetime({ offset: true, error: 'expected epoch milliseconds or an ISO-8601 date-time such as 2026-12-01T18:00:00+08:00' }).transform((s) => Date.parse(s))]);
+
+const intakeSchema = z
+  .strictObject({
+    /** `alarm` orders come from rules only. */
+    source: z.enum(['request', 'inspection', 'pm']).default('request'),
+    channel: z.enum(channels.filter((c) => c !== 'sensor') as [string, ...string[]], { error: 'expected hotline, wechat, app, front_desk or inspection (sensor orders come from rules)' }),
+    category: z.enum(categories),
+    /** Default by category: repair, complaint and inspection P3; suggestion and preventive P4. */
+    priority: z.enum(priorities).optional(),
+    title: z.string().min(1).max(200),
+    description: z.string().max(4000).optional(),
+    assetId: z.string().optional(),
+    site: idSchema.optional(),
+    location: z.string().max(200).optional(),
+    requester: requesterSchema.optional(),
+    dueAt: bodyTime.optional(),
+    checklist: z.array(checklistStepSchema).max(100).optional(),
+    parentId: z.string().optional(),
+    /** Who registers it: a person id, or `requester` for self-service channels (app, WeChat). */
+    by: z.string().min(1).max(100),
+  })
+  .refine((b) => b.source !== 'request' || b.channel !== 'inspection', { path: ['channel'], message: 'a request comes by hotline, wechat, app or front_desk' });
 
 export const workOrderRoutes =
   (deps: ApiDeps): FastifyPluginAsync =>
   async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
+    const idParams = z.object({ id: z.string() });
+
     r.get(
       '/work-orders',
       {
         schema: {
-          summary: 'Work orders, newest first',
+          summary: 'Work orders, newest first, with filters and paging',
           tags: ['work orders'],
           querystring: z.strictObject({
             state: listParam(z.enum(workOrderStates)).optional(),
             assetId: z.string().optional(),
             priority: z.enum(priorities).optional(),
             source: z.enum(sources).optional(),
+            category: z.enum(categories).optional(),
+            channel: z.enum(channels).optional(),
+            site: z.string().optional(),
+            assignee: z.string().optional(),
+            team: z.string().optional(),
+            /** `true`: orders that missed an SLA deadline (met late, or still running past it). */
+            breached: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+            from: timeParam.optional(),
+            to: timeParam.optional(),
             ...pageParams,
           }),
         },
@@ -29,9 +78,57 @@ export const workOrderRoutes =
       async (req) => deps.workOrders.list(req.query),
     );
 
-    r.get('/work-orders/:id', { schema: { summary: 'One work order with its history', tags: ['work orders'], params: z.object({ id: z.string() }) } }, async (req) => {
+    r.post('/work-orders', { schema: { summary: 'Register a request, an inspection finding or planned work', tags: ['work orders'], body: intakeSchema } }, async (req, reply) => {
+      const order = await deps.workOrders.open({ ...req.body, channel: req.body.channel as never });
+      reply.status(201).header('location', `/api/work-orders/${order.id}`);
+      return order;
+    });
+
+    r.get('/work-orders/:id', { schema: { summary: 'One work order with its history, attachments and the actions allowed now', tags: ['work orders'], params: idParams } }, async (req) => {
       const found = await deps.workOrders.get(req.params.id);
       if (!found) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${req.params.id}"`);
-      return { ...found.order, history: found.history };
+      return { ...found.order, allowedActions: allowedActions(found.order), history: found.history, attachments: found.attachments };
+    });
+
+    r.post(
+      '/work-orders/:id/actions',
+      {
+        // Attachments arrive base64-encoded in the body: a third larger than the file.
+        bodyLimit: Math.ceil((deps.attachmentMaxBytes * 4) / 3) + 64 * 1024,
+        schema: {
+          summary: 'Act on a work order: assign, acknowledge, start, hold, resume, record, resolve, verify, reject, close, cancel, reopen, comment, rate, attach',
+          tags: ['work orders'],
+          params: idParams,
+          body: actionSchema,
+        },
+      },
+      async (req) => deps.workOrders.act(req.params.id, req.body),
+    );
+
+    r.get(
+      '/work-orders/:id/attachments/:attachmentId',
+      { schema: { summary: 'Download an attachment', tags: ['work orders'], params: z.object({ id: z.string(), attachmentId: z.string() }) } },
+      async (req, reply) => {
+        const a = await deps.workOrders.attachment(req.params.id, req.params.attachmentId);
+        reply.header('content-type', a.contentType);
+        reply.header('content-disposition', `inline; filename="${a.filename.replace(/["\\\r\n]/g, '_')}"`);
+        reply.header('etag', `"${a.sha256}"`);
+        reply.header('x-checksum-sha256', a.sha256);
+        return reply.send(a.bytes);
+      },
+    );
+
+    r.get('/people', { schema: { summary: 'Technicians, supervisors and managers, with their open orders', tags: ['people'] } }, async () => ({ items: await deps.workOrders.people() }));
+    r.get('/people/:id', { schema: { summary: 'One person with their open orders', tags: ['people'], params: idParams } }, async (req) => {
+      const person = (await deps.workOrders.people()).find((p) => p.id === req.params.id);
+      if (!person) throw new FmsError('FMS_ERR_PERSON_NOT_FOUND', `no person "${req.params.id}"`);
+      const open = await deps.workOrders.list({ assignee: person.id, state: ['assigned', 'acknowledged', 'in_progress', 'on_hold'], limit: 100, offset: 0 });
+      return { ...person, orders: open.items };
+    });
+    r.get('/teams', { schema: { summary: 'Teams: sites served, members, supervisor and manager', tags: ['people'] } }, async () => ({ items: deps.workOrders.teams() }));
+    r.get('/teams/:id', { schema: { summary: 'One team', tags: ['people'], params: idParams } }, async (req) => {
+      const team = deps.workOrders.teams().find((t) => t.id === req.params.id);
+      if (!team) throw new FmsError('FMS_ERR_TEAM_NOT_FOUND', `no team "${req.params.id}"`);
+      return team;
     });
   };
