@@ -49,5 +49,7 @@ export const actionSchema = z.discriminatedUnion('action', [
   }),
 ]);
 export type ActionInput = z.infer<typeof actionSchema>;
+/** An action as callers write it (defaults not yet filled in). */
+export type ActionRequest = z.input<typeof actionSchema>;
 export type ActionName = ActionInput['action'];
 export const actionNames = actionSchema.options.map((o) => o.shape.action.value) as ActionName[];

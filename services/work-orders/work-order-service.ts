@@ -12,7 +12,8 @@ import type { Directory } from './people.ts';
 import type { ProcessConfig } from './process-config.ts';
 import { resume, startClocks, type SlaPolicy } from './sla.ts';
 import { decide, escalate, ProcessError, reopenForRepeat, reworkForFault, wakeAt, type Actor, type DecideContext, type Decision, type Effect, type ProcessSettings } from './state-machine.ts';
-import type { ActionInput } from './work-order-actions.ts';
+import { actionSchema, type ActionInput, type ActionRequest } from './work-order-actions.ts';
+import { formatZodIssues } from '../shared/zod-format.ts';
 import type { WorkOrderFilter, WorkOrderStore } from './work-order-store.ts';
 import { isOpen, type AcceptanceCheck, type Requester, type WorkOrder, type WorkOrderDraft, type WorkOrderEvent } from './work-order.ts';
 
@@ -267,7 +268,10 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     return dispatch(order);
   }
 
-  async function act(id: string, input: ActionInput, internal = false): Promise<WorkOrder> {
+  async function act(id: string, request: ActionRequest, internal = false): Promise<WorkOrder> {
+    const parsed = actionSchema.safeParse(request);
+    if (!parsed.success) throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', formatZodIssues(parsed.error.issues, (p) => p.join('.') || 'action', request).join('; '));
+    const input = parsed.data;
     for (let attempt = 0; ; attempt++) {
       const found = await store.get(id);
       if (!found) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${id}"`);
@@ -320,7 +324,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     const resolvedAt = order.resolvedAt ?? now;
     const fault = order.faultKey!.slice(order.faultKey!.indexOf('/') + 1);
     const alarms = await deps.faultAlarms(order.assetId!, fault, resolvedAt);
-    const back = alarms.find((a) => a.state !== 'cleared') ?? alarms.find((a) => a.lastRaisedAt >= resolvedAt);
+    const back = alarms.find((a) => a.state !== 'cleared') ?? alarms.find((a) => a.lastRaisedAt > resolvedAt);
     if (back) {
       await reworkWithEvidence(order, now, back, back.state === 'cleared' ? 'sensor check failed: the fault came back during the verification window' : 'sensor check failed: the alarm is still active at the end of the verification window');
       return;
@@ -355,7 +359,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
 
   return {
     open: (intake: Intake) => open(intake),
-    act: (id: string, input: ActionInput) => act(id, input),
+    act: (id: string, input: ActionRequest) => act(id, input),
 
     /**
      * Opens the work order an alarm's rule asks for; attaches the alarm to the order already open for
