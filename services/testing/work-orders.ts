@@ -14,7 +14,7 @@ import { createWorkOrderService, type WorkOrderServiceDeps } from '../work-order
 import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kysely.ts';
 
 /** A small estate for work-order tests: one site, a team of two technicians, a supervisor and a manager. */
-export const testEstate = {
+export const workOrderEstate = {
   sites: [{ id: 'riverside', timeZone: 'Asia/Shanghai' }],
   people: [
     { id: 'li-wei', name: 'Li Wei', skills: ['pump', 'electrical'] },
@@ -28,7 +28,7 @@ export const testEstate = {
 export interface TestWorkOrderOptions {
   db: Db;
   now: () => number;
-  /** The estate file's content (people, teams, dispatch, sla, workOrders); `testEstate` by default. */
+  /** The estate file's content (people, teams, dispatch, sla, workOrders); `workOrderEstate` by default. */
   estate?: unknown;
   assets?: Asset[];
   faultAlarms?: WorkOrderServiceDeps['faultAlarms'];
@@ -40,7 +40,7 @@ export interface TestWorkOrderOptions {
 
 /** The work-order service on a real database with a parsed estate, for tests. */
 export function createTestWorkOrderService(o: TestWorkOrderOptions) {
-  const estate = estateFileSchema.parse(o.estate ?? testEstate);
+  const estate = estateFileSchema.parse(o.estate ?? workOrderEstate);
   const assets = new Map((o.assets ?? []).map((a) => [a.id, a]));
   const siteTimeZone = (site: string | null) => estate.sites.find((s) => s.id === site)?.timeZone ?? 'UTC';
   const maintenance = new Map<string, { until: number; by: string } | null>();

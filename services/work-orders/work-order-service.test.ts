@@ -5,7 +5,7 @@ import type { AlarmStore } from '../alarms/alarm-store.ts';
 import { openDatabase, type OpenedDatabase } from '../db/database.ts';
 import { ruleSchema, type Rule } from '../rules/rule-schema.ts';
 import { FmsError } from '../shared/errors.ts';
-import { createTestWorkOrderService, testEstate } from '../testing/work-orders.ts';
+import { createTestWorkOrderService, workOrderEstate } from '../testing/work-orders.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 1, 0, 0); // Tuesday 09:00 in Shanghai
 const MIN = 60_000;
@@ -28,7 +28,7 @@ describe('work-order service', () => {
   let alarms: AlarmStore;
   let published: { topic: string; payload: Record<string, unknown> }[];
 
-  function setup(estate: unknown = testEstate, lastSeen?: (id: string) => number | null) {
+  function setup(estate: unknown = workOrderEstate, lastSeen?: (id: string) => number | null) {
     return createTestWorkOrderService({
       db: database.db,
       now: () => now,
@@ -80,14 +80,14 @@ describe('work-order service', () => {
 
   it('dispatches only to technicians on duty with the skills the asset needs', async () => {
     const estate = {
-      ...testEstate,
+      ...workOrderEstate,
       people: [
         { id: 'li-wei', name: 'Li Wei', skills: ['pump'], onDuty: [{ days: ['sat', 'sun'], hours: '08:00-20:00' }] },
         { id: 'chen-jie', name: 'Chen Jie', skills: ['elevator'] },
         { id: 'zhao-lei', name: 'Zhao Lei', skills: ['pump'] },
-        ...testEstate.people.slice(2),
+        ...workOrderEstate.people.slice(2),
       ],
-      teams: [{ ...testEstate.teams[0], members: ['li-wei', 'chen-jie', 'zhao-lei'] }],
+      teams: [{ ...workOrderEstate.teams[0], members: ['li-wei', 'chen-jie', 'zhao-lei'] }],
     };
     const { service } = setup(estate);
     const order = await service.open({ source: 'inspection', channel: 'inspection', category: 'repair', title: 'Gland leaking', assetId: 'p1', by: 'li-wei' });
@@ -95,7 +95,7 @@ describe('work-order service', () => {
   });
 
   it('leaves an order unassigned, with the reason, when nobody can take it', async () => {
-    const { service } = setup({ ...testEstate, teams: [{ ...testEstate.teams[0], sites: ['lakeview'] }], sites: [{ id: 'riverside' }, { id: 'lakeview' }] });
+    const { service } = setup({ ...workOrderEstate, teams: [{ ...workOrderEstate.teams[0], sites: ['lakeview'] }], sites: [{ id: 'riverside' }, { id: 'lakeview' }] });
     const order = await service.open({ source: 'inspection', channel: 'inspection', category: 'repair', title: 'Gland leaking', assetId: 'p1', by: 'li-wei' });
     expect(order.state).toBe('new');
     expect((await service.get(order.id))!.history.at(-1)!.note).toMatch(/not dispatched: no team serves this order/);
@@ -141,7 +141,7 @@ describe('work-order service', () => {
 
   it('fails the sensor check when the alarm is still active at the end of the window, and waits when the device is silent', async () => {
     let heard: number | null = null;
-    const { service } = setup(testEstate, () => heard);
+    const { service } = setup(workOrderEstate, () => heard);
     const { order } = (await service.openFromAlarm(await raise(), vibration))!;
     await service.act(order.id, { action: 'start', by: 'li-wei' });
     await alarms.clear('p1', 'pump.vibration', now, 'ok');
@@ -186,7 +186,7 @@ describe('work-order service', () => {
   });
 
   it('reopens the order when the same fault returns within 30 days of closing, and opens a new one after', async () => {
-    const estate = { ...testEstate, workOrders: { closeAfter: '1d' } };
+    const estate = { ...workOrderEstate, workOrders: { closeAfter: '1d' } };
     const { service } = setup(estate);
     const { order } = (await service.openFromAlarm(await raise(), vibration))!;
     await service.act(order.id, { action: 'start', by: 'li-wei' });

@@ -168,7 +168,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         }
         case 'follow-up': {
           const at = deps.now();
-          await open({
+          await open(
+            {
             source: 'inspection',
             channel: 'inspection',
             category: effect.category,
@@ -182,7 +183,10 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
             dueAt: effect.dueInMs ? at + effect.dueInMs : undefined,
             parentId: order.id,
             by: 'system',
-          }, true);
+            },
+            true,
+            at,
+          );
           return;
         }
         case 'notify':
@@ -209,7 +213,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
 
   /** Assigns a new order to the least-loaded eligible technician (when auto dispatch is on). */
   async function dispatch(order: WorkOrder): Promise<WorkOrder> {
-    if (!directory.dispatch.auto || order.state !== 'new') return order;
+    // Without teams there is nobody to dispatch to: orders wait in `new` for a supervisor's tool.
+    if (!directory.dispatch.auto || directory.teams.length === 0 || order.state !== 'new') return order;
     const load = await store.openLoad();
     const choice = chooseAssignee(order, directory, (id) => load.get(id) ?? 0, deps.now(), deps.siteTimeZone);
     if (!choice.assignee) {
@@ -227,7 +232,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     return saved ?? order;
   }
 
-  async function open(intake: Intake, internal = false): Promise<WorkOrder> {
+  async function open(intake: Intake, internal = false, at = deps.now()): Promise<WorkOrder> {
     const actor = actorOf(intake.by, internal);
     const asset = intake.assetId ? deps.assets.get(intake.assetId) : undefined;
     if (intake.assetId && !asset) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `no asset "${intake.assetId}"`);
@@ -235,7 +240,6 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     if (!site) throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', 'expected an assetId or a site: where is the work?');
     if (intake.source === 'request' && !intake.requester) throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', 'a request needs its requester (name and a contact) so they can be told and asked to confirm');
     if (intake.parentId && !(await store.get(intake.parentId))) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${intake.parentId}" to follow up`);
-    const at = deps.now();
     const priority = intake.priority ?? defaultPriority[intake.category] ?? 'P3';
     const d = draft(
       {
