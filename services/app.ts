@@ -91,6 +91,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       process: config.estate.workOrders,
       assets,
       faultAlarms: (assetId, fault, since) => alarmStore.ofFault(assetId, fault, since),
+      ruleById: (id) => rules.rules().find((r) => r.id === id),
       // FMS_DATA_DIR=:memory: keeps nothing: attachments then go to a temporary folder.
       files: createAttachmentFiles(config.attachments.dir ?? mkdtempSync(path.join(os.tmpdir(), 'fms-attachments-'))),
       attachmentMaxBytes: config.attachments.maxBytes,

@@ -32,6 +32,7 @@ export interface TestWorkOrderOptions {
   estate?: unknown;
   assets?: Asset[];
   faultAlarms?: WorkOrderServiceDeps['faultAlarms'];
+  ruleById?: WorkOrderServiceDeps['ruleById'];
   /** Last time each asset was heard from (sensor checks wait for data); `now` by default. */
   lastSeen?: (assetId: string) => number | null;
   published?: { topic: string; payload: Record<string, unknown> }[];
@@ -64,6 +65,7 @@ export function createTestWorkOrderService(o: TestWorkOrderOptions) {
       setMaintenance: async (id, m) => void maintenance.set(id, m),
     },
     faultAlarms: o.faultAlarms ?? (async (): Promise<Alarm[]> => []),
+    ruleById: o.ruleById,
     files: createAttachmentFiles(mkdtempSync(path.join(os.tmpdir(), 'fms-test-attachments-'))),
     attachmentMaxBytes: 1024 * 1024,
   });

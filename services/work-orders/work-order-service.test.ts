@@ -22,6 +22,16 @@ const vibration: Rule = ruleSchema.parse({
   workOrder: { priority: 'P2', title: 'Pump vibration critical', verifyFor: '20m' },
 });
 
+const entrapment: Rule = ruleSchema.parse({
+  id: 'elevator.entrapment',
+  assetType: 'elevator',
+  on: 'entrapment',
+  clear: { after: '30m' },
+  severity: 'critical',
+  safety: true,
+  workOrder: { priority: 'P2', title: 'Passenger trapped' },
+});
+
 describe('work-order service', () => {
   let database: OpenedDatabase;
   let now: number;
@@ -35,6 +45,7 @@ describe('work-order service', () => {
       estate,
       assets: [pump('p1'), pump('p2')],
       faultAlarms: (assetId, fault, since) => alarms.ofFault(assetId, fault, since),
+      ruleById: (id) => [vibration, entrapment].find((r) => r.id === id),
       lastSeen,
       published,
     });
@@ -141,7 +152,7 @@ describe('work-order service', () => {
 
   it('fails the sensor check when the alarm is still active at the end of the window, and waits when the device is silent', async () => {
     let heard: number | null = null;
-    const { service } = setup(workOrderEstate, () => heard);
+    const { service } = setup(workOrderEstate, (id) => (id === 'p1' ? heard : now));
     const { order } = (await service.openFromAlarm(await raise(), vibration))!;
     await service.act(order.id, { action: 'start', by: 'li-wei' });
     await alarms.clear('p1', 'pump.vibration', now, 'ok');
@@ -152,12 +163,35 @@ describe('work-order service', () => {
     expect(stored.order.state).toBe('resolved');
     expect(stored.history.at(-1)!.note).toBe('sensor check deferred: no data from p1 since the resolution');
     heard = now;
-    await raise();
     now += 21 * MIN;
     await service.sweep();
-    stored = (await service.get(order.id))!;
+    expect((await service.get(order.id))!.order.state).toBe('verified');
+
+    // p2's alarm never cleared: resolving did not fix it.
+    const other = (await service.openFromAlarm(await raise('p2'), vibration))!.order;
+    await service.act(other.id, { action: 'start', by: other.assignee! });
+    now += MIN;
+    await service.act(other.id, { action: 'resolve', by: other.assignee!, note: 'looked fine to me' });
+    now += 21 * MIN;
+    await service.sweep();
+    stored = (await service.get(other.id))!;
     expect(stored.order).toMatchObject({ state: 'in_progress', reworkCount: 1 });
-    expect(stored.history.at(-1)!.note).toMatch(/alarm is still active/);
+    expect(stored.history.at(-1)!.note).toMatch(/alarm is still active at the end of the verification window/);
+  });
+
+  it('judges an event fault by new events only: its alarm may still be open from before the repair', async () => {
+    const { service } = setup();
+    const trapped = async () => (await alarms.raise({ assetId: 'p2', site: 'riverside', ruleId: entrapment.id, fault: entrapment.id, ruleVersion: 1, severity: 'critical', message: 'entrapment', value: null, raisedAt: now, receivedAt: now })).alarm;
+    const { order } = (await service.openFromAlarm(await trapped(), entrapment))!;
+    await service.act(order.id, { action: 'start', by: 'li-wei' });
+    now += 5 * MIN;
+    await service.act(order.id, { action: 'resolve', by: 'li-wei', note: 'passenger released, door operator reset' });
+    now += 31 * MIN;
+    await service.sweep();
+    expect((await service.get(order.id))!.order.state).toBe('verified'); // the alarm is still open, but no new event came
+
+    const second = (await service.openFromAlarm(await trapped(), entrapment))!; // the same order: verified is still open
+    expect(second.order).toMatchObject({ id: order.id, state: 'in_progress', reworkCount: 1 });
   });
 
   it('escalates at 75 % and at the deadline from the database, also after a restart', async () => {

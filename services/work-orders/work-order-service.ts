@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Alarm } from '../alarms/alarm.ts';
 import type { Asset } from '../assets/asset.ts';
 import type { MessageBus } from '../broker/message-bus.ts';
-import type { ChecklistStep, Priority, Rule } from '../rules/rule-schema.ts';
+import { isEventRule, type ChecklistStep, type Priority, type Rule } from '../rules/rule-schema.ts';
 import { FmsError } from '../shared/errors.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import type { WebhookNotifier } from '../shared/webhooks.ts';
@@ -38,6 +38,8 @@ export interface WorkOrderServiceDeps {
   };
   /** Alarms of an asset's failure mode that are open or were raised since a time (sensor verification). */
   faultAlarms: (assetId: string, fault: string, since: number) => Promise<Alarm[]>;
+  /** The rule in force with this id (an event alarm stays open for a while after its last event). */
+  ruleById?: (id: string) => Rule | undefined;
   files: AttachmentFiles;
   attachmentMaxBytes: number;
   /** Webhooks. */
@@ -206,6 +208,11 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     }
   }
 
+  function isEventAlarm(ruleId: string): boolean {
+    const rule = deps.ruleById?.(ruleId);
+    return !!rule && isEventRule(rule);
+  }
+
   function contactOf(id: string) {
     const p = directory.people.get(id);
     return p ? { id, name: p.name, role: p.role, phone: p.phone, email: p.email } : { id };
@@ -328,9 +335,13 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     const resolvedAt = order.resolvedAt ?? now;
     const fault = order.faultKey!.slice(order.faultKey!.indexOf('/') + 1);
     const alarms = await deps.faultAlarms(order.assetId!, fault, resolvedAt);
-    const back = alarms.find((a) => a.state !== 'cleared') ?? alarms.find((a) => a.lastRaisedAt > resolvedAt);
+    const returned = alarms.find((a) => a.lastRaisedAt > resolvedAt);
+    // An event alarm (entrapment, forced gate) clears itself a while after its last event: only a new
+    // event counts against the repair. A condition alarm must have cleared.
+    const stillActive = alarms.find((a) => a.state !== 'cleared' && !isEventAlarm(a.ruleId));
+    const back = returned ?? stillActive;
     if (back) {
-      await reworkWithEvidence(order, now, back, back.state === 'cleared' ? 'sensor check failed: the fault came back during the verification window' : 'sensor check failed: the alarm is still active at the end of the verification window');
+      await reworkWithEvidence(order, now, back, back === returned ? 'sensor check failed: the fault came back during the verification window' : 'sensor check failed: the alarm is still active at the end of the verification window');
       return;
     }
     const lastSeen = deps.assets.status(order.assetId!).lastSeen;
