@@ -3,7 +3,7 @@
  * SIGINT/SIGTERM, stops it in reverse order: no new messages, buffers flushed, stores closed.
  */
 import { parseArgs } from 'node:util';
-import { demoAssets, demoSchedule, startDemoFleet } from '../simulators/demo.ts';
+import { demoAssets, demoRequest, demoSchedule, startDemo, withDemoEstate } from '../simulators/demo.ts';
 import { startFms } from './app.ts';
 import { loadConfig, type Config } from './shared/config.ts';
 import { isFmsError } from './shared/errors.ts';
@@ -44,12 +44,13 @@ async function main(): Promise<void> {
   }
 
   const log = createLogger(config.logLevel);
+  if (args.demo) config = withDemoEstate(config);
   const fms = await startFms(config, log);
-  let demo: Awaited<ReturnType<typeof startDemoFleet>> | undefined;
+  let demo: Awaited<ReturnType<typeof startDemo>> | undefined;
 
   if (args.demo) {
     await fms.assets.syncFromConfig(demoAssets);
-    demo = await startDemoFleet(fms.mqttUrl, (line) => log.info(line));
+    demo = await startDemo({ brokerUrl: fms.mqttUrl, httpUrl: fms.httpUrl, say: (line) => log.info(line) });
     const lines = [
       '',
       `FMS demo running: ${demoAssets.length} simulated devices on ${fms.mqttUrl}`,
@@ -59,6 +60,8 @@ async function main(): Promise<void> {
       `  health:       ${fms.httpUrl}/api/health`,
       `  API docs:     ${fms.httpUrl}/api/docs`,
       `Scheduled faults: ${demoSchedule.map((f) => `${f.fault} on ${f.assetId} at ${f.at}s`).join('; ')}.`,
+      `A resident's complaint at ${demoRequest.at}s. The demo crew (Li Wei, Chen Jie, Zhao Lei, Sun Yu; supervisor`,
+      '  Zhang Min) works every order through dispatch, repair, sensor verification, QC, rating and closing.',
       'Press Ctrl+C to stop.',
       '',
     ];

@@ -1,12 +1,48 @@
 import type { AssetInput } from '../services/assets/asset.ts';
+import type { Config } from '../services/shared/config.ts';
+import { personSchema, teamSchema } from '../services/work-orders/people.ts';
 import type { DeviceType } from '../devices/catalog.ts';
+import { startDemoCrew } from './demo-crew.ts';
 import { createFleet, type FleetDevice } from './fleet.ts';
 
 /** The demo estate: two sites, 6 pumps, 4 elevators and 6 gates. */
 export const demoSites = [
-  { id: 'riverside', name: 'Riverside Gardens' },
-  { id: 'lakeview', name: 'Lakeview Towers' },
+  { id: 'riverside', name: 'Riverside Gardens', timeZone: 'Asia/Shanghai' },
+  { id: 'lakeview', name: 'Lakeview Towers', timeZone: 'Asia/Shanghai' },
 ] as const;
+
+/** The demo's engineering staff: a team per site, one supervisor and one manager for both. */
+export const demoPeople = [
+  { id: 'li-wei', name: 'Li Wei', skills: ['pump', 'electrical'] },
+  { id: 'chen-jie', name: 'Chen Jie', skills: ['elevator', 'gate'] },
+  { id: 'zhao-lei', name: 'Zhao Lei', skills: ['pump', 'gate'] },
+  { id: 'sun-yu', name: 'Sun Yu', skills: ['elevator'] },
+  { id: 'zhang-min', name: 'Zhang Min', role: 'supervisor' as const },
+  { id: 'wang-fang', name: 'Wang Fang', role: 'manager' as const },
+].map((p) => personSchema.parse(p));
+
+export const demoTeams = [
+  { id: 'riverside-eng', name: 'Riverside engineering', sites: ['riverside'], members: ['li-wei', 'chen-jie'], supervisor: 'zhang-min', manager: 'wang-fang' },
+  { id: 'lakeview-eng', name: 'Lakeview engineering', sites: ['lakeview'], members: ['zhao-lei', 'sun-yu'], supervisor: 'zhang-min', manager: 'wang-fang' },
+].map((t) => teamSchema.parse(t));
+
+/**
+ * The demo's estate, unless the FMS_CONFIG file brings its own people: sites, staff, and a sensor
+ * window of two minutes so that a repair is verified while you watch.
+ */
+export function withDemoEstate(config: Config): Config {
+  if (config.estate.people.length > 0) return config;
+  return {
+    ...config,
+    estate: {
+      ...config.estate,
+      sites: config.estate.sites.length > 0 ? config.estate.sites : demoSites.map((s) => ({ ...s })),
+      people: demoPeople,
+      teams: demoTeams,
+      workOrders: { ...config.estate.workOrders, sensorWindow: 2 * 60_000, closeAfter: 10 * 60_000 },
+    },
+  };
+}
 
 function devices(site: string, type: DeviceType, n: number): FleetDevice[] {
   return Array.from({ length: n }, (_, i) => ({ id: `${site}-${type}-${String(i + 1).padStart(2, '0')}`, type, site }));
@@ -30,12 +66,29 @@ export const demoSchedule = [
   { at: 5, assetId: 'riverside-pump-02', fault: 'bearing_wear', rampMs: 15_000, note: 'vibration climbs past 7.1 mm/s; the critical rule fires after 60 s' },
   { at: 10, assetId: 'riverside-elevator-01', fault: 'entrapment', rampMs: 0, note: 'passenger trapped: P1 work order at once' },
   { at: 20, assetId: 'lakeview-gate-02', fault: 'forced_open', rampMs: 0, note: 'gate forced open: P1 work order at once' },
-  { at: 40, assetId: 'riverside-elevator-01', fault: 'entrapment', rampMs: 0, note: 'the same fault again: attaches to the open order' },
+  { at: 40, assetId: 'riverside-elevator-01', fault: 'entrapment', rampMs: 0, note: 'trapped again after the repair: the same order goes back to work as rework' },
 ] as const;
 
-/** Runs the demo fleet against a broker and injects the scheduled faults. */
-export async function startDemoFleet(brokerUrl: string, say: (line: string) => void) {
-  const fleet = createFleet({ brokerUrl, devices: demoDevices, seed: 2026, intervalMs: 1000 });
+/** A resident's complaint at the front desk, 30 s in: a request that needs their confirmation and QC. */
+export const demoRequest = {
+  at: 30,
+  body: {
+    channel: 'front_desk',
+    category: 'complaint',
+    title: 'Lift 2 shakes between floors 5 and 6',
+    assetId: 'lakeview-elevator-02',
+    requester: { name: 'Mrs Zhou', phone: '13900000000', unit: '3-1702' },
+    by: 'zhang-min',
+  },
+};
+
+/**
+ * Runs the demo: the fleet against the broker with its scheduled faults, a resident's request, and
+ * the crew that works every order through to the end over the API.
+ */
+export async function startDemo(opts: { brokerUrl: string; httpUrl: string; say: (line: string) => void }) {
+  const { say } = opts;
+  const fleet = createFleet({ brokerUrl: opts.brokerUrl, devices: demoDevices, seed: 2026, intervalMs: 1000 });
   await fleet.start();
   const timers = demoSchedule.map((f) =>
     setTimeout(() => {
@@ -43,10 +96,18 @@ export async function startDemoFleet(brokerUrl: string, say: (line: string) => v
       fleet.inject(f.assetId, f.fault, f.rampMs);
     }, f.at * 1000),
   );
+  timers.push(
+    setTimeout(() => {
+      say(`demo: ${demoRequest.body.requester.name} complains at the front desk: ${demoRequest.body.title}`);
+      fetch(`${opts.httpUrl}/api/work-orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(demoRequest.body) }).catch((err) => say(`demo: the request failed: ${(err as Error).message}`));
+    }, demoRequest.at * 1000),
+  );
+  const crew = startDemoCrew({ httpUrl: opts.httpUrl, fleet, supervisor: 'zhang-min', say });
   return {
     fleet,
     async stop() {
       for (const t of timers) clearTimeout(t);
+      crew.stop();
       await fleet.stop();
     },
   };

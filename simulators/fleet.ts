@@ -111,6 +111,11 @@ export function createFleet(opts: FleetOptions) {
       get(assetId).model.clear(fault);
     },
 
+    /** Faults active on a device. */
+    faults(assetId: string): string[] {
+      return get(assetId).model.active().map((f) => f.name);
+    },
+
     stats() {
       return { devices: running.size, connected: [...running.values()].filter((r) => r.client.connected).length, published, failed };
     },

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startClocks } from './sla.ts';
-import { actionRules, decide, escalate, ProcessError, reopenForRepeat, reworkForFault, type Actor, type DecideContext } from './state-machine.ts';
+import { actionRules, roles, decide, escalate, ProcessError, reopenForRepeat, reworkForFault, type Actor, type DecideContext } from './state-machine.ts';
 import type { ActionInput, ActionName } from './work-order-actions.ts';
 import { workOrderStates, type WorkOrder, type WorkOrderState } from './work-order.ts';
 
@@ -108,6 +109,20 @@ const expected: Record<ActionName, Partial<Record<WorkOrderState, WorkOrderState
 describe('work-order state machine', () => {
   it('has a rule for every action in the contract', () => {
     expect(Object.keys(actionRules).sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it('is documented as it is: docs/work-orders.md lists every action with its states and roles', () => {
+    const doc = readFileSync(new URL('../../docs/work-orders.md', import.meta.url), 'utf8');
+    const rows = [...doc.matchAll(/^\| `(\w+)` \| ([^|]+) \| [^|]+ \| ([^|]+) \|/gm)].filter((m) => m[1]! in actionRules);
+    const documented = Object.fromEntries(
+      rows.map(([, action, from, who]) => {
+        const states = from!.trim() === 'any' ? [...workOrderStates] : from!.trim() === 'any but cancelled' ? workOrderStates.filter((x) => x !== 'cancelled') : from!.split(',').map((x) => x.trim());
+        const people = who!.trim() === 'anyone' ? [...roles] : who!.split(',').map((x) => x.replace(/\(.*\)/, '').trim());
+        return [action, { from: [...states].sort(), roles: [...people].sort() }];
+      }),
+    );
+    const actual = Object.fromEntries(Object.entries(actionRules).map(([a, r]) => [a, { from: [...r.from].sort(), roles: [...r.roles].sort() }]));
+    expect(documented).toEqual(actual);
   });
 
   for (const action of Object.keys(expected) as ActionName[]) {
