@@ -206,6 +206,8 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('work_orders_breached').on('work_orders').columns(['breached', 'state']).execute();
       await db.schema.createIndex('work_orders_fault_closed').on('work_orders').columns(['fault_key', 'closed_at']).execute();
       await db.schema.createIndex('work_orders_site').on('work_orders').columns(['site', 'state']).execute();
+      // Lists are newest first.
+      await db.schema.createIndex('work_orders_created').on('work_orders').columns(['created_at', 'seq']).execute();
 
       await db.schema
         .createTable('work_order_attachments')

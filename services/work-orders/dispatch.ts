@@ -12,12 +12,15 @@ export type DispatchDecision =
   | { assignee: string; team: string; reason: string }
   | { assignee: null; team: string | null; reason: string };
 
+export type Eligibility =
+  | { candidates: { person: Person; team: Team }[]; how: string; skills: string[] }
+  | { candidates: []; team: string | null; reason: string };
+
 /**
- * Picks the technician for an order (派单): the first dispatch rule that matches names the team
- * (without one, the teams serving the site); its on-duty members with the needed skills are
- * eligible; the least loaded wins (ties: the one listed first).
+ * Who may take an order (派单): the first dispatch rule that matches names the team (without one,
+ * the teams serving the site); its technicians on duty now with the needed skills are eligible.
  */
-export function chooseAssignee(order: DispatchRequest, dir: Directory, openOrdersOf: (personId: string) => number, at: number, timeZoneOf: (site: string | null) => string): DispatchDecision {
+export function eligibleTechnicians(order: DispatchRequest, dir: Directory, at: number, timeZoneOf: (site: string | null) => string): Eligibility {
   const rule = dir.dispatch.rules.find(
     (r) =>
       (!r.match.categories || r.match.categories.includes(order.category as never)) &&
@@ -29,26 +32,32 @@ export function chooseAssignee(order: DispatchRequest, dir: Directory, openOrder
     ? dir.teams.filter((t) => t.id === rule.team)
     : dir.teams.filter((t) => t.sites.length === 0 || (order.site !== null && t.sites.includes(order.site)));
   const how = rule ? `dispatch rule for team ${rule.team}` : `team serving site ${order.site ?? '(none)'}`;
-  if (teams.length === 0) return { assignee: null, team: null, reason: `no team serves this order (${how})` };
+  if (teams.length === 0) return { candidates: [], team: null, reason: `no team serves this order (${how})` };
 
   const members = teams.flatMap((t) => t.members.map((id) => ({ team: t, person: dir.people.get(id) }))).filter((m): m is { team: Team; person: Person } => !!m.person && m.person.role === 'technician');
   const tz = timeZoneOf(order.site);
   const onDuty = members.filter((m) => !m.person.onDuty || withinWeeklyWindows(at, tz, m.person.onDuty));
-  if (onDuty.length === 0) return { assignee: null, team: teams[0]!.id, reason: `no technician of ${teams.map((t) => t.id).join(', ')} is on duty` };
+  if (onDuty.length === 0) return { candidates: [], team: teams[0]!.id, reason: `no technician of ${teams.map((t) => t.id).join(', ')} is on duty` };
 
   let required = rule?.skills ?? [];
   if (!rule?.skills && order.assetType && onDuty.some((m) => m.person.skills.includes(order.assetType!))) required = [order.assetType];
   const skilled = onDuty.filter((m) => required.every((s) => m.person.skills.includes(s)));
-  if (skilled.length === 0) return { assignee: null, team: teams[0]!.id, reason: `no technician on duty has the skills ${required.join(', ')}` };
+  if (skilled.length === 0) return { candidates: [], team: teams[0]!.id, reason: `no technician on duty has the skills ${required.join(', ')}` };
+  return { candidates: skilled, how, skills: required };
+}
 
-  let best = skilled[0]!;
+/** Among eligible technicians the least loaded wins (ties: the one listed first). */
+export function chooseAssignee(eligibility: Eligibility, openOrdersOf: (personId: string) => number): DispatchDecision {
+  if (eligibility.candidates.length === 0) return { assignee: null, team: 'team' in eligibility ? eligibility.team : null, reason: 'reason' in eligibility ? eligibility.reason : 'nobody eligible' };
+  const { candidates, how, skills } = eligibility as Extract<Eligibility, { how: string }>;
+  let best = candidates[0]!;
   let bestLoad = openOrdersOf(best.person.id);
-  for (const m of skilled.slice(1)) {
+  for (const m of candidates.slice(1)) {
     const load = openOrdersOf(m.person.id);
     if (load < bestLoad) [best, bestLoad] = [m, load];
   }
-  const skills = required.length > 0 ? `, skills ${required.join(', ')}` : '';
-  return { assignee: best.person.id, team: best.team.id, reason: `${how}${skills}: least loaded on duty (${bestLoad} open order${bestLoad === 1 ? '' : 's'})` };
+  const skillNote = skills.length > 0 ? `, skills ${skills.join(', ')}` : '';
+  return { assignee: best.person.id, team: best.team.id, reason: `${how}${skillNote}: least loaded on duty (${bestLoad} open order${bestLoad === 1 ? '' : 's'})` };
 }
 
 /** Who hears about an escalation: approaching → the assignee and the supervisor; breached → supervisor and manager. */

@@ -7,7 +7,7 @@ import { FmsError } from '../shared/errors.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import type { WebhookNotifier } from '../shared/webhooks.ts';
 import { sniffType, type AttachmentFiles } from './attachment-files.ts';
-import { chooseAssignee, escalationRecipients } from './dispatch.ts';
+import { chooseAssignee, eligibleTechnicians, escalationRecipients } from './dispatch.ts';
 import type { Directory } from './people.ts';
 import type { ProcessConfig } from './process-config.ts';
 import { resume, startClocks, type SlaPolicy } from './sla.ts';
@@ -222,8 +222,9 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   async function dispatch(order: WorkOrder): Promise<WorkOrder> {
     // Without teams there is nobody to dispatch to: orders wait in `new` for a supervisor's tool.
     if (!directory.dispatch.auto || directory.teams.length === 0 || order.state !== 'new') return order;
-    const load = await store.openLoad();
-    const choice = chooseAssignee(order, directory, (id) => load.get(id) ?? 0, deps.now(), deps.siteTimeZone);
+    const eligible = eligibleTechnicians(order, directory, deps.now(), deps.siteTimeZone);
+    const load = await store.openLoad(eligible.candidates.map((c) => c.person.id));
+    const choice = chooseAssignee(eligible, (id) => load.get(id) ?? 0);
     if (!choice.assignee) {
       // Nobody to send: the order waits in `new` and its acknowledge clock escalates to the supervisor.
       log.warn({ workOrderId: order.id, reason: choice.reason }, 'work order not dispatched');

@@ -42,8 +42,8 @@ export interface WorkOrderStore {
   list(filter: WorkOrderFilter): Promise<{ items: WorkOrder[]; total: number }>;
   /** Open orders whose wake time has come (escalations, sensor checks, closing), oldest first. */
   due(now: number, limit: number): Promise<WorkOrder[]>;
-  /** Open orders per assignee (dispatch picks the least loaded). */
-  openLoad(): Promise<Map<string, number>>;
+  /** Open orders per assignee, of these people or of everybody (dispatch picks the least loaded). */
+  openLoad(assignees?: readonly string[]): Promise<Map<string, number>>;
   /** Open orders per priority, for /metrics and the health of the process. */
   countOpenByPriority(): Promise<Record<string, number>>;
   /** Records an attachment (the file is already stored) with its history event. */

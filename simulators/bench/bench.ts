@@ -4,7 +4,8 @@
  * Figures go to stdout and to BENCHMARKS.md with the machine and the date.
  *
  * BENCH_SECONDS (default 20) sets the length of each load phase; BENCH_PROFILE=1 writes a CPU profile
- * of the service to .bench/ (open it in Chrome DevTools).
+ * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|work-orders runs
+ * one part.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import mqtt from 'mqtt';
 import { startServiceProcess, type ServiceProcess } from '../../services/testing/service-process.ts';
 import { startInfluxd } from '../../services/testing/influxd.ts';
 import { runPublisher } from './run-publisher.ts';
+import { workOrderBench } from './work-orders.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -110,7 +112,16 @@ function machine(): string {
   return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${distro}, Node ${process.version}`;
 }
 
+const ONLY = process.env.BENCH_ONLY;
+
 async function main() {
+  if (!ONLY || ONLY === 'work-orders') {
+    process.stdout.write('bench: work-order register\n');
+    const wo = await workOrderBench();
+    process.stdout.write(`bench: ${wo.summary}\n`);
+    writeSection('## Work orders (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...wo.lines]);
+  }
+  if (ONLY === 'work-orders') return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-bench-'));
   const assets = [
     ...Array.from({ length: PUMPS }, (_, i) => `  - { id: bench-pump-${String(i + 1).padStart(4, '0')}, type: pump, site: bench }`),
@@ -118,6 +129,16 @@ async function main() {
   ];
   writeFileSync(path.join(dir, 'estate.yaml'), `sites: [{ id: bench }]\nassets:\n${assets.join('\n')}\n`);
   process.stdout.write(`bench: ${PUMPS} pumps and ${GATES} gates, default rules, ${SECONDS} s per phase\n`);
+  try {
+    if (!ONLY || ONLY === 'ingest') await ingestBench(dir);
+    const influx = !ONLY || ONLY === 'influx' ? await influxBench(dir) : undefined;
+    if (influx) writeSection('## Telemetry on InfluxDB (npm run bench)', influx);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function ingestBench(dir: string): Promise<void> {
   const service = await startServiceProcess({ FMS_DATA_DIR: path.join(dir, 'data'), FMS_CONFIG: path.join(dir, 'estate.yaml'), FMS_LOG_LEVEL: 'info' }, [], process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, '.bench')}`] : []);
   try {
     const phases: PhaseResult[] = [];
@@ -132,12 +153,6 @@ async function main() {
     writeSection('## Ingest pipeline (npm run bench)', ingestSection(phases, lat));
   } finally {
     await service.stop('SIGTERM');
-  }
-  try {
-    const influx = await influxBench(dir);
-    if (influx) writeSection('## Telemetry on InfluxDB (npm run bench)', influx);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
