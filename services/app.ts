@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -77,6 +77,13 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const webhooks = createWebhookNotifier({ hooks: config.estate.webhooks, log: log.child({ svc: 'webhooks' }), metrics });
     closers.push({ name: 'webhooks', close: () => webhooks.close() });
     const alarmStore = createKyselyAlarmStore(database.db);
+    // FMS_DATA_DIR=:memory: keeps nothing: attachments then go to a temporary folder, removed at stop.
+    let attachmentsDir = config.attachments.dir;
+    if (!attachmentsDir) {
+      const tmp = mkdtempSync(path.join(os.tmpdir(), 'fms-attachments-'));
+      closers.push({ name: 'temporary attachments', close: async () => rmSync(tmp, { recursive: true, force: true }) });
+      attachmentsDir = tmp;
+    }
     const siteTimeZone = (site: string | null) => config.estate.sites.find((s) => s.id === site)?.timeZone ?? config.timeZone;
     const workOrders = createWorkOrderService({
       store: createKyselyWorkOrderStore(database.db),
@@ -92,8 +99,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       assets,
       faultAlarms: (assetId, fault, since) => alarmStore.ofFault(assetId, fault, since),
       ruleById: (id) => rules.rules().find((r) => r.id === id),
-      // FMS_DATA_DIR=:memory: keeps nothing: attachments then go to a temporary folder.
-      files: createAttachmentFiles(config.attachments.dir ?? mkdtempSync(path.join(os.tmpdir(), 'fms-attachments-'))),
+      files: createAttachmentFiles(attachmentsDir),
       attachmentMaxBytes: config.attachments.maxBytes,
       notify: webhooks.notify,
     });

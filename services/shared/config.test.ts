@@ -116,6 +116,43 @@ rules:
     );
   });
 
+  it('checks people, teams, dispatch and SLA policy against each other', () => {
+    const yaml = `
+sites: [{ id: riverside }]
+people:
+  - { id: li, name: Li Wei }
+  - { id: li, name: Li Wei again }
+  - { id: wu, name: Wu, role: janitor }
+teams:
+  - { id: eng, name: Eng, members: [li, ghost], supervisor: li }
+dispatch:
+  rules: [{ team: nobody }]
+sla:
+  priorities: { P1: { clock: business }, P3: { acknowledge: soon } }
+  sites: { elsewhere: {} }
+workOrders:
+  sensorWindow: 0s
+`;
+    const problems = problemsOf(() => loadConfig({ FMS_CONFIG: 'estate.yaml' }, () => yaml));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/people\[2\]\.role: expected one of technician, supervisor, manager/),
+        'FMS_CONFIG (estate.yaml): sla.priorities.P1.clock: P1 runs around the clock; only P3 and P4 may count business hours (got "business")',
+        expect.stringMatching(/sla\.priorities\.P3\.acknowledge: expected a duration such as 5m, 4h or 3d/),
+        expect.stringMatching(/workOrders\.sensorWindow: expected a duration such as 30m/),
+      ]),
+    );
+    // Cross-references are checked once every field is valid.
+    const refs = problemsOf(() => loadConfig({ FMS_CONFIG: 'estate.yaml' }, () => yaml.replace('role: janitor', 'role: manager').replace('clock: business', 'clock: always').replace('soon', '2h').replace('0s', '30m')));
+    expect(refs).toEqual([
+      'FMS_CONFIG (estate.yaml): people[1].id: duplicate person id "li"',
+      'FMS_CONFIG (estate.yaml): teams[0].members[1]: "ghost" is not listed under people',
+      'FMS_CONFIG (estate.yaml): teams[0].supervisor: "li" is a technician; expected a supervisor or manager',
+      'FMS_CONFIG (estate.yaml): dispatch.rules[0].team: "nobody" is not listed under teams',
+      'FMS_CONFIG (estate.yaml): sla.sites.elsewhere: site "elsewhere" is not listed under sites (got {})',
+    ]);
+  });
+
   it('names a file it cannot read or parse', () => {
     expect(problemsOf(() => loadConfig({ FMS_CONFIG: '/nope.yaml' }, () => { throw Object.assign(new Error('x'), { code: 'ENOENT' }); }))).toEqual([
       'FMS_CONFIG: cannot read /nope.yaml (ENOENT); expected a readable YAML file',

@@ -11,8 +11,9 @@ export function formatZodIssues(
 ): string[] {
   return issues.map((issue) => {
     const got = valueAt(input, issue.path);
-    const shown = got === undefined ? '' : ` (got ${preview(got)})`;
     const message = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+    // A message that already quotes the value (`duplicate person id "li"`) needs no "(got …)".
+    const shown = got === undefined || (typeof got !== 'object' && message.includes(preview(got))) ? '' : ` (got ${preview(got)})`;
     return `${where(issue.path)}: ${message}${message.startsWith('unknown field') ? '' : shown}`;
   });
 }

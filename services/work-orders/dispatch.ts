@@ -60,9 +60,14 @@ export function chooseAssignee(eligibility: Eligibility, openOrdersOf: (personId
   return { assignee: best.person.id, team: best.team.id, reason: `${how}${skillNote}: least loaded on duty (${bestLoad} open order${bestLoad === 1 ? '' : 's'})` };
 }
 
-/** Who hears about an escalation: approaching → the assignee and the supervisor; breached → supervisor and manager. */
-export function escalationRecipients(level: 'approaching' | 'breached', assignee: string | null, teamId: string | null, dir: Directory): string[] {
-  const team = dir.teams.find((t) => t.id === teamId) ?? (assignee ? dir.teams.find((t) => t.members.includes(assignee)) : undefined);
-  const ids = level === 'approaching' ? [assignee, team?.supervisor] : [team?.supervisor, team?.manager];
+/**
+ * Who hears about an escalation: approaching → the assignee and the supervisor; breached → the
+ * supervisor and the manager. The team is the order's, else the assignee's, else those serving the site.
+ */
+export function escalationRecipients(level: 'approaching' | 'breached', order: { assignee: string | null; team: string | null; site: string | null }, dir: Directory): string[] {
+  const { assignee } = order;
+  const own = dir.teams.find((t) => t.id === order.team) ?? (assignee ? dir.teams.find((t) => t.members.includes(assignee)) : undefined);
+  const teams = own ? [own] : dir.teams.filter((t) => t.sites.length === 0 || (order.site !== null && t.sites.includes(order.site)));
+  const ids = level === 'approaching' ? [assignee, ...teams.map((t) => t.supervisor)] : teams.flatMap((t) => [t.supervisor, t.manager]);
   return [...new Set(ids.filter((x): x is string => !!x))];
 }

@@ -104,6 +104,9 @@ describe('SLA deadlines', () => {
     expect(slaConfigSchema.safeParse({ calendar: { days: ['mon'], hours: '18:00-08:00' } }).success).toBe(false);
     expect(slaConfigSchema.safeParse({ escalateAt: 1.5 }).success).toBe(false);
     expect(slaConfigSchema.safeParse({ priorities: { P1: { acknowledge: 'soon' } } }).success).toBe(false);
+    expect(slaConfigSchema.safeParse({ priorities: { P2: { clock: 'business' } } }).error?.issues[0]?.message).toBe('P2 runs around the clock; only P3 and P4 may count business hours');
+    // A category on the business clock does not slow down an urgent order of that category.
+    expect(policy({ categories: { complaint: { clock: 'business' } } }).limitsFor('riverside', 'P1', 'complaint').calendar.kind).toBe('always');
   });
 });
 

@@ -53,8 +53,15 @@ const calendarSchema = z.strictObject({
   timeZone: z.string().optional(),
 });
 
+/** DOMAIN.md: urgent work runs around the clock; only P3 and P4 may count business hours. */
+const prioritiesSchema = z.partialRecord(z.enum(priorities), limitsSchema).superRefine((ps, ctx) => {
+  for (const p of ['P1', 'P2'] as const) {
+    if (ps[p]?.clock === 'business') ctx.addIssue({ code: 'custom', path: [p, 'clock'], message: `${p} runs around the clock; only P3 and P4 may count business hours` });
+  }
+});
+
 const policyLayer = {
-  priorities: z.partialRecord(z.enum(priorities), limitsSchema).default({}),
+  priorities: prioritiesSchema.default({}),
   /** Limits for a category that win over the priority's (e.g. a complaint is acknowledged within 24 h). */
   categories: z.partialRecord(z.enum(categories), limitsSchema).default({}),
   calendar: calendarSchema.optional(),
@@ -120,7 +127,9 @@ export function createSlaPolicy(config: SlaConfig, siteTimeZone: (site: string |
         ...siteLayer?.priorities[priority],
         ...siteLayer?.categories[cat],
       };
-      return { limits, calendar: calendarOf(site, limits.clock ?? 'always') };
+      // Urgent work runs around the clock whatever a category says.
+      const clock = priority === 'P1' || priority === 'P2' ? 'always' : (limits.clock ?? 'always');
+      return { limits, calendar: calendarOf(site, clock) };
     },
   };
 }

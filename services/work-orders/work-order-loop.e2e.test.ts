@@ -156,5 +156,13 @@ describe('the service loop end to end over HTTP: from a simulated fault to a clo
     expect(badScore.body.error.message).toMatch(/expected a score from 1 to 5/);
     expect((await getJson(url('/people'))).items.find((p: any) => p.id === 'chen-jie')).toMatchObject({ role: 'technician', openOrders: 2, teams: ['riverside-eng'] });
     expect((await getJson(url('/teams/riverside-eng'))).supervisor).toBe('zhang-min');
+    expect((await getJson(url('/people/nobody'))).error.code).toBe('FMS_ERR_PERSON_NOT_FOUND');
+  });
+
+  it('describes every work-order route and action in OpenAPI', async () => {
+    const doc = await getJson(`${fms.httpUrl}/api/docs/json`);
+    for (const p of ['/api/work-orders', '/api/work-orders/{id}', '/api/work-orders/{id}/actions', '/api/work-orders/{id}/attachments/{attachmentId}', '/api/people', '/api/teams/{id}']) expect(doc.paths, p).toHaveProperty([p]);
+    const body = JSON.stringify(doc.paths['/api/work-orders/{id}/actions'].post.requestBody);
+    for (const action of ['assign', 'acknowledge', 'start', 'hold', 'resume', 'resolve', 'verify', 'reject', 'close', 'cancel', 'comment', 'rate', 'attach']) expect(body).toContain(`"${action}"`);
   });
 });

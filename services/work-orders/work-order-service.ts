@@ -461,7 +461,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
             await commit(decide(order, { action: 'close', by: 'system', note: 'closed automatically after verification' }, { id: 'system', role: 'system' }, context(now)), 'closed');
             continue;
           }
-          const decision = escalate(order, now, (level) => escalationRecipients(level, order.assignee, order.team, directory), settings);
+          const decision = escalate(order, now, (level) => escalationRecipients(level, order, directory), settings);
           if (decision) await commit(decision, 'escalation');
           else await store.update({ ...order, wakeAt: wakeAt(order, settings) }, []);
         } catch (err) {
