@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { Gauge } from 'prom-client';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -204,6 +205,16 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     metrics.gauge('fms_telemetry_spool_bytes', 'Size of the on-disk telemetry spool', () => telemetry.health().spool?.bytes ?? 0);
     metrics.gauge('fms_telemetry_dead_lettered_points', 'Readings the telemetry store refused as bad data', () => telemetry.health().deadLettered ?? 0);
     metrics.gauge('fms_telemetry_lost_points', 'Readings dropped because the spool was full', () => telemetry.health().lost ?? 0);
+    new Gauge({
+      name: 'fms_work_orders_open',
+      help: 'Open work orders by priority, and whether they missed an SLA deadline',
+      labelNames: ['priority', 'breached'],
+      registers: [metrics.registry],
+      async collect() {
+        this.reset();
+        for (const r of await workOrders.countOpen()) this.labels(r.priority, String(r.breached)).set(r.n);
+      },
+    });
     metrics.gauge('fms_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => broker.health().clients ?? 0);
     metrics.gauge('fms_ingest_rejected_recent', 'Rejected messages kept for GET /api/ingest/rejected', () => rejected.recent().length);
 

@@ -157,6 +157,9 @@ describe('the service loop end to end over HTTP: from a simulated fault to a clo
     expect((await getJson(url('/people'))).items.find((p: any) => p.id === 'chen-jie')).toMatchObject({ role: 'technician', openOrders: 2, teams: ['riverside-eng'] });
     expect((await getJson(url('/teams/riverside-eng'))).supervisor).toBe('zhang-min');
     expect((await getJson(url('/people/nobody'))).error.code).toBe('FMS_ERR_PERSON_NOT_FOUND');
+    const metrics = await (await fetch(`${fms.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^fms_work_orders_open\{priority="P3",breached="false"\} [1-9]/m);
+    expect(metrics).toMatch(/^fms_work_order_actions_total\{action="resolve"\} [1-9]/m);
   });
 
   it('describes every work-order route and action in OpenAPI', async () => {

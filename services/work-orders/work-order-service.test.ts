@@ -219,6 +219,18 @@ describe('work-order service', () => {
     expect(breached.items.map((o) => o.id)).toEqual([order.id]);
   });
 
+  it("escalates an order nobody could take to the site's supervisor, then its manager", async () => {
+    const { service } = setup({ ...workOrderEstate, people: workOrderEstate.people.map((p) => (p.role ? p : { ...p, onDuty: [{ days: ['sun'], hours: '00:00-01:00' }] })) });
+    const order = await service.open({ source: 'inspection', channel: 'inspection', category: 'repair', priority: 'P1', title: 'Pump seized', assetId: 'p1', by: 'zhang-min' });
+    expect(order).toMatchObject({ state: 'new', assignee: null, team: 'riverside-eng' });
+    now += 4 * MIN;
+    await service.sweep();
+    now += 2 * MIN;
+    await service.sweep();
+    const escalations = (await service.get(order.id))!.history.filter((e) => e.type === 'escalation').map((e) => [e.data.level, e.data.recipients]);
+    expect(escalations).toEqual([['approaching', ['zhang-min']], ['breached', ['zhang-min', 'wang-fang']]]);
+  });
+
   it('reopens the order when the same fault returns within 30 days of closing, and opens a new one after', async () => {
     const estate = { ...workOrderEstate, workOrders: { closeAfter: '1d' } };
     const { service } = setup(estate);

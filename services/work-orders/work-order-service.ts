@@ -476,7 +476,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       return store.get(id);
     },
     list: (filter: WorkOrderFilter) => store.list(filter),
-    countOpenByPriority: () => store.countOpenByPriority(),
+    countOpen: () => store.countOpen(),
     async attachment(workOrderId: string, attachmentId: string) {
       const a = await store.getAttachment(workOrderId, attachmentId);
       if (!a) throw new FmsError('FMS_ERR_ATTACHMENT_NOT_FOUND', `${workOrderId} has no attachment "${attachmentId}"`);

@@ -113,14 +113,14 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
       return new Map(rows.map((r) => [r.assignee!, Number(r.n)]));
     },
 
-    async countOpenByPriority() {
+    async countOpen() {
       const rows = await db
         .selectFrom('work_orders')
-        .select(['priority', (eb) => eb.fn.countAll<number>().as('n')])
+        .select(['priority', 'breached', (eb) => eb.fn.countAll<number>().as('n')])
         .where('state', 'in', open)
-        .groupBy('priority')
+        .groupBy(['priority', 'breached'])
         .execute();
-      return Object.fromEntries(rows.map((r) => [r.priority, Number(r.n)]));
+      return rows.map((r) => ({ priority: r.priority, breached: r.breached === 1, n: Number(r.n) }));
     },
 
     async addAttachment(a, event) {
