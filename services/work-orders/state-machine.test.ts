@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { startClocks } from './sla.ts';
 import { actionRules, roles, decide, escalate, ProcessError, reopenForRepeat, reworkForFault, type Actor, type DecideContext } from './state-machine.ts';
 import type { ActionInput, ActionName } from './work-order-actions.ts';
-import { workOrderStates, type WorkOrder, type WorkOrderState } from './work-order.ts';
+import { newOrder, workOrderStates, type WorkOrder, type WorkOrderState } from './work-order.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 1, 0, 0);
 const MIN = 60_000;
@@ -24,46 +24,41 @@ const ctx = (now = T0 + MIN): DecideContext => ({
 });
 
 function order(state: WorkOrderState, patch: Partial<WorkOrder> = {}): WorkOrder {
+  const fresh = newOrder(
+    {
+      source: 'request',
+      channel: 'hotline',
+      category: 'repair',
+      priority: 'P2',
+      title: 'Pump noisy',
+      description: '',
+      assetId: 'p1',
+      assetType: 'pump',
+      site: 'riverside',
+      location: null,
+      requester: { name: 'Mrs Zhou', phone: '138' },
+      ruleId: null,
+      alarmId: null,
+      faultKey: null,
+      parentId: null,
+      dueAt: null,
+      checklist: [],
+      createdAt: T0,
+    },
+    { ...startClocks(T0, P2, { kind: 'always' }, 0.75, null), pausedSince: state === 'on_hold' ? T0 : null },
+    { required: ['qc'], passed: [], sensorWindowMs: 30 * MIN, sensorCheckAt: null },
+  );
+  const done = (...states: WorkOrderState[]) => (states.includes(state) ? T0 : null);
   return {
+    ...fresh,
     id: 'WO-2026-000001',
-    source: 'request',
-    channel: 'hotline',
-    category: 'repair',
-    priority: 'P2',
-    title: 'Pump noisy',
-    description: '',
-    assetId: 'p1',
-    assetType: 'pump',
-    site: 'riverside',
-    location: null,
-    requester: { name: 'Mrs Zhou', phone: '138' },
-    ruleId: null,
-    alarmId: null,
-    faultKey: null,
-    parentId: null,
-    dueAt: null,
-    state,
-    occurrences: 1,
-    assignee: state === 'new' ? null : 'li-wei',
-    team: null,
-    hold: state === 'on_hold' ? { reason: 'waiting_parts', from: 'in_progress', since: T0, pausesSla: true } : null,
-    sla: { ...startClocks(T0, P2, { kind: 'always' }, 0.75, null), pausedSince: state === 'on_hold' ? T0 : null },
-    breached: false,
-    acceptance: { required: ['qc'], passed: [], sensorWindowMs: 30 * MIN, sensorCheckAt: null },
-    checklist: [],
-    checklistResults: [],
-    reworkCount: 0,
-    repeatCount: 0,
-    rating: null,
-    createdAt: T0,
-    updatedAt: T0,
-    acknowledgedAt: null,
-    startedAt: null,
-    resolvedAt: state === 'resolved' || state === 'verified' || state === 'closed' ? T0 : null,
-    verifiedAt: state === 'verified' || state === 'closed' ? T0 : null,
-    closedAt: state === 'closed' || state === 'cancelled' ? T0 : null,
-    wakeAt: null,
     version: 3,
+    state,
+    assignee: state === 'new' ? null : 'li-wei',
+    hold: state === 'on_hold' ? { reason: 'waiting_parts', from: 'in_progress', since: T0, pausesSla: true } : null,
+    resolvedAt: done('resolved', 'verified', 'closed'),
+    verifiedAt: done('verified', 'closed'),
+    closedAt: done('closed', 'cancelled'),
     ...patch,
   };
 }

@@ -15,7 +15,7 @@ import { decide, escalate, ProcessError, reopenForRepeat, reworkForFault, wakeAt
 import { actionSchema, type ActionInput, type ActionRequest } from './work-order-actions.ts';
 import { formatZodIssues } from '../shared/zod-format.ts';
 import type { WorkOrderFilter, WorkOrderStore } from './work-order-store.ts';
-import { isOpen, type AcceptanceCheck, type Requester, type WorkOrder, type WorkOrderDraft, type WorkOrderEvent } from './work-order.ts';
+import { isOpen, newOrder, type AcceptanceCheck, type Requester, type WorkOrder, type WorkOrderDraft, type WorkOrderEvent, type WorkOrderIntake } from './work-order.ts';
 
 export interface WorkOrderServiceDeps {
   store: WorkOrderStore;
@@ -122,30 +122,9 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     return { required, passed: [], sensorWindowMs, sensorCheckAt: null };
   }
 
-  function draft(base: Omit<WorkOrderDraft, 'sla' | 'acceptance' | 'wakeAt' | 'breached' | 'state' | 'occurrences' | 'assignee' | 'team' | 'hold' | 'checklistResults' | 'reworkCount' | 'repeatCount' | 'rating' | 'updatedAt' | 'acknowledgedAt' | 'startedAt' | 'resolvedAt' | 'verifiedAt' | 'closedAt'>, sensorWindowMs: number): WorkOrderDraft {
+  function draft(base: WorkOrderIntake, sensorWindowMs: number): WorkOrderDraft {
     const { limits, calendar } = deps.sla.limitsFor(base.site, base.priority, base.category);
-    const d: WorkOrderDraft = {
-      ...base,
-      state: 'new',
-      occurrences: 1,
-      assignee: null,
-      team: null,
-      hold: null,
-      sla: startClocks(base.createdAt, limits, calendar, deps.sla.escalateAt, base.dueAt),
-      breached: false,
-      acceptance: acceptanceFor(base, sensorWindowMs),
-      checklistResults: base.checklist.map(() => null),
-      reworkCount: 0,
-      repeatCount: 0,
-      rating: null,
-      updatedAt: base.createdAt,
-      acknowledgedAt: null,
-      startedAt: null,
-      resolvedAt: null,
-      verifiedAt: null,
-      closedAt: null,
-      wakeAt: null,
-    };
+    const d = newOrder(base, startClocks(base.createdAt, limits, calendar, deps.sla.escalateAt, base.dueAt), acceptanceFor(base, sensorWindowMs));
     return { ...d, wakeAt: wakeAt({ ...d, id: '', version: 0 }, settings) };
   }
 

@@ -1,48 +1,34 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../db/database.ts';
-import type { WorkOrderDraft } from './work-order.ts';
+import { newOrder, type WorkOrderDraft } from './work-order.ts';
 import { createKyselyWorkOrderStore } from './work-order-store.kysely.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
-const fault = (assetId: string, ruleId = 'pump.vibration-critical'): WorkOrderDraft => ({
-  source: 'alarm',
-  channel: 'sensor',
-  category: 'repair',
-  priority: 'P2',
-  title: 'Pump vibration critical',
-  description: '',
-  assetId,
-  site: 'riverside',
-  ruleId,
-  alarmId: 1,
-  checklist: [{ step: 'Check the bearing temperature', type: 'measurement', unit: '°C', max: 80 }],
-  faultKey: `${assetId}/${ruleId}`,
-  assetType: 'pump',
-  location: null,
-  requester: null,
-  parentId: null,
-  dueAt: null,
-  state: 'new',
-  occurrences: 1,
-  assignee: null,
-  team: null,
-  hold: null,
-  sla: { calendar: 'always', clocks: {}, pausedSince: null },
-  breached: false,
-  acceptance: { required: ['sensor'], passed: [], sensorWindowMs: 1_800_000, sensorCheckAt: null },
-  checklistResults: [null],
-  reworkCount: 0,
-  repeatCount: 0,
-  rating: null,
-  createdAt: T0,
-  updatedAt: T0,
-  acknowledgedAt: null,
-  startedAt: null,
-  resolvedAt: null,
-  verifiedAt: null,
-  closedAt: null,
-  wakeAt: null,
-});
+const fault = (assetId: string, ruleId = 'pump.vibration-critical'): WorkOrderDraft =>
+  newOrder(
+    {
+      source: 'alarm',
+      channel: 'sensor',
+      category: 'repair',
+      priority: 'P2',
+      title: 'Pump vibration critical',
+      description: '',
+      assetId,
+      assetType: 'pump',
+      site: 'riverside',
+      location: null,
+      requester: null,
+      ruleId,
+      alarmId: 1,
+      faultKey: `${assetId}/${ruleId}`,
+      parentId: null,
+      dueAt: null,
+      checklist: [{ step: 'Check the bearing temperature', type: 'measurement', unit: '°C', max: 80 }],
+      createdAt: T0,
+    },
+    { calendar: 'always', clocks: {}, pausedSince: null },
+    { required: ['sensor'], passed: [], sensorWindowMs: 1_800_000, sensorCheckAt: null },
+  );
 const ev = { at: T0, actor: 'system', note: null, data: {} };
 
 describe('work-order store (SQLite through kysely)', () => {

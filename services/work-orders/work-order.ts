@@ -164,6 +164,38 @@ export interface Attachment {
 /** An order before the store gives it an id and a version. */
 export type WorkOrderDraft = Omit<WorkOrder, 'id' | 'version'>;
 
+/** What intake decides about an order; the rest of it is the process, which starts blank. */
+export type WorkOrderIntake = Omit<WorkOrderDraft, ProcessField>;
+type ProcessField =
+  | 'state' | 'occurrences' | 'assignee' | 'team' | 'hold' | 'breached' | 'checklistResults' | 'reworkCount' | 'repeatCount' | 'rating'
+  | 'updatedAt' | 'acknowledgedAt' | 'startedAt' | 'resolvedAt' | 'verifiedAt' | 'closedAt' | 'wakeAt' | 'sla' | 'acceptance';
+
+/** A new order: `new`, unassigned, nothing done yet; clocks and acceptance as given. */
+export function newOrder(intake: WorkOrderIntake, sla: WorkOrder['sla'], acceptance: WorkOrder['acceptance']): WorkOrderDraft {
+  return {
+    ...intake,
+    state: 'new',
+    occurrences: 1,
+    assignee: null,
+    team: null,
+    hold: null,
+    sla,
+    breached: false,
+    acceptance,
+    checklistResults: intake.checklist.map(() => null),
+    reworkCount: 0,
+    repeatCount: 0,
+    rating: null,
+    updatedAt: intake.createdAt,
+    acknowledgedAt: null,
+    startedAt: null,
+    resolvedAt: null,
+    verifiedAt: null,
+    closedAt: null,
+    wakeAt: null,
+  };
+}
+
 /** WO-2026-000123: the year the order opened and a sequence that restarts each year. */
 export function formatWorkOrderId(year: number, seq: number): string {
   return `WO-${year}-${String(seq).padStart(6, '0')}`;
