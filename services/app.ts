@@ -23,6 +23,9 @@ import { createWebhookNotifier } from './shared/webhooks.ts';
 import { createInfluxTelemetryStore } from './telemetry/telemetry-store.influx.ts';
 import { createSqliteTelemetryStore } from './telemetry/telemetry-store.sqlite.ts';
 import type { TelemetryStore } from './telemetry/telemetry-store.ts';
+import { createPmPlanService, loadPlanTemplates } from './pm/pm-plan-service.ts';
+import { createPmScheduler } from './pm/pm-scheduler.ts';
+import { createKyselyPmStore } from './pm/pm-store.kysely.ts';
 import { createAttachmentFiles } from './work-orders/attachment-files.ts';
 import { createDirectory } from './work-orders/people.ts';
 import { createSlaPolicy } from './work-orders/sla.ts';
@@ -104,6 +107,9 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       attachmentMaxBytes: config.attachments.maxBytes,
       notify: webhooks.notify,
     });
+    const pmStore = createKyselyPmStore(database.db);
+    const pmPlans = await createPmPlanService({ store: pmStore, templates: config.estate.pmTemplates ? loadPlanTemplates() : [], filePlans: config.estate.pmPlans, now });
+    const pm = createPmScheduler({ store: pmStore, plans: pmPlans, assets, workOrders, telemetry, siteTimeZone, log: log.child({ svc: 'pm' }), metrics, now });
     const alarms = createAlarmService({
       store: alarmStore,
       workOrders,
@@ -156,6 +162,23 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       sweeping = sweeping.then(() => workOrders.sweep()).catch((err) => log.error({ err }, 'work-order sweep failed'));
     }, 5000);
     sweeper.unref();
+    // Preventive maintenance: what is due is read from the plans and the database every minute.
+    let generating: Promise<unknown> = Promise.resolve();
+    const generate = () => {
+      generating = generating.then(() => pm.tick()).catch((err) => log.error({ err }, 'PM generation failed'));
+    };
+    const pmStart = setTimeout(generate, 1000);
+    const pmTimer = setInterval(generate, 60_000);
+    pmStart.unref();
+    pmTimer.unref();
+    closers.push({
+      name: 'PM scheduler',
+      close: async () => {
+        clearTimeout(pmStart);
+        clearInterval(pmTimer);
+        await generating;
+      },
+    });
     closers.push({
       name: 'work-order sweep',
       close: async () => {
@@ -218,7 +241,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     metrics.gauge('fms_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => broker.health().clients ?? 0);
     metrics.gauge('fms_ingest_rejected_recent', 'Rejected messages kept for GET /api/ingest/rejected', () => rejected.recent().length);
 
-    const api = await buildApi({ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION, attachmentMaxBytes: config.attachments.maxBytes });
+    const api = await buildApi({ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, pmPlans, pm });
     await api.listen({ host: config.http.host, port: config.http.port });
     closers.push({ name: 'http api', close: () => api.close() });
     const httpAddress = api.server.address();

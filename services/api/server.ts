@@ -17,6 +17,9 @@ import { healthRoutes, type HealthReport } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { ruleRoutes } from './routes/rules.ts';
 import { workOrderRoutes } from './routes/work-orders.ts';
+import { pmPlanRoutes } from './routes/pm-plans.ts';
+import type { PmPlanService } from '../pm/pm-plan-service.ts';
+import type { PmScheduler } from '../pm/pm-scheduler.ts';
 
 export interface ApiDeps {
   assets: AssetRegistry;
@@ -32,6 +35,8 @@ export interface ApiDeps {
   version: string;
   /** Largest work-order attachment (the actions route accepts bodies that large, base64-encoded). */
   attachmentMaxBytes: number;
+  pmPlans: PmPlanService;
+  pm: PmScheduler;
 }
 
 
@@ -88,6 +93,7 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(ruleRoutes(deps), { prefix: '/api' });
   await app.register(alarmRoutes(deps), { prefix: '/api' });
   await app.register(workOrderRoutes(deps), { prefix: '/api' });
+  await app.register(pmPlanRoutes(deps), { prefix: '/api' });
   return app;
 }
 export type Api = Awaited<ReturnType<typeof buildApi>>;

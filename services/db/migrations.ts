@@ -224,4 +224,42 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('work_order_attachments_order').on('work_order_attachments').column('work_order_id').execute();
     },
   },
+  '0008-preventive-maintenance': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('work_orders').addColumn('pm_plan', 'text').execute();
+      await db.schema.alterTable('work_orders').addColumn('pm_key', 'text').execute();
+      // One order per plan occurrence, whichever instance generates it (DOMAIN.md: exactly once).
+      await db.schema.createIndex('work_orders_pm_key').on('work_orders').column('pm_key').unique().execute();
+      await db.schema.createIndex('work_orders_pm_plan').on('work_orders').columns(['pm_plan', 'asset_id']).execute();
+      await db.schema
+        .createTable('pm_plans')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('definition', 'text')
+        .addColumn('deleted', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('pm_tracking')
+        .addColumn('plan_id', 'text', (c) => c.notNull())
+        .addColumn('asset_id', 'text', (c) => c.notNull())
+        .addColumn('since', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('pm_tracking_pk', ['plan_id', 'asset_id'])
+        .execute();
+      await db.schema
+        .createTable('pm_occurrences')
+        .addColumn('plan_id', 'text', (c) => c.notNull())
+        .addColumn('asset_id', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('due_at', 'bigint', (c) => c.notNull())
+        .addColumn('tier', 'text')
+        .addColumn('work_order_id', 'text')
+        .addColumn('combined_into', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('pm_occurrences_pk', ['plan_id', 'asset_id', 'key'])
+        .execute();
+      await db.schema.createIndex('pm_occurrences_due').on('pm_occurrences').columns(['plan_id', 'asset_id', 'due_at']).execute();
+    },
+  },
 };

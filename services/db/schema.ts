@@ -109,6 +109,41 @@ export interface WorkOrdersTable {
   repeat_count: Generated<number>;
   /** JSON: hold, SLA clocks, acceptance, checklist results, rating, step times. */
   process: Generated<string>;
+  pm_plan: string | null;
+  /** `plan/asset/key` of a preventive-maintenance occurrence: unique. */
+  pm_key: string | null;
+}
+
+export interface PmPlansTable {
+  id: string;
+  /** `api` for plans created or changed over the API (they win over templates and the file). */
+  origin: string;
+  /** The plan as JSON, in the YAML format; null when deleted. */
+  definition: string | null;
+  deleted: number;
+  updated_at: number;
+}
+
+export interface PmTrackingTable {
+  plan_id: string;
+  asset_id: string;
+  /** When FMS began following the plan for the asset. */
+  since: number;
+}
+
+/** The register of occurrences: one row per plan, asset and key, whoever generated it first. */
+export interface PmOccurrencesTable {
+  plan_id: string;
+  asset_id: string;
+  key: string;
+  seq: number;
+  due_at: number;
+  tier: string | null;
+  /** The order opened for it; null while being opened, or when folded into a later occurrence. */
+  work_order_id: string | null;
+  /** Set when this occurrence was folded into a later one after downtime. */
+  combined_into: string | null;
+  created_at: number;
 }
 
 export interface WorkOrderAttachmentsTable {
@@ -174,6 +209,9 @@ export interface DatabaseSchema {
   work_orders: WorkOrdersTable;
   work_order_events: WorkOrderEventsTable;
   work_order_attachments: WorkOrderAttachmentsTable;
+  pm_plans: PmPlansTable;
+  pm_tracking: PmTrackingTable;
+  pm_occurrences: PmOccurrencesTable;
   counters: CountersTable;
   rules: RulesTable;
   rule_states: RuleStatesTable;

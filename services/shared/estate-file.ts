@@ -3,6 +3,7 @@ import { assetInputSchema, idSchema } from '../assets/asset.ts';
 import { ruleSchema } from '../rules/rule-schema.ts';
 import { checkDirectory, dispatchConfigSchema, personSchema, teamSchema } from '../work-orders/people.ts';
 import { processConfigSchema } from '../work-orders/process-config.ts';
+import { pmPlanSchema } from '../pm/pm-plan.ts';
 import { slaConfigSchema } from '../work-orders/sla.ts';
 
 const settingKey = z.string().regex(/^FMS_[A-Z_]+$/, 'expected an FMS_* variable name');
@@ -37,6 +38,10 @@ export const estateFileSchema = z
     sla: slaConfigSchema,
     /** Acceptance, closing, repeat faults and procedures of the work-order process. */
     workOrders: processConfigSchema,
+    /** Preventive-maintenance plans of the estate (a plan with a template's id replaces it). */
+    pmPlans: z.array(pmPlanSchema).default([]),
+    /** Whether the plans shipped in devices/<type>/pm-templates.yaml apply. */
+    pmTemplates: z.boolean().default(true),
     rules: z.array(ruleSchema).default([]),
     /** Where alarm and work-order notifications are POSTed (signed, retried). */
     webhooks: z.array(webhookSchema).default([]),
@@ -55,6 +60,11 @@ export const estateFileSchema = z
     for (const site of Object.keys(file.sla.sites)) {
       if (siteIds.size > 0 && !siteIds.has(site)) ctx.addIssue({ code: 'custom', path: ['sla', 'sites', site], message: `site "${site}" is not listed under sites` });
     }
+    const planIds = new Set<string>();
+    file.pmPlans.forEach((p, i) => {
+      if (planIds.has(p.id)) ctx.addIssue({ code: 'custom', path: ['pmPlans', i, 'id'], message: `duplicate plan id "${p.id}"` });
+      planIds.add(p.id);
+    });
     const ruleIds = new Set<string>();
     file.rules.forEach((r, i) => {
       if (ruleIds.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id "${r.id}"` });

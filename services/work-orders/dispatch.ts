@@ -6,6 +6,8 @@ export interface DispatchRequest {
   category: string;
   priority: string;
   assetType: string | null;
+  /** A team chosen beforehand (a PM plan's); otherwise dispatch rules decide. */
+  teamId?: string | undefined;
 }
 
 export type DispatchDecision =
@@ -21,7 +23,7 @@ export type Eligibility =
  * the teams serving the site); its technicians on duty now with the needed skills are eligible.
  */
 export function eligibleTechnicians(order: DispatchRequest, dir: Directory, at: number, timeZoneOf: (site: string | null) => string): Eligibility {
-  const rule = dir.dispatch.rules.find(
+  const rule = order.teamId ? { team: order.teamId, skills: undefined } : dir.dispatch.rules.find(
     (r) =>
       (!r.match.categories || r.match.categories.includes(order.category as never)) &&
       (!r.match.assetTypes || (order.assetType !== null && r.match.assetTypes.includes(order.assetType as never))) &&
@@ -31,7 +33,7 @@ export function eligibleTechnicians(order: DispatchRequest, dir: Directory, at: 
   const teams: Team[] = rule
     ? dir.teams.filter((t) => t.id === rule.team)
     : dir.teams.filter((t) => t.sites.length === 0 || (order.site !== null && t.sites.includes(order.site)));
-  const how = rule ? `dispatch rule for team ${rule.team}` : `team serving site ${order.site ?? '(none)'}`;
+  const how = order.teamId ? `team ${order.teamId}` : rule ? `dispatch rule for team ${rule.team}` : `team serving site ${order.site ?? '(none)'}`;
   if (teams.length === 0) return { candidates: [], team: null, reason: `no team serves this order (${how})` };
 
   const members = teams.flatMap((t) => t.members.map((id) => ({ team: t, person: dir.people.get(id) }))).filter((m): m is { team: Team; person: Person } => !!m.person && m.person.role === 'technician');

@@ -41,6 +41,8 @@ function order(state: WorkOrderState, patch: Partial<WorkOrder> = {}): WorkOrder
       alarmId: null,
       faultKey: null,
       parentId: null,
+      pmPlanId: null,
+      pmKey: null,
       dueAt: null,
       checklist: [],
       createdAt: T0,

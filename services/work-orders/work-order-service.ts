@@ -61,6 +61,8 @@ export interface Intake {
   dueAt?: number | undefined;
   checklist?: ChecklistStep[] | undefined;
   parentId?: string | undefined;
+  /** Preventive maintenance: the plan and the occurrence key; a second order for the same key is refused. */
+  pm?: { planId: string; key: string; assignee?: string | undefined; team?: string | undefined } | undefined;
   by: string;
 }
 
@@ -198,10 +200,10 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   }
 
   /** Assigns a new order to the least-loaded eligible technician (when auto dispatch is on). */
-  async function dispatch(order: WorkOrder): Promise<WorkOrder> {
+  async function dispatch(order: WorkOrder, teamId?: string): Promise<WorkOrder> {
     // Without teams there is nobody to dispatch to: orders wait in `new` for a supervisor's tool.
     if (!directory.dispatch.auto || directory.teams.length === 0 || order.state !== 'new') return order;
-    const eligible = eligibleTechnicians(order, directory, deps.now(), deps.siteTimeZone);
+    const eligible = eligibleTechnicians({ ...order, teamId }, directory, deps.now(), deps.siteTimeZone);
     const load = await store.openLoad(eligible.candidates.map((c) => c.person.id));
     const choice = chooseAssignee(eligible, (id) => load.get(id) ?? 0);
     if (!choice.assignee) {
@@ -245,18 +247,32 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         alarmId: null,
         faultKey: null,
         parentId: intake.parentId ?? null,
+        pmPlanId: intake.pm?.planId ?? null,
+        pmKey: intake.pm?.key ?? null,
         dueAt: intake.dueAt ?? null,
         checklist: intake.checklist ?? deps.process.checklists[intake.category as keyof ProcessConfig['checklists']] ?? [],
         createdAt: at,
       },
       settings.sensorWindowMs,
     );
-    const { order } = await store.openOrAttach(d, Number(yearOf.format(at)), { at, actor: actor.id, note: intake.description ?? null, data: { source: intake.source, channel: intake.channel, parentId: intake.parentId ?? null } });
+    const { order, opened } = await store.openOrAttach(d, Number(yearOf.format(at)), { at, actor: actor.id, note: intake.description ?? null, data: { source: intake.source, channel: intake.channel, parentId: intake.parentId ?? null, pmKey: intake.pm?.key ?? null } });
+    if (!opened) return order; // a plan occurrence another instance opened first
     metrics.workOrdersOpened.labels(priority, intake.source).inc();
     log.info({ workOrderId: order.id, source: intake.source, channel: intake.channel, priority, site }, 'work order opened');
     // The requester is told the order was received (DOMAIN.md step 4) through this event.
     announce(order, 'opened');
-    return dispatch(order);
+    if (intake.pm?.assignee) return assignTo(order, intake.pm.assignee, `plan ${intake.pm.planId} names ${intake.pm.assignee}`);
+    return dispatch(order, intake.pm?.team);
+  }
+
+  async function assignTo(order: WorkOrder, assignee: string, reason: string): Promise<WorkOrder> {
+    try {
+      const saved = await commit(decide(order, { action: 'assign', by: 'system', assignee, reason }, { id: 'system', role: 'system' }, context(deps.now())), 'assigned');
+      return saved ?? order;
+    } catch (err) {
+      log.warn({ err, workOrderId: order.id, assignee }, 'work order not assigned as planned: dispatching');
+      return dispatch(order);
+    }
   }
 
   async function act(id: string, request: ActionRequest, internal = false): Promise<WorkOrder> {
@@ -354,6 +370,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
 
   return {
     open: (intake: Intake) => open(intake),
+    /** Opens a preventive-maintenance order (by the scheduler); an occurrence already opened is returned, not doubled. */
+    openPlanned: (intake: Omit<Intake, 'by'>, at?: number) => open({ ...intake, by: 'system' }, true, at),
     act: (id: string, input: ActionRequest) => act(id, input),
 
     /**
@@ -400,6 +418,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
           // One fault, one work order: rules of one failure mode share it.
           faultKey,
           parentId: null,
+          pmPlanId: null,
+          pmKey: null,
           dueAt: null,
           checklist: wo.checklist,
           createdAt: at,

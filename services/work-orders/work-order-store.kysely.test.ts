@@ -22,6 +22,8 @@ const fault = (assetId: string, ruleId = 'pump.vibration-critical'): WorkOrderDr
       alarmId: 1,
       faultKey: `${assetId}/${ruleId}`,
       parentId: null,
+      pmPlanId: null,
+      pmKey: null,
       dueAt: null,
       checklist: [{ step: 'Check the bearing temperature', type: 'measurement', unit: '°C', max: 80 }],
       createdAt: T0,

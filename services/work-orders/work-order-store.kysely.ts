@@ -29,6 +29,11 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
             return { order, opened: true };
           });
         } catch (err) {
+          if (isUniqueViolation(err) && draft.pmKey) {
+            // Another instance opened this plan occurrence first: theirs is the one.
+            const row = await db.selectFrom('work_orders').selectAll().where('pm_key', '=', draft.pmKey).executeTakeFirst();
+            if (row) return { order: fromRow(row), opened: false };
+          }
           // Another process opened the order for this fault between our read and our insert: the
           // unique index refused ours, so attach to theirs on the next pass.
           if (attempt < 3 && isUniqueViolation(err)) continue;
@@ -185,6 +190,8 @@ function toRow(o: WorkOrder): Insertable<WorkOrdersTable> & { seq: number } {
     fault_key: o.faultKey,
     alarm_id: o.alarmId,
     parent_id: o.parentId,
+    pm_plan: o.pmPlanId,
+    pm_key: o.pmKey,
     due_at: o.dueAt,
     state: o.state,
     occurrences: o.occurrences,
@@ -236,6 +243,8 @@ function fromRow(r: Row): WorkOrder {
     alarmId: r.alarm_id,
     faultKey: r.fault_key,
     parentId: r.parent_id,
+    pmPlanId: r.pm_plan,
+    pmKey: r.pm_key,
     dueAt: num(r.due_at),
     state: r.state as WorkOrder['state'],
     occurrences: r.occurrences,

@@ -8,7 +8,8 @@ export type WorkOrderState = (typeof workOrderStates)[number];
 export const openStates: readonly WorkOrderState[] = ['new', 'assigned', 'acknowledged', 'in_progress', 'on_hold', 'resolved', 'verified'];
 
 export const sources = ['alarm', 'pm', 'request', 'inspection'] as const;
-export const channels = ['sensor', 'hotline', 'wechat', 'app', 'front_desk', 'inspection'] as const;
+/** `schedule`: opened by a preventive-maintenance plan. */
+export const channels = ['sensor', 'hotline', 'wechat', 'app', 'front_desk', 'inspection', 'schedule'] as const;
 
 /** Why work stops for a while; the first three stop the SLA clocks (nobody can do anything about them). */
 export const holdReasons = ['waiting_parts', 'owner_not_home', 'no_access', 'waiting_approval', 'other'] as const;
@@ -89,6 +90,9 @@ export interface WorkOrder {
   faultKey: string | null;
   /** The order this one follows up (a failed check, a complaint's follow-up visit). */
   parentId: string | null;
+  /** Preventive maintenance: the plan, and the occurrence's stable key (`plan/asset/key`), unique. */
+  pmPlanId: string | null;
+  pmKey: string | null;
   /** Planned work: the date it is due by. */
   dueAt: number | null;
   state: WorkOrderState;

@@ -1,0 +1,41 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { FmsError } from '../../shared/errors.ts';
+import type { ApiDeps } from '../server.ts';
+
+export const pmPlanRoutes =
+  (deps: ApiDeps): FastifyPluginAsync =>
+  async (app) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const idParams = z.object({ id: z.string() });
+    // Plans are validated by the plan schema (with messages that name the field), not by the route.
+    const planBody = z.record(z.string(), z.unknown());
+
+    r.get('/pm-plans', { schema: { summary: 'Preventive-maintenance plans in force (templates, the estate file, the API)', tags: ['preventive maintenance'] } }, async () => ({ items: deps.pmPlans.list() }));
+
+    r.get('/pm-plans/:id', { schema: { summary: 'A plan with, per asset, the next due, the last done and compliance history', tags: ['preventive maintenance'], params: idParams } }, async (req) => {
+      const plan = deps.pmPlans.get(req.params.id);
+      if (!plan) throw new FmsError('FMS_ERR_PM_PLAN_NOT_FOUND', `no PM plan "${req.params.id}"`);
+      return deps.pm.report(plan);
+    });
+
+    r.post('/pm-plans', { schema: { summary: 'Create a plan', tags: ['preventive maintenance'], body: planBody } }, async (req, reply) => {
+      const plan = await deps.pmPlans.create(req.body);
+      deps.pm.reset();
+      reply.status(201).header('location', `/api/pm-plans/${plan.id}`);
+      return plan;
+    });
+
+    r.put('/pm-plans/:id', { schema: { summary: 'Replace a plan (a template or file plan too: the API version wins)', tags: ['preventive maintenance'], params: idParams, body: planBody } }, async (req) => {
+      const plan = await deps.pmPlans.replace(req.params.id, req.body);
+      deps.pm.reset();
+      return plan;
+    });
+
+    r.delete('/pm-plans/:id', { schema: { summary: 'Delete a plan (a template stays deleted)', tags: ['preventive maintenance'], params: idParams } }, async (req, reply) => {
+      await deps.pmPlans.remove(req.params.id);
+      deps.pm.reset();
+      return reply.status(204).send();
+    });
+  };

@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { deviceTypes } from '../../devices/catalog.ts';
+import { FmsError } from '../shared/errors.ts';
+import { formatZodIssues } from '../shared/zod-format.ts';
+import { pmPlanSchema, type PmPlan } from './pm-plan.ts';
+import type { PmStore } from './pm-store.ts';
+
+const devicesDir = fileURLToPath(new URL('../../devices/', import.meta.url));
+
+export type PlanOrigin = 'template' | 'config' | 'api';
+export type PlanInForce = PmPlan & { origin: PlanOrigin };
+
+/** Reads and validates a PM plans YAML file; the error names every problem with its place. */
+export function loadPlanFile(file: string): PmPlan[] {
+  const label = path.relative(process.cwd(), file) || file;
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8')) ?? [];
+  } catch (err) {
+    throw new FmsError('FMS_ERR_PM_PLAN_INVALID', `${label}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const parsed = z.array(pmPlanSchema).safeParse(doc);
+  if (!parsed.success) {
+    const problems = formatZodIssues(parsed.error.issues, (p) => `${label}: ${p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}`, doc);
+    throw new FmsError('FMS_ERR_PM_PLAN_INVALID', `Invalid PM plans:\n${problems.map((p) => `  - ${p}`).join('\n')}`, problems);
+  }
+  return parsed.data;
+}
+
+/** The templates shipped in devices/<type>/pm-templates.yaml (DOMAIN.md's regimes). */
+export function loadPlanTemplates(): PmPlan[] {
+  return deviceTypes.flatMap((type) => {
+    const file = path.join(devicesDir, type, 'pm-templates.yaml');
+    return existsSync(file) ? loadPlanFile(file) : [];
+  });
+}
+
+export function parsePlan(input: unknown): PmPlan {
+  const parsed = pmPlanSchema.safeParse(input);
+  if (!parsed.success) throw new FmsError('FMS_ERR_PM_PLAN_INVALID', formatZodIssues(parsed.error.issues, (p) => p.join('.') || 'plan', input).join('; '));
+  return parsed.data;
+}
+
+/**
+ * The plans in force: shipped templates, then the estate file's (same id replaces), then those
+ * created, replaced or deleted over the API (stored, they win).
+ */
+export async function createPmPlanService(deps: { store: PmStore; templates: PmPlan[]; filePlans: PmPlan[]; now: () => number }) {
+  const inForce = new Map<string, PlanInForce>();
+  for (const p of deps.templates) inForce.set(p.id, { ...p, origin: 'template' });
+  for (const p of deps.filePlans) inForce.set(p.id, { ...p, origin: 'config' });
+  for (const r of await deps.store.plans()) {
+    if (r.deleted) inForce.delete(r.id);
+    else inForce.set(r.id, { ...parsePlan(r.definition), origin: 'api' });
+  }
+
+  return {
+    list: (): PlanInForce[] => [...inForce.values()].sort((a, b) => a.id.localeCompare(b.id)),
+    get: (id: string) => inForce.get(id),
+    async create(input: unknown): Promise<PlanInForce> {
+      const plan = parsePlan(input);
+      if (inForce.has(plan.id)) throw new FmsError('FMS_ERR_PM_PLAN_EXISTS', `a PM plan "${plan.id}" is in force; change it with PUT /api/pm-plans/${plan.id}`);
+      await deps.store.savePlan({ id: plan.id, origin: 'api', definition: input, deleted: false, updatedAt: deps.now() });
+      const saved = { ...plan, origin: 'api' as const };
+      inForce.set(plan.id, saved);
+      return saved;
+    },
+    async replace(id: string, input: unknown): Promise<PlanInForce> {
+      if (!inForce.has(id)) throw new FmsError('FMS_ERR_PM_PLAN_NOT_FOUND', `no PM plan "${id}"`);
+      const plan = parsePlan({ ...(input as object), id });
+      await deps.store.savePlan({ id, origin: 'api', definition: { ...(input as object), id }, deleted: false, updatedAt: deps.now() });
+      const saved = { ...plan, origin: 'api' as const };
+      inForce.set(id, saved);
+      return saved;
+    },
+    async remove(id: string): Promise<void> {
+      if (!inForce.has(id)) throw new FmsError('FMS_ERR_PM_PLAN_NOT_FOUND', `no PM plan "${id}"`);
+      await deps.store.savePlan({ id, origin: 'api', definition: null, deleted: true, updatedAt: deps.now() });
+      inForce.delete(id);
+    },
+  };
+}
+export type PmPlanService = Awaited<ReturnType<typeof createPmPlanService>>;
