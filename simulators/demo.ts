@@ -1,6 +1,8 @@
 import type { AssetInput } from '../services/assets/asset.ts';
 import type { Config } from '../services/shared/config.ts';
 import { personSchema, teamSchema } from '../services/work-orders/people.ts';
+import { loadPlanTemplates } from '../services/pm/pm-plan-service.ts';
+import { DateTime } from 'luxon';
 import type { DeviceType } from '../devices/catalog.ts';
 import { startDemoCrew } from './demo-crew.ts';
 import { createFleet, type FleetDevice } from './fleet.ts';
@@ -27,11 +29,14 @@ export const demoTeams = [
 ].map((t) => teamSchema.parse(t));
 
 /**
- * The demo's estate, unless the FMS_CONFIG file brings its own people: sites, staff, and a sensor
- * window of two minutes so that a repair is verified while you watch.
+ * The demo's estate, unless the FMS_CONFIG file brings its own people: sites, staff, a sensor window
+ * of two minutes so that a repair is verified while you watch, and elevators last maintained 14 days
+ * ago, so that their statutory visit (due tomorrow) opens as a PM order at once.
  */
-export function withDemoEstate(config: Config): Config {
+export function withDemoEstate(config: Config, now = Date.now()): Config {
   if (config.estate.people.length > 0) return config;
+  const elevatorPlan = loadPlanTemplates().find((p) => p.id === 'elevator.maintenance')!;
+  const lastVisit = DateTime.fromMillis(now, { zone: demoSites[0].timeZone }).minus({ days: 14 }).toISODate()!;
   return {
     ...config,
     estate: {
@@ -40,6 +45,7 @@ export function withDemoEstate(config: Config): Config {
       people: demoPeople,
       teams: demoTeams,
       workOrders: { ...config.estate.workOrders, sensorWindow: 2 * 60_000, closeAfter: 10 * 60_000 },
+      pmPlans: [...config.estate.pmPlans, { ...elevatorPlan, start: lastVisit }],
     },
   };
 }

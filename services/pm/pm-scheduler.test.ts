@@ -178,6 +178,19 @@ describe('preventive maintenance', () => {
     expect((await database.db.selectFrom('pm_occurrences').select('key').where('work_order_id', 'is', null).execute()).length).toBe(0);
   });
 
+  it('creates nothing twice when the clock is set back and comes forward again', async () => {
+    const { scheduler, workOrders } = await setup({ assets: [asset('g1', 'gate')], plans: [{ id: 'gate.weekly', title: 'Weekly', assetType: 'gate', trigger: { every: '7d' }, catchUp: 'each' }] });
+    await scheduler.tick(now);
+    const later = now + 22 * DAY;
+    await scheduler.tick(later);
+    expect(await pmOrders(workOrders)).toHaveLength(3);
+    await scheduler.tick(later - 10 * DAY); // an NTP correction, a wrong manual setting
+    await scheduler.tick(later);
+    await scheduler.tick(later + DAY / 2);
+    const orders = await pmOrders(workOrders);
+    expect(orders.map((o) => localDate(o.dueAt!))).toEqual(['2026-01-08', '2026-01-15', '2026-01-22']);
+  });
+
   it('reports compliance: on time, late, within 10 % of the interval, and the next due', async () => {
     const { scheduler, workOrders, plans } = await setup({ assets: [asset('g1', 'gate')], plans: [{ id: 'gate.monthly', title: 'Gate monthly', assetType: 'gate', trigger: { every: '30d' } }] });
     const finish = async (id: string, assignee: string) => {
