@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { deviceTypes } from '../../devices/catalog.ts';
 import { FmsError } from '../shared/errors.ts';
 import { formatZodIssues } from '../shared/zod-format.ts';
+import { loadYamlList } from '../shared/yaml-list-file.ts';
 import { pmPlanSchema, type PmPlan } from './pm-plan.ts';
 import type { PmStore } from './pm-store.ts';
 
@@ -16,19 +15,7 @@ export type PlanInForce = PmPlan & { origin: PlanOrigin };
 
 /** Reads and validates a PM plans YAML file; the error names every problem with its place. */
 export function loadPlanFile(file: string): PmPlan[] {
-  const label = path.relative(process.cwd(), file) || file;
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(file, 'utf8')) ?? [];
-  } catch (err) {
-    throw new FmsError('FMS_ERR_PM_PLAN_INVALID', `${label}: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const parsed = z.array(pmPlanSchema).safeParse(doc);
-  if (!parsed.success) {
-    const problems = formatZodIssues(parsed.error.issues, (p) => `${label}: ${p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}`, doc);
-    throw new FmsError('FMS_ERR_PM_PLAN_INVALID', `Invalid PM plans:\n${problems.map((p) => `  - ${p}`).join('\n')}`, problems);
-  }
-  return parsed.data;
+  return loadYamlList(file, pmPlanSchema, 'FMS_ERR_PM_PLAN_INVALID', 'PM plans');
 }
 
 /** The templates shipped in devices/<type>/pm-templates.yaml (DOMAIN.md's regimes). */

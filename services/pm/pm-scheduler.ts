@@ -96,12 +96,15 @@ export function createPmScheduler(deps: PmSchedulerDeps) {
         const asset = deps.assets.get(o.assetId);
         if (plan && asset) await open(plan, asset, o, 'opened late: the instance that claimed it stopped', []).catch((err) => log.error({ err, planId: o.planId }, 'PM order not opened'));
       }
+      let checked = 0;
       for (const plan of deps.plans.list()) {
         if (!plan.enabled) continue;
         for (const asset of deps.assets.list()) {
           if (!planApplies(plan, asset)) continue;
           const pair = `${plan.id}\0${asset.id}`;
           if ((quietUntil.get(pair) ?? -Infinity) > now) continue;
+          // The SQLite driver answers synchronously: let MQTT and HTTP in between large estates' checks.
+          if (++checked % 20 === 0) await new Promise((r) => setImmediate(r));
           try {
             const tz = deps.siteTimeZone(asset.site);
             const state = await stateOf(plan, asset, now);
