@@ -17,6 +17,7 @@ import { startServiceProcess, type ServiceProcess } from '../../services/testing
 import { startInfluxd } from '../../services/testing/influxd.ts';
 import { runPublisher } from './run-publisher.ts';
 import { workOrderBench } from './work-orders.ts';
+import { pmBench } from './pm.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -119,7 +120,9 @@ async function main() {
     process.stdout.write('bench: work-order register\n');
     const wo = await workOrderBench();
     process.stdout.write(`bench: ${wo.summary}\n`);
-    writeSection('## Work orders (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...wo.lines]);
+    const pm = await pmBench();
+    process.stdout.write(`bench: ${pm.at(-1)}\n`);
+    writeSection('## Work orders (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...wo.lines, ...pm]);
   }
   if (ONLY === 'work-orders') return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-bench-'));
