@@ -1,7 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { DeviceType } from '../devices/catalog.ts';
-import { createModel, type DeviceModel } from './models/index.ts';
-import { seedFrom } from './random.ts';
+import { createSimulatedDevice, type OutMessage, type SimulatedDevice } from './device.ts';
 
 export interface FleetDevice {
   id: string;
@@ -25,10 +24,11 @@ export interface FleetOptions {
 
 interface Running {
   device: FleetDevice;
-  model: DeviceModel;
+  sim: SimulatedDevice;
   client: MqttClient;
   timer?: NodeJS.Timeout;
-  base: string;
+  /** Dropped on purpose (a flapping connection). */
+  down: boolean;
 }
 
 /**
@@ -42,8 +42,7 @@ export function createFleet(opts: FleetOptions) {
   let published = 0;
   let failed = 0;
 
-  async function connect(device: FleetDevice): Promise<Running> {
-    const base = `fms/${device.site}/${device.type}/${device.id}`;
+  async function open(device: FleetDevice, base: string): Promise<MqttClient> {
     const creds = opts.credentials?.(device);
     const client = await mqtt.connectAsync(opts.brokerUrl, {
       clientId: `sim-${device.id}`,
@@ -54,21 +53,35 @@ export function createFleet(opts: FleetOptions) {
       ...(creds ?? {}),
     });
     client.on('error', () => undefined);
-    const model = createModel(device.type, seedFrom(device.id, opts.seed), now());
-    const r: Running = { device, model, client, base };
     await client.publishAsync(`${base}/status`, 'online', { qos: 1, retain: true });
-    return r;
+    return client;
+  }
+
+  async function connect(device: FleetDevice): Promise<Running> {
+    const sim = createSimulatedDevice(device, opts.seed, now());
+    return { device, sim, client: await open(device, sim.base), down: false };
   }
 
   function publishStep(r: Running): void {
     const t = now();
-    const out = r.model.step(t);
-    send(r, `${r.base}/telemetry`, JSON.stringify({ ts: t, ...out.telemetry }), qos);
-    for (const e of out.events) send(r, `${r.base}/event`, JSON.stringify({ ts: t, ...e }), 1);
+    // A flapping connection: drop it without a goodbye (the broker publishes the last will), come back later.
+    const online = r.sim.online(t);
+    if (!online && !r.down) {
+      r.down = true;
+      r.client.end(true);
+    } else if (online && r.down) {
+      r.down = false;
+      open(r.device, r.sim.base).then((c) => (r.client = c)).catch(() => (failed++, (r.down = true)));
+    }
+    for (const m of r.sim.step(t)) send(r, m);
   }
 
-  function send(r: Running, topic: string, payload: string, q: 0 | 1): void {
-    r.client.publish(topic, payload, { qos: q }, (err) => {
+  function send(r: Running, m: OutMessage): void {
+    if (r.down || !r.client.connected) {
+      failed++;
+      return;
+    }
+    r.client.publish(m.topic, m.payload, { qos: m.qos === 0 ? qos : 1 }, (err) => {
       if (err) failed++;
       else published++;
     });
@@ -101,19 +114,25 @@ export function createFleet(opts: FleetOptions) {
     /** Injects a fault; growing faults reach full severity after `rampMs`. Event faults publish at once. */
     inject(assetId: string, fault: string, rampMs = 0): void {
       const r = get(assetId);
-      r.model.inject(fault, now(), rampMs);
-      const out = r.model.step(now());
-      for (const e of out.events) send(r, `${r.base}/event`, JSON.stringify({ ts: now(), ...e }), 1);
+      r.sim.inject(fault, now(), rampMs);
+      for (const m of r.sim.eventsNow(now())) send(r, m);
     },
 
     /** Clears a fault: the repair. */
     clear(assetId: string, fault: string): void {
-      get(assetId).model.clear(fault);
+      get(assetId).sim.clear(fault);
     },
 
     /** Faults active on a device. */
     faults(assetId: string): string[] {
-      return get(assetId).model.active().map((f) => f.name);
+      return get(assetId).sim.faults();
+    },
+
+    /** Faults active across the fleet. */
+    activeFaults(): number {
+      let n = 0;
+      for (const r of running.values()) n += r.sim.faults().length;
+      return n;
     },
 
     stats() {
@@ -127,7 +146,7 @@ export function createFleet(opts: FleetOptions) {
           clearTimeout(r.timer);
           clearInterval(r.timer);
           try {
-            if (r.client.connected) await r.client.publishAsync(`${r.base}/status`, 'offline', { qos: 1, retain: true });
+            if (r.client.connected) await r.client.publishAsync(`${r.sim.base}/status`, 'offline', { qos: 1, retain: true });
           } catch {
             // The broker may already be gone; the last will covers that case.
           }

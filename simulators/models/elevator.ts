@@ -1,7 +1,7 @@
 import { createRandom } from '../random.ts';
-import { createFaultSet, hourOfDay, type DeviceModel, type StepOutput } from './model.ts';
+import { createFaultSet, hourOfDay, severity, type DeviceModel, type StepOutput } from './model.ts';
 
-const FAULTS = ['entrapment', 'door_obstruction', 'overheating'] as const;
+const FAULTS = ['entrapment', 'door_obstruction', 'leveling_drift', 'overheating', 'alarm_button', 'safety_circuit', 'out_of_service'] as const;
 
 /** Trips per minute over the day: morning and evening rush hours. */
 function tripsPerMinute(hour: number): number {
@@ -11,9 +11,10 @@ function tripsPerMinute(hour: number): number {
 
 /**
  * A passenger elevator: trips between floors with a door cycle at each stop, load from traffic,
- * motor temperature following the work it does. Entrapment stops the car with its door shut.
+ * motor temperature following the work it does. Entrapment stops the car with its door shut; an open
+ * safety circuit or an out-of-service switch stops it too.
  */
-export function createElevatorModel(seed: number, startAt: number, floors = 18): DeviceModel {
+export function createElevatorModel(seed: number, startAt: number, timeZone?: string, floors = 18): DeviceModel {
   const rnd = createRandom(seed);
   const faults = createFaultSet(FAULTS, 'elevator');
   const ambient = rnd.between(22, 30);
@@ -34,10 +35,11 @@ export function createElevatorModel(seed: number, startAt: number, floors = 18):
       const events = pendingEvents;
       pendingEvents = [];
       const trapped = faults.get('entrapment') !== undefined;
+      const stopped = trapped || faults.get('safety_circuit') !== undefined || faults.get('out_of_service') !== undefined;
       let moved = 0;
-      if (!trapped) {
+      if (!stopped) {
         // Poisson-ish: the expected trips in this step, at least sometimes one.
-        const expected = tripsPerMinute(hourOfDay(t)) * dtMin;
+        const expected = tripsPerMinute(hourOfDay(t, timeZone)) * dtMin;
         moved = Math.floor(expected) + (rnd.chance(expected % 1) ? 1 : 0);
         for (let i = 0; i < moved; i++) {
           let next = floor;
@@ -52,6 +54,8 @@ export function createElevatorModel(seed: number, startAt: number, floors = 18):
         }
         load = moved > 0 ? Math.min(100, Math.max(0, rnd.gauss(35, 20))) : 0;
       }
+      // Levelling drift (worn brake, stretched ropes): the stopping error grows with severity, biased one way.
+      const drift = 14 * severity(faults.get('leveling_drift'), t);
       const work = moved / Math.max(dtMin, 1 / 60) / 3;
       const hot = faults.get('overheating') ? 35 : 0;
       motorTemp += (ambient + 8 + 20 * Math.min(1, work) + hot - motorTemp) * Math.min(1, dtMin / 10);
@@ -63,9 +67,9 @@ export function createElevatorModel(seed: number, startAt: number, floors = 18):
           trips,
           motor_temp_c: Math.round((motorTemp + rnd.gauss(0, 0.1)) * 10) / 10,
           vibration_mms: Math.round(Math.max(0.05, (moved > 0 ? 0.9 : 0.1) + rnd.gauss(0, 0.05)) * 100) / 100,
-          leveling_error_mm: Math.round(rnd.gauss(0, 1.5) * 10) / 10,
+          leveling_error_mm: Math.round((rnd.gauss(0, 1.5) + (moved > 0 ? drift : 0)) * 10) / 10,
           load_pct: Math.round(load),
-          in_service: !trapped,
+          in_service: !stopped,
         },
         events,
       };
@@ -73,6 +77,8 @@ export function createElevatorModel(seed: number, startAt: number, floors = 18):
     inject(fault, at, rampMs) {
       faults.inject(fault, at, rampMs);
       if (fault === 'entrapment') pendingEvents.push({ type: 'entrapment', floor });
+      if (fault === 'alarm_button') pendingEvents.push({ type: 'alarm_button', floor });
+      if (fault === 'safety_circuit') pendingEvents.push({ type: 'safety_circuit_open', floor });
     },
     clear: faults.clear,
     active: faults.active,

@@ -1,7 +1,7 @@
 import { createRandom } from '../random.ts';
 import { createFaultSet, hourOfDay, type DeviceModel, type StepOutput } from './model.ts';
 
-const FAULTS = ['forced_open', 'held_open', 'battery_decline'] as const;
+const FAULTS = ['forced_open', 'held_open', 'reader_fault', 'tamper', 'battery_decline'] as const;
 
 /** Passages per minute over the day: commuters out in the morning, back in the evening. */
 function passagesPerMinute(hour: number): number {
@@ -10,7 +10,7 @@ function passagesPerMinute(hour: number): number {
 }
 
 /** An access gate on mains with a backup battery: passages open and close it. */
-export function createGateModel(seed: number, startAt: number): DeviceModel {
+export function createGateModel(seed: number, startAt: number, timeZone?: string): DeviceModel {
   const rnd = createRandom(seed);
   const faults = createFaultSet(FAULTS, 'gate');
   let last = startAt;
@@ -26,8 +26,11 @@ export function createGateModel(seed: number, startAt: number): DeviceModel {
       last = t;
       const events = pendingEvents;
       pendingEvents = [];
-      const expected = passagesPerMinute(hourOfDay(t)) * dtMin;
-      const n = Math.floor(expected) + (rnd.chance(expected % 1) ? 1 : 0);
+      const expected = passagesPerMinute(hourOfDay(t, timeZone)) * dtMin;
+      // A dead reader lets nobody through; people try, and the controller reports it.
+      const readerDead = faults.get('reader_fault') !== undefined;
+      const n = readerDead ? 0 : Math.floor(expected) + (rnd.chance(expected % 1) ? 1 : 0);
+      if (readerDead && rnd.chance(Math.min(1, expected))) events.push({ type: 'reader_fault' });
       passages += n;
       const declining = faults.get('battery_decline');
       // A healthy battery floats near full; a failing one loses a few percent an hour (faster when compressed).
@@ -47,6 +50,8 @@ export function createGateModel(seed: number, startAt: number): DeviceModel {
       faults.inject(fault, at, rampMs);
       if (fault === 'forced_open') pendingEvents.push({ type: 'forced_open' });
       if (fault === 'held_open') pendingEvents.push({ type: 'held_open', seconds: 120 });
+      if (fault === 'reader_fault') pendingEvents.push({ type: 'reader_fault' });
+      if (fault === 'tamper') pendingEvents.push({ type: 'tamper' });
     },
     clear: faults.clear,
     active: faults.active,

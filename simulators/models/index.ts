@@ -6,13 +6,14 @@ import { createPumpModel } from './pump.ts';
 
 export type { DeviceModel, StepOutput } from './model.ts';
 
-export function createModel(type: DeviceType, seed: number, startAt: number): DeviceModel {
+/** A device model; daily profiles follow `timeZone` (the machine's when absent). */
+export function createModel(type: DeviceType, seed: number, startAt: number, timeZone?: string): DeviceModel {
   switch (type) {
     case 'pump':
-      return createPumpModel(seed, startAt);
+      return createPumpModel(seed, startAt, timeZone);
     case 'elevator':
-      return createElevatorModel(seed, startAt);
+      return createElevatorModel(seed, startAt, timeZone);
     case 'gate':
-      return createGateModel(seed, startAt);
+      return createGateModel(seed, startAt, timeZone);
   }
 }

@@ -34,10 +34,22 @@ export function severity(f: ActiveFault | undefined, t: number): number {
   return Math.min(1, Math.max(0, (t - f.since) / f.rampMs));
 }
 
-/** Local hour of day with fractions (0-24), for daily demand and traffic profiles. */
-export function hourOfDay(t: number): number {
-  const d = new Date(t);
-  return d.getHours() + d.getMinutes() / 60;
+const clocks = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * Hour of day with fractions (0-24) in a time zone (the machine's when none is given), for daily
+ * demand and traffic profiles. Scenarios give their sites' zone, so a run does not depend on where
+ * the machine is.
+ */
+export function hourOfDay(t: number, timeZone?: string): number {
+  if (!timeZone) {
+    const d = new Date(t);
+    return d.getHours() + d.getMinutes() / 60;
+  }
+  let f = clocks.get(timeZone);
+  if (!f) clocks.set(timeZone, (f = new Intl.DateTimeFormat('en-GB', { timeZone, hour: 'numeric', minute: 'numeric', hourCycle: 'h23' })));
+  const [h, m] = f.format(t).split(':');
+  return Number(h) + Number(m) / 60;
 }
 
 /** Helper shared by the models: a fault register with `inject`/`clear`/`active`. */

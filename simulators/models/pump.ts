@@ -1,7 +1,7 @@
 import { createRandom } from '../random.ts';
 import { createFaultSet, hourOfDay, severity, type DeviceModel, type StepOutput } from './model.ts';
 
-const FAULTS = ['bearing_wear', 'dry_run', 'trip'] as const;
+const FAULTS = ['bearing_wear', 'cavitation', 'seal_leak', 'motor_overload', 'short_cycling', 'dry_run', 'trip'] as const;
 
 // A domestic booster pump of ~40 m³/h: shut-off head 6 bar, curve H = H0 - k·Q².
 const NOMINAL_FLOW = 40;
@@ -18,7 +18,7 @@ function demand(hour: number): number {
  * A booster pump: runs when demand calls for it, delivers flow along its curve, and warms up and
  * vibrates with load. Bearing wear raises vibration and temperature as it grows.
  */
-export function createPumpModel(seed: number, startAt: number): DeviceModel {
+export function createPumpModel(seed: number, startAt: number, timeZone?: string): DeviceModel {
   const rnd = createRandom(seed);
   const faults = createFaultSet(FAULTS, 'pump');
   const ambient = rnd.between(18, 26);
@@ -38,10 +38,13 @@ export function createPumpModel(seed: number, startAt: number): DeviceModel {
       last = t;
       const events = pendingEvents;
       pendingEvents = [];
-      const d = demand(hourOfDay(t)) * rnd.between(0.9, 1.1);
+      // A leaking seal loses water the pump has to make up: more demand, and a little less pressure.
+      const leak = 0.15 * severity(faults.get('seal_leak'), t);
+      const d = Math.min(1, demand(hourOfDay(t, timeZone)) * rnd.between(0.9, 1.1) + leak);
       const dry = faults.get('dry_run') !== undefined;
       // On/off control with hysteresis; night demand (leaks, a few taps) keeps a booster set turning slowly.
-      const shouldRun = !tripped && (running ? d > 0.06 : d > 0.1);
+      // A faulty pressure switch (short cycling) starts and stops the pump at every step.
+      const shouldRun = !tripped && (faults.get('short_cycling') ? !running : running ? d > 0.06 : d > 0.1);
       if (shouldRun && !running) {
         starts++;
         events.push({ type: 'start' });
@@ -50,16 +53,20 @@ export function createPumpModel(seed: number, startAt: number): DeviceModel {
       running = shouldRun;
 
       const wear = severity(faults.get('bearing_wear'), t);
+      // Cavitation: the suction side starves (a clogged strainer, a low tank): suction pressure falls
+      // below the vapour margin, flow turns noisy, the pump rattles.
+      const cavitation = running ? severity(faults.get('cavitation'), t) : 0;
+      const overload = severity(faults.get('motor_overload'), t);
       const load = running ? (dry ? 0.35 : Math.min(1.1, 0.45 + 0.6 * d)) : 0;
-      const flow = running && !dry ? Math.max(0, NOMINAL_FLOW * d * 1.1 + rnd.gauss(0, 0.6)) : 0;
-      const pressureIn = 1.2 + rnd.gauss(0, 0.03) - (running ? 0.1 * d : 0);
+      const flow = running && !dry ? Math.max(0, NOMINAL_FLOW * d * 1.1 * (1 - 0.3 * cavitation) + rnd.gauss(0, 0.6 + 6 * cavitation)) : 0;
+      const pressureIn = Math.max(0.02, 1.2 + rnd.gauss(0, 0.03) - (running ? 0.1 * d : 0) - 1.05 * cavitation);
       const head = running ? SHUTOFF_BAR - CURVE_K * flow * flow : 0;
-      const pressureOut = Math.max(0, pressureIn + head + rnd.gauss(0, 0.04));
-      // First-order thermal lag toward ambient + 25 K at full load (+15 K with worn bearings).
-      const target = ambient + (running ? 25 * load + 15 * wear : 0);
+      const pressureOut = Math.max(0, pressureIn + head - 0.6 * leak + rnd.gauss(0, 0.04));
+      // First-order thermal lag toward ambient + 25 K at full load (+15 K with worn bearings, +45 K overloaded).
+      const target = ambient + (running ? 25 * load + 15 * wear + 45 * overload : 0);
       motorTemp += (target - motorTemp) * Math.min(1, dtH * 6);
-      const vibration = running ? Math.max(0.2, 1.6 + 0.8 * load + 8 * wear * wear + rnd.gauss(0, 0.12)) : Math.max(0, rnd.gauss(0.08, 0.02));
-      const current = running ? 4 + 22 * load + rnd.gauss(0, 0.3) : 0;
+      const vibration = running ? Math.max(0.2, 1.6 + 0.8 * load + 8 * wear * wear + 2.5 * cavitation + rnd.gauss(0, 0.12)) : Math.max(0, rnd.gauss(0.08, 0.02));
+      const current = running ? (4 + 22 * load) * (1 + 0.45 * overload) + rnd.gauss(0, 0.3) : 0;
       if (running) runHours += dtH;
       if (dry && running) events.push({ type: 'dry_run' });
 
