@@ -53,7 +53,7 @@ faults:
       await waitFor(async () => (await getJson(`${fms.httpUrl}/api/alarms?assetId=live-gate-01`)).items.find((a: any) => a.ruleId === 'gate.forced-open'), 15_000, 'the scheduled fault');
       // A live fault through the control API.
       const res = await fetch(`http://127.0.0.1:${port}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device: 'live-pump-01', fault: 'trip' }) });
-      expect((await res.json()).faults).toContain('trip');
+      expect(((await res.json()) as { faults: string[] }).faults).toContain('trip');
       await waitFor(async () => (await getJson(`${fms.httpUrl}/api/alarms?assetId=live-pump-01`)).items.find((a: any) => a.ruleId === 'pump.trip'), 15_000, 'the live fault');
       const devices = await getJson(`http://127.0.0.1:${port}/devices`);
       expect(devices.map((d: any) => d.id)).toEqual(['live-pump-01', 'live-gate-01']);

@@ -128,13 +128,13 @@ async function main(): Promise<void> {
   }
 
   let devices: FleetDevice[];
-  let faults: (FaultSpec & { untilMs?: number | undefined })[];
+  let faults: (FaultSpec & { untilMs?: number | undefined; note?: string | undefined })[];
   let intervalMs: number;
   let seed = Number(values.seed);
   const speed = speedArg ?? scenario?.speed ?? 1;
   if (scenario) {
     devices = devicesOf(scenario);
-    faults = scenario.faults.map((f) => ({ assetId: f.device, fault: f.fault, delayMs: f.at / speed, rampMs: f.ramp, untilMs: f.until === undefined ? undefined : f.until / speed }));
+    faults = scenario.faults.map((f) => ({ assetId: f.device, fault: f.fault, delayMs: f.at / speed, rampMs: f.ramp, untilMs: f.until === undefined ? undefined : f.until / speed, note: f.note }));
     intervalMs = scenario.interval / speed;
     seed = scenario.seed;
   } else {
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
   if (control) process.stdout.write(`sim: control API on http://${values.control}\n`);
   const timers = faults.flatMap((f) => [
     setTimeout(() => {
-      process.stdout.write(`sim: ${f.fault} injected on ${f.assetId}${f.rampMs ? ` (full severity in ${f.rampMs / 1000}s simulated)` : ''}\n`);
+      process.stdout.write(`sim: ${f.fault} injected on ${f.assetId}${f.rampMs ? ` (full severity in ${f.rampMs / 1000}s simulated)` : ''}${f.note ? `: ${f.note}` : ''}\n`);
       fleet.inject(f.assetId, f.fault, f.rampMs);
     }, f.delayMs),
     ...(f.untilMs !== undefined

@@ -5,7 +5,9 @@ import { loadPlanTemplates } from '../services/pm/pm-plan-service.ts';
 import { DateTime } from 'luxon';
 import type { DeviceType } from '../devices/catalog.ts';
 import { startDemoCrew } from './demo-crew.ts';
+import { fileURLToPath } from 'node:url';
 import { createFleet, type FleetDevice } from './fleet.ts';
+import { devicesOf, loadScenario } from './scenario.ts';
 
 /** The demo estate: two sites, 6 pumps, 4 elevators and 6 gates. */
 export const demoSites = [
@@ -50,11 +52,10 @@ export function withDemoEstate(config: Config, now = Date.now()): Config {
   };
 }
 
-function devices(site: string, type: DeviceType, n: number): FleetDevice[] {
-  return Array.from({ length: n }, (_, i) => ({ id: `${site}-${type}-${String(i + 1).padStart(2, '0')}`, type, site }));
-}
+/** The demo's devices and fault schedule live in a scenario file, so they also run against any FMS. */
+export const demoScenario = loadScenario(fileURLToPath(new URL('./scenarios/demo.yaml', import.meta.url)));
 
-export const demoDevices: FleetDevice[] = demoSites.flatMap((s) => [...devices(s.id, 'pump', 3), ...devices(s.id, 'elevator', 2), ...devices(s.id, 'gate', 3)]);
+export const demoDevices: FleetDevice[] = devicesOf(demoScenario);
 
 const locations: Record<DeviceType, string> = { pump: 'Basement plant room', elevator: 'Tower lobby', gate: 'Main entrance' };
 
@@ -67,13 +68,8 @@ export const demoAssets: AssetInput[] = demoDevices.map((d) => ({
   criticality: d.type === 'elevator' ? 5 : d.type === 'pump' ? 4 : 3,
 }));
 
-/** Faults the demo injects, seconds after start: each one opens a work order, one repeats. */
-export const demoSchedule = [
-  { at: 5, assetId: 'riverside-pump-02', fault: 'bearing_wear', rampMs: 15_000, note: 'vibration climbs past 7.1 mm/s; the critical rule fires after 60 s' },
-  { at: 10, assetId: 'riverside-elevator-01', fault: 'entrapment', rampMs: 0, note: 'passenger trapped: P1 work order at once' },
-  { at: 20, assetId: 'lakeview-gate-02', fault: 'forced_open', rampMs: 0, note: 'gate forced open: P1 work order at once' },
-  { at: 40, assetId: 'riverside-elevator-01', fault: 'entrapment', rampMs: 0, note: 'trapped again after the repair: the same order goes back to work as rework' },
-] as const;
+/** Faults the demo injects, seconds after start: each one opens a work order; one comes back after the repair. */
+export const demoSchedule = demoScenario.faults.map((f) => ({ at: f.at / 1000, assetId: f.device, fault: f.fault, rampMs: f.ramp, note: f.note ?? '' }));
 
 /** A resident's complaint at the front desk, 30 s in: a request that needs their confirmation and QC. */
 export const demoRequest = {
@@ -94,7 +90,7 @@ export const demoRequest = {
  */
 export async function startDemo(opts: { brokerUrl: string; httpUrl: string; say: (line: string) => void }) {
   const { say } = opts;
-  const fleet = createFleet({ brokerUrl: opts.brokerUrl, devices: demoDevices, seed: 2026, intervalMs: 1000 });
+  const fleet = createFleet({ brokerUrl: opts.brokerUrl, devices: demoDevices, seed: demoScenario.seed, intervalMs: demoScenario.interval });
   await fleet.start();
   const timers = demoSchedule.map((f) =>
     setTimeout(() => {

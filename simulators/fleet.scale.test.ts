@@ -23,7 +23,7 @@ describe('a large fleet', () => {
       if (m.topic.endsWith('/telemetry')) heard.add(m.topic.split('/')[3]!);
     });
     const devices: FleetDevice[] = Array.from({ length: DEVICES }, (_, i) => {
-      const type = (['pump', 'pump', 'elevator', 'gate'] as const)[i % 4];
+      const type = (['pump', 'pump', 'elevator', 'gate'] as const)[i % 4]!;
       return { id: `scale-${type}-${String(i + 1).padStart(4, '0')}`, type, site: 'scale' };
     });
     fleet = createFleet({ brokerUrl: `mqtt://127.0.0.1:${broker.address().port}`, devices, seed: 1, intervalMs: 5000 });

@@ -51,6 +51,8 @@ export const scenarioSchema = z.strictObject({
         ramp: duration('30m').default(0),
         /** The repair: the fault is cleared at this time. */
         until: duration('1h').optional(),
+        /** What it shows, for the log of a live run. */
+        note: z.string().optional(),
       }),
     )
     .default([]),
