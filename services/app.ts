@@ -23,6 +23,7 @@ import { createWebhookNotifier } from './shared/webhooks.ts';
 import { createInfluxTelemetryStore } from './telemetry/telemetry-store.influx.ts';
 import { createSqliteTelemetryStore } from './telemetry/telemetry-store.sqlite.ts';
 import type { TelemetryStore } from './telemetry/telemetry-store.ts';
+import { estateStatus } from './estate-status.ts';
 import { createPmPlanService, loadPlanTemplates } from './pm/pm-plan-service.ts';
 import { createPmScheduler } from './pm/pm-scheduler.ts';
 import { createKyselyPmStore } from './pm/pm-store.kysely.ts';
@@ -162,6 +163,15 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       sweeping = sweeping.then(() => workOrders.sweep()).catch((err) => log.error({ err }, 'work-order sweep failed'));
     }, 5000);
     sweeper.unref();
+    // The estate's state per site, every minute, for the Grafana overview board (InfluxDB keeps it).
+    const statusTimer = setInterval(() => {
+      void estateStatus(now(), assets, alarmStore, workOrders)
+        .then((points) => points.forEach((p) => telemetry.writeStatus(p)))
+        .catch((err) => log.warn({ err }, 'estate status not written'));
+    }, 60_000);
+    statusTimer.unref();
+    closers.push({ name: 'estate status', close: async () => clearInterval(statusTimer) });
+
     // Preventive maintenance: what is due is read from the plans and the database every minute.
     let generating: Promise<unknown> = Promise.resolve();
     const generate = () => {
@@ -235,7 +245,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       registers: [metrics.registry],
       async collect() {
         this.reset();
-        for (const r of await workOrders.countOpen()) this.labels(r.priority, String(r.breached)).set(r.n);
+        for (const r of await workOrders.countOpen()) this.labels(r.priority, String(r.breached)).inc(r.n);
       },
     });
     metrics.gauge('fms_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => broker.health().clients ?? 0);

@@ -1,4 +1,4 @@
-import type { AlarmPoint, EventPoint, TelemetryPoint } from './telemetry-store.ts';
+import type { AlarmPoint, EventPoint, StatusPoint, TelemetryPoint } from './telemetry-store.ts';
 
 // InfluxDB line protocol (1.x, 2.x and 3.x agree on it):
 //   measurement,tag=value field=1,other="text" 1764000000000
@@ -47,14 +47,20 @@ export function telemetryLine(p: TelemetryPoint): string {
   return `${escapeMeasurement(p.measurement)},asset=${escapeKey(p.asset)},site=${escapeKey(p.site)} ${fields(p.fields)} ${Math.trunc(p.ts)}`;
 }
 
-/** Measurement `events`: tags asset, site, type; fields carry the details (a `count` of 1 when there are none). */
+/** Measurement `events`: tags asset, site, type; fields `count` = 1 (so boards can count events) and the details. */
 export function eventLine(e: EventPoint): string {
-  const f = fields(e.details);
-  return `events,asset=${escapeKey(e.asset)},site=${escapeKey(e.site)},type=${escapeKey(e.type)} ${f || 'count=1'} ${Math.trunc(e.ts)}`;
+  const { count: _reserved, ...details } = e.details;
+  const f = fields(details);
+  return `events,asset=${escapeKey(e.asset)},site=${escapeKey(e.site)},type=${escapeKey(e.type)} count=1${f ? ',' + f : ''} ${Math.trunc(e.ts)}`;
 }
 
 /** Measurement `alarms`: tags asset, rule, severity, site; fields state and value (Grafana annotations). */
 export function alarmLine(a: AlarmPoint): string {
   const f = fields({ state: a.state, value: a.value });
   return `alarms,asset=${escapeKey(a.asset)},rule=${escapeKey(a.rule)},severity=${escapeKey(a.severity)},site=${escapeKey(a.site)} ${f} ${Math.trunc(a.ts)}`;
+}
+
+/** Measurement `fms_status`: tag site; fields the counts of the estate's state (Grafana's overview board). */
+export function statusLine(st: StatusPoint): string {
+  return `fms_status,site=${escapeKey(st.site)} ${fields(st.fields)} ${Math.trunc(st.ts)}`;
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { catalog, type DeviceType } from '../../devices/catalog.ts';
 import { createInfluxClient, type InfluxConnection } from './influx-client.ts';
 import { createInfluxWriter } from './influx-writer.ts';
-import { alarmLine, eventLine, telemetryLine } from './line-protocol.ts';
+import { alarmLine, eventLine, statusLine, telemetryLine } from './line-protocol.ts';
 import { createSpool } from './spool.ts';
 import { bucketize } from './buckets.ts';
 import type { AggregateQuery, Bucket, EventPoint, LatestValue, TelemetryStore, TelemetryStoreHealth } from './telemetry-store.ts';
@@ -123,6 +123,10 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
 
     writeAlarm(alarm) {
       writer.add(alarmLine(alarm));
+    },
+
+    writeStatus(status) {
+      writer.add(statusLine(status));
     },
 
     async latest(asset, measurement) {

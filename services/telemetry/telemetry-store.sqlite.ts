@@ -293,6 +293,9 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): S
       alarms.push(alarm);
     },
 
+    // The embedded store serves FMS's own API; estate status is for Grafana boards, which read InfluxDB.
+    writeStatus() {},
+
     async latest(asset, _measurement) {
       // Several series can carry an asset when it moved site: the newest value of each metric wins.
       const best = new Map<string, LatestValue>();

@@ -30,6 +30,13 @@ export interface AlarmPoint {
   value: number | null;
 }
 
+/** The estate's state at a moment, per site, for boards (measurement `fms_status`). */
+export interface StatusPoint {
+  site: string;
+  ts: number;
+  fields: Record<string, number>;
+}
+
 export interface LatestValue {
   metric: string;
   value: number | boolean;
@@ -87,6 +94,8 @@ export interface TelemetryStore {
   writeEvent(event: EventPoint): void;
   /** Accepts an alarm change for writing. */
   writeAlarm(alarm: AlarmPoint): void;
+  /** Records the estate's state (assets online, alarms, open work orders) for boards; InfluxDB keeps it, the embedded store does not. */
+  writeStatus(status: StatusPoint): void;
   /** Last value of each metric of one asset, with its time. */
   latest(asset: string, measurement: DeviceType): Promise<LatestValue[]>;
   /** One metric of one asset aggregated into buckets over [from, to). */

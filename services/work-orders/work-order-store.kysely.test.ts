@@ -74,7 +74,7 @@ describe('work-order store (SQLite through kysely)', () => {
     expect(page.items.map((o) => o.assetId)).toEqual(['p3', 'p2']);
     expect((await store.list({ assetId: 'e1', limit: 10, offset: 0 })).items[0]!.priority).toBe('P1');
     expect((await store.list({ state: ['closed'], limit: 10, offset: 0 })).total).toBe(0);
-    expect(await store.countOpen()).toEqual(expect.arrayContaining([{ priority: 'P1', breached: false, n: 1 }, { priority: 'P2', breached: false, n: 5 }]));
+    expect(await store.countOpen()).toEqual(expect.arrayContaining([{ site: 'riverside', priority: 'P1', breached: false, n: 1 }, { site: 'riverside', priority: 'P2', breached: false, n: 5 }]));
   });
 
   it('stores a change only over the version it was read at (optimistic concurrency)', async () => {

@@ -121,11 +121,11 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
     async countOpen() {
       const rows = await db
         .selectFrom('work_orders')
-        .select(['priority', 'breached', (eb) => eb.fn.countAll<number>().as('n')])
+        .select(['site', 'priority', 'breached', (eb) => eb.fn.countAll<number>().as('n')])
         .where('state', 'in', open)
-        .groupBy(['priority', 'breached'])
+        .groupBy(['site', 'priority', 'breached'])
         .execute();
-      return rows.map((r) => ({ priority: r.priority, breached: r.breached === 1, n: Number(r.n) }));
+      return rows.map((r) => ({ site: r.site, priority: r.priority, breached: r.breached === 1, n: Number(r.n) }));
     },
 
     async addAttachment(a, event) {

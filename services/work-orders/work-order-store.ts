@@ -44,8 +44,8 @@ export interface WorkOrderStore {
   due(now: number, limit: number): Promise<WorkOrder[]>;
   /** Open orders per assignee, of these people or of everybody (dispatch picks the least loaded). */
   openLoad(assignees?: readonly string[]): Promise<Map<string, number>>;
-  /** Open orders per priority and whether they missed a deadline, for /metrics. */
-  countOpen(): Promise<{ priority: string; breached: boolean; n: number }[]>;
+  /** Open orders per site, priority and whether they missed a deadline, for /metrics and boards. */
+  countOpen(): Promise<{ site: string | null; priority: string; breached: boolean; n: number }[]>;
   /** Records an attachment (the file is already stored) with its history event. */
   addAttachment(attachment: Attachment & { path: string }, event: WorkOrderEvent): Promise<void>;
   /** An attachment's record and where its file is. */
