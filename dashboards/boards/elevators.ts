@@ -1,15 +1,12 @@
 import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { alarmAnnotations, statPanel, steps, tablePanel, tagVariable, timeseriesPanel } from '../panels.ts';
-import { assetVariable, board, siteVariable } from './common.ts';
+import { statPanel, steps, tablePanel, timeseriesPanel } from '../panels.ts';
+import { deviceBoard } from './common.ts';
 
 const where = { site: '$site', asset: '$asset' };
 
 /** Elevators: trips, door cycles, door faults, levelling error, temperatures, in service. */
 export function elevatorsBoard() {
-  return board('fms-elevators', 'FMS · Elevators', 'Elevators: trips and door cycles, door faults, levelling error against ±10 mm, motor temperature, and whether each car is in service.')
-    .withVariable(tagVariable('site', 'Site', siteVariable('elevator')))
-    .withVariable(tagVariable('asset', 'Elevator', assetVariable('elevator')))
-    .annotation(alarmAnnotations(where))
+  return deviceBoard('fms-elevators', 'FMS · Elevators', 'Elevators: trips and door cycles, door faults, levelling error against ±10 mm, motor temperature, and whether each car is in service.', 'elevator', 'Elevator')
     .withRow(new RowBuilder('Traffic'))
     .withPanel(timeseriesPanel('Trips', { fields: [{ field: 'trips', fn: 'spread' }], from: 'elevator', where, by: ['asset'] }, { unit: 'short', min: 0, decimals: 0, alias: '$tag_asset', width: 8 }))
     .withPanel(timeseriesPanel('Door cycles', { fields: [{ field: 'door_cycles', fn: 'spread' }], from: 'elevator', where, by: ['asset'] }, { unit: 'short', min: 0, decimals: 0, alias: '$tag_asset', width: 8 }))

@@ -1,15 +1,12 @@
 import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { alarmAnnotations, steps, tablePanel, tagVariable, timeseriesPanel } from '../panels.ts';
-import { assetVariable, board, siteVariable } from './common.ts';
+import { steps, tablePanel, timeseriesPanel } from '../panels.ts';
+import { deviceBoard } from './common.ts';
 
 const where = { site: '$site', asset: '$asset' };
 
 /** Gates: passages, forced and held-open events, supply voltage, battery, offline devices. */
 export function gatesBoard() {
-  return board('fms-gates', 'FMS · Access gates', 'Access gates: passages, forced-open and held-open events, supply voltage within ±5 % of 24 V, backup battery, and when each gate last reported.')
-    .withVariable(tagVariable('site', 'Site', siteVariable('gate')))
-    .withVariable(tagVariable('asset', 'Gate', assetVariable('gate')))
-    .annotation(alarmAnnotations(where))
+  return deviceBoard('fms-gates', 'FMS · Access gates', 'Access gates: passages, forced-open and held-open events, supply voltage within ±5 % of 24 V, backup battery, and when each gate last reported.', 'gate', 'Gate')
     .withRow(new RowBuilder('Traffic and security'))
     .withPanel(timeseriesPanel('Passages per hour', { fields: [{ field: 'passages', fn: 'spread' }], from: 'gate', where, every: '1h', by: ['asset'] }, { unit: 'short', min: 0, decimals: 0, alias: '$tag_asset' }))
     .withPanel(timeseriesPanel('Forced and held open', { fields: [{ field: 'count', fn: 'count' }], from: 'events', where, and: [`"type" =~ /^(forced_open|held_open|tamper)$/`], by: ['type'], fill: '0' }, { unit: 'short', min: 0, decimals: 0, alias: '$tag_type' }))

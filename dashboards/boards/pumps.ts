@@ -1,17 +1,14 @@
 import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Select } from '../influxql.ts';
-import { alarmAnnotations, statPanel, steps, tablePanel, tagVariable, timeseriesPanel } from '../panels.ts';
-import { assetVariable, board, siteVariable } from './common.ts';
+import { statPanel, steps, tablePanel, timeseriesPanel } from '../panels.ts';
+import { deviceBoard } from './common.ts';
 
 const where = { site: '$site', asset: '$asset' };
 const mean = (field: string): Select => ({ fields: [{ field, fn: 'mean' }], from: 'pump', where, by: ['asset'] });
 
 /** Pumps: flow, pressures, vibration against the ISO 10816 limits, temperatures, run-hours, starts per hour. */
 export function pumpsBoard() {
-  return board('fms-pumps', 'FMS · Pumps', 'Water pumps: flow, pressures, vibration against 4.5 / 7.1 mm/s (ISO 10816), motor temperature, current, run-hours and starts.')
-    .withVariable(tagVariable('site', 'Site', siteVariable('pump')))
-    .withVariable(tagVariable('asset', 'Pump', assetVariable('pump')))
-    .annotation(alarmAnnotations(where))
+  return deviceBoard('fms-pumps', 'FMS · Pumps', 'Water pumps: flow, pressures, vibration against 4.5 / 7.1 mm/s (ISO 10816), motor temperature, current, run-hours and starts.', 'pump', 'Pump')
     .withRow(new RowBuilder('Hydraulics'))
     .withPanel(timeseriesPanel('Flow', mean('flow_m3h'), { unit: 'm3/h', min: 0, alias: '$tag_asset' }))
     .withPanel(
