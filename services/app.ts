@@ -25,6 +25,7 @@ import { createSqliteTelemetryStore } from './telemetry/telemetry-store.sqlite.t
 import type { TelemetryStore } from './telemetry/telemetry-store.ts';
 import { estateStatus } from './estate-status.ts';
 import { createPmPlanService, loadPlanTemplates } from './pm/pm-plan-service.ts';
+import { createReportService, type ReportService } from './reports/report-service.ts';
 import { createPmScheduler } from './pm/pm-scheduler.ts';
 import { createKyselyPmStore } from './pm/pm-store.kysely.ts';
 import { createAttachmentFiles } from './work-orders/attachment-files.ts';
@@ -42,6 +43,7 @@ export interface Fms {
   mqttUrl: string;
   api: Api;
   assets: Awaited<ReturnType<typeof createAssetRegistry>>;
+  reports: ReportService;
   /** Stops accepting, flushes buffers and closes stores, in reverse order of opening. */
   stop(): Promise<void>;
 }
@@ -111,6 +113,9 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const pmStore = createKyselyPmStore(database.db);
     const pmPlans = await createPmPlanService({ store: pmStore, templates: config.estate.pmTemplates ? loadPlanTemplates() : [], filePlans: config.estate.pmPlans, now });
     const pm = createPmScheduler({ store: pmStore, plans: pmPlans, assets, workOrders, telemetry, siteTimeZone, log: log.child({ svc: 'pm' }), metrics, now });
+    const reportsFolder = config.dataDir === ':memory:' ? mkdtempSync(path.join(os.tmpdir(), 'fms-reports-')) : path.join(config.dataDir, 'reports');
+    if (config.dataDir === ':memory:') closers.push({ name: 'temporary reports', close: async () => rmSync(reportsFolder, { recursive: true, force: true }) });
+    const reports = createReportService({ db: database.db, assets, workOrders: createKyselyWorkOrderStore(database.db), alarms: alarmStore, pm: pmStore, telemetry, folder: reportsFolder, log: log.child({ svc: 'reports' }), now });
     const alarms = createAlarmService({
       store: alarmStore,
       workOrders,
@@ -251,7 +256,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     metrics.gauge('fms_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => broker.health().clients ?? 0);
     metrics.gauge('fms_ingest_rejected_recent', 'Rejected messages kept for GET /api/ingest/rejected', () => rejected.recent().length);
 
-    const api = await buildApi({ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, pmPlans, pm });
+    const api = await buildApi({ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, pmPlans, pm, reports });
     await api.listen({ host: config.http.host, port: config.http.port });
     closers.push({ name: 'http api', close: () => api.close() });
     const httpAddress = api.server.address();
@@ -272,6 +277,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       mqttUrl,
       api,
       assets,
+      reports,
       stop: () => (stopping ??= closeAll(closers, log)),
     };
   } catch (err) {

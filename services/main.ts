@@ -51,6 +51,14 @@ async function main(): Promise<void> {
   if (args.demo) {
     await fms.assets.syncFromConfig(demoAssets);
     demo = await startDemo({ brokerUrl: fms.mqttUrl, httpUrl: fms.httpUrl, say: (line) => log.info(line) });
+    // The weekly report, two minutes in (when the first orders have been worked).
+    setTimeout(() => {
+      const to = Date.now();
+      fms.reports
+        .generate({ from: to - 7 * 86_400_000, to, language: 'en', kind: 'weekly' })
+        .then(({ id }) => log.info(`demo: weekly report ready at ${fms.httpUrl}/api/reports/${id}/report.html`))
+        .catch((err) => log.error({ err }, 'demo report failed'));
+    }, 120_000).unref();
     const lines = [
       '',
       `FMS demo running: ${demoAssets.length} simulated devices on ${fms.mqttUrl}`,
@@ -62,6 +70,7 @@ async function main(): Promise<void> {
       `Scheduled faults: ${demoSchedule.map((f) => `${f.fault} on ${f.assetId} at ${f.at}s`).join('; ')}.`,
       `A resident's complaint at ${demoRequest.at}s. The demo crew (Li Wei, Chen Jie, Zhao Lei, Sun Yu; supervisor`,
       '  Zhang Min) works every order through dispatch, repair, sensor verification, QC, rating and closing.',
+      `A weekly maintenance report is generated after 2 minutes: ${fms.httpUrl}/api/reports`,
       'Press Ctrl+C to stop.',
       '',
     ];

@@ -142,6 +142,17 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
       return rows.map(fromRow);
     },
 
+    async countRaised(from, to) {
+      const rows = await db
+        .selectFrom('alarms')
+        .select(['asset_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('raised_at', '>=', from)
+        .where('raised_at', '<', to)
+        .groupBy('asset_id')
+        .execute();
+      return new Map(rows.map((r) => [r.asset_id, Number(r.n)]));
+    },
+
     async ofFault(assetId, fault, since) {
       const rows = await db
         .selectFrom('alarms')

@@ -21,6 +21,8 @@ export interface AlarmStore {
   list(filter: { state?: AlarmState[]; assetId?: string; limit: number; offset: number }): Promise<{ items: Alarm[]; total: number }>;
   /** Every alarm not yet cleared. */
   listOpen(): Promise<Alarm[]>;
+  /** Alarms raised in [from, to) per asset (reports). */
+  countRaised(from: number, to: number): Promise<Map<string, number>>;
   /** Alarms of one asset and failure mode that are open, or were raised or repeated at or after `since`. */
   ofFault(assetId: string, fault: string, since: number): Promise<Alarm[]>;
   /** Transitions of alarms, oldest first: of one alarm, or of every alarm of one asset (newest `limit`). */

@@ -18,6 +18,8 @@ import { ingestRoutes } from './routes/ingest.ts';
 import { ruleRoutes } from './routes/rules.ts';
 import { workOrderRoutes } from './routes/work-orders.ts';
 import { pmPlanRoutes } from './routes/pm-plans.ts';
+import { reportRoutes } from './routes/reports.ts';
+import type { ReportService } from '../reports/report-service.ts';
 import type { PmPlanService } from '../pm/pm-plan-service.ts';
 import type { PmScheduler } from '../pm/pm-scheduler.ts';
 
@@ -37,6 +39,7 @@ export interface ApiDeps {
   attachmentMaxBytes: number;
   pmPlans: PmPlanService;
   pm: PmScheduler;
+  reports: ReportService;
 }
 
 
@@ -94,6 +97,7 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(alarmRoutes(deps), { prefix: '/api' });
   await app.register(workOrderRoutes(deps), { prefix: '/api' });
   await app.register(pmPlanRoutes(deps), { prefix: '/api' });
+  await app.register(reportRoutes(deps), { prefix: '/api' });
   return app;
 }
 export type Api = Awaited<ReturnType<typeof buildApi>>;

@@ -262,4 +262,21 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('pm_occurrences_due').on('pm_occurrences').columns(['plan_id', 'asset_id', 'due_at']).execute();
     },
   },
+  '0009-reports': {
+    async up(db: Kysely<unknown>) {
+      // Generated reports: the files are in the data folder; this is their register.
+      await db.schema
+        .createTable('reports')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('site', 'text')
+        .addColumn('period_from', 'bigint', (c) => c.notNull())
+        .addColumn('period_to', 'bigint', (c) => c.notNull())
+        .addColumn('language', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('summary', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('reports_created').on('reports').column('created_at').execute();
+    },
+  },
 };

@@ -202,6 +202,19 @@ export interface CountersTable {
   value: number;
 }
 
+export interface ReportsTable {
+  id: string;
+  site: string | null;
+  period_from: number;
+  period_to: number;
+  language: string;
+  /** `on_demand`, `weekly` or `monthly`. */
+  kind: string;
+  created_at: number;
+  /** JSON: assets, top risks, SLA compliance — what the list shows. */
+  summary: string;
+}
+
 export interface DatabaseSchema {
   assets: AssetsTable;
   alarms: AlarmsTable;
@@ -212,6 +225,7 @@ export interface DatabaseSchema {
   pm_plans: PmPlansTable;
   pm_tracking: PmTrackingTable;
   pm_occurrences: PmOccurrencesTable;
+  reports: ReportsTable;
   counters: CountersTable;
   rules: RulesTable;
   rule_states: RuleStatesTable;

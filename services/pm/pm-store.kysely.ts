@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import type { PmStore } from './pm-store.ts';
+import type { OccurrenceRecord, PmStore } from './pm-store.ts';
 
 /** The preventive-maintenance store on SQL through kysely (SQLite now; the same queries serve PostgreSQL). */
 export function createKyselyPmStore(db: Db): PmStore {
@@ -76,6 +76,17 @@ export function createKyselyPmStore(db: Db): PmStore {
       await db.updateTable('pm_occurrences').set({ work_order_id: workOrderId }).where('plan_id', '=', planId).where('asset_id', '=', assetId).where('key', '=', key).execute();
     },
 
+    async dueBetween(from, to) {
+      const rows = await db
+        .selectFrom('pm_occurrences as o')
+        .leftJoin('work_orders as w', 'w.id', 'o.work_order_id')
+        .select(['o.plan_id', 'o.asset_id', 'o.key', 'o.seq', 'o.due_at', 'o.tier', 'o.work_order_id', 'o.combined_into', 'w.state', 'w.resolved_at'])
+        .where('o.due_at', '>=', from)
+        .where('o.due_at', '<', to)
+        .execute();
+      return rows.map(occurrenceFromRow);
+    },
+
     async history(planId, assetId, limit = 1000) {
       let q = db
         .selectFrom('pm_occurrences as o')
@@ -84,18 +95,7 @@ export function createKyselyPmStore(db: Db): PmStore {
         .where('o.plan_id', '=', planId);
       if (assetId) q = q.where('o.asset_id', '=', assetId);
       const rows = await q.orderBy('o.due_at', 'desc').orderBy(sql`o.seq`, 'desc').limit(limit).execute();
-      return rows.map((r) => ({
-        planId: r.plan_id,
-        assetId: r.asset_id,
-        key: r.key,
-        seq: r.seq,
-        dueAt: Number(r.due_at),
-        tier: r.tier,
-        workOrderId: r.work_order_id,
-        combinedInto: r.combined_into,
-        state: r.state ?? null,
-        doneAt: r.resolved_at == null ? null : Number(r.resolved_at),
-      }));
+      return rows.map(occurrenceFromRow);
     },
 
     async plans() {
@@ -111,5 +111,20 @@ export function createKyselyPmStore(db: Db): PmStore {
         .onConflict((oc) => oc.column('id').doUpdateSet({ origin: row.origin, definition: row.definition, deleted: row.deleted, updated_at: row.updated_at }))
         .execute();
     },
+  };
+}
+
+function occurrenceFromRow(r: { plan_id: string; asset_id: string; key: string; seq: number; due_at: number; tier: string | null; work_order_id: string | null; combined_into: string | null; state: string | null; resolved_at: number | null }): OccurrenceRecord {
+  return {
+    planId: r.plan_id,
+    assetId: r.asset_id,
+    key: r.key,
+    seq: r.seq,
+    dueAt: Number(r.due_at),
+    tier: r.tier,
+    workOrderId: r.work_order_id,
+    combinedInto: r.combined_into,
+    state: r.state ?? null,
+    doneAt: r.resolved_at == null ? null : Number(r.resolved_at),
   };
 }

@@ -41,6 +41,8 @@ export interface PmStore {
   linkOrder(planId: string, assetId: string, key: string, workOrderId: string): Promise<void>;
   /** Occurrences of a plan (on one asset or all), newest due first, with their orders' outcome. */
   history(planId: string, assetId?: string, limit?: number): Promise<OccurrenceRecord[]>;
+  /** Occurrences due in [from, to) with their outcome (reports). */
+  dueBetween(from: number, to: number): Promise<OccurrenceRecord[]>;
   /** Plans created, replaced or deleted over the API. */
   plans(): Promise<PmPlanRecord[]>;
   savePlan(record: PmPlanRecord): Promise<void>;

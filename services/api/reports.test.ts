@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Fms } from '../app.ts';
+import { startTestFms } from '../testing/harness.ts';
+
+describe('reports over HTTP', () => {
+  let fms: Fms;
+  const inject = (method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) => fms.api.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
+
+  beforeAll(async () => {
+    fms = await startTestFms({
+      sites: [{ id: 'riverside' }],
+      assets: [{ id: 'rs-pump-01', type: 'pump', site: 'riverside', criticality: 4 }, { id: 'rs-gate-01', type: 'gate', site: 'riverside' }],
+      people: [{ id: 'li-wei', name: 'Li Wei' }, { id: 'zhang-min', name: 'Zhang Min', role: 'supervisor' }],
+      teams: [{ id: 'eng', name: 'Engineering', members: ['li-wei'], supervisor: 'zhang-min' }],
+    });
+    const order = (await inject('POST', '/api/work-orders', { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Seal leaking', assetId: 'rs-pump-01', by: 'li-wei' })).json();
+    await inject('POST', `/api/work-orders/${order.id}/actions`, { action: 'start', by: 'li-wei' });
+    await inject('POST', `/api/work-orders/${order.id}/actions`, { action: 'resolve', by: 'li-wei', note: 'new seal' });
+  });
+  afterAll(() => fms?.stop());
+
+  it('generates, lists and serves a report as HTML, JSON and CSV', async () => {
+    const created = await inject('POST', '/api/reports', { site: 'riverside', language: 'zh' });
+    expect(created.statusCode).toBe(201);
+    const { id, links } = created.json();
+    expect(id).toMatch(/^RPT-\d{8}-riverside-/);
+    expect((await inject('GET', '/api/reports')).json().items[0]).toMatchObject({ id, site: 'riverside', language: 'zh', kind: 'on_demand', summary: { assets: 2 } });
+
+    const json = (await inject('GET', `/api/reports/${id}`)).json();
+    expect(json.reliabilityByType.find((r: any) => r.group === 'pump')).toMatchObject({ assets: 1, failures: 1 });
+    expect(json.health.map((h: any) => h.assetId)).toEqual(['rs-gate-01', 'rs-pump-01']);
+
+    const html = await inject('GET', `/api/reports/${id}`, undefined, { accept: 'text/html' });
+    expect(html.headers['content-type']).toMatch(/text\/html/);
+    expect(html.body).toContain('维保报告');
+    expect(html.body).toContain('<svg');
+    expect((await inject('GET', links.csv[0])).body.split('\n')[0]).toBe('asset,type,site,health,risk,action,because,crossing');
+    expect((await inject('GET', `/api/reports/${id}/secret.txt`)).json().error.code).toBe('FMS_ERR_REPORT_NOT_FOUND');
+    expect((await inject('GET', '/api/reports/RPT-nope')).statusCode).toBe(404);
+  });
+});
