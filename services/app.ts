@@ -84,6 +84,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const webhooks = createWebhookNotifier({ hooks: config.estate.webhooks, log: log.child({ svc: 'webhooks' }), metrics });
     closers.push({ name: 'webhooks', close: () => webhooks.close() });
     const alarmStore = createKyselyAlarmStore(database.db);
+    const workOrderStore = createKyselyWorkOrderStore(database.db);
     // FMS_DATA_DIR=:memory: keeps nothing: attachments then go to a temporary folder, removed at stop.
     let attachmentsDir = config.attachments.dir;
     if (!attachmentsDir) {
@@ -93,7 +94,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     }
     const siteTimeZone = (site: string | null) => config.estate.sites.find((s) => s.id === site)?.timeZone ?? config.timeZone;
     const workOrders = createWorkOrderService({
-      store: createKyselyWorkOrderStore(database.db),
+      store: workOrderStore,
       bus: broker,
       log: log.child({ svc: 'work-orders' }),
       metrics,
@@ -115,7 +116,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const pm = createPmScheduler({ store: pmStore, plans: pmPlans, assets, workOrders, telemetry, siteTimeZone, log: log.child({ svc: 'pm' }), metrics, now });
     const reportsFolder = config.dataDir === ':memory:' ? mkdtempSync(path.join(os.tmpdir(), 'fms-reports-')) : path.join(config.dataDir, 'reports');
     if (config.dataDir === ':memory:') closers.push({ name: 'temporary reports', close: async () => rmSync(reportsFolder, { recursive: true, force: true }) });
-    const reports = createReportService({ db: database.db, assets, workOrders: createKyselyWorkOrderStore(database.db), alarms: alarmStore, pm: pmStore, telemetry, folder: reportsFolder, log: log.child({ svc: 'reports' }), now });
+    const reports = createReportService({ db: database.db, assets, workOrders: workOrderStore, alarms: alarmStore, pm: pmStore, telemetry, folder: reportsFolder, log: log.child({ svc: 'reports' }), now });
     const alarms = createAlarmService({
       store: alarmStore,
       workOrders,
