@@ -58,6 +58,11 @@ export function createReportService(deps: ReportServiceDeps) {
     }
     req.onProgress?.(assets.length, assets.length);
     const pm = (await deps.pm.dueBetween(req.from, req.to)).filter((o) => ids.has(o.assetId) && !o.combinedInto);
+    // Overdue at the period's end: due within the trend window and not done (nor folded into a later visit).
+    const overduePm = new Map<string, number>();
+    for (const o of await deps.pm.dueBetween(req.to - TREND_WINDOW, req.to)) {
+      if (ids.has(o.assetId) && !o.combinedInto && o.doneAt === null) overduePm.set(o.assetId, (overduePm.get(o.assetId) ?? 0) + 1);
+    }
     return {
       site: req.site ?? null,
       period: { from: req.from, to: req.to },
@@ -67,6 +72,7 @@ export function createReportService(deps: ReportServiceDeps) {
       pm: pm.map((o) => ({ dueAt: o.dueAt, doneAt: o.doneAt, status: o.state ?? 'open' })),
       series,
       alarms: await deps.alarms.countRaised(req.from, req.to),
+      overduePm,
     };
   }
 

@@ -46,6 +46,7 @@ describe('the maintenance report', () => {
         ['rs-pump-02/vibration_mms', healthy],
       ]),
       alarms: new Map([['rs-pump-01', 1]]),
+      overduePm: new Map([['rs-gate-01', 1]]),
     };
     const report = buildReport(data);
     const top = report.risks[0]!;
@@ -56,6 +57,7 @@ describe('the maintenance report', () => {
     expect(trend.crossing!.latest).toBeGreaterThanOrEqual(realCrossing);
     expect(report.health.find((h) => h.assetId === 'rs-pump-02')!.trends[0]!.estimate.status).not.toBe('trend');
     expect(report.health.find((h) => h.assetId === 'rs-pump-02')!.score).toBeGreaterThan(top.score);
+    expect(report.health.find((h) => h.assetId === 'rs-gate-01')!.deductions).toContainEqual({ input: 'overdue_pm', points: 5, because: '1 preventive visit overdue' });
 
     const html = await renderHtml(report, data.series, 'en');
     expect(html).toContain('<svg');

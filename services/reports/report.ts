@@ -37,6 +37,8 @@ export interface ReportData {
   series: Map<string, Point[]>;
   /** Alarms raised in the period per asset. */
   alarms: Map<string, number>;
+  /** PM occurrences past due and not done at the period's end, per asset. */
+  overduePm: Map<string, number>;
 }
 
 export interface AssetHealth {
@@ -73,7 +75,7 @@ export function buildReport(d: ReportData) {
     }
     const openRepairs = d.orders.filter((o) => o.assetId === a.id && o.category === 'repair' && o.createdAt < p.to && (o.resolvedAt === null || o.resolvedAt >= p.to) && o.state !== 'cancelled').length;
     const ageYears = a.installedAt ? (p.to - Date.parse(a.installedAt)) / (365.25 * 86_400_000) : undefined;
-    const inputs = { indicators, alarms: d.alarms.get(a.id) ?? 0, openRepairs, ageYears, expectedLifeYears: expectedLife[a.type], overduePm: 0, now: p.to };
+    const inputs = { indicators, alarms: d.alarms.get(a.id) ?? 0, openRepairs, ageYears, expectedLifeYears: expectedLife[a.type], overduePm: d.overduePm.get(a.id) ?? 0, now: p.to };
     const h = healthIndex(inputs);
     const r = recommend(h, inputs);
     return { assetId: a.id, name: a.name, type: a.type, site: a.site, criticality: a.criticality, score: h.score, deductions: h.deductions, risk: risk(h, a.criticality), action: r.action, because: r.because, trends };
