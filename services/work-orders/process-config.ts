@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { categories, checklistStepSchema, priorities } from '../rules/rule-schema.ts';
 import { parseDuration } from '../shared/duration.ts';
 
-const duration = (example: string) =>
+/** A positive duration written as text (`30m`, `3d`), in milliseconds. */
+export const duration = (example: string) =>
   z
     .string()
     .refine((s) => (parseDuration(s) ?? 0) > 0, `expected a duration such as ${example}`)

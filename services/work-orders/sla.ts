@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { categories, priorities, type Priority } from '../rules/rule-schema.ts';
-import { parseDuration } from '../shared/duration.ts';
+import { duration as positiveDuration } from './process-config.ts';
 import { addWorkingTime, ALWAYS, parseHours, weekdayNames, workingTimeBetween, type Calendar } from './business-calendar.ts';
 
 /** The three SLA clocks of DOMAIN.md, all measured from when the order opens. */
@@ -31,10 +31,7 @@ export interface OrderSla {
 // ---------------------------------------------------------------------------------------------
 // Policy (the `sla` block of the FMS_CONFIG file)
 
-const duration = z
-  .string()
-  .refine((s) => (parseDuration(s) ?? 0) > 0, 'expected a duration such as 5m, 4h or 3d')
-  .transform((s) => parseDuration(s)!);
+const duration = positiveDuration('5m, 4h or 3d');
 
 const limitsSchema = z.strictObject({
   acknowledge: duration.optional(),

@@ -15,7 +15,7 @@ import { decide, escalate, ProcessError, reopenForRepeat, reworkForFault, wakeAt
 import { actionSchema, type ActionInput, type ActionRequest } from './work-order-actions.ts';
 import { formatZodIssues } from '../shared/zod-format.ts';
 import type { WorkOrderFilter, WorkOrderStore } from './work-order-store.ts';
-import { isOpen, newOrder, type AcceptanceCheck, type Requester, type WorkOrder, type WorkOrderDraft, type WorkOrderEvent, type WorkOrderIntake } from './work-order.ts';
+import { newOrder, type AcceptanceCheck, type Requester, type WorkOrder, type WorkOrderDraft, type WorkOrderEvent, type WorkOrderIntake } from './work-order.ts';
 
 export interface WorkOrderServiceDeps {
   store: WorkOrderStore;
@@ -390,7 +390,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         const closed = await store.lastClosedByFault(faultKey, at - deps.process.repeatWindow);
         if (closed) {
           const decision = reopenForRepeat(closed, at, { alarmId: alarm.id, ruleId: rule.id, value: alarm.value, message: alarm.message }, context(at));
-          const saved = await store.update(decision.order, decision.events).catch((err) => (isUnique(err) ? undefined : Promise.reject(err)));
+          const saved = await store.update(decision.order, decision.events);
           if (saved) {
             log.warn({ workOrderId: saved.id, assetId: alarm.assetId, ruleId: rule.id, repeat: saved.repeatCount }, 'repeat fault: work order reopened');
             announce(saved, 'reopened');
@@ -487,17 +487,11 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       return [...directory.people.values()].map((p) => ({ ...p, openOrders: load.get(p.id) ?? 0, teams: directory.teams.filter((t) => t.members.includes(p.id) || t.supervisor === p.id || t.manager === p.id).map((t) => t.id) }));
     },
     teams: () => directory.teams,
-    isOpen,
   };
 
   async function dispatchReopened(order: WorkOrder): Promise<WorkOrder> {
     return order.state === 'new' ? dispatch(order) : order;
   }
-}
-
-function isUnique(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }
 
 function toFmsError(err: unknown): unknown {

@@ -60,18 +60,23 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
     },
 
     async update(order, events) {
-      return db.transaction().execute(async (trx) => {
-        const { seq: _seq, id, ...row } = { ...toRow(order), seq: 0 };
-        const result = await trx
-          .updateTable('work_orders')
-          .set({ ...row, version: order.version + 1 })
-          .where('id', '=', id)
-          .where('version', '=', order.version)
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 0) return undefined;
-        await addEvents(trx, id, events);
-        return { ...order, version: order.version + 1 };
-      });
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const { seq: _seq, id, ...row } = { ...toRow(order), seq: 0 };
+          const result = await trx
+            .updateTable('work_orders')
+            .set({ ...row, version: order.version + 1 })
+            .where('id', '=', id)
+            .where('version', '=', order.version)
+            .executeTakeFirst();
+          if (Number(result.numUpdatedRows) === 0) return undefined;
+          await addEvents(trx, id, events);
+          return { ...order, version: order.version + 1 };
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) return undefined;
+        throw err;
+      }
     },
 
     async get(id) {

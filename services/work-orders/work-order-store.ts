@@ -33,7 +33,8 @@ export interface WorkOrderStore {
   /**
    * Stores a changed order and its events if the stored version is still `order.version`
    * (optimistic concurrency); the stored version becomes `order.version + 1`. Undefined when
-   * someone else changed it first.
+   * someone else changed it first, or got there first (a reopened fault whose new order another
+   * instance has opened meanwhile: the one-open-order-per-fault index refuses it).
    */
   update(order: WorkOrder, events: readonly WorkOrderEvent[]): Promise<WorkOrder | undefined>;
   /** One order with its history (oldest event first) and its attachments. */
