@@ -26,6 +26,8 @@ import type { TelemetryStore } from './telemetry/telemetry-store.ts';
 import { estateStatus } from './estate-status.ts';
 import { createPmPlanService, loadPlanTemplates } from './pm/pm-plan-service.ts';
 import { createReportService, type ReportService } from './reports/report-service.ts';
+import { createReportScheduler, type ReportScheduler } from './reports/report-scheduler.ts';
+import { findFont } from './reports/report-font.ts';
 import { createPmScheduler } from './pm/pm-scheduler.ts';
 import { createKyselyPmStore } from './pm/pm-store.kysely.ts';
 import { createAttachmentFiles } from './work-orders/attachment-files.ts';
@@ -44,6 +46,7 @@ export interface Fms {
   api: Api;
   assets: Awaited<ReturnType<typeof createAssetRegistry>>;
   reports: ReportService;
+  reportScheduler: ReportScheduler;
   /** Stops accepting, flushes buffers and closes stores, in reverse order of opening. */
   stop(): Promise<void>;
 }
@@ -116,7 +119,34 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const pm = createPmScheduler({ store: pmStore, plans: pmPlans, assets, workOrders, telemetry, siteTimeZone, log: log.child({ svc: 'pm' }), metrics, now });
     const reportsFolder = config.dataDir === ':memory:' ? mkdtempSync(path.join(os.tmpdir(), 'fms-reports-')) : path.join(config.dataDir, 'reports');
     if (config.dataDir === ':memory:') closers.push({ name: 'temporary reports', close: async () => rmSync(reportsFolder, { recursive: true, force: true }) });
-    const reports = createReportService({ db: database.db, assets, workOrders: workOrderStore, alarms: alarmStore, pm: pmStore, telemetry, folder: reportsFolder, log: log.child({ svc: 'reports' }), now });
+    const font = findFont(config.reports.font);
+    const reports = createReportService({
+      db: database.db,
+      assets,
+      workOrders: workOrderStore,
+      alarms: alarmStore,
+      pm: pmStore,
+      telemetry,
+      folder: reportsFolder,
+      siteTimeZone,
+      font,
+      knownSite: (site) => config.estate.sites.some((s) => s.id === site),
+      log: log.child({ svc: 'reports' }),
+      now,
+    });
+    if (!font) log.info('no font with Chinese glyphs found: English report PDFs use Helvetica, Chinese ones are not made (set FMS_REPORT_FONT)');
+    const reportSettings = config.estate.reports;
+    const reportScheduler = createReportScheduler({
+      reports,
+      config: reportSettings,
+      targets: () => {
+        const sites = [...new Set([...config.estate.sites.map((s) => s.id), ...assets.list().map((a) => a.site)])];
+        const perSite = sites.map((id) => ({ site: id, timeZone: siteTimeZone(id), language: config.estate.sites.find((s) => s.id === id)?.language ?? reportSettings.language }));
+        return reportSettings.estate && sites.length > 1 ? [{ site: null, timeZone: config.timeZone, language: reportSettings.language }, ...perSite] : perSite;
+      },
+      log: log.child({ svc: 'reports' }),
+      now,
+    });
     const alarms = createAlarmService({
       store: alarmStore,
       workOrders,
@@ -195,6 +225,8 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
         await generating;
       },
     });
+    reportScheduler.start();
+    closers.push({ name: 'report scheduler', close: () => reportScheduler.stop() });
     closers.push({
       name: 'work-order sweep',
       close: async () => {
@@ -279,6 +311,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       api,
       assets,
       reports,
+      reportScheduler,
       stop: () => (stopping ??= closeAll(closers, log)),
     };
   } catch (err) {

@@ -19,12 +19,14 @@ describe('reports over HTTP', () => {
   });
   afterAll(() => fms?.stop());
 
-  it('generates, lists and serves a report as HTML, JSON and CSV', async () => {
+  it('generates, lists and serves a report as HTML, PDF, JSON and CSV', async () => {
     const created = await inject('POST', '/api/reports', { site: 'riverside', language: 'zh' });
     expect(created.statusCode).toBe(201);
-    const { id, links } = created.json();
+    const { id, files } = created.json();
+    expect(Object.keys(files).sort()).toEqual(['bad-actors.csv', 'health.csv', 'reliability.csv', 'report.html', 'report.json', 'report.pdf', 'rule-precision.csv', 'sla.csv']);
     expect(id).toMatch(/^RPT-\d{8}-riverside-/);
-    expect((await inject('GET', '/api/reports')).json().items[0]).toMatchObject({ id, site: 'riverside', language: 'zh', kind: 'on_demand', summary: { assets: 2 } });
+    expect((await inject('GET', '/api/reports')).json().items[0]).toMatchObject({ id, site: 'riverside', language: 'zh', kind: 'on_demand', summary: { assets: 2, files: expect.arrayContaining(['report.pdf']) } });
+    expect((await inject('GET', '/api/reports?kind=weekly')).json().items).toEqual([]);
 
     const json = (await inject('GET', `/api/reports/${id}`)).json();
     expect(json.reliabilityByType.find((r: any) => r.group === 'pump')).toMatchObject({ assets: 1, failures: 1 });
@@ -34,8 +36,23 @@ describe('reports over HTTP', () => {
     expect(html.headers['content-type']).toMatch(/text\/html/);
     expect(html.body).toContain('维保报告');
     expect(html.body).toContain('<svg');
-    expect((await inject('GET', links.csv[0])).body.split('\n')[0]).toBe('asset,type,site,health,risk,action,because,crossing');
+    expect((await inject('GET', files['health.csv'])).body.split('\n')[0]).toBe('asset,type,site,health,risk,action,because,crossing');
+    const pdf = await inject('GET', `/api/reports/${id}`, undefined, { accept: 'application/pdf' });
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    expect((await inject('GET', files['report.pdf'])).rawPayload.equals(pdf.rawPayload)).toBe(true);
+    expect((await inject('GET', `/api/reports/${id}/..%2F..%2Fdatabase.db`)).json().error.code).toBe('FMS_ERR_REPORT_NOT_FOUND');
     expect((await inject('GET', `/api/reports/${id}/secret.txt`)).json().error.code).toBe('FMS_ERR_REPORT_NOT_FOUND');
     expect((await inject('GET', '/api/reports/RPT-nope')).statusCode).toBe(404);
+  });
+
+  it('refuses a bad period or an unknown site with what it expected', async () => {
+    const backwards = await inject('POST', '/api/reports', { from: '2026-11-10T00:00:00Z', to: '2026-11-01T00:00:00Z' });
+    expect(backwards.statusCode).toBe(400);
+    expect(backwards.json().error.message).toContain('must end after it starts');
+    const nowhere = await inject('POST', '/api/reports', { site: 'atlantis' });
+    expect(nowhere.statusCode).toBe(400);
+    expect(nowhere.json().error.message).toContain('no site "atlantis"');
+    expect((await inject('POST', '/api/reports', { language: 'fr' })).statusCode).toBe(400);
   });
 });

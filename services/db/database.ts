@@ -6,6 +6,12 @@ import type { DatabaseSchema } from './schema.ts';
 
 export type Db = Kysely<DatabaseSchema>;
 
+/** A write refused by a unique index (SQLite or PostgreSQL): someone stored the same thing first. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}
+
 export interface OpenedDatabase {
   db: Db;
   /** Whether a trivial query answers, for /api/health. */

@@ -279,4 +279,11 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('reports_created').on('reports').column('created_at').execute();
     },
   },
+  '0010-scheduled-reports': {
+    async up(db: Kysely<unknown>) {
+      // A scheduled report is made once per kind, site and period, whichever instance or restart gets there.
+      await db.schema.alterTable('reports').addColumn('schedule_key', 'text').execute();
+      await db.schema.createIndex('reports_schedule_key').unique().on('reports').column('schedule_key').execute();
+    },
+  },
 };

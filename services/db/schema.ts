@@ -211,8 +211,10 @@ export interface ReportsTable {
   /** `on_demand`, `weekly` or `monthly`. */
   kind: string;
   created_at: number;
-  /** JSON: assets, top risks, SLA compliance — what the list shows. */
+  /** JSON: assets, top risks, SLA compliance, files — what the list shows. */
   summary: string;
+  /** `weekly:riverside:<period end>` for a scheduled report (unique: made once), null on demand. */
+  schedule_key: string | null;
 }
 
 export interface DatabaseSchema {

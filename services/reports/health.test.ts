@@ -27,15 +27,15 @@ describe('health index', () => {
     const h = healthIndex(worn);
     // 24 + 15 (crossing within 30 days) + 6 + 5 + 2.5 + 5 = 57.5 → 42.5 → 43 (rounded half up)
     expect(h.deductions).toEqual([
-      { input: 'condition', points: 24, because: 'vibration_mms runs at 5.68, 80 % of its limit 7.1' },
-      { input: 'trend', points: 15, because: 'vibration_mms reaches 7.1 in about 20 days' },
-      { input: 'alarms', points: 6, because: '2 alarms in the period' },
-      { input: 'open_repairs', points: 5, because: '1 repair open' },
-      { input: 'overdue_pm', points: 5, because: '1 preventive visit overdue' },
-      { input: 'age', points: 2.5, because: '9 of 10 expected years' },
+      { input: 'condition', points: 24, because: 'vibration_mms runs at 5.68, 80 % of its limit 7.1', facts: { metric: 'vibration_mms', level: 5.68, limit: 7.1, pct: 80 } },
+      { input: 'trend', points: 15, because: 'vibration_mms reaches 7.1 in about 20 days', facts: { metric: 'vibration_mms', limit: 7.1, days: 20 } },
+      { input: 'alarms', points: 6, because: '2 alarms in the period', facts: { count: 2 } },
+      { input: 'open_repairs', points: 5, because: '1 repair open', facts: { count: 1 } },
+      { input: 'overdue_pm', points: 5, because: '1 preventive visit overdue', facts: { count: 1 } },
+      { input: 'age', points: 2.5, because: '9 of 10 expected years', facts: { years: 9, expected: 10 } },
     ]);
     expect(h.score).toBe(43);
-    expect(recommend(h, worn)).toEqual({ action: 'inspect', because: 'vibration_mms runs at 5.68, 80 % of its limit 7.1' });
+    expect(recommend(h, worn)).toEqual({ action: 'inspect', reason: 'condition', because: 'vibration_mms runs at 5.68, 80 % of its limit 7.1', facts: { metric: 'vibration_mms', level: 5.68, limit: 7.1, pct: 80 } });
     expect(risk(h, 4)).toBe(228);
   });
 
@@ -49,6 +49,6 @@ describe('health index', () => {
 
   it('recommends a repair when a limit will be crossed within two weeks', () => {
     const soon: HealthInputs = { ...healthy, indicators: [{ metric: 'vibration_mms', level: 4, limit: 7.1, trend: trendIn(10) }] };
-    expect(recommend(healthIndex(soon), soon)).toEqual({ action: 'schedule_repair', because: 'vibration_mms reaches 7.1 in about 10 days' });
+    expect(recommend(healthIndex(soon), soon)).toEqual({ action: 'schedule_repair', reason: 'crossing_soon', because: 'vibration_mms reaches 7.1 in about 10 days', facts: { metric: 'vibration_mms', limit: 7.1, days: 10 } });
   });
 });

@@ -34,6 +34,8 @@ export interface Deduction {
   input: 'condition' | 'trend' | 'alarms' | 'open_repairs' | 'age' | 'overdue_pm';
   points: number;
   because: string;
+  /** The numbers behind `because`, for reports in other languages (keys depend on the input). */
+  facts: Record<string, number | string>;
 }
 
 export interface Health {
@@ -48,16 +50,17 @@ export const CAPS = { condition: 40, trend: 15, alarms: 15, open_repairs: 15, ag
 
 export function healthIndex(i: HealthInputs): Health {
   const deductions: Deduction[] = [];
-  const off = (input: Deduction['input'], points: number, because: string) => {
+  const off = (input: Deduction['input'], points: number, because: string, facts: Deduction['facts']) => {
     const p = Math.round(Math.min(CAPS[input], points) * 10) / 10;
-    if (p > 0) deductions.push({ input, points: p, because });
+    if (p > 0) deductions.push({ input, points: p, because, facts });
   };
 
   // Condition: nothing below half the limit, then linearly up to the cap at the limit; the worst indicator counts.
   const worst = [...i.indicators].sort((a, b) => b.level / b.limit - a.level / a.limit)[0];
   if (worst) {
     const r = worst.level / worst.limit;
-    off('condition', r <= 0.5 ? 0 : ((r - 0.5) / 0.5) * CAPS.condition, `${worst.metric} runs at ${round(worst.level)}, ${Math.round(r * 100)} % of its limit ${worst.limit}`);
+    const pct = Math.round(r * 100);
+    off('condition', r <= 0.5 ? 0 : ((r - 0.5) / 0.5) * CAPS.condition, `${worst.metric} runs at ${round(worst.level)}, ${pct} % of its limit ${worst.limit}`, { metric: worst.metric, level: round(worst.level), limit: worst.limit, pct });
   }
   // Trend: the soonest crossing of any indicator.
   const soonest = i.indicators
@@ -66,15 +69,15 @@ export function healthIndex(i: HealthInputs): Health {
     .sort((a, b) => a.t - b.t)[0];
   if (soonest) {
     const days = Math.max(0, Math.round((soonest.t - i.now) / DAY));
-    off('trend', days <= 30 ? CAPS.trend : days <= 90 ? 8 : days <= 180 ? 3 : 0, `${soonest.metric} reaches ${soonest.limit} in about ${days} days`);
+    off('trend', days <= 30 ? CAPS.trend : days <= 90 ? 8 : days <= 180 ? 3 : 0, `${soonest.metric} reaches ${soonest.limit} in about ${days} days`, { metric: soonest.metric, limit: soonest.limit, days });
   }
-  off('alarms', 3 * i.alarms, `${i.alarms} alarm${i.alarms === 1 ? '' : 's'} in the period`);
-  off('open_repairs', 5 * i.openRepairs, `${i.openRepairs} repair${i.openRepairs === 1 ? '' : 's'} open`);
+  off('alarms', 3 * i.alarms, `${i.alarms} alarm${i.alarms === 1 ? '' : 's'} in the period`, { count: i.alarms });
+  off('open_repairs', 5 * i.openRepairs, `${i.openRepairs} repair${i.openRepairs === 1 ? '' : 's'} open`, { count: i.openRepairs });
   if (i.ageYears !== undefined && i.expectedLifeYears) {
     const share = i.ageYears / i.expectedLifeYears;
-    off('age', share <= 0.8 ? 0 : ((share - 0.8) / 0.4) * CAPS.age, `${round(i.ageYears)} of ${i.expectedLifeYears} expected years`);
+    off('age', share <= 0.8 ? 0 : ((share - 0.8) / 0.4) * CAPS.age, `${round(i.ageYears)} of ${i.expectedLifeYears} expected years`, { years: round(i.ageYears), expected: i.expectedLifeYears });
   }
-  off('overdue_pm', 5 * i.overduePm, `${i.overduePm} preventive visit${i.overduePm === 1 ? '' : 's'} overdue`);
+  off('overdue_pm', 5 * i.overduePm, `${i.overduePm} preventive visit${i.overduePm === 1 ? '' : 's'} overdue`, { count: i.overduePm });
 
   const score = Math.max(0, Math.round(100 - deductions.reduce((s, d) => s + d.points, 0)));
   return { score, deductions: deductions.sort((a, b) => b.points - a.points) };
@@ -86,15 +89,24 @@ export type Action = 'replace' | 'schedule_repair' | 'inspect' | 'none';
  * What to do about it: repair soon when an indicator is at or will cross its limit within two weeks;
  * replace when it is past its expected life and in poor health; inspect when health is middling.
  */
-export function recommend(health: Health, i: HealthInputs): { action: Action; because: string } {
+export function recommend(health: Health, i: HealthInputs): Recommendation {
   const trend = health.deductions.find((d) => d.input === 'trend');
-  const soon = trend && /in about (\d+) days/.exec(trend.because);
-  const atLimit = i.indicators.some((x) => x.level >= x.limit || x.trend?.status === 'beyond_limit');
+  const atLimit = i.indicators.find((x) => x.level >= x.limit || x.trend?.status === 'beyond_limit');
   const old = i.ageYears !== undefined && !!i.expectedLifeYears && i.ageYears >= i.expectedLifeYears;
-  if (old && health.score < 50) return { action: 'replace', because: `past its expected life and health ${health.score}` };
-  if (atLimit || (soon && Number(soon[1]) <= 14)) return { action: 'schedule_repair', because: atLimit ? 'an indicator is at its limit' : trend!.because };
-  if (health.score < 70) return { action: 'inspect', because: health.deductions[0]?.because ?? `health ${health.score}` };
-  return { action: 'none', because: `health ${health.score}` };
+  if (old && health.score < 50) return { action: 'replace', reason: 'past_life', because: `past its expected life and health ${health.score}`, facts: { score: health.score } };
+  if (atLimit) return { action: 'schedule_repair', reason: 'at_limit', because: `${atLimit.metric} is at its limit of ${atLimit.limit}`, facts: { metric: atLimit.metric, limit: atLimit.limit } };
+  if (trend && Number(trend.facts.days) <= 14) return { action: 'schedule_repair', reason: 'crossing_soon', because: trend.because, facts: trend.facts };
+  const top = health.deductions[0];
+  if (health.score < 70 && top) return { action: 'inspect', reason: top.input, because: top.because, facts: top.facts };
+  return { action: 'none', reason: 'healthy', because: `health ${health.score}`, facts: { score: health.score } };
+}
+
+export interface Recommendation {
+  action: Action;
+  /** What decided it: a rule of its own, or the input of the largest deduction (for `inspect`). */
+  reason: 'past_life' | 'at_limit' | 'crossing_soon' | 'healthy' | Deduction['input'];
+  because: string;
+  facts: Record<string, number | string>;
 }
 
 /** Risk = health lost × criticality (1–5): what to act on first. */

@@ -1,42 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backlog, badActors, pmCompliance, reliability, rulePrecision, satisfaction, slaCompliance, type AssetFacts, type OrderFacts } from './kpis.ts';
-
-const H = 3_600_000;
-const D = 24 * H;
-const T0 = Date.UTC(2026, 10, 1);
-const period = { from: T0, to: T0 + 30 * D };
-const assets: AssetFacts[] = [
-  { id: 'p1', type: 'pump', site: 'riverside' },
-  { id: 'p2', type: 'pump', site: 'riverside' },
-  { id: 'g1', type: 'gate', site: 'lakeview' },
-];
-const order = (o: Partial<OrderFacts> & Pick<OrderFacts, 'id' | 'assetId' | 'createdAt'>): OrderFacts => ({
-  source: 'alarm',
-  category: 'repair',
-  priority: 'P2',
-  state: 'closed',
-  site: o.assetId === 'g1' ? 'lakeview' : 'riverside',
-  ruleId: null,
-  faultKey: null,
-  acknowledgedAt: null,
-  resolvedAt: null,
-  closedAt: null,
-  breached: false,
-  repeatCount: 0,
-  rating: null,
-  ...o,
-});
-
-// A month of a small estate, computed by hand in the comments.
-const orders: OrderFacts[] = [
-  order({ id: 'o1', assetId: 'p1', ruleId: 'pump.vibration-critical', faultKey: 'p1/pump.vibration', createdAt: T0 + 2 * D, acknowledgedAt: T0 + 2 * D + 10 * 60_000, resolvedAt: T0 + 2 * D + 4 * H, closedAt: T0 + 3 * D, rating: { score: 5 } }),
-  order({ id: 'o2', assetId: 'p1', ruleId: 'pump.vibration-critical', faultKey: 'p1/pump.vibration', createdAt: T0 + 12 * D, acknowledgedAt: T0 + 12 * D + 20 * 60_000, resolvedAt: T0 + 12 * D + 6 * H, closedAt: T0 + 13 * D, breached: true, rating: { score: 2 } }),
-  order({ id: 'o3', assetId: 'p2', source: 'request', priority: 'P3', state: 'verified', createdAt: T0 + 5 * D, acknowledgedAt: T0 + 5 * D + 60 * 60_000, resolvedAt: T0 + 5 * D + 10 * H }),
-  order({ id: 'o4', assetId: 'g1', ruleId: 'gate.forced-open', priority: 'P1', state: 'in_progress', createdAt: T0 + 20 * D, acknowledgedAt: T0 + 20 * D + 4 * 60_000 }),
-  order({ id: 'o5', assetId: 'p2', ruleId: 'pump.cavitation', priority: 'P3', state: 'cancelled', createdAt: T0 + 25 * D, closedAt: T0 + 25 * D + H }),
-  order({ id: 'o6', assetId: 'p1', source: 'pm', category: 'preventive', priority: 'P4', createdAt: T0 + D, resolvedAt: T0 + D + 2 * H, closedAt: T0 + 2 * D }),
-  order({ id: 'o7', assetId: 'p1', ruleId: 'pump.vibration-critical', faultKey: 'p1/pump.vibration', createdAt: T0 - 200 * D, resolvedAt: T0 - 200 * D + 5 * H, closedAt: T0 - 199 * D }),
-];
+import { backlog, badActors, pmCompliance, reliability, rulePrecision, satisfaction, slaCompliance } from './kpis.ts';
+import { D, T0, assets, orders, period } from './testing/fixture.ts';
 
 describe('service-quality figures against a hand-computed month', () => {
   it('MTBF, MTTR, availability and time to acknowledge per asset type', () => {

@@ -1,14 +1,17 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Asset } from '../assets/asset.ts';
-import type { Db } from '../db/database.ts';
+import { isUniqueViolation, type Db } from '../db/database.ts';
 import { FmsError } from '../shared/errors.ts';
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
 import type { WorkOrderStore } from '../work-orders/work-order-store.ts';
 import type { PmStore } from '../pm/pm-store.ts';
 import type { OrderFacts } from './kpis.ts';
-import { renderHtml, type Language } from './render-html.ts';
+import { renderHtml } from './render-html.ts';
+import { renderPdf } from './render-pdf.ts';
+import type { FontChoice } from './report-font.ts';
+import { reportDocument, type Language } from './report-document.ts';
 import { buildReport, indicatorsByType, reportCsv, type Report } from './report.ts';
 import type { Point } from './trend.ts';
 
@@ -25,6 +28,12 @@ export interface ReportServiceDeps {
   telemetry: Pick<TelemetryStore, 'aggregate'>;
   /** Where reports are archived. */
   folder: string;
+  /** Dates of a site's report are in its time zone; the estate's in `timeZone`. */
+  siteTimeZone: (site: string | null) => string;
+  /** The PDF's font (FMS_REPORT_FONT or a system font); without one the PDF is Latin-only. */
+  font: FontChoice | undefined;
+  /** Sites of the estate file (a site without assets yet still has a report). */
+  knownSite?: (site: string) => boolean;
   log: Logger;
   now: () => number;
 }
@@ -34,8 +43,44 @@ export interface ReportRequest {
   from: number;
   to: number;
   language: Language;
-  kind?: 'on_demand' | 'weekly' | 'monthly';
+  kind?: ReportKind;
   onProgress?: (done: number, total: number) => void;
+}
+
+export type ReportKind = 'on_demand' | 'weekly' | 'monthly';
+
+/** Files of an archived report and how they are served. */
+export const reportFiles: Record<string, string> = {
+  'report.html': 'text/html; charset=utf-8',
+  'report.pdf': 'application/pdf',
+  'report.json': 'application/json; charset=utf-8',
+  'health.csv': 'text/csv; charset=utf-8',
+  'reliability.csv': 'text/csv; charset=utf-8',
+  'sla.csv': 'text/csv; charset=utf-8',
+  'bad-actors.csv': 'text/csv; charset=utf-8',
+  'rule-precision.csv': 'text/csv; charset=utf-8',
+};
+
+export interface ReportSummary {
+  assets: number;
+  topRisks: { assetId: string; risk: number; action: string }[];
+  sla: Report['sla'];
+  files: string[];
+  /** Why the PDF is missing, when it is. */
+  pdfError?: string;
+  /** Milliseconds from request to archive. */
+  tookMs: number;
+}
+
+export interface ArchivedReport {
+  id: string;
+  site: string | null;
+  from: number;
+  to: number;
+  language: string;
+  kind: string;
+  createdAt: number;
+  summary: ReportSummary;
 }
 
 /** Gathers a report's data from the stores, computes it, renders it and archives it. */
@@ -65,6 +110,7 @@ export function createReportService(deps: ReportServiceDeps) {
     }
     return {
       site: req.site ?? null,
+      timeZone: deps.siteTimeZone(req.site ?? null),
       period: { from: req.from, to: req.to },
       generatedAt: deps.now(),
       assets: assets.map((a) => ({ id: a.id, type: a.type, site: a.site, name: a.name, criticality: a.criticality, installedAt: a.installedAt })),
@@ -76,38 +122,97 @@ export function createReportService(deps: ReportServiceDeps) {
     };
   }
 
+  const toArchived = (r: { id: string; site: string | null; period_from: number; period_to: number; language: string; kind: string; created_at: number; summary: string }): ArchivedReport => ({
+    id: r.id,
+    site: r.site,
+    from: Number(r.period_from),
+    to: Number(r.period_to),
+    language: r.language,
+    kind: r.kind,
+    createdAt: Number(r.created_at),
+    summary: JSON.parse(r.summary) as ReportSummary,
+  });
+
   return {
-    async generate(req: ReportRequest): Promise<{ id: string; report: Report }> {
+    /**
+     * Computes a report, renders it (HTML, PDF, JSON, CSV) and archives it. A scheduled report
+     * (`scheduleKey`) is made once: when another run archived the same one first, that one is returned.
+     */
+    async generate(req: ReportRequest & { scheduleKey?: string }): Promise<{ id: string; report: Report; summary: ReportSummary; existing?: boolean }> {
       if (!(req.to > req.from)) throw new FmsError('FMS_ERR_API_BAD_REQUEST', 'the report period must end after it starts');
+      if (req.site && deps.assets.list({ site: req.site }).length === 0 && !deps.knownSite?.(req.site)) throw new FmsError('FMS_ERR_API_BAD_REQUEST', `no site "${req.site}": expected the id of a site with assets`);
       const started = Date.now();
       const data = await gather(req);
       const report = buildReport(data);
-      const id = `RPT-${new Date(req.to).toISOString().slice(0, 10).replace(/-/g, '')}-${req.site ?? 'all'}-${Date.now().toString(36)}`;
+      const id = `RPT-${new Date(req.to).toISOString().slice(0, 10).replace(/-/g, '')}-${req.site ?? 'all'}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36).padStart(2, '0')}`;
       const dir = path.join(deps.folder, id);
       mkdirSync(dir, { recursive: true });
+      const doc = await reportDocument(report, data.series, req.language);
       writeFileSync(path.join(dir, 'report.json'), JSON.stringify(report, null, 2));
-      writeFileSync(path.join(dir, 'report.html'), await renderHtml(report, data.series, req.language));
-      for (const [name, text] of Object.entries(reportCsv(report))) writeFileSync(path.join(dir, name), text);
-      const summary = { assets: report.assets, topRisks: report.risks.slice(0, 3).map((r) => ({ assetId: r.assetId, risk: r.risk, action: r.action })), sla: report.sla };
-      await deps.db.insertInto('reports').values({ id, site: req.site ?? null, period_from: req.from, period_to: req.to, language: req.language, kind: req.kind ?? 'on_demand', created_at: deps.now(), summary: JSON.stringify(summary) }).execute();
-      deps.log.info({ reportId: id, site: req.site, assets: report.assets, ms: Date.now() - started }, 'report generated');
-      return { id, report };
-    },
-
-    async list(limit = 100) {
-      const rows = await deps.db.selectFrom('reports').selectAll().orderBy('created_at', 'desc').limit(limit).execute();
-      return rows.map((r) => ({ id: r.id, site: r.site, from: Number(r.period_from), to: Number(r.period_to), language: r.language, kind: r.kind, createdAt: Number(r.created_at), summary: JSON.parse(r.summary) }));
-    },
-
-    /** An archived report's file: `report.json`, `report.html` or a table's CSV. */
-    async file(id: string, name: string): Promise<string> {
-      const row = await deps.db.selectFrom('reports').select('id').where('id', '=', id).executeTakeFirst();
-      if (!row) throw new FmsError('FMS_ERR_REPORT_NOT_FOUND', `no report "${id}"`);
-      if (!/^[a-z-]+\.(json|html|csv)$/.test(name)) throw new FmsError('FMS_ERR_REPORT_NOT_FOUND', `report ${id} has no file "${name}"`);
+      writeFileSync(path.join(dir, 'report.html'), renderHtml(doc));
+      const files = ['report.html', 'report.json'];
+      let pdfError: string | undefined;
       try {
-        return readFileSync(path.join(deps.folder, id, name), 'utf8');
+        writeFileSync(path.join(dir, 'report.pdf'), (await renderPdf(doc, deps.font)).pdf);
+        files.push('report.pdf');
+      } catch (err) {
+        // The other formats are still worth having; the listing says why the PDF is missing.
+        pdfError = (err as Error).message;
+        deps.log.warn({ reportId: id, err: pdfError }, 'report generated without its PDF');
+      }
+      for (const [name, text] of Object.entries(reportCsv(report))) {
+        writeFileSync(path.join(dir, name), text);
+        files.push(name);
+      }
+      const summary: ReportSummary = {
+        assets: report.assets,
+        topRisks: report.risks.slice(0, 3).map((r) => ({ assetId: r.assetId, risk: r.risk, action: r.action })),
+        sla: report.sla,
+        files,
+        ...(pdfError ? { pdfError } : {}),
+        tookMs: Date.now() - started,
+      };
+      try {
+        await deps.db
+          .insertInto('reports')
+          .values({ id, site: req.site ?? null, period_from: req.from, period_to: req.to, language: req.language, kind: req.kind ?? 'on_demand', created_at: deps.now(), summary: JSON.stringify(summary), schedule_key: req.scheduleKey ?? null })
+          .execute();
+      } catch (err) {
+        rmSync(dir, { recursive: true, force: true });
+        if (!req.scheduleKey || !isUniqueViolation(err)) throw err;
+        const first = await deps.db.selectFrom('reports').selectAll().where('schedule_key', '=', req.scheduleKey).executeTakeFirstOrThrow();
+        return { id: first.id, report, summary: toArchived(first).summary, existing: true };
+      }
+      deps.log.info({ reportId: id, site: req.site, kind: req.kind ?? 'on_demand', assets: report.assets, ms: summary.tookMs }, 'report generated');
+      return { id, report, summary };
+    },
+
+    async list(filter: { site?: string; kind?: ReportKind; limit?: number } = {}): Promise<ArchivedReport[]> {
+      let q = deps.db.selectFrom('reports').selectAll();
+      if (filter.site) q = q.where('site', '=', filter.site);
+      if (filter.kind) q = q.where('kind', '=', filter.kind);
+      const rows = await q.orderBy('created_at', 'desc').limit(filter.limit ?? 100).execute();
+      return rows.map(toArchived);
+    },
+
+    /** Whether the scheduled report with this key was made. */
+    async scheduled(key: string): Promise<boolean> {
+      return !!(await deps.db.selectFrom('reports').select('id').where('schedule_key', '=', key).executeTakeFirst());
+    },
+
+    /** An archived report's file (see `reportFiles`). */
+    async file(id: string, name: string): Promise<{ body: Buffer; contentType: string }> {
+      const row = await deps.db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw new FmsError('FMS_ERR_REPORT_NOT_FOUND', `no report "${id}"`);
+      const contentType = reportFiles[name];
+      if (!contentType) throw new FmsError('FMS_ERR_REPORT_NOT_FOUND', `report ${id} has no file "${name}": expected one of ${Object.keys(reportFiles).join(', ')}`);
+      const summary = toArchived(row).summary;
+      if (name === 'report.pdf' && summary.pdfError) throw new FmsError('FMS_ERR_REPORT_FONT', `report ${id} has no PDF: ${summary.pdfError}`);
+      try {
+        // The name is one of `reportFiles` and the id a row of the register: no path comes from the request.
+        return { body: readFileSync(path.join(deps.folder, row.id, name)), contentType };
       } catch {
-        throw new FmsError('FMS_ERR_REPORT_NOT_FOUND', `report ${id} has no file "${name}"`);
+        throw new FmsError('FMS_ERR_REPORT_NOT_FOUND', `report ${id} has no file "${name}" (its archive folder is missing)`);
       }
     },
   };

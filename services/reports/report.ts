@@ -1,4 +1,4 @@
-import { healthIndex, recommend, risk, type Action, type Deduction, type Indicator } from './health.ts';
+import { healthIndex, recommend, risk, type Action, type Deduction, type Indicator, type Recommendation } from './health.ts';
 import { backlog, badActors, pmCompliance, reliability, rulePrecision, satisfaction, slaCompliance, type AssetFacts, type OrderFacts, type Period, type PmFacts } from './kpis.ts';
 import { estimateTrend, type Point, type TrendEstimate } from './trend.ts';
 
@@ -27,6 +27,8 @@ export interface ReportAsset extends AssetFacts {
 /** Everything a report is computed from, gathered beforehand (report-service.ts does it). */
 export interface ReportData {
   site: string | null;
+  /** Dates in the report are shown in this zone (the site's, or FMS_TZ for the whole estate). */
+  timeZone: string;
   period: Period;
   generatedAt: number;
   assets: ReportAsset[];
@@ -52,6 +54,9 @@ export interface AssetHealth {
   risk: number;
   action: Action;
   because: string;
+  /** What decided the action, with its numbers (for reports in other languages). */
+  reason: Recommendation['reason'];
+  reasonFacts: Recommendation['facts'];
   trends: { metric: string; limit: number; estimate: TrendEstimate }[];
 }
 
@@ -78,11 +83,12 @@ export function buildReport(d: ReportData) {
     const inputs = { indicators, alarms: d.alarms.get(a.id) ?? 0, openRepairs, ageYears, expectedLifeYears: expectedLife[a.type], overduePm: d.overduePm.get(a.id) ?? 0, now: p.to };
     const h = healthIndex(inputs);
     const r = recommend(h, inputs);
-    return { assetId: a.id, name: a.name, type: a.type, site: a.site, criticality: a.criticality, score: h.score, deductions: h.deductions, risk: risk(h, a.criticality), action: r.action, because: r.because, trends };
+    return { assetId: a.id, name: a.name, type: a.type, site: a.site, criticality: a.criticality, score: h.score, deductions: h.deductions, risk: risk(h, a.criticality), action: r.action, because: r.because, reason: r.reason, reasonFacts: r.facts, trends };
   });
   const inPeriod = d.orders.filter((o) => o.createdAt < p.to);
   return {
     site: d.site,
+    timeZone: d.timeZone,
     from: p.from,
     to: p.to,
     generatedAt: d.generatedAt,

@@ -6,6 +6,7 @@ import { FmsError } from './errors.ts';
 import { estateFileSchema, type EstateFile } from './estate-file.ts';
 import { formatZodIssues } from './zod-format.ts';
 import { parseDuration } from './duration.ts';
+import { parseFontSetting, type FontChoice } from '../reports/report-font.ts';
 
 const port = z.coerce
   .number({ error: 'expected a port number from 1 to 65535' })
@@ -80,6 +81,18 @@ export const envSchema = z.object({
   FMS_TZ: timeZone.default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
   /** YAML file with settings, sites, assets, teams and rules. */
   FMS_CONFIG: z.string().min(1, 'expected a path to a YAML file').optional(),
+  /** Font for report PDFs (needed for Chinese): a .ttf/.otf file, or file.ttc#PostScriptName. */
+  FMS_REPORT_FONT: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v === undefined) return;
+      try {
+        parseFontSetting(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
   /** Bootstrap admin API key (at least 24 characters). */
   FMS_ADMIN_KEY: z.string().min(24, 'expected at least 24 characters').optional(),
 });
@@ -111,6 +124,8 @@ export interface Config {
   attachments: { dir: string | undefined; maxBytes: number };
   logLevel: Env['FMS_LOG_LEVEL'];
   timeZone: string;
+  /** Report PDFs: the configured font (otherwise a system font is looked for). */
+  reports: { font: FontChoice | undefined };
   adminKey: string | undefined;
   /** The estate from the FMS_CONFIG file (empty when none is given). */
   estate: EstateFile;
@@ -191,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
     },
     logLevel: e.FMS_LOG_LEVEL,
     timeZone: e.FMS_TZ,
+    reports: { font: e.FMS_REPORT_FONT ? parseFontSetting(e.FMS_REPORT_FONT) : undefined },
     adminKey: e.FMS_ADMIN_KEY,
     estate,
     configFile: configPath,

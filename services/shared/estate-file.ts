@@ -5,6 +5,7 @@ import { checkDirectory, dispatchConfigSchema, personSchema, teamSchema } from '
 import { processConfigSchema } from '../work-orders/process-config.ts';
 import { pmPlanSchema } from '../pm/pm-plan.ts';
 import { slaConfigSchema } from '../work-orders/sla.ts';
+import { reportsConfigSchema } from '../reports/reports-config.ts';
 
 const settingKey = z.string().regex(/^FMS_[A-Z_]+$/, 'expected an FMS_* variable name');
 
@@ -13,6 +14,8 @@ export const siteSchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   /** IANA time zone of the site; FMS_TZ when absent. */
   timeZone: z.string().optional(),
+  /** Language of the site's scheduled reports; `reports.language` when absent. */
+  language: z.enum(['en', 'zh'], { error: 'expected en or zh' }).optional(),
 });
 
 
@@ -38,6 +41,8 @@ export const estateFileSchema = z
     sla: slaConfigSchema,
     /** Acceptance, closing, repeat faults and procedures of the work-order process. */
     workOrders: processConfigSchema,
+    /** Scheduled weekly and monthly reports. */
+    reports: reportsConfigSchema,
     /** Preventive-maintenance plans of the estate (a plan with a template's id replaces it). */
     pmPlans: z.array(pmPlanSchema).default([]),
     /** Whether the plans shipped in devices/<type>/pm-templates.yaml apply. */

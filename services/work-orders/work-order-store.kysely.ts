@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Transaction } from 'kysely';
-import type { Db } from '../db/database.ts';
+import { isUniqueViolation, type Db } from '../db/database.ts';
 import type { DatabaseSchema, WorkOrderAttachmentsTable, WorkOrderEventsTable, WorkOrdersTable } from '../db/schema.ts';
 import { formatWorkOrderId, openStates, type Attachment, type WorkOrder, type WorkOrderEvent } from './work-order.ts';
 import type { WorkOrderStore } from './work-order-store.ts';
@@ -166,11 +166,6 @@ async function addEvents(trx: Transaction<DatabaseSchema>, workOrderId: string, 
     .insertInto('work_order_events')
     .values(events.map((e) => ({ work_order_id: workOrderId, at: e.at, type: e.type, action: e.action ?? null, from_state: e.from, to_state: e.to, actor: e.actor, note: e.note, data: JSON.stringify(e.data) })))
     .execute();
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }
 
 type Row = Selectable<WorkOrdersTable>;

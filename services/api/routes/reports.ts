@@ -22,25 +22,39 @@ export const reportRoutes =
       },
       async (req, reply) => {
         const to = req.body.to ?? deps.now();
-        const { id, report } = await deps.reports.generate({ site: req.body.site, from: req.body.from ?? to - 7 * DAY, to, language: req.body.language });
+        const { id, report, summary } = await deps.reports.generate({ site: req.body.site, from: req.body.from ?? to - 7 * DAY, to, language: req.body.language });
         reply.status(201).header('location', `/api/reports/${id}`);
-        return { id, links: { html: `/api/reports/${id}/report.html`, json: `/api/reports/${id}/report.json`, csv: ['health.csv', 'reliability.csv', 'sla.csv', 'bad-actors.csv', 'rule-precision.csv'].map((f) => `/api/reports/${id}/${f}`) }, risks: report.risks.slice(0, 5).map((x) => ({ assetId: x.assetId, risk: x.risk, action: x.action, because: x.because })) };
+        return {
+          id,
+          files: Object.fromEntries(summary.files.map((f) => [f, `/api/reports/${id}/${f}`])),
+          ...(summary.pdfError ? { pdfError: summary.pdfError } : {}),
+          risks: report.risks.slice(0, 5).map((x) => ({ assetId: x.assetId, risk: x.risk, action: x.action, because: x.because })),
+        };
       },
     );
 
-    r.get('/reports', { schema: { summary: 'Generated reports, newest first', tags: ['reports'] } }, async () => ({ items: await deps.reports.list() }));
+    r.get(
+      '/reports',
+      {
+        schema: {
+          summary: 'Archived reports, newest first',
+          tags: ['reports'],
+          querystring: z.strictObject({ site: z.string().optional(), kind: z.enum(['on_demand', 'weekly', 'monthly']).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+        },
+      },
+      async (req) => ({ items: await deps.reports.list(req.query) }),
+    );
 
-    r.get('/reports/:id', { schema: { summary: 'A report: HTML when the client asks for text/html, JSON otherwise', tags: ['reports'], params: z.object({ id: z.string() }) } }, async (req, reply) => {
-      const html = (req.headers.accept ?? '').includes('text/html');
-      const body = await deps.reports.file(req.params.id, html ? 'report.html' : 'report.json');
-      reply.header('content-type', html ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8');
-      return reply.send(body);
+    r.get('/reports/:id', { schema: { summary: 'A report: HTML or PDF when the client asks for text/html or application/pdf, JSON otherwise', tags: ['reports'], params: z.object({ id: z.string() }) } }, async (req, reply) => {
+      const accept = req.headers.accept ?? '';
+      const name = accept.includes('text/html') ? 'report.html' : accept.includes('application/pdf') ? 'report.pdf' : 'report.json';
+      const { body, contentType } = await deps.reports.file(req.params.id, name);
+      return reply.header('content-type', contentType).send(body);
     });
 
-    r.get('/reports/:id/:file', { schema: { summary: 'One file of a report: report.html, report.json or a table as CSV', tags: ['reports'], params: z.object({ id: z.string(), file: z.string() }) } }, async (req, reply) => {
-      const body = await deps.reports.file(req.params.id, req.params.file);
-      const ext = req.params.file.split('.').pop();
-      reply.header('content-type', ext === 'html' ? 'text/html; charset=utf-8' : ext === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
-      return reply.send(body);
+    r.get('/reports/:id/:file', { schema: { summary: 'One file of a report: report.html, report.pdf, report.json or a table as CSV', tags: ['reports'], params: z.object({ id: z.string(), file: z.string() }) } }, async (req, reply) => {
+      const { body, contentType } = await deps.reports.file(req.params.id, req.params.file);
+      if (contentType === 'application/pdf') reply.header('content-disposition', `inline; filename="${req.params.id}.pdf"`);
+      return reply.header('content-type', contentType).send(body);
     });
   };
