@@ -321,7 +321,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
 }
 
 /** InfluxDB when FMS_INFLUX_URL is set, the embedded SQLite store otherwise. */
-async function openTelemetryStore(config: Config, log: Logger, onDeadLetter: (line: string, reason: string) => void): Promise<TelemetryStore> {
+export async function openTelemetryStore(config: Config, log: Logger, onDeadLetter: (line: string, reason: string) => void): Promise<TelemetryStore> {
   if (config.influx) {
     if (config.dataDir === ':memory:') throw new Error('FMS_DATA_DIR=:memory: cannot hold the InfluxDB spool: give a folder');
     log.info({ url: config.influx.url, db: config.influx.db }, 'telemetry goes to InfluxDB');

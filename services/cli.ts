@@ -2,16 +2,21 @@
  * `npm run fms -- <command>`: tools for operators and rule authors.
  *
  *   rules test <file.yaml>...   run rule tests (see docs/rules.md)
+ *   report [--site …] [--from …] [--to …]   make a maintenance report (see docs/reports.md)
  */
 import { loadDefaultRules, loadRuleFile } from './rules/rule-loader.ts';
 import { loadRuleTestFile, runRuleTest } from './rules/rule-test.ts';
+import { runReportCli } from './reports/report-cli.ts';
 
 const usage = `Usage: npm run fms -- rules test <file.yaml>...
+       npm run fms -- report [--site ID] [--from DATE] [--to DATE] [--language en|zh] [--out DIR]
 
   rules test   feed each test's readings and events through the rules and compare the alarms
-               raised and cleared with the expected ones (docs/rules.md, "Testing rules")`;
+               raised and cleared with the expected ones (docs/rules.md, "Testing rules")
+  report       make a maintenance report from FMS's data (docs/reports.md); --help for its options`;
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'report') return runReportCli(argv.slice(1), process.env);
   const [group, command, ...files] = argv;
   if (group !== 'rules' || command !== 'test' || files.length === 0) {
     process.stderr.write(`${usage}\n`);
@@ -44,4 +49,4 @@ function main(argv: string[]): number {
   return failed > 0 ? 1 : 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));
