@@ -12,8 +12,12 @@ COPY services ./services
 COPY devices ./devices
 COPY simulators ./simulators
 
-# Runtime stage: no compiler, runs as the unprivileged `node` user, data on a volume.
+# Runtime stage: no compiler, runs as the unprivileged `node` user, data on a volume. A font with
+# Chinese glyphs for report PDFs in Chinese (docs/reports.md).
 FROM node:20-bookworm-slim
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     FMS_DATA_DIR=/data \
     FMS_HTTP_HOST=0.0.0.0 \

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
       const to = Date.now();
       fms.reports
         .generate({ from: to - 7 * 86_400_000, to, language: 'en', kind: 'weekly' })
-        .then(({ id }) => log.info(`demo: weekly report ready at ${fms.httpUrl}/api/reports/${id}/report.html`))
+        .then(({ id }) => log.info(`demo: weekly report ready at ${fms.httpUrl}/api/reports/${id}/report.html (PDF: ${fms.httpUrl}/api/reports/${id}/report.pdf)`))
         .catch((err) => log.error({ err }, 'demo report failed'));
     }, 120_000).unref();
     const lines = [

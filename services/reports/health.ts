@@ -11,6 +11,8 @@ export interface Indicator {
   metric: string;
   /** A high percentile (95th) of the recent readings: the level the asset runs at, spikes aside. */
   level: number;
+  /** Up to here the asset runs as it should (nothing is deducted), e.g. 2.8 mm/s for a pump's vibration. */
+  normal: number;
   limit: number;
   trend?: TrendEstimate | undefined;
 }
@@ -55,12 +57,12 @@ export function healthIndex(i: HealthInputs): Health {
     if (p > 0) deductions.push({ input, points: p, because, facts });
   };
 
-  // Condition: nothing below half the limit, then linearly up to the cap at the limit; the worst indicator counts.
-  const worst = [...i.indicators].sort((a, b) => b.level / b.limit - a.level / a.limit)[0];
+  // Condition: nothing up to the normal level, then linearly up to the cap at the limit; the worst indicator counts.
+  const wear = (x: Indicator) => Math.max(0, (x.level - x.normal) / (x.limit - x.normal));
+  const worst = [...i.indicators].sort((a, b) => wear(b) - wear(a))[0];
   if (worst) {
-    const r = worst.level / worst.limit;
-    const pct = Math.round(r * 100);
-    off('condition', r <= 0.5 ? 0 : ((r - 0.5) / 0.5) * CAPS.condition, `${worst.metric} runs at ${round(worst.level)}, ${pct} % of its limit ${worst.limit}`, { metric: worst.metric, level: round(worst.level), limit: worst.limit, pct });
+    const pct = Math.round((worst.level / worst.limit) * 100);
+    off('condition', wear(worst) * CAPS.condition, `${worst.metric} runs at ${round(worst.level)}, ${pct} % of its limit ${worst.limit}`, { metric: worst.metric, level: round(worst.level), limit: worst.limit, pct });
   }
   // Trend: the soonest crossing of any indicator.
   const soonest = i.indicators

@@ -89,7 +89,7 @@ export function createReportScheduler(deps: ReportSchedulerDeps) {
         for (const target of deps.targets()) {
           const period = lastPeriod(kind, deps.now(), target.timeZone);
           if (deps.now() < dueAt(period.to, target.timeZone)) continue;
-          const before = (await deps.reports.list({ kind, limit: 1000 })).some((r) => r.site === target.site);
+          const before = (await deps.reports.list({ kind, limit: 1000 })).some((r) => r.scheduled && r.site === target.site);
           if (!before) continue;
           const id = await run(kind, target);
           if (id) made.push(id);

@@ -15,7 +15,8 @@ import { reportDocument, type Language } from './report-document.ts';
 import { buildReport, indicatorsByType, reportCsv, type Report } from './report.ts';
 import type { Point } from './trend.ts';
 
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 /** Trends look this far back before the period's end. */
 const TREND_WINDOW = 90 * DAY;
 
@@ -79,6 +80,8 @@ export interface ArchivedReport {
   to: number;
   language: string;
   kind: string;
+  /** Made by the schedule (once per kind, site and period) rather than on demand. */
+  scheduled: boolean;
   createdAt: number;
   summary: ReportSummary;
 }
@@ -92,10 +95,12 @@ export function createReportService(deps: ReportServiceDeps) {
     const ids = new Set(assets.map((a) => a.id));
     const orders: OrderFacts[] = (await deps.workOrders.list({ ...(req.site ? { site: req.site } : {}), from: req.to - 730 * DAY, to: req.to, limit: 1_000_000, offset: 0 })).items;
     const series = new Map<string, Point[]>();
+    // From a whole hour: the embedded store then reads its hourly rollups (docs/telemetry-storage.md).
+    const since = Math.floor((req.to - TREND_WINDOW) / HOUR) * HOUR;
     let done = 0;
     for (const a of assets) {
       for (const { metric } of indicatorsByType[a.type] ?? []) {
-        const buckets = await deps.telemetry.aggregate({ asset: a.id, measurement: a.type, metric, from: req.to - TREND_WINDOW, to: req.to, every: DAY, fn: 'max' });
+        const buckets = await deps.telemetry.aggregate({ asset: a.id, measurement: a.type, metric, from: since, to: req.to, every: DAY, fn: 'max' });
         const points = buckets.filter((b) => b.value !== null).map((b) => ({ t: b.ts + DAY / 2, value: b.value! }));
         if (points.length) series.set(`${a.id}/${metric}`, points);
       }
@@ -122,13 +127,14 @@ export function createReportService(deps: ReportServiceDeps) {
     };
   }
 
-  const toArchived = (r: { id: string; site: string | null; period_from: number; period_to: number; language: string; kind: string; created_at: number; summary: string }): ArchivedReport => ({
+  const toArchived = (r: { id: string; site: string | null; period_from: number; period_to: number; language: string; kind: string; created_at: number; summary: string; schedule_key: string | null }): ArchivedReport => ({
     id: r.id,
     site: r.site,
     from: Number(r.period_from),
     to: Number(r.period_to),
     language: r.language,
     kind: r.kind,
+    scheduled: r.schedule_key !== null,
     createdAt: Number(r.created_at),
     summary: JSON.parse(r.summary) as ReportSummary,
   });

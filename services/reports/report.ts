@@ -2,15 +2,19 @@ import { healthIndex, recommend, risk, type Action, type Deduction, type Indicat
 import { backlog, badActors, pmCompliance, reliability, rulePrecision, satisfaction, slaCompliance, type AssetFacts, type OrderFacts, type Period, type PmFacts } from './kpis.ts';
 import { estimateTrend, type Point, type TrendEstimate } from './trend.ts';
 
-/** Condition indicators watched for degradation, with the limit of the default rule they head for. */
-export const indicatorsByType: Record<string, { metric: string; limit: number }[]> = {
+/**
+ * Condition indicators watched for degradation: the level up to which the asset runs as it should,
+ * and the limit of the default rule they head for.
+ */
+export const indicatorsByType: Record<string, { metric: string; normal: number; limit: number }[]> = {
   pump: [
-    { metric: 'vibration_mms', limit: 7.1 },
-    { metric: 'motor_temp_c', limit: 80 },
+    // ISO 10816-3: up to 2.8 mm/s is good for a small pump; 7.1 mm/s is damage.
+    { metric: 'vibration_mms', normal: 2.8, limit: 7.1 },
+    { metric: 'motor_temp_c', normal: 60, limit: 80 },
   ],
   elevator: [
-    { metric: 'leveling_error_mm', limit: 10 },
-    { metric: 'motor_temp_c', limit: 85 },
+    { metric: 'leveling_error_mm', normal: 5, limit: 10 },
+    { metric: 'motor_temp_c', normal: 65, limit: 85 },
   ],
   gate: [],
 };
@@ -68,7 +72,7 @@ export function buildReport(d: ReportData) {
   const health: AssetHealth[] = d.assets.map((a) => {
     const indicators: Indicator[] = [];
     const trends: AssetHealth['trends'] = [];
-    for (const { metric, limit } of indicatorsByType[a.type] ?? []) {
+    for (const { metric, normal, limit } of indicatorsByType[a.type] ?? []) {
       const points = d.series.get(`${a.id}/${metric}`) ?? [];
       if (points.length === 0) continue;
       const recent = points.filter((x) => x.t >= p.to - 7 * 86_400_000).map((x) => x.value).sort((x, y) => x - y);
@@ -76,7 +80,7 @@ export function buildReport(d: ReportData) {
       const repairs = d.orders.filter((o) => o.assetId === a.id && o.category === 'repair' && o.resolvedAt !== null).map((o) => o.resolvedAt!);
       const estimate = estimateTrend(points, { limit, now: p.to, repairs, minPoints: 7 });
       trends.push({ metric, limit, estimate });
-      indicators.push({ metric, level, limit, trend: estimate });
+      indicators.push({ metric, level, normal, limit, trend: estimate });
     }
     const openRepairs = d.orders.filter((o) => o.assetId === a.id && o.category === 'repair' && o.createdAt < p.to && (o.resolvedAt === null || o.resolvedAt >= p.to) && o.state !== 'cancelled').length;
     const ageYears = a.installedAt ? (p.to - Date.parse(a.installedAt)) / (365.25 * 86_400_000) : undefined;

@@ -18,6 +18,19 @@ export function single(ts: number, v: number): Aggregate {
   return { ts, min: v, max: v, sum: v, count: 1, first: v, last: v, inc: 0 };
 }
 
+/**
+ * Appends `a` (later in time) to the run `acc`, in place. A counter that drops between them was reset
+ * by the device: it counted up from zero since (CONTRACT.md).
+ */
+export function appendAggregate(acc: Aggregate, a: Aggregate): void {
+  acc.count += a.count;
+  acc.sum += a.sum;
+  if (a.min < acc.min) acc.min = a.min;
+  if (a.max > acc.max) acc.max = a.max;
+  acc.inc += (a.first >= acc.last ? a.first - acc.last : a.first) + a.inc;
+  acc.last = a.last;
+}
+
 /** Aggregates time-ordered rows into buckets of `every` ms starting at `from`; empty buckets are left out. */
 export function bucketize(rows: readonly { ts: number; value: number }[], q: AggregateQuery): Bucket[] {
   return bucketizeAggregates(rows.map((r) => single(r.ts, r.value)), q);

@@ -36,6 +36,13 @@ export function openTelemetrySchema(db: Database.Database): void {
       first REAL NOT NULL, last REAL NOT NULL, inc REAL NOT NULL,
       PRIMARY KEY (series, metric, minute)
     ) WITHOUT ROWID;
+    -- The same per hour, made from the minutes: what long ranges at coarse steps (reports, 90-day trends) read.
+    CREATE TABLE IF NOT EXISTS rollups_hourly (
+      series INTEGER NOT NULL, metric TEXT NOT NULL, hour INTEGER NOT NULL,
+      min REAL NOT NULL, max REAL NOT NULL, sum REAL NOT NULL, count INTEGER NOT NULL,
+      first REAL NOT NULL, last REAL NOT NULL, inc REAL NOT NULL,
+      PRIMARY KEY (series, metric, hour)
+    ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS alarm_changes (
       asset TEXT NOT NULL, rule TEXT NOT NULL, ts INTEGER NOT NULL, site TEXT NOT NULL,

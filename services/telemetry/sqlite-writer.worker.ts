@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { catalog, deviceTypes, type DeviceType } from '../../devices/catalog.ts';
 import type { MaintainRequest, WriterBatch, WriterReply } from './sqlite-writer.protocol.ts';
 import { openTelemetrySchema, tableColumns } from './sqlite-schema.ts';
+import { appendAggregate, type Aggregate } from './buckets.ts';
 
 const { file } = (workerData as { data: { file: string } }).data;
 const db = new Database(file);
@@ -58,6 +59,7 @@ const write = db.transaction((b: WriterBatch) => {
 });
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 /** Readings may arrive this late and still make it into their minute's rollup. */
 const ROLLUP_GRACE_MS = 2 * MINUTE;
 const getMeta = db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?');
@@ -73,6 +75,15 @@ const rowsOf = new Map<DeviceType, Database.Statement>(
 );
 const pruneRaw = new Map<DeviceType, Database.Statement>(deviceTypes.map((t) => [t, db.prepare(`DELETE FROM "telemetry_${t}" WHERE series = ? AND ts < ?`)]));
 const pruneRollups = db.prepare('DELETE FROM rollups WHERE series = ? AND minute < ?');
+const minutesOf = db.prepare<[number, number, number], Aggregate & { metric: string }>(
+  'SELECT metric, minute AS ts, min, max, sum, count, first, last, inc FROM rollups WHERE series = ? AND minute >= ? AND minute < ? ORDER BY metric, minute',
+);
+const upsertHourly = db.prepare(
+  `INSERT INTO rollups_hourly (series, metric, hour, min, max, sum, count, first, last, inc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+   ON CONFLICT (series, metric, hour) DO UPDATE SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count,
+   first = excluded.first, last = excluded.last, inc = excluded.inc`,
+);
+const pruneHourly = db.prepare('DELETE FROM rollups_hourly WHERE series = ? AND hour < ?');
 const pruneEvents = db.prepare('DELETE FROM events WHERE ts < ?');
 const pruneAlarms = db.prepare('DELETE FROM alarm_changes WHERE ts < ?');
 
@@ -87,6 +98,9 @@ const maintain = db.transaction((m: MaintainRequest) => {
   const from = getMeta.get('rollup_until')?.value ?? 0;
   let rolledUp = 0;
   let pruned = 0;
+  // Hours whose minutes are all rolled up (after this run) are rolled up in turn.
+  const hoursFrom = getMeta.get('hourly_until')?.value ?? 0;
+  const hoursUntil = Math.floor(Math.max(until, from) / HOUR) * HOUR;
   for (const s of allSeries.all()) {
     const columns = tableColumns(s.measurement);
     if (until > from) {
@@ -116,9 +130,24 @@ const maintain = db.transaction((m: MaintainRequest) => {
         rolledUp++;
       }
     }
+    if (hoursUntil > hoursFrom) {
+      let run: (Aggregate & { metric: string }) | undefined;
+      const flush = () => run && upsertHourly.run(s.id, run.metric, run.ts, run.min, run.max, run.sum, run.count, run.first, run.last, run.inc);
+      for (const minute of minutesOf.all(s.id, hoursFrom, hoursUntil)) {
+        const hour = Math.floor(minute.ts / HOUR) * HOUR;
+        if (run && run.metric === minute.metric && run.ts === hour) appendAggregate(run, minute);
+        else {
+          flush();
+          run = { ...minute, ts: hour };
+        }
+      }
+      flush();
+    }
     pruned += pruneRaw.get(s.measurement)!.run(s.id, rawCutoff).changes;
     pruneRollups.run(s.id, m.now - m.rollupRetentionMs);
+    pruneHourly.run(s.id, m.now - m.rollupRetentionMs);
   }
+  if (hoursUntil > hoursFrom) setMeta.run('hourly_until', hoursUntil);
   pruneEvents.run(m.now - m.rollupRetentionMs);
   pruneAlarms.run(m.now - m.rollupRetentionMs);
   if (until > from) setMeta.run('rollup_until', until);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { describeTelemetryStore } from './telemetry-store.contract.ts';
@@ -84,6 +85,49 @@ describe('SQLite telemetry store retention', () => {
     await store.maintain(T + 401 * DAY);
     expect(await store.aggregate(queries[0]!)).toEqual([]);
     await store.close();
+  });
+
+  it('answers hour-aligned queries from hourly rollups with the same figures as from the readings', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fms-hourly-'));
+    const file = path.join(dir, 'telemetry.db');
+    const store = createSqliteTelemetryStore({ file, log, rawRetentionMs: 7 * DAY, rollupRetentionMs: 400 * DAY, maintenanceIntervalMs: 0 });
+    try {
+      const H = 60 * MIN;
+      // Three hours of a pump every 10 s (from 08:00), the run-hours counter reset once at 09:30.
+      const points = Array.from({ length: 3 * 360 }, (_, i) => ({
+        measurement: 'pump' as const,
+        site: 's',
+        asset: 'p1',
+        ts: T + i * 10_000,
+        fields: { vibration_mms: 1 + ((i * 7) % 11) / 3, run_hours: i < 540 ? 100 + i / 360 : (i - 540) / 360 },
+      }));
+      store.write(points);
+      await store.flush();
+      const queries = (['mean', 'min', 'max', 'last', 'count', 'increase'] as const).flatMap((fn) => [
+        { asset: 'p1', measurement: 'pump' as const, metric: 'vibration_mms', from: T, to: T + 3 * H, every: H, fn },
+        { asset: 'p1', measurement: 'pump' as const, metric: 'run_hours', from: T - H, to: T + 4 * H, every: 2 * H, fn },
+        // Not on the hour: read from minutes and readings.
+        { asset: 'p1', measurement: 'pump' as const, metric: 'run_hours', from: T + 5 * MIN, to: T + 3 * H, every: H, fn },
+      ]);
+      const fromRaw = await Promise.all(queries.map((q) => store.aggregate(q)));
+      expect(fromRaw[0]).toHaveLength(3);
+
+      // Rolled up (hours from minutes), then with the readings pruned: the same answers.
+      await store.maintain(T + 3 * H + 5 * MIN);
+      const inspect = new Database(file, { readonly: true });
+      expect(inspect.prepare('SELECT metric, count(*) AS n FROM rollups_hourly GROUP BY metric ORDER BY metric').all()).toEqual([
+        { metric: 'run_hours', n: 3 },
+        { metric: 'vibration_mms', n: 3 },
+      ]);
+      inspect.close();
+      const round = (buckets: { ts: number; value: number | null }[][]) => buckets.map((b) => b.map((x) => ({ ts: x.ts, value: x.value === null ? null : Math.round(x.value * 1e9) / 1e9 })));
+      expect(round(await Promise.all(queries.map((q) => store.aggregate(q))))).toEqual(round(fromRaw));
+      await store.maintain(T + 8 * DAY);
+      expect(round(await Promise.all(queries.map((q) => store.aggregate(q))))).toEqual(round(fromRaw));
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('does not prune readings younger than the raw retention', async () => {

@@ -4,7 +4,7 @@
  * Figures go to stdout and to BENCHMARKS.md with the machine and the date.
  *
  * BENCH_SECONDS (default 20) sets the length of each load phase; BENCH_PROFILE=1 writes a CPU profile
- * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|work-orders runs
+ * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|work-orders|reports runs
  * one part.
  */
 import { execFileSync } from 'node:child_process';
@@ -18,6 +18,7 @@ import { startInfluxd } from '../../services/testing/influxd.ts';
 import { runPublisher } from './run-publisher.ts';
 import { workOrderBench } from './work-orders.ts';
 import { pmBench } from './pm.ts';
+import { reportBench } from './reports.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -124,7 +125,11 @@ async function main() {
     process.stdout.write(`bench: ${pm.at(-1)}\n`);
     writeSection('## Work orders (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...wo.lines, ...pm]);
   }
-  if (ONLY === 'work-orders') return;
+  if (!ONLY || ONLY === 'reports') {
+    process.stdout.write('bench: reports over 1,000 assets and 90 days\n');
+    writeSection('## Reports (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await reportBench())]);
+  }
+  if (ONLY === 'work-orders' || ONLY === 'reports') return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-bench-'));
   const assets = [
     ...Array.from({ length: PUMPS }, (_, i) => `  - { id: bench-pump-${String(i + 1).padStart(4, '0')}, type: pump, site: bench }`),
