@@ -17,6 +17,8 @@ import type { Point } from './trend.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+/** Telemetry queries in flight at once while a report gathers its trends. */
+const TELEMETRY_CONCURRENCY = 4;
 /** Trends look this far back before the period's end. */
 const TREND_WINDOW = 90 * DAY;
 
@@ -97,15 +99,21 @@ export function createReportService(deps: ReportServiceDeps) {
     const series = new Map<string, Point[]>();
     // From a whole hour: the embedded store then reads its hourly rollups (docs/telemetry-storage.md).
     const since = Math.floor((req.to - TREND_WINDOW) / HOUR) * HOUR;
+    // A few assets at a time: InfluxDB answers queries in parallel (the embedded store reads one by one anyway).
     let done = 0;
-    for (const a of assets) {
-      for (const { metric } of indicatorsByType[a.type] ?? []) {
-        const buckets = await deps.telemetry.aggregate({ asset: a.id, measurement: a.type, metric, from: since, to: req.to, every: DAY, fn: 'max' });
-        const points = buckets.filter((b) => b.value !== null).map((b) => ({ t: b.ts + DAY / 2, value: b.value! }));
-        if (points.length) series.set(`${a.id}/${metric}`, points);
+    let next = 0;
+    const worker = async () => {
+      while (next < assets.length) {
+        const a = assets[next++]!;
+        for (const { metric } of indicatorsByType[a.type] ?? []) {
+          const buckets = await deps.telemetry.aggregate({ asset: a.id, measurement: a.type, metric, from: since, to: req.to, every: DAY, fn: 'max' });
+          const points = buckets.filter((b) => b.value !== null).map((b) => ({ t: b.ts + DAY / 2, value: b.value! }));
+          if (points.length) series.set(`${a.id}/${metric}`, points);
+        }
+        if (++done % 50 === 0 && done < assets.length) req.onProgress?.(done, assets.length);
       }
-      if (++done % 50 === 0) req.onProgress?.(done, assets.length);
-    }
+    };
+    await Promise.all(Array.from({ length: TELEMETRY_CONCURRENCY }, worker));
     req.onProgress?.(assets.length, assets.length);
     const pm = (await deps.pm.dueBetween(req.from, req.to)).filter((o) => ids.has(o.assetId) && !o.combinedInto);
     // Overdue at the period's end: due within the trend window and not done (nor folded into a later visit).

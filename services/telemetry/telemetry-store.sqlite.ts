@@ -194,7 +194,7 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): S
     'SELECT hour AS ts, min, max, sum, count, first, last, inc FROM rollups_hourly WHERE series = ? AND metric = ? AND hour >= ? AND hour < ? ORDER BY hour',
   );
   const hourlyBuckets = reader.prepare<[number, number, number, number, number, string, number, number], Pick<Aggregate, 'ts' | 'min' | 'max' | 'sum' | 'count'>>(
-    'SELECT ? + ((hour - ?) / ?) * ? AS ts, min(min) AS min, max(max) AS max, sum(sum) AS sum, sum(count) AS count FROM rollups_hourly WHERE series = ? AND metric = ? AND hour >= ? AND hour < ? GROUP BY 1 ORDER BY 1',
+    'SELECT ? + CAST((hour - ?) / ? AS INTEGER) * ? AS ts, min(min) AS min, max(max) AS max, sum(sum) AS sum, sum(count) AS count FROM rollups_hourly WHERE series = ? AND metric = ? AND hour >= ? AND hour < ? GROUP BY 1 ORDER BY 1',
   );
   const rollupsOf = reader.prepare<[number, string, number, number], Aggregate>(
     'SELECT minute AS ts, min, max, sum, count, first, last, inc FROM rollups WHERE series = ? AND metric = ? AND minute >= ? AND minute < ? ORDER BY minute',
