@@ -280,6 +280,14 @@ describe('work-order service', () => {
     expect(stored.attachments).toEqual([expect.objectContaining({ filename: 'valve.png', contentType: 'image/png', size: 108, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
     const file = await service.attachment(order.id, stored.attachments[0]!.id);
     expect(file.bytes.equals(png)).toBe(true);
+    // The same photo again on this order is the same attachment; on another order it is that order's own.
+    await service.act(order.id, { action: 'attach', by: 'li-wei', filename: 'valve.png', data: png.toString('base64') });
+    expect((await service.get(order.id))!.attachments).toHaveLength(1);
+    const other = await service.open({ source: 'inspection', channel: 'inspection', category: 'repair', title: 'Valve stiff again', assetId: 'p1', by: 'li-wei' });
+    await service.act(other.id, { action: 'attach', by: 'li-wei', filename: 'valve.png', data: png.toString('base64') });
+    const otherAttachment = (await service.get(other.id))!.attachments[0]!;
+    expect(otherAttachment.id).not.toBe(stored.attachments[0]!.id);
+    expect((await service.attachment(other.id, otherAttachment.id)).bytes.equals(png)).toBe(true);
     expect((await errorOf(service.act(order.id, { action: 'attach', by: 'li-wei', filename: 'photo.jpg', data: Buffer.from('#!/bin/sh\nrm -rf /').toString('base64') }))).code).toBe('FMS_ERR_ATTACHMENT_TYPE');
     const big = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2 * 1024 * 1024)]);
     expect((await errorOf(service.act(order.id, { action: 'attach', by: 'li-wei', filename: 'manual.pdf', data: big.toString('base64') }))).code).toBe('FMS_ERR_ATTACHMENT_TOO_LARGE');

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Alarm } from '../alarms/alarm.ts';
 import type { Asset } from '../assets/asset.ts';
 import type { MessageBus } from '../broker/message-bus.ts';
 import { isEventRule, type ChecklistStep, type Priority, type Rule } from '../rules/rule-schema.ts';
+import { isUniqueViolation } from '../db/database.ts';
 import { FmsError } from '../shared/errors.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import type { WebhookNotifier } from '../shared/webhooks.ts';
@@ -319,10 +321,18 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     if (!kind) throw new FmsError('FMS_ERR_ATTACHMENT_TYPE', `"${input.filename}" is not a JPEG, PNG, WebP or HEIC image or a PDF (judged by its content, not its name)`);
     const { path, sha256 } = await deps.files.save(order.id, bytes, kind.ext);
     const at = deps.now();
-    const attachment = { id: sha256.slice(0, 16), workOrderId: order.id, filename: input.filename, contentType: kind.type, size: bytes.length, sha256, by: actor.id, at, path };
+    // The id names this file on this order: the same photo may document several orders.
+    const attachmentId = createHash('sha256').update(`${order.id}\n${sha256}`).digest('hex').slice(0, 16);
+    const attachment = { id: attachmentId, workOrderId: order.id, filename: input.filename, contentType: kind.type, size: bytes.length, sha256, by: actor.id, at, path };
     const event: WorkOrderEvent = { at, type: 'attachment', action: 'attach', from: order.state, to: order.state, actor: actor.id, note: input.note ?? null, data: { attachmentId: attachment.id, filename: input.filename, contentType: kind.type, size: bytes.length, sha256 } };
     if (await store.getAttachment(order.id, attachment.id)) return; // the same file again: already there
-    await store.addAttachment(attachment, event);
+    try {
+      await store.addAttachment(attachment, event);
+    } catch (err) {
+      // Sent twice at the same moment: the other request stored it.
+      if (isUniqueViolation(err) && (await store.getAttachment(order.id, attachment.id))) return;
+      throw err;
+    }
     metrics.workOrderActions.labels('attach').inc();
   }
 
