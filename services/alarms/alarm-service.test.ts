@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenedDatabase } from '../db/database.ts';
+import type { OpenedDatabase } from '../db/database.ts';
+import { eachDatabase } from '../testing/databases.ts';
 import { createRuleEngine, type RuleTarget } from '../rules/rule-engine.ts';
 import { loadDefaultRules } from '../rules/rule-loader.ts';
 import { ruleSchema } from '../rules/rule-schema.ts';
@@ -14,7 +15,7 @@ const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
 const elevator: RuleTarget = { id: 'e1', type: 'elevator', site: 'riverside', tags: [] };
 const pump: RuleTarget = { id: 'p1', type: 'pump', site: 'riverside', tags: [] };
 
-describe('alarms and the work orders they open', () => {
+eachDatabase('alarms and the work orders they open', (open) => {
   let database: OpenedDatabase;
   let published: { topic: string; payload: unknown }[];
   let alarmPoints: AlarmPoint[];
@@ -42,7 +43,7 @@ describe('alarms and the work orders they open', () => {
   }
 
   beforeEach(async () => {
-    database = await openDatabase(':memory:');
+    database = await open();
     published = [];
     alarmPoints = [];
     now = T0;

@@ -1,69 +1,88 @@
 import type { Selectable, Transaction } from 'kysely';
-import type { Db } from '../db/database.ts';
+import { isUniqueViolation, type Db } from '../db/database.ts';
 import type { AlarmsTable, DatabaseSchema } from '../db/schema.ts';
 import { severityRank, type Alarm, type AlarmEvent } from './alarm.ts';
 import type { AlarmStore } from './alarm-store.ts';
 
 /** The alarm store on SQL through kysely. */
 export function createKyselyAlarmStore(db: Db): AlarmStore {
-  return {
-    async raise(input) {
-      return db.transaction().execute(async (trx) => {
-        const open = await trx
-          .selectFrom('alarms')
-          .selectAll()
-          .where('asset_id', '=', input.assetId)
-          .where('fault', '=', input.fault)
-          .where('state', '!=', 'cleared')
-          .executeTakeFirst();
-        if (open) {
-          const escalated = (severityRank[input.severity] ?? 0) > (severityRank[open.severity] ?? 0);
-          const next = {
-            occurrences: open.occurrences + 1,
-            last_raised_at: input.raisedAt,
-            value: input.value,
-            message: input.message,
-            clear_pending_since: null,
-            ...(escalated ? { severity: input.severity, rule_id: input.ruleId, rule_version: input.ruleVersion } : {}),
-          };
-          await trx.updateTable('alarms').set(next).where('id', '=', open.id).execute();
-          const note = escalated ? `escalated from ${open.severity} (${open.rule_id}) to ${input.severity} (${input.ruleId}): ${input.message}` : input.message;
-          await addEvent(trx, open.id, input.raisedAt, escalated ? 'escalated' : 'repeat', open.state, open.state, 'system', note);
-          return { alarm: fromRow({ ...open, ...next }), created: false, escalated };
-        }
-        const row = await trx
-          .insertInto('alarms')
-          .values({
-            asset_id: input.assetId,
-            site: input.site,
-            rule_id: input.ruleId,
-            fault: input.fault,
-            rule_version: input.ruleVersion,
-            severity: input.severity,
-            state: 'active',
-            message: input.message,
-            value: input.value,
-            occurrences: 1,
-            raised_at: input.raisedAt,
-            received_at: input.receivedAt,
-            last_raised_at: input.raisedAt,
-            acknowledged_at: null,
-            acknowledged_by: null,
-            ack_note: null,
-            cleared_at: null,
-            work_order_id: null,
-            clear_pending_since: null,
-          })
+  type RaiseInput = Parameters<AlarmStore['raise']>[0];
+  function raiseOnce(input: RaiseInput) {
+    return db.transaction().execute(async (trx) => {
+      const open = await trx
+        .selectFrom('alarms')
+        .selectAll()
+        .where('asset_id', '=', input.assetId)
+        .where('fault', '=', input.fault)
+        .where('state', '!=', 'cleared')
+        .executeTakeFirst();
+      if (open) {
+        const escalated = (severityRank[input.severity] ?? 0) > (severityRank[open.severity] ?? 0);
+        const next = {
+          last_raised_at: input.raisedAt,
+          value: input.value,
+          message: input.message,
+          clear_pending_since: null,
+          ...(escalated ? { severity: input.severity, rule_id: input.ruleId, rule_version: input.ruleVersion } : {}),
+        };
+        // Counted in the database: repeats arriving at once on PostgreSQL all add up.
+        const updated = await trx
+          .updateTable('alarms')
+          .set((eb) => ({ ...next, occurrences: eb('occurrences', '+', 1) }))
+          .where('id', '=', open.id)
           .returningAll()
           .executeTakeFirstOrThrow();
-        await addEvent(trx, row.id, input.raisedAt, 'raised', null, 'active', 'system', input.message);
-        return { alarm: fromRow(row), created: true, escalated: false };
-      });
+        const note = escalated ? `escalated from ${open.severity} (${open.rule_id}) to ${input.severity} (${input.ruleId}): ${input.message}` : input.message;
+        await addEvent(trx, open.id, input.raisedAt, escalated ? 'escalated' : 'repeat', open.state, open.state, 'system', note);
+        return { alarm: fromRow(updated), created: false, escalated };
+      }
+      const row = await trx
+        .insertInto('alarms')
+        .values({
+          asset_id: input.assetId,
+          site: input.site,
+          rule_id: input.ruleId,
+          fault: input.fault,
+          rule_version: input.ruleVersion,
+          severity: input.severity,
+          state: 'active',
+          message: input.message,
+          value: input.value,
+          occurrences: 1,
+          raised_at: input.raisedAt,
+          received_at: input.receivedAt,
+          last_raised_at: input.raisedAt,
+          acknowledged_at: null,
+          acknowledged_by: null,
+          ack_note: null,
+          cleared_at: null,
+          work_order_id: null,
+          clear_pending_since: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await addEvent(trx, row.id, input.raisedAt, 'raised', null, 'active', 'system', input.message);
+      return { alarm: fromRow(row), created: true, escalated: false };
+    });
+  }
+
+  return {
+    async raise(input) {
+      // The unique index keeps one open alarm per asset and fault: a raise that loses the race to
+      // open it counts as a repeat of the winner's on the next pass.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await raiseOnce(input);
+        } catch (err) {
+          if (attempt < 3 && isUniqueViolation(err)) continue;
+          throw err;
+        }
+      }
     },
 
     async clear(assetId, fault, at, note) {
       return db.transaction().execute(async (trx) => {
-        const open = await trx.selectFrom('alarms').selectAll().where('asset_id', '=', assetId).where('fault', '=', fault).where('state', '!=', 'cleared').executeTakeFirst();
+      const open = await trx.selectFrom('alarms').selectAll().where('asset_id', '=', assetId).where('fault', '=', fault).where('state', '!=', 'cleared').executeTakeFirst();
         if (!open) return undefined;
         await trx.updateTable('alarms').set({ state: 'cleared', cleared_at: at, clear_pending_since: null }).where('id', '=', open.id).execute();
         await addEvent(trx, open.id, at, 'cleared', open.state, 'cleared', 'system', note);
@@ -73,7 +92,7 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
 
     async holdFlapping(assetId, fault, since, note) {
       return db.transaction().execute(async (trx) => {
-        const open = await trx.selectFrom('alarms').selectAll().where('asset_id', '=', assetId).where('fault', '=', fault).where('state', '!=', 'cleared').executeTakeFirst();
+      const open = await trx.selectFrom('alarms').selectAll().where('asset_id', '=', assetId).where('fault', '=', fault).where('state', '!=', 'cleared').executeTakeFirst();
         if (!open) return undefined;
         const newlyFlapping = open.flapping === 0;
         await trx.updateTable('alarms').set({ flapping: 1, clear_pending_since: since }).where('id', '=', open.id).execute();

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
+import pg from 'pg';
 import { migrations } from './migrations.ts';
 import type { DatabaseSchema } from './schema.ts';
 
@@ -14,13 +15,19 @@ export function isUniqueViolation(err: unknown): boolean {
 
 export interface OpenedDatabase {
   db: Db;
+  /** `sqlite` (a file in FMS_DATA_DIR) or `postgres` (FMS_DATABASE_URL). */
+  dialect: 'sqlite' | 'postgres';
   /** Whether a trivial query answers, for /api/health. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-/** Opens the SQLite database in the data folder (or in memory) and brings its schema up to date. */
-export async function openDatabase(dataDir: string): Promise<OpenedDatabase> {
+/**
+ * Opens the database and brings its schema up to date: PostgreSQL when a postgres:// URL is given,
+ * otherwise SQLite in the data folder (or in memory).
+ */
+export async function openDatabase(dataDir: string, databaseUrl?: string): Promise<OpenedDatabase> {
+  if (databaseUrl) return openPostgres(databaseUrl);
   const file = dataDir === ':memory:' ? ':memory:' : path.join(dataDir, 'fms.db');
   const sqlite = new SqliteDatabase(file);
   sqlite.pragma('journal_mode = WAL');
@@ -32,9 +39,50 @@ export async function openDatabase(dataDir: string): Promise<OpenedDatabase> {
   await migrate(db);
   return {
     db,
+    dialect: 'sqlite',
     async ping() {
       try {
         sqlite.prepare('SELECT 1').get();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+// Epoch-millisecond columns are BIGINT and sums NUMERIC; pg hands both over as strings unless told.
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: string) => (oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
+};
+
+/** Where a postgres:// URL points, without its password, for messages. */
+export function describeDatabaseUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+}
+
+async function openPostgres(url: string): Promise<OpenedDatabase> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, types: pgTypes });
+  // A connection that breaks while idle is dropped by the pool; the next query opens a new one.
+  pool.on('error', () => undefined);
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await sql`SELECT 1`.execute(db);
+  } catch (err) {
+    await db.destroy();
+    throw new Error(`FMS_DATABASE_URL: cannot reach PostgreSQL at ${describeDatabaseUrl(url)}: ${(err as Error).message}`, { cause: err });
+  }
+  await migrate(db);
+  return {
+    db,
+    dialect: 'postgres',
+    async ping() {
+      try {
+        await sql`SELECT 1`.execute(db);
         return true;
       } catch {
         return false;

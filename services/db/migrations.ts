@@ -1,4 +1,10 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import { PostgresAdapter, sql, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
+
+// A generated integer key: `integer … autoincrement` in SQLite, `serial` in PostgreSQL (kysely's
+// autoIncrement() is MySQL's and SQLite's spelling only). SQLite's schema is what it always was.
+const isPostgres = (db: Kysely<unknown>) => db.getExecutor().adapter instanceof PostgresAdapter;
+const serial = (db: Kysely<unknown>) => (isPostgres(db) ? 'serial' : 'integer');
+const autoId = (db: Kysely<unknown>, c: ColumnDefinitionBuilder) => (isPostgres(db) ? c.primaryKey() : c.primaryKey().autoIncrement());
 
 /**
  * Migrations in order; never edit one that has shipped, add the next instead.
@@ -25,7 +31,7 @@ export const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('alarms')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', serial(db), (c) => autoId(db, c))
         .addColumn('asset_id', 'text', (c) => c.notNull())
         .addColumn('site', 'text', (c) => c.notNull())
         .addColumn('rule_id', 'text', (c) => c.notNull())
@@ -50,7 +56,7 @@ export const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('alarm_events')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', serial(db), (c) => autoId(db, c))
         .addColumn('alarm_id', 'integer', (c) => c.notNull())
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('type', 'text', (c) => c.notNull())
@@ -95,7 +101,7 @@ export const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('work_order_events')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', serial(db), (c) => autoId(db, c))
         .addColumn('work_order_id', 'text', (c) => c.notNull())
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('type', 'text', (c) => c.notNull())
@@ -136,7 +142,7 @@ export const migrations: Record<string, Migration> = {
       // Every version any rule ever had.
       await db.schema
         .createTable('rule_versions')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', serial(db), (c) => autoId(db, c))
         .addColumn('rule_id', 'text', (c) => c.notNull())
         .addColumn('version', 'integer', (c) => c.notNull())
         .addColumn('origin', 'text', (c) => c.notNull())

@@ -3,7 +3,8 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPumpModel } from '../../simulators/models/pump.ts';
 import type { Asset } from '../assets/asset.ts';
-import { openDatabase, type OpenedDatabase } from '../db/database.ts';
+import type { OpenedDatabase } from '../db/database.ts';
+import { eachDatabase } from '../testing/databases.ts';
 import { createMetrics } from '../shared/metrics.ts';
 import { createSqliteTelemetryStore } from '../telemetry/telemetry-store.sqlite.ts';
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
@@ -21,12 +22,12 @@ const asset = (id: string, type: Asset['type'], tags: string[] = []): Asset => (
 const noTelemetry: Pick<TelemetryStore, 'aggregate'> = { aggregate: async () => [] };
 const localDate = (ms: number, zone = TZ) => DateTime.fromMillis(ms, { zone }).toISODate();
 
-describe('preventive maintenance', () => {
+eachDatabase('preventive maintenance', (open) => {
   let database: OpenedDatabase;
   let now: number;
 
   beforeEach(async () => {
-    database = await openDatabase(':memory:');
+    database = await open();
     now = T0;
   });
   afterEach(() => database.close());

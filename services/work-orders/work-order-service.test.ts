@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Asset } from '../assets/asset.ts';
 import { createKyselyAlarmStore } from '../alarms/alarm-store.kysely.ts';
 import type { AlarmStore } from '../alarms/alarm-store.ts';
-import { openDatabase, type OpenedDatabase } from '../db/database.ts';
+import type { OpenedDatabase } from '../db/database.ts';
+import { eachDatabase } from '../testing/databases.ts';
 import { ruleSchema, type Rule } from '../rules/rule-schema.ts';
 import { FmsError } from '../shared/errors.ts';
 import { createTestWorkOrderService, workOrderEstate } from '../testing/work-orders.ts';
@@ -32,7 +33,7 @@ const entrapment: Rule = ruleSchema.parse({
   workOrder: { priority: 'P2', title: 'Passenger trapped' },
 });
 
-describe('work-order service', () => {
+eachDatabase('work-order service', (open) => {
   let database: OpenedDatabase;
   let now: number;
   let alarms: AlarmStore;
@@ -66,7 +67,7 @@ describe('work-order service', () => {
   }
 
   beforeEach(async () => {
-    database = await openDatabase(':memory:');
+    database = await open();
     alarms = createKyselyAlarmStore(database.db);
     now = T0;
     published = [];

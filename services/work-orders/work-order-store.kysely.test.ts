@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenedDatabase } from '../db/database.ts';
+import { isUniqueViolation, type OpenedDatabase } from '../db/database.ts';
+import { eachDatabase } from '../testing/databases.ts';
 import { newOrder, type WorkOrderDraft } from './work-order.ts';
 import { createKyselyWorkOrderStore } from './work-order-store.kysely.ts';
 
@@ -33,10 +34,10 @@ const fault = (assetId: string, ruleId = 'pump.vibration-critical'): WorkOrderDr
   );
 const ev = { at: T0, actor: 'system', note: null, data: {} };
 
-describe('work-order store (SQLite through kysely)', () => {
+eachDatabase('work-order store', (open) => {
   let database: OpenedDatabase;
   beforeEach(async () => {
-    database = await openDatabase(':memory:');
+    database = await open();
   });
   afterEach(() => database.close());
 
@@ -62,7 +63,7 @@ describe('work-order store (SQLite through kysely)', () => {
     const store = createKyselyWorkOrderStore(database.db);
     await store.openOrAttach({ ...fault('p1'), createdAt: T0 }, 2026, ev);
     const row = { checklist: '[]', process: '{}', id: 'WO-2026-999999', seq: 999999, source: 'alarm', channel: 'sensor', category: 'repair', priority: 'P2', title: 't', description: '', asset_id: 'p1', site: 'riverside', rule_id: 'pump.vibration-critical', fault_key: 'p1/pump.vibration-critical', alarm_id: null, state: 'new', occurrences: 1, created_at: T0, updated_at: T0, version: 1 };
-    await expect(database.db.insertInto('work_orders').values(row).execute()).rejects.toThrow(/UNIQUE/);
+    await expect(database.db.insertInto('work_orders').values(row).execute()).rejects.toSatisfy(isUniqueViolation);
   });
 
   it('filters by state, asset, priority and source, newest first, with a total for paging', async () => {

@@ -4,7 +4,7 @@ import type { DatabaseSchema, WorkOrderAttachmentsTable, WorkOrderEventsTable, W
 import { formatWorkOrderId, openStates, type Attachment, type WorkOrder, type WorkOrderEvent } from './work-order.ts';
 import type { WorkOrderStore } from './work-order-store.ts';
 
-/** The work-order store on SQL through kysely (SQLite now; the same queries run on PostgreSQL). */
+/** The work-order store on SQL through kysely: the same queries on SQLite and PostgreSQL. */
 export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
   const open = openStates as string[];
   return {
@@ -15,9 +15,15 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
             if (draft.faultKey) {
               const row = await trx.selectFrom('work_orders').selectAll().where('fault_key', '=', draft.faultKey).where('state', 'in', open).executeTakeFirst();
               if (row) {
-                const order = fromRow(row);
-                const updated = { ...order, occurrences: order.occurrences + 1, updatedAt: event.at, version: order.version + 1 };
-                await trx.updateTable('work_orders').set({ occurrences: updated.occurrences, updated_at: event.at, version: updated.version }).where('id', '=', order.id).execute();
+                // Counted in the database: concurrent occurrences on PostgreSQL all add up.
+                const counted = await trx
+                  .updateTable('work_orders')
+                  .set((eb) => ({ occurrences: eb('occurrences', '+', 1), version: eb('version', '+', 1), updated_at: event.at }))
+                  .where('id', '=', row.id)
+                  .returningAll()
+                  .executeTakeFirstOrThrow();
+                const order = fromRow(counted);
+                const updated = { ...order, updatedAt: event.at };
                 await addEvents(trx, order.id, [{ ...event, type: 'occurrence', from: order.state, to: order.state, data: { ...event.data, occurrence: updated.occurrences } }]);
                 return { order: updated, opened: false };
               }
