@@ -61,7 +61,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     if (config.dataDir !== ':memory:') mkdirSync(config.dataDir, { recursive: true });
     const metrics = createMetrics();
 
-    const database = await openDatabase(config.dataDir);
+    const database = await openDatabase(config.dataDir, config.databaseUrl);
     closers.push({ name: 'database', close: () => database.close() });
 
     const rejected = createRejectedLog();

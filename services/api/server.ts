@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '../db/database.ts';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify from 'fastify';
@@ -67,6 +68,11 @@ export async function buildApi(deps: ApiDeps) {
     if (status && status >= 400 && status < 500) {
       // fastify's own 4xx (a body that is not JSON, a body too large): the client's input.
       return reply.status(status).send({ error: { code: 'FMS_ERR_API_BAD_REQUEST', message: (err as Error).message } });
+    }
+    if (isDatabaseUnavailable(err)) {
+      // Nothing was stored; the client may send it again once the database is back (see /api/health).
+      deps.log.warn({ err: (err as Error).message, method: req.method, url: req.url }, 'request refused: the database is unreachable');
+      return reply.status(503).header('retry-after', '5').send({ error: { code: 'FMS_ERR_DATABASE_DOWN', message: 'the database cannot be reached; nothing was stored, send the request again later' } });
     }
     deps.log.error({ err, method: req.method, url: req.url }, 'request failed');
     deps.metrics.errors.labels('api').inc();

@@ -13,6 +13,17 @@ export function isUniqueViolation(err: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }
 
+/** Connection-level codes: the database is unreachable or restarting, not the request at fault. */
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'SQLITE_BUSY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_FULL']);
+
+/** Whether an error says the database cannot be reached right now (a retry later may work). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | undefined;
+  if (!e) return false;
+  if (e.code && (unavailableCodes.has(e.code) || e.code.startsWith('SQLITE_IOERR'))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|Client has encountered a connection error/.test(e.message ?? '');
+}
+
 export interface OpenedDatabase {
   db: Db;
   /** `sqlite` (a file in FMS_DATA_DIR) or `postgres` (FMS_DATABASE_URL). */
@@ -67,8 +78,11 @@ export function describeDatabaseUrl(url: string): string {
 
 async function openPostgres(url: string): Promise<OpenedDatabase> {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, types: pgTypes });
-  // A connection that breaks while idle is dropped by the pool; the next query opens a new one.
+  // A connection that breaks is dropped by the pool and the next query opens a new one. The break is
+  // also emitted on the client: unheard, it would end the process (a client in use between two
+  // queries of a transaction has no other listener). The query that was running fails on its own.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`SELECT 1`.execute(db);

@@ -90,13 +90,13 @@ export async function runReportCli(argv: string[], env: Record<string, string | 
     process.stderr.write(`${err.message}\n\n${reportUsage}\n`);
     return 2;
   }
-  if (config.dataDir === ':memory:' || !existsSync(path.join(config.dataDir, 'fms.db'))) {
+  if (!config.databaseUrl && (config.dataDir === ':memory:' || !existsSync(path.join(config.dataDir, 'fms.db')))) {
     process.stderr.write(`no FMS data in ${config.dataDir === ':memory:' ? 'memory' : path.resolve(config.dataDir)}: point FMS_DATA_DIR at the folder the service keeps its data in\n`);
     return 2;
   }
 
   const log = pino({ level: env.FMS_LOG_LEVEL ?? 'warn' }, pino.destination(2));
-  const database = await openDatabase(config.dataDir);
+  const database = await openDatabase(config.dataDir, config.databaseUrl);
   const telemetry = await openTelemetryStore(config, log, () => undefined);
   try {
     const assets = await createAssetRegistry(database.db, Date.now);

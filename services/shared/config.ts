@@ -169,7 +169,6 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
       problems.push('FMS_TELEMETRY_ROLLUP_RETENTION: expected at least FMS_TELEMETRY_RAW_RETENTION (rollups outlive raw readings)');
     }
     if (e.FMS_MQTT_URL) problems.push('FMS_MQTT_URL: an external broker is not supported by this version yet; unset it to use the embedded broker (FMS_MQTT_HOST/FMS_MQTT_PORT)');
-    if (e.FMS_DATABASE_URL) problems.push('FMS_DATABASE_URL: PostgreSQL is not supported by this version yet; unset it to use SQLite in FMS_DATA_DIR');
     if ((e.FMS_INFLUX_USERNAME === undefined) !== (e.FMS_INFLUX_PASSWORD === undefined)) {
       problems.push('FMS_INFLUX_USERNAME/FMS_INFLUX_PASSWORD: expected both or neither');
     }
