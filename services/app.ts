@@ -25,6 +25,7 @@ import { createSqliteTelemetryStore } from './telemetry/telemetry-store.sqlite.t
 import type { TelemetryStore } from './telemetry/telemetry-store.ts';
 import { estateStatus } from './estate-status.ts';
 import { createPmPlanService, loadPlanTemplates } from './pm/pm-plan-service.ts';
+import { createExternalBroker, type ExternalBroker } from './broker/message-bus.mqtt.ts';
 import { createReportService, type ReportService } from './reports/report-service.ts';
 import { createReportScheduler, type ReportScheduler } from './reports/report-scheduler.ts';
 import { findFont } from './reports/report-font.ts';
@@ -74,7 +75,10 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const synced = await assets.syncFromConfig(config.estate.assets);
     if (synced.added || synced.updated) log.info(synced, 'assets registered from the config file');
 
-    const broker: EmbeddedBroker = createEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log: log.child({ svc: 'broker' }) });
+    // The embedded aedes broker by default; an external one (Mosquitto, EMQX, HiveMQ) with FMS_MQTT_URL.
+    const broker: EmbeddedBroker | ExternalBroker = config.mqtt.url
+      ? createExternalBroker({ url: config.mqtt.url, clientId: `fms-${config.instanceId}`, log: log.child({ svc: 'broker' }) })
+      : createEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log: log.child({ svc: 'broker' }) });
 
     const rules = createRuleEngine([]);
     const ruleService = await createRuleService({
@@ -189,6 +193,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       if (signals.length > 0) alarms.handle(signals, now());
       alarms.tick(t, rules.rules()).catch((err) => log.error({ err }, 'flapping alarms not cleared'));
       watchTelemetryStore(telemetry.health());
+      watchBroker(broker.health());
     }, 1000);
     ticker.unref();
     closers.push({ name: 'rule ticker', close: async () => clearInterval(ticker) });
@@ -236,6 +241,15 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     });
 
     const ingest = createIngest({ assets, telemetry, rules, alarms, rejected, metrics, log: log.child({ svc: 'ingest' }) });
+
+    // An external broker that stays unreachable is a system alarm of its own (the embedded one is FMS itself).
+    let brokerDownAlarm = false;
+    function watchBroker(h: ReturnType<typeof broker.health>): void {
+      const down = h.state === 'down' && h.downSince != null && now() - h.downSince >= config.spool.downAlarmAfterMs;
+      if (down === brokerDownAlarm) return;
+      brokerDownAlarm = down;
+      alarms.setSystemAlarm('system.broker-down', 'critical', down, down ? `MQTT broker unreachable since ${new Date(h.downSince!).toISOString()}: ${h.detail ?? ''}; no device message arrives` : 'MQTT broker back');
+    }
 
     let storeDownAlarm = false;
     let spoolAlarm = false;
@@ -301,7 +315,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     closers.push({ name: 'mqtt broker', close: () => broker.close() });
 
     const httpUrl = `http://${hostForUrl(config.http.host)}:${httpPort}`;
-    const mqttUrl = `mqtt://${hostForUrl(config.mqtt.host)}:${broker.address().port}`;
+    const mqttUrl = config.mqtt.url ? redactUrl(config.mqtt.url) : `mqtt://${hostForUrl(config.mqtt.host)}:${broker.address().port}`;
     log.info({ http: httpUrl, mqtt: mqttUrl, dataDir: config.dataDir, assets: assets.list().length, rules: rules.rules().length }, 'fms started');
 
     let stopping: Promise<void> | undefined;
@@ -349,4 +363,11 @@ async function closeAll(closers: { name: string; close: () => Promise<void> }[],
 function hostForUrl(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** A URL without its password, for logs. */
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString().replace(/\/$/, '');
 }

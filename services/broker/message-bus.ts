@@ -11,6 +11,8 @@ export interface MessageBusHealth {
   /** Connected MQTT clients (embedded broker), when known. */
   clients?: number;
   detail?: string;
+  /** When it went down (external broker). */
+  downSince?: number;
 }
 
 /**

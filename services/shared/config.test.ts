@@ -40,10 +40,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ FMS_HTTP_PORT: '', FMS_TZ: 'UTC' }).http.port).toBe(3000);
   });
 
-  it('refuses settings this version cannot honour instead of ignoring them', () => {
-    const problems = problemsOf(() => loadConfig({ FMS_TZ: 'UTC', FMS_MQTT_URL: 'mqtt://127.0.0.1:1884', FMS_DATABASE_URL: 'postgres://x@localhost/fms' }));
-    expect(problems).toContainEqual(expect.stringMatching(/^FMS_MQTT_URL: .*not supported by this version/));
-    expect(problems.some((p) => p.startsWith('FMS_DATABASE_URL'))).toBe(false);
+  it('takes an external broker and PostgreSQL, and refuses URLs of the wrong kind', () => {
+    const c = loadConfig({ FMS_TZ: 'UTC', FMS_MQTT_URL: 'mqtt://127.0.0.1:1884', FMS_DATABASE_URL: 'postgres://x@localhost/fms', FMS_INSTANCE_ID: 'fms-a' });
+    expect(c).toMatchObject({ mqtt: { url: 'mqtt://127.0.0.1:1884' }, databaseUrl: 'postgres://x@localhost/fms', instanceId: 'fms-a' });
+    const problems = problemsOf(() => loadConfig({ FMS_TZ: 'UTC', FMS_MQTT_URL: 'http://127.0.0.1:1884', FMS_DATABASE_URL: 'mysql://x@localhost/fms', FMS_INSTANCE_ID: 'a b' }));
+    expect(problems).toContainEqual(expect.stringMatching(/^FMS_MQTT_URL: expected an mqtt:\/\/ or mqtts:\/\/ URL/));
+    expect(problems).toContainEqual(expect.stringMatching(/^FMS_DATABASE_URL: expected a postgres:\/\/ URL/));
+    expect(problems).toContainEqual(expect.stringMatching(/^FMS_INSTANCE_ID: expected 1-64 of/));
   });
 
   it('reads the InfluxDB settings', () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -93,6 +94,8 @@ export const envSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
       }
     }),
+  /** This instance's name among several (MQTT client id, leases); host name and process id when unset. */
+  FMS_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 of A-Z a-z 0-9 _ . -').optional(),
   /** Bootstrap admin API key (at least 24 characters). */
   FMS_ADMIN_KEY: z.string().min(24, 'expected at least 24 characters').optional(),
 });
@@ -124,6 +127,8 @@ export interface Config {
   attachments: { dir: string | undefined; maxBytes: number };
   logLevel: Env['FMS_LOG_LEVEL'];
   timeZone: string;
+  /** This instance's name (FMS_INSTANCE_ID, or host name and process id). */
+  instanceId: string;
   /** Report PDFs: the configured font (otherwise a system font is looked for). */
   reports: { font: FontChoice | undefined };
   adminKey: string | undefined;
@@ -168,7 +173,6 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
     if (parseDuration(e.FMS_TELEMETRY_ROLLUP_RETENTION)! < parseDuration(e.FMS_TELEMETRY_RAW_RETENTION)!) {
       problems.push('FMS_TELEMETRY_ROLLUP_RETENTION: expected at least FMS_TELEMETRY_RAW_RETENTION (rollups outlive raw readings)');
     }
-    if (e.FMS_MQTT_URL) problems.push('FMS_MQTT_URL: an external broker is not supported by this version yet; unset it to use the embedded broker (FMS_MQTT_HOST/FMS_MQTT_PORT)');
     if ((e.FMS_INFLUX_USERNAME === undefined) !== (e.FMS_INFLUX_PASSWORD === undefined)) {
       problems.push('FMS_INFLUX_USERNAME/FMS_INFLUX_PASSWORD: expected both or neither');
     }
@@ -205,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
     },
     logLevel: e.FMS_LOG_LEVEL,
     timeZone: e.FMS_TZ,
+    instanceId: e.FMS_INSTANCE_ID ?? `${os.hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40)}-${process.pid}`,
     reports: { font: e.FMS_REPORT_FONT ? parseFontSetting(e.FMS_REPORT_FONT) : undefined },
     adminKey: e.FMS_ADMIN_KEY,
     estate,
