@@ -26,6 +26,8 @@ import type { TelemetryStore } from './telemetry/telemetry-store.ts';
 import { estateStatus } from './estate-status.ts';
 import { createPmPlanService, loadPlanTemplates } from './pm/pm-plan-service.ts';
 import { createExternalBroker, type ExternalBroker } from './broker/message-bus.mqtt.ts';
+import { createPostgresCoordinator, partitionOf, singleInstance, type Coordinator } from './cluster/coordinator.ts';
+import { createPartitionedIngest } from './cluster/partitioned-ingest.ts';
 import { createReportService, type ReportService } from './reports/report-service.ts';
 import { createReportScheduler, type ReportScheduler } from './reports/report-scheduler.ts';
 import { findFont } from './reports/report-font.ts';
@@ -150,6 +152,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       },
       log: log.child({ svc: 'reports' }),
       now,
+      isLeader: () => coordinator.isLeader(),
     });
     const alarms = createAlarmService({
       store: alarmStore,
@@ -166,10 +169,17 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     });
     // Pending `for` timers and counts first, then the open alarms: a restart resumes both.
     const ruleStates = createKyselyRuleStateStore(database.db);
-    rules.importStates(await ruleStates.load());
-    const restored = await alarms.restore(rules);
-    if (restored > 0) log.info({ alarms: restored }, 'open alarms restored');
-    const saveRuleStates = () => ruleStates.save(rules.exportStates(), now());
+    // Several instances (an external broker and PostgreSQL) split the assets into partitions and elect
+    // a leader for the scheduled jobs (docs/scaling.md); one instance owns everything.
+    const coordinator: Coordinator =
+      config.mqtt.url && config.databaseUrl ? createPostgresCoordinator({ url: config.databaseUrl, instanceId: config.instanceId, log: log.child({ svc: 'cluster' }) }) : singleInstance(config.instanceId);
+    const mine = (assetId: string) => coordinator.ownsAsset(assetId);
+    if (coordinator.health().mode === 'single') {
+      rules.importStates(await ruleStates.load());
+      const restored = await alarms.restore(rules);
+      if (restored > 0) log.info({ alarms: restored }, 'open alarms restored');
+    }
+    const saveRuleStates = () => ruleStates.save(rules.exportStates(), now(), mine);
     const stateSaver = setInterval(() => void saveRuleStates().catch((err) => log.error({ err }, 'rule state not saved')), 10_000);
     stateSaver.unref();
     closers.push({
@@ -184,12 +194,16 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     // Every second: event alarms clear themselves once their event has stopped coming for a while,
     // and the telemetry store's state becomes a system alarm when it stays down or its spool fills.
     let brokerUpSince: number | null = null;
+    // Silence rules ("no data for 10 minutes") watch only the assets this instance evaluates.
+    function* ownedAssets() {
+      for (const a of assets.all()) if (coordinator.ownsAsset(a.id)) yield a;
+    }
     const ticker = setInterval(() => {
       const t = now();
       const brokerUp = broker.health().state === 'up';
       if (!brokerUp) brokerUpSince = null;
       else if (brokerUpSince === null) brokerUpSince = t;
-      const signals = rules.tick(t, { targets: { [Symbol.iterator]: () => assets.all() }, brokerUpSince });
+      const signals = rules.tick(t, { targets: { [Symbol.iterator]: () => ownedAssets() }, brokerUpSince });
       if (signals.length > 0) alarms.handle(signals, now());
       alarms.tick(t, rules.rules()).catch((err) => log.error({ err }, 'flapping alarms not cleared'));
       watchTelemetryStore(telemetry.health());
@@ -201,11 +215,13 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     // Escalations, sensor checks and closing fall due by the orders' wake times in the database.
     let sweeping: Promise<unknown> = Promise.resolve();
     const sweeper = setInterval(() => {
+      if (!coordinator.isLeader()) return;
       sweeping = sweeping.then(() => workOrders.sweep()).catch((err) => log.error({ err }, 'work-order sweep failed'));
     }, 5000);
     sweeper.unref();
     // The estate's state per site, every minute, for the Grafana overview board (InfluxDB keeps it).
     const statusTimer = setInterval(() => {
+      if (!coordinator.isLeader()) return;
       void estateStatus(now(), assets, alarmStore, workOrders)
         .then((points) => points.forEach((p) => telemetry.writeStatus(p)))
         .catch((err) => log.warn({ err }, 'estate status not written'));
@@ -216,6 +232,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     // Preventive maintenance: what is due is read from the plans and the database every minute.
     let generating: Promise<unknown> = Promise.resolve();
     const generate = () => {
+      if (!coordinator.isLeader()) return;
       generating = generating.then(() => pm.tick()).catch((err) => log.error({ err }, 'PM generation failed'));
     };
     const pmStart = setTimeout(generate, 1000);
@@ -241,6 +258,35 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     });
 
     const ingest = createIngest({ assets, telemetry, rules, alarms, rejected, metrics, log: log.child({ svc: 'ingest' }) });
+    const partitioned = createPartitionedIngest({ coordinator, handle: ingest.handle, now });
+    const inPartitions = (parts: readonly number[]) => {
+      const set = new Set(parts);
+      return (assetId: string) => set.has(partitionOf(assetId));
+    };
+    coordinator.setHandlers({
+      async acquired(parts) {
+        partitioned.warm(parts);
+        const which = inPartitions(parts);
+        rules.importStates(await ruleStates.load(which));
+        const restored = await alarms.restore(rules, which);
+        const replayed = partitioned.replay(parts);
+        log.info({ partitions: parts.length, alarms: restored, replayed }, 'partitions taken over: rule state loaded, kept messages replayed');
+      },
+      async releasing(parts) {
+        const which = inPartitions(parts);
+        await ruleStates.save(rules.exportStates(), now(), which);
+        rules.dropAssets(which);
+        alarms.forgetAssets(which);
+      },
+      lost(parts) {
+        const which = inPartitions(parts);
+        rules.dropAssets(which);
+        alarms.forgetAssets(which);
+      },
+    });
+    await coordinator.start();
+    metrics.gauge('fms_cluster_partitions_owned', 'Asset partitions this instance evaluates the rules of (of 64)', () => coordinator.owned().length);
+    metrics.gauge('fms_cluster_leader', '1 when this instance runs the scheduled jobs', () => (coordinator.isLeader() ? 1 : 0));
 
     // An external broker that stays unreachable is a system alarm of its own (the embedded one is FMS itself).
     let brokerDownAlarm = false;
@@ -271,12 +317,14 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       const b = broker.health();
       const t = telemetry.health();
       const dbUp = await database.ping();
-      const ok = b.state === 'up' && t.state === 'up' && dbUp;
+      const cluster = coordinator.health();
+      const ok = b.state === 'up' && t.state === 'up' && dbUp && cluster.state === 'up';
       return {
         status: ok ? 'ok' : 'degraded',
         broker: b,
         telemetryStore: t,
         database: { state: dbUp ? 'up' : 'down' },
+        cluster: { ...cluster, instance: config.instanceId },
         spoolDepth: t.spool?.points ?? 0,
         alarmQueue: alarms.pending,
         uptimeSeconds: Math.round((now() - started) / 1000),
@@ -311,7 +359,9 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
 
     // The broker opens last and closes first: no message arrives before ingest can take it, and
     // none arrives after the stores have begun closing.
-    await broker.start(ingest.handle);
+    // Stopping: the broker goes first (no more messages), then the partitions are handed over with their state.
+    closers.push({ name: 'cluster coordination', close: () => coordinator.stop() });
+    await broker.start(partitioned.handle);
     closers.push({ name: 'mqtt broker', close: () => broker.close() });
 
     const httpUrl = `http://${hostForUrl(config.http.host)}:${httpPort}`;

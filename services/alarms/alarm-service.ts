@@ -143,8 +143,9 @@ export function createAlarmService(deps: AlarmServiceDeps) {
     },
 
     /** Tells the rule engine which alarms are open, so that a restart does not raise them again. */
-    async restore(engine: RuleEngine): Promise<number> {
-      const open = await store.listOpen();
+    /** Puts the open alarms of the assets `which` picks (all by default) back into the engine. */
+    async restore(engine: RuleEngine, which: (assetId: string) => boolean = () => true): Promise<number> {
+      const open = (await store.listOpen()).filter((a) => which(a.assetId));
       const openFaults = new Set(open.map((a) => keyOf(a.assetId, a.fault)));
       for (const a of open) {
         engine.restoreActive(a.assetId, a.site, a.ruleId, a.lastRaisedAt);
@@ -154,11 +155,18 @@ export function createAlarmService(deps: AlarmServiceDeps) {
       // Other rules of an open alarm's failure mode that were active too (their state was saved).
       const byId = new Map(engine.rules().map((r) => [r.id, r]));
       for (const saved of engine.exportStates()) {
+        if (!which(saved.assetId)) continue;
         const rule = byId.get(saved.ruleId);
         const key = rule && keyOf(saved.assetId, faultOf(rule));
         if (key && openFaults.has(key) && (saved.state.phase === 'active' || saved.state.phase === 'clearing')) activeRules.get(key)?.add(saved.ruleId);
       }
       return open.length;
+    },
+
+    /** Forgets what it tracks of the assets `which` picks (another instance evaluates them now). */
+    forgetAssets(which: (assetId: string) => boolean): void {
+      for (const key of [...activeRules.keys()]) if (which(key.slice(0, key.indexOf('\0')))) activeRules.delete(key);
+      for (const key of [...pendingClears]) if (which(key.slice(0, key.indexOf('\0')))) pendingClears.delete(key);
     },
 
     /** Clears flapping alarms whose condition has stayed clear for their window. */
@@ -168,8 +176,9 @@ export function createAlarmService(deps: AlarmServiceDeps) {
       for (const a of await store.listClearPending()) {
         const rule = byId.get(a.ruleId);
         const within = (rule ? flapOf(rule) : DEFAULT_FLAPPING).within;
-        if (a.clearPendingSince === null || now - a.clearPendingSince < within) continue;
         const key = keyOf(a.assetId, a.fault);
+        // Only the alarms this instance tracks: with several instances, each clears its own assets'.
+        if (!pendingClears.has(key) || a.clearPendingSince === null || now - a.clearPendingSince < within) continue;
         await queue.run(key, async () => {
           const cleared = await store.clear(a.assetId, a.fault, now, `clear for ${formatDuration(within)} after flapping`);
           activeRules.delete(key);

@@ -41,7 +41,9 @@ export interface CoordinatorHealth {
   mode: 'single' | 'cluster';
   state: 'up' | 'down';
   leader: boolean;
+  /** How many partitions it owns, and which. */
   partitions: number;
+  owned: number[];
   instances: number;
 }
 
@@ -69,7 +71,7 @@ export function singleInstance(instanceId: string): Coordinator {
     setHandlers: () => undefined,
     start: async () => undefined,
     stop: async () => undefined,
-    health: () => ({ mode: 'single', state: 'up', leader: true, partitions: PARTITIONS, instances: 1 }),
+    health: () => ({ mode: 'single', state: 'up', leader: true, partitions: PARTITIONS, owned: all, instances: 1 }),
   };
 }
 
@@ -205,6 +207,6 @@ export function createPostgresCoordinator(opts: PostgresCoordinatorOptions): Coo
         await c.end().catch(() => undefined);
       }
     },
-    health: () => ({ mode: 'cluster', state: sessionUp ? 'up' : 'down', leader, partitions: owned.size, instances }),
+    health: () => ({ mode: 'cluster', state: sessionUp ? 'up' : 'down', leader, partitions: owned.size, owned: [...owned].sort((a, b) => a - b), instances }),
   };
 }

@@ -37,6 +37,8 @@ export interface ReportSchedulerDeps {
   targets: () => ReportTarget[];
   log: Logger;
   now: () => number;
+  /** Whether this instance makes scheduled reports (the leader, with several instances). */
+  isLeader?: () => boolean;
 }
 
 export function createReportScheduler(deps: ReportSchedulerDeps) {
@@ -72,7 +74,7 @@ export function createReportScheduler(deps: ReportSchedulerDeps) {
       for (const kind of deps.config.schedule) {
         for (const target of deps.targets()) {
           const expression = kind === 'weekly' ? `${minute} ${hour} * * 1` : `${minute} ${hour} 1 * *`;
-          tasks.push(cron.schedule(expression, () => track(run(kind, target)), { timezone: target.timeZone, name: `${kind}-report-${target.site ?? 'all'}`, noOverlap: true }));
+          tasks.push(cron.schedule(expression, () => (deps.isLeader?.() ?? true) && track(run(kind, target)), { timezone: target.timeZone, name: `${kind}-report-${target.site ?? 'all'}`, noOverlap: true }));
         }
       }
       void track(this.catchUp());
@@ -85,6 +87,7 @@ export function createReportScheduler(deps: ReportSchedulerDeps) {
      */
     async catchUp(): Promise<string[]> {
       const made: string[] = [];
+      if (!(deps.isLeader?.() ?? true)) return made;
       for (const kind of deps.config.schedule) {
         for (const target of deps.targets()) {
           const period = lastPeriod(kind, deps.now(), target.timeZone);

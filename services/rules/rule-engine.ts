@@ -81,6 +81,8 @@ export interface RuleEngine {
   resetUsage(assetId: string, ruleId: string): void;
   /** Forgets an asset's state for a rule: the next readings evaluate it afresh. */
   forget(assetId: string, ruleId: string): void;
+  /** Drops every state of the assets `which` picks (another instance evaluates them now). */
+  dropAssets(which: (assetId: string) => boolean): void;
   /** The state worth keeping across a restart: pending timers, counts, windows. */
   exportStates(): SavedRuleState[];
   /** Restores states saved by exportStates (before the open alarms are restored). */
@@ -256,6 +258,14 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
 
     forget(assetId, ruleId) {
       states.get(assetId)?.delete(ruleId);
+    },
+
+    dropAssets(which) {
+      for (const assetId of [...states.keys()]) {
+        if (!which(assetId)) continue;
+        states.delete(assetId);
+        silenced.delete(assetId);
+      }
     },
 
     exportStates() {

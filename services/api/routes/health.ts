@@ -8,6 +8,8 @@ export interface HealthReport {
   broker: { state: 'up' | 'down'; clients?: number; detail?: string };
   telemetryStore: TelemetryStoreHealth;
   database: { state: 'up' | 'down' };
+  /** This instance among several: partitions it evaluates, whether it leads (single: it does everything). */
+  cluster: { mode: 'single' | 'cluster'; state: 'up' | 'down'; instance: string; leader: boolean; partitions: number; owned: number[]; instances: number };
   /** Telemetry readings in the on-disk spool, waiting for the store (InfluxDB) to take them. */
   spoolDepth: number;
   /** Alarm signals waiting to be stored. */
