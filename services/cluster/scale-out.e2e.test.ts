@@ -51,6 +51,8 @@ describe.skipIf(!ready)(`two FMS instances on Mosquitto, PostgreSQL and InfluxDB
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const health = async (s: ServiceProcess): Promise<any> => (await fetch(`${s.httpUrl}/api/health`)).json();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
   const influxCount = async (asset: string): Promise<number> => {
     const q = `SELECT count("vibration_mms") FROM "pump" WHERE "asset" = '${asset}'`;
     const body = (await (await fetch(`${influx.url}/query?db=fms&q=${encodeURIComponent(q)}`)).json()) as { results: { series?: { values: [string, number][] }[] }[] };
@@ -124,15 +126,15 @@ describe.skipIf(!ready)(`two FMS instances on Mosquitto, PostgreSQL and InfluxDB
     });
 
     // One alarm, raised by the reading 60 simulated seconds after the first violating one; one work order.
-    const alarms = (await (await fetch(`${instances.b!.httpUrl}/api/alarms?assetId=${victim}`)).json()).items.filter((a: { ruleId: string }) => a.ruleId === 'pump.vibration-critical');
+    const alarms = (await getJson(`${instances.b!.httpUrl}/api/alarms?assetId=${victim}`)).items.filter((a: { ruleId: string }) => a.ruleId === 'pump.vibration-critical');
     expect(alarms).toHaveLength(1);
     expect(alarms[0].raisedAt).toBe(violationFrom + 60_000);
     expect(alarms[0].occurrences).toBeGreaterThanOrEqual(1);
-    const orders = (await (await fetch(`${instances.b!.httpUrl}/api/work-orders?assetId=${victim}`)).json()).items;
+    const orders = (await getJson(`${instances.b!.httpUrl}/api/work-orders?assetId=${victim}`)).items;
     expect(orders).toHaveLength(1);
     expect(orders[0]).toMatchObject({ source: 'alarm', ruleId: 'pump.vibration-critical' });
     // No other pump raised anything.
-    const others = (await (await fetch(`${instances.b!.httpUrl}/api/alarms`)).json()).items.filter((a: { assetId: string }) => a.assetId !== victim && a.assetId !== 'fms');
+    const others = (await getJson(`${instances.b!.httpUrl}/api/alarms`)).items.filter((a: { assetId: string }) => a.assetId !== victim && a.assetId !== 'fms');
     expect(others).toEqual([]);
   }, 120_000);
 });
