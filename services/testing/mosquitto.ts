@@ -15,12 +15,18 @@ export interface Mosquitto {
   destroy(): Promise<void>;
 }
 
-/** A real Mosquitto broker for tests: loopback, a free port, anonymous clients, nothing kept on disk. */
-export async function startMosquitto(extraConfig = ''): Promise<Mosquitto> {
+/**
+ * A real Mosquitto broker for tests: loopback, a free port, nothing kept on disk; anonymous clients,
+ * or with a password file and an ACL file, nobody else.
+ */
+export async function startMosquitto(auth?: { passwordFile: string; aclFile: string }): Promise<Mosquitto> {
   const dir = mkdtempSync(path.join(tmpdir(), 'fms-mosquitto-'));
   const port = await freePort();
   const config = path.join(dir, 'mosquitto.conf');
-  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 1000\nlog_dest stderr\nlog_type error\n${extraConfig}\n`);
+  const access = auth ? `allow_anonymous false\npassword_file ${auth.passwordFile}\nacl_file ${auth.aclFile}` : 'allow_anonymous true';
+  // Run as root (CI), Mosquitto would switch to its own user and could not read the temporary files.
+  const user = process.getuid?.() === 0 ? 'user root\n' : '';
+  writeFileSync(config, `${user}listener ${port} 127.0.0.1\n${access}\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 1000\nlog_dest stderr\nlog_type error\n`);
   let child: ChildProcess | undefined;
   let output = '';
 

@@ -4,7 +4,7 @@
  * Figures go to stdout and to BENCHMARKS.md with the machine and the date.
  *
  * BENCH_SECONDS (default 20) sets the length of each load phase; BENCH_PROFILE=1 writes a CPU profile
- * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|work-orders|reports runs
+ * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|work-orders|reports|scale-out runs
  * one part.
  */
 import { execFileSync } from 'node:child_process';
@@ -19,6 +19,7 @@ import { runPublisher } from './run-publisher.ts';
 import { workOrderBench } from './work-orders.ts';
 import { pmBench } from './pm.ts';
 import { reportBench } from './reports.ts';
+import { scaleOutBench } from './scale-out.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -129,7 +130,11 @@ async function main() {
     process.stdout.write('bench: reports over 1,000 assets and 90 days\n');
     writeSection('## Reports (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await reportBench())]);
   }
-  if (ONLY === 'work-orders' || ONLY === 'reports') return;
+  if (!ONLY || ONLY === 'scale-out') {
+    process.stdout.write('bench: scale-out, one and two instances behind Mosquitto\n');
+    writeSection('## Scale-out (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await scaleOutBench(SECONDS))]);
+  }
+  if (ONLY === 'work-orders' || ONLY === 'reports' || ONLY === 'scale-out') return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-bench-'));
   const assets = [
     ...Array.from({ length: PUMPS }, (_, i) => `  - { id: bench-pump-${String(i + 1).padStart(4, '0')}, type: pump, site: bench }`),
