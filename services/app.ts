@@ -174,6 +174,9 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const coordinator: Coordinator =
       config.mqtt.url && config.databaseUrl ? createPostgresCoordinator({ url: config.databaseUrl, instanceId: config.instanceId, log: log.child({ svc: 'cluster' }) }) : singleInstance(config.instanceId);
     const mine = (assetId: string) => coordinator.ownsAsset(assetId);
+    if (coordinator.health().mode === 'cluster' && !config.influx) {
+      log.warn('several instances need a shared telemetry store: set FMS_INFLUX_URL, or each instance keeps only the readings of its own partitions (docs/scaling.md)');
+    }
     if (coordinator.health().mode === 'single') {
       rules.importStates(await ruleStates.load());
       const restored = await alarms.restore(rules);
