@@ -79,7 +79,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
 
     // The embedded aedes broker by default; an external one (Mosquitto, EMQX, HiveMQ) with FMS_MQTT_URL.
     const broker: EmbeddedBroker | ExternalBroker = config.mqtt.url
-      ? createExternalBroker({ url: config.mqtt.url, clientId: `fms-${config.instanceId}`, log: log.child({ svc: 'broker' }) })
+      ? createExternalBroker({ url: config.mqtt.url, clientId: `fms-${config.instanceId}`, persistentSession: config.instanceIdGiven, log: log.child({ svc: 'broker' }) })
       : createEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log: log.child({ svc: 'broker' }) });
 
     const rules = createRuleEngine([]);

@@ -69,4 +69,21 @@ describe.skipIf(!mosquitto.available)(`FMS on an external broker (Mosquitto, FMS
     }
     await waitFor(async () => !(await getJson(`${fms.httpUrl}/api/alarms?state=active`)).items.some((a: { ruleId: string }) => a.ruleId === 'system.broker-down'), 5000, 'the broker-down alarm to clear');
   }, 60_000);
+
+  it('gets the readings sent while it was away when it comes back under the same FMS_INSTANCE_ID (persistent session)', async () => {
+    await fms.stop();
+    const d = await device();
+    const t0 = Date.now() - 10_000;
+    try {
+      for (let i = 0; i < 5; i++) await d.publishAsync('fms/riverside/pump/rs-pump-01/telemetry', JSON.stringify({ ts: t0 + i * 1000, flow_m3h: 30 + i }), { qos: 1 });
+    } finally {
+      await d.endAsync();
+    }
+    fms = await startTestFms(undefined, { FMS_MQTT_URL: broker.url, FMS_INSTANCE_ID: 'fms-test', FMS_STORE_DOWN_ALARM_AFTER: '1s' });
+    const count = async () => {
+      const r = await getJson(`${fms.httpUrl}/api/assets/rs-pump-01/telemetry?metric=flow_m3h&fn=count&from=${t0}&to=${t0 + 5000}&every=5s`);
+      return r.buckets?.[0]?.value;
+    };
+    expect(await waitFor(async () => ((await count()) === 5 ? 5 : undefined), 10_000, 'the five readings sent while FMS was away')).toBe(5);
+  }, 30_000);
 });

@@ -10,6 +10,11 @@ export interface ExternalBrokerOptions {
   log: Logger;
   /** Device topics to take; every instance takes all of them (docs/scaling.md says why). */
   topic?: string;
+  /**
+   * Keep the session on the broker while FMS is away (restart, upgrade): the broker queues the QoS 1
+   * messages meanwhile and hands them over on reconnection. Only with a stable client id.
+   */
+  persistentSession?: boolean;
   /** How long start() waits for the first connection before going on degraded (it keeps trying). */
   firstConnectTimeoutMs?: number;
 }
@@ -21,6 +26,8 @@ export interface ExternalBroker extends MessageBus {
 }
 
 const BACKOFF_MIN_MS = 500;
+/** A persistent session outlives an absence of this long (seconds). */
+const SESSION_EXPIRY_S = 3600;
 const BACKOFF_MAX_MS = 30_000;
 
 /**
@@ -45,7 +52,8 @@ export function createExternalBroker(opts: ExternalBrokerOptions): ExternalBroke
       const c = mqtt.connect(opts.url, {
         protocolVersion: 5,
         clientId: opts.clientId,
-        clean: true,
+        clean: !opts.persistentSession,
+        ...(opts.persistentSession ? { properties: { sessionExpiryInterval: SESSION_EXPIRY_S } } : {}),
         keepalive: 15,
         connectTimeout: 5_000,
         reconnectPeriod: BACKOFF_MIN_MS,

@@ -129,6 +129,8 @@ export interface Config {
   timeZone: string;
   /** This instance's name (FMS_INSTANCE_ID, or host name and process id). */
   instanceId: string;
+  /** Whether FMS_INSTANCE_ID named it (stable across restarts: the broker may keep its session). */
+  instanceIdGiven: boolean;
   /** Report PDFs: the configured font (otherwise a system font is looked for). */
   reports: { font: FontChoice | undefined };
   adminKey: string | undefined;
@@ -209,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
     },
     logLevel: e.FMS_LOG_LEVEL,
     timeZone: e.FMS_TZ,
+ instanceIdGiven: e.FMS_INSTANCE_ID !== undefined,
     instanceId: e.FMS_INSTANCE_ID ?? `${os.hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40)}-${process.pid}`,
     reports: { font: e.FMS_REPORT_FONT ? parseFontSetting(e.FMS_REPORT_FONT) : undefined },
     adminKey: e.FMS_ADMIN_KEY,
