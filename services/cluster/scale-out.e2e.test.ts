@@ -17,6 +17,7 @@ const influxd = requireProgram('influxd', 'influxdb');
 const ready = postgres.available && mosquitto.available && influxd.available;
 
 const PUMPS = Array.from({ length: 12 }, (_, i) => `rs-pump-${String(i + 1).padStart(2, '0')}`);
+const LIFTS = ['rs-lift-01', 'rs-lift-02'];
 
 describe.skipIf(!ready)(`two FMS instances on Mosquitto, PostgreSQL and InfluxDB, one killed mid-run ${postgres.reason || mosquitto.reason || influxd.reason}`, () => {
   let pgServer: Postgres;
@@ -28,7 +29,17 @@ describe.skipIf(!ready)(`two FMS instances on Mosquitto, PostgreSQL and InfluxDB
   beforeAll(async () => {
     [pgServer, broker, influx] = await Promise.all([startPostgres(), startMosquitto(), startInfluxd()]);
     dir = mkdtempSync(path.join(os.tmpdir(), 'fms-scale-out-'));
-    writeFileSync(path.join(dir, 'estate.yaml'), stringify({ sites: [{ id: 'riverside' }], assets: PUMPS.map((id) => ({ id, type: 'pump', site: 'riverside' })), pmTemplates: false }));
+    // Two elevators last maintained 14 days ago: their half-monthly visit (due tomorrow) opens at once.
+    const lastVisit = new Date(Date.now() - 14 * 86_400_000).toISOString().slice(0, 10);
+    writeFileSync(
+      path.join(dir, 'estate.yaml'),
+      stringify({
+        sites: [{ id: 'riverside', timeZone: 'UTC' }],
+        assets: [...PUMPS.map((id) => ({ id, type: 'pump', site: 'riverside' })), ...LIFTS.map((id) => ({ id, type: 'elevator', site: 'riverside' }))],
+        pmTemplates: false,
+        pmPlans: [{ id: 'test.lift', title: 'Lift maintenance', assetType: 'elevator', trigger: { every: '15d' }, start: lastVisit, leadTime: '3d' }],
+      }),
+    );
     const databaseUrl = await pgServer.createDatabase();
     const env = (id: string) => ({
       FMS_INSTANCE_ID: id,
@@ -133,8 +144,11 @@ describe.skipIf(!ready)(`two FMS instances on Mosquitto, PostgreSQL and InfluxDB
     const orders = (await getJson(`${instances.b!.httpUrl}/api/work-orders?assetId=${victim}`)).items;
     expect(orders).toHaveLength(1);
     expect(orders[0]).toMatchObject({ source: 'alarm', ruleId: 'pump.vibration-critical' });
+    // Each preventive visit once, whichever instance led when.
+    const pm = (await getJson(`${instances.b!.httpUrl}/api/work-orders?source=pm`)).items;
+    expect(pm.map((o: { assetId: string }) => o.assetId).sort()).toEqual(LIFTS);
     // No other pump raised anything.
-    const others = (await getJson(`${instances.b!.httpUrl}/api/alarms`)).items.filter((a: { assetId: string }) => a.assetId !== victim && a.assetId !== 'fms');
+    const others = (await getJson(`${instances.b!.httpUrl}/api/alarms`)).items.filter((a: { assetId: string }) => a.assetId !== victim && a.assetId !== 'fms' && !LIFTS.includes(a.assetId));
     expect(others).toEqual([]);
   }, 120_000);
 });
