@@ -4,7 +4,8 @@ import path from 'node:path';
 import { DateTime } from 'luxon';
 import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenedDatabase } from '../db/database.ts';
+import type { OpenedDatabase } from '../db/database.ts';
+import { eachDatabase } from '../testing/databases.ts';
 import { createKyselyAlarmStore } from '../alarms/alarm-store.kysely.ts';
 import { createKyselyPmStore } from '../pm/pm-store.kysely.ts';
 import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kysely.ts';
@@ -34,7 +35,7 @@ describe('report periods', () => {
   });
 });
 
-describe('scheduled reports', () => {
+eachDatabase('scheduled reports', (open) => {
   let database: OpenedDatabase;
   let folder: string;
   let now = 0;
@@ -48,7 +49,7 @@ describe('scheduled reports', () => {
   ];
 
   beforeEach(async () => {
-    database = await openDatabase(':memory:');
+    database = await open();
     folder = mkdtempSync(path.join(os.tmpdir(), 'fms-scheduled-reports-'));
     return async () => {
       await database.close();

@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../db/database.ts';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { eachDatabase, type DatabasePlace } from '../testing/databases.ts';
 import { createRuleEngine } from './rule-engine.ts';
 import { loadDefaultRules } from './rule-loader.ts';
 import { ruleSchema, type Rule } from './rule-schema.ts';
@@ -14,18 +11,18 @@ const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
 const pump = { id: 'p1', type: 'pump' as const, site: 's', tags: [] };
 const hot = { id: 'site.hot', assetType: 'pump', metric: 'motor_temp_c', when: { op: '>', value: 80 }, severity: 'major' };
 
-describe('rule service', () => {
-  let dir: string;
+eachDatabase('rule service', (_open, place) => {
+  let where: DatabasePlace;
   let now: number;
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'fms-rules-'));
+  beforeEach(async () => {
+    where = await place();
     now = T0;
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => where.remove());
 
   /** A service on a database in `dir`, as one start of FMS would open it. */
   async function start(siteRules: Rule[] = []) {
-    const database = await openDatabase(dir);
+    const database = await where.open();
     const engine = createRuleEngine([]);
     const service = await createRuleService({
       store: createKyselyRuleStore(database.db),

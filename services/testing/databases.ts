@@ -1,15 +1,32 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../db/database.ts';
 import { requirePostgres, startPostgres, type Postgres } from './postgres.ts';
 
 const postgres = requirePostgres();
 
+/** A database that outlives one opening (a file, or a PostgreSQL database): what a restart reopens. */
+export interface DatabasePlace {
+  open(): Promise<OpenedDatabase>;
+  remove(): void;
+}
+
 /**
- * Declares a suite once for each database FMS runs on: SQLite in memory, and a real PostgreSQL
- * server (one per test file, a fresh database per `open()`). The same store code must pass both.
+ * Declares a suite once for each database FMS runs on: SQLite, and a real PostgreSQL server (one
+ * per test file, a fresh database per `open()` or `place()`). The same store code must pass both.
  */
-export function eachDatabase(name: string, body: (open: () => Promise<OpenedDatabase>) => void): void {
-  describe(`${name} on SQLite`, () => body(() => openDatabase(':memory:')));
+export function eachDatabase(name: string, body: (open: () => Promise<OpenedDatabase>, place: () => Promise<DatabasePlace>) => void): void {
+  describe(`${name} on SQLite`, () =>
+    body(
+      () => openDatabase(':memory:'),
+      async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'fms-db-'));
+        return { open: () => openDatabase(dir), remove: () => rmSync(dir, { recursive: true, force: true }) };
+      },
+    ),
+  );
   describe.skipIf(!postgres.available)(`${name} on PostgreSQL ${postgres.reason}`, () => {
     let server: Postgres | undefined;
     beforeAll(async () => {
@@ -18,6 +35,12 @@ export function eachDatabase(name: string, body: (open: () => Promise<OpenedData
     afterAll(async () => {
       await server?.destroy();
     });
-    body(async () => openDatabase(':memory:', await server!.createDatabase()));
+    body(
+      async () => openDatabase(':memory:', await server!.createDatabase()),
+      async () => {
+        const url = await server!.createDatabase();
+        return { open: () => openDatabase(':memory:', url), remove: () => undefined };
+      },
+    );
   });
 }
