@@ -9,6 +9,8 @@ const postgres = requirePostgres();
 
 /** A database that outlives one opening (a file, or a PostgreSQL database): what a restart reopens. */
 export interface DatabasePlace {
+  /** A folder (SQLite) or a postgres:// URL: what another process is given to open the same database. */
+  target: string;
   open(): Promise<OpenedDatabase>;
   remove(): void;
 }
@@ -23,7 +25,7 @@ export function eachDatabase(name: string, body: (open: () => Promise<OpenedData
       () => openDatabase(':memory:'),
       async () => {
         const dir = mkdtempSync(path.join(tmpdir(), 'fms-db-'));
-        return { open: () => openDatabase(dir), remove: () => rmSync(dir, { recursive: true, force: true }) };
+        return { target: dir, open: () => openDatabase(dir), remove: () => rmSync(dir, { recursive: true, force: true }) };
       },
     ),
   );
@@ -39,7 +41,7 @@ export function eachDatabase(name: string, body: (open: () => Promise<OpenedData
       async () => openDatabase(':memory:', await server!.createDatabase()),
       async () => {
         const url = await server!.createDatabase();
-        return { open: () => openDatabase(':memory:', url), remove: () => undefined };
+        return { target: url, open: () => openDatabase(':memory:', url), remove: () => undefined };
       },
     );
   });

@@ -1,6 +1,6 @@
 /**
- * One FMS instance's PM scheduler over a simulated year, on the SQLite database in the folder given
- * as the first argument. pm-two-instances.test.ts runs two of these at once against one database.
+ * One FMS instance's PM scheduler over a simulated year, on the database given as the first argument:
+ * a folder (SQLite) or a postgres:// URL. pm-two-instances.test.ts runs two of these at once against one database.
  */
 import pino from 'pino';
 import type { Asset } from '../../assets/asset.ts';
@@ -16,7 +16,7 @@ const T0 = Number(start);
 const DAY = 86_400_000;
 const assets: Asset[] = Array.from({ length: Number(elevators) }, (_, i) => ({ id: `e${i + 1}`, type: 'elevator', site: 'riverside', name: `e${i + 1}`, location: '', criticality: 5, tags: [], installedAt: null, origin: 'config', createdAt: 0, updatedAt: 0, maintenance: null }));
 
-const database = await openDatabase(dir!);
+const database = dir!.startsWith('postgres') ? await openDatabase(':memory:', dir) : await openDatabase(dir!);
 let now = T0;
 const { service: workOrders } = createTestWorkOrderService({ db: database.db, now: () => now, assets });
 const store = createKyselyPmStore(database.db);
