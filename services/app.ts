@@ -261,7 +261,12 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     });
 
     const ingest = createIngest({ assets, telemetry, rules, alarms, rejected, metrics, log: log.child({ svc: 'ingest' }) });
-    const partitioned = createPartitionedIngest({ coordinator, handle: ingest.handle, now });
+    const partitioned = createPartitionedIngest({
+      coordinator,
+      handle: ingest.handle,
+      now,
+      ...(coordinator.health().mode === 'cluster' ? { register: { isKnown: (id: string) => assets.get(id) !== undefined, reload: () => assets.refresh() } } : {}),
+    });
     const inPartitions = (parts: readonly number[]) => {
       const set = new Set(parts);
       return (assetId: string) => set.has(partitionOf(assetId));
@@ -288,6 +293,29 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       },
     });
     await coordinator.start();
+    // Several instances: what another instance changed over the API (assets, rules, PM plans) reaches
+    // this one within a few seconds.
+    if (coordinator.health().mode === 'cluster') {
+      let refreshing: Promise<unknown> = Promise.resolve();
+      const refresher = setInterval(() => {
+        refreshing = refreshing
+          .then(async () => {
+            const a = await assets.refresh();
+            if (a.added || a.changed || a.removed) log.info(a, 'assets changed by another instance');
+            await ruleService.refresh();
+            await pmPlans.refresh();
+          })
+          .catch((err) => log.warn({ err: (err as Error).message }, 'could not take other instances’ changes; trying again'));
+      }, 3000);
+      refresher.unref();
+      closers.push({
+        name: 'cluster refresh',
+        close: async () => {
+          clearInterval(refresher);
+          await refreshing;
+        },
+      });
+    }
     metrics.gauge('fms_cluster_partitions_owned', 'Asset partitions this instance evaluates the rules of (of 64)', () => coordinator.owned().length);
     metrics.gauge('fms_cluster_leader', '1 when this instance runs the scheduled jobs', () => (coordinator.isLeader() ? 1 : 0));
 

@@ -29,6 +29,8 @@ export interface AssetRegistry {
   inMaintenance(id: string, at: number): boolean;
   /** Notes that a device was heard from (in memory; cheap enough for every message). */
   touch(id: string, at: number, connection?: 'online' | 'offline'): void;
+  /** Takes what other instances stored (several instances share the database): added, changed and removed assets. */
+  refresh(): Promise<{ added: number; changed: number; removed: number }>;
 }
 
 /**
@@ -70,6 +72,30 @@ export async function createAssetRegistry(db: Db, now: () => number): Promise<As
 
   return {
     get: (id) => assets.get(id),
+
+    async refresh() {
+      const rows = await db.selectFrom('assets').selectAll().execute();
+      const seen = new Set<string>();
+      let added = 0;
+      let changed = 0;
+      let removed = 0;
+      for (const row of rows) {
+        const a = fromRow(row);
+        seen.add(a.id);
+        const current = assets.get(a.id);
+        if (!current) added++;
+        else if (current.updatedAt === a.updatedAt && JSON.stringify(current.maintenance) === JSON.stringify(a.maintenance)) continue;
+        else changed++;
+        assets.set(a.id, a);
+      }
+      for (const id of [...assets.keys()]) {
+        if (seen.has(id)) continue;
+        assets.delete(id);
+        statuses.delete(id);
+        removed++;
+      }
+      return { added, changed, removed };
+    },
 
     all: () => assets.values(),
 

@@ -9,6 +9,12 @@ export interface PartitionedIngestOptions {
   /** How long messages of partitions owned elsewhere are kept, to replay on taking one over. */
   windowMs?: number;
   now?: () => number;
+  /**
+   * Several instances: an asset registered on another instance reaches this one's register within
+   * seconds. A message for an asset not (yet) known waits for one reload of the register, at most
+   * once a second, instead of being rejected at once.
+   */
+  register?: { isKnown(assetId: string): boolean; reload(): Promise<unknown> };
 }
 
 /**
@@ -25,6 +31,26 @@ export function createPartitionedIngest(o: PartitionedIngestOptions) {
   /** Taken over, state still loading: their messages wait with the kept ones. */
   const warming = new Set<number>();
   let keptCount = 0;
+  const waiting: InboundMessage[] = [];
+  let reloading: Promise<unknown> | undefined;
+  let lastReload = 0;
+
+  /** Holds a message for an unknown asset until the register has been reloaded once; true if held. */
+  function holdForRegister(m: InboundMessage, assetId: string): boolean {
+    const r = o.register;
+    if (!r || r.isKnown(assetId)) return false;
+    if (!reloading && now() - lastReload < 1000) return false;
+    waiting.push(m);
+    reloading ??= r
+      .reload()
+      .catch(() => undefined)
+      .finally(() => {
+        lastReload = now();
+        reloading = undefined;
+        for (const held of waiting.splice(0)) o.handle(held);
+      });
+    return true;
+  }
 
   function trim(list: InboundMessage[], at: number): InboundMessage[] {
     let i = 0;
@@ -43,7 +69,7 @@ export function createPartitionedIngest(o: PartitionedIngestOptions) {
       }
       const p = partitionOf(assetId);
       if (o.coordinator.owns(p) && !warming.has(p)) {
-        o.handle(m);
+        if (!holdForRegister(m, assetId)) o.handle(m);
         return;
       }
       let list = kept.get(p) ?? [];

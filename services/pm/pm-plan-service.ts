@@ -38,14 +38,22 @@ export function parsePlan(input: unknown): PmPlan {
  */
 export async function createPmPlanService(deps: { store: PmStore; templates: PmPlan[]; filePlans: PmPlan[]; now: () => number }) {
   const inForce = new Map<string, PlanInForce>();
-  for (const p of deps.templates) inForce.set(p.id, { ...p, origin: 'template' });
-  for (const p of deps.filePlans) inForce.set(p.id, { ...p, origin: 'config' });
-  for (const r of await deps.store.plans()) {
-    if (r.deleted) inForce.delete(r.id);
-    else inForce.set(r.id, { ...parsePlan(r.definition), origin: 'api' });
+  async function load(): Promise<void> {
+    const next = new Map<string, PlanInForce>();
+    for (const p of deps.templates) next.set(p.id, { ...p, origin: 'template' });
+    for (const p of deps.filePlans) next.set(p.id, { ...p, origin: 'config' });
+    for (const r of await deps.store.plans()) {
+      if (r.deleted) next.delete(r.id);
+      else next.set(r.id, { ...parsePlan(r.definition), origin: 'api' });
+    }
+    inForce.clear();
+    for (const [id, p] of next) inForce.set(id, p);
   }
+  await load();
 
   return {
+    /** Takes plans other instances stored (several instances share the database). */
+    refresh: load,
     list: (): PlanInForce[] => [...inForce.values()].sort((a, b) => a.id.localeCompare(b.id)),
     get: (id: string) => inForce.get(id),
     async create(input: unknown): Promise<PlanInForce> {

@@ -63,6 +63,8 @@ export async function createRuleService(deps: RuleServiceDeps) {
   }
   apply();
 
+  const fingerprint = (rs: Iterable<RuleRecord>) => JSON.stringify([...rs].map((r) => [r.id, r.version, r.deleted]).sort());
+
   function validate(input: unknown): Rule {
     const parsed = z.array(ruleSchema).safeParse([input]);
     if (!parsed.success) {
@@ -88,7 +90,19 @@ export async function createRuleService(deps: RuleServiceDeps) {
     return r;
   }
 
+  /** Takes changes other instances stored (several instances share the database): reloads when any rule's version differs. */
+  async function refresh(): Promise<boolean> {
+    const stored = await store.all();
+    if (fingerprint(stored) === fingerprint(records.values())) return false;
+    records.clear();
+    for (const r of stored) records.set(r.id, r);
+    apply();
+    log.info({ rules: inForce.length }, 'rules changed by another instance: reloaded');
+    return true;
+  }
+
   return {
+    refresh,
     list: (): readonly RuleInForce[] => inForce,
     get: (id: string): RuleInForce | undefined => inForce.find((r) => r.id === id),
     history: async (id: string) => {
