@@ -26,6 +26,7 @@ import type { TelemetryStore } from './telemetry/telemetry-store.ts';
 import { estateStatus } from './estate-status.ts';
 import { createPmPlanService, loadPlanTemplates } from './pm/pm-plan-service.ts';
 import { createExternalBroker, type ExternalBroker } from './broker/message-bus.mqtt.ts';
+import { createRateLimitedLog } from './broker/mqtt-guard.ts';
 import { createPostgresCoordinator, partitionOf, singleInstance, type Coordinator } from './cluster/coordinator.ts';
 import { createPartitionedIngest } from './cluster/partitioned-ingest.ts';
 import { createReportService, type ReportService } from './reports/report-service.ts';
@@ -68,6 +69,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     closers.push({ name: 'database', close: () => database.close() });
 
     const rejected = createRejectedLog();
+    const refusalLog = createRateLimitedLog(60_000);
     const telemetry = await openTelemetryStore(config, log.child({ svc: 'telemetry' }), (line, reason) =>
       rejected.add(now(), '(telemetry store)', 'store_refused', `the telemetry store refused this reading: ${reason}`, Buffer.from(line)),
     );
@@ -80,7 +82,19 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     // The embedded aedes broker by default; an external one (Mosquitto, EMQX, HiveMQ) with FMS_MQTT_URL.
     const broker: EmbeddedBroker | ExternalBroker = config.mqtt.url
       ? createExternalBroker({ url: config.mqtt.url, clientId: `fms-${config.instanceId}`, persistentSession: config.instanceIdGiven, log: log.child({ svc: 'broker' }) })
-      : createEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log: log.child({ svc: 'broker' }) });
+      : createEmbeddedBroker({
+          host: config.mqtt.host,
+          port: config.mqtt.port,
+          log: log.child({ svc: 'broker' }),
+          maxPacketBytes: config.mqtt.maxPacketBytes,
+          maxConnectionsPerIp: config.mqtt.maxConnectionsPerIp,
+          onRefused: (reason, address, detail) => {
+            metrics.mqttRefused.labels(reason).inc();
+            rejected.add(now(), `(connection from ${address})`, reason === 'packet_too_large' ? 'too_large' : 'connection', `connection closed: ${detail}`, Buffer.alloc(0));
+            // One line per address and reason a minute at most: a flood must not flood the log.
+            refusalLog(`${reason} ${address}`, (suppressed) => log.warn({ reason, address, suppressed }, `MQTT connection refused: ${detail}`));
+          },
+        });
 
     const rules = createRuleEngine([]);
     const ruleService = await createRuleService({

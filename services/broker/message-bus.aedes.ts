@@ -1,13 +1,24 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import { Duplex, pipeline } from 'node:stream';
 import { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 import type { InboundMessage, MessageBus } from './message-bus.ts';
+import { PacketSizeGuard } from './mqtt-guard.ts';
 
 export interface EmbeddedBrokerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
   log: Logger;
+  /**
+   * A packet declared larger than this ends its connection before it is read (default 2 MiB; payloads
+   * above ingest's own 16 KiB limit but below this are read and rejected with their reason).
+   */
+  maxPacketBytes?: number;
+  /** Connections at once from one address other than loopback; 0 for no limit (default 0). */
+  maxConnectionsPerIp?: number;
+  /** Told of every connection refused or cut for hostile input (to count and to log, rate-limited). */
+  onRefused?: (reason: 'connections_per_ip' | 'packet_too_large' | 'malformed_packet', address: string, detail: string) => void;
 }
 
 export interface EmbeddedBroker extends MessageBus {
@@ -30,6 +41,8 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
   return {
     async start(onMessage) {
       aedes = await Aedes.createBroker({
+        // FMS's topics have 5 levels; nothing legitimate is deeper.
+        maxTopicLevels: 16,
         published(packet, client, done) {
           // client is null for the broker's own publishes ($SYS, the service's alarm topics).
           if (client) {
@@ -50,9 +63,27 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
       aedes.on('clientError', (client, err) => log.debug({ err, clientId: client.id }, 'mqtt client error'));
       aedes.on('connectionError', (client, err) => log.debug({ err, clientId: client?.id }, 'mqtt connection error'));
       const broker = aedes;
+      const maxPacketBytes = opts.maxPacketBytes ?? 2 * 1024 * 1024;
+      const perIp = new Map<string, number>();
       server = createServer((socket) => {
         socket.setNoDelay(true);
-        broker.handle(socket);
+        const ip = socket.remoteAddress ?? 'unknown';
+        const loopback = ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
+        if (opts.maxConnectionsPerIp && !loopback && (perIp.get(ip) ?? 0) >= opts.maxConnectionsPerIp) {
+          opts.onRefused?.('connections_per_ip', ip, `already ${opts.maxConnectionsPerIp} connections from ${ip}`);
+          socket.destroy();
+          return;
+        }
+        perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+        socket.once('close', () => {
+          const n = (perIp.get(ip) ?? 1) - 1;
+          if (n > 0) perIp.set(ip, n);
+          else perIp.delete(ip);
+        });
+        // The guard reads each packet's declared length before aedes buffers the packet.
+        const guard = new PacketSizeGuard(maxPacketBytes, (reason) => opts.onRefused?.(reason.startsWith('malformed') ? 'malformed_packet' : 'packet_too_large', ip, reason));
+        pipeline(socket, guard, () => socket.destroy());
+        broker.handle(Duplex.from({ readable: guard, writable: socket }));
       });
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);

@@ -94,6 +94,10 @@ export const envSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
       }
     }),
+  /** Embedded broker: a packet declared larger than this (KiB) ends its connection unread. */
+  FMS_MQTT_MAX_PACKET_KB: z.coerce.number({ error: 'expected a size in KiB, e.g. 2048' }).int('expected whole KiB').min(32, 'expected at least 32 KiB (payloads up to 16 KiB are accepted)').max(262_144, 'expected at most 262144 KiB').default(2048),
+  /** Embedded broker: connections at once from one address other than loopback (0: no limit). */
+  FMS_MQTT_MAX_CONNECTIONS_PER_IP: z.coerce.number({ error: 'expected a number of connections, e.g. 500' }).int('expected a whole number').min(0, 'expected 0 (no limit) or more').default(500),
   /** This instance's name among several (MQTT client id, leases); host name and process id when unset. */
   FMS_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 of A-Z a-z 0-9 _ . -').optional(),
   /** Bootstrap admin API key (at least 24 characters). */
@@ -115,7 +119,7 @@ export interface InfluxConnection {
 
 export interface Config {
   http: { host: string; port: number };
-  mqtt: { host: string; port: number; url: string | undefined };
+  mqtt: { host: string; port: number; url: string | undefined; maxPacketBytes: number; maxConnectionsPerIp: number };
   dataDir: string;
   databaseUrl: string | undefined;
   influx: InfluxConnection | undefined;
@@ -190,7 +194,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
   const e = parsed.data;
   return deepFreeze({
     http: { host: e.FMS_HTTP_HOST, port: e.FMS_HTTP_PORT },
-    mqtt: { host: e.FMS_MQTT_HOST, port: e.FMS_MQTT_PORT, url: e.FMS_MQTT_URL },
+    mqtt: { host: e.FMS_MQTT_HOST, port: e.FMS_MQTT_PORT, url: e.FMS_MQTT_URL, maxPacketBytes: e.FMS_MQTT_MAX_PACKET_KB * 1024, maxConnectionsPerIp: e.FMS_MQTT_MAX_CONNECTIONS_PER_IP },
     dataDir: e.FMS_DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.FMS_DATA_DIR),
     databaseUrl: e.FMS_DATABASE_URL,
     influx: e.FMS_INFLUX_URL

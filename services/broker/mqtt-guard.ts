@@ -1,0 +1,91 @@
+import { Transform, type TransformCallback } from 'node:stream';
+
+/**
+ * Hostile-input limits in front of the embedded broker's MQTT parser (which buffers whatever packet
+ * length a client declares). The guard reads only each packet's fixed header — type byte and
+ * "remaining length" — and passes the bytes through untouched; a packet declared larger than the
+ * limit, or a malformed length, ends the connection before any of it is buffered.
+ */
+export class PacketSizeGuard extends Transform {
+  /** Bytes of the current packet still to pass; -1 while reading a fixed header. */
+  private remaining = -1;
+  private header: number[] = [];
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly onViolation: (reason: string) => void,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, chunk.length - i);
+        this.remaining -= take;
+        i += take;
+        if (this.remaining === 0) this.remaining = -1;
+        continue;
+      }
+      // A fixed header: one type byte, then the remaining length in 1–4 bytes of 7 bits each.
+      this.header.push(chunk[i++]!);
+      if (this.header.length === 1) continue;
+      const lengthBytes = this.header.length - 1;
+      const last = this.header[this.header.length - 1]!;
+      if (last & 0x80) {
+        if (lengthBytes === 4) return this.fail('malformed remaining length (more than 4 bytes)', done);
+        continue;
+      }
+      let length = 0;
+      for (let k = lengthBytes; k >= 1; k--) length = length * 128 + (this.header[k]! & 0x7f);
+      this.header = [];
+      if (length > this.maxBytes) return this.fail(`packet of ${length} bytes, more than the ${this.maxBytes} accepted`, done);
+      this.remaining = length === 0 ? -1 : length;
+    }
+    done(null, chunk);
+  }
+
+  private fail(reason: string, done: TransformCallback): void {
+    this.onViolation(reason);
+    done(new Error(reason));
+  }
+}
+
+/** A token bucket per key: `rate` a second on average, bursts up to `burst`. */
+export function createRateLimiter(rate: number, burst: number, now: () => number = Date.now) {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return {
+    /** Takes one token; false when the key is over its rate. */
+    take(key: string): boolean {
+      const t = now();
+      let b = buckets.get(key);
+      if (!b) buckets.set(key, (b = { tokens: burst, at: t }));
+      b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * rate);
+      b.at = t;
+      if (b.tokens < 1) return false;
+      b.tokens -= 1;
+      return true;
+    },
+    forget(key: string): void {
+      buckets.delete(key);
+    },
+  };
+}
+
+/** Says something at most once per interval per key (a flood of refusals must not flood the log). */
+export function createRateLimitedLog(intervalMs: number, now: () => number = Date.now) {
+  const last = new Map<string, number>();
+  const suppressed = new Map<string, number>();
+  return (key: string, say: (suppressed: number) => void) => {
+    const t = now();
+    const entry = last.get(key);
+    if (entry !== undefined && t - entry < intervalMs) {
+      suppressed.set(key, (suppressed.get(key) ?? 0) + 1);
+      return;
+    }
+    last.set(key, t);
+    say(suppressed.get(key) ?? 0);
+    suppressed.delete(key);
+  };
+}
