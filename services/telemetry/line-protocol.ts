@@ -3,8 +3,9 @@ import type { AlarmPoint, EventPoint, StatusPoint, TelemetryPoint } from './tele
 // InfluxDB line protocol (1.x, 2.x and 3.x agree on it):
 //   measurement,tag=value field=1,other="text" 1764000000000
 // Measurements escape commas and spaces; tag keys, tag values and field keys escape commas, equals
-// signs and spaces. A backslash there is kept as it is (the server does not unescape `\\`), except at
-// the end, where it would escape the separator after it: a trailing backslash becomes `_`. String
+// signs and spaces. A backslash there is kept as it is (the server does not unescape `\\`), except
+// where the server would read it as escaping what follows — before a comma, an equals sign, a space
+// or the end: such a run of backslashes becomes `_` (found by the property test of this file). String
 // field values are double-quoted with `"` and `\` escaped. A newline ends a line wherever it stands,
 // so it cannot be escaped: it is written as the two characters `\n`. (Checked against influxd in
 // telemetry-store.influx.int.test.ts.)
@@ -13,12 +14,12 @@ const MEASUREMENT_SPECIAL = /[, \n\r]|\\$/;
 const KEY_SPECIAL = /[,= \n\r]|\\$/;
 
 export function escapeMeasurement(s: string): string {
-  return MEASUREMENT_SPECIAL.test(s) ? s.replace(/\\+$/, '_').replace(/([, ])/g, '\\$1').replace(/\r?\n|\r/g, '\\n') : s;
+  return MEASUREMENT_SPECIAL.test(s) ? s.replace(/\\+(?=[, ]|$)/g, '_').replace(/([, ])/g, '\\$1').replace(/\r?\n|\r/g, '\\n') : s;
 }
 
 /** Tag keys, tag values and field keys. */
 export function escapeKey(s: string): string {
-  return KEY_SPECIAL.test(s) ? s.replace(/\\+$/, '_').replace(/([,= ])/g, '\\$1').replace(/\r?\n|\r/g, '\\n') : s;
+  return KEY_SPECIAL.test(s) ? s.replace(/\\+(?=[,= ]|$)/g, '_').replace(/([,= ])/g, '\\$1').replace(/\r?\n|\r/g, '\\n') : s;
 }
 
 export function escapeStringField(s: string): string {
