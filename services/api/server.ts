@@ -1,3 +1,5 @@
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
 import { isDatabaseUnavailable } from '../db/database.ts';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -8,7 +10,7 @@ import type { AlarmService } from '../alarms/alarm-service.ts';
 import type { AssetRegistry } from '../assets/asset-registry.ts';
 import type { RejectedLog } from '../ingest/rejected-log.ts';
 import type { RuleService } from '../rules/rule-service.ts';
-import { errorCodes, isFmsError } from '../shared/errors.ts';
+import { errorCodes, FmsError, isFmsError } from '../shared/errors.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
 import type { WorkOrderService } from '../work-orders/work-order-service.ts';
@@ -41,6 +43,8 @@ export interface ApiDeps {
   pmPlans: PmPlanService;
   pm: PmScheduler;
   reports: ReportService;
+  /** Requests a minute per client address before 429 (0: no limit). */
+  rateLimitPerMinute?: number;
 }
 
 
@@ -78,6 +82,22 @@ export async function buildApi(deps: ApiDeps) {
     deps.metrics.errors.labels('api').inc();
     return reply.status(500).send({ error: { code: 'FMS_ERR_INTERNAL', message: 'internal error; it has been logged' } });
   });
+
+  // Security headers on every answer (nosniff, frame-ancestors, a content security policy that lets the
+  // report pages' inline styles and SVG and the API docs' own scripts through, nothing from elsewhere).
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], objectSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    // HTTPS is the reverse proxy's or #TLS settings' business; do not pin browsers to it from here.
+    strictTransportSecurity: false,
+  });
+  if (deps.rateLimitPerMinute) {
+    await app.register(fastifyRateLimit, {
+      max: deps.rateLimitPerMinute,
+      timeWindow: 60_000,
+      // Thrown by the plugin and answered by the error handler above, like every other error.
+      errorResponseBuilder: (_req, ctx) => new FmsError('FMS_ERR_API_RATE_LIMITED', `more than ${ctx.max} requests a minute from this address; try again in ${Math.ceil(ctx.ttl / 1000)} s`),
+    });
+  }
 
   app.setNotFoundHandler((req, reply) => {
     reply.status(errorCodes.FMS_ERR_API_NOT_FOUND.status).send({ error: { code: 'FMS_ERR_API_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}; the API is described at /api/docs` } });

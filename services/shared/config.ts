@@ -94,6 +94,8 @@ export const envSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
       }
     }),
+  /** HTTP API: requests a minute per client address before 429 (0: no limit). */
+  FMS_HTTP_RATE_LIMIT: z.coerce.number({ error: 'expected requests a minute, e.g. 6000' }).int('expected a whole number').min(0, 'expected 0 (no limit) or more').default(6000),
   /** Embedded broker: a packet declared larger than this (KiB) ends its connection unread. */
   FMS_MQTT_MAX_PACKET_KB: z.coerce.number({ error: 'expected a size in KiB, e.g. 2048' }).int('expected whole KiB').min(32, 'expected at least 32 KiB (payloads up to 16 KiB are accepted)').max(262_144, 'expected at most 262144 KiB').default(2048),
   /** Embedded broker: connections at once from one address other than loopback (0: no limit). */
@@ -118,7 +120,7 @@ export interface InfluxConnection {
 }
 
 export interface Config {
-  http: { host: string; port: number };
+  http: { host: string; port: number; rateLimitPerMinute: number };
   mqtt: { host: string; port: number; url: string | undefined; maxPacketBytes: number; maxConnectionsPerIp: number };
   dataDir: string;
   databaseUrl: string | undefined;
@@ -193,7 +195,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
   }
   const e = parsed.data;
   return deepFreeze({
-    http: { host: e.FMS_HTTP_HOST, port: e.FMS_HTTP_PORT },
+    http: { host: e.FMS_HTTP_HOST, port: e.FMS_HTTP_PORT, rateLimitPerMinute: e.FMS_HTTP_RATE_LIMIT },
     mqtt: { host: e.FMS_MQTT_HOST, port: e.FMS_MQTT_PORT, url: e.FMS_MQTT_URL, maxPacketBytes: e.FMS_MQTT_MAX_PACKET_KB * 1024, maxConnectionsPerIp: e.FMS_MQTT_MAX_CONNECTIONS_PER_IP },
     dataDir: e.FMS_DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.FMS_DATA_DIR),
     databaseUrl: e.FMS_DATABASE_URL,
