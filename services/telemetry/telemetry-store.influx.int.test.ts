@@ -38,6 +38,29 @@ describe.skipIf(!influxd.available)(`InfluxDB 1.x (real influxd) ${influxd.reaso
 
   describeTelemetryStore('InfluxDB', () => open());
 
+  it('answers queries for hostile asset ids with nothing rather than another asset’s data (no InfluxQL injection)', async () => {
+    const db = `fms_t${++n}`;
+    const store = await open(db);
+    store.write([
+      { measurement: 'pump', site: 's', asset: 'p1', ts: T0, fields: { flow_m3h: 1 } },
+      { measurement: 'pump', site: 's', asset: 'p2', ts: T0, fields: { flow_m3h: 2 } },
+    ]);
+    store.writeEvent({ site: 's', asset: 'p2', type: 'trip', ts: T0, details: {} });
+    await store.flush();
+    const hostile = [`x' OR "asset" = 'p2`, `p2' --`, `p1'; DROP DATABASE "${db}"; SELECT '`, "\\' OR 1=1 OR '", 'p2\\', `" OR ""="`, '/.*/'];
+    for (const asset of hostile) {
+      expect(await store.latest(asset, 'pump'), asset).toEqual([]);
+      expect(await store.aggregate({ asset, measurement: 'pump', metric: 'flow_m3h', from: T0 - 1000, to: T0 + 1000, every: 1000, fn: 'max' }), asset).toEqual([]);
+      expect(await store.aggregate({ asset, measurement: 'pump', metric: 'flow_m3h', from: T0 - 1000, to: T0 + 1000, every: 1000, fn: 'increase' }), asset).toEqual([]);
+      expect(await store.events({ asset, from: T0 - 1000, to: T0 + 1000, limit: 10 }), asset).toEqual([]);
+    }
+    // A metric that is not in the catalogue is never put into a query.
+    expect(await store.aggregate({ asset: 'p1', measurement: 'pump', metric: 'flow_m3h") FROM "pump"; DROP MEASUREMENT "pump', from: T0 - 1000, to: T0 + 1000, every: 1000, fn: 'max' })).toEqual([]);
+    // Everything is still there.
+    expect(await store.latest('p2', 'pump')).toEqual([{ metric: 'flow_m3h', value: 2, ts: T0 }]);
+    await store.close();
+  });
+
   it('writes a tag with backslashes before a comma, a space or the end as the server reads it, instead of losing the point', async () => {
     // Found by the property test of line-protocol.ts: the server reads such a backslash as escaping what follows.
     const db = `fms_t${++n}`;
