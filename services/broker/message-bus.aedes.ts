@@ -1,9 +1,8 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { Duplex, pipeline } from 'node:stream';
 import { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 import type { InboundMessage, MessageBus } from './message-bus.ts';
-import { PacketSizeGuard } from './mqtt-guard.ts';
+import { PacketSizeInspector } from './mqtt-guard.ts';
 
 export interface EmbeddedBrokerOptions {
   host: string;
@@ -80,10 +79,20 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
           if (n > 0) perIp.set(ip, n);
           else perIp.delete(ip);
         });
-        // The guard reads each packet's declared length before aedes buffers the packet.
-        const guard = new PacketSizeGuard(maxPacketBytes, (reason) => opts.onRefused?.(reason.startsWith('malformed') ? 'malformed_packet' : 'packet_too_large', ip, reason));
-        pipeline(socket, guard, () => socket.destroy());
-        broker.handle(Duplex.from({ readable: guard, writable: socket }));
+        // Each packet's declared length is checked as aedes reads the bytes, before it buffers the
+        // packet: aedes reads with socket.read() on 'readable', so that is where the inspector sits.
+        const inspector = new PacketSizeInspector(maxPacketBytes);
+        const read = socket.read.bind(socket);
+        socket.read = (size?: number) => {
+          const chunk = read(size) as Buffer | null;
+          if (!chunk) return chunk;
+          const refused = inspector.feed(chunk);
+          if (!refused) return chunk;
+          opts.onRefused?.(refused.startsWith('malformed') ? 'malformed_packet' : 'packet_too_large', ip, refused);
+          socket.destroy();
+          return null;
+        };
+        broker.handle(socket);
       });
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);

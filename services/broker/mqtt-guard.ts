@@ -1,24 +1,19 @@
-import { Transform, type TransformCallback } from 'node:stream';
-
 /**
  * Hostile-input limits in front of the embedded broker's MQTT parser (which buffers whatever packet
- * length a client declares). The guard reads only each packet's fixed header — type byte and
- * "remaining length" — and passes the bytes through untouched; a packet declared larger than the
- * limit, or a malformed length, ends the connection before any of it is buffered.
+ * length a client declares). The inspector reads only each packet's fixed header — type byte and
+ * "remaining length" — from the bytes as they are read, copying nothing; a packet declared larger
+ * than the limit, or a malformed length, is reported so that the connection is closed before any of
+ * it is buffered.
  */
-export class PacketSizeGuard extends Transform {
+export class PacketSizeInspector {
   /** Bytes of the current packet still to pass; -1 while reading a fixed header. */
   private remaining = -1;
   private header: number[] = [];
 
-  constructor(
-    private readonly maxBytes: number,
-    private readonly onViolation: (reason: string) => void,
-  ) {
-    super();
-  }
+  constructor(private readonly maxBytes: number) {}
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  /** Follows the stream; returns why it must stop, or undefined. */
+  feed(chunk: Buffer): string | undefined {
     let i = 0;
     while (i < chunk.length) {
       if (this.remaining > 0) {
@@ -32,23 +27,17 @@ export class PacketSizeGuard extends Transform {
       this.header.push(chunk[i++]!);
       if (this.header.length === 1) continue;
       const lengthBytes = this.header.length - 1;
-      const last = this.header[this.header.length - 1]!;
-      if (last & 0x80) {
-        if (lengthBytes === 4) return this.fail('malformed remaining length (more than 4 bytes)', done);
+      if (this.header[this.header.length - 1]! & 0x80) {
+        if (lengthBytes === 4) return 'malformed remaining length (more than 4 bytes)';
         continue;
       }
       let length = 0;
       for (let k = lengthBytes; k >= 1; k--) length = length * 128 + (this.header[k]! & 0x7f);
       this.header = [];
-      if (length > this.maxBytes) return this.fail(`packet of ${length} bytes, more than the ${this.maxBytes} accepted`, done);
+      if (length > this.maxBytes) return `packet of ${length} bytes, more than the ${this.maxBytes} accepted`;
       this.remaining = length === 0 ? -1 : length;
     }
-    done(null, chunk);
-  }
-
-  private fail(reason: string, done: TransformCallback): void {
-    this.onViolation(reason);
-    done(new Error(reason));
+    return undefined;
   }
 }
 
