@@ -27,6 +27,7 @@ import { estateStatus } from './estate-status.ts';
 import { createPmPlanService, loadPlanTemplates } from './pm/pm-plan-service.ts';
 import { createExternalBroker, type ExternalBroker } from './broker/message-bus.mqtt.ts';
 import { createRateLimitedLog } from './broker/mqtt-guard.ts';
+import { createDeviceCredentials } from './assets/device-credentials.ts';
 import { createPostgresCoordinator, partitionOf, singleInstance, type Coordinator } from './cluster/coordinator.ts';
 import { createPartitionedIngest } from './cluster/partitioned-ingest.ts';
 import { createReportService, type ReportService } from './reports/report-service.ts';
@@ -80,6 +81,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     if (synced.added || synced.updated) log.info(synced, 'assets registered from the config file');
 
     // The embedded aedes broker by default; an external one (Mosquitto, EMQX, HiveMQ) with FMS_MQTT_URL.
+    const credentials = createDeviceCredentials(database.db, now);
     const broker: EmbeddedBroker | ExternalBroker = config.mqtt.url
       ? createExternalBroker({ url: config.mqtt.url, clientId: `fms-${config.instanceId}`, persistentSession: config.instanceIdGiven, log: log.child({ svc: 'broker' }) })
       : createEmbeddedBroker({
@@ -88,14 +90,23 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
           log: log.child({ svc: 'broker' }),
           maxPacketBytes: config.mqtt.maxPacketBytes,
           maxConnectionsPerIp: config.mqtt.maxConnectionsPerIp,
+          ...(config.mqtt.auth === 'devices' ? { auth: { verify: (assetId: string, secret: string) => credentials.verify(assetId, secret) } } : {}),
           onRefused: (reason, address, detail) => {
             metrics.mqttRefused.labels(reason).inc();
-            rejected.add(now(), `(connection from ${address})`, reason === 'packet_too_large' ? 'too_large' : 'connection', `connection closed: ${detail}`, Buffer.alloc(0));
+            const kind = reason === 'packet_too_large' ? 'too_large' : reason === 'not_allowed' ? 'not_allowed' : 'connection';
+            rejected.add(now(), `(client at ${address})`, kind, reason === 'not_allowed' ? `refused: ${detail}` : `connection refused: ${detail}`, Buffer.alloc(0));
             // One line per address and reason a minute at most: a flood must not flood the log.
             refusalLog(`${reason} ${address}`, (suppressed) => log.warn({ reason, address, suppressed }, `MQTT connection refused: ${detail}`));
           },
         });
 
+    // A rotated or revoked secret ends the connections that used it, at once.
+    credentials.onChanged((assetId) => {
+      if ('disconnectAsset' in broker) {
+        const n = broker.disconnectAsset(assetId);
+        if (n > 0) log.info({ assetId, clients: n }, 'device credentials changed: its connections closed');
+      }
+    });
     const rules = createRuleEngine([]);
     const ruleService = await createRuleService({
       store: createKyselyRuleStore(database.db),
@@ -396,7 +407,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     metrics.gauge('fms_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => broker.health().clients ?? 0);
     metrics.gauge('fms_ingest_rejected_recent', 'Rejected messages kept for GET /api/ingest/rejected', () => rejected.recent().length);
 
-    const api = await buildApi({ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, pmPlans, pm, reports, rateLimitPerMinute: config.http.rateLimitPerMinute });
+    const api = await buildApi({ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, pmPlans, pm, reports, rateLimitPerMinute: config.http.rateLimitPerMinute, credentials });
     await api.listen({ host: config.http.host, port: config.http.port });
     closers.push({ name: 'http api', close: () => api.close() });
     const httpAddress = api.server.address();

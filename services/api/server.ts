@@ -1,3 +1,4 @@
+import type { DeviceCredentials } from '../assets/device-credentials.ts';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { isDatabaseUnavailable } from '../db/database.ts';
@@ -45,6 +46,7 @@ export interface ApiDeps {
   reports: ReportService;
   /** Requests a minute per client address before 429 (0: no limit). */
   rateLimitPerMinute?: number;
+  credentials: DeviceCredentials;
 }
 
 

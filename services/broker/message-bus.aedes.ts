@@ -17,12 +17,26 @@ export interface EmbeddedBrokerOptions {
   /** Connections at once from one address other than loopback; 0 for no limit (default 0). */
   maxConnectionsPerIp?: number;
   /** Told of every connection refused or cut for hostile input (to count and to log, rate-limited). */
-  onRefused?: (reason: 'connections_per_ip' | 'packet_too_large' | 'malformed_packet', address: string, detail: string) => void;
+  onRefused?: (reason: 'connections_per_ip' | 'packet_too_large' | 'malformed_packet' | 'auth_failed' | 'not_allowed', address: string, detail: string) => void;
+  /**
+   * Device authentication (FMS_MQTT_AUTH=devices): user name = asset id, password = its secret; a
+   * device publishes only its own telemetry, events and status, and subscribes only to its own
+   * `cmd` topic. Without it, anyone who reaches the port may publish (loopback by default).
+   */
+  auth?: { verify(assetId: string, secret: string): Promise<boolean> };
 }
 
 export interface EmbeddedBroker extends MessageBus {
   /** Where the broker listens, once started. */
   address(): { host: string; port: number };
+  /** Disconnects every client signed in as this asset (its secret was rotated or revoked). */
+  disconnectAsset(assetId: string): number;
+}
+
+/** What a device may publish: `fms/{site}/{type}/{its id}/{telemetry|event|status}`. */
+export function devicePublishAllowed(assetId: string, topic: string): boolean {
+  const levels = topic.split('/');
+  return levels.length === 5 && levels[0] === 'fms' && levels[3] === assetId && (levels[4] === 'telemetry' || levels[4] === 'event' || levels[4] === 'status');
 }
 
 /**
@@ -39,9 +53,45 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
 
   return {
     async start(onMessage) {
+      const auth = opts.auth;
+      const addressOf = (client: { conn?: unknown } | null) => ((client?.conn as { remoteAddress?: string } | undefined)?.remoteAddress ?? 'unknown');
+      const assetOf = (client: unknown) => (client as { fmsAsset?: string }).fmsAsset;
       aedes = await Aedes.createBroker({
         // FMS's topics have 5 levels; nothing legitimate is deeper.
         maxTopicLevels: 16,
+        ...(auth
+          ? {
+              authenticate(client, username, password, done) {
+                const secret = password ? Buffer.from(password).toString('utf8') : '';
+                const refuse = (why: string) => {
+                  opts.onRefused?.('auth_failed', addressOf(client), `${why} (client ${client.id})`);
+                  done(Object.assign(new Error('bad user name or password'), { returnCode: 4 }) as never, null);
+                };
+                if (!username || !secret) return refuse('no user name or password');
+                auth.verify(username, secret).then(
+                  (ok) => {
+                    if (!ok) return refuse(`wrong or revoked credentials for "${username.slice(0, 64)}"`);
+                    (client as unknown as { fmsAsset: string }).fmsAsset = username;
+                    done(null, true);
+                  },
+                  () => refuse('credentials could not be checked'),
+                );
+              },
+              authorizePublish(client, packet, done) {
+                const asset = client ? assetOf(client) : undefined;
+                if (!client || (asset && devicePublishAllowed(asset, packet.topic))) return done(null);
+                opts.onRefused?.('not_allowed', addressOf(client), `"${asset}" may not publish to ${packet.topic.slice(0, 200)}`);
+                done(new Error('not authorized'));
+              },
+              authorizeSubscribe(client, sub, done) {
+                const asset = assetOf(client);
+                const levels = sub.topic.split('/');
+                if (asset && levels.length === 5 && levels[0] === 'fms' && levels[3] === asset && levels[4] === 'cmd') return done(null, sub);
+                opts.onRefused?.('not_allowed', addressOf(client), `"${asset}" may not subscribe to ${sub.topic.slice(0, 200)}`);
+                done(null, null);
+              },
+            }
+          : {}),
         published(packet, client, done) {
           // client is null for the broker's own publishes ($SYS, the service's alarm topics).
           if (client) {
@@ -120,6 +170,17 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
     },
 
     address: () => address,
+
+    disconnectAsset(assetId) {
+      let n = 0;
+      const clients = (aedes as unknown as { clients: Record<string, { fmsAsset?: string; close(): void }> } | undefined)?.clients ?? {};
+      for (const id in clients) {
+        if (clients[id]!.fmsAsset !== assetId) continue;
+        clients[id]!.close();
+        n++;
+      }
+      return n;
+    },
 
     async close() {
       if (closing) return;

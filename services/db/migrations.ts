@@ -292,4 +292,17 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('reports_schedule_key').unique().on('reports').column('schedule_key').execute();
     },
   },
+  '0011-device-credentials': {
+    async up(db: Kysely<unknown>) {
+      // A device's MQTT secret, only as a salted scrypt hash (docs/security.md).
+      await db.schema
+        .createTable('device_credentials')
+        .addColumn('asset_id', 'text', (c) => c.primaryKey())
+        .addColumn('salt', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('issued_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+    },
+  },
 };

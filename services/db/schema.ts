@@ -217,6 +217,16 @@ export interface ReportsTable {
   schedule_key: string | null;
 }
 
+export interface DeviceCredentialsTable {
+  asset_id: string;
+  /** base64 */
+  salt: string;
+  /** base64 scrypt hash of the secret */
+  hash: string;
+  issued_at: number;
+  revoked_at: number | null;
+}
+
 export interface DatabaseSchema {
   assets: AssetsTable;
   alarms: AlarmsTable;
@@ -228,6 +238,7 @@ export interface DatabaseSchema {
   pm_tracking: PmTrackingTable;
   pm_occurrences: PmOccurrencesTable;
   reports: ReportsTable;
+  device_credentials: DeviceCredentialsTable;
   counters: CountersTable;
   rules: RulesTable;
   rule_states: RuleStatesTable;

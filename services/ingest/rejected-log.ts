@@ -1,4 +1,4 @@
-export const rejectKinds = ['topic', 'unknown_asset', 'asset_mismatch', 'too_large', 'payload', 'store_refused', 'connection'] as const;
+export const rejectKinds = ['topic', 'unknown_asset', 'asset_mismatch', 'too_large', 'payload', 'store_refused', 'connection', 'not_allowed'] as const;
 export type RejectKind = (typeof rejectKinds)[number];
 
 export interface RejectedMessage {

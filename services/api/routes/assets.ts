@@ -58,6 +58,27 @@ export const assetRoutes =
       async (req) => withStatus(await deps.assets.setMaintenance(req.params.id, { until: deps.now() + req.body.minutes * 60_000, by: req.body.by })),
     );
 
+    r.post(
+      '/assets/:id/credentials',
+      { schema: { summary: "Issue (or rotate) the device's MQTT credentials: user name = asset id; the secret is shown only in this answer", tags: ['assets'], params: idParams } },
+      async (req, reply) => {
+        found(req.params.id);
+        const issued = await deps.credentials.issue(req.params.id);
+        return reply.status(201).header('cache-control', 'no-store').send({ ...issued, note: 'the secret is shown once: store it in the device now; FMS keeps only its hash' });
+      },
+    );
+    r.get('/assets/:id/credentials', { schema: { summary: 'Whether the device has credentials, issued when, revoked when (never the secret)', tags: ['assets'], params: idParams } }, async (req) => {
+      found(req.params.id);
+      const info = await deps.credentials.info(req.params.id);
+      if (!info) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `asset "${req.params.id}" has no credentials; issue them with POST /api/assets/${req.params.id}/credentials`);
+      return info;
+    });
+    r.delete('/assets/:id/credentials', { schema: { summary: 'Revoke the device credentials; its open connections are closed at once', tags: ['assets'], params: idParams } }, async (req, reply) => {
+      found(req.params.id);
+      if (!(await deps.credentials.revoke(req.params.id))) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `asset "${req.params.id}" has no credentials in force`);
+      return reply.status(204).send();
+    });
+
     r.delete('/assets/:id/maintenance', { schema: { summary: 'End maintenance mode', tags: ['assets'], params: idParams } }, async (req) =>
       withStatus(await deps.assets.setMaintenance(req.params.id, null)),
     );
