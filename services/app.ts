@@ -28,6 +28,7 @@ import { createPmPlanService, loadPlanTemplates } from './pm/pm-plan-service.ts'
 import { createExternalBroker, type ExternalBroker } from './broker/message-bus.mqtt.ts';
 import { createRateLimitedLog } from './broker/mqtt-guard.ts';
 import { createDeviceCredentials } from './assets/device-credentials.ts';
+import { createApiKeys } from './api/api-keys.ts';
 import { createPostgresCoordinator, partitionOf, singleInstance, type Coordinator } from './cluster/coordinator.ts';
 import { createPartitionedIngest } from './cluster/partitioned-ingest.ts';
 import { createReportService, type ReportService } from './reports/report-service.ts';
@@ -407,7 +408,14 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     metrics.gauge('fms_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => broker.health().clients ?? 0);
     metrics.gauge('fms_ingest_rejected_recent', 'Rejected messages kept for GET /api/ingest/rejected', () => rejected.recent().length);
 
-    const api = await buildApi({ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, pmPlans, pm, reports, rateLimitPerMinute: config.http.rateLimitPerMinute, credentials });
+    const apiKeys = createApiKeys(database.db, now, config.adminKey);
+    if (config.http.auth === 'keys' && !config.adminKey && !(await apiKeys.hasAdmin())) {
+      // First start with keys required and no FMS_ADMIN_KEY: one admin key, shown here once.
+      const { token } = await apiKeys.issue({ name: 'first admin (generated at first start)', role: 'admin' });
+      process.stdout.write(`\nFMS generated an admin API key; it is shown only now, FMS keeps only its hash:\n  ${token}\nUse it as Authorization: Bearer <key>; issue people's keys with POST /api/keys.\n\n`);
+      log.warn('generated the first admin API key and printed it once (set FMS_ADMIN_KEY to choose your own)');
+    }
+    const api = await buildApi({ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, pmPlans, pm, reports, rateLimitPerMinute: config.http.rateLimitPerMinute, credentials, apiKeys, apiAuth: config.http.auth });
     await api.listen({ host: config.http.host, port: config.http.port });
     closers.push({ name: 'http api', close: () => api.close() });
     const httpAddress = api.server.address();

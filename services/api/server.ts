@@ -1,4 +1,7 @@
 import type { DeviceCredentials } from '../assets/device-credentials.ts';
+import type { ApiKey, ApiKeys } from './api-keys.ts';
+import { permissionFor } from './permissions.ts';
+import { keyRoutes } from './routes/keys.ts';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { isDatabaseUnavailable } from '../db/database.ts';
@@ -47,6 +50,16 @@ export interface ApiDeps {
   /** Requests a minute per client address before 429 (0: no limit). */
   rateLimitPerMinute?: number;
   credentials: DeviceCredentials;
+  apiKeys: ApiKeys;
+  /** `keys`: every route but health, metrics and the docs wants an API key of a role the table allows. */
+  apiAuth?: 'off' | 'keys';
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The API key the request came with (FMS_API_AUTH=keys). */
+    apiKey?: ApiKey;
+  }
 }
 
 
@@ -101,6 +114,31 @@ export async function buildApi(deps: ApiDeps) {
     });
   }
 
+  // Every route registered, for the test that checks each has its line in the permission table.
+  const routeList: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routeList.push({ method, url: r.url });
+  });
+
+  if (deps.apiAuth === 'keys') {
+    app.addHook('onRequest', async (req) => {
+      const url = req.routeOptions.url;
+      if (url === undefined) return; // no route: the not-found handler answers
+      const allowed = permissionFor(req.method, url);
+      if (allowed === 'public') return;
+      const header = req.headers.authorization ?? '';
+      const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+      if (!token) throw new FmsError('FMS_ERR_API_UNAUTHENTICATED', 'no API key: send Authorization: Bearer <key>');
+      const checked = await deps.apiKeys.verify(token);
+      if ('refused' in checked) throw new FmsError('FMS_ERR_API_UNAUTHENTICATED', `API key refused: ${checked.refused}`);
+      req.apiKey = checked.key;
+      // A route without a line in the table is refused to everyone: fail closed.
+      if (!allowed || !allowed.includes(checked.key.role)) {
+        throw new FmsError('FMS_ERR_API_FORBIDDEN', `the role "${checked.key.role}" may not ${req.method} ${url}${allowed ? `; allowed: ${allowed.join(', ')}` : ''}`);
+      }
+    });
+  }
+
   app.setNotFoundHandler((req, reply) => {
     reply.status(errorCodes.FMS_ERR_API_NOT_FOUND.status).send({ error: { code: 'FMS_ERR_API_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}; the API is described at /api/docs` } });
   });
@@ -126,6 +164,7 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(workOrderRoutes(deps), { prefix: '/api' });
   await app.register(pmPlanRoutes(deps), { prefix: '/api' });
   await app.register(reportRoutes(deps), { prefix: '/api' });
-  return app;
+  await app.register(keyRoutes(deps), { prefix: '/api' });
+  return Object.assign(app, { routeList });
 }
 export type Api = Awaited<ReturnType<typeof buildApi>>;

@@ -305,4 +305,20 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0012-api-keys': {
+    async up(db: Kysely<unknown>) {
+      // API keys for people and integrations, as the SHA-256 of the key (docs/security.md).
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('person_id', 'text')
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+    },
+  },
 };

@@ -227,6 +227,18 @@ export interface DeviceCredentialsTable {
   revoked_at: number | null;
 }
 
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  role: string;
+  person_id: string | null;
+  /** hex SHA-256 of the whole key */
+  hash: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface DatabaseSchema {
   assets: AssetsTable;
   alarms: AlarmsTable;
@@ -239,6 +251,7 @@ export interface DatabaseSchema {
   pm_occurrences: PmOccurrencesTable;
   reports: ReportsTable;
   device_credentials: DeviceCredentialsTable;
+  api_keys: ApiKeysTable;
   counters: CountersTable;
   rules: RulesTable;
   rule_states: RuleStatesTable;

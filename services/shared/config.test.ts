@@ -15,7 +15,7 @@ function problemsOf(fn: () => unknown): string[] {
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     const c = loadConfig({ FMS_TZ: 'UTC' });
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000, rateLimitPerMinute: 6000 });
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000, rateLimitPerMinute: 6000, auth: 'off' });
     expect(c.mqtt).toEqual({ host: '127.0.0.1', port: 1883, url: undefined, maxPacketBytes: 2 * 1024 * 1024, maxConnectionsPerIp: 500, auth: 'off' });
     expect(c.dataDir).toMatch(/\/data$/);
     expect(c.logLevel).toBe('info');

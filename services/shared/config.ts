@@ -96,6 +96,8 @@ export const envSchema = z.object({
     }),
   /** Embedded broker: `devices` requires every client to sign in as an asset with its credentials; `off` lets anyone who reaches the port publish. */
   FMS_MQTT_AUTH: z.enum(['off', 'devices'], { error: 'expected off or devices' }).default('off'),
+  /** HTTP API: `keys` wants an API key (Authorization: Bearer) of a role allowed for the route; `off` trusts every caller. */
+  FMS_API_AUTH: z.enum(['off', 'keys'], { error: 'expected off or keys' }).default('off'),
   /** HTTP API: requests a minute per client address before 429 (0: no limit). */
   FMS_HTTP_RATE_LIMIT: z.coerce.number({ error: 'expected requests a minute, e.g. 6000' }).int('expected a whole number').min(0, 'expected 0 (no limit) or more').default(6000),
   /** Embedded broker: a packet declared larger than this (KiB) ends its connection unread. */
@@ -122,7 +124,7 @@ export interface InfluxConnection {
 }
 
 export interface Config {
-  http: { host: string; port: number; rateLimitPerMinute: number };
+  http: { host: string; port: number; rateLimitPerMinute: number; auth: 'off' | 'keys' };
   mqtt: { host: string; port: number; url: string | undefined; maxPacketBytes: number; maxConnectionsPerIp: number; auth: 'off' | 'devices' };
   dataDir: string;
   databaseUrl: string | undefined;
@@ -197,7 +199,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
   }
   const e = parsed.data;
   return deepFreeze({
-    http: { host: e.FMS_HTTP_HOST, port: e.FMS_HTTP_PORT, rateLimitPerMinute: e.FMS_HTTP_RATE_LIMIT },
+    http: { host: e.FMS_HTTP_HOST, port: e.FMS_HTTP_PORT, rateLimitPerMinute: e.FMS_HTTP_RATE_LIMIT, auth: e.FMS_API_AUTH },
     mqtt: { host: e.FMS_MQTT_HOST, port: e.FMS_MQTT_PORT, url: e.FMS_MQTT_URL, maxPacketBytes: e.FMS_MQTT_MAX_PACKET_KB * 1024, maxConnectionsPerIp: e.FMS_MQTT_MAX_CONNECTIONS_PER_IP, auth: e.FMS_MQTT_AUTH },
     dataDir: e.FMS_DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.FMS_DATA_DIR),
     databaseUrl: e.FMS_DATABASE_URL,

@@ -46,6 +46,8 @@ export const errorCodes = {
   FMS_ERR_PM_PLAN_EXISTS: { kind: 'user', status: 409, summary: 'A plan with this id is already in force; change it with PUT.' },
   FMS_ERR_REPORT_NOT_FOUND: { kind: 'user', status: 404, summary: 'No report (or no such file of a report) has this id.' },
   FMS_ERR_REPORT_FONT: { kind: 'operational', status: 503, summary: 'A Chinese PDF needs a font with Chinese glyphs: install fonts-wqy-microhei or fonts-noto-cjk, or set FMS_REPORT_FONT.' },
+  FMS_ERR_API_UNAUTHENTICATED: { kind: 'user', status: 401, summary: 'No valid API key: send Authorization: Bearer <key> (FMS_API_AUTH=keys).' },
+  FMS_ERR_API_FORBIDDEN: { kind: 'user', status: 403, summary: "The API key's role may not do this (docs/security.md has the table)." },
   FMS_ERR_API_RATE_LIMITED: { kind: 'user', status: 429, summary: 'More requests a minute from this address than FMS_HTTP_RATE_LIMIT allows; try again after Retry-After.' },
   FMS_ERR_TELEMETRY_STORE_DOWN: { kind: 'operational', status: 503, summary: 'The telemetry store cannot be reached; accepted data is kept and written when it returns.' },
   FMS_ERR_DATABASE_DOWN: { kind: 'operational', status: 503, summary: 'The database cannot be reached.' },

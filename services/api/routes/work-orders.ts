@@ -102,7 +102,12 @@ export const workOrderRoutes =
           body: actionSchema,
         },
       },
-      async (req) => deps.workOrders.act(req.params.id, req.body),
+      async (req) => {
+        // With API keys, a person's key acts as that person: `by` is theirs, whatever the body says.
+        const person = req.apiKey?.personId;
+        if (person && req.body.by !== person) throw new FmsError('FMS_ERR_API_FORBIDDEN', `this API key acts for "${person}", not for "${req.body.by}"`);
+        return deps.workOrders.act(req.params.id, req.body);
+      },
     );
 
     r.get(

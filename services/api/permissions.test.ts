@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Fms } from '../app.ts';
+import { startTestFms } from '../testing/harness.ts';
+import { permissions, roles, type Role } from './permissions.ts';
+
+const ADMIN = 'admin-key-for-the-permission-tests-0123456789';
+const estate = {
+  sites: [{ id: 'riverside' }],
+  assets: [{ id: 'rs-pump-01', type: 'pump', site: 'riverside' }],
+  people: [{ id: 'li-wei', name: 'Li Wei' }, { id: 'zhang-min', name: 'Zhang Min', role: 'supervisor' }],
+  teams: [{ id: 'eng', name: 'Engineering', members: ['li-wei'], supervisor: 'zhang-min' }],
+};
+
+describe('API keys and the permission table (FMS_API_AUTH=keys)', () => {
+  let fms: Fms;
+  const keys = {} as Record<Role, string>;
+  const call = (method: string, url: string, key?: string, payload?: unknown) =>
+    fms.api.inject({ method: method as 'GET', url, headers: key ? { authorization: `Bearer ${key}` } : {}, ...(payload !== undefined ? { payload: payload as object } : {}) });
+
+  beforeAll(async () => {
+    fms = await startTestFms(estate, { FMS_API_AUTH: 'keys', FMS_ADMIN_KEY: ADMIN });
+    for (const role of roles) {
+      const res = await call('POST', '/api/keys', ADMIN, { name: `${role} tester`, role });
+      expect(res.statusCode).toBe(201);
+      keys[role] = res.json().token;
+    }
+  });
+  afterAll(() => fms?.stop());
+
+  it('has a line for every route the server registers, and none for a route that does not exist', () => {
+    const registered = fms.api.routeList.map((r) => `${r.method} ${r.url}`);
+    const missing = registered.filter((r) => !(r in permissions));
+    expect(missing).toEqual([]);
+    const stale = Object.keys(permissions).filter((p) => !registered.includes(p));
+    expect(stale).toEqual([]);
+  });
+
+  it('lets each role do exactly what its line allows, route by route', async () => {
+    const sample = (url: string) => url.replace(':attachmentId', 'att-1').replace(':file', 'report.json').replace(':id', 'nothing-here').replace('*', 'x');
+    const refusals: string[] = [];
+    for (const [line, allowed] of Object.entries(permissions)) {
+      if (allowed === 'public') continue;
+      const [method, url] = line.split(' ') as [string, string];
+      for (const role of roles) {
+        const res = await call(method, sample(url), keys[role], method === 'GET' || method === 'DELETE' ? undefined : {});
+        const denied = res.statusCode === 403 && res.json().error.code === 'FMS_ERR_API_FORBIDDEN';
+        if (allowed.includes(role) === denied || res.statusCode === 401) refusals.push(`${role} ${line}: ${res.statusCode} ${res.body.slice(0, 120)}`);
+      }
+    }
+    expect(refusals).toEqual([]);
+  });
+
+  it('answers 401 without a key, with a wrong, revoked or expired key; health, metrics and the docs stay open', async () => {
+    expect((await call('GET', '/api/assets')).json().error.code).toBe('FMS_ERR_API_UNAUTHENTICATED');
+    expect((await call('GET', '/api/assets', 'fms_000000000000_' + 'x'.repeat(32))).statusCode).toBe(401);
+    expect((await call('GET', '/api/assets', 'not-a-key')).statusCode).toBe(401);
+    const issued = (await call('POST', '/api/keys', ADMIN, { name: 'short-lived', role: 'viewer', expiresAt: new Date(Date.now() + 800).toISOString() })).json();
+    expect((await call('GET', '/api/assets', issued.token)).statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 900));
+    expect((await call('GET', '/api/assets', issued.token)).json().error.message).toContain('expired');
+    const revoked = (await call('POST', '/api/keys', ADMIN, { name: 'to revoke', role: 'viewer' })).json();
+    expect((await call('DELETE', `/api/keys/${revoked.id}`, ADMIN)).statusCode).toBe(204);
+    expect((await call('GET', '/api/assets', revoked.token)).json().error.message).toContain('revoked');
+    for (const open of ['/api/health', '/metrics', '/api/docs/json']) expect((await call('GET', open)).statusCode, open).toBe(200);
+    // Keys are listed without their secrets.
+    expect(JSON.stringify((await call('GET', '/api/keys', ADMIN)).json())).not.toContain(revoked.token);
+  });
+
+  it('makes a person’s key act as that person only', async () => {
+    const tech = (await call('POST', '/api/keys', ADMIN, { name: 'Li Wei’s phone', role: 'technician', personId: 'li-wei' })).json().token;
+    const order = (await call('POST', '/api/work-orders', tech, { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Seal leaking', assetId: 'rs-pump-01', by: 'li-wei' })).json();
+    const asOther = await call('POST', `/api/work-orders/${order.id}/actions`, tech, { action: 'comment', by: 'zhang-min', note: 'pretending' });
+    expect(asOther.statusCode).toBe(403);
+    expect(asOther.json().error.message).toContain('acts for "li-wei"');
+    expect((await call('POST', `/api/work-orders/${order.id}/actions`, tech, { action: 'comment', by: 'li-wei', note: 'on my way' })).statusCode).toBe(200);
+  });
+});
+
+describe('the first admin key', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fms-first-key-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is generated and printed once when keys are required and FMS_ADMIN_KEY is not set', async () => {
+    const printed: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    try {
+      let fms = await startTestFms(estate, { FMS_API_AUTH: 'keys', FMS_DATA_DIR: dir });
+      const token = /(fms_[0-9a-f]{12}_[A-Za-z0-9_-]{32})/.exec(printed.join(''))?.[1];
+      expect(token).toBeDefined();
+      expect((await fms.api.inject({ method: 'GET', url: '/api/keys', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+      await fms.stop();
+      printed.length = 0;
+      fms = await startTestFms(estate, { FMS_API_AUTH: 'keys', FMS_DATA_DIR: dir });
+      expect(printed.join('')).not.toMatch(/fms_[0-9a-f]{12}_/);
+      await fms.stop();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('the permission table in docs/security.md', () => {
+  it('says the same as the code, line by line', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../../docs/security.md', import.meta.url), 'utf8');
+    const rows = [...doc.matchAll(/^\| `([A-Z]+ [^`]+)` \| ([^|]+) \|$/gm)].map((m) => [m[1]!, m[2]!.trim()]);
+    expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(Object.entries(permissions).map(([line, allowed]) => [line, allowed === 'public' ? 'anyone (no key)' : allowed.join(', ')])));
+  });
+});

@@ -1,0 +1,37 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { FmsError } from '../../shared/errors.ts';
+import { roles } from '../permissions.ts';
+import type { ApiDeps } from '../server.ts';
+
+export const keyRoutes =
+  (deps: ApiDeps): FastifyPluginAsync =>
+  async (app) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.get('/keys', { schema: { summary: 'API keys (never their secrets)', tags: ['keys'] } }, async () => ({ items: await deps.apiKeys.list() }));
+    r.post(
+      '/keys',
+      {
+        schema: {
+          summary: 'Issue an API key for a person or an integration; the key is shown only in this answer',
+          tags: ['keys'],
+          body: z.strictObject({
+            name: z.string().min(1).max(100),
+            role: z.enum(roles, { error: `expected one of ${roles.join(', ')}` }),
+            personId: z.string().min(1).optional(),
+            expiresAt: z.iso.datetime({ offset: true, error: 'expected an ISO-8601 date-time' }).transform((s) => Date.parse(s)).optional(),
+          }),
+        },
+      },
+      async (req, reply) => {
+        if (req.body.expiresAt !== undefined && req.body.expiresAt <= deps.now()) throw new FmsError('FMS_ERR_API_BAD_REQUEST', 'expiresAt is in the past: expected a future date-time');
+        const { key, token } = await deps.apiKeys.issue({ name: req.body.name, role: req.body.role, personId: req.body.personId ?? null, expiresAt: req.body.expiresAt ?? null });
+        return reply.status(201).header('cache-control', 'no-store').send({ ...key, token, note: 'the key is shown once: FMS keeps only its hash' });
+      },
+    );
+    r.delete('/keys/:id', { schema: { summary: 'Revoke an API key: it stops working at once', tags: ['keys'], params: z.object({ id: z.string() }) } }, async (req, reply) => {
+      if (!(await deps.apiKeys.revoke(req.params.id))) throw new FmsError('FMS_ERR_API_NOT_FOUND', `no API key "${req.params.id}" in force`);
+      return reply.status(204).send();
+    });
+  };
