@@ -425,7 +425,8 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     // none arrives after the stores have begun closing.
     // Stopping: the broker goes first (no more messages), then the partitions are handed over with their state.
     closers.push({ name: 'cluster coordination', close: () => coordinator.stop() });
-    await broker.start(partitioned.handle);
+    // One instance owns every partition: messages go straight to ingest, with nothing added per message.
+    await broker.start(coordinator.health().mode === 'cluster' ? partitioned.handle : ingest.handle);
     closers.push({ name: 'mqtt broker', close: () => broker.close() });
 
     const httpUrl = `http://${hostForUrl(config.http.host)}:${httpPort}`;

@@ -41,27 +41,6 @@ export class PacketSizeInspector {
   }
 }
 
-/** A token bucket per key: `rate` a second on average, bursts up to `burst`. */
-export function createRateLimiter(rate: number, burst: number, now: () => number = Date.now) {
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  return {
-    /** Takes one token; false when the key is over its rate. */
-    take(key: string): boolean {
-      const t = now();
-      let b = buckets.get(key);
-      if (!b) buckets.set(key, (b = { tokens: burst, at: t }));
-      b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * rate);
-      b.at = t;
-      if (b.tokens < 1) return false;
-      b.tokens -= 1;
-      return true;
-    },
-    forget(key: string): void {
-      buckets.delete(key);
-    },
-  };
-}
-
 /** Says something at most once per interval per key (a flood of refusals must not flood the log). */
 export function createRateLimitedLog(intervalMs: number, now: () => number = Date.now) {
   const last = new Map<string, number>();
