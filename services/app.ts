@@ -28,7 +28,10 @@ import { createPmPlanService, loadPlanTemplates } from './pm/pm-plan-service.ts'
 import { createExternalBroker, type ExternalBroker } from './broker/message-bus.mqtt.ts';
 import { createRateLimitedLog } from './broker/mqtt-guard.ts';
 import { createDeviceCredentials } from './assets/device-credentials.ts';
-import { createApiKeys } from './api/api-keys.ts';
+import { createApiKeys, type ApiKeys } from './api/api-keys.ts';
+import { createAuditLog, type AuditLog } from './audit/audit-log.ts';
+import type { BrokerAuth, MqttIdentity } from './broker/message-bus.aedes.ts';
+import type { DeviceCredentials } from './assets/device-credentials.ts';
 import { createPostgresCoordinator, partitionOf, singleInstance, type Coordinator } from './cluster/coordinator.ts';
 import { createPartitionedIngest } from './cluster/partitioned-ingest.ts';
 import { createReportService, type ReportService } from './reports/report-service.ts';
@@ -47,9 +50,16 @@ export const VERSION = '0.1.0';
 export interface Fms {
   /** Where the HTTP API listens, e.g. http://127.0.0.1:3000. */
   httpUrl: string;
-  /** Where the embedded broker listens, e.g. mqtt://127.0.0.1:1883. */
+  /** Where the embedded broker listens, e.g. mqtt://127.0.0.1:1883 (mqtts:// when it listens on TLS only). */
   mqttUrl: string;
+  /** Where the embedded broker listens on TLS, e.g. mqtts://127.0.0.1:8883, when configured. */
+  mqttsUrl: string | undefined;
   api: Api;
+  /** Device MQTT credentials (the demo issues its devices' own). */
+  credentials: DeviceCredentials;
+  /** API keys (the demo issues its crew's own). */
+  apiKeys: ApiKeys;
+  audit: AuditLog;
   assets: Awaited<ReturnType<typeof createAssetRegistry>>;
   reports: ReportService;
   reportScheduler: ReportScheduler;
@@ -81,31 +91,62 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const synced = await assets.syncFromConfig(config.estate.assets);
     if (synced.added || synced.updated) log.info(synced, 'assets registered from the config file');
 
+    // Who did what, from where: sign-ins, keys and credentials, rule changes, acceptance, refusals.
+    const audit = createAuditLog({ db: database.db, now, log: log.child({ svc: 'audit' }) });
+    closers.push({ name: 'audit log', close: () => audit.flush() });
+    const apiKeys = createApiKeys(database.db, now, config.adminKey);
+
     // The embedded aedes broker by default; an external one (Mosquitto, EMQX, HiveMQ) with FMS_MQTT_URL.
     const credentials = createDeviceCredentials(database.db, now);
+    const mqttAuth: BrokerAuth = {
+      verifyDevice: (assetId, secret) => credentials.verify(assetId, secret),
+      certificateDevice: async (assetId) => assets.get(assetId) !== undefined && !(await credentials.revoked(assetId)),
+      async verifyKey(token) {
+        const r = await apiKeys.verify(token);
+        return 'refused' in r ? r : { id: r.key.id, name: r.key.name, role: r.key.role, expiresAt: r.key.expiresAt };
+      },
+    };
+    const actorOf = (who: MqttIdentity | undefined) =>
+      !who ? { actor: 'anonymous' } : who.kind === 'device' ? { actor: `device:${who.assetId}`, actorName: who.assetId, actorRole: 'device' } : { actor: `key:${who.keyId}`, actorName: who.name, actorRole: who.role };
+    const throttleLog = createRateLimitedLog(60_000);
     const broker: EmbeddedBroker | ExternalBroker = config.mqtt.url
-      ? createExternalBroker({ url: config.mqtt.url, clientId: `fms-${config.instanceId}`, persistentSession: config.instanceIdGiven, log: log.child({ svc: 'broker' }) })
+      ? createExternalBroker({ url: config.mqtt.url, clientId: `fms-${config.instanceId}`, persistentSession: config.instanceIdGiven, ca: config.mqtt.ca, log: log.child({ svc: 'broker' }) })
       : createEmbeddedBroker({
           host: config.mqtt.host,
           port: config.mqtt.port,
+          ...(config.mqtt.tls ? { tls: { ...config.mqtt.tls, ...(config.mqtt.ca ? { ca: config.mqtt.ca } : {}) } } : {}),
           log: log.child({ svc: 'broker' }),
           maxPacketBytes: config.mqtt.maxPacketBytes,
           maxConnectionsPerIp: config.mqtt.maxConnectionsPerIp,
-          ...(config.mqtt.auth === 'devices' ? { auth: { verify: (assetId: string, secret: string) => credentials.verify(assetId, secret) } } : {}),
-          onRefused: (reason, address, detail) => {
+          maxMessagesPerSecond: config.mqtt.maxMessagesPerSecond,
+          ...(config.mqtt.auth === 'devices' ? { auth: mqttAuth } : {}),
+          onRefused: (reason, address, detail, who) => {
             metrics.mqttRefused.labels(reason).inc();
             const kind = reason === 'packet_too_large' ? 'too_large' : reason === 'not_allowed' ? 'not_allowed' : 'connection';
             rejected.add(now(), `(client at ${address})`, kind, reason === 'not_allowed' ? `refused: ${detail}` : `connection refused: ${detail}`, Buffer.alloc(0));
+            if (reason === 'auth_failed') audit.record({ ...actorOf(who), action: 'mqtt.login', outcome: 'failed', address, target: null, detail });
+            if (reason === 'not_allowed') audit.record({ ...actorOf(who), action: 'access.denied', outcome: 'denied', address, target: detail.replace(/^.* may not /, ''), detail });
             // One line per address and reason a minute at most: a flood must not flood the log.
             refusalLog(`${reason} ${address}`, (suppressed) => log.warn({ reason, address, suppressed }, `MQTT connection refused: ${detail}`));
           },
+          onThrottled: (sender, address) => {
+            metrics.mqttThrottled.inc();
+            throttleLog(sender, (suppressed) => log.warn({ sender, address, suppressed }, `${sender} sends more than ${config.mqtt.maxMessagesPerSecond} messages a second: its messages are slowed down (FMS_MQTT_MAX_MSGS_PER_SEC)`));
+          },
+          onSignedIn: (who, address) => audit.record({ ...actorOf(who), action: 'mqtt.login', outcome: 'ok', address, target: null, detail: who.kind === 'device' ? `device, by ${who.by}` : 'service client' }),
         });
 
-    // A rotated or revoked secret ends the connections that used it, at once.
+    // A rotated or revoked secret ends the connections that used it, at once; so does a revoked API key.
     credentials.onChanged((assetId) => {
       if ('disconnectAsset' in broker) {
         const n = broker.disconnectAsset(assetId);
         if (n > 0) log.info({ assetId, clients: n }, 'device credentials changed: its connections closed');
+      }
+    });
+    apiKeys.onRevoked((keyId) => {
+      if ('disconnectKey' in broker) {
+        const n = broker.disconnectKey(keyId);
+        if (n > 0) log.info({ keyId, clients: n }, 'API key revoked: its MQTT connections closed');
       }
     });
     const rules = createRuleEngine([]);
@@ -257,6 +298,13 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     }, 60_000);
     statusTimer.unref();
     closers.push({ name: 'estate status', close: async () => clearInterval(statusTimer) });
+    // The audit log keeps FMS_AUDIT_RETENTION; the leader prunes it every hour.
+    const auditPruner = setInterval(() => {
+      if (!coordinator.isLeader()) return;
+      audit.prune(now() - config.audit.retentionMs).catch((err) => log.warn({ err: (err as Error).message }, 'audit log not pruned'));
+    }, 3_600_000);
+    auditPruner.unref();
+    closers.push({ name: 'audit pruning', close: async () => clearInterval(auditPruner) });
 
     // Preventive maintenance: what is due is read from the plans and the database every minute.
     let generating: Promise<unknown> = Promise.resolve();
@@ -408,14 +456,14 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     metrics.gauge('fms_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => broker.health().clients ?? 0);
     metrics.gauge('fms_ingest_rejected_recent', 'Rejected messages kept for GET /api/ingest/rejected', () => rejected.recent().length);
 
-    const apiKeys = createApiKeys(database.db, now, config.adminKey);
     if (config.http.auth === 'keys' && !config.adminKey && !(await apiKeys.hasAdmin())) {
       // First start with keys required and no FMS_ADMIN_KEY: one admin key, shown here once.
-      const { token } = await apiKeys.issue({ name: 'first admin (generated at first start)', role: 'admin' });
+      const { key, token } = await apiKeys.issue({ name: 'first admin (generated at first start)', role: 'admin' });
+      audit.record({ action: 'key.issued', outcome: 'ok', actor: 'system', target: `key ${key.id}`, detail: 'the first admin key, generated at first start and printed once' });
       process.stdout.write(`\nFMS generated an admin API key; it is shown only now, FMS keeps only its hash:\n  ${token}\nUse it as Authorization: Bearer <key>; issue people's keys with POST /api/keys.\n\n`);
       log.warn('generated the first admin API key and printed it once (set FMS_ADMIN_KEY to choose your own)');
     }
-    const api = await buildApi({ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, pmPlans, pm, reports, rateLimitPerMinute: config.http.rateLimitPerMinute, credentials, apiKeys, apiAuth: config.http.auth });
+    const api = await buildApi({ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, pmPlans, pm, reports, rateLimitPerMinute: config.http.rateLimitPerMinute, credentials, apiKeys, apiAuth: config.http.auth, audit, tls: config.http.tls });
     await api.listen({ host: config.http.host, port: config.http.port });
     closers.push({ name: 'http api', close: () => api.close() });
     const httpAddress = api.server.address();
@@ -429,15 +477,24 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     await broker.start(coordinator.health().mode === 'cluster' ? partitioned.handle : ingest.handle);
     closers.push({ name: 'mqtt broker', close: () => broker.close() });
 
-    const httpUrl = `http://${hostForUrl(config.http.host)}:${httpPort}`;
-    const mqttUrl = config.mqtt.url ? redactUrl(config.mqtt.url) : `mqtt://${hostForUrl(config.mqtt.host)}:${broker.address().port}`;
-    log.info({ http: httpUrl, mqtt: mqttUrl, dataDir: config.dataDir, assets: assets.list().length, rules: rules.rules().length }, 'fms started');
+    const httpUrl = `${config.http.tls ? 'https' : 'http'}://${hostForUrl(config.http.host)}:${httpPort}`;
+    const tlsAddress = 'tlsAddress' in broker ? broker.tlsAddress() : undefined;
+    const mqttsUrl = tlsAddress ? `mqtts://${hostForUrl(config.mqtt.host)}:${tlsAddress.port}` : undefined;
+    const mqttUrl = config.mqtt.url ? redactUrl(config.mqtt.url) : config.mqtt.port === null && mqttsUrl ? mqttsUrl : `mqtt://${hostForUrl(config.mqtt.host)}:${broker.address().port}`;
+    log.info(
+      { http: httpUrl, mqtt: mqttUrl, ...(mqttsUrl ? { mqtts: mqttsUrl } : {}), apiAuth: config.http.auth, mqttAuth: config.mqtt.url ? 'the broker’s' : config.mqtt.auth, dataDir: config.dataDir, assets: assets.list().length, rules: rules.rules().length },
+      'fms started',
+    );
 
     let stopping: Promise<void> | undefined;
     return {
       httpUrl,
       mqttUrl,
+      mqttsUrl,
       api,
+      credentials,
+      apiKeys,
+      audit,
       assets,
       reports,
       reportScheduler,

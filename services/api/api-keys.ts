@@ -22,6 +22,7 @@ const sha = (s: string) => createHash('sha256').update(s).digest();
  */
 export function createApiKeys(db: Db, now: () => number, bootstrapAdminKey?: string) {
   const bootstrap = bootstrapAdminKey ? sha(bootstrapAdminKey) : undefined;
+  const revokedListeners: ((id: string) => void)[] = [];
   const toKey = (r: { id: string; name: string; role: string; person_id: string | null; created_at: number; expires_at: number | null; revoked_at: number | null }): ApiKey => ({
     id: r.id,
     name: r.name,
@@ -47,7 +48,14 @@ export function createApiKeys(db: Db, now: () => number, bootstrapAdminKey?: str
 
     async revoke(id: string): Promise<boolean> {
       const r = await db.updateTable('api_keys').set({ revoked_at: now() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
+      const revoked = Number(r.numUpdatedRows) > 0;
+      if (revoked) for (const l of revokedListeners) l(id);
+      return revoked;
+    },
+
+    /** Told when a key is revoked (the broker disconnects the service clients that used it). */
+    onRevoked(listener: (id: string) => void): void {
+      revokedListeners.push(listener);
     },
 
     /** The key a bearer token stands for, if it is valid now; undefined otherwise (and why). */

@@ -10,8 +10,17 @@ const ADMIN = 'admin-key-for-the-permission-tests-0123456789';
 const estate = {
   sites: [{ id: 'riverside' }],
   assets: [{ id: 'rs-pump-01', type: 'pump', site: 'riverside' }],
-  people: [{ id: 'li-wei', name: 'Li Wei' }, { id: 'zhang-min', name: 'Zhang Min', role: 'supervisor' }],
-  teams: [{ id: 'eng', name: 'Engineering', members: ['li-wei'], supervisor: 'zhang-min' }],
+  people: [
+    { id: 'li-wei', name: 'Li Wei' },
+    { id: 'chen-jie', name: 'Chen Jie' },
+    { id: 'sun-yu', name: 'Sun Yu' },
+    { id: 'zhang-min', name: 'Zhang Min', role: 'supervisor' },
+  ],
+  teams: [
+    { id: 'eng', name: 'Engineering', members: ['li-wei', 'chen-jie'], supervisor: 'zhang-min' },
+    { id: 'eng-2', name: 'Engineering, tower', members: ['sun-yu'], supervisor: 'zhang-min' },
+  ],
+  dispatch: { auto: false },
 };
 
 describe('API keys and the permission table (FMS_API_AUTH=keys)', () => {
@@ -23,7 +32,8 @@ describe('API keys and the permission table (FMS_API_AUTH=keys)', () => {
   beforeAll(async () => {
     fms = await startTestFms(estate, { FMS_API_AUTH: 'keys', FMS_ADMIN_KEY: ADMIN });
     for (const role of roles) {
-      const res = await call('POST', '/api/keys', ADMIN, { name: `${role} tester`, role });
+      // A technician's key belongs to a person.
+      const res = await call('POST', '/api/keys', ADMIN, { name: `${role} tester`, role, ...(role === 'technician' ? { personId: 'li-wei' } : {}) });
       expect(res.statusCode).toBe(201);
       keys[role] = res.json().token;
     }
@@ -72,10 +82,57 @@ describe('API keys and the permission table (FMS_API_AUTH=keys)', () => {
   it('makes a person’s key act as that person only', async () => {
     const tech = (await call('POST', '/api/keys', ADMIN, { name: 'Li Wei’s phone', role: 'technician', personId: 'li-wei' })).json().token;
     const order = (await call('POST', '/api/work-orders', tech, { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Seal leaking', assetId: 'rs-pump-01', by: 'li-wei' })).json();
+    expect((await call('POST', `/api/work-orders/${order.id}/actions`, ADMIN, { action: 'assign', by: 'zhang-min', assignee: 'li-wei' })).statusCode).toBe(200);
     const asOther = await call('POST', `/api/work-orders/${order.id}/actions`, tech, { action: 'comment', by: 'zhang-min', note: 'pretending' });
     expect(asOther.statusCode).toBe(403);
     expect(asOther.json().error.message).toContain('acts for "li-wei"');
     expect((await call('POST', `/api/work-orders/${order.id}/actions`, tech, { action: 'comment', by: 'li-wei', note: 'on my way' })).statusCode).toBe(200);
+  });
+
+  it('keeps a technician’s key to orders of theirs and their team’s', async () => {
+    const supervisor = (await call('POST', '/api/keys', ADMIN, { name: 'Zhang Min', role: 'supervisor', personId: 'zhang-min' })).json().token;
+    const open = async (assignee: string) => {
+      const order = (await call('POST', '/api/work-orders', supervisor, { source: 'inspection', channel: 'inspection', category: 'repair', title: `For ${assignee}`, assetId: 'rs-pump-01', by: 'zhang-min' })).json();
+      expect((await call('POST', `/api/work-orders/${order.id}/actions`, supervisor, { action: 'assign', by: 'zhang-min', assignee })).statusCode).toBe(200);
+      return order.id as string;
+    };
+    const mine = await open('li-wei');
+    const teammates = await open('chen-jie');
+    const otherTeams = await open('sun-yu');
+    const tech = keys.technician; // li-wei's
+    expect((await call('POST', `/api/work-orders/${mine}/actions`, tech, { action: 'acknowledge', by: 'li-wei' })).statusCode).toBe(200);
+    // A teammate's order: a comment is fine; the process itself keeps its repair to its assignee.
+    expect((await call('POST', `/api/work-orders/${teammates}/actions`, tech, { action: 'comment', by: 'li-wei', note: 'I have the spare seal' })).statusCode).toBe(200);
+    const teammatesAck = await call('POST', `/api/work-orders/${teammates}/actions`, tech, { action: 'acknowledge', by: 'li-wei' });
+    expect(teammatesAck.statusCode, teammatesAck.body).toBe(403);
+    expect(teammatesAck.json().error.code).toBe('FMS_ERR_WORK_ORDER_FORBIDDEN');
+    const foreign = await call('POST', `/api/work-orders/${otherTeams}/actions`, tech, { action: 'comment', by: 'li-wei', note: 'nosy' });
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.json().error.message).toContain('acts only on orders assigned to them or their team (eng)');
+    // Cancelling (like verifying and closing) is the supervisor's, never the technician's, even on their own order.
+    expect((await call('POST', `/api/work-orders/${mine}/actions`, tech, { action: 'start', by: 'li-wei' })).statusCode).toBe(200);
+    const selfCancel = await call('POST', `/api/work-orders/${mine}/actions`, tech, { action: 'cancel', by: 'li-wei', note: 'not worth it' });
+    expect(selfCancel.statusCode).toBe(403);
+    expect(selfCancel.json().error.message).toContain('a technician cannot cancel');
+  });
+
+  it('issues a technician’s key only for a person, and only for one that exists', async () => {
+    const noPerson = await call('POST', '/api/keys', ADMIN, { name: 'a phone', role: 'technician' });
+    expect(noPerson.statusCode).toBe(400);
+    expect(noPerson.json().error.message).toContain("a technician's key belongs to a person");
+    const nobody = await call('POST', '/api/keys', ADMIN, { name: 'a phone', role: 'technician', personId: 'ghost' });
+    expect(nobody.json().error.message).toContain('no person "ghost"');
+  });
+
+  it('lets an integration act only for the requester', async () => {
+    const order = (
+      await call('POST', '/api/work-orders', keys.integration, { channel: 'app', category: 'complaint', title: 'Noise at night', assetId: 'rs-pump-01', requester: { name: 'Mrs Zhou', phone: '139' }, by: 'requester' })
+    ).json();
+    expect(order.id).toBeDefined();
+    const asStaff = await call('POST', `/api/work-orders/${order.id}/actions`, keys.integration, { action: 'cancel', by: 'zhang-min', note: 'spam' });
+    expect(asStaff.statusCode).toBe(403);
+    expect(asStaff.json().error.message).toContain('acts only for the requester');
+    expect((await call('POST', `/api/work-orders/${order.id}/actions`, keys.integration, { action: 'comment', by: 'requester', note: 'still noisy' })).statusCode).toBe(200);
   });
 });
 

@@ -49,7 +49,8 @@ export const permissions: Record<string, 'public' | readonly Role[]> = {
   'GET /api/work-orders': everyone,
   'POST /api/work-orders': [...field, 'integration'],
   'GET /api/work-orders/:id': everyone,
-  'POST /api/work-orders/:id/actions': field,
+  // Integrations relay a requester's confirmation or rating only (checked in the route).
+  'POST /api/work-orders/:id/actions': [...field, 'integration'],
   'GET /api/work-orders/:id/attachments/:attachmentId': staff,
   'GET /api/people': staff,
   'GET /api/people/:id': staff,
@@ -70,6 +71,7 @@ export const permissions: Record<string, 'public' | readonly Role[]> = {
   'GET /api/keys': ['admin'],
   'POST /api/keys': ['admin'],
   'DELETE /api/keys/:id': ['admin'],
+  'GET /api/audit': ['admin'],
 };
 
 /** The line of the table for a request: HEAD is GET's. */

@@ -2,6 +2,9 @@ import type { DeviceCredentials } from '../assets/device-credentials.ts';
 import type { ApiKey, ApiKeys } from './api-keys.ts';
 import { permissionFor } from './permissions.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { auditRoutes } from './routes/audit.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { requester } from './request-audit.ts';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { isDatabaseUnavailable } from '../db/database.ts';
@@ -53,6 +56,9 @@ export interface ApiDeps {
   apiKeys: ApiKeys;
   /** `keys`: every route but health, metrics and the docs wants an API key of a role the table allows. */
   apiAuth?: 'off' | 'keys';
+  audit: AuditLog;
+  /** HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string } | undefined;
 }
 
 declare module 'fastify' {
@@ -66,7 +72,7 @@ declare module 'fastify' {
 /** The HTTP API: JSON under /api, OpenAPI at /api/docs, Prometheus metrics at /metrics. */
 export async function buildApi(deps: ApiDeps) {
   // fastify's own request logging stays off: nothing per request logs at info; errors are logged below.
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2' as const } } : {}) }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -77,6 +83,11 @@ export async function buildApi(deps: ApiDeps) {
       return reply.status(400).send({ error: { code: 'FMS_ERR_API_BAD_REQUEST', message: details.join('; ') } });
     }
     if (isFmsError(err)) {
+      // Refused sign-ins and refused access are security events: the audit log keeps them.
+      if (err.code === 'FMS_ERR_API_UNAUTHENTICATED') deps.audit.record({ ...requester(req), action: 'api.login', outcome: 'failed', target: `${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`, detail: err.message });
+      else if (err.code === 'FMS_ERR_API_FORBIDDEN' || err.code === 'FMS_ERR_WORK_ORDER_FORBIDDEN') {
+        deps.audit.record({ ...requester(req), action: 'access.denied', outcome: 'denied', target: `${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`, detail: err.message });
+      }
       if (err.kind === 'operational') reply.header('retry-after', '5');
       if (err.kind === 'bug') deps.log.error({ err, url: req.url }, 'request failed');
       // A refused transition lists what is allowed; a version conflict gives the current version.
@@ -102,8 +113,8 @@ export async function buildApi(deps: ApiDeps) {
   // report pages' inline styles and SVG and the API docs' own scripts through, nothing from elsewhere).
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], objectSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    // HTTPS is the reverse proxy's or #TLS settings' business; do not pin browsers to it from here.
-    strictTransportSecurity: false,
+    // Browsers are told to stay on HTTPS only when FMS itself serves it (behind a proxy, the proxy says so).
+    strictTransportSecurity: deps.tls ? { maxAge: 180 * 86_400 } : false,
   });
   if (deps.rateLimitPerMinute) {
     await app.register(fastifyRateLimit, {
@@ -120,6 +131,7 @@ export async function buildApi(deps: ApiDeps) {
     for (const method of [r.method].flat()) if (method !== 'HEAD') routeList.push({ method, url: r.url });
   });
 
+  const signedIn = new Map<string, number>();
   if (deps.apiAuth === 'keys') {
     app.addHook('onRequest', async (req) => {
       const url = req.routeOptions.url;
@@ -132,6 +144,14 @@ export async function buildApi(deps: ApiDeps) {
       const checked = await deps.apiKeys.verify(token);
       if ('refused' in checked) throw new FmsError('FMS_ERR_API_UNAUTHENTICATED', `API key refused: ${checked.refused}`);
       req.apiKey = checked.key;
+      // A sign-in is recorded once an hour per key and address, not on every request.
+      const seen = `${checked.key.id} ${req.ip}`;
+      const t = deps.now();
+      if ((signedIn.get(seen) ?? -Infinity) <= t - 3_600_000) {
+        if (signedIn.size > 10_000) signedIn.clear();
+        signedIn.set(seen, t);
+        deps.audit.record({ ...requester(req), action: 'api.login', outcome: 'ok', target: null, detail: null });
+      }
       // A route without a line in the table is refused to everyone: fail closed.
       if (!allowed || !allowed.includes(checked.key.role)) {
         throw new FmsError('FMS_ERR_API_FORBIDDEN', `the role "${checked.key.role}" may not ${req.method} ${url}${allowed ? `; allowed: ${allowed.join(', ')}` : ''}`);
@@ -165,6 +185,7 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(pmPlanRoutes(deps), { prefix: '/api' });
   await app.register(reportRoutes(deps), { prefix: '/api' });
   await app.register(keyRoutes(deps), { prefix: '/api' });
+  await app.register(auditRoutes(deps), { prefix: '/api' });
   return Object.assign(app, { routeList });
 }
 export type Api = Awaited<ReturnType<typeof buildApi>>;

@@ -64,6 +64,12 @@ export function createDeviceCredentials(db: Db, now: () => number) {
       return ok;
     },
 
+    /** Whether the asset's credentials were revoked (a device certificate then no longer signs it in either). */
+    async revoked(assetId: string): Promise<boolean> {
+      const row = await db.selectFrom('device_credentials').select('revoked_at').where('asset_id', '=', assetId).executeTakeFirst();
+      return !!row && row.revoked_at !== null;
+    },
+
     /** Told when an asset's secret changes or ends (the broker disconnects its clients). */
     onChanged(listener: (assetId: string) => void): void {
       listeners.push(listener);

@@ -1,13 +1,30 @@
-import { createServer, type AddressInfo, type Server } from 'node:net';
-import { Aedes } from 'aedes';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
+import { Aedes, type AuthenticateError } from 'aedes';
 import type { Logger } from 'pino';
 import type { InboundMessage, MessageBus } from './message-bus.ts';
-import { PacketSizeInspector } from './mqtt-guard.ts';
+import { devicePublishAllowed, deviceSubscribeAllowed, serviceSubscribeAllowed } from './mqtt-acl.ts';
+import { createThrottle, PacketSizeInspector } from './mqtt-guard.ts';
+
+/** A signed-in client: a device (by its secret or its certificate) or a service client (by an API key). */
+export type MqttIdentity = { kind: 'device'; assetId: string; by: 'password' | 'certificate' } | { kind: 'service'; keyId: string; name: string; role: string; expiresAt: number | null };
+
+/** How the embedded broker checks who signs in (FMS_MQTT_AUTH=devices). */
+export interface BrokerAuth {
+  /** Whether this is the asset's current secret. */
+  verifyDevice(assetId: string, secret: string): Promise<boolean>;
+  /** Whether a trusted device certificate naming this asset (its CN) signs it in: a known asset whose credentials were not revoked. */
+  certificateDevice(assetId: string): Promise<boolean>;
+  /** A service client's API key (given as the password): who it is, or why not. */
+  verifyKey(token: string): Promise<{ id: string; name: string; role: string; expiresAt: number | null } | { refused: string }>;
+}
 
 export interface EmbeddedBrokerOptions {
   host: string;
-  /** 0 picks a free port. */
-  port: number;
+  /** Plain MQTT; 0 picks a free port; null: no plain listener (TLS only). */
+  port: number | null;
+  /** MQTT over TLS; with `ca` and `clientCerts`, devices may sign in with a certificate (mutual TLS). */
+  tls?: { port: number; cert: string; key: string; ca?: string; clientCerts: 'off' | 'optional' | 'required' };
   log: Logger;
   /**
    * A packet declared larger than this ends its connection before it is read (default 2 MiB; payloads
@@ -16,82 +33,155 @@ export interface EmbeddedBrokerOptions {
   maxPacketBytes?: number;
   /** Connections at once from one address other than loopback; 0 for no limit (default 0). */
   maxConnectionsPerIp?: number;
-  /** Told of every connection refused or cut for hostile input (to count and to log, rate-limited). */
-  onRefused?: (reason: 'connections_per_ip' | 'packet_too_large' | 'malformed_packet' | 'auth_failed' | 'not_allowed', address: string, detail: string) => void;
   /**
-   * Device authentication (FMS_MQTT_AUTH=devices): user name = asset id, password = its secret; a
-   * device publishes only its own telemetry, events and status, and subscribes only to its own
-   * `cmd` topic. Without it, anyone who reaches the port may publish (loopback by default).
+   * Messages a second one sender may publish (a signed-in device across its connections; otherwise a
+   * connection from beyond loopback); faster senders are held back, not cut off. 0: no limit.
    */
-  auth?: { verify(assetId: string, secret: string): Promise<boolean> };
+  maxMessagesPerSecond?: number;
+  /** Told of every connection or packet refused for hostile input or missing rights (to count and to log, rate-limited). */
+  onRefused?: (reason: 'connections_per_ip' | 'packet_too_large' | 'malformed_packet' | 'auth_failed' | 'not_allowed', address: string, detail: string, who?: MqttIdentity) => void;
+  /** Told when a sender goes over its message rate and is being slowed down. */
+  onThrottled?: (sender: string, address: string) => void;
+  /** Told of every client that signed in (for the audit log). */
+  onSignedIn?: (who: MqttIdentity, address: string) => void;
+  /**
+   * Sign-in (FMS_MQTT_AUTH=devices): a device with user name = asset id and password = its secret,
+   * or with a device certificate on the TLS port; a service client with an API key as password. A
+   * device publishes only its own telemetry, events and status and subscribes only to its own `cmd`
+   * topic; a service client only reads (mqtt-acl.ts). Without it, anyone who reaches the port may
+   * publish (loopback by default).
+   */
+  auth?: BrokerAuth;
 }
 
 export interface EmbeddedBroker extends MessageBus {
-  /** Where the broker listens, once started. */
+  /** Where the plain listener listens, once started (the TLS one when there is no plain one). */
   address(): { host: string; port: number };
+  /** Where the TLS listener listens, when there is one. */
+  tlsAddress(): { host: string; port: number } | undefined;
   /** Disconnects every client signed in as this asset (its secret was rotated or revoked). */
   disconnectAsset(assetId: string): number;
+  /** Disconnects every service client signed in with this API key (it was revoked). */
+  disconnectKey(keyId: string): number;
 }
 
-/** What a device may publish: `fms/{site}/{type}/{its id}/{telemetry|event|status}`. */
-export function devicePublishAllowed(assetId: string, topic: string): boolean {
-  const levels = topic.split('/');
-  return levels.length === 5 && levels[0] === 'fms' && levels[3] === assetId && (levels[4] === 'telemetry' || levels[4] === 'event' || levels[4] === 'status');
-}
+export { devicePublishAllowed } from './mqtt-acl.ts';
+
+const isLoopback = (ip: string) => ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
+const API_KEY = /^fms_[0-9a-f]{12}_[A-Za-z0-9_-]{32}$/;
+
+type FmsClient = { id: string; conn?: unknown; fmsWho?: MqttIdentity; fmsSender?: string; close(): void };
 
 /**
- * The embedded MQTT broker (aedes) on a TCP listener. Device messages reach ingest through aedes's
- * `published` hook, which runs before the broker acknowledges a QoS 1 publish: a PUBACK means ingest
- * has taken the message.
+ * The embedded MQTT broker (aedes) on a TCP listener, and a TLS one when a certificate is configured.
+ * Device messages reach ingest through aedes's `published` hook.
  */
 export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroker {
   const log = opts.log;
   let aedes: Aedes | undefined;
-  let server: Server | undefined;
-  let address = { host: opts.host, port: opts.port };
+  const servers: Server[] = [];
+  let address: { host: string; port: number } | undefined;
+  let tlsAddress: { host: string; port: number } | undefined;
   let closing = false;
+  let housekeeping: NodeJS.Timeout | undefined;
+  const rate = opts.maxMessagesPerSecond ?? 0;
+  // Bursts of five seconds' worth (at least 10) pass at once; beyond that, the rate.
+  const throttle = rate > 0 ? createThrottle(rate, Math.max(10, rate * 5)) : undefined;
+  const clientsOf = () => ((aedes as unknown as { clients: Record<string, FmsClient> } | undefined)?.clients ?? {});
+  const disconnectWhere = (match: (who: MqttIdentity) => boolean) => {
+    let n = 0;
+    const clients = clientsOf();
+    for (const id in clients) {
+      const who = clients[id]!.fmsWho;
+      if (!who || !match(who)) continue;
+      clients[id]!.close();
+      n++;
+    }
+    return n;
+  };
 
   return {
     async start(onMessage) {
       const auth = opts.auth;
       const addressOf = (client: { conn?: unknown } | null) => ((client?.conn as { remoteAddress?: string } | undefined)?.remoteAddress ?? 'unknown');
-      const assetOf = (client: unknown) => (client as { fmsAsset?: string }).fmsAsset;
+      const refuse = (client: FmsClient, why: string, done: (err: AuthenticateError | null, ok: boolean | null) => void) => {
+        opts.onRefused?.('auth_failed', addressOf(client), `${why} (client ${client.id})`);
+        done(Object.assign(new Error('bad user name or password'), { returnCode: 4 as const }), null);
+      };
+      const signedIn = (client: FmsClient, who: MqttIdentity, done: (err: AuthenticateError | null, ok: boolean | null) => void) => {
+        client.fmsWho = who;
+        if (who.kind === 'device') client.fmsSender = `device ${who.assetId}`;
+        opts.onSignedIn?.(who, addressOf(client));
+        done(null, true);
+      };
       aedes = await Aedes.createBroker({
         // FMS's topics have 5 levels; nothing legitimate is deeper.
         maxTopicLevels: 16,
+        preConnect(client, _packet, done) {
+          // Without sign-in, a connection from beyond loopback is a sender of its own for the rate limit.
+          const ip = addressOf(client as FmsClient);
+          if (throttle && !auth && !isLoopback(ip)) (client as unknown as FmsClient).fmsSender = `client ${client.id} at ${ip}`;
+          done(null, true);
+        },
         ...(auth
           ? {
-              authenticate(client, username, password, done) {
+              authenticate(aedesClient, username, password, done) {
+                const client = aedesClient as unknown as FmsClient;
                 const secret = password ? Buffer.from(password).toString('utf8') : '';
-                const refuse = (why: string) => {
-                  opts.onRefused?.('auth_failed', addressOf(client), `${why} (client ${client.id})`);
-                  done(Object.assign(new Error('bad user name or password'), { returnCode: 4 }) as never, null);
-                };
-                if (!username || !secret) return refuse('no user name or password');
-                auth.verify(username, secret).then(
-                  (ok) => {
-                    if (!ok) return refuse(`wrong or revoked credentials for "${username.slice(0, 64)}"`);
-                    (client as unknown as { fmsAsset: string }).fmsAsset = username;
-                    done(null, true);
-                  },
-                  () => refuse('credentials could not be checked'),
+                // A device certificate the site CA signed (mutual TLS): its common name is the asset.
+                const tlsSocket = client.conn as TLSSocket | undefined;
+                const cert = tlsSocket instanceof TLSSocket ? tlsSocket.getPeerCertificate() : undefined;
+                if (cert && Object.keys(cert).length > 0) {
+                  if (!tlsSocket!.authorized) return refuse(client, `device certificate not trusted (${String(tlsSocket!.authorizationError)})`, done);
+                  const assetId = typeof cert.subject?.CN === 'string' ? cert.subject.CN : '';
+                  if (username && username !== assetId) return refuse(client, `user name "${username.slice(0, 64)}" is not the certificate's asset "${assetId.slice(0, 64)}"`, done);
+                  auth.certificateDevice(assetId).then(
+                    (ok) => (ok ? signedIn(client, { kind: 'device', assetId, by: 'certificate' }, done) : refuse(client, `certificate of "${assetId.slice(0, 64)}": no such asset, or its credentials were revoked`, done)),
+                    () => refuse(client, 'the certificate could not be checked', done),
+                  );
+                  return;
+                }
+                if (!username || !secret) return refuse(client, 'no user name or password', done);
+                if (API_KEY.test(secret)) {
+                  // A service client: an API key as the password (the user name is free, e.g. the key's name).
+                  auth.verifyKey(secret).then(
+                    (r) => ('refused' in r ? refuse(client, `API key refused: ${r.refused}`, done) : signedIn(client, { kind: 'service', keyId: r.id, name: r.name, role: r.role, expiresAt: r.expiresAt }, done)),
+                    () => refuse(client, 'the API key could not be checked', done),
+                  );
+                  return;
+                }
+                auth.verifyDevice(username, secret).then(
+                  (ok) => (ok ? signedIn(client, { kind: 'device', assetId: username, by: 'password' }, done) : refuse(client, `wrong or revoked credentials for "${username.slice(0, 64)}"`, done)),
+                  () => refuse(client, 'credentials could not be checked', done),
                 );
               },
-              authorizePublish(client, packet, done) {
-                const asset = client ? assetOf(client) : undefined;
-                if (!client || (asset && devicePublishAllowed(asset, packet.topic))) return done(null);
-                opts.onRefused?.('not_allowed', addressOf(client), `"${asset}" may not publish to ${packet.topic.slice(0, 200)}`);
-                done(new Error('not authorized'));
-              },
-              authorizeSubscribe(client, sub, done) {
-                const asset = assetOf(client);
-                const levels = sub.topic.split('/');
-                if (asset && levels.length === 5 && levels[0] === 'fms' && levels[3] === asset && levels[4] === 'cmd') return done(null, sub);
-                opts.onRefused?.('not_allowed', addressOf(client), `"${asset}" may not subscribe to ${sub.topic.slice(0, 200)}`);
+              authorizeSubscribe(aedesClient, sub, done) {
+                const client = aedesClient as unknown as FmsClient;
+                const who = client.fmsWho;
+                if (who?.kind === 'device' ? deviceSubscribeAllowed(who.assetId, sub.topic) : who?.kind === 'service' && serviceSubscribeAllowed(sub.topic)) return done(null, sub);
+                opts.onRefused?.('not_allowed', addressOf(client), `${describe(who)} may not subscribe to ${sub.topic.slice(0, 200)}`, who);
                 done(null, null);
               },
             }
           : {}),
+        authorizePublish(aedesClient, packet, done) {
+          const client = aedesClient as unknown as FmsClient | null;
+          if (!client) return done(null);
+          if (auth) {
+            const who = client.fmsWho;
+            if (who?.kind !== 'device' || !devicePublishAllowed(who.assetId, packet.topic)) {
+              opts.onRefused?.('not_allowed', addressOf(client), `${describe(who)} may not publish to ${packet.topic.slice(0, 200)}`, who);
+              return done(new Error('not authorized'));
+            }
+          }
+          const sender = client.fmsSender;
+          if (!throttle || sender === undefined) return done(null);
+          const wait = throttle.delay(sender, Date.now());
+          if (wait === 0) return done(null);
+          // Held, not dropped: aedes reads this client's next packets once this one is through.
+          opts.onThrottled?.(sender, addressOf(client));
+          setTimeout(() => done(null), wait);
+        },
         published(packet, client, done) {
           // client is null for the broker's own publishes ($SYS, the service's alarm topics).
           if (client) {
@@ -114,11 +204,10 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
       const broker = aedes;
       const maxPacketBytes = opts.maxPacketBytes ?? 2 * 1024 * 1024;
       const perIp = new Map<string, number>();
-      server = createServer((socket) => {
+      const accept = (socket: Socket) => {
         socket.setNoDelay(true);
         const ip = socket.remoteAddress ?? 'unknown';
-        const loopback = ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
-        if (opts.maxConnectionsPerIp && !loopback && (perIp.get(ip) ?? 0) >= opts.maxConnectionsPerIp) {
+        if (opts.maxConnectionsPerIp && !isLoopback(ip) && (perIp.get(ip) ?? 0) >= opts.maxConnectionsPerIp) {
           opts.onRefused?.('connections_per_ip', ip, `already ${opts.maxConnectionsPerIp} connections from ${ip}`);
           socket.destroy();
           return;
@@ -143,17 +232,38 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
           return null;
         };
         broker.handle(socket);
-      });
-      await new Promise<void>((resolve, reject) => {
-        server!.once('error', reject);
-        server!.listen(opts.port, opts.host, () => {
-          server!.off('error', reject);
-          resolve();
+      };
+      const listen = async (server: Server, port: number) => {
+        servers.push(server);
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, opts.host, () => {
+            server.off('error', reject);
+            resolve();
+          });
         });
-      });
-      const a = server.address() as AddressInfo;
-      address = { host: opts.host, port: a.port };
-      log.info({ host: opts.host, port: a.port }, 'mqtt broker listening');
+        return { host: opts.host, port: (server.address() as AddressInfo).port };
+      };
+      if (opts.port !== null) {
+        address = await listen(createServer(accept), opts.port);
+        log.info(address, 'mqtt broker listening');
+      }
+      if (opts.tls) {
+        const t = opts.tls;
+        const server = createTlsServer({ cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), requestCert: t.clientCerts !== 'off', rejectUnauthorized: t.clientCerts === 'required', minVersion: 'TLSv1.2' }, accept);
+        // A failed handshake (no certificate where one is required, plain MQTT on the TLS port) is refused and counted.
+        server.on('tlsClientError', (err, socket) => opts.onRefused?.('auth_failed', socket.remoteAddress ?? 'unknown', `TLS handshake failed: ${err.message.slice(0, 200)}`));
+        tlsAddress = await listen(server, t.port);
+        log.info({ ...tlsAddress, clientCertificates: t.clientCerts }, 'mqtt broker listening (TLS)');
+      }
+      // Every 30 s: service clients whose key has expired go; senders quiet long enough are forgotten.
+      housekeeping = setInterval(() => {
+        const now = Date.now();
+        const n = disconnectWhere((who) => who.kind === 'service' && who.expiresAt !== null && who.expiresAt <= now);
+        if (n > 0) log.info({ clients: n }, 'service clients with expired API keys disconnected');
+        throttle?.prune(now);
+      }, 30_000);
+      housekeeping.unref();
     },
 
     publish(topic, payload, options) {
@@ -165,33 +275,31 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
     },
 
     health() {
-      if (!aedes || !server?.listening) return { state: 'down', detail: closing ? 'closing' : 'not started' };
+      if (!aedes || servers.length === 0 || !servers.every((s) => s.listening)) return { state: 'down', detail: closing ? 'closing' : 'not started' };
       return { state: 'up', clients: aedes.connectedClients };
     },
 
-    address: () => address,
+    address: () => address ?? tlsAddress ?? { host: opts.host, port: opts.port ?? 0 },
+    tlsAddress: () => tlsAddress,
 
-    disconnectAsset(assetId) {
-      let n = 0;
-      const clients = (aedes as unknown as { clients: Record<string, { fmsAsset?: string; close(): void }> } | undefined)?.clients ?? {};
-      for (const id in clients) {
-        if (clients[id]!.fmsAsset !== assetId) continue;
-        clients[id]!.close();
-        n++;
-      }
-      return n;
-    },
+    disconnectAsset: (assetId) => disconnectWhere((who) => who.kind === 'device' && who.assetId === assetId),
+    disconnectKey: (keyId) => disconnectWhere((who) => who.kind === 'service' && who.keyId === keyId),
 
     async close() {
       if (closing) return;
       closing = true;
-      const s = server;
+      clearInterval(housekeeping);
       const b = aedes;
       // Stop accepting first, then disconnect everyone; server.close() resolves once all sockets are gone.
-      const serverClosed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve();
+      const serversClosed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       if (b) await new Promise<void>((resolve) => b.close(() => resolve()));
-      await serverClosed;
+      await serversClosed;
       log.info('mqtt broker closed');
     },
   };
+}
+
+function describe(who: MqttIdentity | undefined): string {
+  if (!who) return 'an anonymous client';
+  return who.kind === 'device' ? `"${who.assetId}"` : `service client "${who.name}" (${who.role})`;
 }

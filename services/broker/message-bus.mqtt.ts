@@ -15,6 +15,8 @@ export interface ExternalBrokerOptions {
    * messages meanwhile and hands them over on reconnection. Only with a stable client id.
    */
   persistentSession?: boolean;
+  /** The CA (PEM) the broker's certificate is checked against with mqtts:// (otherwise the system's). */
+  ca?: string | undefined;
   /** How long start() waits for the first connection before going on degraded (it keeps trying). */
   firstConnectTimeoutMs?: number;
 }
@@ -57,6 +59,7 @@ export function createExternalBroker(opts: ExternalBrokerOptions): ExternalBroke
         keepalive: 15,
         connectTimeout: 5_000,
         reconnectPeriod: BACKOFF_MIN_MS,
+        ...(opts.ca ? { ca: opts.ca } : {}),
       });
       client = c;
       c.on('connect', () => {

@@ -57,3 +57,31 @@ export function createRateLimitedLog(intervalMs: number, now: () => number = Dat
     suppressed.delete(key);
   };
 }
+
+/**
+ * Messages a second per sender, as a generic cell rate algorithm: `perSecond` on average, `burst`
+ * at once after a quiet spell. A message over the rate is not dropped: `delay` says how long to hold
+ * it, and holding it holds the sender's connection (the broker reads its next packets only after),
+ * so a fast sender is slowed down to the rate and loses nothing.
+ */
+export function createThrottle(perSecond: number, burst: number) {
+  const interval = 1000 / perSecond;
+  const tolerance = (Math.max(1, burst) - 1) * interval;
+  /** Per sender: the theoretical arrival time of its next message. */
+  const due = new Map<string, number>();
+  return {
+    /** Milliseconds to hold this message of `sender` (0: let it through now). */
+    delay(sender: string, now: number): number {
+      const t = Math.max(due.get(sender) ?? now, now);
+      due.set(sender, t + interval);
+      return Math.max(0, t - now - tolerance);
+    },
+    /** Forgets senders that have been quiet long enough to have their whole burst again. */
+    prune(now: number): void {
+      for (const [sender, t] of due) if (t + tolerance <= now) due.delete(sender);
+    },
+    get senders() {
+      return due.size;
+    },
+  };
+}

@@ -321,4 +321,24 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0013-audit-log': {
+    async up(db: Kysely<unknown>) {
+      // Security-relevant actions: who, when, from where, what, and whether it was allowed (docs/security.md).
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', serial(db), (c) => autoId(db, c))
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('actor_name', 'text')
+        .addColumn('actor_role', 'text')
+        .addColumn('address', 'text')
+        .addColumn('target', 'text')
+        .addColumn('detail', 'text')
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+    },
+  },
 };

@@ -239,6 +239,23 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  /** e.g. `key.issued`, `access.denied`, `work_order.verified` */
+  action: string;
+  outcome: 'ok' | 'denied' | 'failed';
+  /** `key:<id>`, `device:<asset>`, `anonymous`, `system` */
+  actor: string;
+  actor_name: string | null;
+  actor_role: string | null;
+  address: string | null;
+  target: string | null;
+  detail: string | null;
+  /** How many times it happened (repeats within a minute are recorded once with their count). */
+  count: number;
+}
+
 export interface DatabaseSchema {
   assets: AssetsTable;
   alarms: AlarmsTable;
@@ -252,6 +269,7 @@ export interface DatabaseSchema {
   reports: ReportsTable;
   device_credentials: DeviceCredentialsTable;
   api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
   counters: CountersTable;
   rules: RulesTable;
   rule_states: RuleStatesTable;

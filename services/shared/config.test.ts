@@ -15,8 +15,11 @@ function problemsOf(fn: () => unknown): string[] {
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     const c = loadConfig({ FMS_TZ: 'UTC' });
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000, rateLimitPerMinute: 6000, auth: 'off' });
-    expect(c.mqtt).toEqual({ host: '127.0.0.1', port: 1883, url: undefined, maxPacketBytes: 2 * 1024 * 1024, maxConnectionsPerIp: 500, auth: 'off' });
+    // Sign-in is on by default: API keys over HTTP (loopback), device credentials on the broker, which
+    // then listens on every interface so that the estate's devices reach it.
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000, rateLimitPerMinute: 6000, auth: 'keys', tls: undefined });
+    expect(c.mqtt).toEqual({ host: '0.0.0.0', port: 1883, url: undefined, maxPacketBytes: 2 * 1024 * 1024, maxConnectionsPerIp: 500, maxMessagesPerSecond: 20, auth: 'devices', tls: undefined, ca: undefined });
+    expect(c.audit.retentionMs).toBe(400 * 86_400_000);
     expect(c.dataDir).toMatch(/\/data$/);
     expect(c.logLevel).toBe('info');
     expect(c.influx).toBeUndefined();
@@ -167,5 +170,42 @@ workOrders:
     const c = testConfig();
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.http)).toBe(true);
+  });
+
+  it('keeps the broker on loopback when devices need not sign in', () => {
+    expect(loadConfig({ FMS_TZ: 'UTC', FMS_MQTT_AUTH: 'off' }).mqtt.host).toBe('127.0.0.1');
+    expect(loadConfig({ FMS_TZ: 'UTC', FMS_MQTT_AUTH: 'off', FMS_MQTT_HOST: '0.0.0.0' }).mqtt.host).toBe('0.0.0.0');
+  });
+
+  it('reads TLS certificates when the config is loaded and names every problem with them', () => {
+    const files: Record<string, string> = {
+      '/etc/fms/server.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      '/etc/fms/server.key': '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n',
+      '/etc/fms/ca.crt': '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n',
+      '/etc/fms/notes.txt': 'hello',
+    };
+    const read = (f: string) => {
+      if (!(f in files)) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+      return files[f]!;
+    };
+    const c = loadConfig({ FMS_TZ: 'UTC', FMS_MQTT_TLS_CERT: '/etc/fms/server.crt', FMS_MQTT_TLS_KEY: '/etc/fms/server.key', FMS_MQTT_TLS_CA: '/etc/fms/ca.crt', FMS_MQTT_PORT: 'off' }, read);
+    expect(c.mqtt.port).toBeNull();
+    expect(c.mqtt.tls).toEqual({ cert: files['/etc/fms/server.crt'], key: files['/etc/fms/server.key'], port: 8883, clientCerts: 'optional' });
+    expect(c.mqtt.ca).toBe(files['/etc/fms/ca.crt']);
+
+    let message = '';
+    try {
+      loadConfig(
+        { FMS_TZ: 'UTC', FMS_MQTT_TLS_CERT: '/etc/fms/notes.txt', FMS_HTTP_TLS_CERT: '/etc/fms/server.crt', FMS_HTTP_TLS_KEY: '/etc/fms/missing.key', FMS_MQTT_TLS_CLIENT_CERTS: 'required', FMS_MQTT_PORT: 'off' },
+        read,
+      );
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('FMS_MQTT_TLS_CERT/FMS_MQTT_TLS_KEY: expected both or neither');
+    expect(message).toContain('FMS_MQTT_TLS_CERT: /etc/fms/notes.txt is not PEM');
+    expect(message).toContain('FMS_HTTP_TLS_KEY: cannot read /etc/fms/missing.key (ENOENT)');
+    expect(message).toContain('FMS_MQTT_TLS_CLIENT_CERTS: "required" needs FMS_MQTT_TLS_CA');
+    expect(() => loadConfig({ FMS_TZ: 'UTC', FMS_MQTT_PORT: 'off' }, read)).toThrow('FMS_MQTT_PORT: "off" leaves no listener');
   });
 });

@@ -24,6 +24,8 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or htt
 const influxIdentifier = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, "_", "-" or "."');
+/** A PEM file (certificate or key): a path, checked to be readable PEM when the config is loaded. */
+const pemPath = z.string().min(1, 'expected a path to a PEM file');
 const timeZone = z.string().refine(isValidTimeZone, 'expected an IANA time zone such as Asia/Shanghai or UTC');
 
 /**
@@ -35,10 +37,22 @@ export const envSchema = z.object({
   FMS_HTTP_HOST: host.default('127.0.0.1'),
   /** HTTP API port; 0 picks a free port (tests). */
   FMS_HTTP_PORT: portOrZero.default(3000),
-  /** Embedded MQTT broker: interface to listen on (loopback until device authentication exists). */
-  FMS_MQTT_HOST: host.default('127.0.0.1'),
-  /** Embedded MQTT broker port; 0 picks a free port (tests). */
-  FMS_MQTT_PORT: portOrZero.default(1883),
+  /** Embedded MQTT broker: interface to listen on; every interface when devices must sign in, loopback otherwise. */
+  FMS_MQTT_HOST: host.optional(),
+  /** Embedded MQTT broker port (plain MQTT); 0 picks a free port (tests); `off` for TLS only. */
+  FMS_MQTT_PORT: z.union([z.literal('off'), portOrZero], { error: 'expected a port number from 0 (any free port) to 65535, or off' }).default(1883),
+  /** Embedded broker over TLS: port, used when FMS_MQTT_TLS_CERT and FMS_MQTT_TLS_KEY are set. */
+  FMS_MQTT_TLS_PORT: portOrZero.default(8883),
+  /** Embedded broker: the server certificate (PEM, with its chain) for MQTT over TLS. */
+  FMS_MQTT_TLS_CERT: pemPath.optional(),
+  /** Embedded broker: the certificate's private key (PEM). */
+  FMS_MQTT_TLS_KEY: pemPath.optional(),
+  /** The site CA (PEM): device certificates it signed sign devices in; with FMS_MQTT_URL=mqtts://, the external broker's certificate is checked against it. */
+  FMS_MQTT_TLS_CA: pemPath.optional(),
+  /** Device certificates on the TLS port: `optional` (a certificate or a password), `required` (mutual TLS only), `off`; `optional` when FMS_MQTT_TLS_CA is set. */
+  FMS_MQTT_TLS_CLIENT_CERTS: z.enum(['off', 'optional', 'required'], { error: 'expected off, optional or required' }).optional(),
+  /** Embedded broker: messages a second one device may send; faster senders are slowed down (0: no limit). */
+  FMS_MQTT_MAX_MSGS_PER_SEC: z.coerce.number({ error: 'expected messages a second, e.g. 20' }).min(0, 'expected 0 (no limit) or more').default(20),
   /** External broker URL (mqtt://host:port) instead of the embedded broker. */
   FMS_MQTT_URL: z.url({ protocol: /^mqtts?$/, error: 'expected an mqtt:// or mqtts:// URL, e.g. mqtt://127.0.0.1:1883' }).optional(),
   /** Folder for SQLite files, spool and reports; created when missing. `:memory:` keeps everything in memory. */
@@ -94,10 +108,16 @@ export const envSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
       }
     }),
-  /** Embedded broker: `devices` requires every client to sign in as an asset with its credentials; `off` lets anyone who reaches the port publish. */
-  FMS_MQTT_AUTH: z.enum(['off', 'devices'], { error: 'expected off or devices' }).default('off'),
+  /** Embedded broker: `devices` requires every client to sign in (a device with its credentials, a service client with an API key); `off` lets anyone who reaches the port publish. */
+  FMS_MQTT_AUTH: z.enum(['off', 'devices'], { error: 'expected off or devices' }).default('devices'),
   /** HTTP API: `keys` wants an API key (Authorization: Bearer) of a role allowed for the route; `off` trusts every caller. */
-  FMS_API_AUTH: z.enum(['off', 'keys'], { error: 'expected off or keys' }).default('off'),
+  FMS_API_AUTH: z.enum(['off', 'keys'], { error: 'expected off or keys' }).default('keys'),
+  /** HTTPS: the server certificate (PEM, with its chain); with FMS_HTTP_TLS_KEY the API answers HTTPS only. */
+  FMS_HTTP_TLS_CERT: pemPath.optional(),
+  /** HTTPS: the certificate's private key (PEM). */
+  FMS_HTTP_TLS_KEY: pemPath.optional(),
+  /** How long the audit log keeps its records. */
+  FMS_AUDIT_RETENTION: z.string().refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 400d').default('400d'),
   /** HTTP API: requests a minute per client address before 429 (0: no limit). */
   FMS_HTTP_RATE_LIMIT: z.coerce.number({ error: 'expected requests a minute, e.g. 6000' }).int('expected a whole number').min(0, 'expected 0 (no limit) or more').default(6000),
   /** Embedded broker: a packet declared larger than this (KiB) ends its connection unread. */
@@ -123,9 +143,30 @@ export interface InfluxConnection {
   password: string | undefined;
 }
 
+/** A certificate and its key, read from PEM files when the config was loaded. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
 export interface Config {
-  http: { host: string; port: number; rateLimitPerMinute: number; auth: 'off' | 'keys' };
-  mqtt: { host: string; port: number; url: string | undefined; maxPacketBytes: number; maxConnectionsPerIp: number; auth: 'off' | 'devices' };
+  http: { host: string; port: number; rateLimitPerMinute: number; auth: 'off' | 'keys'; tls: TlsFiles | undefined };
+  mqtt: {
+    host: string;
+    /** Plain MQTT port; null when only TLS listens. */
+    port: number | null;
+    url: string | undefined;
+    maxPacketBytes: number;
+    maxConnectionsPerIp: number;
+    /** Messages a second one device may send before it is slowed down; 0: no limit. */
+    maxMessagesPerSecond: number;
+    auth: 'off' | 'devices';
+    /** MQTT over TLS on the embedded broker, when a certificate is configured. */
+    tls: (TlsFiles & { port: number; clientCerts: 'off' | 'optional' | 'required' }) | undefined;
+    /** The site CA (PEM): signs device certificates; checks an external broker's certificate. */
+    ca: string | undefined;
+  };
+  audit: { retentionMs: number };
   dataDir: string;
   databaseUrl: string | undefined;
   influx: InfluxConnection | undefined;
@@ -178,6 +219,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
     if (value !== undefined && value.trim() !== '') merged[key] = value.trim();
   }
   const parsed = envSchema.safeParse(merged);
+  const pem: Record<string, string> = {};
   if (!parsed.success) problems.push(...formatZodIssues(parsed.error.issues, (p) => `${String(p[0])}${p.length > 1 ? '.' + p.slice(1).join('.') : ''}`, merged));
 
   if (parsed.success) {
@@ -187,6 +229,23 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
     }
     if ((e.FMS_INFLUX_USERNAME === undefined) !== (e.FMS_INFLUX_PASSWORD === undefined)) {
       problems.push('FMS_INFLUX_USERNAME/FMS_INFLUX_PASSWORD: expected both or neither');
+    }
+    if ((e.FMS_MQTT_TLS_CERT === undefined) !== (e.FMS_MQTT_TLS_KEY === undefined)) problems.push('FMS_MQTT_TLS_CERT/FMS_MQTT_TLS_KEY: expected both or neither');
+    if ((e.FMS_HTTP_TLS_CERT === undefined) !== (e.FMS_HTTP_TLS_KEY === undefined)) problems.push('FMS_HTTP_TLS_CERT/FMS_HTTP_TLS_KEY: expected both or neither');
+    if (e.FMS_MQTT_TLS_CLIENT_CERTS && e.FMS_MQTT_TLS_CLIENT_CERTS !== 'off' && !e.FMS_MQTT_TLS_CA) problems.push(`FMS_MQTT_TLS_CLIENT_CERTS: "${e.FMS_MQTT_TLS_CLIENT_CERTS}" needs FMS_MQTT_TLS_CA, the CA that signs the device certificates`);
+    if (e.FMS_MQTT_TLS_CLIENT_CERTS && e.FMS_MQTT_TLS_CLIENT_CERTS !== 'off' && !e.FMS_MQTT_TLS_CERT) problems.push('FMS_MQTT_TLS_CLIENT_CERTS: device certificates need the TLS listener: set FMS_MQTT_TLS_CERT and FMS_MQTT_TLS_KEY');
+    if (e.FMS_MQTT_PORT === 'off' && !e.FMS_MQTT_TLS_CERT && !e.FMS_MQTT_URL) problems.push('FMS_MQTT_PORT: "off" leaves no listener: set FMS_MQTT_TLS_CERT and FMS_MQTT_TLS_KEY for MQTT over TLS');
+    for (const key of ['FMS_MQTT_TLS_CERT', 'FMS_MQTT_TLS_KEY', 'FMS_MQTT_TLS_CA', 'FMS_HTTP_TLS_CERT', 'FMS_HTTP_TLS_KEY'] as const) {
+      const file = e[key];
+      if (file === undefined) continue;
+      const what = key.endsWith('KEY') ? 'a PEM private key' : 'a PEM certificate';
+      try {
+        const text = readFile(file);
+        if (!/-----BEGIN [A-Z ]*(CERTIFICATE|PRIVATE KEY)-----/.test(text)) problems.push(`${key}: ${file} is not PEM; expected ${what} (-----BEGIN …-----)`);
+        else pem[key] = text;
+      } catch (err) {
+        problems.push(`${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected ${what}`);
+      }
     }
   }
 
@@ -199,8 +258,29 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
   }
   const e = parsed.data;
   return deepFreeze({
-    http: { host: e.FMS_HTTP_HOST, port: e.FMS_HTTP_PORT, rateLimitPerMinute: e.FMS_HTTP_RATE_LIMIT, auth: e.FMS_API_AUTH },
-    mqtt: { host: e.FMS_MQTT_HOST, port: e.FMS_MQTT_PORT, url: e.FMS_MQTT_URL, maxPacketBytes: e.FMS_MQTT_MAX_PACKET_KB * 1024, maxConnectionsPerIp: e.FMS_MQTT_MAX_CONNECTIONS_PER_IP, auth: e.FMS_MQTT_AUTH },
+    http: {
+      host: e.FMS_HTTP_HOST,
+      port: e.FMS_HTTP_PORT,
+      rateLimitPerMinute: e.FMS_HTTP_RATE_LIMIT,
+      auth: e.FMS_API_AUTH,
+      tls: pem.FMS_HTTP_TLS_CERT && pem.FMS_HTTP_TLS_KEY ? { cert: pem.FMS_HTTP_TLS_CERT, key: pem.FMS_HTTP_TLS_KEY } : undefined,
+    },
+    mqtt: {
+      // Devices that must sign in may reach the broker from the estate network; without sign-in it stays on loopback.
+      host: e.FMS_MQTT_HOST ?? (e.FMS_MQTT_AUTH === 'devices' ? '0.0.0.0' : '127.0.0.1'),
+      port: e.FMS_MQTT_PORT === 'off' ? null : e.FMS_MQTT_PORT,
+      url: e.FMS_MQTT_URL,
+      maxPacketBytes: e.FMS_MQTT_MAX_PACKET_KB * 1024,
+      maxConnectionsPerIp: e.FMS_MQTT_MAX_CONNECTIONS_PER_IP,
+      maxMessagesPerSecond: e.FMS_MQTT_MAX_MSGS_PER_SEC,
+      auth: e.FMS_MQTT_AUTH,
+      tls:
+        pem.FMS_MQTT_TLS_CERT && pem.FMS_MQTT_TLS_KEY
+          ? { cert: pem.FMS_MQTT_TLS_CERT, key: pem.FMS_MQTT_TLS_KEY, port: e.FMS_MQTT_TLS_PORT, clientCerts: e.FMS_MQTT_TLS_CLIENT_CERTS ?? (pem.FMS_MQTT_TLS_CA ? 'optional' : 'off') }
+          : undefined,
+      ca: pem.FMS_MQTT_TLS_CA,
+    },
+    audit: { retentionMs: parseDuration(e.FMS_AUDIT_RETENTION)! },
     dataDir: e.FMS_DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.FMS_DATA_DIR),
     databaseUrl: e.FMS_DATABASE_URL,
     influx: e.FMS_INFLUX_URL
@@ -278,7 +358,8 @@ export function testConfig(overrides: Partial<Record<keyof Env, string>> & { est
   const { estate, ...env } = overrides;
   const yaml = estate === undefined ? undefined : JSON.stringify(estate);
   return loadConfig(
-    { FMS_HTTP_PORT: '0', FMS_MQTT_PORT: '0', FMS_LOG_LEVEL: 'silent', FMS_TZ: 'UTC', FMS_DATA_DIR: ':memory:', ...(yaml ? { FMS_CONFIG: '<test estate>' } : {}), ...env },
+    // Suites about other things run without sign-in; the security suites, the service process and the demo run with it.
+    { FMS_HTTP_PORT: '0', FMS_MQTT_PORT: '0', FMS_MQTT_HOST: '127.0.0.1', FMS_MQTT_AUTH: 'off', FMS_API_AUTH: 'off', FMS_LOG_LEVEL: 'silent', FMS_TZ: 'UTC', FMS_DATA_DIR: ':memory:', ...(yaml ? { FMS_CONFIG: '<test estate>' } : {}), ...env },
     () => yaml ?? '{}',
   );
 }

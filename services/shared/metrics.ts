@@ -8,6 +8,7 @@ export function createMetrics() {
     registry,
     messagesIn: new Counter({ name: 'fms_mqtt_messages_total', help: 'Device messages received, by channel', labelNames: ['channel'], registers: [registry] }),
     mqttRefused: new Counter({ name: 'fms_mqtt_refused_total', help: 'MQTT connections refused or cut for hostile input, by reason', labelNames: ['reason'], registers: [registry] }),
+    mqttThrottled: new Counter({ name: 'fms_mqtt_throttled_total', help: 'MQTT messages held back because their sender went over FMS_MQTT_MAX_MSGS_PER_SEC', registers: [registry] }),
     rejected: new Counter({ name: 'fms_ingest_rejected_total', help: 'Device messages rejected by ingest, by reason kind', labelNames: ['reason'], registers: [registry] }),
     pointsAccepted: new Counter({ name: 'fms_telemetry_points_accepted_total', help: 'Telemetry values accepted for storage', registers: [registry] }),
     eventsAccepted: new Counter({ name: 'fms_device_events_total', help: 'Device events accepted', labelNames: ['type'], registers: [registry] }),

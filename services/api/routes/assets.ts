@@ -6,6 +6,7 @@ import { assetInputSchema, assetPatchSchema, deviceTypeSchema, idSchema, type As
 import { FmsError } from '../../shared/errors.ts';
 import { aggregateFns } from '../../telemetry/telemetry-store.ts';
 import { durationParam, timeParam } from '../params.ts';
+import { auditRequest } from '../request-audit.ts';
 import type { ApiDeps } from '../server.ts';
 
 const MAX_BUCKETS = 10_000;
@@ -31,17 +32,21 @@ export const assetRoutes =
 
     r.post('/assets', { schema: { summary: 'Register an asset', tags: ['assets'], body: assetInputSchema } }, async (req, reply) => {
       const asset = await deps.assets.create(req.body);
+      auditRequest(deps.audit, req, 'asset.created', `asset ${asset.id}`);
       return reply.status(201).send(withStatus(asset));
     });
 
     r.get('/assets/:id', { schema: { summary: 'One asset with its connection status', tags: ['assets'], params: idParams } }, async (req) => withStatus(found(req.params.id)));
 
-    r.patch('/assets/:id', { schema: { summary: 'Change an asset', tags: ['assets'], params: idParams, body: assetPatchSchema } }, async (req) =>
-      withStatus(await deps.assets.update(req.params.id, req.body)),
-    );
+    r.patch('/assets/:id', { schema: { summary: 'Change an asset', tags: ['assets'], params: idParams, body: assetPatchSchema } }, async (req) => {
+      const asset = await deps.assets.update(req.params.id, req.body);
+      auditRequest(deps.audit, req, 'asset.updated', `asset ${asset.id}`, `changed: ${Object.keys(req.body).join(', ')}`);
+      return withStatus(asset);
+    });
 
     r.delete('/assets/:id', { schema: { summary: 'Remove an asset (its telemetry stays in the store)', tags: ['assets'], params: idParams } }, async (req, reply) => {
       await deps.assets.remove(req.params.id);
+      auditRequest(deps.audit, req, 'asset.deleted', `asset ${req.params.id}`);
       return reply.status(204).send();
     });
 
@@ -63,7 +68,9 @@ export const assetRoutes =
       { schema: { summary: "Issue (or rotate) the device's MQTT credentials: user name = asset id; the secret is shown only in this answer", tags: ['assets'], params: idParams } },
       async (req, reply) => {
         found(req.params.id);
+        const before = await deps.credentials.info(req.params.id);
         const issued = await deps.credentials.issue(req.params.id);
+        auditRequest(deps.audit, req, before && before.revokedAt === null ? 'credentials.rotated' : 'credentials.issued', `asset ${req.params.id}`);
         return reply.status(201).header('cache-control', 'no-store').send({ ...issued, note: 'the secret is shown once: store it in the device now; FMS keeps only its hash' });
       },
     );
@@ -76,6 +83,7 @@ export const assetRoutes =
     r.delete('/assets/:id/credentials', { schema: { summary: 'Revoke the device credentials; its open connections are closed at once', tags: ['assets'], params: idParams } }, async (req, reply) => {
       found(req.params.id);
       if (!(await deps.credentials.revoke(req.params.id))) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `asset "${req.params.id}" has no credentials in force`);
+      auditRequest(deps.audit, req, 'credentials.revoked', `asset ${req.params.id}`);
       return reply.status(204).send();
     });
 

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FmsError } from '../../shared/errors.ts';
 import { roles } from '../permissions.ts';
+import { auditRequest } from '../request-audit.ts';
 import type { ApiDeps } from '../server.ts';
 
 export const keyRoutes =
@@ -26,12 +27,20 @@ export const keyRoutes =
       },
       async (req, reply) => {
         if (req.body.expiresAt !== undefined && req.body.expiresAt <= deps.now()) throw new FmsError('FMS_ERR_API_BAD_REQUEST', 'expiresAt is in the past: expected a future date-time');
+        // A technician acts only on their own and their team's orders: their key must say who they are.
+        if (req.body.role === 'technician' && !req.body.personId) throw new FmsError('FMS_ERR_API_BAD_REQUEST', "personId: a technician's key belongs to a person; expected the id of a technician under people");
+        if (req.body.personId) {
+          const person = (await deps.workOrders.people()).find((p) => p.id === req.body.personId);
+          if (!person) throw new FmsError('FMS_ERR_API_BAD_REQUEST', `personId: no person "${req.body.personId}"; expected an id from GET /api/people`);
+        }
         const { key, token } = await deps.apiKeys.issue({ name: req.body.name, role: req.body.role, personId: req.body.personId ?? null, expiresAt: req.body.expiresAt ?? null });
+        auditRequest(deps.audit, req, 'key.issued', `key ${key.id}`, `"${key.name}", ${key.role}${key.personId ? ` for ${key.personId}` : ''}${key.expiresAt ? `, expires ${new Date(key.expiresAt).toISOString()}` : ''}`);
         return reply.status(201).header('cache-control', 'no-store').send({ ...key, token, note: 'the key is shown once: FMS keeps only its hash' });
       },
     );
     r.delete('/keys/:id', { schema: { summary: 'Revoke an API key: it stops working at once', tags: ['keys'], params: z.object({ id: z.string() }) } }, async (req, reply) => {
       if (!(await deps.apiKeys.revoke(req.params.id))) throw new FmsError('FMS_ERR_API_NOT_FOUND', `no API key "${req.params.id}" in force`);
+      auditRequest(deps.audit, req, 'key.revoked', `key ${req.params.id}`);
       return reply.status(204).send();
     });
   };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FmsError } from '../../shared/errors.ts';
+import { auditRequest } from '../request-audit.ts';
 import type { ApiDeps } from '../server.ts';
 
 export const pmPlanRoutes =
@@ -23,6 +24,7 @@ export const pmPlanRoutes =
     r.post('/pm-plans', { schema: { summary: 'Create a plan', tags: ['preventive maintenance'], body: planBody } }, async (req, reply) => {
       const plan = await deps.pmPlans.create(req.body);
       deps.pm.reset();
+      auditRequest(deps.audit, req, 'pm_plan.created', `pm plan ${plan.id}`);
       reply.status(201).header('location', `/api/pm-plans/${plan.id}`);
       return plan;
     });
@@ -30,12 +32,14 @@ export const pmPlanRoutes =
     r.put('/pm-plans/:id', { schema: { summary: 'Replace a plan (a template or file plan too: the API version wins)', tags: ['preventive maintenance'], params: idParams, body: planBody } }, async (req) => {
       const plan = await deps.pmPlans.replace(req.params.id, req.body);
       deps.pm.reset();
+      auditRequest(deps.audit, req, 'pm_plan.updated', `pm plan ${plan.id}`);
       return plan;
     });
 
     r.delete('/pm-plans/:id', { schema: { summary: 'Delete a plan (a template stays deleted)', tags: ['preventive maintenance'], params: idParams } }, async (req, reply) => {
       await deps.pmPlans.remove(req.params.id);
       deps.pm.reset();
+      auditRequest(deps.audit, req, 'pm_plan.deleted', `pm plan ${req.params.id}`);
       return reply.status(204).send();
     });
   };

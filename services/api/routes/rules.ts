@@ -2,14 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FmsError } from '../../shared/errors.ts';
+import { auditRequest, requesterName } from '../request-audit.ts';
 import type { ApiDeps } from '../server.ts';
 
 // The body is checked by the rule service against the rule format, so that every problem is named
 // by its field (the same messages as for rule files).
 const ruleBody = z.record(z.string(), z.unknown()).describe('A rule in the format of docs/rules.md, as JSON');
 const idParams = z.object({ id: z.string() });
-// Who changed a rule, until people authenticate (security work): an optional header.
-const actor = (headers: Record<string, unknown>) => (typeof headers['x-fms-actor'] === 'string' ? headers['x-fms-actor'].slice(0, 100) : 'api');
 
 export const ruleRoutes =
   (deps: ApiDeps): FastifyPluginAsync =>
@@ -28,14 +27,19 @@ export const ruleRoutes =
     r.get('/rules/:id/history', { schema: { summary: 'Every version of a rule: who changed it, when, and how it read', tags: ['rules'], params: idParams } }, async (req) => ({
       items: await deps.rules.history(req.params.id),
     }));
-    r.post('/rules', { schema: { summary: 'Create a rule; it is in force at once', tags: ['rules'], body: ruleBody } }, async (req, reply) =>
-      reply.status(201).send(await deps.rules.create(req.body, actor(req.headers))),
-    );
-    r.put('/rules/:id', { schema: { summary: 'Replace a rule (a new version); it is in force at once', tags: ['rules'], params: idParams, body: ruleBody } }, async (req) =>
-      deps.rules.update(req.params.id, req.body, actor(req.headers)),
-    );
+    r.post('/rules', { schema: { summary: 'Create a rule; it is in force at once', tags: ['rules'], body: ruleBody } }, async (req, reply) => {
+      const rule = await deps.rules.create(req.body, requesterName(req));
+      auditRequest(deps.audit, req, 'rule.created', `rule ${rule.id}`, `version ${rule.version}`);
+      return reply.status(201).send(rule);
+    });
+    r.put('/rules/:id', { schema: { summary: 'Replace a rule (a new version); it is in force at once', tags: ['rules'], params: idParams, body: ruleBody } }, async (req) => {
+      const rule = await deps.rules.update(req.params.id, req.body, requesterName(req));
+      auditRequest(deps.audit, req, 'rule.updated', `rule ${rule.id}`, `version ${rule.version}`);
+      return rule;
+    });
     r.delete('/rules/:id', { schema: { summary: 'Delete a rule (also a shipped or file rule: it stays deleted)', tags: ['rules'], params: idParams } }, async (req, reply) => {
-      await deps.rules.remove(req.params.id, actor(req.headers));
+      await deps.rules.remove(req.params.id, requesterName(req));
+      auditRequest(deps.audit, req, 'rule.deleted', `rule ${req.params.id}`);
       return reply.status(204).send();
     });
   };

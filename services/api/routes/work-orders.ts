@@ -4,10 +4,12 @@ import { z } from 'zod';
 import { idSchema } from '../../assets/asset.ts';
 import { categories, checklistStepSchema, priorities } from '../../rules/rule-schema.ts';
 import { FmsError } from '../../shared/errors.ts';
+import type { ApiKey } from '../api-keys.ts';
 import { allowedActions } from '../../work-orders/state-machine.ts';
 import { actionSchema } from '../../work-orders/work-order-actions.ts';
 import { channels, sources, workOrderStates } from '../../work-orders/work-order.ts';
 import { listParam, pageParams, timeParam } from '../params.ts';
+import { auditRequest } from '../request-audit.ts';
 import type { ApiDeps } from '../server.ts';
 
 const requesterSchema = z
@@ -50,6 +52,36 @@ export const workOrderRoutes =
   async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const idParams = z.object({ id: z.string() });
+    const audited = new Map([
+      ['verify', 'verified'],
+      ['reject', 'rejected'],
+      ['cancel', 'cancelled'],
+      ['close', 'closed'],
+      ['reopen', 'reopened'],
+    ]);
+
+    /**
+     * What an API key may do on an order, beyond its role's line in the permission table: a person's
+     * key acts only as that person; a technician's only on orders of theirs or their team's; an
+     * integration only for the requester (a resident app relaying a confirmation or a rating).
+     */
+    async function mayAct(key: ApiKey, orderId: string, by: string): Promise<void> {
+      const refuse = (why: string) => {
+        throw new FmsError('FMS_ERR_API_FORBIDDEN', why);
+      };
+      if (key.role === 'integration' && by !== 'requester') refuse(`an integration's key acts only for the requester (by: "requester"), not as "${by}"`);
+      if (key.personId && by !== key.personId) refuse(`this API key acts for "${key.personId}", not for "${by}"`);
+      if (key.role !== 'technician') return;
+      if (!key.personId) refuse("a technician's key must belong to a person (issue it with personId)");
+      const found = await deps.workOrders.get(orderId);
+      if (!found) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${orderId}"`);
+      const { assignee, team } = found.order;
+      const teams = deps.workOrders.teams().filter((t) => t.members.includes(key.personId!));
+      const ours = assignee === key.personId || teams.some((t) => t.id === team || (assignee !== null && t.members.includes(assignee)));
+      if (!ours) {
+        refuse(`${key.personId} acts only on orders assigned to them or their team (${teams.map((t) => t.id).join(', ') || 'no team'}); ${orderId} is assigned to ${assignee ?? 'nobody'}${team ? ` of team ${team}` : ''}`);
+      }
+    }
 
     r.get(
       '/work-orders',
@@ -103,10 +135,15 @@ export const workOrderRoutes =
         },
       },
       async (req) => {
-        // With API keys, a person's key acts as that person: `by` is theirs, whatever the body says.
-        const person = req.apiKey?.personId;
-        if (person && req.body.by !== person) throw new FmsError('FMS_ERR_API_FORBIDDEN', `this API key acts for "${person}", not for "${req.body.by}"`);
-        return deps.workOrders.act(req.params.id, req.body);
+        if (req.apiKey) await mayAct(req.apiKey, req.params.id, req.body.by);
+        const order = await deps.workOrders.act(req.params.id, req.body);
+        // Acceptance and the end of an order are what an auditor asks about.
+        const action = req.body.action;
+        if (audited.has(action)) {
+          const check = 'check' in req.body && req.body.check ? ` (${req.body.check})` : '';
+          auditRequest(deps.audit, req, `work_order.${audited.get(action)}`, `work order ${req.params.id}`, `by ${req.body.by}${check}${'note' in req.body && req.body.note ? `: ${req.body.note}` : ''}`);
+        }
+        return order;
       },
     );
 
