@@ -39,11 +39,25 @@ export function createDeviceCredentials(db: Db, now: () => number) {
       return { assetId, username: assetId, secret, issuedAt };
     },
 
+    /**
+     * Revokes the asset's secret and its certificate sign-in (a device with only a certificate gets a
+     * revoked record of its own); false when they were revoked already.
+     */
     async revoke(assetId: string): Promise<boolean> {
-      const r = await db.updateTable('device_credentials').set({ revoked_at: now() }).where('asset_id', '=', assetId).where('revoked_at', 'is', null).executeTakeFirst();
+      const t = now();
+      const r = await db.updateTable('device_credentials').set({ revoked_at: t }).where('asset_id', '=', assetId).where('revoked_at', 'is', null).executeTakeFirst();
+      let changed = Number(r.numUpdatedRows) > 0;
+      if (!changed) {
+        const inserted = await db
+          .insertInto('device_credentials')
+          .values({ asset_id: assetId, salt: '', hash: '', issued_at: t, revoked_at: t })
+          .onConflict((oc) => oc.column('asset_id').doNothing())
+          .executeTakeFirst();
+        changed = Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+      }
       verified.delete(assetId);
       for (const l of listeners) l(assetId);
-      return Number(r.numUpdatedRows) > 0;
+      return changed;
     },
 
     async info(assetId: string): Promise<CredentialInfo | undefined> {

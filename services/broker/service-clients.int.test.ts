@@ -116,7 +116,7 @@ describe('sign-in on the embedded broker: service clients, message rate, audit (
       const values = (series.buckets as { value: number | null }[]).filter((b) => b.value !== null);
       return values.length === sent ? values : undefined;
     }, 10_000, 'every reading stored');
-    expect(stored.map((p: { value: number }) => p.value)).toEqual(Array.from({ length: sent }, (_, i) => i));
+    expect(stored.map((p) => p.value)).toEqual(Array.from({ length: sent }, (_, i) => i));
     const metrics = await (await fetch(`${fms.httpUrl}/metrics`)).text();
     expect(Number(/^fms_mqtt_throttled_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(50);
   });

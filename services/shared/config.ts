@@ -353,13 +353,14 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** A config for tests: free ports, a given data folder, silent logs, no files read. */
+/** A config for tests: free ports, a given data folder, silent logs, the estate given as an object. */
 export function testConfig(overrides: Partial<Record<keyof Env, string>> & { estate?: unknown } = {}): Config {
   const { estate, ...env } = overrides;
   const yaml = estate === undefined ? undefined : JSON.stringify(estate);
   return loadConfig(
     // Suites about other things run without sign-in; the security suites, the service process and the demo run with it.
     { FMS_HTTP_PORT: '0', FMS_MQTT_PORT: '0', FMS_MQTT_HOST: '127.0.0.1', FMS_MQTT_AUTH: 'off', FMS_API_AUTH: 'off', FMS_LOG_LEVEL: 'silent', FMS_TZ: 'UTC', FMS_DATA_DIR: ':memory:', ...(yaml ? { FMS_CONFIG: '<test estate>' } : {}), ...env },
-    () => yaml ?? '{}',
+    // The estate comes from the test; certificate files are read from disk.
+    (file) => (file === '<test estate>' ? (yaml ?? '{}') : readFileSync(file, 'utf8')),
   );
 }

@@ -80,9 +80,9 @@ export const assetRoutes =
       if (!info) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `asset "${req.params.id}" has no credentials; issue them with POST /api/assets/${req.params.id}/credentials`);
       return info;
     });
-    r.delete('/assets/:id/credentials', { schema: { summary: 'Revoke the device credentials; its open connections are closed at once', tags: ['assets'], params: idParams } }, async (req, reply) => {
+    r.delete('/assets/:id/credentials', { schema: { summary: 'Revoke the device credentials (its secret and its certificate sign-in); its open connections are closed at once', tags: ['assets'], params: idParams } }, async (req, reply) => {
       found(req.params.id);
-      if (!(await deps.credentials.revoke(req.params.id))) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `asset "${req.params.id}" has no credentials in force`);
+      if (!(await deps.credentials.revoke(req.params.id))) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `the credentials of asset "${req.params.id}" are revoked already; issue new ones with POST`);
       auditRequest(deps.audit, req, 'credentials.revoked', `asset ${req.params.id}`);
       return reply.status(204).send();
     });
