@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleet, type Fleet } from '../simulators/fleet.ts';
-import { getJson, waitFor } from './testing/harness.ts';
+import { waitFor } from './testing/harness.ts';
 import { startServiceProcess, type ServiceProcess } from './testing/service-process.ts';
 
 // The estate file of a site that wants its pump vibration rule quicker than the default 60 s, so the
@@ -36,23 +36,20 @@ describe('FMS end to end: simulated devices over MQTT to work orders over HTTP',
   let dir: string;
   let service: ServiceProcess;
   let fleet: Fleet;
-  const workOrders = async (query = '') => (await getJson(`${service.httpUrl}/api/work-orders${query}`)) as { items: any[]; total: number };
+  const workOrders = async (query = '') => (await service.get(`/api/work-orders${query}`)) as { items: any[]; total: number };
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'fms-e2e-'));
     writeFileSync(path.join(dir, 'estate.yaml'), estateYaml);
+    // The service's defaults: API keys on every route, devices sign in with their own credentials.
     service = await startServiceProcess({ FMS_DATA_DIR: path.join(dir, 'data'), FMS_CONFIG: path.join(dir, 'estate.yaml') });
-    fleet = createFleet({
-      brokerUrl: service.mqttUrl,
-      seed: 7,
-      intervalMs: 200,
-      devices: [
-        { id: 'rs-pump-01', type: 'pump', site: 'riverside' },
-        { id: 'rs-pump-02', type: 'pump', site: 'riverside' },
-        { id: 'rs-elevator-01', type: 'elevator', site: 'riverside' },
-        { id: 'rs-gate-01', type: 'gate', site: 'riverside' },
-      ],
-    });
+    const devices = [
+      { id: 'rs-pump-01', type: 'pump', site: 'riverside' },
+      { id: 'rs-pump-02', type: 'pump', site: 'riverside' },
+      { id: 'rs-elevator-01', type: 'elevator', site: 'riverside' },
+      { id: 'rs-gate-01', type: 'gate', site: 'riverside' },
+    ] as const;
+    fleet = createFleet({ brokerUrl: service.mqttUrl, seed: 7, intervalMs: 200, devices: [...devices], credentials: await service.provision(devices.map((d) => d.id)) });
     await fleet.start();
   });
 
@@ -62,11 +59,18 @@ describe('FMS end to end: simulated devices over MQTT to work orders over HTTP',
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('refuses what comes without a key or credentials, by default', async () => {
+    expect((await fetch(`${service.httpUrl}/api/work-orders`)).status).toBe(401);
+    expect((await fetch(`${service.httpUrl}/api/health`)).status).toBe(200);
+    const { default: mqtt } = await import('mqtt');
+    await expect(mqtt.connectAsync(service.mqttUrl, { reconnectPeriod: 0 })).rejects.toThrow(/Bad username or password|Not authorized/i);
+  });
+
   it('healthy devices publish telemetry and open no work order', async () => {
-    await waitFor(async () => (await getJson(`${service.httpUrl}/api/assets/rs-pump-02/latest`)).metrics.vibration_mms, 5000, 'pump telemetry');
+    await waitFor(async () => (await service.get(`/api/assets/rs-pump-02/latest`)).metrics.vibration_mms, 5000, 'pump telemetry');
     await new Promise((r) => setTimeout(r, 2500));
     expect((await workOrders()).total).toBe(0);
-    const assets = await getJson(`${service.httpUrl}/api/assets`);
+    const assets = await service.get(`/api/assets`);
     expect(assets.items.every((a: any) => a.status.connection === 'online')).toBe(true);
   });
 
@@ -82,15 +86,15 @@ describe('FMS end to end: simulated devices over MQTT to work orders over HTTP',
 
     // Repair, the alarm clears; the fault comes back while the order is still open.
     fleet.clear('rs-pump-01', 'bearing_wear');
-    await waitFor(async () => (await getJson(`${service.httpUrl}/api/alarms?assetId=rs-pump-01&state=cleared`)).total === 1, 15_000, 'the alarm to clear');
+    await waitFor(async () => (await service.get(`/api/alarms?assetId=rs-pump-01&state=cleared`)).total === 1, 15_000, 'the alarm to clear');
     fleet.inject('rs-pump-01', 'bearing_wear', 0);
     await waitFor(async () => (await workOrders('?assetId=rs-pump-01')).items[0]?.occurrences === 2, 15_000, 'the second occurrence');
 
     const all = await workOrders('?assetId=rs-pump-01');
     expect(all.total).toBe(1);
-    const detail = await getJson(`${service.httpUrl}/api/work-orders/${first.id}`);
+    const detail = await service.get(`/api/work-orders/${first.id}`);
     expect(detail.history.map((h: any) => h.type)).toEqual(['opened', 'occurrence']);
-    const alarms = await getJson(`${service.httpUrl}/api/alarms?assetId=rs-pump-01`);
+    const alarms = await service.get(`/api/alarms?assetId=rs-pump-01`);
     expect(alarms.items.map((a: any) => a.workOrderId)).toEqual([first.id, first.id]);
   });
 

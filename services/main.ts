@@ -3,7 +3,7 @@
  * SIGINT/SIGTERM, stops it in reverse order: no new messages, buffers flushed, stores closed.
  */
 import { parseArgs } from 'node:util';
-import { demoAssets, demoRequest, demoSchedule, startDemo, withDemoEstate } from '../simulators/demo.ts';
+import { demoAssets, demoRequest, demoSchedule, provisionDemo, startDemo, withDemoEstate } from '../simulators/demo.ts';
 import { startFms } from './app.ts';
 import { loadConfig, type Config } from './shared/config.ts';
 import { isFmsError } from './shared/errors.ts';
@@ -50,7 +50,8 @@ async function main(): Promise<void> {
 
   if (args.demo) {
     await fms.assets.syncFromConfig(demoAssets);
-    demo = await startDemo({ brokerUrl: fms.mqttUrl, httpUrl: fms.httpUrl, say: (line) => log.info(line) });
+    const access = await provisionDemo(fms, config);
+    demo = await startDemo({ brokerUrl: fms.mqttUrl, httpUrl: fms.httpUrl, say: (line) => log.info(line), credentials: access.credentials, keyFor: access.keyFor });
     // The weekly report, two minutes in (when the first orders have been worked).
     setTimeout(() => {
       const to = Date.now();
@@ -61,7 +62,13 @@ async function main(): Promise<void> {
     }, 120_000).unref();
     const lines = [
       '',
-      `FMS demo running: ${demoAssets.length} simulated devices on ${fms.mqttUrl}`,
+      `FMS demo running: ${demoAssets.length} simulated devices on ${fms.mqttUrl}${access.credentials ? ', each signed in with its own credentials (issued for this run)' : ''}`,
+      ...(access.viewerKey
+        ? [
+            `The API wants a key. A read-only one for this run (the admin key was printed at the first start, or is FMS_ADMIN_KEY):`,
+            `  curl -H 'Authorization: Bearer ${access.viewerKey}' ${fms.httpUrl}/api/work-orders`,
+          ]
+        : []),
       `  work orders:  ${fms.httpUrl}/api/work-orders`,
       `  alarms:       ${fms.httpUrl}/api/alarms`,
       `  assets:       ${fms.httpUrl}/api/assets`,

@@ -7,6 +7,8 @@ import type { Fms } from '../services/app.ts';
 import { freePort } from '../services/testing/influxd.ts';
 import { getJson, startTestFms, waitFor } from '../services/testing/harness.ts';
 
+const ADMIN = 'admin-key-for-the-simulator-tests-0123456';
+
 const root = path.resolve(import.meta.dirname, '..');
 
 function sim(args: string[]): { child: ChildProcess; output: string[]; exited: Promise<number> } {
@@ -18,12 +20,13 @@ function sim(args: string[]): { child: ChildProcess; output: string[]; exited: P
   return { child, output, exited };
 }
 
-describe('npm run sim against a running FMS', () => {
+describe('npm run sim against a running FMS (with its default sign-in: API keys, device credentials)', () => {
   let fms: Fms;
   let dir: string;
+  const get = async (url: string) => (await fms.api.inject({ method: 'GET', url, headers: { authorization: `Bearer ${ADMIN}` } })).json();
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'fms-sim-'));
-    fms = await startTestFms({ sites: [{ id: 'riverside' }], assets: [{ id: 'old-pump', type: 'pump', site: 'riverside' }] });
+    fms = await startTestFms({ sites: [{ id: 'riverside' }], assets: [{ id: 'old-pump', type: 'pump', site: 'riverside' }] }, { FMS_API_AUTH: 'keys', FMS_MQTT_AUTH: 'devices', FMS_ADMIN_KEY: ADMIN });
   });
   afterAll(async () => {
     await fms?.stop();
@@ -47,18 +50,19 @@ faults:
 `,
     );
     const port = await freePort();
-    const run = sim(['--scenario', file, '--broker', fms.mqttUrl, '--register', fms.httpUrl, '--control', `127.0.0.1:${port}`]);
+    // Registers the scenario's devices and issues their credentials with the admin key, then signs each in.
+    const run = sim(['--scenario', file, '--broker', fms.mqttUrl, '--register', fms.httpUrl, '--api-key', ADMIN, '--provision', '--control', `127.0.0.1:${port}`]);
     try {
       // The scheduled fault: forced open one simulated minute in, one real second.
-      await waitFor(async () => (await getJson(`${fms.httpUrl}/api/alarms?assetId=live-gate-01`)).items.find((a: any) => a.ruleId === 'gate.forced-open'), 15_000, 'the scheduled fault');
+      await waitFor(async () => (await get(`/api/alarms?assetId=live-gate-01`)).items.find((a: any) => a.ruleId === 'gate.forced-open'), 15_000, 'the scheduled fault');
       // A live fault through the control API.
       const res = await fetch(`http://127.0.0.1:${port}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device: 'live-pump-01', fault: 'trip' }) });
       expect(((await res.json()) as { faults: string[] }).faults).toContain('trip');
-      await waitFor(async () => (await getJson(`${fms.httpUrl}/api/alarms?assetId=live-pump-01`)).items.find((a: any) => a.ruleId === 'pump.trip'), 15_000, 'the live fault');
+      await waitFor(async () => (await get(`/api/alarms?assetId=live-pump-01`)).items.find((a: any) => a.ruleId === 'pump.trip'), 15_000, 'the live fault');
       const devices = await getJson(`http://127.0.0.1:${port}/devices`);
       expect(devices.map((d: any) => d.id)).toEqual(['live-pump-01', 'live-gate-01']);
       // Simulated time runs 60× faster: readings are stamped minutes apart after seconds.
-      const latest = await getJson(`${fms.httpUrl}/api/assets/live-pump-01/latest`);
+      const latest = await get(`/api/assets/live-pump-01/latest`);
       expect(latest.metrics.run_hours).toBeDefined();
       await waitFor(() => run.output.some((l) => /connected, \d+ msg\/s, \d+ sent, 0 failed, 2 fault\(s\) active/.test(l)), 15_000, 'a progress line');
     } finally {
@@ -71,14 +75,26 @@ faults:
     const csv = path.join(dir, 'recorded.csv');
     const t0 = Date.now() - 60_000;
     writeFileSync(csv, ['timestamp,asset,metric,value', ...[0, 10, 20].flatMap((s) => [`${new Date(t0 + s * 1000).toISOString()},old-pump,vibration_mms,${2 + s / 10}`, `${new Date(t0 + s * 1000).toISOString()},old-pump,running,true`])].join('\n'));
-    const run = sim(['--replay', csv, '--broker', fms.mqttUrl, '--site', 'riverside', '--type', 'pump', '--speed', '0']);
+    const { secret } = (await fms.api.inject({ method: 'POST', url: '/api/assets/old-pump/credentials', headers: { authorization: `Bearer ${ADMIN}` } })).json();
+    const logins = path.join(dir, 'credentials.txt');
+    writeFileSync(logins, `old-pump:${secret}\n`);
+    const run = sim(['--replay', csv, '--broker', fms.mqttUrl, '--site', 'riverside', '--type', 'pump', '--speed', '0', '--credentials', logins]);
     expect(await run.exited).toBe(0);
     expect(run.output).toContain('sim: 3 messages replayed');
     const latest = await waitFor(async () => {
-      const l = await getJson(`${fms.httpUrl}/api/assets/old-pump/latest`);
+      const l = await get(`/api/assets/old-pump/latest`);
       return l.metrics.vibration_mms?.value === 4 && l;
     }, 5000, 'the replayed readings');
     expect(latest.metrics.vibration_mms.ts).toBe(t0 + 20_000);
+  }, 30_000);
+
+  it('says what is missing when FMS wants a key or the devices cannot sign in', async () => {
+    const noKey = sim(['--broker', fms.mqttUrl, '--site', 'riverside', '--pumps', '1', '--elevators', '0', '--gates', '0', '--register', fms.httpUrl, '--duration', '5s']);
+    expect(await noKey.exited).not.toBe(0);
+    expect(noKey.output.join('\n')).toContain('give an admin API key with --api-key or FMS_API_KEY');
+    const noCredentials = sim(['--broker', fms.mqttUrl, '--site', 'riverside', '--pumps', '1', '--elevators', '0', '--gates', '0', '--duration', '5s']);
+    expect(await noCredentials.exited).not.toBe(0);
+    expect(noCredentials.output.join('\n')).toMatch(/Bad username or password|Not authorized/i);
   }, 30_000);
 
   it('refuses bad input with what to fix', async () => {

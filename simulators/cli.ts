@@ -40,6 +40,9 @@ const usage = `Usage: npm run sim -- --broker mqtt://127.0.0.1:1883 [options]
   --fault SPEC        inject a fault: ASSET:FAULT[@DELAY][~RAMP], e.g. sim-pump-01:bearing_wear@30s~5m
                       (repeatable; the faults are listed in docs/simulators.md)
   --register URL      register the devices as assets at this FMS API first, e.g. http://127.0.0.1:3000
+  --api-key KEY       the admin API key for --register and --provision (default: $FMS_API_KEY)
+  --provision         with --register: issue each device its MQTT credentials at FMS (rotating any
+                      earlier ones) and sign in with them; the broker of FMS wants them by default
   --duration DUR      stop after this long (default: run until Ctrl+C)`;
 
 function fail(message: string): never {
@@ -84,6 +87,8 @@ async function main(): Promise<void> {
         devices: { type: 'string' },
         rate: { type: 'string' },
         credentials: { type: 'string' },
+        'api-key': { type: 'string' },
+        provision: { type: 'boolean', default: false },
         control: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -122,7 +127,9 @@ async function main(): Promise<void> {
       fail((err as Error).message);
     }
     process.stdout.write(`sim: replaying ${rows.length} readings of ${new Set(rows.map((r) => r.asset)).size} asset(s) at ${speedArg ?? 1}× to ${values.broker}\n`);
-    const sent = await replay({ brokerUrl: values.broker, rows, speed: speedArg ?? 1, qos, onProgress: (n, total) => process.stdout.write(`sim: ${n}/${total} messages\n`) });
+    const logins = values.credentials ? readCredentials(values.credentials) : undefined;
+    const credentials = logins ? (asset: string) => (logins.has(asset) ? { username: asset, password: logins.get(asset)! } : undefined) : undefined;
+    const sent = await replay({ brokerUrl: values.broker, rows, speed: speedArg ?? 1, qos, ...(credentials ? { credentials } : {}), onProgress: (n, total) => process.stdout.write(`sim: ${n}/${total} messages\n`) });
     process.stdout.write(`sim: ${sent} messages replayed\n`);
     return;
   }
@@ -151,9 +158,13 @@ async function main(): Promise<void> {
     intervalMs = values.rate !== undefined ? (1000 * devices.length) / (Number(values.rate) || fail(`--rate "${values.rate}" is not a number`)) : duration('interval', values.interval!);
   }
   for (const f of faults) if (!devices.some((d) => d.id === f.assetId)) fail(`--fault names "${f.assetId}", which is not in this fleet (ids look like ${devices[0]?.id})`);
-  const passwords = values.credentials ? readCredentials(values.credentials) : undefined;
+  if (values.provision && !values.register) fail('--provision needs --register URL (the FMS that issues the credentials)');
+  if (values.provision && values.credentials) fail('--provision and --credentials both give the devices passwords: choose one');
+  const apiKey = values['api-key'] ?? process.env.FMS_API_KEY;
+  let passwords = values.credentials ? readCredentials(values.credentials) : undefined;
 
-  if (values.register) await register(values.register, devices);
+  if (values.register) await register(values.register, devices, apiKey);
+  if (values.provision) passwords = await provision(values.register!, devices, apiKey);
 
   // Simulated time runs `speed` times faster than real time from the scenario's start.
   const realStart = Date.now();
@@ -236,14 +247,33 @@ function hostPort(text: string): [string, number] {
   return [m[1]!, Number(m[2])];
 }
 
-async function register(apiUrl: string, devices: FleetDevice[]): Promise<void> {
+const authorization = (apiKey: string | undefined): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
+
+/** Why FMS refused, with what to do when it is the key. */
+async function refusal(what: string, apiUrl: string, res: Response): Promise<never> {
+  const hint = res.status === 401 ? ' (give an admin API key with --api-key or FMS_API_KEY)' : res.status === 403 ? ' (the API key is not an admin key)' : '';
+  return fail(`${what} at ${apiUrl} failed: ${res.status} ${await res.text()}${hint}`);
+}
+
+async function register(apiUrl: string, devices: FleetDevice[], apiKey: string | undefined): Promise<void> {
   let added = 0;
   for (const d of devices) {
-    const res = await fetch(new URL('/api/assets', apiUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: d.id, type: d.type, site: d.site }) });
+    const res = await fetch(new URL('/api/assets', apiUrl), { method: 'POST', headers: { 'content-type': 'application/json', ...authorization(apiKey) }, body: JSON.stringify({ id: d.id, type: d.type, site: d.site }) });
     if (res.status === 201) added++;
-    else if (res.status !== 409) fail(`registering ${d.id} at ${apiUrl} failed: ${res.status} ${await res.text()}`);
+    else if (res.status !== 409) await refusal(`registering ${d.id}`, apiUrl, res);
   }
   process.stdout.write(`sim: ${added} assets registered at ${apiUrl} (${devices.length - added} already there)\n`);
+}
+
+async function provision(apiUrl: string, devices: FleetDevice[], apiKey: string | undefined): Promise<Map<string, string>> {
+  const passwords = new Map<string, string>();
+  for (const d of devices) {
+    const res = await fetch(new URL(`/api/assets/${d.id}/credentials`, apiUrl), { method: 'POST', headers: authorization(apiKey) });
+    if (res.status !== 201) await refusal(`issuing credentials for ${d.id}`, apiUrl, res);
+    passwords.set(d.id, ((await res.json()) as { secret: string }).secret);
+  }
+  process.stdout.write(`sim: MQTT credentials issued for ${devices.length} devices at ${apiUrl}\n`);
+  return passwords;
 }
 
 main().catch((err) => {

@@ -14,6 +14,11 @@ export interface CrewOptions {
   say: (line: string) => void;
   /** How long a person takes for one step, ms. */
   stepMs?: number;
+  /**
+   * The API key each one uses when FMS wants keys: a person's own (by person id), and `requester`'s
+   * for the residents (the resident app, an integration). Reading uses the supervisor's.
+   */
+  keyFor?: (by: string) => string | undefined;
 }
 
 interface Order {
@@ -41,13 +46,15 @@ export function startDemoCrew(opts: CrewOptions) {
   let stopped = false;
   let busy = false;
 
-  async function api(path: string, body?: unknown): Promise<any> {
-    const res = await fetch(`${opts.httpUrl}/api${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  async function api(path: string, body?: { by: string } & Record<string, unknown>): Promise<any> {
+    const key = opts.keyFor?.(body?.by ?? opts.supervisor);
+    const auth: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
+    const res = await fetch(`${opts.httpUrl}/api${path}`, body === undefined ? { headers: auth } : { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
     const json = (await res.json()) as any;
     if (!res.ok) throw new Error(`${path}: ${json.error?.message ?? res.status}`);
     return json;
   }
-  const act = (o: Order, body: Record<string, unknown>) => api(`/work-orders/${o.id}/actions`, body);
+  const act = (o: Order, body: { by: string } & Record<string, unknown>) => api(`/work-orders/${o.id}/actions`, body);
 
   async function alarmStillOpen(o: Order): Promise<boolean> {
     if (!o.assetId || !o.ruleId) return false;

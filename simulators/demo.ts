@@ -1,5 +1,6 @@
 import type { AssetInput } from '../services/assets/asset.ts';
 import type { Config } from '../services/shared/config.ts';
+import type { Fms } from '../services/app.ts';
 import { personSchema, teamSchema } from '../services/work-orders/people.ts';
 import { loadPlanTemplates } from '../services/pm/pm-plan-service.ts';
 import { DateTime } from 'luxon';
@@ -85,12 +86,45 @@ export const demoRequest = {
 };
 
 /**
+ * What the demo needs to get in under FMS's default security, issued afresh at each start: MQTT
+ * credentials for its devices, an API key for each person of the crew (technicians' bound to
+ * themselves), one for the resident app (an integration acting for requesters), and a read-only key
+ * to print for whoever watches. The keys of earlier demo runs are revoked first.
+ */
+export async function provisionDemo(fms: Pick<Fms, 'credentials' | 'apiKeys'>, config: Config) {
+  let credentials: ((device: FleetDevice) => { username: string; password: string }) | undefined;
+  if (!config.mqtt.url && config.mqtt.auth === 'devices') {
+    const secrets = new Map<string, string>();
+    for (const d of demoDevices) secrets.set(d.id, (await fms.credentials.issue(d.id)).secret);
+    credentials = (d) => ({ username: d.id, password: secrets.get(d.id)! });
+  }
+  if (config.http.auth !== 'keys') return { credentials, keyFor: undefined, viewerKey: undefined };
+  for (const k of await fms.apiKeys.list()) if (k.name.startsWith('demo: ') && k.revokedAt === null) await fms.apiKeys.revoke(k.id);
+  const tokens = new Map<string, string>();
+  for (const p of config.estate.people) {
+    const role = p.role === 'supervisor' || p.role === 'manager' ? p.role : 'technician';
+    tokens.set(p.id, (await fms.apiKeys.issue({ name: `demo: ${p.name}`, role, personId: p.id })).token);
+  }
+  tokens.set('requester', (await fms.apiKeys.issue({ name: 'demo: resident app', role: 'integration' })).token);
+  const viewerKey = (await fms.apiKeys.issue({ name: 'demo: viewer (read only)', role: 'viewer' })).token;
+  return { credentials, keyFor: (by: string) => tokens.get(by), viewerKey };
+}
+
+/**
  * Runs the demo: the fleet against the broker with its scheduled faults, a resident's request, and
  * the crew that works every order through to the end over the API.
  */
-export async function startDemo(opts: { brokerUrl: string; httpUrl: string; say: (line: string) => void }) {
+export async function startDemo(opts: {
+  brokerUrl: string;
+  httpUrl: string;
+  say: (line: string) => void;
+  /** Each device's MQTT sign-in, when the broker wants one. */
+  credentials?: (device: FleetDevice) => { username: string; password: string } | undefined;
+  /** The API key of each person of the crew (and `requester`: the resident app), when FMS wants keys. */
+  keyFor?: (by: string) => string | undefined;
+}) {
   const { say } = opts;
-  const fleet = createFleet({ brokerUrl: opts.brokerUrl, devices: demoDevices, seed: demoScenario.seed, intervalMs: demoScenario.interval });
+  const fleet = createFleet({ brokerUrl: opts.brokerUrl, devices: demoDevices, seed: demoScenario.seed, intervalMs: demoScenario.interval, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
   await fleet.start();
   const timers = demoSchedule.map((f) =>
     setTimeout(() => {
@@ -101,10 +135,11 @@ export async function startDemo(opts: { brokerUrl: string; httpUrl: string; say:
   timers.push(
     setTimeout(() => {
       say(`demo: ${demoRequest.body.requester.name} complains at the front desk: ${demoRequest.body.title}`);
-      fetch(`${opts.httpUrl}/api/work-orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(demoRequest.body) }).catch((err) => say(`demo: the request failed: ${(err as Error).message}`));
+      const key = opts.keyFor?.(demoRequest.body.by);
+      fetch(`${opts.httpUrl}/api/work-orders`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(demoRequest.body) }).catch((err) => say(`demo: the request failed: ${(err as Error).message}`));
     }, demoRequest.at * 1000),
   );
-  const crew = startDemoCrew({ httpUrl: opts.httpUrl, fleet, supervisor: 'zhang-min', say });
+  const crew = startDemoCrew({ httpUrl: opts.httpUrl, fleet, supervisor: 'zhang-min', say, ...(opts.keyFor ? { keyFor: opts.keyFor } : {}) });
   return {
     fleet,
     async stop() {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import mqtt from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import { deviceTypes, type DeviceType } from '../devices/catalog.ts';
 
 export interface ReplayRow {
@@ -59,11 +59,29 @@ export function toMessages(rows: readonly ReplayRow[]): { ts: number; topic: str
 
 /**
  * Plays recorded readings to a broker, keeping their timestamps, at the recorded pace divided by
- * `speed` (0: as fast as the broker takes them).
+ * `speed` (0: as fast as the broker takes them). With `credentials`, each asset signs in as itself
+ * on its own connection (a broker that wants device sign-in lets a device publish only its own
+ * topics); without, one connection carries them all.
  */
-export async function replay(opts: { brokerUrl: string; rows: readonly ReplayRow[]; speed: number; qos?: 0 | 1; onProgress?: (sent: number, total: number) => void }): Promise<number> {
+export async function replay(opts: {
+  brokerUrl: string;
+  rows: readonly ReplayRow[];
+  speed: number;
+  qos?: 0 | 1;
+  credentials?: (assetId: string) => { username: string; password: string } | undefined;
+  onProgress?: (sent: number, total: number) => void;
+}): Promise<number> {
   const messages = toMessages(opts.rows);
-  const client = await mqtt.connectAsync(opts.brokerUrl, { clientId: `sim-replay-${process.pid}`, clean: true });
+  const connections = new Map<string, Promise<MqttClient>>();
+  const connect = (id: string, login?: { username: string; password: string }) => mqtt.connectAsync(opts.brokerUrl, { clientId: `sim-replay-${process.pid}-${id}`, clean: true, reconnectPeriod: 0, ...login });
+  const clientFor = (topic: string) => {
+    const asset = topic.split('/')[3]!;
+    const login = opts.credentials?.(asset);
+    const key = login ? asset : '';
+    let c = connections.get(key);
+    if (!c) connections.set(key, (c = connect(key || 'all', login)));
+    return c;
+  };
   try {
     const realStart = Date.now();
     const first = messages[0]?.ts ?? 0;
@@ -73,12 +91,12 @@ export async function replay(opts: { brokerUrl: string; rows: readonly ReplayRow
         const wait = realStart + (m.ts - first) / opts.speed - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
-      await client.publishAsync(m.topic, JSON.stringify(m.payload), { qos: opts.qos ?? 1 });
+      await (await clientFor(m.topic)).publishAsync(m.topic, JSON.stringify(m.payload), { qos: opts.qos ?? 1 });
       sent++;
       if (sent % 1000 === 0) opts.onProgress?.(sent, messages.length);
     }
     return sent;
   } finally {
-    await client.endAsync();
+    for (const c of connections.values()) await c.then((client) => client.endAsync(), () => undefined);
   }
 }

@@ -62,8 +62,6 @@ describe.skipIf(!ready)(`two FMS instances on Mosquitto, PostgreSQL and InfluxDB
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const health = async (s: ServiceProcess): Promise<any> => (await fetch(`${s.httpUrl}/api/health`)).json();
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
   const influxCount = async (asset: string): Promise<number> => {
     const q = `SELECT count("vibration_mms") FROM "pump" WHERE "asset" = '${asset}'`;
     const body = (await (await fetch(`${influx.url}/query?db=fms&q=${encodeURIComponent(q)}`)).json()) as { results: { series?: { values: [string, number][] }[] }[] };
@@ -137,18 +135,18 @@ describe.skipIf(!ready)(`two FMS instances on Mosquitto, PostgreSQL and InfluxDB
     });
 
     // One alarm, raised by the reading 60 simulated seconds after the first violating one; one work order.
-    const alarms = (await getJson(`${instances.b!.httpUrl}/api/alarms?assetId=${victim}`)).items.filter((a: { ruleId: string }) => a.ruleId === 'pump.vibration-critical');
+    const alarms = (await instances.b!.get(`/api/alarms?assetId=${victim}`)).items.filter((a: { ruleId: string }) => a.ruleId === 'pump.vibration-critical');
     expect(alarms).toHaveLength(1);
     expect(alarms[0].raisedAt).toBe(violationFrom + 60_000);
     expect(alarms[0].occurrences).toBeGreaterThanOrEqual(1);
-    const orders = (await getJson(`${instances.b!.httpUrl}/api/work-orders?assetId=${victim}`)).items;
+    const orders = (await instances.b!.get(`/api/work-orders?assetId=${victim}`)).items;
     expect(orders).toHaveLength(1);
     expect(orders[0]).toMatchObject({ source: 'alarm', ruleId: 'pump.vibration-critical' });
     // Each preventive visit once, whichever instance led when.
-    const pm = (await getJson(`${instances.b!.httpUrl}/api/work-orders?source=pm`)).items;
+    const pm = (await instances.b!.get(`/api/work-orders?source=pm`)).items;
     expect(pm.map((o: { assetId: string }) => o.assetId).sort()).toEqual(LIFTS);
     // No other pump raised anything.
-    const others = (await getJson(`${instances.b!.httpUrl}/api/alarms`)).items.filter((a: { assetId: string }) => a.assetId !== victim && a.assetId !== 'fms' && !LIFTS.includes(a.assetId));
+    const others = (await instances.b!.get(`/api/alarms`)).items.filter((a: { assetId: string }) => a.assetId !== victim && a.assetId !== 'fms' && !LIFTS.includes(a.assetId));
     expect(others).toEqual([]);
   }, 120_000);
 });

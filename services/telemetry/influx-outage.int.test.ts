@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPublisher, type PublisherResult } from '../../simulators/bench/run-publisher.ts';
-import { getJson, requireProgram, waitFor } from '../testing/harness.ts';
+import { requireProgram, waitFor } from '../testing/harness.ts';
 import { startInfluxd, type Influxd } from '../testing/influxd.ts';
 import { startServiceProcess, type ServiceProcess } from '../testing/service-process.ts';
 import { createInfluxClient } from './influx-client.ts';
@@ -36,6 +36,8 @@ describe.skipIf(!influxd.available)(`FMS on InfluxDB through outages ${influxd.r
     FMS_CONFIG: path.join(dir, 'estate.yaml'),
     FMS_INFLUX_URL: server.url,
     FMS_STORE_DOWN_ALARM_AFTER: '5s',
+    // The load generator speaks for 200 pumps over one connection, as no single device may.
+    FMS_MQTT_AUTH: 'off',
   });
   const runs: PublisherResult[] = [];
 
@@ -65,11 +67,11 @@ describe.skipIf(!influxd.available)(`FMS on InfluxDB through outages ${influxd.r
       return res.status === 503 && body.telemetryStore.state === 'down' && body.spoolDepth > 0 ? body : undefined;
     }, 15_000, 'health to show the store down and the spool growing');
     expect(health.broker.state).toBe('up');
-    const alarm = await waitFor(async () => (await getJson(`${service.httpUrl}/api/alarms?state=active`)).items.find((a: any) => a.ruleId === 'system.telemetry-store-down'), 15_000, 'the store-down alarm');
+    const alarm = await waitFor(async () => (await service.get(`/api/alarms?state=active`)).items.find((a: any) => a.ruleId === 'system.telemetry-store-down'), 15_000, 'the store-down alarm');
     expect(alarm).toMatchObject({ assetId: 'fms', site: 'system', severity: 'critical' });
-    const acceptedBefore = (await getJson(`${service.httpUrl}/api/health`)).spoolDepth;
+    const acceptedBefore = (await service.get(`/api/health`)).spoolDepth;
     await new Promise((r) => setTimeout(r, Math.max(0, 25_000 - (Date.now() - stoppedAt))));
-    expect((await getJson(`${service.httpUrl}/api/health`)).spoolDepth).toBeGreaterThan(acceptedBefore);
+    expect((await service.get(`/api/health`)).spoolDepth).toBeGreaterThan(acceptedBefore);
     await server.start();
 
     runs.push(await load);
@@ -77,11 +79,11 @@ describe.skipIf(!influxd.available)(`FMS on InfluxDB through outages ${influxd.r
     expect(runs[0]!.failed).toBe(0);
 
     await waitFor(async () => {
-      const h = await getJson(`${service.httpUrl}/api/health`);
+      const h = await service.get(`/api/health`);
       return h.status === 'ok' && h.spoolDepth === 0 && h.telemetryStore.pending === 0;
     }, 60_000, 'the spool to drain');
     expect(await storedPerAsset(server.url)).toEqual(expected(runs));
-    await waitFor(async () => (await getJson(`${service.httpUrl}/api/alarms?state=cleared`)).items.some((a: any) => a.ruleId === 'system.telemetry-store-down'), 10_000, 'the alarm to clear');
+    await waitFor(async () => (await service.get(`/api/alarms?state=cleared`)).items.some((a: any) => a.ruleId === 'system.telemetry-store-down'), 10_000, 'the alarm to clear');
   }, 150_000);
 
   it('loses nothing in the spool when FMS itself is killed, and replays it on the next start', async () => {
@@ -89,7 +91,7 @@ describe.skipIf(!influxd.available)(`FMS on InfluxDB through outages ${influxd.r
     runs.push(await runPublisher({ mqttUrl: service.mqttUrl, qos: 1, seconds: 5, rate: 4000, site: 'load', prefix: 'load-pump', count: PUMPS }));
     const spooled = runs[1]!.acked;
     await waitFor(async () => {
-      const h = await getJson(`${service.httpUrl}/api/health`);
+      const h = await service.get(`/api/health`);
       // Nothing left in memory; the spool holds the readings (and the store-down alarm change).
       return h.spoolDepth >= spooled && h.telemetryStore.pending === h.spoolDepth ? h : undefined;
     }, 20_000, 'every reading to reach the spool');
@@ -97,7 +99,7 @@ describe.skipIf(!influxd.available)(`FMS on InfluxDB through outages ${influxd.r
 
     await server.start();
     service = await startServiceProcess(env());
-    await waitFor(async () => (await getJson(`${service.httpUrl}/api/health`)).spoolDepth === 0, 60_000, 'the spool to replay');
+    await waitFor(async () => (await service.get(`/api/health`)).spoolDepth === 0, 60_000, 'the spool to replay');
     expect(await storedPerAsset(server.url)).toEqual(expected(runs));
   }, 120_000);
 });
