@@ -47,7 +47,8 @@ export function createAuditLog(opts: { db: Db; now: () => number; log: Logger; w
   const { db, now, log } = opts;
   const windowMs = opts.windowMs ?? 60_000;
   const open = new Map<string, { repeats: number; last: AuditEvent; timer: NodeJS.Timeout }>();
-  const writing = new Set<Promise<void>>();
+  // Records are written one after another, so that their ids keep the order they happened in.
+  let writing: Promise<void> = Promise.resolve();
 
   function write(ev: AuditEvent, count: number, at: number): void {
     const row = {
@@ -63,17 +64,17 @@ export function createAuditLog(opts: { db: Db; now: () => number; log: Logger; w
       count,
     };
     log.info({ audit: row }, `audit: ${ev.action} ${ev.outcome} by ${ev.actorName ?? ev.actor}${ev.target ? ` on ${ev.target}` : ''}${count > 1 ? ` (×${count})` : ''}`);
-    const p = db
-      .insertInto('audit_log')
-      .values(row)
-      .execute()
-      .then(
-        () => undefined,
-        // The record is in the log line above; the database is down or refused it.
-        (err) => log.error({ err: (err as Error).message, audit: row }, 'audit record not stored'),
-      );
-    writing.add(p);
-    void p.finally(() => writing.delete(p));
+    writing = writing.then(() =>
+      db
+        .insertInto('audit_log')
+        .values(row)
+        .execute()
+        .then(
+          () => undefined,
+          // The record is in the log line above; the database is down or refused it.
+          (err) => log.error({ err: (err as Error).message, audit: row }, 'audit record not stored'),
+        ),
+    );
   }
 
   function closeWindow(key: string): void {
@@ -100,6 +101,8 @@ export function createAuditLog(opts: { db: Db; now: () => number; log: Logger; w
     },
 
     async list(q: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
+      // What was recorded before the question is in the answer.
+      await writing;
       let query = db.selectFrom('audit_log');
       if (q.from !== undefined) query = query.where('at', '>=', q.from);
       if (q.to !== undefined) query = query.where('at', '<', q.to);
@@ -138,7 +141,7 @@ export function createAuditLog(opts: { db: Db; now: () => number; log: Logger; w
     /** Writes the repeats still being counted and waits for every write (at stop). */
     async flush(): Promise<void> {
       for (const key of [...open.keys()]) closeWindow(key);
-      await Promise.all([...writing]);
+      await writing;
     },
   };
 }

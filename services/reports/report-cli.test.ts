@@ -12,7 +12,9 @@ import { captureLogger } from '../testing/harness.ts';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-report-cli-'));
 const estateFile = path.join(dir, 'estate.yaml');
-const env = { FMS_DATA_DIR: path.join(dir, 'data'), FMS_CONFIG: estateFile, FMS_HTTP_PORT: '0', FMS_MQTT_PORT: '0', FMS_TZ: 'UTC', FMS_LOG_LEVEL: 'silent' };
+const ADMIN = 'admin-key-for-the-report-cli-tests-01234';
+const env = { FMS_DATA_DIR: path.join(dir, 'data'), FMS_CONFIG: estateFile, FMS_HTTP_PORT: '0', FMS_MQTT_PORT: '0', FMS_MQTT_HOST: '127.0.0.1', FMS_ADMIN_KEY: ADMIN, FMS_TZ: 'UTC', FMS_LOG_LEVEL: 'silent' };
+const headers = { authorization: `Bearer ${ADMIN}` };
 const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'services/cli.ts', 'report', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
 
 describe('npm run fms -- report', () => {
@@ -31,7 +33,7 @@ describe('npm run fms -- report', () => {
     );
     // The service ran once on this folder: the assets are registered, an order was worked.
     const fms = await startFms(loadConfig(env), captureLogger().log);
-    const order = (await fms.api.inject({ method: 'POST', url: '/api/work-orders', payload: { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Door sticks', assetId: 'rs-gate-01', by: 'li-wei' } })).json();
+    const order = (await fms.api.inject({ method: 'POST', url: '/api/work-orders', headers, payload: { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Door sticks', assetId: 'rs-gate-01', by: 'li-wei' } })).json();
     expect(order.error, JSON.stringify(order.error)).toBeUndefined();
     expect(order.id).toBeDefined();
     await fms.stop();
@@ -54,7 +56,7 @@ describe('npm run fms -- report', () => {
     // The service lists it next time it runs.
     const fms = await startFms(loadConfig(env), captureLogger().log);
     try {
-      const list = (await fms.api.inject({ method: 'GET', url: '/api/reports' })).json();
+      const list = (await fms.api.inject({ method: 'GET', url: '/api/reports', headers })).json();
       expect(list.items.map((r: { id: string }) => r.id)).toContain(id);
     } finally {
       await fms.stop();

@@ -4,7 +4,7 @@
  * Figures go to stdout and to BENCHMARKS.md with the machine and the date.
  *
  * BENCH_SECONDS (default 20) sets the length of each load phase; BENCH_PROFILE=1 writes a CPU profile
- * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|work-orders|reports|scale-out runs
+ * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|work-orders|reports|scale-out|sign-in runs
  * one part.
  */
 import { execFileSync } from 'node:child_process';
@@ -20,6 +20,7 @@ import { workOrderBench } from './work-orders.ts';
 import { pmBench } from './pm.ts';
 import { reportBench } from './reports.ts';
 import { scaleOutBench } from './scale-out.ts';
+import { signInBench } from './sign-in.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -140,7 +141,11 @@ async function main() {
     process.stdout.write('bench: scale-out, one and two instances behind Mosquitto\n');
     writeSection('## Scale-out (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await scaleOutBench(SECONDS))]);
   }
-  if (ONLY === 'work-orders' || ONLY === 'reports' || ONLY === 'scale-out') return;
+  if (!ONLY || ONLY === 'sign-in') {
+    process.stdout.write('bench: device sign-in, 1,000 devices\n');
+    writeSection('## Device sign-in (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await signInBench())]);
+  }
+  if (ONLY === 'work-orders' || ONLY === 'reports' || ONLY === 'scale-out' || ONLY === 'sign-in') return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-bench-'));
   const assets = [
     ...Array.from({ length: PUMPS }, (_, i) => `  - { id: bench-pump-${String(i + 1).padStart(4, '0')}, type: pump, site: bench }`),
