@@ -167,6 +167,8 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
         authorizePublish(aedesClient, packet, done) {
           const client = aedesClient as unknown as FmsClient | null;
           if (!client) return done(null);
+          // $SYS is the broker's own (aedes refuses it the same way when no hook is given).
+          if (packet.topic.startsWith('$SYS')) return done(new Error('$SYS topics are reserved'));
           if (auth) {
             const who = client.fmsWho;
             if (who?.kind !== 'device' || !devicePublishAllowed(who.assetId, packet.topic)) {
