@@ -68,4 +68,13 @@ describe('the demo, out of the box', () => {
     const demoKeys = (await get('/api/keys')).items.filter((k: any) => k.name === 'demo: Li Wei');
     expect(demoKeys.map((k: any) => k.revokedAt === null).sort()).toEqual([false, true]);
   }, 60_000);
+
+  it('stops in order on a SIGTERM that arrives while it is still starting', async () => {
+    await service?.stop('SIGTERM');
+    // startServiceProcess resolves when FMS says it started; the demo is still issuing its credentials then.
+    service = await start();
+    expect(service.output.some((l) => l.startsWith('FMS demo running'))).toBe(false);
+    expect(await service.stop('SIGTERM')).toBe(0);
+    expect(service.logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['stopping', 'stopped']));
+  }, 60_000);
 });

@@ -45,6 +45,13 @@ async function main(): Promise<void> {
 
   const log = createLogger(config.logLevel);
   if (args.demo) config = withDemoEstate(config);
+  // A signal while FMS is still starting stops it in order once it has started, not half-way.
+  let signalledWhileStarting: string | undefined;
+  const early = (signal: string) => () => void (signalledWhileStarting ??= signal);
+  const earlyInt = early('SIGINT');
+  const earlyTerm = early('SIGTERM');
+  process.on('SIGINT', earlyInt);
+  process.on('SIGTERM', earlyTerm);
   const fms = await startFms(config, log);
   let demo: Awaited<ReturnType<typeof startDemo>> | undefined;
 
@@ -106,8 +113,11 @@ async function main(): Promise<void> {
     log.flush?.();
     process.exit(0);
   };
+  process.off('SIGINT', earlyInt);
+  process.off('SIGTERM', earlyTerm);
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (signalledWhileStarting) void stop(signalledWhileStarting);
 }
 
 main().catch((err) => {
