@@ -130,6 +130,7 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
       let q = db.selectFrom('alarms');
       if (f.state?.length) q = q.where('state', 'in', f.state);
       if (f.assetId) q = q.where('asset_id', '=', f.assetId);
+      if (f.site) q = q.where('site', '=', f.site);
       const [{ total }] = (await q.select((eb) => eb.fn.countAll<number>().as('total')).execute()) as [{ total: number }];
       const rows = await q.selectAll().orderBy('raised_at', 'desc').orderBy('id', 'desc').limit(f.limit).offset(f.offset).execute();
       return { items: rows.map(fromRow), total: Number(total) };

@@ -18,7 +18,7 @@ export interface AlarmStore {
   /** A person acknowledges an alarm. */
   acknowledge(id: number, by: string, note: string | null, at: number): Promise<Alarm | undefined>;
   get(id: number): Promise<Alarm | undefined>;
-  list(filter: { state?: AlarmState[]; assetId?: string; limit: number; offset: number }): Promise<{ items: Alarm[]; total: number }>;
+  list(filter: { state?: AlarmState[]; assetId?: string; site?: string; limit: number; offset: number }): Promise<{ items: Alarm[]; total: number }>;
   /** Every alarm not yet cleared. */
   listOpen(): Promise<Alarm[]>;
   /** Alarms raised in [from, to) per asset (reports). */

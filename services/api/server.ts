@@ -1,6 +1,7 @@
 import type { DeviceCredentials } from '../assets/device-credentials.ts';
 import type { ApiKey, ApiKeys } from './api-keys.ts';
 import { permissionFor } from './permissions.ts';
+import { checkSiteScope } from './site-scope.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { auditRoutes } from './routes/audit.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -57,6 +58,8 @@ export interface ApiDeps {
   /** `keys`: every route but health, metrics and the docs wants an API key of a role the table allows. */
   apiAuth?: 'off' | 'keys';
   audit: AuditLog;
+  /** The estate's sites (of the estate file and of the registered assets). */
+  sites: () => string[];
   /** HTTPS with this certificate and key (PEM). */
   tls?: { cert: string; key: string } | undefined;
 }
@@ -158,6 +161,12 @@ export async function buildApi(deps: ApiDeps) {
       }
     });
   }
+
+  // A key limited to some sites: after validation (the body and query are read), before the route.
+  app.addHook('preHandler', async (req) => {
+    const sites = req.apiKey?.sites;
+    if (sites) await checkSiteScope(req, deps, sites);
+  });
 
   app.setNotFoundHandler((req, reply) => {
     reply.status(errorCodes.FMS_ERR_API_NOT_FOUND.status).send({ error: { code: 'FMS_ERR_API_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}; the API is described at /api/docs` } });

@@ -7,7 +7,7 @@ import { devicePublishAllowed, deviceSubscribeAllowed, serviceSubscribeAllowed }
 import { createThrottle, PacketSizeInspector } from './mqtt-guard.ts';
 
 /** A signed-in client: a device (by its secret or its certificate) or a service client (by an API key). */
-export type MqttIdentity = { kind: 'device'; assetId: string; by: 'password' | 'certificate' } | { kind: 'service'; keyId: string; name: string; role: string; expiresAt: number | null };
+export type MqttIdentity = { kind: 'device'; assetId: string; by: 'password' | 'certificate' } | { kind: 'service'; keyId: string; name: string; role: string; expiresAt: number | null; sites: readonly string[] | null };
 
 /** How the embedded broker checks who signs in (FMS_MQTT_AUTH=devices). */
 export interface BrokerAuth {
@@ -16,7 +16,7 @@ export interface BrokerAuth {
   /** Whether a trusted device certificate naming this asset (its CN) signs it in: a known asset whose credentials were not revoked. */
   certificateDevice(assetId: string): Promise<boolean>;
   /** A service client's API key (given as the password): who it is, or why not. */
-  verifyKey(token: string): Promise<{ id: string; name: string; role: string; expiresAt: number | null } | { refused: string }>;
+  verifyKey(token: string): Promise<{ id: string; name: string; role: string; expiresAt: number | null; sites: readonly string[] | null } | { refused: string }>;
 }
 
 export interface EmbeddedBrokerOptions {
@@ -145,7 +145,7 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
                 if (API_KEY.test(secret)) {
                   // A service client: an API key as the password (the user name is free, e.g. the key's name).
                   auth.verifyKey(secret).then(
-                    (r) => ('refused' in r ? refuse(client, `API key refused: ${r.refused}`, done) : signedIn(client, { kind: 'service', keyId: r.id, name: r.name, role: r.role, expiresAt: r.expiresAt }, done)),
+                    (r) => ('refused' in r ? refuse(client, `API key refused: ${r.refused}`, done) : signedIn(client, { kind: 'service', keyId: r.id, name: r.name, role: r.role, expiresAt: r.expiresAt, sites: r.sites }, done)),
                     () => refuse(client, 'the API key could not be checked', done),
                   );
                   return;
@@ -158,7 +158,7 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
               authorizeSubscribe(aedesClient, sub, done) {
                 const client = aedesClient as unknown as FmsClient;
                 const who = client.fmsWho;
-                if (who?.kind === 'device' ? deviceSubscribeAllowed(who.assetId, sub.topic) : who?.kind === 'service' && serviceSubscribeAllowed(sub.topic)) return done(null, sub);
+                if (who?.kind === 'device' ? deviceSubscribeAllowed(who.assetId, sub.topic) : who?.kind === 'service' && serviceSubscribeAllowed(sub.topic, who.sites)) return done(null, sub);
                 opts.onRefused?.('not_allowed', addressOf(client), `${describe(who)} may not subscribe to ${sub.topic.slice(0, 200)}`, who);
                 done(null, null);
               },

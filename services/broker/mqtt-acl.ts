@@ -22,8 +22,13 @@ export function deviceSubscribeAllowed(assetId: string, filter: string): boolean
  */
 export const serviceReadable = ['fms/+/alarms/#', 'fms/+/work-orders/#', 'fms/+/+/+/telemetry', 'fms/+/+/+/event', 'fms/+/+/+/status'] as const;
 
-/** Whether a subscription filter stays inside what service clients may read (e.g. `fms/riverside/alarms/+`, not `fms/#`). */
-export function serviceSubscribeAllowed(filter: string): boolean {
+/**
+ * Whether a subscription filter stays inside what service clients may read (e.g.
+ * `fms/riverside/alarms/+`, not `fms/#`); with `sites` (a key limited to them), inside those sites:
+ * the site level must name one of them.
+ */
+export function serviceSubscribeAllowed(filter: string, sites: readonly string[] | null = null): boolean {
+  if (sites && !sites.includes(filter.split('/')[1] ?? '')) return false;
   return serviceReadable.some((pattern) => filterWithin(filter, pattern));
 }
 

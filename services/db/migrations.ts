@@ -341,4 +341,10 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
     },
   },
+  '0014-key-sites': {
+    async up(db: Kysely<unknown>) {
+      // The sites an API key is limited to (JSON list), or null for the whole estate.
+      await db.schema.alterTable('api_keys').addColumn('sites', 'text').execute();
+    },
+  },
 };

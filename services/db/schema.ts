@@ -237,6 +237,8 @@ export interface ApiKeysTable {
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
+  /** JSON list of the sites the key is limited to; null: the whole estate */
+  sites: string | null;
 }
 
 export interface AuditLogTable {

@@ -209,6 +209,12 @@ export function createReportService(deps: ReportServiceDeps) {
       return rows.map(toArchived);
     },
 
+    /** The site a report is about (null: the whole estate), or undefined when there is no such report. */
+    async siteOf(id: string): Promise<string | null | undefined> {
+      const row = await deps.db.selectFrom('reports').select('site').where('id', '=', id).executeTakeFirst();
+      return row ? row.site : undefined;
+    },
+
     /** Whether the scheduled report with this key was made. */
     async scheduled(key: string): Promise<boolean> {
       return !!(await deps.db.selectFrom('reports').select('id').where('schedule_key', '=', key).executeTakeFirst());

@@ -18,7 +18,7 @@ export const alarmRoutes =
         schema: {
           summary: 'Alarms, newest first',
           tags: ['alarms'],
-          querystring: z.strictObject({ state: listParam(z.enum(alarmStates)).optional(), assetId: z.string().optional(), ...pageParams }),
+          querystring: z.strictObject({ state: listParam(z.enum(alarmStates)).optional(), assetId: z.string().optional(), site: z.string().optional(), ...pageParams }),
         },
       },
       async (req) => deps.alarms.list(req.query),

@@ -15,6 +15,12 @@ export const ingestRoutes =
           querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
         },
       },
-      async (req) => ({ total: deps.rejected.total, items: deps.rejected.recent(req.query.limit) }),
+      async (req) => {
+        const sites = req.apiKey?.sites;
+        if (!sites) return { total: deps.rejected.total, items: deps.rejected.recent(req.query.limit) };
+        // A key limited to sites sees the rejections of their topics only (not other sites', not the broker's refusals).
+        const items = deps.rejected.recent(1000).filter((r) => sites.includes(r.topic.split('/')[1] ?? ''));
+        return { total: items.length, items: items.slice(0, req.query.limit) };
+      },
     );
   };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FmsError } from '../../shared/errors.ts';
+import { idSchema } from '../../assets/asset.ts';
 import { roles } from '../permissions.ts';
 import { auditRequest } from '../request-audit.ts';
 import type { ApiDeps } from '../server.ts';
@@ -22,6 +23,8 @@ export const keyRoutes =
             role: z.enum(roles, { error: `expected one of ${roles.join(', ')}` }),
             personId: z.string().min(1).optional(),
             expiresAt: z.iso.datetime({ offset: true, error: 'expected an ISO-8601 date-time' }).transform((s) => Date.parse(s)).optional(),
+            /** Limit the key to these sites (a site's staff, a contractor); without: the whole estate. */
+            sites: z.array(idSchema).min(1, 'expected at least one site, or no "sites" for the whole estate').max(100).optional(),
           }),
         },
       },
@@ -33,8 +36,10 @@ export const keyRoutes =
           const person = (await deps.workOrders.people()).find((p) => p.id === req.body.personId);
           if (!person) throw new FmsError('FMS_ERR_API_BAD_REQUEST', `personId: no person "${req.body.personId}"; expected an id from GET /api/people`);
         }
-        const { key, token } = await deps.apiKeys.issue({ name: req.body.name, role: req.body.role, personId: req.body.personId ?? null, expiresAt: req.body.expiresAt ?? null });
-        auditRequest(deps.audit, req, 'key.issued', `key ${key.id}`, `"${key.name}", ${key.role}${key.personId ? ` for ${key.personId}` : ''}${key.expiresAt ? `, expires ${new Date(key.expiresAt).toISOString()}` : ''}`);
+        const unknownSites = (req.body.sites ?? []).filter((s) => !deps.sites().includes(s));
+        if (unknownSites.length > 0) throw new FmsError('FMS_ERR_API_BAD_REQUEST', `sites: no site ${unknownSites.map((s) => `"${s}"`).join(', ')}; expected sites of the estate (${deps.sites().join(', ')})`);
+        const { key, token } = await deps.apiKeys.issue({ name: req.body.name, role: req.body.role, personId: req.body.personId ?? null, expiresAt: req.body.expiresAt ?? null, sites: req.body.sites ?? null });
+        auditRequest(deps.audit, req, 'key.issued', `key ${key.id}`, `"${key.name}", ${key.role}${key.personId ? ` for ${key.personId}` : ''}${key.sites ? `, sites ${key.sites.join(', ')}` : ''}${key.expiresAt ? `, expires ${new Date(key.expiresAt).toISOString()}` : ''}`);
         return reply.status(201).header('cache-control', 'no-store').send({ ...key, token, note: 'the key is shown once: FMS keeps only its hash' });
       },
     );
