@@ -60,6 +60,8 @@ export interface ApiDeps {
   audit: AuditLog;
   /** The estate's sites (of the estate file and of the registered assets). */
   sites: () => string[];
+  /** Reverse proxies whose X-Forwarded-For gives the client's address (rate limits, audit). */
+  trustProxy?: string[] | undefined;
   /** HTTPS with this certificate and key (PEM). */
   tls?: { cert: string; key: string } | undefined;
 }
@@ -75,7 +77,7 @@ declare module 'fastify' {
 /** The HTTP API: JSON under /api, OpenAPI at /api/docs, Prometheus metrics at /metrics. */
 export async function buildApi(deps: ApiDeps) {
   // fastify's own request logging stays off: nothing per request logs at info; errors are logged below.
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2' as const } } : {}) }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}), ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2' as const } } : {}) }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

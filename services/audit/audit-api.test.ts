@@ -78,3 +78,20 @@ describe('the audit log over the API (GET /api/audit)', () => {
     expect((await call('GET', '/api/audit?action=DROP TABLE', ADMIN)).statusCode).toBe(400);
   });
 });
+
+describe('client addresses behind a reverse proxy (FMS_HTTP_TRUST_PROXY)', () => {
+  let fms: Fms;
+  beforeAll(async () => {
+    fms = await startTestFms(estate, { FMS_API_AUTH: 'keys', FMS_ADMIN_KEY: ADMIN, FMS_HTTP_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' });
+  });
+  afterAll(() => fms?.stop());
+
+  it('takes the client address from X-Forwarded-For when the request comes from a trusted proxy, and only then', async () => {
+    const bad = 'fms_000000000000_' + 'x'.repeat(32);
+    const from = (remoteAddress: string) => fms.api.inject({ method: 'GET', url: '/api/assets', remoteAddress, headers: { authorization: `Bearer ${bad}`, 'x-forwarded-for': '203.0.113.50' } });
+    expect((await from('10.1.1.1')).statusCode).toBe(401);
+    expect((await from('198.51.100.1')).statusCode).toBe(401);
+    const records = (await fms.api.inject({ method: 'GET', url: '/api/audit?action=api.login&outcome=failed', headers: { authorization: `Bearer ${ADMIN}` } })).json().items as { address: string }[];
+    expect(records.map((r) => r.address).sort()).toEqual(['198.51.100.1', '203.0.113.50']);
+  });
+});

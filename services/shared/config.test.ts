@@ -17,7 +17,7 @@ describe('loadConfig', () => {
     const c = loadConfig({ FMS_TZ: 'UTC' });
     // Sign-in is on by default: API keys over HTTP (loopback), device credentials on the broker, which
     // then listens on every interface so that the estate's devices reach it.
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000, rateLimitPerMinute: 6000, auth: 'keys', tls: undefined });
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000, rateLimitPerMinute: 6000, auth: 'keys', tls: undefined, trustProxy: undefined });
     expect(c.mqtt).toEqual({ host: '0.0.0.0', port: 1883, url: undefined, maxPacketBytes: 2 * 1024 * 1024, maxConnectionsPerIp: 500, maxMessagesPerSecond: 20, auth: 'devices', tls: undefined, ca: undefined });
     expect(c.audit.retentionMs).toBe(400 * 86_400_000);
     expect(c.dataDir).toMatch(/\/data$/);
@@ -207,5 +207,7 @@ workOrders:
     expect(message).toContain('FMS_HTTP_TLS_KEY: cannot read /etc/fms/missing.key (ENOENT)');
     expect(message).toContain('FMS_MQTT_TLS_CLIENT_CERTS: "required" needs FMS_MQTT_TLS_CA');
     expect(() => loadConfig({ FMS_TZ: 'UTC', FMS_MQTT_PORT: 'off' }, read)).toThrow('FMS_MQTT_PORT: "off" leaves no listener');
+    expect(loadConfig({ FMS_TZ: 'UTC', FMS_HTTP_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' }).http.trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8']);
+    expect(() => loadConfig({ FMS_TZ: 'UTC', FMS_HTTP_TRUST_PROXY: 'the load balancer' })).toThrow('FMS_HTTP_TRUST_PROXY: expected IP addresses or CIDR ranges');
   });
 });

@@ -118,6 +118,12 @@ export const envSchema = z.object({
   FMS_HTTP_TLS_KEY: pemPath.optional(),
   /** How long the audit log keeps its records. */
   FMS_AUDIT_RETENTION: z.string().refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 400d').default('400d'),
+  /** HTTP API behind a reverse proxy: the proxies' addresses or CIDR ranges (comma-separated) whose X-Forwarded-For is believed. */
+  FMS_HTTP_TRUST_PROXY: z
+    .string()
+    .regex(/^\s*[0-9A-Fa-f:.]+(\/\d{1,3})?\s*(,\s*[0-9A-Fa-f:.]+(\/\d{1,3})?\s*)*$/, 'expected IP addresses or CIDR ranges, comma-separated, e.g. 127.0.0.1,10.0.0.0/8')
+    .transform((v) => v.split(',').map((s) => s.trim()))
+    .optional(),
   /** HTTP API: requests a minute per client address before 429 (0: no limit). */
   FMS_HTTP_RATE_LIMIT: z.coerce.number({ error: 'expected requests a minute, e.g. 6000' }).int('expected a whole number').min(0, 'expected 0 (no limit) or more').default(6000),
   /** Embedded broker: a packet declared larger than this (KiB) ends its connection unread. */
@@ -150,7 +156,7 @@ export interface TlsFiles {
 }
 
 export interface Config {
-  http: { host: string; port: number; rateLimitPerMinute: number; auth: 'off' | 'keys'; tls: TlsFiles | undefined };
+  http: { host: string; port: number; rateLimitPerMinute: number; auth: 'off' | 'keys'; tls: TlsFiles | undefined; trustProxy: string[] | undefined };
   mqtt: {
     host: string;
     /** Plain MQTT port; null when only TLS listens. */
@@ -264,6 +270,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
       rateLimitPerMinute: e.FMS_HTTP_RATE_LIMIT,
       auth: e.FMS_API_AUTH,
       tls: pem.FMS_HTTP_TLS_CERT && pem.FMS_HTTP_TLS_KEY ? { cert: pem.FMS_HTTP_TLS_CERT, key: pem.FMS_HTTP_TLS_KEY } : undefined,
+      trustProxy: e.FMS_HTTP_TRUST_PROXY,
     },
     mqtt: {
       // Devices that must sign in may reach the broker from the estate network; without sign-in it stays on loopback.
