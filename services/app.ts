@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, unwatchFile, watchFile } from 'node:fs';
+import { createSecureContext, type Server as TlsServer } from 'node:tls';
 import { Gauge } from 'prom-client';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,6 +64,11 @@ export interface Fms {
   assets: Awaited<ReturnType<typeof createAssetRegistry>>;
   reports: ReportService;
   reportScheduler: ReportScheduler;
+  /**
+   * Reads the TLS certificates again (renewed in place) and gives them to new connections; open ones
+   * keep theirs. Also done by itself when the files change, and on SIGHUP. Resolves to what was reloaded.
+   */
+  reloadCertificates(): Promise<string[]>;
   /** Stops accepting, flushes buffers and closes stores, in reverse order of opening. */
   stop(): Promise<void>;
 }
@@ -486,8 +492,46 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       'fms started',
     );
 
+    // Renewed certificates (certbot, cert-manager, the site CA script) are taken without a restart.
+    async function reloadCertificates(): Promise<string[]> {
+      const f = config.tlsFiles;
+      const read = (file: string) => readFileSync(file, 'utf8');
+      const done: string[] = [];
+      if (f.mqttCert && f.mqttKey && 'setTlsContext' in broker) {
+        const t = { cert: read(f.mqttCert), key: read(f.mqttKey), ...(f.mqttCa ? { ca: read(f.mqttCa) } : {}) };
+        createSecureContext(t); // throws on a broken pair: the running context stays
+        broker.setTlsContext(t);
+        done.push('mqtt');
+      }
+      if (f.httpCert && f.httpKey) {
+        const t = { cert: read(f.httpCert), key: read(f.httpKey) };
+        createSecureContext(t);
+        (api.server as unknown as TlsServer).setSecureContext({ ...t, minVersion: 'TLSv1.2' });
+        done.push('https');
+      }
+      if (done.length > 0) log.info({ reloaded: done }, 'TLS certificates reloaded');
+      return done;
+    }
+    const certificateFiles = Object.values(config.tlsFiles);
+    let reloadTimer: NodeJS.Timeout | undefined;
+    const onCertificateChange = () => {
+      // Both halves of a pair are usually replaced one after the other: wait for the second.
+      clearTimeout(reloadTimer);
+      reloadTimer = setTimeout(() => void reloadCertificates().catch((err) => log.error({ err: (err as Error).message }, 'renewed TLS certificates not loaded: the previous ones stay in use')), 2000);
+      reloadTimer.unref();
+    };
+    for (const file of certificateFiles) watchFile(file, { interval: 10_000, persistent: false }, onCertificateChange);
+    closers.push({
+      name: 'certificate watch',
+      close: async () => {
+        clearTimeout(reloadTimer);
+        for (const file of certificateFiles) unwatchFile(file, onCertificateChange);
+      },
+    });
+
     let stopping: Promise<void> | undefined;
     return {
+      reloadCertificates,
       httpUrl,
       mqttUrl,
       mqttsUrl,

@@ -117,6 +117,8 @@ async function main(): Promise<void> {
   process.off('SIGTERM', earlyTerm);
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // SIGHUP: read renewed TLS certificates (FMS also notices changed files by itself within ~12 s).
+  process.on('SIGHUP', () => void fms.reloadCertificates().catch((err) => log.error({ err: (err as Error).message }, 'TLS certificates not reloaded: the previous ones stay in use')));
   if (signalledWhileStarting) void stop(signalledWhileStarting);
 }
 

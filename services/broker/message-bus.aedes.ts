@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket, type Server as TlsServer } from 'node:tls';
 import { Aedes, type AuthenticateError } from 'aedes';
 import type { Logger } from 'pino';
 import type { InboundMessage, MessageBus } from './message-bus.ts';
@@ -63,6 +63,8 @@ export interface EmbeddedBroker extends MessageBus {
   disconnectAsset(assetId: string): number;
   /** Disconnects every service client signed in with this API key (it was revoked). */
   disconnectKey(keyId: string): number;
+  /** New connections on the TLS port get this certificate (and CA); open ones keep theirs. */
+  setTlsContext(t: { cert: string; key: string; ca?: string }): void;
 }
 
 export { devicePublishAllowed } from './mqtt-acl.ts';
@@ -82,6 +84,7 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
   const servers: Server[] = [];
   let address: { host: string; port: number } | undefined;
   let tlsAddress: { host: string; port: number } | undefined;
+  let tlsServer: TlsServer | undefined;
   let closing = false;
   let housekeeping: NodeJS.Timeout | undefined;
   const rate = opts.maxMessagesPerSecond ?? 0;
@@ -255,6 +258,7 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
         const server = createTlsServer({ cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), requestCert: t.clientCerts !== 'off', rejectUnauthorized: t.clientCerts === 'required', minVersion: 'TLSv1.2' }, accept);
         // A failed handshake (no certificate where one is required, plain MQTT on the TLS port) is refused and counted.
         server.on('tlsClientError', (err, socket) => opts.onRefused?.('auth_failed', socket.remoteAddress ?? 'unknown', `TLS handshake failed: ${err.message.slice(0, 200)}`));
+        tlsServer = server;
         tlsAddress = await listen(server, t.port);
         log.info({ ...tlsAddress, clientCertificates: t.clientCerts }, 'mqtt broker listening (TLS)');
       }
@@ -286,6 +290,9 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
 
     disconnectAsset: (assetId) => disconnectWhere((who) => who.kind === 'device' && who.assetId === assetId),
     disconnectKey: (keyId) => disconnectWhere((who) => who.kind === 'service' && who.keyId === keyId),
+    setTlsContext(t) {
+      tlsServer?.setSecureContext({ cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), minVersion: 'TLSv1.2' });
+    },
 
     async close() {
       if (closing) return;

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -144,5 +146,29 @@ describe.skipIf(!openssl.available)(`MQTT over TLS, device certificates and HTTP
     expect((await fms.api.inject({ method: 'POST', url: '/api/assets', headers: { authorization: `Bearer ${ADMIN}` }, payload: { id: 'ghost-pump', type: 'pump', site: 'riverside' } })).statusCode).toBe(201);
     await run('mosquitto_pub', ['-h', 'localhost', '-p', port, ...device, '-q', '1', '-t', 'fms/riverside/pump/ghost-pump/telemetry', '-m', '{"pressure_out_bar":2.2}']);
     expect(await waitFor(() => latest('ghost-pump'), 5000, 'the reading from mosquitto_pub')).toBe(2.2);
+  });
+
+  it('takes renewed certificates without a restart: new connections get them, a broken pair is refused and the old one stays', async () => {
+    const presented = (url: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: Number(new URL(url).port), ca, servername: 'localhost' }, () => {
+          resolve(socket.getPeerCertificate().fingerprint256);
+          socket.end();
+        });
+        socket.on('error', reject);
+      });
+    const before = file('server.crt');
+    expect(await presented(fms.mqttsUrl!)).toBe(new X509Certificate(before).fingerprint256);
+    // Renewed in place, as a renewal job does: the same CA, a new certificate and key.
+    await run('bash', [script, pki, '--server', 'localhost', '--server', '127.0.0.1']);
+    const renewed = new X509Certificate(file('server.crt')).fingerprint256;
+    expect(renewed).not.toBe(new X509Certificate(before).fingerprint256);
+    expect(await fms.reloadCertificates()).toEqual(['mqtt', 'https']);
+    expect(await presented(fms.mqttsUrl!)).toBe(renewed);
+    expect(await presented(fms.httpUrl)).toBe(renewed);
+    // A key that does not belong to the certificate: refused, the running certificate stays.
+    writeFileSync(path.join(pki, 'server.key'), readFileSync(path.join(pki, 'devices/rs-pump-01.key')));
+    await expect(fms.reloadCertificates()).rejects.toThrow(/key values mismatch|private key/i);
+    expect(await presented(fms.mqttsUrl!)).toBe(renewed);
   });
 });

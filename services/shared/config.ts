@@ -173,6 +173,8 @@ export interface Config {
     ca: string | undefined;
   };
   audit: { retentionMs: number };
+  /** Where the certificates were read from, to read them again when they are renewed. */
+  tlsFiles: { mqttCert?: string; mqttKey?: string; mqttCa?: string; httpCert?: string; httpKey?: string };
   dataDir: string;
   databaseUrl: string | undefined;
   influx: InfluxConnection | undefined;
@@ -288,6 +290,9 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
       ca: pem.FMS_MQTT_TLS_CA,
     },
     audit: { retentionMs: parseDuration(e.FMS_AUDIT_RETENTION)! },
+    tlsFiles: Object.fromEntries(
+      Object.entries({ mqttCert: e.FMS_MQTT_TLS_CERT, mqttKey: e.FMS_MQTT_TLS_KEY, mqttCa: e.FMS_MQTT_TLS_CA, httpCert: e.FMS_HTTP_TLS_CERT, httpKey: e.FMS_HTTP_TLS_KEY }).filter(([, v]) => v !== undefined),
+    ),
     dataDir: e.FMS_DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.FMS_DATA_DIR),
     databaseUrl: e.FMS_DATABASE_URL,
     influx: e.FMS_INFLUX_URL
