@@ -139,7 +139,10 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
             metrics.mqttThrottled.inc();
             throttleLog(sender, (suppressed) => log.warn({ sender, address, suppressed }, `${sender} sends more than ${config.mqtt.maxMessagesPerSecond} messages a second: its messages are slowed down (FMS_MQTT_MAX_MSGS_PER_SEC)`));
           },
-          onSignedIn: (who, address) => audit.record({ ...actorOf(who), action: 'mqtt.login', outcome: 'ok', address, target: null, detail: who.kind === 'device' ? `device, by ${who.by}` : 'service client' }),
+          onSignedIn: (who, address) => {
+            audit.record({ ...actorOf(who), action: 'mqtt.login', outcome: 'ok', address, target: null, detail: who.kind === 'device' ? `device, by ${who.by}` : 'service client' });
+            if (who.kind === 'service') apiKeys.touch(who.keyId, now()).catch((err) => log.warn({ err: (err as Error).message }, 'key use not noted'));
+          },
         });
 
     // A rotated or revoked secret ends the connections that used it, at once; so does a revoked API key.

@@ -156,6 +156,7 @@ export async function buildApi(deps: ApiDeps) {
         if (signedIn.size > 10_000) signedIn.clear();
         signedIn.set(seen, t);
         deps.audit.record({ ...requester(req), action: 'api.login', outcome: 'ok', target: null, detail: null });
+        deps.apiKeys.touch(checked.key.id, t).catch((err) => deps.log.warn({ err: (err as Error).message }, 'key use not noted'));
       }
       // A route without a line in the table is refused to everyone: fail closed.
       if (!allowed || !allowed.includes(checked.key.role)) {

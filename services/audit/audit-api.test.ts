@@ -55,6 +55,10 @@ describe('the audit log over the API (GET /api/audit)', () => {
     expect(one('key.issued').find((r) => r.target === `key ${supervisor.id}`)).toMatchObject({ address: '10.1.2.3', detail: '"Zhang Min’s tablet", supervisor for zhang-min' });
     expect(one('key.revoked')).toEqual([expect.objectContaining({ target: `key ${viewer.id}`, address: '10.1.2.3' })]);
     expect(one('api.login').filter((r) => r.actor === `key:${supervisor.id}`)).toEqual([expect.objectContaining({ address: '192.0.2.10', count: 1 })]);
+    // The key list says when each key was last used (never, for the revoked viewer's).
+    const listed = (await call('GET', '/api/keys', ADMIN)).json().items as { id: string; lastUsedAt: number | null }[];
+    expect(listed.find((k) => k.id === supervisor.id)!.lastUsedAt).toEqual(expect.any(Number));
+    expect(listed.find((k) => k.id === viewer.id)!.lastUsedAt).toBeNull();
     expect(one('api.login', 'failed').map((r) => [r.address, r.detail])).toEqual(
       expect.arrayContaining([
         ['198.51.100.7', 'API key refused: unknown key'],

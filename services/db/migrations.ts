@@ -343,8 +343,9 @@ export const migrations: Record<string, Migration> = {
   },
   '0014-key-sites': {
     async up(db: Kysely<unknown>) {
-      // The sites an API key is limited to (JSON list), or null for the whole estate.
+      // The sites an API key is limited to (JSON list), or null for the whole estate; when it was last used.
       await db.schema.alterTable('api_keys').addColumn('sites', 'text').execute();
+      await db.schema.alterTable('api_keys').addColumn('last_used_at', 'bigint').execute();
     },
   },
 };

@@ -239,6 +239,8 @@ export interface ApiKeysTable {
   revoked_at: number | null;
   /** JSON list of the sites the key is limited to; null: the whole estate */
   sites: string | null;
+  /** when it was last used (to the hour: it is noted with the sign-in record) */
+  last_used_at: number | null;
 }
 
 export interface AuditLogTable {
