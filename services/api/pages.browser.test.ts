@@ -44,4 +44,36 @@ describe.skipIf(!browserProgram.available)(`pages served by FMS in Chromium ${br
     expect(refused.filter((r) => /Content Security Policy|Refused/.test(r))).toEqual([]);
     await page.close();
   });
+
+  it('lets a person paste an API key in the docs page ("Authorize") and try a route with it', async () => {
+    const ADMIN = 'admin-key-for-the-browser-tests-0123456789';
+    const secured = await startTestFms(undefined, { FMS_API_AUTH: 'keys', FMS_ADMIN_KEY: ADMIN });
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${secured.httpUrl}/api/docs`);
+      const assets = page.locator('.opblock-get', { has: page.locator('.opblock-summary-path[data-path="/api/assets"]') }).first();
+      const tryIt = async () => {
+        await assets.locator('.opblock-summary').click({ timeout: 5000 });
+        await assets.locator('.try-out__btn').click({ timeout: 5000 });
+        await assets.locator('.execute').click({ timeout: 5000 });
+        const status = assets.locator('.live-responses-table .response .response-col_status').first();
+        await status.waitFor({ timeout: 10_000 });
+        return (await status.textContent())!.trim();
+      };
+      await page.waitForSelector('.btn.authorize', { timeout: 15_000 });
+      // Without a key: 401.
+      expect(await tryIt()).toMatch(/^401/);
+      // Authorize with the key, close the dialog, run the same request again.
+      await page.locator('.btn.authorize').first().click({ timeout: 5000 });
+      await page.locator('#auth-bearer-value').fill(ADMIN, { timeout: 5000 });
+      await page.locator('.auth-btn-wrapper button[type=submit]').click({ timeout: 5000 });
+      await page.locator('.auth-btn-wrapper .btn-done').click({ timeout: 5000 });
+      await assets.locator('.execute').click({ timeout: 5000 });
+      // A string: no DOM types here.
+      await page.waitForFunction("[...document.querySelectorAll('.opblock-get .live-responses-table .response .response-col_status')].some((e) => e.textContent.trim().startsWith('200'))", undefined, { timeout: 10_000 });
+    } finally {
+      await page.close();
+      await secured.stop();
+    }
+  }, 60_000);
 });

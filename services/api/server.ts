@@ -178,6 +178,9 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'FMS API', description: 'Facility monitoring and maintenance', version: deps.version },
+      // The docs page's "Authorize" button: paste an API key once, every "Try it out" sends it.
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An FMS API key (fms_…), issued with POST /api/keys; the first start prints an admin key' } } },
+      security: deps.apiAuth === 'keys' ? [{ apiKey: [] }] : [],
     },
     transform: jsonSchemaTransform,
   });
