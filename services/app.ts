@@ -128,8 +128,8 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
           ...(config.mqtt.auth === 'devices' ? { auth: mqttAuth } : {}),
           onRefused: (reason, address, detail, who) => {
             metrics.mqttRefused.labels(reason).inc();
-            const kind = reason === 'packet_too_large' ? 'too_large' : reason === 'not_allowed' ? 'not_allowed' : 'connection';
-            rejected.add(now(), `(client at ${address})`, kind, reason === 'not_allowed' ? `refused: ${detail}` : `connection refused: ${detail}`, Buffer.alloc(0));
+            const kind = reason === 'packet_too_large' ? 'too_large' : reason === 'not_allowed' ? 'not_allowed' : reason === 'topic_too_long' ? 'topic' : 'connection';
+            rejected.add(now(), `(client at ${address})`, kind, reason === 'not_allowed' || reason === 'topic_too_long' ? `refused: ${detail}` : `connection refused: ${detail}`, Buffer.alloc(0));
             if (reason === 'auth_failed') audit.record({ ...actorOf(who), action: 'mqtt.login', outcome: 'failed', address, target: null, detail });
             if (reason === 'not_allowed') audit.record({ ...actorOf(who), action: 'access.denied', outcome: 'denied', address, target: detail.replace(/^.* may not /, ''), detail });
             // One line per address and reason a minute at most: a flood must not flood the log.

@@ -39,7 +39,7 @@ export interface EmbeddedBrokerOptions {
    */
   maxMessagesPerSecond?: number;
   /** Told of every connection or packet refused for hostile input or missing rights (to count and to log, rate-limited). */
-  onRefused?: (reason: 'connections_per_ip' | 'packet_too_large' | 'malformed_packet' | 'auth_failed' | 'not_allowed', address: string, detail: string, who?: MqttIdentity) => void;
+  onRefused?: (reason: 'connections_per_ip' | 'packet_too_large' | 'malformed_packet' | 'auth_failed' | 'not_allowed' | 'topic_too_long', address: string, detail: string, who?: MqttIdentity) => void;
   /** Told when a sender goes over its message rate and is being slowed down. */
   onThrottled?: (sender: string, address: string) => void;
   /** Told of every client that signed in (for the audit log). */
@@ -68,6 +68,9 @@ export interface EmbeddedBroker extends MessageBus {
 }
 
 export { devicePublishAllowed } from './mqtt-acl.ts';
+
+/** FMS's longest topic is ~150 bytes (`fms/` + a 64-character site and asset id); nothing legitimate is near this. */
+export const MAX_TOPIC_BYTES = 256;
 
 const isLoopback = (ip: string) => ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
 const API_KEY = /^fms_[0-9a-f]{12}_[A-Za-z0-9_-]{32}$/;
@@ -158,20 +161,28 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
                   () => refuse(client, 'credentials could not be checked', done),
                 );
               },
-              authorizeSubscribe(aedesClient, sub, done) {
-                const client = aedesClient as unknown as FmsClient;
-                const who = client.fmsWho;
-                if (who?.kind === 'device' ? deviceSubscribeAllowed(who.assetId, sub.topic) : who?.kind === 'service' && serviceSubscribeAllowed(sub.topic, who.sites)) return done(null, sub);
-                opts.onRefused?.('not_allowed', addressOf(client), `${describe(who)} may not subscribe to ${sub.topic.slice(0, 200)}`, who);
-                done(null, null);
-              },
             }
           : {}),
+        authorizeSubscribe(aedesClient, sub, done) {
+          const client = aedesClient as unknown as FmsClient;
+          const who = client.fmsWho;
+          if (Buffer.byteLength(sub.topic) > MAX_TOPIC_BYTES) {
+            opts.onRefused?.('topic_too_long', addressOf(client), `a subscription of ${Buffer.byteLength(sub.topic)} bytes, more than the ${MAX_TOPIC_BYTES} accepted`, who);
+            return done(null, null);
+          }
+          if (!auth || (who?.kind === 'device' ? deviceSubscribeAllowed(who.assetId, sub.topic) : who?.kind === 'service' && serviceSubscribeAllowed(sub.topic, who.sites))) return done(null, sub);
+          opts.onRefused?.('not_allowed', addressOf(client), `${describe(who)} may not subscribe to ${sub.topic.slice(0, 200)}`, who);
+          done(null, null);
+        },
         authorizePublish(aedesClient, packet, done) {
           const client = aedesClient as unknown as FmsClient | null;
           if (!client) return done(null);
           // $SYS is the broker's own (aedes refuses it the same way when no hook is given).
           if (packet.topic.startsWith('$SYS')) return done(new Error('$SYS topics are reserved'));
+          if (packet.topic.length > MAX_TOPIC_BYTES / 4 && Buffer.byteLength(packet.topic) > MAX_TOPIC_BYTES) {
+            opts.onRefused?.('topic_too_long', addressOf(client), `a topic of ${Buffer.byteLength(packet.topic)} bytes, more than the ${MAX_TOPIC_BYTES} accepted`, client.fmsWho);
+            return done(new Error('topic too long'));
+          }
           if (auth) {
             const who = client.fmsWho;
             if (who?.kind !== 'device' || !devicePublishAllowed(who.assetId, packet.topic)) {

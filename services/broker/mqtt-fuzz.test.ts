@@ -112,4 +112,16 @@ describe('the embedded broker under random and malformed MQTT traffic', () => {
     for (const s of sockets) s.destroy();
     await stillWorks();
   });
+
+  it('refuses topics and subscriptions longer than FMS could ever use, and says so', async () => {
+    const long = `fms/riverside/pump/${'x'.repeat(1000)}/telemetry`;
+    const c = await mqtt.connectAsync(fms.mqttUrl, { clientId: 'long-topics', reconnectPeriod: 0 });
+    await expect(c.subscribeAsync(long, { qos: 0 })).rejects.toThrow(/Subscribe error/);
+    const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+    c.publish(long, '{}', { qos: 1 });
+    await closed;
+    c.end(true);
+    const rejected = (await getJson(`${fms.httpUrl}/api/ingest/rejected`)).items as { kind: string; reason: string }[];
+    expect(rejected.filter((r) => r.kind === 'topic' && /^refused: a (topic|subscription) of 1029 bytes, more than the 256 accepted/.test(r.reason)), JSON.stringify(rejected.slice(0, 3))).toHaveLength(2);
+  });
 });
