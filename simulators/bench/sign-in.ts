@@ -5,6 +5,14 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { startServiceProcess, type ServiceProcess } from '../../services/testing/service-process.ts';
 
 const DEVICES = 1000;
+const RATE = 10;
+const LOAD_SECONDS = 20;
+
+/** Telemetry messages FMS has ingested so far (its own counter). */
+async function ingested(s: ServiceProcess): Promise<number> {
+  const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
+  return Number(/^fms_mqtt_messages_total\{channel="telemetry"\} ([0-9.e+-]+)$/m.exec(text)?.[1] ?? 0);
+}
 
 /**
  * What device sign-in costs (FMS_MQTT_AUTH=devices, the default): issuing 1,000 devices their
@@ -40,6 +48,34 @@ export async function signInBench(): Promise<string[]> {
     t = Date.now();
     const afterRestart = await storm(service.mqttUrl);
     process.stdout.write(`bench: sign-in: after a restart of FMS in ${afterRestart.toFixed(1)} s\n`);
+
+    // Then every device on its own signed-in connection, each at RATE readings a second (QoS 1): the
+    // ACL and the per-device rate check on every message, as on a real site.
+    const clients = await Promise.all(ids.map((id) => mqtt.connectAsync(service!.mqttUrl, { clientId: id, ...login({ id }), reconnectPeriod: 0, connectTimeout: 60_000 })));
+    const before = await ingested(service);
+    const started = Date.now();
+    let sent = 0;
+    let acked = 0;
+    let failed = 0;
+    await new Promise<void>((resolve) => {
+      const timers = clients.map((c, i) =>
+        setTimeout(() => {
+          const timer = setInterval(() => {
+            if (Date.now() - started >= LOAD_SECONDS * 1000) return clearInterval(timer);
+            sent++;
+            c.publish(`fms/bench/pump/${ids[i]}/telemetry`, JSON.stringify({ flow_m3h: 30, pressure_out_bar: 4.1, vibration_mms: 2.1, running: true }), { qos: 1 }, (err) => (err ? failed++ : acked++));
+          }, 1000 / RATE);
+        }, (i * (1000 / RATE)) / DEVICES),
+      );
+      setTimeout(() => {
+        timers.forEach(clearTimeout);
+        resolve();
+      }, LOAD_SECONDS * 1000 + 3000);
+    });
+    const after = await ingested(service);
+    await Promise.all(clients.map((c) => c.endAsync()));
+    const loadRate = Math.round((after - before) / LOAD_SECONDS);
+    process.stdout.write(`bench: sign-in: ${DEVICES} signed-in devices at ${RATE}/s each: ${loadRate} msg/s ingested (${after - before} of ${sent} sent, ${acked} acknowledged, ${failed} failed)\n`);
     return [
       `${DEVICES} devices on one machine with FMS (the devices are mqtt.js clients in the benchmark process), embedded broker,`,
       'device sign-in on (the default): secrets checked with scrypt (N = 2^13), then remembered by their SHA-256.',
@@ -50,6 +86,7 @@ export async function signInBench(): Promise<string[]> {
       `| ${DEVICES} devices connecting at once, first time (scrypt for each) | **${first.toFixed(1)} s** |`,
       `| the same again (secrets remembered) | **${again.toFixed(1)} s** |`,
       `| after FMS restarted (scrypt again: every device reconnecting when FMS comes back) | **${afterRestart.toFixed(1)} s** |`,
+      `| ${DEVICES} signed-in devices, each on its own connection at ${RATE} readings a second (QoS 1) for ${LOAD_SECONDS} s | **${loadRate.toLocaleString('en')} msg/s** ingested (${(after - before).toLocaleString('en')} of ${sent.toLocaleString('en')} sent, ${failed} failed) |`,
     ];
   } finally {
     await service?.stop('SIGTERM');
