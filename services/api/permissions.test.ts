@@ -83,6 +83,8 @@ describe('API keys and the permission table (FMS_API_AUTH=keys)', () => {
     const tech = (await call('POST', '/api/keys', ADMIN, { name: 'Li Wei’s phone', role: 'technician', personId: 'li-wei' })).json().token;
     const order = (await call('POST', '/api/work-orders', tech, { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Seal leaking', assetId: 'rs-pump-01', by: 'li-wei' })).json();
     expect((await call('POST', `/api/work-orders/${order.id}/actions`, ADMIN, { action: 'assign', by: 'zhang-min', assignee: 'li-wei' })).statusCode).toBe(200);
+    const registeredAsOther = await call('POST', '/api/work-orders', tech, { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Seal leaking', assetId: 'rs-pump-01', by: 'zhang-min' });
+    expect(registeredAsOther.statusCode).toBe(403);
     const asOther = await call('POST', `/api/work-orders/${order.id}/actions`, tech, { action: 'comment', by: 'zhang-min', note: 'pretending' });
     expect(asOther.statusCode).toBe(403);
     expect(asOther.json().error.message).toContain('acts for "li-wei"');

@@ -111,6 +111,9 @@ export const workOrderRoutes =
     );
 
     r.post('/work-orders', { schema: { summary: 'Register a request, an inspection finding or planned work', tags: ['work orders'], body: intakeSchema } }, async (req, reply) => {
+      // A person's key registers as that person.
+      const person = req.apiKey?.personId;
+      if (person && req.body.by !== person) throw new FmsError('FMS_ERR_API_FORBIDDEN', `this API key acts for "${person}", not for "${req.body.by}"`);
       const order = await deps.workOrders.open({ ...req.body, channel: req.body.channel as never });
       reply.status(201).header('location', `/api/work-orders/${order.id}`);
       return order;
