@@ -177,6 +177,8 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       closers.push({ name: 'temporary attachments', close: async () => rmSync(tmp, { recursive: true, force: true }) });
       attachmentsDir = tmp;
     }
+    // The estate's sites: those of the estate file, and any a registered asset names.
+    const estateSites = () => [...new Set([...config.estate.sites.map((s) => s.id), ...assets.list().map((a) => a.site)])];
     const siteTimeZone = (site: string | null) => config.estate.sites.find((s) => s.id === site)?.timeZone ?? config.timeZone;
     const workOrders = createWorkOrderService({
       store: workOrderStore,
@@ -222,7 +224,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       reports,
       config: reportSettings,
       targets: () => {
-        const sites = [...new Set([...config.estate.sites.map((s) => s.id), ...assets.list().map((a) => a.site)])];
+        const sites = estateSites();
         const perSite = sites.map((id) => ({ site: id, timeZone: siteTimeZone(id), language: config.estate.sites.find((s) => s.id === id)?.language ?? reportSettings.language }));
         return reportSettings.estate && sites.length > 1 ? [{ site: null, timeZone: config.timeZone, language: reportSettings.language }, ...perSite] : perSite;
       },
@@ -472,7 +474,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       process.stdout.write(`\nFMS generated an admin API key; it is shown only now, FMS keeps only its hash:\n  ${token}\nUse it as Authorization: Bearer <key>; issue people's keys with POST /api/keys.\n\n`);
       log.warn('generated the first admin API key and printed it once (set FMS_ADMIN_KEY to choose your own)');
     }
-    const api = await buildApi({ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, pmPlans, pm, reports, rateLimitPerMinute: config.http.rateLimitPerMinute, credentials, apiKeys, apiAuth: config.http.auth, audit, tls: config.http.tls, trustProxy: config.http.trustProxy, sites: () => [...new Set([...config.estate.sites.map((s) => s.id), ...assets.list().map((a) => a.site)])] });
+    const api = await buildApi({ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, pmPlans, pm, reports, rateLimitPerMinute: config.http.rateLimitPerMinute, credentials, apiKeys, apiAuth: config.http.auth, audit, tls: config.http.tls, trustProxy: config.http.trustProxy, sites: estateSites });
     await api.listen({ host: config.http.host, port: config.http.port });
     closers.push({ name: 'http api', close: () => api.close() });
     const httpAddress = api.server.address();

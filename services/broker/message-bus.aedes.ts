@@ -67,8 +67,6 @@ export interface EmbeddedBroker extends MessageBus {
   setTlsContext(t: { cert: string; key: string; ca?: string }): void;
 }
 
-export { devicePublishAllowed } from './mqtt-acl.ts';
-
 /** FMS's longest topic is ~150 bytes (`fms/` + a 64-character site and asset id); nothing legitimate is near this. */
 export const MAX_TOPIC_BYTES = 256;
 
