@@ -85,6 +85,9 @@ describe('API keys and the permission table (FMS_API_AUTH=keys)', () => {
     expect((await call('POST', `/api/work-orders/${order.id}/actions`, ADMIN, { action: 'assign', by: 'zhang-min', assignee: 'li-wei' })).statusCode).toBe(200);
     const registeredAsOther = await call('POST', '/api/work-orders', tech, { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Seal leaking', assetId: 'rs-pump-01', by: 'zhang-min' });
     expect(registeredAsOther.statusCode).toBe(403);
+    // The same for putting an asset in maintenance in someone else's name.
+    expect((await call('POST', '/api/assets/rs-pump-01/maintenance', tech, { by: 'zhang-min', minutes: 30 })).statusCode).toBe(403);
+    expect((await call('POST', '/api/assets/rs-pump-01/maintenance', tech, { by: 'li-wei', minutes: 30 })).statusCode).toBe(200);
     const asOther = await call('POST', `/api/work-orders/${order.id}/actions`, tech, { action: 'comment', by: 'zhang-min', note: 'pretending' });
     expect(asOther.statusCode).toBe(403);
     expect(asOther.json().error.message).toContain('acts for "li-wei"');

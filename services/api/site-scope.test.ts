@@ -75,6 +75,10 @@ describe('API keys limited to sites', () => {
       expect((await call('GET', url, riverside)).statusCode, url).toBe(403);
     }
     expect((await call('POST', `/api/work-orders/${lakeviewOrder.id}/actions`, riverside, { action: 'assign', by: 'zhang-min', assignee: 'zhao-lei' })).statusCode).toBe(403);
+    // A person's open orders: another site's are left out.
+    expect((await call('POST', `/api/work-orders/${lakeviewOrder.id}/actions`, ADMIN, { action: 'assign', by: 'zhang-min', assignee: 'zhao-lei' })).statusCode).toBe(200);
+    expect((await call('GET', '/api/people/zhao-lei', ADMIN)).json().orders).toHaveLength(1);
+    expect((await call('GET', '/api/people/zhao-lei', riverside)).json().orders).toEqual([]);
     expect((await call('POST', `/api/alarms/${lakeviewAlarm.id}/ack`, riverside, { by: 'zhang-min' })).statusCode).toBe(403);
     const intake = { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Leak', by: 'zhang-min' };
     expect((await call('POST', '/api/work-orders', riverside, { ...intake, assetId: 'lv-pump-01' })).statusCode).toBe(403);

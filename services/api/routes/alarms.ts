@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { alarmStates } from '../../alarms/alarm.ts';
 import { FmsError } from '../../shared/errors.ts';
 import { listParam, pageParams } from '../params.ts';
+import { mustActAs } from '../request-audit.ts';
 import type { ApiDeps } from '../server.ts';
 
 export const alarmRoutes =
@@ -50,6 +51,7 @@ export const alarmRoutes =
       '/alarms/:id/ack',
       { schema: { summary: 'Acknowledge an alarm', tags: ['alarms'], params: idParams, body: z.strictObject({ by: z.string().min(1).max(100), note: z.string().max(2000).optional() }) } },
       async (req) => {
+        mustActAs(req, req.body.by);
         const alarm = await deps.alarms.acknowledge(req.params.id, req.body.by, req.body.note ?? null);
         if (!alarm) throw new FmsError('FMS_ERR_ALARM_NOT_FOUND', `no alarm ${req.params.id}`);
         return alarm;

@@ -6,7 +6,7 @@ import { assetInputSchema, assetPatchSchema, deviceTypeSchema, idSchema, type As
 import { FmsError } from '../../shared/errors.ts';
 import { aggregateFns } from '../../telemetry/telemetry-store.ts';
 import { durationParam, timeParam } from '../params.ts';
-import { auditRequest } from '../request-audit.ts';
+import { auditRequest, mustActAs } from '../request-audit.ts';
 import type { ApiDeps } from '../server.ts';
 
 const MAX_BUCKETS = 10_000;
@@ -60,7 +60,10 @@ export const assetRoutes =
           body: z.strictObject({ by: z.string().min(1).max(100), minutes: z.number().int().min(1).max(24 * 60).default(60) }),
         },
       },
-      async (req) => withStatus(await deps.assets.setMaintenance(req.params.id, { until: deps.now() + req.body.minutes * 60_000, by: req.body.by })),
+      async (req) => {
+        mustActAs(req, req.body.by);
+        return withStatus(await deps.assets.setMaintenance(req.params.id, { until: deps.now() + req.body.minutes * 60_000, by: req.body.by }));
+      },
     );
 
     r.post(

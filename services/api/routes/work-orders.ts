@@ -9,7 +9,7 @@ import { allowedActions } from '../../work-orders/state-machine.ts';
 import { actionSchema } from '../../work-orders/work-order-actions.ts';
 import { channels, sources, workOrderStates } from '../../work-orders/work-order.ts';
 import { listParam, pageParams, timeParam } from '../params.ts';
-import { auditRequest } from '../request-audit.ts';
+import { auditRequest, mustActAs } from '../request-audit.ts';
 import type { ApiDeps } from '../server.ts';
 
 const requesterSchema = z
@@ -70,7 +70,6 @@ export const workOrderRoutes =
         throw new FmsError('FMS_ERR_API_FORBIDDEN', why);
       };
       if (key.role === 'integration' && by !== 'requester') refuse(`an integration's key acts only for the requester (by: "requester"), not as "${by}"`);
-      if (key.personId && by !== key.personId) refuse(`this API key acts for "${key.personId}", not for "${by}"`);
       if (key.role !== 'technician') return;
       if (!key.personId) refuse("a technician's key must belong to a person (issue it with personId)");
       const found = await deps.workOrders.get(orderId);
@@ -112,8 +111,7 @@ export const workOrderRoutes =
 
     r.post('/work-orders', { schema: { summary: 'Register a request, an inspection finding or planned work', tags: ['work orders'], body: intakeSchema } }, async (req, reply) => {
       // A person's key registers as that person.
-      const person = req.apiKey?.personId;
-      if (person && req.body.by !== person) throw new FmsError('FMS_ERR_API_FORBIDDEN', `this API key acts for "${person}", not for "${req.body.by}"`);
+      mustActAs(req, req.body.by);
       const order = await deps.workOrders.open({ ...req.body, channel: req.body.channel as never });
       reply.status(201).header('location', `/api/work-orders/${order.id}`);
       return order;
@@ -138,6 +136,7 @@ export const workOrderRoutes =
         },
       },
       async (req) => {
+        mustActAs(req, req.body.by);
         if (req.apiKey) await mayAct(req.apiKey, req.params.id, req.body.by);
         const order = await deps.workOrders.act(req.params.id, req.body);
         // Acceptance and the end of an order are what an auditor asks about.
@@ -168,7 +167,9 @@ export const workOrderRoutes =
       const person = (await deps.workOrders.people()).find((p) => p.id === req.params.id);
       if (!person) throw new FmsError('FMS_ERR_PERSON_NOT_FOUND', `no person "${req.params.id}"`);
       const open = await deps.workOrders.list({ assignee: person.id, state: ['assigned', 'acknowledged', 'in_progress', 'on_hold'], limit: 100, offset: 0 });
-      return { ...person, orders: open.items };
+      // A key limited to sites sees the person's orders on those sites only.
+      const sites = req.apiKey?.sites;
+      return { ...person, orders: sites ? open.items.filter((o) => o.site !== null && sites.includes(o.site)) : open.items };
     });
     r.get('/teams', { schema: { summary: 'Teams: sites served, members, supervisor and manager', tags: ['people'] } }, async () => ({ items: deps.workOrders.teams() }));
     r.get('/teams/:id', { schema: { summary: 'One team', tags: ['people'], params: idParams } }, async (req) => {
