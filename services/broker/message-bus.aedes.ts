@@ -132,12 +132,23 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
               authenticate(aedesClient, username, password, done) {
                 const client = aedesClient as unknown as FmsClient;
                 const secret = password ? Buffer.from(password).toString('utf8') : '';
-                // A device certificate the site CA signed (mutual TLS): its common name is the asset.
+                // A certificate, when one was shown, must be one the site CA signed.
                 const tlsSocket = client.conn as TLSSocket | undefined;
                 const cert = tlsSocket instanceof TLSSocket ? tlsSocket.getPeerCertificate() : undefined;
-                if (cert && Object.keys(cert).length > 0) {
-                  if (!tlsSocket!.authorized) return refuse(client, `device certificate not trusted (${String(tlsSocket!.authorizationError)})`, done);
-                  const assetId = typeof cert.subject?.CN === 'string' ? cert.subject.CN : '';
+                const hasCert = !!cert && Object.keys(cert).length > 0;
+                if (hasCert && !tlsSocket!.authorized) return refuse(client, `certificate not trusted (${String(tlsSocket!.authorizationError)})`, done);
+                if (API_KEY.test(secret)) {
+                  // A service client: an API key as the password (the user name is free, e.g. the key's name);
+                  // with FMS_MQTT_TLS_CLIENT_CERTS=required it shows a site certificate too.
+                  auth.verifyKey(secret).then(
+                    (r) => ('refused' in r ? refuse(client, `API key refused: ${r.refused}`, done) : signedIn(client, { kind: 'service', keyId: r.id, name: r.name, role: r.role, expiresAt: r.expiresAt, sites: r.sites }, done)),
+                    () => refuse(client, 'the API key could not be checked', done),
+                  );
+                  return;
+                }
+                if (hasCert) {
+                  // A device certificate (mutual TLS): its common name is the asset.
+                  const assetId = typeof cert!.subject?.CN === 'string' ? cert!.subject.CN : '';
                   if (username && username !== assetId) return refuse(client, `user name "${username.slice(0, 64)}" is not the certificate's asset "${assetId.slice(0, 64)}"`, done);
                   auth.certificateDevice(assetId).then(
                     (ok) => (ok ? signedIn(client, { kind: 'device', assetId, by: 'certificate' }, done) : refuse(client, `certificate of "${assetId.slice(0, 64)}": no such asset, or its credentials were revoked`, done)),
@@ -146,14 +157,6 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
                   return;
                 }
                 if (!username || !secret) return refuse(client, 'no user name or password', done);
-                if (API_KEY.test(secret)) {
-                  // A service client: an API key as the password (the user name is free, e.g. the key's name).
-                  auth.verifyKey(secret).then(
-                    (r) => ('refused' in r ? refuse(client, `API key refused: ${r.refused}`, done) : signedIn(client, { kind: 'service', keyId: r.id, name: r.name, role: r.role, expiresAt: r.expiresAt, sites: r.sites }, done)),
-                    () => refuse(client, 'the API key could not be checked', done),
-                  );
-                  return;
-                }
                 auth.verifyDevice(username, secret).then(
                   (ok) => (ok ? signedIn(client, { kind: 'device', assetId: username, by: 'password' }, done) : refuse(client, `wrong or revoked credentials for "${username.slice(0, 64)}"`, done)),
                   () => refuse(client, 'credentials could not be checked', done),

@@ -122,7 +122,19 @@ describe.skipIf(!openssl.available)(`MQTT over TLS, device certificates and HTTP
     await expect(connect({ ca, cert: file('devices/rs-pump-01.crt'), key: file('devices/rs-pump-01.key'), username: 'rs-pump-02', password: 'x' })).rejects.toThrow(/Bad username or password|Not authorized/i);
     const refused = (await api('GET', '/api/ingest/rejected')).json().items.map((r: { reason: string }) => r.reason);
     expect(refused.some((r: string) => r.includes('"ghost-pump": no such asset'))).toBe(true);
-    expect(refused.some((r: string) => r.includes('device certificate not trusted'))).toBe(true);
+    expect(refused.some((r: string) => r.includes('certificate not trusted'))).toBe(true);
+  });
+
+  it('signs a service client in by its API key over TLS, with or without a site certificate, never with a stranger’s', async () => {
+    const key = (await fms.api.inject({ method: 'POST', url: '/api/keys', headers: { authorization: `Bearer ${ADMIN}` }, payload: { name: 'bms', role: 'integration' } })).json().token;
+    const plain = await connect({ ca, username: 'bms', password: key });
+    await plain.subscribeAsync('fms/riverside/alarms/#', { qos: 1 });
+    // With a certificate of the site (as FMS_MQTT_TLS_CLIENT_CERTS=required demands): still the service client, read-only.
+    const withCert = await connect({ ca, cert: file('devices/ghost-pump.crt'), key: file('devices/ghost-pump.key'), username: 'bms', password: key });
+    await withCert.subscribeAsync('fms/riverside/alarms/#', { qos: 1 });
+    await expect(withCert.subscribeAsync('fms/#', { qos: 0 })).rejects.toThrow(/Subscribe error/);
+    const foreign = { cert: readFileSync(path.join(other, 'devices/rs-pump-02.crt'), 'utf8'), key: readFileSync(path.join(other, 'devices/rs-pump-02.key'), 'utf8') };
+    await expect(connect({ ca, ...foreign, username: 'bms', password: key })).rejects.toThrow(/Bad username or password|Not authorized/i);
   });
 
   it('ends a certificate device’s connection when its credentials are revoked, and refuses it afterwards', async () => {
