@@ -9,13 +9,20 @@ const generatedDir = fileURLToPath(new URL('./generated/', import.meta.url));
 const schemaFile = fileURLToPath(new URL('./schema/dashboard.schema.json', import.meta.url));
 const boards = buildBoards();
 
-type Panel = { type: string; title: string; datasource?: { uid: string }; fieldConfig?: { defaults: { unit?: string; thresholds?: { steps: { value: number | null; color: string }[] } } }; targets?: { query: string }[] };
+type Panel = {
+  type: string;
+  title: string;
+  datasource?: { uid: string };
+  fieldConfig?: { defaults: { unit?: string; thresholds?: { steps: { value: number | null; color: string }[] } } };
+  targets?: { query: string }[];
+};
 const panelsOf = (file: string) => (boards[file]!.panels ?? []) as unknown as Panel[];
 
 describe('Grafana boards as code', () => {
   it('are generated: dashboards/generated/ matches the code (run npm run dashboards)', () => {
     expect(readdirSync(generatedDir).sort()).toEqual(Object.keys(boards).sort());
-    for (const [file, board] of Object.entries(boards)) expect(readFileSync(generatedDir + file, 'utf8'), `${file} is stale: run npm run dashboards`).toBe(toJson(board));
+    for (const [file, board] of Object.entries(boards))
+      expect(readFileSync(generatedDir + file, 'utf8'), `${file} is stale: run npm run dashboards`).toBe(toJson(board));
   });
 
   it("validate against Grafana's dashboard schema (derived from the pinned foundation SDK)", () => {
@@ -44,7 +51,10 @@ describe('Grafana boards as code', () => {
       }
     }
     const vibration = panelsOf('pumps.json').find((p) => p.title === 'Vibration (RMS velocity)')!;
-    expect(vibration.fieldConfig!.defaults).toMatchObject({ unit: 'velocitymms', thresholds: { steps: [{ color: 'green' }, { value: 4.5, color: 'yellow' }, { value: 7.1, color: 'red' }] } });
+    expect(vibration.fieldConfig!.defaults).toMatchObject({
+      unit: 'velocitymms',
+      thresholds: { steps: [{ color: 'green' }, { value: 4.5, color: 'yellow' }, { value: 7.1, color: 'red' }] },
+    });
   });
 
   it('offer site and asset variables, and alarms as annotations, on the device boards', () => {

@@ -38,7 +38,9 @@ const literal = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g
  */
 export function influxql(q: Select): string {
   const fields = q.fields.map((f) => `${f.fn ? `${f.fn}(${ident(f.field)})` : ident(f.field)}${f.as ? ` AS ${ident(f.as)}` : ''}`).join(', ');
-  const conditions = Object.entries(q.where ?? {}).map(([tag, value]) => (value.startsWith('$') ? `${ident(tag)} =~ /^${value}$/` : `${ident(tag)} = ${literal(value)}`));
+  const conditions = Object.entries(q.where ?? {}).map(([tag, value]) =>
+    value.startsWith('$') ? `${ident(tag)} =~ /^${value}$/` : `${ident(tag)} = ${literal(value)}`,
+  );
   conditions.push(...(q.and ?? []), '$timeFilter');
   const group = [...(q.every === false ? [] : [`time(${q.every ?? '$__interval'})`]), ...(q.by ?? []).map(ident)];
   const from = q.from.startsWith('/') ? q.from : ident(q.from);

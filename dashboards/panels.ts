@@ -8,7 +8,9 @@ import { influx, target, type Select } from './influxql.ts';
 
 /** Threshold steps: the base colour, then a colour from each value up. */
 export function steps(base: string, ...from: [number, string][]): dashboard.ThresholdsConfigBuilder {
-  return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([{ value: null as unknown as number, color: base }, ...from.map(([value, color]) => ({ value, color }))]);
+  return new dashboard.ThresholdsConfigBuilder()
+    .mode(dashboard.ThresholdsMode.Absolute)
+    .steps([{ value: null as unknown as number, color: base }, ...from.map(([value, color]) => ({ value, color }))]);
 }
 
 interface PanelOptions {
@@ -26,7 +28,14 @@ interface PanelOptions {
 
 /** A time series, with threshold lines drawn when thresholds are given. */
 export function timeseriesPanel(title: string, queries: Select | Select[], o: PanelOptions = {}): timeseries.PanelBuilder {
-  const p = new timeseries.PanelBuilder().title(title).datasource(influx).span(o.width ?? 12).height(o.height ?? 8).lineWidth(1).fillOpacity(10).showPoints(common.VisibilityMode.Never);
+  const p = new timeseries.PanelBuilder()
+    .title(title)
+    .datasource(influx)
+    .span(o.width ?? 12)
+    .height(o.height ?? 8)
+    .lineWidth(1)
+    .fillOpacity(10)
+    .showPoints(common.VisibilityMode.Never);
   (Array.isArray(queries) ? queries : [queries]).forEach((q, i) => {
     const t = target(q, String.fromCharCode(65 + i));
     p.withTarget(o.alias ? t.alias(o.alias) : t);
@@ -60,7 +69,12 @@ export function statPanel(title: string, query: Select, o: PanelOptions & { calc
 
 /** A table of rows (events, alarms, last values per asset). */
 export function tablePanel(title: string, query: Select | string, o: PanelOptions = {}): table.PanelBuilder {
-  const p = new table.PanelBuilder().title(title).datasource(influx).span(o.width ?? 12).height(o.height ?? 8).withTarget(target(query).table());
+  const p = new table.PanelBuilder()
+    .title(title)
+    .datasource(influx)
+    .span(o.width ?? 12)
+    .height(o.height ?? 8)
+    .withTarget(target(query).table());
   if (o.description) p.description(o.description);
   if (o.unit) p.unit(o.unit);
   return p;
@@ -99,4 +113,3 @@ export function alarmAnnotations(where: Record<string, string>): cog.Builder<das
       }) as unknown as dashboard.AnnotationQuery,
   };
 }
-

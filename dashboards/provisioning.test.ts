@@ -14,7 +14,13 @@ describe('Grafana provisioning', () => {
   it('gives both InfluxDB variants the uid every board uses, with InfluxQL settings', () => {
     for (const file of ['dashboards/provisioning/datasources/influxdb.yaml', 'dashboards/provisioning/variants/influxdb-2x.yaml']) {
       const [ds] = yaml(file).datasources;
-      expect(ds, file).toMatchObject({ uid: influx.uid, type: 'influxdb', access: 'proxy', url: '${FMS_INFLUX_URL}', jsonData: { dbName: '${FMS_INFLUX_DB}', httpMode: 'GET' } });
+      expect(ds, file).toMatchObject({
+        uid: influx.uid,
+        type: 'influxdb',
+        access: 'proxy',
+        url: '${FMS_INFLUX_URL}',
+        jsonData: { dbName: '${FMS_INFLUX_DB}', httpMode: 'GET' },
+      });
     }
     expect(yaml('dashboards/provisioning/variants/influxdb-2x.yaml').datasources[0].secureJsonData.httpHeaderValue1).toBe('Token ${FMS_INFLUX_READ_TOKEN}');
   });
@@ -31,7 +37,8 @@ describe('Grafana provisioning', () => {
 
 describe.skipIf(!compose.available)(`docker-compose.yml ${compose.reason}`, () => {
   it('is valid for docker-compose, with the example .env, in both profiles', () => {
-    const run = (...args: string[]) => execFileSync('docker-compose', ['--env-file', '.env.example', '-f', 'docker-compose.yml', ...args], { cwd: root, encoding: 'utf8' });
+    const run = (...args: string[]) =>
+      execFileSync('docker-compose', ['--env-file', '.env.example', '-f', 'docker-compose.yml', ...args], { cwd: root, encoding: 'utf8' });
     expect(run('config', '-q')).toBe('');
     expect(run('--profile', 'scale-out', 'config', '--services').trim().split('\n').sort()).toEqual(['fms', 'grafana', 'influxdb', 'mosquitto', 'postgres']);
     const services = yaml('docker-compose.yml').services;
@@ -39,6 +46,8 @@ describe.skipIf(!compose.available)(`docker-compose.yml ${compose.reason}`, () =
   });
 
   it('refuses to start without the passwords of the .env file', () => {
-    expect(() => execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, stdio: 'pipe', env: { PATH: process.env.PATH } })).toThrow(/set FMS_INFLUX_WRITE_PASSWORD in \.env/);
+    expect(() =>
+      execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, stdio: 'pipe', env: { PATH: process.env.PATH } }),
+    ).toThrow(/set FMS_INFLUX_WRITE_PASSWORD in \.env/);
   });
 });

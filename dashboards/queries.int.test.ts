@@ -63,10 +63,38 @@ describe.skipIf(!influxd.available)(`every board query returns rows from a real 
     }
     for (const s of checkScenario(scenario, loadDefaultRules()).signals) {
       const [offset, kind, rule, asset] = s.split(' ');
-      lines.push(alarmLine({ site: 'riverside', asset: asset!, rule: rule!, severity: 'critical', ts: scenario.start + parseInt(offset!, 10) * 1000, state: kind === 'raise' ? 'active' : 'cleared', value: null }));
+      lines.push(
+        alarmLine({
+          site: 'riverside',
+          asset: asset!,
+          rule: rule!,
+          severity: 'critical',
+          ts: scenario.start + parseInt(offset!, 10) * 1000,
+          state: kind === 'raise' ? 'active' : 'cleared',
+          value: null,
+        }),
+      );
     }
     for (let t = scenario.start; t <= scenario.start + scenario.duration; t += 60_000) {
-      lines.push(statusLine({ site: 'riverside', ts: t, fields: { assets: types.size, assets_online: 6, assets_offline: 0, alarms_active: 2, alarms_critical: 1, work_orders_open: 3, work_orders_p1: 1, work_orders_p2: 1, work_orders_p3: 1, work_orders_p4: 0, work_orders_breached: 1 } }));
+      lines.push(
+        statusLine({
+          site: 'riverside',
+          ts: t,
+          fields: {
+            assets: types.size,
+            assets_online: 6,
+            assets_offline: 0,
+            alarms_active: 2,
+            alarms_critical: 1,
+            work_orders_open: 3,
+            work_orders_p1: 1,
+            work_orders_p2: 1,
+            work_orders_p3: 1,
+            work_orders_p4: 0,
+            work_orders_breached: 1,
+          },
+        }),
+      );
     }
     for (let i = 0; i < lines.length; i += 5000) expect(await client.write(lines.slice(i, i + 5000).join('\n'))).toEqual({ kind: 'ok' });
   }, 120_000);

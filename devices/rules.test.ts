@@ -6,7 +6,9 @@ import { loadDefaultRules, loadRuleFile } from '../services/rules/rule-loader.ts
 import { loadRuleTestFile, runRuleTest } from '../services/rules/rule-test.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const files = readdirSync(here, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('rules.test.yaml')).sort();
+const files = readdirSync(here, { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('rules.test.yaml'))
+  .sort();
 const defaults = loadDefaultRules();
 const raisedSomewhere = new Set<string>();
 

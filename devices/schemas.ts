@@ -5,13 +5,13 @@ import { catalog, type DeviceType, type EventSpec, type MetricSpec } from './cat
 export const EARLIEST_TS = 946_684_800_000;
 
 /** `ts`: epoch milliseconds or an ISO-8601 string (CONTRACT.md). */
-export const timestampSchema = z.union([
-  z
-    .number()
-    .int('expected whole epoch milliseconds')
-    .min(EARLIEST_TS, 'expected epoch milliseconds after 2000-01-01 (seconds are not accepted)'),
-  z.iso.datetime({ offset: true, local: false, error: 'expected an ISO-8601 date-time with a zone, e.g. 2026-11-24T08:00:00Z' }),
-], { error: 'expected epoch milliseconds or an ISO-8601 string' });
+export const timestampSchema = z.union(
+  [
+    z.number().int('expected whole epoch milliseconds').min(EARLIEST_TS, 'expected epoch milliseconds after 2000-01-01 (seconds are not accepted)'),
+    z.iso.datetime({ offset: true, local: false, error: 'expected an ISO-8601 date-time with a zone, e.g. 2026-11-24T08:00:00Z' }),
+  ],
+  { error: 'expected epoch milliseconds or an ISO-8601 string' },
+);
 
 function metricSchema(m: MetricSpec): z.ZodType<number | boolean> {
   if (m.kind === 'state') return z.boolean({ error: `expected true or false` });
@@ -29,7 +29,9 @@ function eventSchema(type: DeviceType, e: EventSpec) {
     shape[name] = d.required ? base : base.optional();
   }
   // Details beyond the catalogue's are kept (devices add vendor fields), but only scalars.
-  return z.object(shape).catchall(z.union([z.string().max(200), z.number(), z.boolean()], { error: `expected a string, number or boolean (${type} event details are flat)` }));
+  return z
+    .object(shape)
+    .catchall(z.union([z.string().max(200), z.number(), z.boolean()], { error: `expected a string, number or boolean (${type} event details are flat)` }));
 }
 
 /** Per device type: the telemetry payload schema (strict: unknown metrics are rejected). */

@@ -113,10 +113,20 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       },
     };
     const actorOf = (who: MqttIdentity | undefined) =>
-      !who ? { actor: 'anonymous' } : who.kind === 'device' ? { actor: `device:${who.assetId}`, actorName: who.assetId, actorRole: 'device' } : { actor: `key:${who.keyId}`, actorName: who.name, actorRole: who.role };
+      !who
+        ? { actor: 'anonymous' }
+        : who.kind === 'device'
+          ? { actor: `device:${who.assetId}`, actorName: who.assetId, actorRole: 'device' }
+          : { actor: `key:${who.keyId}`, actorName: who.name, actorRole: who.role };
     const throttleLog = createRateLimitedLog(60_000);
     const broker: EmbeddedBroker | ExternalBroker = config.mqtt.url
-      ? createExternalBroker({ url: config.mqtt.url, clientId: `fms-${config.instanceId}`, persistentSession: config.instanceIdGiven, ca: config.mqtt.ca, log: log.child({ svc: 'broker' }) })
+      ? createExternalBroker({
+          url: config.mqtt.url,
+          clientId: `fms-${config.instanceId}`,
+          persistentSession: config.instanceIdGiven,
+          ca: config.mqtt.ca,
+          log: log.child({ svc: 'broker' }),
+        })
       : createEmbeddedBroker({
           host: config.mqtt.host,
           port: config.mqtt.port,
@@ -128,19 +138,39 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
           ...(config.mqtt.auth === 'devices' ? { auth: mqttAuth } : {}),
           onRefused: (reason, address, detail, who) => {
             metrics.mqttRefused.labels(reason).inc();
-            const kind = reason === 'packet_too_large' ? 'too_large' : reason === 'not_allowed' ? 'not_allowed' : reason === 'topic_too_long' ? 'topic' : 'connection';
-            rejected.add(now(), `(client at ${address})`, kind, reason === 'not_allowed' || reason === 'topic_too_long' ? `refused: ${detail}` : `connection refused: ${detail}`, Buffer.alloc(0));
+            const kind =
+              reason === 'packet_too_large' ? 'too_large' : reason === 'not_allowed' ? 'not_allowed' : reason === 'topic_too_long' ? 'topic' : 'connection';
+            rejected.add(
+              now(),
+              `(client at ${address})`,
+              kind,
+              reason === 'not_allowed' || reason === 'topic_too_long' ? `refused: ${detail}` : `connection refused: ${detail}`,
+              Buffer.alloc(0),
+            );
             if (reason === 'auth_failed') audit.record({ ...actorOf(who), action: 'mqtt.login', outcome: 'failed', address, target: null, detail });
-            if (reason === 'not_allowed') audit.record({ ...actorOf(who), action: 'access.denied', outcome: 'denied', address, target: detail.replace(/^.* may not /, ''), detail });
+            if (reason === 'not_allowed')
+              audit.record({ ...actorOf(who), action: 'access.denied', outcome: 'denied', address, target: detail.replace(/^.* may not /, ''), detail });
             // One line per address and reason a minute at most: a flood must not flood the log.
             refusalLog(`${reason} ${address}`, (suppressed) => log.warn({ reason, address, suppressed }, `MQTT connection refused: ${detail}`));
           },
           onThrottled: (sender, address) => {
             metrics.mqttThrottled.inc();
-            throttleLog(sender, (suppressed) => log.warn({ sender, address, suppressed }, `${sender} sends more than ${config.mqtt.maxMessagesPerSecond} messages a second: its messages are slowed down (FMS_MQTT_MAX_MSGS_PER_SEC)`));
+            throttleLog(sender, (suppressed) =>
+              log.warn(
+                { sender, address, suppressed },
+                `${sender} sends more than ${config.mqtt.maxMessagesPerSecond} messages a second: its messages are slowed down (FMS_MQTT_MAX_MSGS_PER_SEC)`,
+              ),
+            );
           },
           onSignedIn: (who, address) => {
-            audit.record({ ...actorOf(who), action: 'mqtt.login', outcome: 'ok', address, target: null, detail: who.kind === 'device' ? `device, by ${who.by}` : 'service client' });
+            audit.record({
+              ...actorOf(who),
+              action: 'mqtt.login',
+              outcome: 'ok',
+              address,
+              target: null,
+              detail: who.kind === 'device' ? `device, by ${who.by}` : 'service client',
+            });
             if (who.kind === 'service') apiKeys.touch(who.keyId, now()).catch((err) => log.warn({ err: (err as Error).message }, 'key use not noted'));
           },
         });
@@ -162,7 +192,10 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const ruleService = await createRuleService({
       store: createKyselyRuleStore(database.db),
       engine: rules,
-      fileRules: [...loadDefaultRules().map((rule) => ({ rule, origin: 'default' as const })), ...config.estate.rules.map((rule) => ({ rule, origin: 'config' as const }))],
+      fileRules: [
+        ...loadDefaultRules().map((rule) => ({ rule, origin: 'default' as const })),
+        ...config.estate.rules.map((rule) => ({ rule, origin: 'config' as const })),
+      ],
       log: log.child({ svc: 'rules' }),
       now,
     });
@@ -199,7 +232,12 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       notify: webhooks.notify,
     });
     const pmStore = createKyselyPmStore(database.db);
-    const pmPlans = await createPmPlanService({ store: pmStore, templates: config.estate.pmTemplates ? loadPlanTemplates() : [], filePlans: config.estate.pmPlans, now });
+    const pmPlans = await createPmPlanService({
+      store: pmStore,
+      templates: config.estate.pmTemplates ? loadPlanTemplates() : [],
+      filePlans: config.estate.pmPlans,
+      now,
+    });
     const pm = createPmScheduler({ store: pmStore, plans: pmPlans, assets, workOrders, telemetry, siteTimeZone, log: log.child({ svc: 'pm' }), metrics, now });
     const reportsFolder = config.dataDir === ':memory:' ? mkdtempSync(path.join(os.tmpdir(), 'fms-reports-')) : path.join(config.dataDir, 'reports');
     if (config.dataDir === ':memory:') closers.push({ name: 'temporary reports', close: async () => rmSync(reportsFolder, { recursive: true, force: true }) });
@@ -225,7 +263,11 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       config: reportSettings,
       targets: () => {
         const sites = estateSites();
-        const perSite = sites.map((id) => ({ site: id, timeZone: siteTimeZone(id), language: config.estate.sites.find((s) => s.id === id)?.language ?? reportSettings.language }));
+        const perSite = sites.map((id) => ({
+          site: id,
+          timeZone: siteTimeZone(id),
+          language: config.estate.sites.find((s) => s.id === id)?.language ?? reportSettings.language,
+        }));
         return reportSettings.estate && sites.length > 1 ? [{ site: null, timeZone: config.timeZone, language: reportSettings.language }, ...perSite] : perSite;
       },
       log: log.child({ svc: 'reports' }),
@@ -250,10 +292,14 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     // Several instances (an external broker and PostgreSQL) split the assets into partitions and elect
     // a leader for the scheduled jobs (docs/scaling.md); one instance owns everything.
     const coordinator: Coordinator =
-      config.mqtt.url && config.databaseUrl ? createPostgresCoordinator({ url: config.databaseUrl, instanceId: config.instanceId, log: log.child({ svc: 'cluster' }) }) : singleInstance(config.instanceId);
+      config.mqtt.url && config.databaseUrl
+        ? createPostgresCoordinator({ url: config.databaseUrl, instanceId: config.instanceId, log: log.child({ svc: 'cluster' }) })
+        : singleInstance(config.instanceId);
     const mine = (assetId: string) => coordinator.ownsAsset(assetId);
     if (coordinator.health().mode === 'cluster' && !config.influx) {
-      log.warn('several instances need a shared telemetry store: set FMS_INFLUX_URL, or each instance keeps only the readings of its own partitions (docs/scaling.md)');
+      log.warn(
+        'several instances need a shared telemetry store: set FMS_INFLUX_URL, or each instance keeps only the readings of its own partitions (docs/scaling.md)',
+      );
     }
     if (coordinator.health().mode === 'single') {
       rules.importStates(await ruleStates.load());
@@ -350,7 +396,9 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       coordinator,
       handle: ingest.handle,
       now,
-      ...(coordinator.health().mode === 'cluster' ? { register: { isKnown: (id: string) => assets.get(id) !== undefined, reload: () => assets.refresh() } } : {}),
+      ...(coordinator.health().mode === 'cluster'
+        ? { register: { isKnown: (id: string) => assets.get(id) !== undefined, reload: () => assets.refresh() } }
+        : {}),
     });
     const inPartitions = (parts: readonly number[]) => {
       const set = new Set(parts);
@@ -410,7 +458,12 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       const down = h.state === 'down' && h.downSince != null && now() - h.downSince >= config.spool.downAlarmAfterMs;
       if (down === brokerDownAlarm) return;
       brokerDownAlarm = down;
-      alarms.setSystemAlarm('system.broker-down', 'critical', down, down ? `MQTT broker unreachable since ${new Date(h.downSince!).toISOString()}: ${h.detail ?? ''}; no device message arrives` : 'MQTT broker back');
+      alarms.setSystemAlarm(
+        'system.broker-down',
+        'critical',
+        down,
+        down ? `MQTT broker unreachable since ${new Date(h.downSince!).toISOString()}: ${h.detail ?? ''}; no device message arrives` : 'MQTT broker back',
+      );
     }
 
     let storeDownAlarm = false;
@@ -419,12 +472,22 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       const down = h.state === 'down' && h.downSince != null && now() - h.downSince >= config.spool.downAlarmAfterMs;
       if (down !== storeDownAlarm) {
         storeDownAlarm = down;
-        alarms.setSystemAlarm('system.telemetry-store-down', 'critical', down, down ? `telemetry store down since ${new Date(h.downSince!).toISOString()}: ${h.detail ?? ''}; readings are spooled` : 'telemetry store back');
+        alarms.setSystemAlarm(
+          'system.telemetry-store-down',
+          'critical',
+          down,
+          down ? `telemetry store down since ${new Date(h.downSince!).toISOString()}: ${h.detail ?? ''}; readings are spooled` : 'telemetry store back',
+        );
       }
       const high = !!h.spool && h.spool.bytes >= 0.8 * h.spool.maxBytes;
       if (high !== spoolAlarm) {
         spoolAlarm = high;
-        alarms.setSystemAlarm('system.telemetry-spool-high', 'major', high, high ? `telemetry spool at ${Math.round((100 * h.spool!.bytes) / h.spool!.maxBytes)} % of ${h.spool!.maxBytes} bytes` : 'telemetry spool below 80 %');
+        alarms.setSystemAlarm(
+          'system.telemetry-spool-high',
+          'major',
+          high,
+          high ? `telemetry spool at ${Math.round((100 * h.spool!.bytes) / h.spool!.maxBytes)} % of ${h.spool!.maxBytes} bytes` : 'telemetry spool below 80 %',
+        );
       }
     }
 
@@ -470,11 +533,43 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     if (config.http.auth === 'keys' && !config.adminKey && !(await apiKeys.hasAdmin())) {
       // First start with keys required and no FMS_ADMIN_KEY: one admin key, shown here once.
       const { key, token } = await apiKeys.issue({ name: 'first admin (generated at first start)', role: 'admin' });
-      audit.record({ action: 'key.issued', outcome: 'ok', actor: 'system', target: `key ${key.id}`, detail: 'the first admin key, generated at first start and printed once' });
-      process.stdout.write(`\nFMS generated an admin API key; it is shown only now, FMS keeps only its hash:\n  ${token}\nUse it as Authorization: Bearer <key>; issue people's keys with POST /api/keys.\n\n`);
+      audit.record({
+        action: 'key.issued',
+        outcome: 'ok',
+        actor: 'system',
+        target: `key ${key.id}`,
+        detail: 'the first admin key, generated at first start and printed once',
+      });
+      process.stdout.write(
+        `\nFMS generated an admin API key; it is shown only now, FMS keeps only its hash:\n  ${token}\nUse it as Authorization: Bearer <key>; issue people's keys with POST /api/keys.\n\n`,
+      );
       log.warn('generated the first admin API key and printed it once (set FMS_ADMIN_KEY to choose your own)');
     }
-    const api = await buildApi({ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, metrics, health, log: log.child({ svc: 'api' }), now, version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, pmPlans, pm, reports, rateLimitPerMinute: config.http.rateLimitPerMinute, credentials, apiKeys, apiAuth: config.http.auth, audit, tls: config.http.tls, trustProxy: config.http.trustProxy, sites: estateSites });
+    const api = await buildApi({
+      assets,
+      telemetry,
+      rejected,
+      rules: ruleService,
+      alarms,
+      workOrders,
+      metrics,
+      health,
+      log: log.child({ svc: 'api' }),
+      now,
+      version: VERSION,
+      attachmentMaxBytes: config.attachments.maxBytes,
+      pmPlans,
+      pm,
+      reports,
+      rateLimitPerMinute: config.http.rateLimitPerMinute,
+      credentials,
+      apiKeys,
+      apiAuth: config.http.auth,
+      audit,
+      tls: config.http.tls,
+      trustProxy: config.http.trustProxy,
+      sites: estateSites,
+    });
     await api.listen({ host: config.http.host, port: config.http.port });
     closers.push({ name: 'http api', close: () => api.close() });
     const httpAddress = api.server.address();
@@ -491,9 +586,22 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const httpUrl = `${config.http.tls ? 'https' : 'http'}://${hostForUrl(config.http.host)}:${httpPort}`;
     const tlsAddress = 'tlsAddress' in broker ? broker.tlsAddress() : undefined;
     const mqttsUrl = tlsAddress ? `mqtts://${hostForUrl(config.mqtt.host)}:${tlsAddress.port}` : undefined;
-    const mqttUrl = config.mqtt.url ? redactUrl(config.mqtt.url) : config.mqtt.port === null && mqttsUrl ? mqttsUrl : `mqtt://${hostForUrl(config.mqtt.host)}:${broker.address().port}`;
+    const mqttUrl = config.mqtt.url
+      ? redactUrl(config.mqtt.url)
+      : config.mqtt.port === null && mqttsUrl
+        ? mqttsUrl
+        : `mqtt://${hostForUrl(config.mqtt.host)}:${broker.address().port}`;
     log.info(
-      { http: httpUrl, mqtt: mqttUrl, ...(mqttsUrl ? { mqtts: mqttsUrl } : {}), apiAuth: config.http.auth, mqttAuth: config.mqtt.url ? 'the broker’s' : config.mqtt.auth, dataDir: config.dataDir, assets: assets.list().length, rules: rules.rules().length },
+      {
+        http: httpUrl,
+        mqtt: mqttUrl,
+        ...(mqttsUrl ? { mqtts: mqttsUrl } : {}),
+        apiAuth: config.http.auth,
+        mqttAuth: config.mqtt.url ? 'the broker’s' : config.mqtt.auth,
+        dataDir: config.dataDir,
+        assets: assets.list().length,
+        rules: rules.rules().length,
+      },
       'fms started',
     );
 
@@ -522,7 +630,13 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const onCertificateChange = () => {
       // Both halves of a pair are usually replaced one after the other: wait for the second.
       clearTimeout(reloadTimer);
-      reloadTimer = setTimeout(() => void reloadCertificates().catch((err) => log.error({ err: (err as Error).message }, 'renewed TLS certificates not loaded: the previous ones stay in use')), 2000);
+      reloadTimer = setTimeout(
+        () =>
+          void reloadCertificates().catch((err) =>
+            log.error({ err: (err as Error).message }, 'renewed TLS certificates not loaded: the previous ones stay in use'),
+          ),
+        2000,
+      );
       reloadTimer.unref();
     };
     for (const file of certificateFiles) watchFile(file, { interval: 10_000, persistent: false }, onCertificateChange);

@@ -42,7 +42,9 @@ async function main(argv: string[]): Promise<number> {
         continue;
       }
       failed++;
-      process.stdout.write(`  ✗ ${r.name}\n    expected:\n${r.expected.map((l) => `      ${l}`).join('\n') || '      (no alarm)'}\n    got:\n${r.actual.map((l) => `      ${l}`).join('\n') || '      (no alarm)'}\n`);
+      process.stdout.write(
+        `  ✗ ${r.name}\n    expected:\n${r.expected.map((l) => `      ${l}`).join('\n') || '      (no alarm)'}\n    got:\n${r.actual.map((l) => `      ${l}`).join('\n') || '      (no alarm)'}\n`,
+      );
     }
   }
   process.stdout.write(`\n${passed} passed, ${failed} failed\n`);

@@ -25,7 +25,8 @@ describe('the demo, out of the box', () => {
     service = await start();
     const admin = /^\s+(fms_[0-9a-f]{12}_[A-Za-z0-9_-]{32})$/m.exec(service.output.join('\n'))?.[1];
     expect(admin, service.output.join('\n')).toBeDefined();
-    const get = async (p: string, key = admin) => (await fetch(`${service!.httpUrl}${p}`, { headers: key ? { authorization: `Bearer ${key}` } : {} })).json() as Promise<any>;
+    const get = async (p: string, key = admin) =>
+      (await fetch(`${service!.httpUrl}${p}`, { headers: key ? { authorization: `Bearer ${key}` } : {} })).json() as Promise<any>;
 
     // The banner (printed once the demo runs) gives a read-only key that works for reading and nothing else.
     await waitFor(() => service!.output.some((l) => l.startsWith('FMS demo running')), 15_000, 'the demo banner');
@@ -33,7 +34,15 @@ describe('the demo, out of the box', () => {
     expect(viewer).toBeDefined();
     expect((await fetch(`${service.httpUrl}/api/work-orders`)).status).toBe(401);
     expect((await fetch(`${service.httpUrl}/api/work-orders`, { headers: { authorization: `Bearer ${viewer}` } })).status).toBe(200);
-    expect((await fetch(`${service.httpUrl}/api/rules`, { method: 'POST', headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' }, body: '{}' })).status).toBe(403);
+    expect(
+      (
+        await fetch(`${service.httpUrl}/api/rules`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(403);
 
     // Every demo device signed in with its own credentials; an anonymous client is refused.
     await waitFor(async () => (await get('/api/assets')).items.every((a: any) => a.status.connection === 'online'), 15_000, 'every demo device online');
@@ -42,7 +51,11 @@ describe('the demo, out of the box', () => {
     expect(new Set(logins.map((r: any) => r.actor)).size).toBe(16);
 
     // The entrapment 10 s in opens a P1 order at once; a technician of the crew takes it with their own key.
-    const order = await waitFor(async () => (await get('/api/work-orders?assetId=riverside-elevator-01&source=alarm')).items[0], 30_000, 'the entrapment order');
+    const order = await waitFor(
+      async () => (await get('/api/work-orders?assetId=riverside-elevator-01&source=alarm')).items[0],
+      30_000,
+      'the entrapment order',
+    );
     expect(order.priority).toBe('P1');
     const worked = await waitFor(
       async () => {
@@ -54,7 +67,9 @@ describe('the demo, out of the box', () => {
     );
     expect(worked.actor).toMatch(/^(li-wei|chen-jie)$/);
     const keys = (await get('/api/keys')).items.map((k: any) => k.name);
-    expect(keys).toEqual(expect.arrayContaining(['demo: Li Wei', 'demo: Zhang Min', 'demo: resident app', 'demo: viewer (read only)', 'first admin (generated at first start)']));
+    expect(keys).toEqual(
+      expect.arrayContaining(['demo: Li Wei', 'demo: Zhang Min', 'demo: resident app', 'demo: viewer (read only)', 'first admin (generated at first start)']),
+    );
   }, 120_000);
 
   it('does not print an admin key again on the next start, and the demo runs again with fresh credentials', async () => {

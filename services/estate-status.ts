@@ -11,7 +11,23 @@ export async function estateStatus(
   const bySite = new Map<string, Record<string, number>>();
   const site = (id: string) => {
     let f = bySite.get(id);
-    if (!f) bySite.set(id, (f = { assets: 0, assets_online: 0, assets_offline: 0, alarms_active: 0, alarms_critical: 0, work_orders_open: 0, work_orders_p1: 0, work_orders_p2: 0, work_orders_p3: 0, work_orders_p4: 0, work_orders_breached: 0 }));
+    if (!f)
+      bySite.set(
+        id,
+        (f = {
+          assets: 0,
+          assets_online: 0,
+          assets_offline: 0,
+          alarms_active: 0,
+          alarms_critical: 0,
+          work_orders_open: 0,
+          work_orders_p1: 0,
+          work_orders_p2: 0,
+          work_orders_p3: 0,
+          work_orders_p4: 0,
+          work_orders_breached: 0,
+        }),
+      );
     return f;
   };
   for (const a of assets.list()) {
@@ -36,4 +52,3 @@ export async function estateStatus(
   }
   return [...bySite].map(([s, fields]) => ({ site: s, ts: at, fields }));
 }
-

@@ -49,7 +49,13 @@ describe('FMS end to end: simulated devices over MQTT to work orders over HTTP',
       { id: 'rs-elevator-01', type: 'elevator', site: 'riverside' },
       { id: 'rs-gate-01', type: 'gate', site: 'riverside' },
     ] as const;
-    fleet = createFleet({ brokerUrl: service.mqttUrl, seed: 7, intervalMs: 200, devices: [...devices], credentials: await service.provision(devices.map((d) => d.id)) });
+    fleet = createFleet({
+      brokerUrl: service.mqttUrl,
+      seed: 7,
+      intervalMs: 200,
+      devices: [...devices],
+      credentials: await service.provision(devices.map((d) => d.id)),
+    });
     await fleet.start();
   });
 
@@ -77,7 +83,14 @@ describe('FMS end to end: simulated devices over MQTT to work orders over HTTP',
   it('a bearing fault raises the vibration alarm and opens exactly one P2 work order; the repeat attaches to it', async () => {
     fleet.inject('rs-pump-01', 'bearing_wear', 0);
     const first = await waitFor(async () => (await workOrders('?assetId=rs-pump-01')).items[0], 15_000, 'the work order');
-    expect(first).toMatchObject({ priority: 'P2', source: 'alarm', state: 'new', ruleId: 'pump.vibration-critical', title: 'Pump vibration critical', occurrences: 1 });
+    expect(first).toMatchObject({
+      priority: 'P2',
+      source: 'alarm',
+      state: 'new',
+      ruleId: 'pump.vibration-critical',
+      title: 'Pump vibration critical',
+      occurrences: 1,
+    });
     expect(first.id).toMatch(/^WO-\d{4}-\d{6}$/);
     expect(first.checklist).toEqual([
       { step: 'Listen for bearing noise', type: 'check' },

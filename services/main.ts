@@ -58,13 +58,21 @@ async function main(): Promise<void> {
   if (args.demo) {
     await fms.assets.syncFromConfig(demoAssets);
     const access = await provisionDemo(fms, config);
-    demo = await startDemo({ brokerUrl: fms.mqttUrl, httpUrl: fms.httpUrl, say: (line) => log.info(line), credentials: access.credentials, keyFor: access.keyFor });
+    demo = await startDemo({
+      brokerUrl: fms.mqttUrl,
+      httpUrl: fms.httpUrl,
+      say: (line) => log.info(line),
+      credentials: access.credentials,
+      keyFor: access.keyFor,
+    });
     // The weekly report, two minutes in (when the first orders have been worked).
     setTimeout(() => {
       const to = Date.now();
       fms.reports
         .generate({ from: to - 7 * 86_400_000, to, language: 'en', kind: 'weekly' })
-        .then(({ id }) => log.info(`demo: weekly report ready at ${fms.httpUrl}/api/reports/${id}/report.html (PDF: ${fms.httpUrl}/api/reports/${id}/report.pdf)`))
+        .then(({ id }) =>
+          log.info(`demo: weekly report ready at ${fms.httpUrl}/api/reports/${id}/report.html (PDF: ${fms.httpUrl}/api/reports/${id}/report.pdf)`),
+        )
         .catch((err) => log.error({ err }, 'demo report failed'));
     }, 120_000).unref();
     const lines = [
@@ -118,7 +126,11 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   // SIGHUP: read renewed TLS certificates (FMS also notices changed files by itself within ~12 s).
-  process.on('SIGHUP', () => void fms.reloadCertificates().catch((err) => log.error({ err: (err as Error).message }, 'TLS certificates not reloaded: the previous ones stay in use')));
+  process.on(
+    'SIGHUP',
+    () =>
+      void fms.reloadCertificates().catch((err) => log.error({ err: (err as Error).message }, 'TLS certificates not reloaded: the previous ones stay in use')),
+  );
   if (signalledWhileStarting) void stop(signalledWhileStarting);
 }
 

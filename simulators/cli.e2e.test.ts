@@ -26,7 +26,10 @@ describe('npm run sim against a running FMS (with its default sign-in: API keys,
   const get = async (url: string) => (await fms.api.inject({ method: 'GET', url, headers: { authorization: `Bearer ${ADMIN}` } })).json();
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'fms-sim-'));
-    fms = await startTestFms({ sites: [{ id: 'riverside' }], assets: [{ id: 'old-pump', type: 'pump', site: 'riverside' }] }, { FMS_API_AUTH: 'keys', FMS_MQTT_AUTH: 'devices', FMS_ADMIN_KEY: ADMIN });
+    fms = await startTestFms(
+      { sites: [{ id: 'riverside' }], assets: [{ id: 'old-pump', type: 'pump', site: 'riverside' }] },
+      { FMS_API_AUTH: 'keys', FMS_MQTT_AUTH: 'devices', FMS_ADMIN_KEY: ADMIN },
+    );
   });
   afterAll(async () => {
     await fms?.stop();
@@ -51,12 +54,32 @@ faults:
     );
     const port = await freePort();
     // Registers the scenario's devices and issues their credentials with the admin key, then signs each in.
-    const run = sim(['--scenario', file, '--broker', fms.mqttUrl, '--register', fms.httpUrl, '--api-key', ADMIN, '--provision', '--control', `127.0.0.1:${port}`]);
+    const run = sim([
+      '--scenario',
+      file,
+      '--broker',
+      fms.mqttUrl,
+      '--register',
+      fms.httpUrl,
+      '--api-key',
+      ADMIN,
+      '--provision',
+      '--control',
+      `127.0.0.1:${port}`,
+    ]);
     try {
       // The scheduled fault: forced open one simulated minute in, one real second.
-      await waitFor(async () => (await get(`/api/alarms?assetId=live-gate-01`)).items.find((a: any) => a.ruleId === 'gate.forced-open'), 15_000, 'the scheduled fault');
+      await waitFor(
+        async () => (await get(`/api/alarms?assetId=live-gate-01`)).items.find((a: any) => a.ruleId === 'gate.forced-open'),
+        15_000,
+        'the scheduled fault',
+      );
       // A live fault through the control API.
-      const res = await fetch(`http://127.0.0.1:${port}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device: 'live-pump-01', fault: 'trip' }) });
+      const res = await fetch(`http://127.0.0.1:${port}/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ device: 'live-pump-01', fault: 'trip' }),
+      });
       expect(((await res.json()) as { faults: string[] }).faults).toContain('trip');
       await waitFor(async () => (await get(`/api/alarms?assetId=live-pump-01`)).items.find((a: any) => a.ruleId === 'pump.trip'), 15_000, 'the live fault');
       const devices = await getJson(`http://127.0.0.1:${port}/devices`);
@@ -74,22 +97,52 @@ faults:
   it('replays a CSV of recorded readings as the device', async () => {
     const csv = path.join(dir, 'recorded.csv');
     const t0 = Date.now() - 60_000;
-    writeFileSync(csv, ['timestamp,asset,metric,value', ...[0, 10, 20].flatMap((s) => [`${new Date(t0 + s * 1000).toISOString()},old-pump,vibration_mms,${2 + s / 10}`, `${new Date(t0 + s * 1000).toISOString()},old-pump,running,true`])].join('\n'));
-    const { secret } = (await fms.api.inject({ method: 'POST', url: '/api/assets/old-pump/credentials', headers: { authorization: `Bearer ${ADMIN}` } })).json();
+    writeFileSync(
+      csv,
+      [
+        'timestamp,asset,metric,value',
+        ...[0, 10, 20].flatMap((s) => [
+          `${new Date(t0 + s * 1000).toISOString()},old-pump,vibration_mms,${2 + s / 10}`,
+          `${new Date(t0 + s * 1000).toISOString()},old-pump,running,true`,
+        ]),
+      ].join('\n'),
+    );
+    const { secret } = (
+      await fms.api.inject({ method: 'POST', url: '/api/assets/old-pump/credentials', headers: { authorization: `Bearer ${ADMIN}` } })
+    ).json();
     const logins = path.join(dir, 'credentials.txt');
     writeFileSync(logins, `old-pump:${secret}\n`);
     const run = sim(['--replay', csv, '--broker', fms.mqttUrl, '--site', 'riverside', '--type', 'pump', '--speed', '0', '--credentials', logins]);
     expect(await run.exited).toBe(0);
     expect(run.output).toContain('sim: 3 messages replayed');
-    const latest = await waitFor(async () => {
-      const l = await get(`/api/assets/old-pump/latest`);
-      return l.metrics.vibration_mms?.value === 4 && l;
-    }, 5000, 'the replayed readings');
+    const latest = await waitFor(
+      async () => {
+        const l = await get(`/api/assets/old-pump/latest`);
+        return l.metrics.vibration_mms?.value === 4 && l;
+      },
+      5000,
+      'the replayed readings',
+    );
     expect(latest.metrics.vibration_mms.ts).toBe(t0 + 20_000);
   }, 30_000);
 
   it('says what is missing when FMS wants a key or the devices cannot sign in', async () => {
-    const noKey = sim(['--broker', fms.mqttUrl, '--site', 'riverside', '--pumps', '1', '--elevators', '0', '--gates', '0', '--register', fms.httpUrl, '--duration', '5s']);
+    const noKey = sim([
+      '--broker',
+      fms.mqttUrl,
+      '--site',
+      'riverside',
+      '--pumps',
+      '1',
+      '--elevators',
+      '0',
+      '--gates',
+      '0',
+      '--register',
+      fms.httpUrl,
+      '--duration',
+      '5s',
+    ]);
     expect(await noKey.exited).not.toBe(0);
     expect(noKey.output.join('\n')).toContain('give an admin API key with --api-key or FMS_API_KEY');
     const noCredentials = sim(['--broker', fms.mqttUrl, '--site', 'riverside', '--pumps', '1', '--elevators', '0', '--gates', '0', '--duration', '5s']);

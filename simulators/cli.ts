@@ -99,7 +99,8 @@ async function main(): Promise<void> {
   if (values.help) return void process.stdout.write(usage + '\n');
   const speedArg = values.speed === undefined ? undefined : Number(values.speed);
   // A replay may go as fast as the broker takes it (0); simulated time needs a positive speed.
-  if (speedArg !== undefined && !(speedArg > 0 || (speedArg === 0 && values.replay))) fail(`--speed "${values.speed}" is not a positive number${values.replay ? ' or 0 (as fast as possible)' : ''}`);
+  if (speedArg !== undefined && !(speedArg > 0 || (speedArg === 0 && values.replay)))
+    fail(`--speed "${values.speed}" is not a positive number${values.replay ? ' or 0 (as fast as possible)' : ''}`);
 
   const scenario: Scenario | undefined = values.scenario ? loadOrFail(values.scenario) : undefined;
   if (values.check) {
@@ -126,10 +127,19 @@ async function main(): Promise<void> {
     } catch (err) {
       fail((err as Error).message);
     }
-    process.stdout.write(`sim: replaying ${rows.length} readings of ${new Set(rows.map((r) => r.asset)).size} asset(s) at ${speedArg ?? 1}× to ${values.broker}\n`);
+    process.stdout.write(
+      `sim: replaying ${rows.length} readings of ${new Set(rows.map((r) => r.asset)).size} asset(s) at ${speedArg ?? 1}× to ${values.broker}\n`,
+    );
     const logins = values.credentials ? readCredentials(values.credentials) : undefined;
     const credentials = logins ? (asset: string) => (logins.has(asset) ? { username: asset, password: logins.get(asset)! } : undefined) : undefined;
-    const sent = await replay({ brokerUrl: values.broker, rows, speed: speedArg ?? 1, qos, ...(credentials ? { credentials } : {}), onProgress: (n, total) => process.stdout.write(`sim: ${n}/${total} messages\n`) });
+    const sent = await replay({
+      brokerUrl: values.broker,
+      rows,
+      speed: speedArg ?? 1,
+      qos,
+      ...(credentials ? { credentials } : {}),
+      onProgress: (n, total) => process.stdout.write(`sim: ${n}/${total} messages\n`),
+    });
     process.stdout.write(`sim: ${sent} messages replayed\n`);
     return;
   }
@@ -141,7 +151,14 @@ async function main(): Promise<void> {
   const speed = speedArg ?? scenario?.speed ?? 1;
   if (scenario) {
     devices = devicesOf(scenario);
-    faults = scenario.faults.map((f) => ({ assetId: f.device, fault: f.fault, delayMs: f.at / speed, rampMs: f.ramp, untilMs: f.until === undefined ? undefined : f.until / speed, note: f.note }));
+    faults = scenario.faults.map((f) => ({
+      assetId: f.device,
+      fault: f.fault,
+      delayMs: f.at / speed,
+      rampMs: f.ramp,
+      untilMs: f.until === undefined ? undefined : f.until / speed,
+      note: f.note,
+    }));
     intervalMs = scenario.interval / speed;
     seed = scenario.seed;
   } else {
@@ -153,11 +170,17 @@ async function main(): Promise<void> {
         ? { pump: count('pumps', values.pumps!), elevator: count('elevators', values.elevators!), gate: count('gates', values.gates!) }
         : { pump: Math.ceil(total / 2), elevator: Math.floor(total / 4), gate: total - Math.ceil(total / 2) - Math.floor(total / 4) };
     const width = Math.max(2, String(Math.max(...Object.values(counts))).length);
-    devices = deviceTypes.flatMap((type) => Array.from({ length: counts[type] }, (_, i) => ({ id: `${prefix}-${type}-${String(i + 1).padStart(width, '0')}`, type, site: values.site! })));
+    devices = deviceTypes.flatMap((type) =>
+      Array.from({ length: counts[type] }, (_, i) => ({ id: `${prefix}-${type}-${String(i + 1).padStart(width, '0')}`, type, site: values.site! })),
+    );
     faults = values.fault!.map((spec) => parseFault(spec) ?? fail(`--fault "${spec}" is not ASSET:FAULT[@DELAY][~RAMP]`));
-    intervalMs = values.rate !== undefined ? (1000 * devices.length) / (Number(values.rate) || fail(`--rate "${values.rate}" is not a number`)) : duration('interval', values.interval!);
+    intervalMs =
+      values.rate !== undefined
+        ? (1000 * devices.length) / (Number(values.rate) || fail(`--rate "${values.rate}" is not a number`))
+        : duration('interval', values.interval!);
   }
-  for (const f of faults) if (!devices.some((d) => d.id === f.assetId)) fail(`--fault names "${f.assetId}", which is not in this fleet (ids look like ${devices[0]?.id})`);
+  for (const f of faults)
+    if (!devices.some((d) => d.id === f.assetId)) fail(`--fault names "${f.assetId}", which is not in this fleet (ids look like ${devices[0]?.id})`);
   if (values.provision && !values.register) fail('--provision needs --register URL (the FMS that issues the credentials)');
   if (values.provision && values.credentials) fail('--provision and --credentials both give the devices passwords: choose one');
   const apiKey = values['api-key'] ?? process.env.FMS_API_KEY;
@@ -184,7 +207,9 @@ async function main(): Promise<void> {
   if (control) process.stdout.write(`sim: control API on http://${values.control}\n`);
   const timers = faults.flatMap((f) => [
     setTimeout(() => {
-      process.stdout.write(`sim: ${f.fault} injected on ${f.assetId}${f.rampMs ? ` (full severity in ${f.rampMs / 1000}s simulated)` : ''}${f.note ? `: ${f.note}` : ''}\n`);
+      process.stdout.write(
+        `sim: ${f.fault} injected on ${f.assetId}${f.rampMs ? ` (full severity in ${f.rampMs / 1000}s simulated)` : ''}${f.note ? `: ${f.note}` : ''}\n`,
+      );
       fleet.inject(f.assetId, f.fault, f.rampMs);
     }, f.delayMs),
     ...(f.untilMs !== undefined
@@ -204,7 +229,9 @@ async function main(): Promise<void> {
     const rate = (s.published - lastPublished) / ((Date.now() - lastAt) / 1000);
     lastPublished = s.published;
     lastAt = Date.now();
-    process.stdout.write(`sim: ${s.connected}/${s.devices} connected, ${rate.toFixed(0)} msg/s, ${s.published} sent, ${s.failed} failed, ${fleet.activeFaults()} fault(s) active\n`);
+    process.stdout.write(
+      `sim: ${s.connected}/${s.devices} connected, ${rate.toFixed(0)} msg/s, ${s.published} sent, ${s.failed} failed, ${fleet.activeFaults()} fault(s) active\n`,
+    );
   }, 5000);
 
   const stop = async () => {
@@ -258,7 +285,11 @@ async function refusal(what: string, apiUrl: string, res: Response): Promise<nev
 async function register(apiUrl: string, devices: FleetDevice[], apiKey: string | undefined): Promise<void> {
   let added = 0;
   for (const d of devices) {
-    const res = await fetch(new URL('/api/assets', apiUrl), { method: 'POST', headers: { 'content-type': 'application/json', ...authorization(apiKey) }, body: JSON.stringify({ id: d.id, type: d.type, site: d.site }) });
+    const res = await fetch(new URL('/api/assets', apiUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...authorization(apiKey) },
+      body: JSON.stringify({ id: d.id, type: d.type, site: d.site }),
+    });
     if (res.status === 201) added++;
     else if (res.status !== 409) await refusal(`registering ${d.id}`, apiUrl, res);
   }

@@ -15,7 +15,11 @@ export function startControlApi(fleet: Fleet, devices: readonly { id: string; ty
     };
     try {
       const url = new URL(req.url ?? '/', 'http://control');
-      if (req.method === 'GET' && url.pathname === '/devices') return reply(200, devices.map((d) => ({ ...d, faults: fleet.faults(d.id) })));
+      if (req.method === 'GET' && url.pathname === '/devices')
+        return reply(
+          200,
+          devices.map((d) => ({ ...d, faults: fleet.faults(d.id) })),
+        );
       if (req.method === 'POST' && url.pathname === '/faults') {
         let text = '';
         for await (const chunk of req) text += chunk;

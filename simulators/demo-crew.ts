@@ -49,7 +49,10 @@ export function startDemoCrew(opts: CrewOptions) {
   async function api(path: string, body?: { by: string } & Record<string, unknown>): Promise<any> {
     const key = opts.keyFor?.(body?.by ?? opts.supervisor);
     const auth: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
-    const res = await fetch(`${opts.httpUrl}/api${path}`, body === undefined ? { headers: auth } : { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
+    const res = await fetch(
+      `${opts.httpUrl}/api${path}`,
+      body === undefined ? { headers: auth } : { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) },
+    );
     const json = (await res.json()) as any;
     if (!res.ok) throw new Error(`${path}: ${json.error?.message ?? res.status}`);
     return json;
@@ -86,7 +89,8 @@ export function startDemoCrew(opts: CrewOptions) {
             await act(o, { action: 'attach', by: who, filename: `step-${i}.png`, data: PHOTO.toString('base64') });
             const detail = await api(`/work-orders/${o.id}`);
             results.push({ step: i, done: true, photo: detail.attachments.at(-1).id });
-          } else if (s.type === 'measurement') results.push({ step: i, done: true, value: s.max !== undefined ? Math.round(s.max * 50) / 100 : (s.min ?? 0) + 1 });
+          } else if (s.type === 'measurement')
+            results.push({ step: i, done: true, value: s.max !== undefined ? Math.round(s.max * 50) / 100 : (s.min ?? 0) + 1 });
           else if (s.type === 'pass_fail') results.push({ step: i, done: true, passed: true });
           else results.push({ step: i, done: true });
         }

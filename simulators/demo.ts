@@ -124,7 +124,13 @@ export async function startDemo(opts: {
   keyFor?: (by: string) => string | undefined;
 }) {
   const { say } = opts;
-  const fleet = createFleet({ brokerUrl: opts.brokerUrl, devices: demoDevices, seed: demoScenario.seed, intervalMs: demoScenario.interval, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
+  const fleet = createFleet({
+    brokerUrl: opts.brokerUrl,
+    devices: demoDevices,
+    seed: demoScenario.seed,
+    intervalMs: demoScenario.interval,
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+  });
   await fleet.start();
   const timers = demoSchedule.map((f) =>
     setTimeout(() => {
@@ -136,7 +142,11 @@ export async function startDemo(opts: {
     setTimeout(() => {
       say(`demo: ${demoRequest.body.requester.name} complains at the front desk: ${demoRequest.body.title}`);
       const key = opts.keyFor?.(demoRequest.body.by);
-      fetch(`${opts.httpUrl}/api/work-orders`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(demoRequest.body) }).catch((err) => say(`demo: the request failed: ${(err as Error).message}`));
+      fetch(`${opts.httpUrl}/api/work-orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body: JSON.stringify(demoRequest.body),
+      }).catch((err) => say(`demo: the request failed: ${(err as Error).message}`));
     }, demoRequest.at * 1000),
   );
   const crew = startDemoCrew({ httpUrl: opts.httpUrl, fleet, supervisor: 'zhang-min', say, ...(opts.keyFor ? { keyFor: opts.keyFor } : {}) });

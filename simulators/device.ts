@@ -108,7 +108,8 @@ export function createSimulatedDevice(spec: DeviceSpec, seed: number, startAt: n
         counterOffsets = Object.fromEntries(counters.map((c) => [c, Number(telemetry[c] ?? 0)]));
         resetPending = false;
       }
-      for (const c of counters) if (typeof telemetry[c] === 'number') telemetry[c] = Math.round(((telemetry[c] as number) - (counterOffsets[c] ?? 0)) * 1000) / 1000;
+      for (const c of counters)
+        if (typeof telemetry[c] === 'number') telemetry[c] = Math.round(((telemetry[c] as number) - (counterOffsets[c] ?? 0)) * 1000) / 1000;
       if (faults.has('stuck_sensor')) {
         // The sensors report the same values for ever; counters are kept by the controller and move on.
         frozen ??= Object.fromEntries(gauges.filter((g) => g in telemetry).map((g) => [g, telemetry[g]!]));

@@ -71,7 +71,9 @@ export function createFleet(opts: FleetOptions) {
       r.client.end(true);
     } else if (online && r.down) {
       r.down = false;
-      open(r.device, r.sim.base).then((c) => (r.client = c)).catch(() => (failed++, (r.down = true)));
+      open(r.device, r.sim.base)
+        .then((c) => (r.client = c))
+        .catch(() => (failed++, (r.down = true)));
     }
     for (const m of r.sim.step(t)) send(r, m);
   }

@@ -18,7 +18,9 @@ export interface ReplayRow {
  * reported with its number.
  */
 export function readReplayCsv(file: string, defaults: { site?: string | undefined; type?: DeviceType | undefined }): ReplayRow[] {
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
   const header = (lines.shift() ?? '').split(',').map((h) => h.trim());
   const col = (name: string) => header.indexOf(name);
   for (const required of ['timestamp', 'asset', 'metric', 'value']) {
@@ -73,7 +75,8 @@ export async function replay(opts: {
 }): Promise<number> {
   const messages = toMessages(opts.rows);
   const connections = new Map<string, Promise<MqttClient>>();
-  const connect = (id: string, login?: { username: string; password: string }) => mqtt.connectAsync(opts.brokerUrl, { clientId: `sim-replay-${process.pid}-${id}`, clean: true, reconnectPeriod: 0, ...login });
+  const connect = (id: string, login?: { username: string; password: string }) =>
+    mqtt.connectAsync(opts.brokerUrl, { clientId: `sim-replay-${process.pid}-${id}`, clean: true, reconnectPeriod: 0, ...login });
   const clientFor = (topic: string) => {
     const asset = topic.split('/')[3]!;
     const login = opts.credentials?.(asset);
@@ -97,6 +100,10 @@ export async function replay(opts: {
     }
     return sent;
   } finally {
-    for (const c of connections.values()) await c.then((client) => client.endAsync(), () => undefined);
+    for (const c of connections.values())
+      await c.then(
+        (client) => client.endAsync(),
+        () => undefined,
+      );
   }
 }

@@ -8,10 +8,21 @@ import { formatZodIssues } from '../services/shared/zod-format.ts';
 import { createSimulatedDevice, type DeviceSpec, type OutMessage, type SimulatedDevice } from './device.ts';
 
 const duration = (example: string) =>
-  z
-    .union([z.number().min(0).transform((n) => n * 1000), z.string().refine((s) => parseDuration(s) !== undefined, `expected a duration such as ${example}`).transform((s) => parseDuration(s)!)], {
+  z.union(
+    [
+      z
+        .number()
+        .min(0)
+        .transform((n) => n * 1000),
+      z
+        .string()
+        .refine((s) => parseDuration(s) !== undefined, `expected a duration such as ${example}`)
+        .transform((s) => parseDuration(s)!),
+    ],
+    {
       error: `expected a duration such as ${example} (or seconds)`,
-    });
+    },
+  );
 const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 of A-Z a-z 0-9 _ -');
 
 /**
@@ -23,7 +34,10 @@ export const scenarioSchema = z.strictObject({
   description: z.string().optional(),
   seed: z.number().int().default(1),
   /** When simulated time begins (ISO-8601); a fixed default keeps runs identical. */
-  start: z.iso.datetime({ offset: true }).default('2026-03-02T00:00:00+08:00').transform((s) => Date.parse(s)),
+  start: z.iso
+    .datetime({ offset: true })
+    .default('2026-03-02T00:00:00+08:00')
+    .transform((s) => Date.parse(s)),
   /** Telemetry interval of every device, simulated time. */
   interval: duration('10s').default(10_000),
   /** How long the scenario runs, simulated time. */
@@ -65,10 +79,16 @@ export function loadScenario(file: string): Scenario {
   const label = path.relative(process.cwd(), file) || file;
   const doc = parseYaml(readFileSync(file, 'utf8'));
   const parsed = scenarioSchema.safeParse(doc);
-  if (!parsed.success) throw new Error(`Invalid scenario:\n${formatZodIssues(parsed.error.issues, (p) => `${label}: ${p.join('.')}`, doc).map((p) => `  - ${p}`).join('\n')}`);
+  if (!parsed.success)
+    throw new Error(
+      `Invalid scenario:\n${formatZodIssues(parsed.error.issues, (p) => `${label}: ${p.join('.')}`, doc)
+        .map((p) => `  - ${p}`)
+        .join('\n')}`,
+    );
   const scenario = parsed.data;
   const ids = new Set(devicesOf(scenario).map((d) => d.id));
-  for (const f of scenario.faults) if (!ids.has(f.device)) throw new Error(`${label}: fault ${f.fault} names device "${f.device}", which the scenario does not have`);
+  for (const f of scenario.faults)
+    if (!ids.has(f.device)) throw new Error(`${label}: fault ${f.fault} names device "${f.device}", which the scenario does not have`);
   return scenario;
 }
 
@@ -76,7 +96,14 @@ export function loadScenario(file: string): Scenario {
 export function devicesOf(s: Scenario): DeviceSpec[] {
   const width = (n: number) => Math.max(2, String(n).length);
   return s.devices.flatMap((d) =>
-    'id' in d ? [{ ...d, timeZone: s.timeZone }] : Array.from({ length: d.count }, (_, i) => ({ id: `${d.prefix}-${String(i + 1).padStart(width(d.count), '0')}`, type: d.type, site: d.site, timeZone: s.timeZone })),
+    'id' in d
+      ? [{ ...d, timeZone: s.timeZone }]
+      : Array.from({ length: d.count }, (_, i) => ({
+          id: `${d.prefix}-${String(i + 1).padStart(width(d.count), '0')}`,
+          type: d.type,
+          site: d.site,
+          timeZone: s.timeZone,
+        })),
   );
 }
 
@@ -95,7 +122,10 @@ interface FaultAction {
 
 function faultActions(s: Scenario): FaultAction[] {
   return s.faults
-    .flatMap((f) => [{ at: s.start + f.at, device: f.device, fault: f.fault, ramp: f.ramp, kind: 'inject' as const }, ...(f.until !== undefined ? [{ at: s.start + f.until, device: f.device, fault: f.fault, ramp: 0, kind: 'clear' as const }] : [])])
+    .flatMap((f) => [
+      { at: s.start + f.at, device: f.device, fault: f.fault, ramp: f.ramp, kind: 'inject' as const },
+      ...(f.until !== undefined ? [{ at: s.start + f.until, device: f.device, fault: f.fault, ramp: 0, kind: 'clear' as const }] : []),
+    ])
     .sort((a, b) => a.at - b.at);
 }
 

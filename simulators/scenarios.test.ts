@@ -8,7 +8,9 @@ import { checkScenario } from './scenario-check.ts';
 import { generateMessages, loadScenario, scenarioSchema } from './scenario.ts';
 
 const dir = fileURLToPath(new URL('./scenarios/', import.meta.url));
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const rules = loadDefaultRules();
 const raisedByScenarios = new Set<string>();
 

@@ -11,14 +11,27 @@ export function board(uid: string, title: string, description: string): dashboar
     .refresh('30s')
     .timezone('browser')
     .editable()
-    .link(new dashboard.DashboardLinkBuilder('FMS boards').type(dashboard.DashboardLinkType.Dashboards).tags(['fms']).asDropdown(true).includeVars(true).keepTime(true));
+    .link(
+      new dashboard.DashboardLinkBuilder('FMS boards')
+        .type(dashboard.DashboardLinkType.Dashboards)
+        .tags(['fms'])
+        .asDropdown(true)
+        .includeVars(true)
+        .keepTime(true),
+    );
 }
 
 export const siteVariable = (measurement: string) => `SHOW TAG VALUES FROM "${measurement}" WITH KEY = "site"`;
 export const assetVariable = (measurement: string) => `SHOW TAG VALUES FROM "${measurement}" WITH KEY = "asset" WHERE "site" =~ /^$site$/`;
 
 /** A board for one device type: site and asset variables over its measurement, its alarms as annotations. */
-export function deviceBoard(uid: string, title: string, description: string, measurement: 'pump' | 'elevator' | 'gate', assetLabel: string): dashboard.DashboardBuilder {
+export function deviceBoard(
+  uid: string,
+  title: string,
+  description: string,
+  measurement: 'pump' | 'elevator' | 'gate',
+  assetLabel: string,
+): dashboard.DashboardBuilder {
   return board(uid, title, description)
     .withVariable(tagVariable('site', 'Site', siteVariable(measurement)))
     .withVariable(tagVariable('asset', assetLabel, assetVariable(measurement)))

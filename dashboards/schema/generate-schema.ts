@@ -12,7 +12,9 @@ import { createGenerator } from 'ts-json-schema-generator';
 export function dashboardSchema(): object {
   const require = createRequire(import.meta.url);
   const types = path.join(path.dirname(require.resolve('@grafana/grafana-foundation-sdk/dashboard')), 'types.gen.d.ts');
-  return createGenerator({ path: types, type: 'Dashboard', skipTypeCheck: true, expose: 'export', additionalProperties: true, topRef: false }).createSchema('Dashboard');
+  return createGenerator({ path: types, type: 'Dashboard', skipTypeCheck: true, expose: 'export', additionalProperties: true, topRef: false }).createSchema(
+    'Dashboard',
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

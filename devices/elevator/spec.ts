@@ -16,8 +16,16 @@ export const elevatorSpec: DeviceSpec = {
     { name: 'in_service', unit: '', kind: 'state', description: 'In normal service' },
   ],
   events: [
-    { type: 'entrapment', description: 'Passenger trapped in the car', details: { floor: { type: 'number', required: false, description: 'Floor where the car stopped' } } },
-    { type: 'door_fault', description: 'Door fault with controller code', details: { code: { type: 'string', required: true, description: 'Controller fault code, e.g. E21' } } },
+    {
+      type: 'entrapment',
+      description: 'Passenger trapped in the car',
+      details: { floor: { type: 'number', required: false, description: 'Floor where the car stopped' } },
+    },
+    {
+      type: 'door_fault',
+      description: 'Door fault with controller code',
+      details: { code: { type: 'string', required: true, description: 'Controller fault code, e.g. E21' } },
+    },
     { type: 'alarm_button', description: 'In-car emergency alarm button pressed' },
     { type: 'safety_circuit_open', description: 'Safety circuit opened' },
     { type: 'out_of_service', description: 'Taken out of service' },

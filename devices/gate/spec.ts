@@ -12,7 +12,11 @@ export const gateSpec: DeviceSpec = {
   ],
   events: [
     { type: 'forced_open', description: 'Opened without a valid passage' },
-    { type: 'held_open', description: 'Held open too long', details: { seconds: { type: 'number', required: false, description: 'How long it has been open' } } },
+    {
+      type: 'held_open',
+      description: 'Held open too long',
+      details: { seconds: { type: 'number', required: false, description: 'How long it has been open' } },
+    },
     { type: 'tamper', description: 'Tamper switch triggered' },
     { type: 'reader_fault', description: 'Card/QR reader fault', details: { code: { type: 'string', required: false, description: 'Reader fault code' } } },
   ],

@@ -26,7 +26,13 @@ eachDatabase('alarms and the work orders they open', (open) => {
     const log = pino({ level: 'silent' });
     const metrics = createMetrics();
     const bus = { publish: async (topic: string, payload: string) => void published.push({ topic, payload: JSON.parse(payload) }) };
-    const { service: workOrders } = createTestWorkOrderService({ db: database.db, now: () => now, metrics, published: published as never, estate: { dispatch: { auto: false } } });
+    const { service: workOrders } = createTestWorkOrderService({
+      db: database.db,
+      now: () => now,
+      metrics,
+      published: published as never,
+      estate: { dispatch: { auto: false } },
+    });
     const engine = createRuleEngine(loadDefaultRules());
     const alarms = createAlarmService({
       store: createKyselyAlarmStore(database.db),
@@ -57,7 +63,16 @@ eachDatabase('alarms and the work orders they open', (open) => {
     await alarms.drain();
     const { items } = await workOrders.list({ limit: 10, offset: 0 });
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ id: 'WO-2026-000001', priority: 'P1', source: 'alarm', channel: 'sensor', state: 'new', assetId: 'e1', ruleId: 'elevator.entrapment', occurrences: 1 });
+    expect(items[0]).toMatchObject({
+      id: 'WO-2026-000001',
+      priority: 'P1',
+      source: 'alarm',
+      channel: 'sensor',
+      state: 'new',
+      assetId: 'e1',
+      ruleId: 'elevator.entrapment',
+      occurrences: 1,
+    });
     const { items: alarmList } = await alarms.list({ limit: 10, offset: 0 });
     expect(alarmList[0]).toMatchObject({ state: 'active', severity: 'critical', workOrderId: 'WO-2026-000001' });
   });
@@ -169,7 +184,14 @@ eachDatabase('alarms and the work orders they open', (open) => {
 
   it('holds a flapping alarm as one alarm and clears it once the condition has stayed away', async () => {
     const { alarms, workOrders } = await setup();
-    const hot = ruleSchema.parse({ id: 'pump.hot', assetType: 'pump', metric: 'motor_temp_c', when: { op: '>=', value: 90 }, severity: 'major', workOrder: { priority: 'P3', title: 'Pump hot' } });
+    const hot = ruleSchema.parse({
+      id: 'pump.hot',
+      assetType: 'pump',
+      metric: 'motor_temp_c',
+      when: { op: '>=', value: 90 },
+      severity: 'major',
+      workOrder: { priority: 'P3', title: 'Pump hot' },
+    });
     const engine = createRuleEngine([hot]);
     // Hovering around the limit: 90, 89, 90, 89… every minute for 10 minutes.
     for (let i = 0; i < 10; i++) alarms.handle(engine.onReading(pump, T0 + i * 60_000, { motor_temp_c: i % 2 === 0 ? 90 : 89 }), T0 + i * 60_000);
@@ -182,7 +204,14 @@ eachDatabase('alarms and the work orders they open', (open) => {
     expect(items[0]).toMatchObject({ flapping: true, occurrences: 2, clearPendingSince: T0 + 9 * 60_000 });
     expect((await workOrders.list({ limit: 10, offset: 0 })).items).toMatchObject([{ occurrences: 5 }]);
     expect(published.filter((p) => p.topic.includes('/alarms/')).map((p) => (p.payload as { change: string }).change)).toEqual([
-      'raised', 'cleared', 'raised', 'cleared', 'raised', 'cleared', 'raised', 'flapping',
+      'raised',
+      'cleared',
+      'raised',
+      'cleared',
+      'raised',
+      'cleared',
+      'raised',
+      'flapping',
     ]);
 
     await alarms.tick(T0 + 9 * 60_000 + 29 * 60_000, [hot]);
@@ -214,14 +243,24 @@ eachDatabase('alarms and the work orders they open', (open) => {
     await alarms.drain();
     const { items, total } = await alarms.list({ limit: 10, offset: 0 });
     expect(total).toBe(1);
-    expect(items[0]).toMatchObject({ fault: 'pump.vibration', ruleId: 'pump.vibration-critical', severity: 'critical', state: 'cleared', clearedAt: T0 + 1000_000 });
+    expect(items[0]).toMatchObject({
+      fault: 'pump.vibration',
+      ruleId: 'pump.vibration-critical',
+      severity: 'critical',
+      state: 'cleared',
+      clearedAt: T0 + 1000_000,
+    });
     expect((await alarms.history({ alarmId: items[0]!.id, limit: 10 })).map((h) => [h.type, h.at])).toEqual([
       ['raised', T0 + 300_000],
       ['escalated', T0 + 370_000],
       ['cleared', T0 + 1000_000],
     ]);
     expect((await workOrders.list({ limit: 10, offset: 0 })).items).toMatchObject([{ ruleId: 'pump.vibration-critical', priority: 'P2', occurrences: 1 }]);
-    expect(published.filter((p) => p.topic.includes('/alarms/')).map((p) => (p.payload as { change: string }).change)).toEqual(['raised', 'escalated', 'cleared']);
+    expect(published.filter((p) => p.topic.includes('/alarms/')).map((p) => (p.payload as { change: string }).change)).toEqual([
+      'raised',
+      'escalated',
+      'cleared',
+    ]);
   });
 
   it('records who acknowledged an alarm', async () => {

@@ -56,8 +56,18 @@ export function createAlarmService(deps: AlarmServiceDeps) {
   const flapOf = (rule: Rule) => rule.flapping ?? DEFAULT_FLAPPING;
 
   function announce(alarm: Alarm, change: string): void {
-    deps.telemetry.writeAlarm({ site: alarm.site, asset: alarm.assetId, rule: alarm.ruleId, severity: alarm.severity, ts: alarm.clearedAt ?? alarm.lastRaisedAt, state: alarm.state, value: alarm.value });
-    deps.bus.publish(`fms/${alarm.site}/alarms/${alarm.assetId}`, JSON.stringify({ change, alarm }), { qos: 1 }).catch((err) => log.warn({ err, alarmId: alarm.id }, 'alarm change not published'));
+    deps.telemetry.writeAlarm({
+      site: alarm.site,
+      asset: alarm.assetId,
+      rule: alarm.ruleId,
+      severity: alarm.severity,
+      ts: alarm.clearedAt ?? alarm.lastRaisedAt,
+      state: alarm.state,
+      value: alarm.value,
+    });
+    deps.bus
+      .publish(`fms/${alarm.site}/alarms/${alarm.assetId}`, JSON.stringify({ change, alarm }), { qos: 1 })
+      .catch((err) => log.warn({ err, alarmId: alarm.id }, 'alarm change not published'));
     deps.notify?.('alarm', `alarm.${change}`, alarm.site, { change, alarm });
   }
 
@@ -135,10 +145,12 @@ export function createAlarmService(deps: AlarmServiceDeps) {
     /** Queues signals from the rule engine; errors are logged and counted, never thrown at ingest. */
     handle(signals: readonly AlarmSignal[], receivedAt: number): void {
       for (const signal of signals) {
-        queue.run(keyOf(signal.assetId, faultOf(signal.rule)), () => apply(signal, receivedAt)).catch((err) => {
-          metrics.errors.labels('alarms').inc();
-          log.error({ err, assetId: signal.assetId, ruleId: signal.rule.id }, 'alarm signal not applied');
-        });
+        queue
+          .run(keyOf(signal.assetId, faultOf(signal.rule)), () => apply(signal, receivedAt))
+          .catch((err) => {
+            metrics.errors.labels('alarms').inc();
+            log.error({ err, assetId: signal.assetId, ruleId: signal.rule.id }, 'alarm signal not applied');
+          });
       }
     },
 
@@ -203,7 +215,18 @@ export function createAlarmService(deps: AlarmServiceDeps) {
           if (active) {
             const open = (await store.listOpen()).some((a) => a.assetId === SYSTEM_ASSET && a.ruleId === ruleId);
             if (open) return;
-            const { alarm } = await store.raise({ assetId: SYSTEM_ASSET, site: SYSTEM_SITE, ruleId, fault: ruleId, ruleVersion: 1, severity, message, value: null, raisedAt: at, receivedAt: at });
+            const { alarm } = await store.raise({
+              assetId: SYSTEM_ASSET,
+              site: SYSTEM_SITE,
+              ruleId,
+              fault: ruleId,
+              ruleVersion: 1,
+              severity,
+              message,
+              value: null,
+              raisedAt: at,
+              receivedAt: at,
+            });
             metrics.alarms.labels('raised', severity).inc();
             log.warn({ alarmId: alarm.id, ruleId }, 'system alarm raised');
             announce(alarm, 'raised');

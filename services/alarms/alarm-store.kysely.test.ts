@@ -5,7 +5,18 @@ import type { NewAlarm } from './alarm.ts';
 import { createKyselyAlarmStore } from './alarm-store.kysely.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
-const raise = (assetId: string, at: number): NewAlarm => ({ assetId, site: 'riverside', ruleId: 'pump.vibration-critical', fault: 'pump.vibration', ruleVersion: 1, severity: 'critical', message: 'vibration 7.4 mm/s', value: 7.4, raisedAt: at, receivedAt: at });
+const raise = (assetId: string, at: number): NewAlarm => ({
+  assetId,
+  site: 'riverside',
+  ruleId: 'pump.vibration-critical',
+  fault: 'pump.vibration',
+  ruleVersion: 1,
+  severity: 'critical',
+  message: 'vibration 7.4 mm/s',
+  value: 7.4,
+  raisedAt: at,
+  receivedAt: at,
+});
 
 eachDatabase('alarm store', (open) => {
   let database: OpenedDatabase;

@@ -82,7 +82,13 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
 
     async clear(assetId, fault, at, note) {
       return db.transaction().execute(async (trx) => {
-      const open = await trx.selectFrom('alarms').selectAll().where('asset_id', '=', assetId).where('fault', '=', fault).where('state', '!=', 'cleared').executeTakeFirst();
+        const open = await trx
+          .selectFrom('alarms')
+          .selectAll()
+          .where('asset_id', '=', assetId)
+          .where('fault', '=', fault)
+          .where('state', '!=', 'cleared')
+          .executeTakeFirst();
         if (!open) return undefined;
         await trx.updateTable('alarms').set({ state: 'cleared', cleared_at: at, clear_pending_since: null }).where('id', '=', open.id).execute();
         await addEvent(trx, open.id, at, 'cleared', open.state, 'cleared', 'system', note);
@@ -92,7 +98,13 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
 
     async holdFlapping(assetId, fault, since, note) {
       return db.transaction().execute(async (trx) => {
-      const open = await trx.selectFrom('alarms').selectAll().where('asset_id', '=', assetId).where('fault', '=', fault).where('state', '!=', 'cleared').executeTakeFirst();
+        const open = await trx
+          .selectFrom('alarms')
+          .selectAll()
+          .where('asset_id', '=', assetId)
+          .where('fault', '=', fault)
+          .where('state', '!=', 'cleared')
+          .executeTakeFirst();
         if (!open) return undefined;
         const newlyFlapping = open.flapping === 0;
         await trx.updateTable('alarms').set({ flapping: 1, clear_pending_since: since }).where('id', '=', open.id).execute();
@@ -140,7 +152,17 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
       let q = db
         .selectFrom('alarm_events')
         .innerJoin('alarms', 'alarms.id', 'alarm_events.alarm_id')
-        .select(['alarm_events.alarm_id', 'alarms.asset_id', 'alarms.rule_id', 'alarm_events.at', 'alarm_events.type', 'alarm_events.from_state', 'alarm_events.to_state', 'alarm_events.actor', 'alarm_events.note']);
+        .select([
+          'alarm_events.alarm_id',
+          'alarms.asset_id',
+          'alarms.rule_id',
+          'alarm_events.at',
+          'alarm_events.type',
+          'alarm_events.from_state',
+          'alarm_events.to_state',
+          'alarm_events.actor',
+          'alarm_events.note',
+        ]);
       if (f.alarmId !== undefined) q = q.where('alarm_events.alarm_id', '=', f.alarmId);
       if (f.assetId !== undefined) q = q.where('alarms.asset_id', '=', f.assetId);
       const rows = await q.orderBy('alarm_events.id', 'desc').limit(f.limit).execute();
@@ -187,7 +209,16 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
   };
 }
 
-async function addEvent(trx: Transaction<DatabaseSchema>, alarmId: number, at: number, type: string, from: string | null, to: string, actor: string, note: string | null): Promise<void> {
+async function addEvent(
+  trx: Transaction<DatabaseSchema>,
+  alarmId: number,
+  at: number,
+  type: string,
+  from: string | null,
+  to: string,
+  actor: string,
+  note: string | null,
+): Promise<void> {
   await trx.insertInto('alarm_events').values({ alarm_id: alarmId, at, type, from_state: from, to_state: to, actor, note }).execute();
 }
 

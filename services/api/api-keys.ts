@@ -27,7 +27,17 @@ const sha = (s: string) => createHash('sha256').update(s).digest();
 export function createApiKeys(db: Db, now: () => number, bootstrapAdminKey?: string) {
   const bootstrap = bootstrapAdminKey ? sha(bootstrapAdminKey) : undefined;
   const revokedListeners: ((id: string) => void)[] = [];
-  const toKey = (r: { id: string; name: string; role: string; person_id: string | null; created_at: number; expires_at: number | null; revoked_at: number | null; sites: string | null; last_used_at: number | null }): ApiKey => ({
+  const toKey = (r: {
+    id: string;
+    name: string;
+    role: string;
+    person_id: string | null;
+    created_at: number;
+    expires_at: number | null;
+    revoked_at: number | null;
+    sites: string | null;
+    last_used_at: number | null;
+  }): ApiKey => ({
     id: r.id,
     name: r.name,
     role: r.role as Role,
@@ -40,10 +50,27 @@ export function createApiKeys(db: Db, now: () => number, bootstrapAdminKey?: str
   });
 
   return {
-    async issue(input: { name: string; role: Role; personId?: string | null; expiresAt?: number | null; sites?: string[] | null }): Promise<{ key: ApiKey; token: string }> {
+    async issue(input: {
+      name: string;
+      role: Role;
+      personId?: string | null;
+      expiresAt?: number | null;
+      sites?: string[] | null;
+    }): Promise<{ key: ApiKey; token: string }> {
       const id = randomBytes(6).toString('hex');
       const token = `fms_${id}_${randomBytes(24).toString('base64url')}`;
-      const row = { id, name: input.name, role: input.role, person_id: input.personId ?? null, hash: sha(token).toString('hex'), created_at: now(), expires_at: input.expiresAt ?? null, revoked_at: null, sites: input.sites?.length ? JSON.stringify([...new Set(input.sites)]) : null, last_used_at: null };
+      const row = {
+        id,
+        name: input.name,
+        role: input.role,
+        person_id: input.personId ?? null,
+        hash: sha(token).toString('hex'),
+        created_at: now(),
+        expires_at: input.expiresAt ?? null,
+        revoked_at: null,
+        sites: input.sites?.length ? JSON.stringify([...new Set(input.sites)]) : null,
+        last_used_at: null,
+      };
       await db.insertInto('api_keys').values(row).execute();
       return { key: toKey(row), token };
     },
@@ -73,7 +100,19 @@ export function createApiKeys(db: Db, now: () => number, bootstrapAdminKey?: str
     /** The key a bearer token stands for, if it is valid now; undefined otherwise (and why). */
     async verify(token: string): Promise<{ key: ApiKey } | { refused: string }> {
       if (bootstrap && token.length === bootstrapAdminKey!.length && timingSafeEqual(sha(token), bootstrap)) {
-        return { key: { id: 'bootstrap', name: 'FMS_ADMIN_KEY', role: 'admin', personId: null, createdAt: 0, expiresAt: null, revokedAt: null, sites: null, lastUsedAt: null } };
+        return {
+          key: {
+            id: 'bootstrap',
+            name: 'FMS_ADMIN_KEY',
+            role: 'admin',
+            personId: null,
+            createdAt: 0,
+            expiresAt: null,
+            revokedAt: null,
+            sites: null,
+            lastUsedAt: null,
+          },
+        };
       }
       const m = /^fms_([0-9a-f]{12})_[A-Za-z0-9_-]{32}$/.exec(token);
       if (!m) return { refused: 'not an FMS API key' };

@@ -18,7 +18,11 @@ describe('the HTTP API against abuse', () => {
   });
 
   it('refuses a body over 1 MiB with a clear error and stays up', async () => {
-    const res = await fetch(`${fms.httpUrl}/api/rules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'x'.repeat(2 * 1024 * 1024) }) });
+    const res = await fetch(`${fms.httpUrl}/api/rules`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'x'.repeat(2 * 1024 * 1024) }),
+    });
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('FMS_ERR_API_BAD_REQUEST');
     expect((await fetch(`${fms.httpUrl}/api/health`)).status).toBe(200);
@@ -33,7 +37,9 @@ describe('the HTTP API against abuse', () => {
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(5);
     expect(statuses.at(-1)).toBe(429);
     expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await last!.json()) as { error: unknown }).error).toMatchObject({ code: 'FMS_ERR_API_RATE_LIMITED', message: expect.stringContaining('more than 5 requests a minute') });
+    expect(((await last!.json()) as { error: unknown }).error).toMatchObject({
+      code: 'FMS_ERR_API_RATE_LIMITED',
+      message: expect.stringContaining('more than 5 requests a minute'),
+    });
   });
-
 });

@@ -70,7 +70,11 @@ describe.skipIf(!browserProgram.available)(`pages served by FMS in Chromium ${br
       await page.locator('.auth-btn-wrapper .btn-done').click({ timeout: 5000 });
       await assets.locator('.execute').click({ timeout: 5000 });
       // A string: no DOM types here.
-      await page.waitForFunction("[...document.querySelectorAll('.opblock-get .live-responses-table .response .response-col_status')].some((e) => e.textContent.trim().startsWith('200'))", undefined, { timeout: 10_000 });
+      await page.waitForFunction(
+        "[...document.querySelectorAll('.opblock-get .live-responses-table .response .response-col_status')].some((e) => e.textContent.trim().startsWith('200'))",
+        undefined,
+        { timeout: 10_000 },
+      );
     } finally {
       await page.close();
       await secured.stop();

@@ -2,16 +2,14 @@ import { z } from 'zod';
 import { parseDuration } from '../shared/duration.ts';
 
 /** A time in a query string: epoch milliseconds or an ISO-8601 date-time. */
-export const timeParam = z
-  .string()
-  .transform((s, ctx) => {
-    const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
-    if (Number.isNaN(ms)) {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a time: expected epoch milliseconds or ISO-8601 such as 2026-11-24T08:00:00Z` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export const timeParam = z.string().transform((s, ctx) => {
+  const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: 'custom', message: `"${s}" is not a time: expected epoch milliseconds or ISO-8601 such as 2026-11-24T08:00:00Z` });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 /** A duration in a query string such as 30s, 5m, 1h. */
 export const durationParam = z.string().transform((s, ctx) => {

@@ -27,7 +27,12 @@ describe('API keys and the permission table (FMS_API_AUTH=keys)', () => {
   let fms: Fms;
   const keys = {} as Record<Role, string>;
   const call = (method: string, url: string, key?: string, payload?: unknown) =>
-    fms.api.inject({ method: method as 'GET', url, headers: key ? { authorization: `Bearer ${key}` } : {}, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    fms.api.inject({
+      method: method as 'GET',
+      url,
+      headers: key ? { authorization: `Bearer ${key}` } : {},
+      ...(payload !== undefined ? { payload: payload as object } : {}),
+    });
 
   beforeAll(async () => {
     fms = await startTestFms(estate, { FMS_API_AUTH: 'keys', FMS_ADMIN_KEY: ADMIN });
@@ -67,7 +72,9 @@ describe('API keys and the permission table (FMS_API_AUTH=keys)', () => {
     expect((await call('GET', '/api/assets')).json().error.code).toBe('FMS_ERR_API_UNAUTHENTICATED');
     expect((await call('GET', '/api/assets', 'fms_000000000000_' + 'x'.repeat(32))).statusCode).toBe(401);
     expect((await call('GET', '/api/assets', 'not-a-key')).statusCode).toBe(401);
-    const issued = (await call('POST', '/api/keys', ADMIN, { name: 'short-lived', role: 'viewer', expiresAt: new Date(Date.now() + 800).toISOString() })).json();
+    const issued = (
+      await call('POST', '/api/keys', ADMIN, { name: 'short-lived', role: 'viewer', expiresAt: new Date(Date.now() + 800).toISOString() })
+    ).json();
     expect((await call('GET', '/api/assets', issued.token)).statusCode).toBe(200);
     await new Promise((r) => setTimeout(r, 900));
     expect((await call('GET', '/api/assets', issued.token)).json().error.message).toContain('expired');
@@ -81,9 +88,25 @@ describe('API keys and the permission table (FMS_API_AUTH=keys)', () => {
 
   it('makes a person’s key act as that person only', async () => {
     const tech = (await call('POST', '/api/keys', ADMIN, { name: 'Li Wei’s phone', role: 'technician', personId: 'li-wei' })).json().token;
-    const order = (await call('POST', '/api/work-orders', tech, { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Seal leaking', assetId: 'rs-pump-01', by: 'li-wei' })).json();
+    const order = (
+      await call('POST', '/api/work-orders', tech, {
+        source: 'inspection',
+        channel: 'inspection',
+        category: 'repair',
+        title: 'Seal leaking',
+        assetId: 'rs-pump-01',
+        by: 'li-wei',
+      })
+    ).json();
     expect((await call('POST', `/api/work-orders/${order.id}/actions`, ADMIN, { action: 'assign', by: 'zhang-min', assignee: 'li-wei' })).statusCode).toBe(200);
-    const registeredAsOther = await call('POST', '/api/work-orders', tech, { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Seal leaking', assetId: 'rs-pump-01', by: 'zhang-min' });
+    const registeredAsOther = await call('POST', '/api/work-orders', tech, {
+      source: 'inspection',
+      channel: 'inspection',
+      category: 'repair',
+      title: 'Seal leaking',
+      assetId: 'rs-pump-01',
+      by: 'zhang-min',
+    });
     expect(registeredAsOther.statusCode).toBe(403);
     // The same for putting an asset in maintenance in someone else's name.
     expect((await call('POST', '/api/assets/rs-pump-01/maintenance', tech, { by: 'zhang-min', minutes: 30 })).statusCode).toBe(403);
@@ -97,7 +120,16 @@ describe('API keys and the permission table (FMS_API_AUTH=keys)', () => {
   it('keeps a technician’s key to orders of theirs and their team’s', async () => {
     const supervisor = (await call('POST', '/api/keys', ADMIN, { name: 'Zhang Min', role: 'supervisor', personId: 'zhang-min' })).json().token;
     const open = async (assignee: string) => {
-      const order = (await call('POST', '/api/work-orders', supervisor, { source: 'inspection', channel: 'inspection', category: 'repair', title: `For ${assignee}`, assetId: 'rs-pump-01', by: 'zhang-min' })).json();
+      const order = (
+        await call('POST', '/api/work-orders', supervisor, {
+          source: 'inspection',
+          channel: 'inspection',
+          category: 'repair',
+          title: `For ${assignee}`,
+          assetId: 'rs-pump-01',
+          by: 'zhang-min',
+        })
+      ).json();
       expect((await call('POST', `/api/work-orders/${order.id}/actions`, supervisor, { action: 'assign', by: 'zhang-min', assignee })).statusCode).toBe(200);
       return order.id as string;
     };
@@ -107,7 +139,9 @@ describe('API keys and the permission table (FMS_API_AUTH=keys)', () => {
     const tech = keys.technician; // li-wei's
     expect((await call('POST', `/api/work-orders/${mine}/actions`, tech, { action: 'acknowledge', by: 'li-wei' })).statusCode).toBe(200);
     // A teammate's order: a comment is fine; the process itself keeps its repair to its assignee.
-    expect((await call('POST', `/api/work-orders/${teammates}/actions`, tech, { action: 'comment', by: 'li-wei', note: 'I have the spare seal' })).statusCode).toBe(200);
+    expect(
+      (await call('POST', `/api/work-orders/${teammates}/actions`, tech, { action: 'comment', by: 'li-wei', note: 'I have the spare seal' })).statusCode,
+    ).toBe(200);
     const teammatesAck = await call('POST', `/api/work-orders/${teammates}/actions`, tech, { action: 'acknowledge', by: 'li-wei' });
     expect(teammatesAck.statusCode, teammatesAck.body).toBe(403);
     expect(teammatesAck.json().error.code).toBe('FMS_ERR_WORK_ORDER_FORBIDDEN');
@@ -131,13 +165,22 @@ describe('API keys and the permission table (FMS_API_AUTH=keys)', () => {
 
   it('lets an integration act only for the requester', async () => {
     const order = (
-      await call('POST', '/api/work-orders', keys.integration, { channel: 'app', category: 'complaint', title: 'Noise at night', assetId: 'rs-pump-01', requester: { name: 'Mrs Zhou', phone: '139' }, by: 'requester' })
+      await call('POST', '/api/work-orders', keys.integration, {
+        channel: 'app',
+        category: 'complaint',
+        title: 'Noise at night',
+        assetId: 'rs-pump-01',
+        requester: { name: 'Mrs Zhou', phone: '139' },
+        by: 'requester',
+      })
     ).json();
     expect(order.id).toBeDefined();
     const asStaff = await call('POST', `/api/work-orders/${order.id}/actions`, keys.integration, { action: 'cancel', by: 'zhang-min', note: 'spam' });
     expect(asStaff.statusCode).toBe(403);
     expect(asStaff.json().error.message).toContain('acts only for the requester');
-    expect((await call('POST', `/api/work-orders/${order.id}/actions`, keys.integration, { action: 'comment', by: 'requester', note: 'still noisy' })).statusCode).toBe(200);
+    expect(
+      (await call('POST', `/api/work-orders/${order.id}/actions`, keys.integration, { action: 'comment', by: 'requester', note: 'still noisy' })).statusCode,
+    ).toBe(200);
   });
 });
 
@@ -172,6 +215,8 @@ describe('the permission table in docs/security.md', () => {
     const { readFileSync } = await import('node:fs');
     const doc = readFileSync(new URL('../../docs/security.md', import.meta.url), 'utf8');
     const rows = [...doc.matchAll(/^\| `([A-Z]+ [^`]+)` \| ([^|]+) \|$/gm)].map((m) => [m[1]!, m[2]!.trim()]);
-    expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(Object.entries(permissions).map(([line, allowed]) => [line, allowed === 'public' ? 'anyone (no key)' : allowed.join(', ')])));
+    expect(Object.fromEntries(rows)).toEqual(
+      Object.fromEntries(Object.entries(permissions).map(([line, allowed]) => [line, allowed === 'public' ? 'anyone (no key)' : allowed.join(', ')])),
+    );
   });
 });

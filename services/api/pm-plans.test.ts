@@ -8,7 +8,8 @@ const sixDaysAgo = DateTime.now().setZone('Asia/Shanghai').minus({ days: 6 }).to
 
 describe('PM plans over HTTP', () => {
   let fms: Fms;
-  const inject = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) => fms.api.inject({ method, url, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const inject = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
+    fms.api.inject({ method, url, ...(payload !== undefined ? { payload: payload as object } : {}) });
 
   beforeAll(async () => {
     fms = await startTestFms({
@@ -31,7 +32,13 @@ describe('PM plans over HTTP', () => {
   it('shows a plan with the next due, the last done and compliance per asset', async () => {
     const res = (await inject('GET', '/api/pm-plans/elevator.maintenance')).json();
     expect(res.assets).toEqual([
-      expect.objectContaining({ assetId: 'rs-elevator-01', lastDone: null, nextDue: expect.objectContaining({ tier: 'half-monthly', dueAt: expect.any(Number) }), compliance: { due: 0, onTime: 0, onTimePct: null, withinTolerancePct: null }, history: [] }),
+      expect.objectContaining({
+        assetId: 'rs-elevator-01',
+        lastDone: null,
+        nextDue: expect.objectContaining({ tier: 'half-monthly', dueAt: expect.any(Number) }),
+        compliance: { due: 0, onTime: 0, onTimePct: null, withinTolerancePct: null },
+        history: [],
+      }),
     ]);
     const days = (res.assets[0].nextDue.dueAt - res.assets[0].trackedSince) / 86_400_000;
     expect(days).toBeGreaterThan(14);
@@ -39,9 +46,17 @@ describe('PM plans over HTTP', () => {
   });
 
   it('creates, replaces and deletes plans, with clear errors', async () => {
-    const bad = await inject('POST', '/api/pm-plans', { id: 'pump.x', title: 'x', assetType: 'pump', trigger: { usage: { metric: 'vibration_mms', every: 5 } } });
+    const bad = await inject('POST', '/api/pm-plans', {
+      id: 'pump.x',
+      title: 'x',
+      assetType: 'pump',
+      trigger: { usage: { metric: 'vibration_mms', every: 5 } },
+    });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error).toMatchObject({ code: 'FMS_ERR_PM_PLAN_INVALID', message: expect.stringMatching(/trigger\.usage\.metric: "vibration_mms" is not a pump counter/) });
+    expect(bad.json().error).toMatchObject({
+      code: 'FMS_ERR_PM_PLAN_INVALID',
+      message: expect.stringMatching(/trigger\.usage\.metric: "vibration_mms" is not a pump counter/),
+    });
     const plan = { id: 'gate.passages-50k', title: 'Gate service', assetType: 'gate', trigger: { usage: { metric: 'passages', every: 50000 } } };
     expect((await inject('POST', '/api/pm-plans', plan)).statusCode).toBe(201);
     expect((await inject('POST', '/api/pm-plans', plan)).json().error.code).toBe('FMS_ERR_PM_PLAN_EXISTS');
@@ -55,7 +70,13 @@ describe('PM plans over HTTP', () => {
     const orders = async () => (await inject('GET', '/api/work-orders?source=pm')).json();
     const opened = await waitFor(async () => (await orders()).items[0], 5000, 'the PM order');
     const tomorrow = DateTime.now().setZone('Asia/Shanghai').plus({ days: 1 }).toISODate();
-    expect(opened).toMatchObject({ pmPlanId: 'gate.weekly', pmKey: `gate.weekly/rs-gate-01/${tomorrow}`, channel: 'schedule', priority: 'P4', title: 'Gate weekly check' });
+    expect(opened).toMatchObject({
+      pmPlanId: 'gate.weekly',
+      pmKey: `gate.weekly/rs-gate-01/${tomorrow}`,
+      channel: 'schedule',
+      priority: 'P4',
+      title: 'Gate weekly check',
+    });
     const report = (await inject('GET', '/api/pm-plans/gate.weekly')).json();
     expect(report.assets[0].history).toEqual([expect.objectContaining({ key: tomorrow, workOrderId: opened.id, status: 'open' })]);
     expect(report.assets[0].nextDue.key).toBe(DateTime.now().setZone('Asia/Shanghai').plus({ days: 8 }).toISODate());

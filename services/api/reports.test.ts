@@ -4,16 +4,32 @@ import { startTestFms } from '../testing/harness.ts';
 
 describe('reports over HTTP', () => {
   let fms: Fms;
-  const inject = (method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) => fms.api.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const inject = (method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+    fms.api.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
 
   beforeAll(async () => {
     fms = await startTestFms({
       sites: [{ id: 'riverside' }],
-      assets: [{ id: 'rs-pump-01', type: 'pump', site: 'riverside', criticality: 4 }, { id: 'rs-gate-01', type: 'gate', site: 'riverside' }],
-      people: [{ id: 'li-wei', name: 'Li Wei' }, { id: 'zhang-min', name: 'Zhang Min', role: 'supervisor' }],
+      assets: [
+        { id: 'rs-pump-01', type: 'pump', site: 'riverside', criticality: 4 },
+        { id: 'rs-gate-01', type: 'gate', site: 'riverside' },
+      ],
+      people: [
+        { id: 'li-wei', name: 'Li Wei' },
+        { id: 'zhang-min', name: 'Zhang Min', role: 'supervisor' },
+      ],
       teams: [{ id: 'eng', name: 'Engineering', members: ['li-wei'], supervisor: 'zhang-min' }],
     });
-    const order = (await inject('POST', '/api/work-orders', { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Seal leaking', assetId: 'rs-pump-01', by: 'li-wei' })).json();
+    const order = (
+      await inject('POST', '/api/work-orders', {
+        source: 'inspection',
+        channel: 'inspection',
+        category: 'repair',
+        title: 'Seal leaking',
+        assetId: 'rs-pump-01',
+        by: 'li-wei',
+      })
+    ).json();
     await inject('POST', `/api/work-orders/${order.id}/actions`, { action: 'start', by: 'li-wei' });
     await inject('POST', `/api/work-orders/${order.id}/actions`, { action: 'resolve', by: 'li-wei', note: 'new seal' });
   });
@@ -23,9 +39,24 @@ describe('reports over HTTP', () => {
     const created = await inject('POST', '/api/reports', { site: 'riverside', language: 'zh' });
     expect(created.statusCode).toBe(201);
     const { id, files } = created.json();
-    expect(Object.keys(files).sort()).toEqual(['bad-actors.csv', 'health.csv', 'reliability.csv', 'report.html', 'report.json', 'report.pdf', 'rule-precision.csv', 'sla.csv']);
+    expect(Object.keys(files).sort()).toEqual([
+      'bad-actors.csv',
+      'health.csv',
+      'reliability.csv',
+      'report.html',
+      'report.json',
+      'report.pdf',
+      'rule-precision.csv',
+      'sla.csv',
+    ]);
     expect(id).toMatch(/^RPT-\d{8}-riverside-/);
-    expect((await inject('GET', '/api/reports')).json().items[0]).toMatchObject({ id, site: 'riverside', language: 'zh', kind: 'on_demand', summary: { assets: 2, files: expect.arrayContaining(['report.pdf']) } });
+    expect((await inject('GET', '/api/reports')).json().items[0]).toMatchObject({
+      id,
+      site: 'riverside',
+      language: 'zh',
+      kind: 'on_demand',
+      summary: { assets: 2, files: expect.arrayContaining(['report.pdf']) },
+    });
     expect((await inject('GET', '/api/reports?kind=weekly')).json().items).toEqual([]);
 
     const json = (await inject('GET', `/api/reports/${id}`)).json();

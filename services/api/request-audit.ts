@@ -5,7 +5,9 @@ import { FmsError } from '../shared/errors.ts';
 /** Who made a request, as the audit log names them: the API key's id, name and role, or nobody known. */
 export function requester(req: FastifyRequest): Pick<AuditEvent, 'actor' | 'actorName' | 'actorRole' | 'address'> {
   const k = req.apiKey;
-  return k ? { actor: `key:${k.id}`, actorName: k.name, actorRole: k.role, address: req.ip } : { actor: 'anonymous', actorName: null, actorRole: null, address: req.ip };
+  return k
+    ? { actor: `key:${k.id}`, actorName: k.name, actorRole: k.role, address: req.ip }
+    : { actor: 'anonymous', actorName: null, actorRole: null, address: req.ip };
 }
 
 /** A name for rule history and similar records: the key's name and id, or the caller's own header when keys are off. */
@@ -22,6 +24,13 @@ export function mustActAs(req: FastifyRequest, by: string): void {
 }
 
 /** Records a security-relevant action of this request. */
-export function auditRequest(audit: AuditLog, req: FastifyRequest, action: string, target: string, detail: string | null = null, outcome: AuditOutcome = 'ok'): void {
+export function auditRequest(
+  audit: AuditLog,
+  req: FastifyRequest,
+  action: string,
+  target: string,
+  detail: string | null = null,
+  outcome: AuditOutcome = 'ok',
+): void {
   audit.record({ ...requester(req), action, outcome, target, detail });
 }

@@ -4,7 +4,8 @@ import { startTestFms } from '../testing/harness.ts';
 
 describe('HTTP API', () => {
   let fms: Fms;
-  const inject = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown) => fms.api.inject({ method, url, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const inject = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
+    fms.api.inject({ method, url, ...(payload !== undefined ? { payload: payload as object } : {}) });
 
   beforeAll(async () => {
     fms = await startTestFms();
@@ -18,7 +19,14 @@ describe('HTTP API', () => {
   });
 
   it('registers, reads, changes and removes an asset', async () => {
-    const created = await inject('POST', '/api/assets', { id: 'lv-pump-09', type: 'pump', site: 'lakeview', location: 'Plant room B2', criticality: 5, tags: ['fire'] });
+    const created = await inject('POST', '/api/assets', {
+      id: 'lv-pump-09',
+      type: 'pump',
+      site: 'lakeview',
+      location: 'Plant room B2',
+      criticality: 5,
+      tags: ['fire'],
+    });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ id: 'lv-pump-09', name: 'lv-pump-09', origin: 'api', status: { connection: 'unknown', lastSeen: null } });
     expect((await inject('GET', '/api/assets?site=lakeview')).json().items.map((a: { id: string }) => a.id)).toEqual(['lv-pump-09']);
@@ -50,7 +58,9 @@ describe('HTTP API', () => {
   });
 
   it('answers unknown routes and ids with 404 in the same error shape', async () => {
-    expect((await inject('GET', '/api/nothing')).json()).toEqual({ error: { code: 'FMS_ERR_API_NOT_FOUND', message: 'no route GET /api/nothing; the API is described at /api/docs' } });
+    expect((await inject('GET', '/api/nothing')).json()).toEqual({
+      error: { code: 'FMS_ERR_API_NOT_FOUND', message: 'no route GET /api/nothing; the API is described at /api/docs' },
+    });
     expect((await inject('GET', '/api/work-orders/WO-2026-999999')).json().error.code).toBe('FMS_ERR_WORK_ORDER_NOT_FOUND');
     expect((await inject('GET', '/api/alarms/999')).statusCode).toBe(404);
     expect((await inject('GET', '/api/rules/no.such')).statusCode).toBe(404);
@@ -63,9 +73,16 @@ describe('HTTP API', () => {
   });
 
   it('checks telemetry queries: metric of the type, time range, bucket count', async () => {
-    expect((await inject('GET', '/api/assets/rs-pump-01/telemetry?metric=floor')).json().error).toMatchObject({ code: 'FMS_ERR_TELEMETRY_BAD_QUERY', message: '"floor" is not a pump metric' });
-    expect((await inject('GET', '/api/assets/rs-pump-01/telemetry?metric=flow_m3h&from=2026-11-24T10:00:00Z&to=2026-11-24T09:00:00Z')).json().error.message).toBe('from must be before to');
-    expect((await inject('GET', '/api/assets/rs-pump-01/telemetry?metric=flow_m3h&from=0&to=1795000000000&every=1s')).json().error.message).toMatch(/more than 10000 buckets/);
+    expect((await inject('GET', '/api/assets/rs-pump-01/telemetry?metric=floor')).json().error).toMatchObject({
+      code: 'FMS_ERR_TELEMETRY_BAD_QUERY',
+      message: '"floor" is not a pump metric',
+    });
+    expect(
+      (await inject('GET', '/api/assets/rs-pump-01/telemetry?metric=flow_m3h&from=2026-11-24T10:00:00Z&to=2026-11-24T09:00:00Z')).json().error.message,
+    ).toBe('from must be before to');
+    expect((await inject('GET', '/api/assets/rs-pump-01/telemetry?metric=flow_m3h&from=0&to=1795000000000&every=1s')).json().error.message).toMatch(
+      /more than 10000 buckets/,
+    );
     expect((await inject('GET', '/api/assets/rs-pump-01/telemetry?metric=flow_m3h&every=soon')).json().error.message).toMatch(/"soon" is not a duration/);
     expect((await inject('GET', '/api/assets/rs-pump-01/telemetry?metric=flow_m3h')).json()).toMatchObject({ metric: 'flow_m3h', fn: 'mean', buckets: [] });
   });
@@ -87,7 +104,9 @@ describe('HTTP API', () => {
     expect(bad.json().error).toMatchObject({ code: 'FMS_ERR_RULE_INVALID', message: expect.stringMatching(/metric: "rpm" is not a pump metric/) });
     const changed = await inject('PUT', '/api/rules/site.hot-pump', { ...rule, id: undefined, when: { op: '>', value: 85 } });
     expect(changed.json()).toMatchObject({ version: 2, when: { value: 85 } });
-    expect((await inject('GET', '/api/rules/site.hot-pump/history')).json().items.map((h: { change: string; changedBy: string }) => [h.change, h.changedBy])).toEqual([
+    expect(
+      (await inject('GET', '/api/rules/site.hot-pump/history')).json().items.map((h: { change: string; changedBy: string }) => [h.change, h.changedBy]),
+    ).toEqual([
       ['created', 'li.wei'],
       ['updated', 'api'],
     ]);
@@ -106,7 +125,23 @@ describe('HTTP API', () => {
   it('publishes an OpenAPI document with every route', async () => {
     const doc = (await inject('GET', '/api/docs/json')).json();
     expect(doc.openapi).toMatch(/^3\./);
-    for (const p of ['/api/health', '/api/assets', '/api/assets/{id}', '/api/assets/{id}/latest', '/api/assets/{id}/maintenance', '/api/assets/{id}/telemetry', '/api/ingest/rejected', '/api/rules', '/api/rules/{id}', '/api/rules/{id}/history', '/api/alarms', '/api/alarms/{id}/ack', '/api/assets/{id}/alarm-history', '/api/work-orders', '/api/work-orders/{id}']) {
+    for (const p of [
+      '/api/health',
+      '/api/assets',
+      '/api/assets/{id}',
+      '/api/assets/{id}/latest',
+      '/api/assets/{id}/maintenance',
+      '/api/assets/{id}/telemetry',
+      '/api/ingest/rejected',
+      '/api/rules',
+      '/api/rules/{id}',
+      '/api/rules/{id}/history',
+      '/api/alarms',
+      '/api/alarms/{id}/ack',
+      '/api/assets/{id}/alarm-history',
+      '/api/work-orders',
+      '/api/work-orders/{id}',
+    ]) {
       expect(doc.paths, p).toHaveProperty([p]);
     }
   });
@@ -114,6 +149,13 @@ describe('HTTP API', () => {
   it('serves Prometheus metrics', async () => {
     const res = await inject('GET', '/metrics');
     expect(res.headers['content-type']).toMatch(/text\/plain/);
-    for (const name of ['fms_mqtt_messages_total', 'fms_ingest_rejected_total', 'fms_alarms_total', 'fms_work_orders_opened_total', 'fms_telemetry_pending_points']) expect(res.body).toContain(name);
+    for (const name of [
+      'fms_mqtt_messages_total',
+      'fms_ingest_rejected_total',
+      'fms_alarms_total',
+      'fms_work_orders_opened_total',
+      'fms_telemetry_pending_points',
+    ])
+      expect(res.body).toContain(name);
   });
 });

@@ -12,7 +12,13 @@ import { isDatabaseUnavailable } from '../db/database.ts';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify from 'fastify';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { AlarmService } from '../alarms/alarm-service.ts';
 import type { AssetRegistry } from '../assets/asset-registry.ts';
@@ -73,11 +79,15 @@ declare module 'fastify' {
   }
 }
 
-
 /** The HTTP API: JSON under /api, OpenAPI at /api/docs, Prometheus metrics at /metrics. */
 export async function buildApi(deps: ApiDeps) {
   // fastify's own request logging stays off: nothing per request logs at info; errors are logged below.
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}), ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2' as const } } : {}) }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
+    ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2' as const } } : {}),
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -89,9 +99,22 @@ export async function buildApi(deps: ApiDeps) {
     }
     if (isFmsError(err)) {
       // Refused sign-ins and refused access are security events: the audit log keeps them.
-      if (err.code === 'FMS_ERR_API_UNAUTHENTICATED') deps.audit.record({ ...requester(req), action: 'api.login', outcome: 'failed', target: `${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`, detail: err.message });
+      if (err.code === 'FMS_ERR_API_UNAUTHENTICATED')
+        deps.audit.record({
+          ...requester(req),
+          action: 'api.login',
+          outcome: 'failed',
+          target: `${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`,
+          detail: err.message,
+        });
       else if (err.code === 'FMS_ERR_API_FORBIDDEN' || err.code === 'FMS_ERR_WORK_ORDER_FORBIDDEN') {
-        deps.audit.record({ ...requester(req), action: 'access.denied', outcome: 'denied', target: `${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`, detail: err.message });
+        deps.audit.record({
+          ...requester(req),
+          action: 'access.denied',
+          outcome: 'denied',
+          target: `${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`,
+          detail: err.message,
+        });
       }
       if (err.kind === 'operational') reply.header('retry-after', '5');
       if (err.kind === 'bug') deps.log.error({ err, url: req.url }, 'request failed');
@@ -107,7 +130,10 @@ export async function buildApi(deps: ApiDeps) {
     if (isDatabaseUnavailable(err)) {
       // Nothing was stored; the client may send it again once the database is back (see /api/health).
       deps.log.warn({ err: (err as Error).message, method: req.method, url: req.url }, 'request refused: the database is unreachable');
-      return reply.status(503).header('retry-after', '5').send({ error: { code: 'FMS_ERR_DATABASE_DOWN', message: 'the database cannot be reached; nothing was stored, send the request again later' } });
+      return reply
+        .status(503)
+        .header('retry-after', '5')
+        .send({ error: { code: 'FMS_ERR_DATABASE_DOWN', message: 'the database cannot be reached; nothing was stored, send the request again later' } });
     }
     deps.log.error({ err, method: req.method, url: req.url }, 'request failed');
     deps.metrics.errors.labels('api').inc();
@@ -117,7 +143,16 @@ export async function buildApi(deps: ApiDeps) {
   // Security headers on every answer (nosniff, frame-ancestors, a content security policy that lets the
   // report pages' inline styles and SVG and the API docs' own scripts through, nothing from elsewhere).
   await app.register(fastifyHelmet, {
-    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], objectSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    },
     // Browsers are told to stay on HTTPS only when FMS itself serves it (behind a proxy, the proxy says so).
     strictTransportSecurity: deps.tls ? { maxAge: 180 * 86_400 } : false,
   });
@@ -126,7 +161,8 @@ export async function buildApi(deps: ApiDeps) {
       max: deps.rateLimitPerMinute,
       timeWindow: 60_000,
       // Thrown by the plugin and answered by the error handler above, like every other error.
-      errorResponseBuilder: (_req, ctx) => new FmsError('FMS_ERR_API_RATE_LIMITED', `more than ${ctx.max} requests a minute from this address; try again in ${Math.ceil(ctx.ttl / 1000)} s`),
+      errorResponseBuilder: (_req, ctx) =>
+        new FmsError('FMS_ERR_API_RATE_LIMITED', `more than ${ctx.max} requests a minute from this address; try again in ${Math.ceil(ctx.ttl / 1000)} s`),
     });
   }
 
@@ -160,7 +196,10 @@ export async function buildApi(deps: ApiDeps) {
       }
       // A route without a line in the table is refused to everyone: fail closed.
       if (!allowed || !allowed.includes(checked.key.role)) {
-        throw new FmsError('FMS_ERR_API_FORBIDDEN', `the role "${checked.key.role}" may not ${req.method} ${url}${allowed ? `; allowed: ${allowed.join(', ')}` : ''}`);
+        throw new FmsError(
+          'FMS_ERR_API_FORBIDDEN',
+          `the role "${checked.key.role}" may not ${req.method} ${url}${allowed ? `; allowed: ${allowed.join(', ')}` : ''}`,
+        );
       }
     });
   }
@@ -172,14 +211,20 @@ export async function buildApi(deps: ApiDeps) {
   });
 
   app.setNotFoundHandler((req, reply) => {
-    reply.status(errorCodes.FMS_ERR_API_NOT_FOUND.status).send({ error: { code: 'FMS_ERR_API_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}; the API is described at /api/docs` } });
+    reply
+      .status(errorCodes.FMS_ERR_API_NOT_FOUND.status)
+      .send({ error: { code: 'FMS_ERR_API_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}; the API is described at /api/docs` } });
   });
 
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'FMS API', description: 'Facility monitoring and maintenance', version: deps.version },
       // The docs page's "Authorize" button: paste an API key once, every "Try it out" sends it.
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An FMS API key (fms_…), issued with POST /api/keys; the first start prints an admin key' } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An FMS API key (fms_…), issued with POST /api/keys; the first start prints an admin key' },
+        },
+      },
       security: deps.apiAuth === 'keys' ? [{ apiKey: [] }] : [],
     },
     transform: jsonSchemaTransform,

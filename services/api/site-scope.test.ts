@@ -43,7 +43,10 @@ describe('API keys limited to sites', () => {
     riverside = (await issue({ name: 'Riverside supervisor', role: 'supervisor', personId: 'zhang-min', sites: ['riverside'] })).token;
     both = (await issue({ name: 'Regional manager', role: 'manager', sites: ['riverside', 'lakeview'] })).token;
     // Each pump trips: an alarm and a work order per site; and each sends something bad.
-    for (const [asset, site] of [['rs-pump-01', 'riverside'], ['lv-pump-01', 'lakeview']] as const) {
+    for (const [asset, site] of [
+      ['rs-pump-01', 'riverside'],
+      ['lv-pump-01', 'lakeview'],
+    ] as const) {
       const d = await device(asset);
       await d.publishAsync(`fms/${site}/pump/${asset}/event`, JSON.stringify({ type: 'trip' }), { qos: 1 });
       await d.publishAsync(`fms/${site}/pump/${asset}/telemetry`, JSON.stringify({ vibration_mms: 'high' }), { qos: 1 });
@@ -67,16 +70,22 @@ describe('API keys limited to sites', () => {
     expect(await sites('/api/alarms')).toEqual(['riverside']);
     expect(await sites('/api/work-orders')).toEqual(['riverside']);
     expect((await call('GET', '/api/assets?site=lakeview', riverside)).statusCode).toBe(403);
-    expect((await call('GET', '/api/work-orders?site=lakeview', riverside)).json().error.message).toBe('this key is limited to the site riverside, not lakeview');
+    expect((await call('GET', '/api/work-orders?site=lakeview', riverside)).json().error.message).toBe(
+      'this key is limited to the site riverside, not lakeview',
+    );
 
     const lakeviewOrder = (await call('GET', '/api/work-orders?site=lakeview', ADMIN)).json().items[0];
     const lakeviewAlarm = (await call('GET', '/api/alarms?site=lakeview', ADMIN)).json().items[0];
     for (const url of ['/api/assets/lv-pump-01', '/api/assets/lv-pump-01/latest', `/api/work-orders/${lakeviewOrder.id}`, `/api/alarms/${lakeviewAlarm.id}`]) {
       expect((await call('GET', url, riverside)).statusCode, url).toBe(403);
     }
-    expect((await call('POST', `/api/work-orders/${lakeviewOrder.id}/actions`, riverside, { action: 'assign', by: 'zhang-min', assignee: 'zhao-lei' })).statusCode).toBe(403);
+    expect(
+      (await call('POST', `/api/work-orders/${lakeviewOrder.id}/actions`, riverside, { action: 'assign', by: 'zhang-min', assignee: 'zhao-lei' })).statusCode,
+    ).toBe(403);
     // A person's open orders: another site's are left out.
-    expect((await call('POST', `/api/work-orders/${lakeviewOrder.id}/actions`, ADMIN, { action: 'assign', by: 'zhang-min', assignee: 'zhao-lei' })).statusCode).toBe(200);
+    expect(
+      (await call('POST', `/api/work-orders/${lakeviewOrder.id}/actions`, ADMIN, { action: 'assign', by: 'zhang-min', assignee: 'zhao-lei' })).statusCode,
+    ).toBe(200);
     expect((await call('GET', '/api/people/zhao-lei', ADMIN)).json().orders).toHaveLength(1);
     expect((await call('GET', '/api/people/zhao-lei', riverside)).json().orders).toEqual([]);
     expect((await call('POST', `/api/alarms/${lakeviewAlarm.id}/ack`, riverside, { by: 'zhang-min' })).statusCode).toBe(403);
@@ -85,7 +94,9 @@ describe('API keys limited to sites', () => {
     expect((await call('POST', '/api/work-orders', riverside, { ...intake, assetId: 'rs-pump-01' })).statusCode).toBe(201);
     // Its own site's order: fine.
     const own = (await call('GET', '/api/work-orders', riverside)).json().items[0];
-    expect((await call('POST', `/api/work-orders/${own.id}/actions`, riverside, { action: 'assign', by: 'zhang-min', assignee: 'li-wei' })).statusCode).toBe(200);
+    expect((await call('POST', `/api/work-orders/${own.id}/actions`, riverside, { action: 'assign', by: 'zhang-min', assignee: 'li-wei' })).statusCode).toBe(
+      200,
+    );
 
     expect((await call('POST', '/api/reports', riverside, {})).json().error.message).toContain('concerns the whole estate');
     expect((await call('POST', '/api/reports', riverside, { site: 'lakeview' })).statusCode).toBe(403);
@@ -132,6 +143,7 @@ describe('API keys limited to sites', () => {
     const bms = await mqtt.connectAsync(fms.mqttUrl, { clientId: 'rs-bms', username: 'rs-bms', password: key, reconnectPeriod: 0 });
     clients.push(bms);
     await bms.subscribeAsync('fms/riverside/alarms/#', { qos: 1 });
-    for (const filter of ['fms/+/alarms/#', 'fms/lakeview/alarms/#', 'fms/+/pump/+/telemetry']) await expect(bms.subscribeAsync(filter, { qos: 0 }), filter).rejects.toThrow(/Subscribe error/);
+    for (const filter of ['fms/+/alarms/#', 'fms/lakeview/alarms/#', 'fms/+/pump/+/telemetry'])
+      await expect(bms.subscribeAsync(filter, { qos: 0 }), filter).rejects.toThrow(/Subscribe error/);
   });
 });

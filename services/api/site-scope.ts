@@ -124,7 +124,15 @@ export async function checkSiteScope(req: FastifyRequest, deps: ApiDeps, sites: 
   // A route without a line is refused to site-limited keys: fail closed.
   const touched = rule ? await rule(req, deps, sites) : 'estate';
   if (touched === 'any') return;
-  if (touched === 'estate') throw new FmsError('FMS_ERR_API_FORBIDDEN', `this key is limited to the site${sites.length > 1 ? 's' : ''} ${sites.join(', ')}: ${route} concerns the whole estate`);
+  if (touched === 'estate')
+    throw new FmsError(
+      'FMS_ERR_API_FORBIDDEN',
+      `this key is limited to the site${sites.length > 1 ? 's' : ''} ${sites.join(', ')}: ${route} concerns the whole estate`,
+    );
   const outside = touched.filter((s) => !sites.includes(s));
-  if (outside.length > 0) throw new FmsError('FMS_ERR_API_FORBIDDEN', `this key is limited to the site${sites.length > 1 ? 's' : ''} ${sites.join(', ')}, not ${[...new Set(outside)].join(', ')}`);
+  if (outside.length > 0)
+    throw new FmsError(
+      'FMS_ERR_API_FORBIDDEN',
+      `this key is limited to the site${sites.length > 1 ? 's' : ''} ${sites.join(', ')}, not ${[...new Set(outside)].join(', ')}`,
+    );
 }

@@ -106,7 +106,8 @@ export async function createAssetRegistry(db: Db, now: () => number): Promise<As
     },
 
     async create(input) {
-      if (assets.has(input.id)) throw new FmsError('FMS_ERR_ASSET_EXISTS', `asset "${input.id}" already exists; use PATCH /api/assets/${input.id} to change it`);
+      if (assets.has(input.id))
+        throw new FmsError('FMS_ERR_ASSET_EXISTS', `asset "${input.id}" already exists; use PATCH /api/assets/${input.id} to change it`);
       return insert(input, 'api');
     },
 
@@ -138,7 +139,16 @@ export async function createAssetRegistry(db: Db, now: () => number): Promise<As
           continue;
         }
         const a = assetInputSchema.parse(input);
-        const next: Asset = { ...current, type: a.type, site: a.site, name: a.name ?? a.id, location: a.location, criticality: a.criticality, tags: a.tags, installedAt: a.installedAt ?? null };
+        const next: Asset = {
+          ...current,
+          type: a.type,
+          site: a.site,
+          name: a.name ?? a.id,
+          location: a.location,
+          criticality: a.criticality,
+          tags: a.tags,
+          installedAt: a.installedAt ?? null,
+        };
         if (JSON.stringify({ ...next, updatedAt: 0 }) !== JSON.stringify({ ...current, updatedAt: 0 })) {
           await write({ ...next, updatedAt: now() });
           updated++;

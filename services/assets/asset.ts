@@ -20,11 +20,14 @@ export const assetInputSchema = z.strictObject({
 });
 export type AssetInput = z.input<typeof assetInputSchema>;
 
-export const assetPatchSchema = assetInputSchema.omit({ id: true }).partial().extend({
-  location: z.string().max(500).optional(),
-  criticality: z.number().int().min(1).max(5).optional(),
-  tags: z.array(z.string().min(1).max(64)).max(32).optional(),
-});
+export const assetPatchSchema = assetInputSchema
+  .omit({ id: true })
+  .partial()
+  .extend({
+    location: z.string().max(500).optional(),
+    criticality: z.number().int().min(1).max(5).optional(),
+    tags: z.array(z.string().min(1).max(64)).max(32).optional(),
+  });
 export type AssetPatch = z.infer<typeof assetPatchSchema>;
 
 export interface Asset {

@@ -32,7 +32,11 @@ export function createDeviceCredentials(db: Db, now: () => number) {
       const hash = await scrypt(secret, salt, KEY_LENGTH, SCRYPT);
       const issuedAt = now();
       const row = { asset_id: assetId, salt: salt.toString('base64'), hash: hash.toString('base64'), issued_at: issuedAt, revoked_at: null };
-      await db.insertInto('device_credentials').values(row).onConflict((oc) => oc.column('asset_id').doUpdateSet({ salt: row.salt, hash: row.hash, issued_at: issuedAt, revoked_at: null })).execute();
+      await db
+        .insertInto('device_credentials')
+        .values(row)
+        .onConflict((oc) => oc.column('asset_id').doUpdateSet({ salt: row.salt, hash: row.hash, issued_at: issuedAt, revoked_at: null }))
+        .execute();
       // Rotation: whoever is connected with the old secret goes.
       verified.delete(assetId);
       for (const l of listeners) l(assetId);
@@ -45,7 +49,12 @@ export function createDeviceCredentials(db: Db, now: () => number) {
      */
     async revoke(assetId: string): Promise<boolean> {
       const t = now();
-      const r = await db.updateTable('device_credentials').set({ revoked_at: t }).where('asset_id', '=', assetId).where('revoked_at', 'is', null).executeTakeFirst();
+      const r = await db
+        .updateTable('device_credentials')
+        .set({ revoked_at: t })
+        .where('asset_id', '=', assetId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       let changed = Number(r.numUpdatedRows) > 0;
       if (!changed) {
         const inserted = await db

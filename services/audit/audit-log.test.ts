@@ -16,18 +16,56 @@ eachDatabase('the audit log', (open) => {
     let t = 1_000;
     const { log, records } = captureLogger();
     const audit = createAuditLog({ db: opened.db, now: () => t, log });
-    audit.record({ action: 'key.issued', outcome: 'ok', actor: 'key:aaaaaaaaaaaa', actorName: 'Ops admin', actorRole: 'admin', address: '10.0.0.5', target: 'key bbbbbbbbbbbb', detail: '"Li Wei", technician for li-wei' });
+    audit.record({
+      action: 'key.issued',
+      outcome: 'ok',
+      actor: 'key:aaaaaaaaaaaa',
+      actorName: 'Ops admin',
+      actorRole: 'admin',
+      address: '10.0.0.5',
+      target: 'key bbbbbbbbbbbb',
+      detail: '"Li Wei", technician for li-wei',
+    });
     t = 2_000;
-    audit.record({ action: 'work_order.verified', outcome: 'ok', actor: 'key:cccccccccccc', actorName: 'Zhang Min', actorRole: 'supervisor', address: '10.0.0.7', target: 'work order WO-1', detail: 'by zhang-min (qc)' });
+    audit.record({
+      action: 'work_order.verified',
+      outcome: 'ok',
+      actor: 'key:cccccccccccc',
+      actorName: 'Zhang Min',
+      actorRole: 'supervisor',
+      address: '10.0.0.7',
+      target: 'work order WO-1',
+      detail: 'by zhang-min (qc)',
+    });
     t = 3_000;
     audit.record({ action: 'workXorder.other', outcome: 'ok', actor: 'system', target: null });
-    audit.record({ action: 'access.denied', outcome: 'denied', actor: 'key:bbbbbbbbbbbb', actorRole: 'technician', address: '10.0.0.9', target: 'POST /api/rules', detail: 'the role "technician" may not POST /api/rules' });
+    audit.record({
+      action: 'access.denied',
+      outcome: 'denied',
+      actor: 'key:bbbbbbbbbbbb',
+      actorRole: 'technician',
+      address: '10.0.0.9',
+      target: 'POST /api/rules',
+      detail: 'the role "technician" may not POST /api/rules',
+    });
     await audit.flush();
 
     const all = await audit.list({ limit: 100, offset: 0 });
     expect(all.total).toBe(4);
     expect(all.items.map((r) => r.action)).toEqual(['access.denied', 'workXorder.other', 'work_order.verified', 'key.issued']);
-    expect(all.items[3]).toEqual({ id: expect.any(Number), at: 1_000, action: 'key.issued', outcome: 'ok', actor: 'key:aaaaaaaaaaaa', actorName: 'Ops admin', actorRole: 'admin', address: '10.0.0.5', target: 'key bbbbbbbbbbbb', detail: '"Li Wei", technician for li-wei', count: 1 });
+    expect(all.items[3]).toEqual({
+      id: expect.any(Number),
+      at: 1_000,
+      action: 'key.issued',
+      outcome: 'ok',
+      actor: 'key:aaaaaaaaaaaa',
+      actorName: 'Ops admin',
+      actorRole: 'admin',
+      address: '10.0.0.5',
+      target: 'key bbbbbbbbbbbb',
+      detail: '"Li Wei", technician for li-wei',
+      count: 1,
+    });
     // `_` in a prefix is a letter, not a wildcard: `work_order.` does not find `workXorder.`.
     expect((await audit.list({ action: 'work_order.', limit: 10, offset: 0 })).items.map((r) => r.action)).toEqual(['work_order.verified']);
     expect((await audit.list({ actor: 'key:bbbbbbbbbbbb', limit: 10, offset: 0 })).items.map((r) => r.action)).toEqual(['access.denied']);
@@ -43,7 +81,14 @@ eachDatabase('the audit log', (open) => {
     const audit = createAuditLog({ db: opened.db, now: () => t, log: captureLogger().log, windowMs: 200 });
     for (let i = 0; i < 500; i++) {
       t = i;
-      audit.record({ action: 'api.login', outcome: 'failed', actor: 'anonymous', address: '203.0.113.9', target: 'GET /api/assets', detail: 'API key refused: unknown key' });
+      audit.record({
+        action: 'api.login',
+        outcome: 'failed',
+        actor: 'anonymous',
+        address: '203.0.113.9',
+        target: 'GET /api/assets',
+        detail: 'API key refused: unknown key',
+      });
     }
     audit.record({ action: 'api.login', outcome: 'failed', actor: 'anonymous', address: '203.0.113.10', target: 'GET /api/assets', detail: 'no API key' });
     await new Promise((r) => setTimeout(r, 50));

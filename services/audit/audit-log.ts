@@ -63,7 +63,10 @@ export function createAuditLog(opts: { db: Db; now: () => number; log: Logger; w
       detail: ev.detail ? ev.detail.slice(0, 1000) : null,
       count,
     };
-    log.info({ audit: row }, `audit: ${ev.action} ${ev.outcome} by ${ev.actorName ?? ev.actor}${ev.target ? ` on ${ev.target}` : ''}${count > 1 ? ` (×${count})` : ''}`);
+    log.info(
+      { audit: row },
+      `audit: ${ev.action} ${ev.outcome} by ${ev.actorName ?? ev.actor}${ev.target ? ` on ${ev.target}` : ''}${count > 1 ? ` (×${count})` : ''}`,
+    );
     writing = writing.then(() =>
       db
         .insertInto('audit_log')
@@ -107,7 +110,10 @@ export function createAuditLog(opts: { db: Db; now: () => number; log: Logger; w
       if (q.from !== undefined) query = query.where('at', '>=', q.from);
       if (q.to !== undefined) query = query.where('at', '<', q.to);
       // A prefix (`work_order.`): LIKE with its own wildcards escaped, the same in SQLite and PostgreSQL.
-      if (q.action) query = q.action.endsWith('.') ? query.where(sql<boolean>`action LIKE ${q.action.replace(/[%_!]/g, '!$&') + '%'} ESCAPE '!'`) : query.where('action', '=', q.action);
+      if (q.action)
+        query = q.action.endsWith('.')
+          ? query.where(sql<boolean>`action LIKE ${q.action.replace(/[%_!]/g, '!$&') + '%'} ESCAPE '!'`)
+          : query.where('action', '=', q.action);
       if (q.actor) query = query.where('actor', '=', q.actor);
       if (q.outcome) query = query.where('outcome', '=', q.outcome);
       const [rows, total] = await Promise.all([

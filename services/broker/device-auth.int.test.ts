@@ -30,8 +30,14 @@ describe('device authentication on the embedded broker (FMS_MQTT_AUTH=devices)',
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const issue = async (asset: string) => (await fms.api.inject({ method: 'POST', url: `/api/assets/${asset}/credentials` })).json() as { username: string; secret: string };
-  const device = (username?: string, password?: string) => mqtt.connectAsync(fms.mqttUrl, { clientId: `${username ?? 'anon'}-${Math.random().toString(36).slice(2)}`, reconnectPeriod: 0, ...(username ? { username, password } : {}) });
+  const issue = async (asset: string) =>
+    (await fms.api.inject({ method: 'POST', url: `/api/assets/${asset}/credentials` })).json() as { username: string; secret: string };
+  const device = (username?: string, password?: string) =>
+    mqtt.connectAsync(fms.mqttUrl, {
+      clientId: `${username ?? 'anon'}-${Math.random().toString(36).slice(2)}`,
+      reconnectPeriod: 0,
+      ...(username ? { username, password } : {}),
+    });
   const latest = async (asset: string) => (await getJson(`${fms.httpUrl}/api/assets/${asset}/latest`)).metrics?.pressure_out_bar?.value;
   const rejected = async () => (await getJson(`${fms.httpUrl}/api/ingest/rejected`)).items as { kind: string; reason: string }[];
 
@@ -73,7 +79,9 @@ describe('device authentication on the embedded broker (FMS_MQTT_AUTH=devices)',
     await closed;
     d.end(true);
     expect(await latest('rs-pump-02')).toBeUndefined();
-    expect((await rejected()).some((x) => x.kind === 'not_allowed' && x.reason.includes('"rs-pump-01" may not publish to fms/riverside/pump/rs-pump-02/telemetry'))).toBe(true);
+    expect(
+      (await rejected()).some((x) => x.kind === 'not_allowed' && x.reason.includes('"rs-pump-01" may not publish to fms/riverside/pump/rs-pump-02/telemetry')),
+    ).toBe(true);
   });
 
   it('closes the connections of a revoked or rotated secret at once, and refuses it afterwards', async () => {
@@ -96,8 +104,40 @@ describe('device authentication on the embedded broker (FMS_MQTT_AUTH=devices)',
   it.skipIf(!pub.available)(`works with mosquitto_pub as a third-party device ${pub.reason}`, async () => {
     const { secret } = await issue('rs-pump-02');
     const port = new URL(fms.mqttUrl).port;
-    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-u', 'rs-pump-02', '-P', secret, '-q', '1', '-t', 'fms/riverside/pump/rs-pump-02/telemetry', '-m', '{"pressure_out_bar":3.7}']);
+    await run('mosquitto_pub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-u',
+      'rs-pump-02',
+      '-P',
+      secret,
+      '-q',
+      '1',
+      '-t',
+      'fms/riverside/pump/rs-pump-02/telemetry',
+      '-m',
+      '{"pressure_out_bar":3.7}',
+    ]);
     expect(await waitFor(() => latest('rs-pump-02'), 5000, 'the reading')).toBe(3.7);
-    await expect(run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-u', 'rs-pump-02', '-P', 'wrong', '-q', '1', '-t', 'fms/riverside/pump/rs-pump-02/telemetry', '-m', '{}'])).rejects.toThrow();
+    await expect(
+      run('mosquitto_pub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        port,
+        '-u',
+        'rs-pump-02',
+        '-P',
+        'wrong',
+        '-q',
+        '1',
+        '-t',
+        'fms/riverside/pump/rs-pump-02/telemetry',
+        '-m',
+        '{}',
+      ]),
+    ).rejects.toThrow();
   });
 });

@@ -47,12 +47,20 @@ describe.skipIf(!mosquitto.available)(`FMS on an external broker (Mosquitto, FMS
 
   it('shows the broker down while it is away, raises a system alarm, and reconnects and resubscribes by itself', async () => {
     await broker.stop();
-    const down = await waitFor(async () => {
-      const h = await fetch(`${fms.httpUrl}/api/health`);
-      return h.status === 503 ? await h.json() : undefined;
-    }, 5000, 'health to say the broker is down');
+    const down = await waitFor(
+      async () => {
+        const h = await fetch(`${fms.httpUrl}/api/health`);
+        return h.status === 503 ? await h.json() : undefined;
+      },
+      5000,
+      'health to say the broker is down',
+    );
     expect(down).toMatchObject({ status: 'degraded', broker: { state: 'down' } });
-    const alarm = await waitFor(async () => (await getJson(`${fms.httpUrl}/api/alarms?state=active`)).items.find((a: { ruleId: string }) => a.ruleId === 'system.broker-down'), 5000, 'the broker-down alarm');
+    const alarm = await waitFor(
+      async () => (await getJson(`${fms.httpUrl}/api/alarms?state=active`)).items.find((a: { ruleId: string }) => a.ruleId === 'system.broker-down'),
+      5000,
+      'the broker-down alarm',
+    );
     expect(alarm.message).toContain('MQTT broker unreachable');
 
     await broker.start();
@@ -60,14 +68,22 @@ describe.skipIf(!mosquitto.available)(`FMS on an external broker (Mosquitto, FMS
     const d = await device();
     try {
       // Resubscribed: a reading sent after the broker came back arrives.
-      await waitFor(async () => {
-        await d.publishAsync('fms/riverside/pump/rs-pump-01/telemetry', JSON.stringify({ ts: Date.now(), pressure_out_bar: 3.5 }), { qos: 1 });
-        return (await latest('pressure_out_bar')) === 3.5;
-      }, 10_000, 'a reading after the broker came back');
+      await waitFor(
+        async () => {
+          await d.publishAsync('fms/riverside/pump/rs-pump-01/telemetry', JSON.stringify({ ts: Date.now(), pressure_out_bar: 3.5 }), { qos: 1 });
+          return (await latest('pressure_out_bar')) === 3.5;
+        },
+        10_000,
+        'a reading after the broker came back',
+      );
     } finally {
       await d.endAsync();
     }
-    await waitFor(async () => !(await getJson(`${fms.httpUrl}/api/alarms?state=active`)).items.some((a: { ruleId: string }) => a.ruleId === 'system.broker-down'), 5000, 'the broker-down alarm to clear');
+    await waitFor(
+      async () => !(await getJson(`${fms.httpUrl}/api/alarms?state=active`)).items.some((a: { ruleId: string }) => a.ruleId === 'system.broker-down'),
+      5000,
+      'the broker-down alarm to clear',
+    );
   }, 60_000);
 
   it('gets the readings sent while it was away when it comes back under the same FMS_INSTANCE_ID (persistent session)', async () => {
@@ -75,7 +91,8 @@ describe.skipIf(!mosquitto.available)(`FMS on an external broker (Mosquitto, FMS
     const d = await device();
     const t0 = Date.now() - 10_000;
     try {
-      for (let i = 0; i < 5; i++) await d.publishAsync('fms/riverside/pump/rs-pump-01/telemetry', JSON.stringify({ ts: t0 + i * 1000, flow_m3h: 30 + i }), { qos: 1 });
+      for (let i = 0; i < 5; i++)
+        await d.publishAsync('fms/riverside/pump/rs-pump-01/telemetry', JSON.stringify({ ts: t0 + i * 1000, flow_m3h: 30 + i }), { qos: 1 });
     } finally {
       await d.endAsync();
     }

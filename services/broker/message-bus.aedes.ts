@@ -7,7 +7,9 @@ import { devicePublishAllowed, deviceSubscribeAllowed, serviceSubscribeAllowed }
 import { createThrottle, PacketSizeInspector } from './mqtt-guard.ts';
 
 /** A signed-in client: a device (by its secret or its certificate) or a service client (by an API key). */
-export type MqttIdentity = { kind: 'device'; assetId: string; by: 'password' | 'certificate' } | { kind: 'service'; keyId: string; name: string; role: string; expiresAt: number | null; sites: readonly string[] | null };
+export type MqttIdentity =
+  | { kind: 'device'; assetId: string; by: 'password' | 'certificate' }
+  | { kind: 'service'; keyId: string; name: string; role: string; expiresAt: number | null; sites: readonly string[] | null };
 
 /** How the embedded broker checks who signs in (FMS_MQTT_AUTH=devices). */
 export interface BrokerAuth {
@@ -16,7 +18,9 @@ export interface BrokerAuth {
   /** Whether a trusted device certificate naming this asset (its CN) signs it in: a known asset whose credentials were not revoked. */
   certificateDevice(assetId: string): Promise<boolean>;
   /** A service client's API key (given as the password): who it is, or why not. */
-  verifyKey(token: string): Promise<{ id: string; name: string; role: string; expiresAt: number | null; sites: readonly string[] | null } | { refused: string }>;
+  verifyKey(
+    token: string,
+  ): Promise<{ id: string; name: string; role: string; expiresAt: number | null; sites: readonly string[] | null } | { refused: string }>;
 }
 
 export interface EmbeddedBrokerOptions {
@@ -39,7 +43,12 @@ export interface EmbeddedBrokerOptions {
    */
   maxMessagesPerSecond?: number;
   /** Told of every connection or packet refused for hostile input or missing rights (to count and to log, rate-limited). */
-  onRefused?: (reason: 'connections_per_ip' | 'packet_too_large' | 'malformed_packet' | 'auth_failed' | 'not_allowed' | 'topic_too_long', address: string, detail: string, who?: MqttIdentity) => void;
+  onRefused?: (
+    reason: 'connections_per_ip' | 'packet_too_large' | 'malformed_packet' | 'auth_failed' | 'not_allowed' | 'topic_too_long',
+    address: string,
+    detail: string,
+    who?: MqttIdentity,
+  ) => void;
   /** Told when a sender goes over its message rate and is being slowed down. */
   onThrottled?: (sender: string, address: string) => void;
   /** Told of every client that signed in (for the audit log). */
@@ -91,7 +100,7 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
   const rate = opts.maxMessagesPerSecond ?? 0;
   // Bursts of five seconds' worth (at least 10) pass at once; beyond that, the rate.
   const throttle = rate > 0 ? createThrottle(rate, Math.max(10, rate * 5)) : undefined;
-  const clientsOf = () => ((aedes as unknown as { clients: Record<string, FmsClient> } | undefined)?.clients ?? {});
+  const clientsOf = () => (aedes as unknown as { clients: Record<string, FmsClient> } | undefined)?.clients ?? {};
   const disconnectWhere = (match: (who: MqttIdentity) => boolean) => {
     let n = 0;
     const clients = clientsOf();
@@ -107,7 +116,7 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
   return {
     async start(onMessage) {
       const auth = opts.auth;
-      const addressOf = (client: { conn?: unknown } | null) => ((client?.conn as { remoteAddress?: string } | undefined)?.remoteAddress ?? 'unknown');
+      const addressOf = (client: { conn?: unknown } | null) => (client?.conn as { remoteAddress?: string } | undefined)?.remoteAddress ?? 'unknown';
       const refuse = (client: FmsClient, why: string, done: (err: AuthenticateError | null, ok: boolean | null) => void) => {
         opts.onRefused?.('auth_failed', addressOf(client), `${why} (client ${client.id})`);
         done(Object.assign(new Error('bad user name or password'), { returnCode: 4 as const }), null);
@@ -141,7 +150,10 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
                   // A service client: an API key as the password (the user name is free, e.g. the key's name);
                   // with FMS_MQTT_TLS_CLIENT_CERTS=required it shows a site certificate too.
                   auth.verifyKey(secret).then(
-                    (r) => ('refused' in r ? refuse(client, `API key refused: ${r.refused}`, done) : signedIn(client, { kind: 'service', keyId: r.id, name: r.name, role: r.role, expiresAt: r.expiresAt, sites: r.sites }, done)),
+                    (r) =>
+                      'refused' in r
+                        ? refuse(client, `API key refused: ${r.refused}`, done)
+                        : signedIn(client, { kind: 'service', keyId: r.id, name: r.name, role: r.role, expiresAt: r.expiresAt, sites: r.sites }, done),
                     () => refuse(client, 'the API key could not be checked', done),
                   );
                   return;
@@ -149,16 +161,23 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
                 if (hasCert) {
                   // A device certificate (mutual TLS): its common name is the asset.
                   const assetId = typeof cert!.subject?.CN === 'string' ? cert!.subject.CN : '';
-                  if (username && username !== assetId) return refuse(client, `user name "${username.slice(0, 64)}" is not the certificate's asset "${assetId.slice(0, 64)}"`, done);
+                  if (username && username !== assetId)
+                    return refuse(client, `user name "${username.slice(0, 64)}" is not the certificate's asset "${assetId.slice(0, 64)}"`, done);
                   auth.certificateDevice(assetId).then(
-                    (ok) => (ok ? signedIn(client, { kind: 'device', assetId, by: 'certificate' }, done) : refuse(client, `certificate of "${assetId.slice(0, 64)}": no such asset, or its credentials were revoked`, done)),
+                    (ok) =>
+                      ok
+                        ? signedIn(client, { kind: 'device', assetId, by: 'certificate' }, done)
+                        : refuse(client, `certificate of "${assetId.slice(0, 64)}": no such asset, or its credentials were revoked`, done),
                     () => refuse(client, 'the certificate could not be checked', done),
                   );
                   return;
                 }
                 if (!username || !secret) return refuse(client, 'no user name or password', done);
                 auth.verifyDevice(username, secret).then(
-                  (ok) => (ok ? signedIn(client, { kind: 'device', assetId: username, by: 'password' }, done) : refuse(client, `wrong or revoked credentials for "${username.slice(0, 64)}"`, done)),
+                  (ok) =>
+                    ok
+                      ? signedIn(client, { kind: 'device', assetId: username, by: 'password' }, done)
+                      : refuse(client, `wrong or revoked credentials for "${username.slice(0, 64)}"`, done),
                   () => refuse(client, 'credentials could not be checked', done),
                 );
               },
@@ -168,10 +187,19 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
           const client = aedesClient as unknown as FmsClient;
           const who = client.fmsWho;
           if (Buffer.byteLength(sub.topic) > MAX_TOPIC_BYTES) {
-            opts.onRefused?.('topic_too_long', addressOf(client), `a subscription of ${Buffer.byteLength(sub.topic)} bytes, more than the ${MAX_TOPIC_BYTES} accepted`, who);
+            opts.onRefused?.(
+              'topic_too_long',
+              addressOf(client),
+              `a subscription of ${Buffer.byteLength(sub.topic)} bytes, more than the ${MAX_TOPIC_BYTES} accepted`,
+              who,
+            );
             return done(null, null);
           }
-          if (!auth || (who?.kind === 'device' ? deviceSubscribeAllowed(who.assetId, sub.topic) : who?.kind === 'service' && serviceSubscribeAllowed(sub.topic, who.sites))) return done(null, sub);
+          if (
+            !auth ||
+            (who?.kind === 'device' ? deviceSubscribeAllowed(who.assetId, sub.topic) : who?.kind === 'service' && serviceSubscribeAllowed(sub.topic, who.sites))
+          )
+            return done(null, sub);
           opts.onRefused?.('not_allowed', addressOf(client), `${describe(who)} may not subscribe to ${sub.topic.slice(0, 200)}`, who);
           done(null, null);
         },
@@ -181,7 +209,12 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
           // $SYS is the broker's own (aedes refuses it the same way when no hook is given).
           if (packet.topic.startsWith('$SYS')) return done(new Error('$SYS topics are reserved'));
           if (packet.topic.length > MAX_TOPIC_BYTES / 4 && Buffer.byteLength(packet.topic) > MAX_TOPIC_BYTES) {
-            opts.onRefused?.('topic_too_long', addressOf(client), `a topic of ${Buffer.byteLength(packet.topic)} bytes, more than the ${MAX_TOPIC_BYTES} accepted`, client.fmsWho);
+            opts.onRefused?.(
+              'topic_too_long',
+              addressOf(client),
+              `a topic of ${Buffer.byteLength(packet.topic)} bytes, more than the ${MAX_TOPIC_BYTES} accepted`,
+              client.fmsWho,
+            );
             return done(new Error('topic too long'));
           }
           if (auth) {
@@ -267,9 +300,21 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
       }
       if (opts.tls) {
         const t = opts.tls;
-        const server = createTlsServer({ cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), requestCert: t.clientCerts !== 'off', rejectUnauthorized: t.clientCerts === 'required', minVersion: 'TLSv1.2' }, accept);
+        const server = createTlsServer(
+          {
+            cert: t.cert,
+            key: t.key,
+            ...(t.ca ? { ca: t.ca } : {}),
+            requestCert: t.clientCerts !== 'off',
+            rejectUnauthorized: t.clientCerts === 'required',
+            minVersion: 'TLSv1.2',
+          },
+          accept,
+        );
         // A failed handshake (no certificate where one is required, plain MQTT on the TLS port) is refused and counted.
-        server.on('tlsClientError', (err, socket) => opts.onRefused?.('auth_failed', socket.remoteAddress ?? 'unknown', `TLS handshake failed: ${err.message.slice(0, 200)}`));
+        server.on('tlsClientError', (err, socket) =>
+          opts.onRefused?.('auth_failed', socket.remoteAddress ?? 'unknown', `TLS handshake failed: ${err.message.slice(0, 200)}`),
+        );
         tlsServer = server;
         tlsAddress = await listen(server, t.port);
         log.info({ ...tlsAddress, clientCertificates: t.clientCerts }, 'mqtt broker listening (TLS)');
@@ -288,7 +333,9 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
       const broker = aedes;
       if (!broker || closing) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: options.qos, retain: options.retain ?? false, dup: false }, (err) => (err ? reject(err) : resolve()));
+        broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: options.qos, retain: options.retain ?? false, dup: false }, (err) =>
+          err ? reject(err) : resolve(),
+        );
       });
     },
 

@@ -95,7 +95,10 @@ export function createExternalBroker(opts: ExternalBrokerOptions): ExternalBroke
       // Wait for the first connection a while; if the broker is not there, go on degraded and keep trying.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          log.warn({ broker: `${address.host}:${address.port}`, err: lastError }, 'the external broker is not reachable yet; FMS runs degraded and keeps trying');
+          log.warn(
+            { broker: `${address.host}:${address.port}`, err: lastError },
+            'the external broker is not reachable yet; FMS runs degraded and keeps trying',
+          );
           resolve();
         }, opts.firstConnectTimeoutMs ?? 10_000);
         c.once('connect', () => {
@@ -114,7 +117,11 @@ export function createExternalBroker(opts: ExternalBrokerOptions): ExternalBroke
 
     health() {
       if (client?.connected) return { state: 'up' };
-      return { state: 'down', detail: closing ? 'closing' : `external broker ${address.host}:${address.port} unreachable${lastError ? `: ${lastError}` : ''}`, ...(downSince !== undefined ? { downSince } : {}) };
+      return {
+        state: 'down',
+        detail: closing ? 'closing' : `external broker ${address.host}:${address.port} unreachable${lastError ? `: ${lastError}` : ''}`,
+        ...(downSince !== undefined ? { downSince } : {}),
+      };
     },
 
     address: () => address,

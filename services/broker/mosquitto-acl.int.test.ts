@@ -23,7 +23,16 @@ describe.skipIf(!mosquitto.available)(`the shipped Mosquitto ACL (config/mosquit
     execFileSync('mosquitto_passwd', ['-b', passwords, 'rs-pump-01', 'pump-01-secret']);
     execFileSync('mosquitto_passwd', ['-b', passwords, 'rs-pump-02', 'pump-02-secret']);
     broker = await startMosquitto({ passwordFile: passwords, aclFile: acl });
-    fms = await startTestFms({ sites: [{ id: 'riverside' }], assets: [{ id: 'rs-pump-01', type: 'pump', site: 'riverside' }, { id: 'rs-pump-02', type: 'pump', site: 'riverside' }] }, { FMS_MQTT_URL: `mqtt://fms:fms-secret-1@127.0.0.1:${broker.port}` });
+    fms = await startTestFms(
+      {
+        sites: [{ id: 'riverside' }],
+        assets: [
+          { id: 'rs-pump-01', type: 'pump', site: 'riverside' },
+          { id: 'rs-pump-02', type: 'pump', site: 'riverside' },
+        ],
+      },
+      { FMS_MQTT_URL: `mqtt://fms:fms-secret-1@127.0.0.1:${broker.port}` },
+    );
   }, 30_000);
   afterAll(async () => {
     await fms?.stop();
@@ -31,7 +40,14 @@ describe.skipIf(!mosquitto.available)(`the shipped Mosquitto ACL (config/mosquit
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const device = (username: string, password: string) => mqtt.connectAsync(broker.url, { username, password, protocolVersion: 5, reconnectPeriod: 0, clientId: `${username}-${Math.random().toString(36).slice(2)}` });
+  const device = (username: string, password: string) =>
+    mqtt.connectAsync(broker.url, {
+      username,
+      password,
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+      clientId: `${username}-${Math.random().toString(36).slice(2)}`,
+    });
   const latest = async (asset: string) => (await getJson(`${fms.httpUrl}/api/assets/${asset}/latest`)).metrics?.pressure_out_bar?.value;
 
   it('lets a device publish its own readings, which reach FMS', async () => {
@@ -47,7 +63,9 @@ describe.skipIf(!mosquitto.available)(`the shipped Mosquitto ACL (config/mosquit
   it('refuses a device publishing as another one, and the forged reading never reaches FMS', async () => {
     const forger = await device('rs-pump-01', 'pump-01-secret');
     try {
-      await expect(forger.publishAsync('fms/riverside/pump/rs-pump-02/telemetry', JSON.stringify({ pressure_out_bar: 9.9 }), { qos: 1 })).rejects.toThrow(/Not authorized/i);
+      await expect(forger.publishAsync('fms/riverside/pump/rs-pump-02/telemetry', JSON.stringify({ pressure_out_bar: 9.9 }), { qos: 1 })).rejects.toThrow(
+        /Not authorized/i,
+      );
     } finally {
       // Mosquitto 2.0.11 answers nothing on that connection after a refused QoS 1 publish: a new one is used below.
       forger.end(true);

@@ -15,7 +15,11 @@ describe('who may read and write what on the embedded broker', () => {
   it('never lets a service client subscribe to a filter that matches a topic outside what it may read', () => {
     fc.assert(
       fc.property(filter, topic, (f, t) => {
-        if (serviceSubscribeAllowed(f) && topicMatches(f, t)) expect(serviceReadable.some((p) => topicMatches(p, t)), `${f} matched ${t}`).toBe(true);
+        if (serviceSubscribeAllowed(f) && topicMatches(f, t))
+          expect(
+            serviceReadable.some((p) => topicMatches(p, t)),
+            `${f} matched ${t}`,
+          ).toBe(true);
       }),
       { numRuns: 20_000 },
     );

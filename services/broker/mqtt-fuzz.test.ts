@@ -46,28 +46,56 @@ describe('the embedded broker under random and malformed MQTT traffic', () => {
     } finally {
       await device.endAsync();
     }
-    await waitFor(async () => (await getJson(`${fms.httpUrl}/api/assets/rs-pump-01/latest`)).metrics?.pressure_out_bar?.value === value, 5000, 'the genuine reading');
+    await waitFor(
+      async () => (await getJson(`${fms.httpUrl}/api/assets/rs-pump-01/latest`)).metrics?.pressure_out_bar?.value === value,
+      5000,
+      'the genuine reading',
+    );
     expect((await fetch(`${fms.httpUrl}/api/health`)).status).toBe(200);
   }
 
   const connectPacket = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'fuzzer', keepalive: 10 });
 
   it('survives random bytes', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { minLength: 1, maxLength: 4 }), (chunks) => throwAt(chunks)), { numRuns: 60 });
-    await fc.assert(fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 300 }), (junk) => throwAt([connectPacket, junk])), { numRuns: 60 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { minLength: 1, maxLength: 4 }), (chunks) => throwAt(chunks)),
+      { numRuns: 60 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 300 }), (junk) => throwAt([connectPacket, junk])),
+      { numRuns: 60 },
+    );
     await stillWorks();
   });
 
   it('survives generated packets with random fields and corrupted bytes', async () => {
     const publish = fc.record({
-      topic: fc.oneof(fc.string({ maxLength: 80 }), fc.constant('fms/riverside/pump/rs-pump-01/telemetry'), fc.array(fc.constantFrom('fms', '+', '#', '', 'x'.repeat(70)), { maxLength: 30 }).map((l) => l.join('/'))),
-      payload: fc.oneof(fc.string({ maxLength: 200 }), fc.json(), fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b))),
+      topic: fc.oneof(
+        fc.string({ maxLength: 80 }),
+        fc.constant('fms/riverside/pump/rs-pump-01/telemetry'),
+        fc.array(fc.constantFrom('fms', '+', '#', '', 'x'.repeat(70)), { maxLength: 30 }).map((l) => l.join('/')),
+      ),
+      payload: fc.oneof(
+        fc.string({ maxLength: 200 }),
+        fc.json(),
+        fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+      ),
       qos: fc.constantFrom(0, 1, 2),
       retain: fc.boolean(),
     });
     await fc.assert(
       fc.asyncProperty(publish, fc.nat(200), fc.nat(255), async (p, at, byte) => {
-        const packet = Buffer.from(mqttPacket.generate({ cmd: 'publish', topic: p.topic, payload: p.payload, qos: p.qos as 0 | 1 | 2, retain: p.retain, dup: false, messageId: p.qos ? 7 : undefined } as mqttPacket.IPublishPacket));
+        const packet = Buffer.from(
+          mqttPacket.generate({
+            cmd: 'publish',
+            topic: p.topic,
+            payload: p.payload,
+            qos: p.qos as 0 | 1 | 2,
+            retain: p.retain,
+            dup: false,
+            messageId: p.qos ? 7 : undefined,
+          } as mqttPacket.IPublishPacket),
+        );
         await throwAt([connectPacket, packet]);
         // The same packet with one byte changed.
         const bent = Buffer.from(packet);
@@ -82,7 +110,14 @@ describe('the embedded broker under random and malformed MQTT traffic', () => {
   it('closes a connection that declares an absurd packet before reading it, and records why', async () => {
     // A PUBLISH declaring 200 MiB (remaining length 0x80 0x80 0x80 0x64), then nothing.
     await throwAt([connectPacket, Buffer.from([0x30, 0x80, 0x80, 0x80, 0x64])]);
-    const rejected = await waitFor(async () => (await getJson(`${fms.httpUrl}/api/ingest/rejected`)).items.find((r: { kind: string; reason: string }) => r.kind === 'too_large' && r.reason.includes('209715200 bytes')), 5000, 'the refusal');
+    const rejected = await waitFor(
+      async () =>
+        (await getJson(`${fms.httpUrl}/api/ingest/rejected`)).items.find(
+          (r: { kind: string; reason: string }) => r.kind === 'too_large' && r.reason.includes('209715200 bytes'),
+        ),
+      5000,
+      'the refusal',
+    );
     expect(rejected.topic).toMatch(/^\(client at /);
     expect(await (await fetch(`${fms.httpUrl}/metrics`)).text()).toMatch(/^fms_mqtt_refused_total\{reason="packet_too_large"\} [1-9]/m);
     await stillWorks();
@@ -92,14 +127,17 @@ describe('the embedded broker under random and malformed MQTT traffic', () => {
     // 127.0.0.2 is not loopback's own address to FMS (loopback clients are never limited).
     const sockets: Socket[] = [];
     let n = 0;
-    const open = () => new Promise<Socket>((resolve) => {
-      const s = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.2' }, () => {
-        // Each its own client id: the same id twice would make the broker drop the older session.
-        s.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `gateway-device-${++n}`, keepalive: 10 }));
-        resolve(s);
+    const open = () =>
+      new Promise<Socket>((resolve) => {
+        const s = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.2' }, () => {
+          // Each its own client id: the same id twice would make the broker drop the older session.
+          s.write(
+            mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `gateway-device-${++n}`, keepalive: 10 }),
+          );
+          resolve(s);
+        });
+        s.on('error', () => undefined);
       });
-      s.on('error', () => undefined);
-    });
     for (let i = 0; i < 5; i++) sockets.push(await open());
     const sixth = await open();
     const closed = await new Promise<boolean>((resolve) => {
@@ -122,6 +160,9 @@ describe('the embedded broker under random and malformed MQTT traffic', () => {
     await closed;
     c.end(true);
     const rejected = (await getJson(`${fms.httpUrl}/api/ingest/rejected`)).items as { kind: string; reason: string }[];
-    expect(rejected.filter((r) => r.kind === 'topic' && /^refused: a (topic|subscription) of 1029 bytes, more than the 256 accepted/.test(r.reason)), JSON.stringify(rejected.slice(0, 3))).toHaveLength(2);
+    expect(
+      rejected.filter((r) => r.kind === 'topic' && /^refused: a (topic|subscription) of 1029 bytes, more than the 256 accepted/.test(r.reason)),
+      JSON.stringify(rejected.slice(0, 3)),
+    ).toHaveLength(2);
   });
 });

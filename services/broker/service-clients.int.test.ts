@@ -24,7 +24,13 @@ describe('sign-in on the embedded broker: service clients, message rate, audit (
   const dir = mkdtempSync(path.join(tmpdir(), 'fms-service-clients-'));
   const clients: MqttClient[] = [];
   beforeAll(async () => {
-    fms = await startTestFms(estate, { FMS_MQTT_AUTH: 'devices', FMS_API_AUTH: 'keys', FMS_ADMIN_KEY: ADMIN, FMS_DATA_DIR: dir, FMS_MQTT_MAX_MSGS_PER_SEC: '20' });
+    fms = await startTestFms(estate, {
+      FMS_MQTT_AUTH: 'devices',
+      FMS_API_AUTH: 'keys',
+      FMS_ADMIN_KEY: ADMIN,
+      FMS_DATA_DIR: dir,
+      FMS_MQTT_MAX_MSGS_PER_SEC: '20',
+    });
   });
   afterAll(async () => {
     for (const c of clients) c.end(true);
@@ -41,7 +47,17 @@ describe('sign-in on the embedded broker: service clients, message rate, audit (
   };
   const device = async (asset: string) => connect(asset, (await api('POST', `/api/assets/${asset}/credentials`)).json().secret);
   const key = async (role: string, name = `${role} client`) => (await api('POST', '/api/keys', { name, role })).json() as { id: string; token: string };
-  const audit = async (query = '') => (await api('GET', `/api/audit?limit=1000${query}`)).json().items as { action: string; outcome: string; actor: string; actorName: string; target: string; detail: string; address: string; count: number }[];
+  const audit = async (query = '') =>
+    (await api('GET', `/api/audit?limit=1000${query}`)).json().items as {
+      action: string;
+      outcome: string;
+      actor: string;
+      actorName: string;
+      target: string;
+      detail: string;
+      address: string;
+      count: number;
+    }[];
 
   it('lets an integration sign in with its API key and read alarms and readings, never write or read commands', async () => {
     const integration = await key('integration', 'building management system');
@@ -68,10 +84,21 @@ describe('sign-in on the embedded broker: service clients, message rate, audit (
     expect((await api('GET', '/api/assets/rs-pump-02/latest')).json().metrics.pressure_out_bar).toBeUndefined();
 
     const records = await audit();
-    expect(records.some((r) => r.action === 'mqtt.login' && r.outcome === 'ok' && r.actor === `key:${integration.id}` && r.actorName === 'building management system')).toBe(true);
-    expect(records.some((r) => r.action === 'mqtt.login' && r.outcome === 'ok' && r.actor === 'device:rs-pump-01' && r.detail === 'device, by password')).toBe(true);
+    expect(
+      records.some(
+        (r) => r.action === 'mqtt.login' && r.outcome === 'ok' && r.actor === `key:${integration.id}` && r.actorName === 'building management system',
+      ),
+    ).toBe(true);
+    expect(records.some((r) => r.action === 'mqtt.login' && r.outcome === 'ok' && r.actor === 'device:rs-pump-01' && r.detail === 'device, by password')).toBe(
+      true,
+    );
     expect(records.filter((r) => r.action === 'access.denied' && r.actor === `key:${integration.id}`).map((r) => r.target)).toEqual(
-      expect.arrayContaining(['subscribe to fms/#', 'subscribe to fms/+/pump/+/cmd', 'subscribe to $SYS/#', 'publish to fms/riverside/pump/rs-pump-02/telemetry']),
+      expect.arrayContaining([
+        'subscribe to fms/#',
+        'subscribe to fms/+/pump/+/cmd',
+        'subscribe to $SYS/#',
+        'publish to fms/riverside/pump/rs-pump-02/telemetry',
+      ]),
     );
   });
 
@@ -89,7 +116,22 @@ describe('sign-in on the embedded broker: service clients, message rate, audit (
   it.skipIf(!sub.available)(`serves mosquitto_sub as a third-party service client ${sub.reason}`, async () => {
     const integration = await key('integration', 'mosquitto_sub');
     const port = new URL(fms.mqttUrl).port;
-    const child = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-u', 'ops', '-P', integration.token, '-t', 'fms/riverside/alarms/+', '-C', '1', '-W', '20']);
+    const child = spawn('mosquitto_sub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-u',
+      'ops',
+      '-P',
+      integration.token,
+      '-t',
+      'fms/riverside/alarms/+',
+      '-C',
+      '1',
+      '-W',
+      '20',
+    ]);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -100,7 +142,24 @@ describe('sign-in on the embedded broker: service clients, message rate, audit (
     expect(await exited).toBe(0);
     expect(JSON.parse(out).alarm).toMatchObject({ assetId: 'rs-pump-02', ruleId: 'pump.dry-run' });
     // A wrong key: mosquitto_sub is refused.
-    await expect(run('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-u', 'ops', '-P', 'fms_000000000000_' + 'x'.repeat(32), '-t', 'fms/+/alarms/#', '-C', '1', '-W', '3'])).rejects.toThrow();
+    await expect(
+      run('mosquitto_sub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        port,
+        '-u',
+        'ops',
+        '-P',
+        'fms_000000000000_' + 'x'.repeat(32),
+        '-t',
+        'fms/+/alarms/#',
+        '-C',
+        '1',
+        '-W',
+        '3',
+      ]),
+    ).rejects.toThrow();
   });
 
   it('slows a device that sends faster than FMS_MQTT_MAX_MSGS_PER_SEC down, and loses none of its messages', async () => {
@@ -108,14 +167,22 @@ describe('sign-in on the embedded broker: service clients, message rate, audit (
     const start = Date.now() - 3_600_000;
     const sent = 160; // 100 pass at once (five seconds' worth), the other 60 at 20 a second
     const began = Date.now();
-    await Promise.all(Array.from({ length: sent }, (_, i) => pump.publishAsync('fms/riverside/pump/rs-pump-02/telemetry', JSON.stringify({ ts: start + i * 1000, flow_m3h: i }), { qos: 1 })));
+    await Promise.all(
+      Array.from({ length: sent }, (_, i) =>
+        pump.publishAsync('fms/riverside/pump/rs-pump-02/telemetry', JSON.stringify({ ts: start + i * 1000, flow_m3h: i }), { qos: 1 }),
+      ),
+    );
     const took = Date.now() - began;
     expect(took).toBeGreaterThanOrEqual(2_500);
-    const stored = await waitFor(async () => {
-      const series = (await api('GET', `/api/assets/rs-pump-02/telemetry?metric=flow_m3h&from=${start}&to=${start + sent * 1000}&every=1s&fn=max`)).json();
-      const values = (series.buckets as { value: number | null }[]).filter((b) => b.value !== null);
-      return values.length === sent ? values : undefined;
-    }, 10_000, 'every reading stored');
+    const stored = await waitFor(
+      async () => {
+        const series = (await api('GET', `/api/assets/rs-pump-02/telemetry?metric=flow_m3h&from=${start}&to=${start + sent * 1000}&every=1s&fn=max`)).json();
+        const values = (series.buckets as { value: number | null }[]).filter((b) => b.value !== null);
+        return values.length === sent ? values : undefined;
+      },
+      10_000,
+      'every reading stored',
+    );
     expect(stored.map((p) => p.value)).toEqual(Array.from({ length: sent }, (_, i) => i));
     const metrics = await (await fetch(`${fms.httpUrl}/metrics`)).text();
     expect(Number(/^fms_mqtt_throttled_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(50);

@@ -25,7 +25,11 @@ const estate = {
 };
 
 /** A GET over HTTPS trusting only `ca`: status, headers and body. */
-function httpsGet(url: string, ca: string | undefined, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function httpsGet(
+  url: string,
+  ca: string | undefined,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { ca, headers }, (res) => {
       let body = '';
@@ -73,7 +77,12 @@ describe.skipIf(!openssl.available)(`MQTT over TLS, device certificates and HTTP
   });
 
   const connect = async (options: IClientOptions) => {
-    const c = await mqtt.connectAsync(fms.mqttsUrl!, { clientId: `tls-${Math.random().toString(36).slice(2)}`, reconnectPeriod: 0, connectTimeout: 5000, ...options });
+    const c = await mqtt.connectAsync(fms.mqttsUrl!, {
+      clientId: `tls-${Math.random().toString(36).slice(2)}`,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...options,
+    });
     clients.push(c);
     return c;
   };
@@ -88,13 +97,18 @@ describe.skipIf(!openssl.available)(`MQTT over TLS, device certificates and HTTP
     // Not trusting the site CA: the client refuses the server.
     await expect(httpsGet(`${fms.httpUrl}/api/health`, undefined)).rejects.toThrow(/self.signed|unable to (get|verify)/i);
     // Plain HTTP on the HTTPS port gets no API.
-    const plain = await fetch(fms.httpUrl.replace('https:', 'http:') + '/api/health').then((r) => r.status, (err: Error) => err.message);
+    const plain = await fetch(fms.httpUrl.replace('https:', 'http:') + '/api/health').then(
+      (r) => r.status,
+      (err: Error) => err.message,
+    );
     expect(plain).not.toBe(200);
   });
 
   it('takes MQTT over TLS only (FMS_MQTT_PORT=off), with device passwords', async () => {
     expect(fms.mqttUrl).toBe(fms.mqttsUrl);
-    const { secret } = (await fms.api.inject({ method: 'POST', url: '/api/assets/rs-pump-02/credentials', headers: { authorization: `Bearer ${ADMIN}` } })).json();
+    const { secret } = (
+      await fms.api.inject({ method: 'POST', url: '/api/assets/rs-pump-02/credentials', headers: { authorization: `Bearer ${ADMIN}` } })
+    ).json();
     const d = await connect({ ca, username: 'rs-pump-02', password: secret });
     await d.publishAsync('fms/riverside/pump/rs-pump-02/telemetry', JSON.stringify({ pressure_out_bar: 3.3 }), { qos: 1 });
     expect(await waitFor(() => latest('rs-pump-02'), 5000, 'the reading over TLS')).toBe(3.3);
@@ -116,24 +130,36 @@ describe.skipIf(!openssl.available)(`MQTT over TLS, device certificates and HTTP
   });
 
   it('refuses a certificate of an unknown asset, one from another CA, and a user name that is not the certificate’s', async () => {
-    await expect(connect({ ca, cert: file('devices/ghost-pump.crt'), key: file('devices/ghost-pump.key') })).rejects.toThrow(/Bad username or password|Not authorized/i);
-    const foreign = { cert: readFileSync(path.join(other, 'devices/rs-pump-02.crt'), 'utf8'), key: readFileSync(path.join(other, 'devices/rs-pump-02.key'), 'utf8') };
+    await expect(connect({ ca, cert: file('devices/ghost-pump.crt'), key: file('devices/ghost-pump.key') })).rejects.toThrow(
+      /Bad username or password|Not authorized/i,
+    );
+    const foreign = {
+      cert: readFileSync(path.join(other, 'devices/rs-pump-02.crt'), 'utf8'),
+      key: readFileSync(path.join(other, 'devices/rs-pump-02.key'), 'utf8'),
+    };
     await expect(connect({ ca, ...foreign })).rejects.toThrow(/Bad username or password|Not authorized/i);
-    await expect(connect({ ca, cert: file('devices/rs-pump-01.crt'), key: file('devices/rs-pump-01.key'), username: 'rs-pump-02', password: 'x' })).rejects.toThrow(/Bad username or password|Not authorized/i);
+    await expect(
+      connect({ ca, cert: file('devices/rs-pump-01.crt'), key: file('devices/rs-pump-01.key'), username: 'rs-pump-02', password: 'x' }),
+    ).rejects.toThrow(/Bad username or password|Not authorized/i);
     const refused = (await api('GET', '/api/ingest/rejected')).json().items.map((r: { reason: string }) => r.reason);
     expect(refused.some((r: string) => r.includes('"ghost-pump": no such asset'))).toBe(true);
     expect(refused.some((r: string) => r.includes('certificate not trusted'))).toBe(true);
   });
 
   it('signs a service client in by its API key over TLS, with or without a site certificate, never with a stranger’s', async () => {
-    const key = (await fms.api.inject({ method: 'POST', url: '/api/keys', headers: { authorization: `Bearer ${ADMIN}` }, payload: { name: 'bms', role: 'integration' } })).json().token;
+    const key = (
+      await fms.api.inject({ method: 'POST', url: '/api/keys', headers: { authorization: `Bearer ${ADMIN}` }, payload: { name: 'bms', role: 'integration' } })
+    ).json().token;
     const plain = await connect({ ca, username: 'bms', password: key });
     await plain.subscribeAsync('fms/riverside/alarms/#', { qos: 1 });
     // With a certificate of the site (as FMS_MQTT_TLS_CLIENT_CERTS=required demands): still the service client, read-only.
     const withCert = await connect({ ca, cert: file('devices/ghost-pump.crt'), key: file('devices/ghost-pump.key'), username: 'bms', password: key });
     await withCert.subscribeAsync('fms/riverside/alarms/#', { qos: 1 });
     await expect(withCert.subscribeAsync('fms/#', { qos: 0 })).rejects.toThrow(/Subscribe error/);
-    const foreign = { cert: readFileSync(path.join(other, 'devices/rs-pump-02.crt'), 'utf8'), key: readFileSync(path.join(other, 'devices/rs-pump-02.key'), 'utf8') };
+    const foreign = {
+      cert: readFileSync(path.join(other, 'devices/rs-pump-02.crt'), 'utf8'),
+      key: readFileSync(path.join(other, 'devices/rs-pump-02.key'), 'utf8'),
+    };
     await expect(connect({ ca, ...foreign, username: 'bms', password: key })).rejects.toThrow(/Bad username or password|Not authorized/i);
   });
 
@@ -143,7 +169,9 @@ describe.skipIf(!openssl.available)(`MQTT over TLS, device certificates and HTTP
     // It never had a password: revoking still ends its certificate sign-in.
     expect((await api('DELETE', '/api/assets/rs-pump-01/credentials')).statusCode).toBe(204);
     await closed;
-    await expect(connect({ ca, cert: file('devices/rs-pump-01.crt'), key: file('devices/rs-pump-01.key') })).rejects.toThrow(/Bad username or password|Not authorized/i);
+    await expect(connect({ ca, cert: file('devices/rs-pump-01.crt'), key: file('devices/rs-pump-01.key') })).rejects.toThrow(
+      /Bad username or password|Not authorized/i,
+    );
     expect((await api('DELETE', '/api/assets/rs-pump-01/credentials')).statusCode).toBe(404);
     // Issuing new credentials lifts the revocation: the certificate works again (a lost certificate is replaced by the CA and revoked here).
     await api('POST', '/api/assets/rs-pump-01/credentials');
@@ -152,11 +180,53 @@ describe.skipIf(!openssl.available)(`MQTT over TLS, device certificates and HTTP
 
   it.skipIf(!pub.available)(`works with mosquitto_pub and a device certificate ${pub.reason}`, async () => {
     const port = new URL(fms.mqttsUrl!).port;
-    const device = ['--cafile', path.join(pki, 'ca.crt'), '--cert', path.join(pki, 'devices/ghost-pump.crt'), '--key', path.join(pki, 'devices/ghost-pump.key')];
+    const device = [
+      '--cafile',
+      path.join(pki, 'ca.crt'),
+      '--cert',
+      path.join(pki, 'devices/ghost-pump.crt'),
+      '--key',
+      path.join(pki, 'devices/ghost-pump.key'),
+    ];
     // ghost-pump is not registered: refused until it is.
-    await expect(run('mosquitto_pub', ['-h', 'localhost', '-p', port, ...device, '-q', '1', '-t', 'fms/riverside/pump/ghost-pump/telemetry', '-m', '{"pressure_out_bar":2.2}'])).rejects.toThrow();
-    expect((await fms.api.inject({ method: 'POST', url: '/api/assets', headers: { authorization: `Bearer ${ADMIN}` }, payload: { id: 'ghost-pump', type: 'pump', site: 'riverside' } })).statusCode).toBe(201);
-    await run('mosquitto_pub', ['-h', 'localhost', '-p', port, ...device, '-q', '1', '-t', 'fms/riverside/pump/ghost-pump/telemetry', '-m', '{"pressure_out_bar":2.2}']);
+    await expect(
+      run('mosquitto_pub', [
+        '-h',
+        'localhost',
+        '-p',
+        port,
+        ...device,
+        '-q',
+        '1',
+        '-t',
+        'fms/riverside/pump/ghost-pump/telemetry',
+        '-m',
+        '{"pressure_out_bar":2.2}',
+      ]),
+    ).rejects.toThrow();
+    expect(
+      (
+        await fms.api.inject({
+          method: 'POST',
+          url: '/api/assets',
+          headers: { authorization: `Bearer ${ADMIN}` },
+          payload: { id: 'ghost-pump', type: 'pump', site: 'riverside' },
+        })
+      ).statusCode,
+    ).toBe(201);
+    await run('mosquitto_pub', [
+      '-h',
+      'localhost',
+      '-p',
+      port,
+      ...device,
+      '-q',
+      '1',
+      '-t',
+      'fms/riverside/pump/ghost-pump/telemetry',
+      '-m',
+      '{"pressure_out_bar":2.2}',
+    ]);
     expect(await waitFor(() => latest('ghost-pump'), 5000, 'the reading from mosquitto_pub')).toBe(2.2);
   });
 

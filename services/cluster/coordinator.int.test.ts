@@ -44,7 +44,10 @@ describe.skipIf(!postgres.available)(`instances sharing partitions through Postg
 
   it('splits the partitions between two, one leader; the survivor takes everything within a second of the other being killed', async () => {
     // a runs in its own process, so that it can die as a crashed instance does.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'services/cluster/testing/coordinator-process.ts', url, 'a'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'services/cluster/testing/coordinator-process.ts', url, 'a'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let a = { owned: 0, leader: false };
     createInterface({ input: child.stdout! }).on('line', (line) => (a = JSON.parse(line)));
     try {
@@ -77,10 +80,17 @@ describe.skipIf(!postgres.available)(`instances sharing partitions through Postg
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     // The leader's coordination connection is cut (a network break, a PostgreSQL restart of that backend).
-    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objid = 0 AND granted", [0x464d5301]);
+    await admin.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objid = 0 AND granted",
+      [0x464d5301],
+    );
     await admin.end();
     await waitFor(() => leader!.events.includes(`lost ${PARTITIONS / 2}`), 3000, 'the lost partitions to be reported');
-    await waitFor(() => a.c.owned().length === PARTITIONS / 2 && b.c.owned().length === PARTITIONS / 2 && a.c.isLeader() !== b.c.isLeader(), 10_000, 'the split again, one leader');
+    await waitFor(
+      () => a.c.owned().length === PARTITIONS / 2 && b.c.owned().length === PARTITIONS / 2 && a.c.isLeader() !== b.c.isLeader(),
+      10_000,
+      'the split again, one leader',
+    );
     await a.c.stop();
     await b.c.stop();
   });

@@ -131,7 +131,10 @@ export function createPostgresCoordinator(opts: PostgresCoordinatorOptions): Coo
     let c = session;
     try {
       if (!c || !sessionUp) c = await connect();
-      const live = await c.query<{ n: string }>("SELECT count(DISTINCT pid) AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objsubid = 2 AND granted", [MEMBER_LOCK]);
+      const live = await c.query<{ n: string }>(
+        "SELECT count(DISTINCT pid) AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objsubid = 2 AND granted",
+        [MEMBER_LOCK],
+      );
       instances = Math.max(1, Number(live.rows[0]!.n));
       if (!leader && (await tryLock(c, LEADER_LOCK, 0))) {
         leader = true;

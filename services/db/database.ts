@@ -14,14 +14,34 @@ export function isUniqueViolation(err: unknown): boolean {
 }
 
 /** Connection-level codes: the database is unreachable or restarting, not the request at fault. */
-const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'SQLITE_BUSY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_FULL']);
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  'SQLITE_BUSY',
+  'SQLITE_IOERR',
+  'SQLITE_CANTOPEN',
+  'SQLITE_FULL',
+]);
 
 /** Whether an error says the database cannot be reached right now (a retry later may work). */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | undefined;
   if (!e) return false;
   if (e.code && (unavailableCodes.has(e.code) || e.code.startsWith('SQLITE_IOERR'))) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|Client has encountered a connection error/.test(e.message ?? '');
+  return /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|Client has encountered a connection error/.test(
+    e.message ?? '',
+  );
 }
 
 export interface OpenedDatabase {
@@ -67,7 +87,8 @@ export async function openDatabase(dataDir: string, databaseUrl?: string): Promi
 
 // Epoch-millisecond columns are BIGINT and sums NUMERIC; pg hands both over as strings unless told.
 const pgTypes = {
-  getTypeParser: ((oid: number, format?: string) => (oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 /** Where a postgres:// URL points, without its password, for messages. */

@@ -123,7 +123,10 @@ export const migrations: Record<string, Migration> = {
   '0002-alarm-flapping': {
     async up(db: Kysely<unknown>) {
       // Flapping alarms are held active; they clear once the condition has stayed away for a while.
-      await db.schema.alterTable('alarms').addColumn('flapping', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('alarms')
+        .addColumn('flapping', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema.alterTable('alarms').addColumn('clear_pending_since', 'bigint').execute();
     },
   },
@@ -172,17 +175,29 @@ export const migrations: Record<string, Migration> = {
   },
   '0005-work-order-checklist': {
     async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('work_orders').addColumn('checklist', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+      await db.schema
+        .alterTable('work_orders')
+        .addColumn('checklist', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
     },
   },
   '0006-alarm-fault': {
     async up(db: Kysely<unknown>) {
       // One alarm per asset and failure mode (rules of one failure mode share it; the strongest sets
       // its severity). A rule without a failure mode is its own.
-      await db.schema.alterTable('alarms').addColumn('fault', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await db.schema
+        .alterTable('alarms')
+        .addColumn('fault', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
       await sql`UPDATE alarms SET fault = rule_id`.execute(db);
       await db.schema.dropIndex('alarms_one_open').execute();
-      await db.schema.createIndex('alarms_one_open_fault').on('alarms').columns(['asset_id', 'fault']).unique().where(sql.ref('state'), '!=', 'cleared').execute();
+      await db.schema
+        .createIndex('alarms_one_open_fault')
+        .on('alarms')
+        .columns(['asset_id', 'fault'])
+        .unique()
+        .where(sql.ref('state'), '!=', 'cleared')
+        .execute();
     },
   },
   '0007-work-order-process': {
@@ -200,11 +215,23 @@ export const migrations: Record<string, Migration> = {
       await add('resolved_at', 'bigint');
       await add('closed_at', 'bigint');
       await add('rating', 'integer');
-      await db.schema.alterTable('work_orders').addColumn('breached', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-      await db.schema.alterTable('work_orders').addColumn('rework_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-      await db.schema.alterTable('work_orders').addColumn('repeat_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('work_orders')
+        .addColumn('breached', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable('work_orders')
+        .addColumn('rework_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable('work_orders')
+        .addColumn('repeat_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       // Hold, SLA clocks, acceptance, checklist results, rating and step times, as JSON.
-      await db.schema.alterTable('work_orders').addColumn('process', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+      await db.schema
+        .alterTable('work_orders')
+        .addColumn('process', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
       await db.schema.alterTable('work_order_events').addColumn('action', 'text').execute();
       // The sweep finds what is due (escalations, sensor checks, closing) by this index, not by timers.
       await db.schema.createIndex('work_orders_wake').on('work_orders').column('wake_at').execute();

@@ -21,7 +21,12 @@ describe.skipIf(!postgres.available)(`FMS on PostgreSQL (FMS_DATABASE_URL) ${pos
   afterAll(() => server?.destroy());
 
   const start = () => startFms(testConfig({ estate, FMS_DATABASE_URL: url }), captureLogger().log);
-  const openOrder = (fms: Fms, title: string) => fms.api.inject({ method: 'POST', url: '/api/work-orders', payload: { source: 'inspection', channel: 'inspection', category: 'repair', title, assetId: 'rs-pump-01', by: 'li-wei' } });
+  const openOrder = (fms: Fms, title: string) =>
+    fms.api.inject({
+      method: 'POST',
+      url: '/api/work-orders',
+      payload: { source: 'inspection', channel: 'inspection', category: 'repair', title, assetId: 'rs-pump-01', by: 'li-wei' },
+    });
 
   it('keeps its work orders in PostgreSQL across a restart', async () => {
     let fms = await start();

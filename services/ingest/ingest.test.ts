@@ -55,7 +55,11 @@ describe('ingest through the embedded broker', () => {
     const rejected = await getJson(`${fms.httpUrl}/api/ingest/rejected`);
     expect(rejected.total).toBe(hostileMessages.length);
     const reasons: string[] = rejected.items.map((r: { reason: string }) => r.reason);
-    for (const [, , reason] of hostileMessages) expect(reasons.some((r) => reason.test(r)), String(reason)).toBe(true);
+    for (const [, , reason] of hostileMessages)
+      expect(
+        reasons.some((r) => reason.test(r)),
+        String(reason),
+      ).toBe(true);
     expect(rejected.items.find((r: { size: number }) => r.size === 1024 * 1024).payload).toHaveLength(200);
 
     // The service and both connections are still up.
@@ -74,7 +78,10 @@ describe('ingest through the embedded broker', () => {
   });
 
   it('tracks a device going offline through its last will', async () => {
-    const gate = await mqtt.connectAsync(fms.mqttUrl, { clientId: 'rs-gate-01', will: { topic: 'fms/riverside/gate/rs-gate-01/status', payload: Buffer.from('offline'), qos: 1, retain: true } });
+    const gate = await mqtt.connectAsync(fms.mqttUrl, {
+      clientId: 'rs-gate-01',
+      will: { topic: 'fms/riverside/gate/rs-gate-01/status', payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
     await gate.publishAsync('fms/riverside/gate/rs-gate-01/status', 'online', { qos: 1, retain: true });
     expect((await getJson(`${fms.httpUrl}/api/assets/rs-gate-01`)).status.connection).toBe('online');
     gate.stream.destroy(); // dies without DISCONNECT: the broker publishes the will

@@ -60,7 +60,8 @@ export function createIngest(deps: IngestDeps) {
     if (asset.type !== type || asset.site !== site) {
       return reject(m, 'asset_mismatch', `asset "${assetId}" is registered as a ${asset.type} at site "${asset.site}", not a ${type} at "${site}"`);
     }
-    if (m.payload.length > MAX_PAYLOAD_BYTES) return reject(m, 'too_large', `payload too large: ${m.payload.length} bytes, at most ${MAX_PAYLOAD_BYTES} accepted`);
+    if (m.payload.length > MAX_PAYLOAD_BYTES)
+      return reject(m, 'too_large', `payload too large: ${m.payload.length} bytes, at most ${MAX_PAYLOAD_BYTES} accepted`);
 
     if (channel === 'telemetry') {
       const reading = parseTelemetry(type, m.payload, m.receivedAt);

@@ -11,8 +11,15 @@ function reason(r: { ok: boolean; reason?: string }): string {
 
 describe('parseTelemetry', () => {
   it('accepts the example of CONTRACT.md', () => {
-    const r = parseTelemetry('pump', b({ ts: 1764000000000, flow_m3h: 31.2, pressure_out_bar: 4.1, vibration_mms: 2.3, motor_temp_c: 48.5, running: true }), NOW);
-    expect(r).toEqual({ ok: true, value: { ts: 1764000000000, fields: { flow_m3h: 31.2, pressure_out_bar: 4.1, vibration_mms: 2.3, motor_temp_c: 48.5, running: true } } });
+    const r = parseTelemetry(
+      'pump',
+      b({ ts: 1764000000000, flow_m3h: 31.2, pressure_out_bar: 4.1, vibration_mms: 2.3, motor_temp_c: 48.5, running: true }),
+      NOW,
+    );
+    expect(r).toEqual({
+      ok: true,
+      value: { ts: 1764000000000, fields: { flow_m3h: 31.2, pressure_out_bar: 4.1, vibration_mms: 2.3, motor_temp_c: 48.5, running: true } },
+    });
   });
 
   it('stamps readings without ts with the time they arrived, and reads ISO-8601 times', () => {
@@ -27,7 +34,9 @@ describe('parseTelemetry', () => {
   it('names the field, what it expects and what it got', () => {
     expect(reason(parseTelemetry('pump', b({ vibration_mms: 'high' }), NOW))).toBe('vibration_mms: expected a number in mm/s (got "high")');
     expect(reason(parseTelemetry('pump', b({ running: 1 }), NOW))).toBe('running: expected true or false (got 1)');
-    expect(reason(parseTelemetry('pump', b({ vibration_mms: 5000 }), NOW))).toMatch(/^vibration_mms: expected 0 to 100 mm\/s: outside the plausible range \(got 5000\)$/);
+    expect(reason(parseTelemetry('pump', b({ vibration_mms: 5000 }), NOW))).toMatch(
+      /^vibration_mms: expected 0 to 100 mm\/s: outside the plausible range \(got 5000\)$/,
+    );
   });
 
   it('refuses timestamps in seconds, far in the future, or unreadable', () => {
@@ -54,11 +63,16 @@ describe('parseTelemetry', () => {
 
 describe('parseEvent', () => {
   it('reads the type and keeps the details', () => {
-    expect(parseEvent('elevator', b({ type: 'door_fault', code: 'E21' }), NOW)).toEqual({ ok: true, value: { ts: NOW, type: 'door_fault', details: { code: 'E21' } } });
+    expect(parseEvent('elevator', b({ type: 'door_fault', code: 'E21' }), NOW)).toEqual({
+      ok: true,
+      value: { ts: NOW, type: 'door_fault', details: { code: 'E21' } },
+    });
   });
 
   it('lists the event types of the device type when the type is unknown', () => {
-    expect(reason(parseEvent('gate', b({ type: 'entrapment' }), NOW))).toMatch(/type: expected "type" to be one of forced_open, held_open, tamper, reader_fault/);
+    expect(reason(parseEvent('gate', b({ type: 'entrapment' }), NOW))).toMatch(
+      /type: expected "type" to be one of forced_open, held_open, tamper, reader_fault/,
+    );
   });
 
   it('requires the details an event must carry', () => {

@@ -70,7 +70,10 @@ function resolveTs(ts: number | string | undefined, receivedAt: number): Result<
   if (ts === undefined) return { ok: true, value: receivedAt };
   const ms = typeof ts === 'number' ? ts : Date.parse(ts);
   if (ms > receivedAt + MAX_FUTURE_SKEW_MS) {
-    return { ok: false, reason: `ts ${new Date(ms).toISOString()} is more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes ahead of the server clock: check the device clock` };
+    return {
+      ok: false,
+      reason: `ts ${new Date(ms).toISOString()} is more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes ahead of the server clock: check the device clock`,
+    };
   }
   return { ok: true, value: ms };
 }

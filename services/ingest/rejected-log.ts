@@ -26,7 +26,10 @@ export function createRejectedLog(capacity = 1000) {
         topic: topic.length > 300 ? topic.slice(0, 297) + '...' : topic,
         kind,
         reason,
-        payload: payload.subarray(0, PREVIEW_BYTES).toString('utf8').replace(/[\u0000-\u001f\u007f\ufffd]/g, '.'),
+        payload: payload
+          .subarray(0, PREVIEW_BYTES)
+          .toString('utf8')
+          .replace(/[\u0000-\u001f\u007f\ufffd]/g, '.'),
         size: payload.length,
       };
       if (ring.length < capacity) ring.push(entry);

@@ -3,7 +3,10 @@ import { isServiceTopic, parseTopic } from './topic.ts';
 
 describe('parseTopic', () => {
   it('reads site, type, asset and channel', () => {
-    expect(parseTopic('fms/riverside/pump/rs-pump_1/telemetry')).toEqual({ ok: true, value: { site: 'riverside', type: 'pump', assetId: 'rs-pump_1', channel: 'telemetry' } });
+    expect(parseTopic('fms/riverside/pump/rs-pump_1/telemetry')).toEqual({
+      ok: true,
+      value: { site: 'riverside', type: 'pump', assetId: 'rs-pump_1', channel: 'telemetry' },
+    });
   });
 
   it.each([

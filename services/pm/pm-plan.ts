@@ -15,7 +15,13 @@ export function parseInterval(text: string): Interval | undefined {
   const m = /^(\d+)(d|w|mo|y)$/.exec(text.trim());
   if (!m || Number(m[1]) < 1) return undefined;
   const n = Number(m[1]);
-  return m[2] === 'd' ? { unit: 'days', count: n } : m[2] === 'w' ? { unit: 'days', count: 7 * n } : m[2] === 'mo' ? { unit: 'months', count: n } : { unit: 'months', count: 12 * n };
+  return m[2] === 'd'
+    ? { unit: 'days', count: n }
+    : m[2] === 'w'
+      ? { unit: 'days', count: 7 * n }
+      : m[2] === 'mo'
+        ? { unit: 'months', count: n }
+        : { unit: 'months', count: 12 * n };
 }
 
 /** Approximate length of an interval, for the "within 10 % of the interval" compliance. */
@@ -23,7 +29,10 @@ export function intervalMs(i: Interval): number {
   return i.unit === 'days' ? i.count * 86_400_000 : Math.round(i.count * 30.4375 * 86_400_000);
 }
 
-const intervalSchema = z.string().refine((s) => parseInterval(s) !== undefined, 'expected an interval such as 15d, 2w, 1mo, 3mo, 6mo or 1y').transform((s) => parseInterval(s)!);
+const intervalSchema = z
+  .string()
+  .refine((s) => parseInterval(s) !== undefined, 'expected an interval such as 15d, 2w, 1mo, 3mo, 6mo or 1y')
+  .transform((s) => parseInterval(s)!);
 
 const triggerSchema = z.union(
   [
@@ -98,15 +107,21 @@ export const pmPlanSchema = z
         const m = catalog[plan.assetType].metrics.find((x) => x.name === t.usage.metric);
         if (!m || m.kind !== 'counter') {
           const counters = catalog[plan.assetType].metrics.filter((x) => x.kind === 'counter').map((x) => x.name);
-          ctx.addIssue({ code: 'custom', path: ['trigger', ...(Array.isArray(plan.trigger) ? [i] : []), 'usage', 'metric'], message: `"${t.usage.metric}" is not a ${plan.assetType} counter (expected one of ${counters.join(', ')})` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['trigger', ...(Array.isArray(plan.trigger) ? [i] : []), 'usage', 'metric'],
+            message: `"${t.usage.metric}" is not a ${plan.assetType} counter (expected one of ${counters.join(', ')})`,
+          });
         }
       }
     }
     if (plan.tiers) {
-      if (plan.tiers[0]?.every !== 1) ctx.addIssue({ code: 'custom', path: ['tiers', 0, 'every'], message: 'the first tier is the base visit: expected every: 1' });
+      if (plan.tiers[0]?.every !== 1)
+        ctx.addIssue({ code: 'custom', path: ['tiers', 0, 'every'], message: 'the first tier is the base visit: expected every: 1' });
       plan.tiers.forEach((t, i) => {
         const prev = plan.tiers![i - 1];
-        if (prev && (t.every <= prev.every || t.every % prev.every !== 0)) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'every'], message: `expected a multiple of the tier below (${prev.every}) and larger` });
+        if (prev && (t.every <= prev.every || t.every % prev.every !== 0))
+          ctx.addIssue({ code: 'custom', path: ['tiers', i, 'every'], message: `expected a multiple of the tier below (${prev.every}) and larger` });
       });
     }
   });

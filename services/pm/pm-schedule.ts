@@ -85,7 +85,8 @@ function combine(found: Occurrence[], now: number): Occurrence[] {
   if (missed.length <= 1) return found;
   const latest = missed.at(-1)!;
   const rest = found.filter((o) => !missed.includes(o));
-  if (rest[0]?.dueAt === now && rest[0].key.startsWith('usage-')) return [{ ...rest[0], combines: missed.map((o) => ({ key: o.key, dueAt: o.dueAt })) }, ...rest.slice(1)];
+  if (rest[0]?.dueAt === now && rest[0].key.startsWith('usage-'))
+    return [{ ...rest[0], combines: missed.map((o) => ({ key: o.key, dueAt: o.dueAt })) }, ...rest.slice(1)];
   return [{ ...latest, combines: missed.slice(0, -1).map((o) => ({ key: o.key, dueAt: o.dueAt })) }, ...rest];
 }
 
@@ -116,7 +117,14 @@ function fixedDue(plan: PmPlan, tz: string, state: PlanAssetState, now: number, 
       const opensAt = dueAt - plan.leadTime;
       if (opensAt > now) break;
       seq += 1;
-      out.push({ key: DateTime.fromMillis(dueAt, { zone: tz }).toFormat("yyyy-MM-dd'T'HH:mm"), dueAt, opensAt, seq, reason: `cron ${trigger.cron}`, combines: [] });
+      out.push({
+        key: DateTime.fromMillis(dueAt, { zone: tz }).toFormat("yyyy-MM-dd'T'HH:mm"),
+        dueAt,
+        opensAt,
+        seq,
+        reason: `cron ${trigger.cron}`,
+        combines: [],
+      });
     }
     return out;
   }
@@ -148,7 +156,9 @@ function floatingDue(plan: PmPlan, tz: string, state: PlanAssetState, now: numbe
       const day = addInterval(localDay(anchor, tz), t.every, 1);
       consider(endOfDay(day), day.toMillis() - plan.leadTime, `every ${describe(t.every)}`);
     } else if ('cron' in t) {
-      const dueAt = CronExpressionParser.parse(t.cron, { currentDate: new Date(anchor), tz }).next().getTime();
+      const dueAt = CronExpressionParser.parse(t.cron, { currentDate: new Date(anchor), tz })
+        .next()
+        .getTime();
       consider(dueAt, dueAt - plan.leadTime, `cron ${t.cron}`);
     } else {
       const grown = usage(t.usage.metric, anchor);

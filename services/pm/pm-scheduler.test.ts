@@ -18,7 +18,20 @@ import { createKyselyPmStore } from './pm-store.kysely.ts';
 const DAY = 86_400_000;
 const TZ = 'Asia/Shanghai';
 const T0 = DateTime.fromISO('2026-01-01T10:00', { zone: TZ }).toMillis();
-const asset = (id: string, type: Asset['type'], tags: string[] = []): Asset => ({ id, type, site: 'riverside', name: id, location: 'B1', criticality: 3, tags, installedAt: null, origin: 'config', createdAt: 0, updatedAt: 0, maintenance: null });
+const asset = (id: string, type: Asset['type'], tags: string[] = []): Asset => ({
+  id,
+  type,
+  site: 'riverside',
+  name: id,
+  location: 'B1',
+  criticality: 3,
+  tags,
+  installedAt: null,
+  origin: 'config',
+  createdAt: 0,
+  updatedAt: 0,
+  maintenance: null,
+});
 const noTelemetry: Pick<TelemetryStore, 'aggregate'> = { aggregate: async () => [] };
 const localDate = (ms: number, zone = TZ) => DateTime.fromMillis(ms, { zone }).toISODate();
 
@@ -32,11 +45,23 @@ eachDatabase('preventive maintenance', (open) => {
   });
   afterEach(() => database.close());
 
-  async function setup(opts: { plans?: PmPlanInput[]; parsedPlans?: PmPlan[]; templates?: boolean; assets: Asset[]; telemetry?: Pick<TelemetryStore, 'aggregate'>; failOpenAfter?: number }) {
+  async function setup(opts: {
+    plans?: PmPlanInput[];
+    parsedPlans?: PmPlan[];
+    templates?: boolean;
+    assets: Asset[];
+    telemetry?: Pick<TelemetryStore, 'aggregate'>;
+    failOpenAfter?: number;
+  }) {
     const { service: workOrders, maintenance } = createTestWorkOrderService({ db: database.db, now: () => now, assets: opts.assets });
     const store = createKyselyPmStore(database.db);
     const templates = opts.templates ? loadPlanTemplates() : [];
-    const plans = await createPmPlanService({ store, templates, filePlans: [...(opts.plans ?? []).map((p) => pmPlanSchema.parse(p)), ...(opts.parsedPlans ?? [])], now: () => now });
+    const plans = await createPmPlanService({
+      store,
+      templates,
+      filePlans: [...(opts.plans ?? []).map((p) => pmPlanSchema.parse(p)), ...(opts.parsedPlans ?? [])],
+      now: () => now,
+    });
     let opened = 0;
     const scheduler = createPmScheduler({
       store,
@@ -68,7 +93,13 @@ eachDatabase('preventive maintenance', (open) => {
     const orders = await pmOrders(workOrders);
     expect(orders).toHaveLength(24);
     // Due every 15 days from the day FMS began to follow the elevator (1 January).
-    expect(orders.map((o) => localDate(o.dueAt!))).toEqual(Array.from({ length: 24 }, (_, k) => DateTime.fromISO('2026-01-01', { zone: TZ }).plus({ days: 15 * (k + 1) }).toISODate()));
+    expect(orders.map((o) => localDate(o.dueAt!))).toEqual(
+      Array.from({ length: 24 }, (_, k) =>
+        DateTime.fromISO('2026-01-01', { zone: TZ })
+          .plus({ days: 15 * (k + 1) })
+          .toISODate(),
+      ),
+    );
     const tiers = orders.map((o) => /\((.*)\)$/.exec(o.title)![1]);
     expect(tiers.filter((t) => t === 'half-monthly')).toHaveLength(20);
     expect(tiers.map((t, i) => [i + 1, t]).filter(([, t]) => t !== 'half-monthly')).toEqual([
@@ -82,7 +113,14 @@ eachDatabase('preventive maintenance', (open) => {
     expect([size(0), size(5), size(11), size(23)]).toEqual([13, 18, 23, 30]);
     expect(orders[23]!.checklist.slice(0, 13)).toEqual(orders[0]!.checklist);
     // Opened three days ahead (leadTime), P4 preventive, dispatched, due by the end of the due day.
-    expect(orders[0]).toMatchObject({ source: 'pm', channel: 'schedule', category: 'preventive', priority: 'P4', pmPlanId: 'elevator.maintenance', state: 'assigned' });
+    expect(orders[0]).toMatchObject({
+      source: 'pm',
+      channel: 'schedule',
+      category: 'preventive',
+      priority: 'P4',
+      pmPlanId: 'elevator.maintenance',
+      state: 'assigned',
+    });
     const opensAt = DateTime.fromISO('2026-01-13T00:00', { zone: TZ }).toMillis();
     expect(orders[0]!.createdAt - opensAt).toBeGreaterThanOrEqual(0);
     expect(orders[0]!.createdAt - opensAt).toBeLessThan(DAY / 4); // the first tick after it opens
@@ -90,7 +128,10 @@ eachDatabase('preventive maintenance', (open) => {
   });
 
   it('follows the time zone and daylight saving: a Monday 09:00 plan in New York moves with the clocks', async () => {
-    const { scheduler, workOrders } = await setup({ assets: [asset('g1', 'gate')], plans: [{ id: 'gate.weekly', title: 'Gate check', assetType: 'gate', trigger: { cron: '0 9 * * 1' } }] });
+    const { scheduler, workOrders } = await setup({
+      assets: [asset('g1', 'gate')],
+      plans: [{ id: 'gate.weekly', title: 'Gate check', assetType: 'gate', trigger: { cron: '0 9 * * 1' } }],
+    });
     // The scheduler's sites are in Shanghai in this suite; the same plan for a site in New York:
     const plan = pmPlanSchema.parse({ id: 'gate.weekly', title: 'Gate check', assetType: 'gate', trigger: { cron: '0 9 * * 1' } });
     const state = { trackedSince: Date.parse('2026-02-27T00:00:00Z'), last: null, generated: 0, lastDone: null, lastRepair: null };
@@ -180,7 +221,10 @@ eachDatabase('preventive maintenance', (open) => {
   });
 
   it('creates nothing twice when the clock is set back and comes forward again', async () => {
-    const { scheduler, workOrders } = await setup({ assets: [asset('g1', 'gate')], plans: [{ id: 'gate.weekly', title: 'Weekly', assetType: 'gate', trigger: { every: '7d' }, catchUp: 'each' }] });
+    const { scheduler, workOrders } = await setup({
+      assets: [asset('g1', 'gate')],
+      plans: [{ id: 'gate.weekly', title: 'Weekly', assetType: 'gate', trigger: { every: '7d' }, catchUp: 'each' }],
+    });
     await scheduler.tick(now);
     const later = now + 22 * DAY;
     await scheduler.tick(later);
@@ -193,7 +237,10 @@ eachDatabase('preventive maintenance', (open) => {
   });
 
   it('reports compliance: on time, late, within 10 % of the interval, and the next due', async () => {
-    const { scheduler, workOrders, plans } = await setup({ assets: [asset('g1', 'gate')], plans: [{ id: 'gate.monthly', title: 'Gate monthly', assetType: 'gate', trigger: { every: '30d' } }] });
+    const { scheduler, workOrders, plans } = await setup({
+      assets: [asset('g1', 'gate')],
+      plans: [{ id: 'gate.monthly', title: 'Gate monthly', assetType: 'gate', trigger: { every: '30d' } }],
+    });
     const finish = async (id: string, assignee: string) => {
       await workOrders.act(id, { action: 'start', by: assignee });
       await workOrders.act(id, { action: 'resolve', by: assignee, note: 'done' });
@@ -226,7 +273,14 @@ eachDatabase('preventive maintenance', (open) => {
     });
     await scheduler.tick(now);
     now += 20 * DAY;
-    const repair = await workOrders.open({ source: 'inspection', channel: 'inspection', category: 'repair', title: 'Seal replaced', assetId: 'p1', by: 'li-wei' });
+    const repair = await workOrders.open({
+      source: 'inspection',
+      channel: 'inspection',
+      category: 'repair',
+      title: 'Seal replaced',
+      assetId: 'p1',
+      by: 'li-wei',
+    });
     await workOrders.act(repair.id, { action: 'start', by: repair.assignee! });
     await workOrders.act(repair.id, { action: 'resolve', by: repair.assignee!, note: 'new seal' });
     now += 15 * DAY; // 35 days after start, 15 after the repair: nothing yet
@@ -235,11 +289,18 @@ eachDatabase('preventive maintenance', (open) => {
     now += 16 * DAY;
     await scheduler.tick(now);
     const [order] = await pmOrders(workOrders);
-    expect(localDate(order!.dueAt!)).toBe(DateTime.fromMillis(T0 + 20 * DAY, { zone: TZ }).plus({ days: 30 }).toISODate());
+    expect(localDate(order!.dueAt!)).toBe(
+      DateTime.fromMillis(T0 + 20 * DAY, { zone: TZ })
+        .plus({ days: 30 })
+        .toISODate(),
+    );
   });
 
   it('puts the asset in maintenance mode while a PM visit is in progress', async () => {
-    const { scheduler, workOrders, maintenance } = await setup({ assets: [asset('g1', 'gate')], plans: [{ id: 'gate.weekly', title: 'Weekly', assetType: 'gate', trigger: { every: '7d' } }] });
+    const { scheduler, workOrders, maintenance } = await setup({
+      assets: [asset('g1', 'gate')],
+      plans: [{ id: 'gate.weekly', title: 'Weekly', assetType: 'gate', trigger: { every: '7d' } }],
+    });
     await scheduler.tick(now);
     now += 7 * DAY;
     await scheduler.tick(now);
@@ -258,13 +319,34 @@ describe('PM plan format', () => {
     expect(issues({ id: 'x', title: 'x', assetType: 'pump', trigger: { usage: { metric: 'flow_m3h', every: 10 } } })).toEqual([
       'trigger.usage.metric: "flow_m3h" is not a pump counter (expected one of run_hours, starts)',
     ]);
-    expect(issues({ id: 'x', title: 'x', assetType: 'elevator', trigger: { every: '15d' }, tiers: [{ name: 'a', every: 1 }, { name: 'b', every: 4 }, { name: 'c', every: 6 }] })).toEqual([
-      'tiers.2.every: expected a multiple of the tier below (4) and larger',
-    ]);
+    expect(
+      issues({
+        id: 'x',
+        title: 'x',
+        assetType: 'elevator',
+        trigger: { every: '15d' },
+        tiers: [
+          { name: 'a', every: 1 },
+          { name: 'b', every: 4 },
+          { name: 'c', every: 6 },
+        ],
+      }),
+    ).toEqual(['tiers.2.every: expected a multiple of the tier below (4) and larger']);
   });
 
   it('ships templates for every device type that parse', () => {
     const ids = loadPlanTemplates().map((p) => p.id);
-    expect(ids).toEqual(expect.arrayContaining(['elevator.maintenance', 'pump.daily-round', 'pump.quarterly-service', 'pump.cabinet-cleaning', 'pump.tank-cleaning', 'pump.run-hours-service', 'gate.maintenance', 'gate.passages-service']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'elevator.maintenance',
+        'pump.daily-round',
+        'pump.quarterly-service',
+        'pump.cabinet-cleaning',
+        'pump.tank-cleaning',
+        'pump.run-hours-service',
+        'gate.maintenance',
+        'gate.passages-service',
+      ]),
+    );
   });
 });

@@ -46,11 +46,22 @@ export function createPmScheduler(deps: PmSchedulerDeps) {
   async function usageFor(plan: PmPlan, asset: Asset, state: PlanAssetState, now: number): Promise<UsageSince> {
     const wanted = triggersOf(plan).flatMap((t) => ('usage' in t ? [t.usage.metric] : []));
     if (wanted.length === 0) return () => undefined;
-    const anchors = new Set([state.trackedSince, Math.max(state.lastDone ?? state.trackedSince, plan.resetOnRepair ? (state.lastRepair ?? -Infinity) : -Infinity)]);
+    const anchors = new Set([
+      state.trackedSince,
+      Math.max(state.lastDone ?? state.trackedSince, plan.resetOnRepair ? (state.lastRepair ?? -Infinity) : -Infinity),
+    ]);
     const known = new Map<string, number | undefined>();
     for (const metric of wanted) {
       for (const since of anchors) {
-        const buckets = await deps.telemetry.aggregate({ asset: asset.id, measurement: asset.type, metric, from: since, to: now + 1, every: now + 1 - since, fn: 'increase' });
+        const buckets = await deps.telemetry.aggregate({
+          asset: asset.id,
+          measurement: asset.type,
+          metric,
+          from: since,
+          to: now + 1,
+          every: now + 1 - since,
+          fn: 'increase',
+        });
         const values = buckets.map((b) => b.value).filter((v): v is number => v !== null);
         known.set(`${metric}@${since}`, values.length ? values.reduce((a, b) => a + b, 0) : undefined);
       }
@@ -66,7 +77,9 @@ export function createPmScheduler(deps: PmSchedulerDeps) {
   async function open(plan: PmPlan, asset: Asset, occ: ClaimedOccurrence, reason: string, folded: Occurrence['combines']): Promise<void> {
     const tier = tierOf(plan, occ.seq);
     const n = folded.length;
-    const missed = n ? ` It also stands for ${n} earlier occurrence${n === 1 ? '' : 's'} not opened in time, e.g. while FMS was down (due ${folded.map((f) => new Date(f.dueAt).toISOString().slice(0, 10)).join(', ')}).` : '';
+    const missed = n
+      ? ` It also stands for ${n} earlier occurrence${n === 1 ? '' : 's'} not opened in time, e.g. while FMS was down (due ${folded.map((f) => new Date(f.dueAt).toISOString().slice(0, 10)).join(', ')}).`
+      : '';
     const order = await deps.workOrders.openPlanned({
       source: 'pm',
       channel: 'schedule',
@@ -94,7 +107,10 @@ export function createPmScheduler(deps: PmSchedulerDeps) {
       for (const o of await store.unopened(100)) {
         const plan = deps.plans.get(o.planId);
         const asset = deps.assets.get(o.assetId);
-        if (plan && asset) await open(plan, asset, o, 'opened late: the instance that claimed it stopped', []).catch((err) => log.error({ err, planId: o.planId }, 'PM order not opened'));
+        if (plan && asset)
+          await open(plan, asset, o, 'opened late: the instance that claimed it stopped', []).catch((err) =>
+            log.error({ err, planId: o.planId }, 'PM order not opened'),
+          );
       }
       let checked = 0;
       for (const plan of deps.plans.list()) {
@@ -116,8 +132,22 @@ export function createPmScheduler(deps: PmSchedulerDeps) {
               quietUntil.set(pair, usesCounters ? now + USAGE_RECHECK : (next?.opensAt ?? now + USAGE_RECHECK));
             }
             for (const occ of due) {
-              const c: ClaimedOccurrence = { planId: plan.id, assetId: asset.id, key: occ.key, seq: occ.seq, dueAt: occ.dueAt, tier: tierOf(plan, occ.seq).name };
-              if (!(await store.claim(c, occ.combines.map((f) => ({ ...f, seq: 0 })), now))) continue; // someone else has it
+              const c: ClaimedOccurrence = {
+                planId: plan.id,
+                assetId: asset.id,
+                key: occ.key,
+                seq: occ.seq,
+                dueAt: occ.dueAt,
+                tier: tierOf(plan, occ.seq).name,
+              };
+              if (
+                !(await store.claim(
+                  c,
+                  occ.combines.map((f) => ({ ...f, seq: 0 })),
+                  now,
+                ))
+              )
+                continue; // someone else has it
               claimed++;
               await open(plan, asset, c, occ.reason, occ.combines);
             }
@@ -142,7 +172,17 @@ export function createPmScheduler(deps: PmSchedulerDeps) {
           const onTime = o.doneAt !== null && o.doneAt <= o.dueAt;
           const withinTolerance = o.doneAt !== null && tolerance !== undefined ? Math.abs(o.doneAt - o.dueAt) <= 0.1 * tolerance : null;
           const status = o.combinedInto ? 'missed' : o.doneAt !== null ? (onTime ? 'on_time' : 'late') : o.dueAt < now ? 'overdue' : 'open';
-          return { key: o.key, tier: o.tier, dueAt: o.dueAt, workOrderId: o.workOrderId, state: o.state, doneAt: o.doneAt, status, withinTolerance, combinedInto: o.combinedInto };
+          return {
+            key: o.key,
+            tier: o.tier,
+            dueAt: o.dueAt,
+            workOrderId: o.workOrderId,
+            state: o.state,
+            doneAt: o.doneAt,
+            status,
+            withinTolerance,
+            combinedInto: o.combinedInto,
+          };
         });
         const counted = history.filter((h) => h.status !== 'open');
         assets.push({
@@ -155,7 +195,8 @@ export function createPmScheduler(deps: PmSchedulerDeps) {
             due: counted.length,
             onTime: counted.filter((h) => h.status === 'on_time').length,
             onTimePct: counted.length ? Math.round((1000 * counted.filter((h) => h.status === 'on_time').length) / counted.length) / 10 : null,
-            withinTolerancePct: counted.length && tolerance !== undefined ? Math.round((1000 * counted.filter((h) => h.withinTolerance).length) / counted.length) / 10 : null,
+            withinTolerancePct:
+              counted.length && tolerance !== undefined ? Math.round((1000 * counted.filter((h) => h.withinTolerance).length) / counted.length) / 10 : null,
           },
           history,
         });

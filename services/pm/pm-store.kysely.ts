@@ -6,7 +6,11 @@ import type { OccurrenceRecord, PmStore } from './pm-store.ts';
 export function createKyselyPmStore(db: Db): PmStore {
   return {
     async track(planId, assetId, at) {
-      await db.insertInto('pm_tracking').values({ plan_id: planId, asset_id: assetId, since: at }).onConflict((oc) => oc.doNothing()).execute();
+      await db
+        .insertInto('pm_tracking')
+        .values({ plan_id: planId, asset_id: assetId, since: at })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
       const row = await db.selectFrom('pm_tracking').select('since').where('plan_id', '=', planId).where('asset_id', '=', assetId).executeTakeFirstOrThrow();
       return Number(row.since);
     },
@@ -52,14 +56,34 @@ export function createKyselyPmStore(db: Db): PmStore {
       return db.transaction().execute(async (trx) => {
         const inserted = await trx
           .insertInto('pm_occurrences')
-          .values({ plan_id: o.planId, asset_id: o.assetId, key: o.key, seq: o.seq, due_at: o.dueAt, tier: o.tier, work_order_id: null, combined_into: null, created_at: at })
+          .values({
+            plan_id: o.planId,
+            asset_id: o.assetId,
+            key: o.key,
+            seq: o.seq,
+            due_at: o.dueAt,
+            tier: o.tier,
+            work_order_id: null,
+            combined_into: null,
+            created_at: at,
+          })
           .onConflict((oc) => oc.doNothing())
           .executeTakeFirst();
         if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
         for (const f of folded) {
           await trx
             .insertInto('pm_occurrences')
-            .values({ plan_id: o.planId, asset_id: o.assetId, key: f.key, seq: f.seq, due_at: f.dueAt, tier: null, work_order_id: null, combined_into: o.key, created_at: at })
+            .values({
+              plan_id: o.planId,
+              asset_id: o.assetId,
+              key: f.key,
+              seq: f.seq,
+              due_at: f.dueAt,
+              tier: null,
+              work_order_id: null,
+              combined_into: o.key,
+              created_at: at,
+            })
             .onConflict((oc) => oc.doNothing())
             .execute();
         }
@@ -68,12 +92,25 @@ export function createKyselyPmStore(db: Db): PmStore {
     },
 
     async unopened(limit) {
-      const rows = await db.selectFrom('pm_occurrences').selectAll().where('work_order_id', 'is', null).where('combined_into', 'is', null).orderBy('due_at').limit(limit).execute();
+      const rows = await db
+        .selectFrom('pm_occurrences')
+        .selectAll()
+        .where('work_order_id', 'is', null)
+        .where('combined_into', 'is', null)
+        .orderBy('due_at')
+        .limit(limit)
+        .execute();
       return rows.map((r) => ({ planId: r.plan_id, assetId: r.asset_id, key: r.key, seq: r.seq, dueAt: Number(r.due_at), tier: r.tier }));
     },
 
     async linkOrder(planId, assetId, key, workOrderId) {
-      await db.updateTable('pm_occurrences').set({ work_order_id: workOrderId }).where('plan_id', '=', planId).where('asset_id', '=', assetId).where('key', '=', key).execute();
+      await db
+        .updateTable('pm_occurrences')
+        .set({ work_order_id: workOrderId })
+        .where('plan_id', '=', planId)
+        .where('asset_id', '=', assetId)
+        .where('key', '=', key)
+        .execute();
     },
 
     async dueBetween(from, to) {
@@ -94,17 +131,33 @@ export function createKyselyPmStore(db: Db): PmStore {
         .select(['o.plan_id', 'o.asset_id', 'o.key', 'o.seq', 'o.due_at', 'o.tier', 'o.work_order_id', 'o.combined_into', 'w.state', 'w.resolved_at'])
         .where('o.plan_id', '=', planId);
       if (assetId) q = q.where('o.asset_id', '=', assetId);
-      const rows = await q.orderBy('o.due_at', 'desc').orderBy(sql`o.seq`, 'desc').limit(limit).execute();
+      const rows = await q
+        .orderBy('o.due_at', 'desc')
+        .orderBy(sql`o.seq`, 'desc')
+        .limit(limit)
+        .execute();
       return rows.map(occurrenceFromRow);
     },
 
     async plans() {
       const rows = await db.selectFrom('pm_plans').selectAll().execute();
-      return rows.map((r) => ({ id: r.id, origin: 'api' as const, definition: r.definition === null ? null : JSON.parse(r.definition), deleted: r.deleted === 1, updatedAt: Number(r.updated_at) }));
+      return rows.map((r) => ({
+        id: r.id,
+        origin: 'api' as const,
+        definition: r.definition === null ? null : JSON.parse(r.definition),
+        deleted: r.deleted === 1,
+        updatedAt: Number(r.updated_at),
+      }));
     },
 
     async savePlan(r) {
-      const row = { id: r.id, origin: r.origin, definition: r.definition === null ? null : JSON.stringify(r.definition), deleted: r.deleted ? 1 : 0, updated_at: r.updatedAt };
+      const row = {
+        id: r.id,
+        origin: r.origin,
+        definition: r.definition === null ? null : JSON.stringify(r.definition),
+        deleted: r.deleted ? 1 : 0,
+        updated_at: r.updatedAt,
+      };
       await db
         .insertInto('pm_plans')
         .values(row)
@@ -114,7 +167,18 @@ export function createKyselyPmStore(db: Db): PmStore {
   };
 }
 
-function occurrenceFromRow(r: { plan_id: string; asset_id: string; key: string; seq: number; due_at: number; tier: string | null; work_order_id: string | null; combined_into: string | null; state: string | null; resolved_at: number | null }): OccurrenceRecord {
+function occurrenceFromRow(r: {
+  plan_id: string;
+  asset_id: string;
+  key: string;
+  seq: number;
+  due_at: number;
+  tier: string | null;
+  work_order_id: string | null;
+  combined_into: string | null;
+  state: string | null;
+  resolved_at: number | null;
+}): OccurrenceRecord {
   return {
     planId: r.plan_id,
     assetId: r.asset_id,

@@ -8,15 +8,17 @@ const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 
 eachDatabase('two FMS instances on one database', (_open, place) => {
-
   it('create each preventive-maintenance occurrence once between them', async () => {
     const elevators = 4;
     const start = String(Date.UTC(2026, 0, 1, 2));
     const where = await place();
     // The schema first, so that both processes find it ready.
     await (await where.open()).close();
-    const instance = () => run(process.execPath, ['--import', 'tsx', 'services/pm/testing/pm-instance.ts', where.target, String(elevators), start], { cwd: root, timeout: 120_000 });
-    const results = (await Promise.all([instance(), instance()])).map((r) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { claimed: number; errors: string[] });
+    const instance = () =>
+      run(process.execPath, ['--import', 'tsx', 'services/pm/testing/pm-instance.ts', where.target, String(elevators), start], { cwd: root, timeout: 120_000 });
+    const results = (await Promise.all([instance(), instance()])).map(
+      (r) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { claimed: number; errors: string[] },
+    );
     expect(results.flatMap((r) => r.errors)).toEqual([]);
     const database = await where.open();
     try {

@@ -62,22 +62,38 @@ export function healthIndex(i: HealthInputs): Health {
   const worst = [...i.indicators].sort((a, b) => wear(b) - wear(a))[0];
   if (worst) {
     const pct = Math.round((worst.level / worst.limit) * 100);
-    off('condition', wear(worst) * CAPS.condition, `${worst.metric} runs at ${round(worst.level)}, ${pct} % of its limit ${worst.limit}`, { metric: worst.metric, level: round(worst.level), limit: worst.limit, pct });
+    off('condition', wear(worst) * CAPS.condition, `${worst.metric} runs at ${round(worst.level)}, ${pct} % of its limit ${worst.limit}`, {
+      metric: worst.metric,
+      level: round(worst.level),
+      limit: worst.limit,
+      pct,
+    });
   }
   // Trend: the soonest crossing of any indicator.
   const soonest = i.indicators
-    .map((x) => ({ metric: x.metric, limit: x.limit, t: x.trend?.status === 'trend' ? x.trend.crossing!.likely : x.trend?.status === 'beyond_limit' ? i.now : undefined }))
+    .map((x) => ({
+      metric: x.metric,
+      limit: x.limit,
+      t: x.trend?.status === 'trend' ? x.trend.crossing!.likely : x.trend?.status === 'beyond_limit' ? i.now : undefined,
+    }))
     .filter((x): x is { metric: string; limit: number; t: number } => x.t !== undefined)
     .sort((a, b) => a.t - b.t)[0];
   if (soonest) {
     const days = Math.max(0, Math.round((soonest.t - i.now) / DAY));
-    off('trend', days <= 30 ? CAPS.trend : days <= 90 ? 8 : days <= 180 ? 3 : 0, `${soonest.metric} reaches ${soonest.limit} in about ${days} days`, { metric: soonest.metric, limit: soonest.limit, days });
+    off('trend', days <= 30 ? CAPS.trend : days <= 90 ? 8 : days <= 180 ? 3 : 0, `${soonest.metric} reaches ${soonest.limit} in about ${days} days`, {
+      metric: soonest.metric,
+      limit: soonest.limit,
+      days,
+    });
   }
   off('alarms', 3 * i.alarms, `${i.alarms} alarm${i.alarms === 1 ? '' : 's'} in the period`, { count: i.alarms });
   off('open_repairs', 5 * i.openRepairs, `${i.openRepairs} repair${i.openRepairs === 1 ? '' : 's'} open`, { count: i.openRepairs });
   if (i.ageYears !== undefined && i.expectedLifeYears) {
     const share = i.ageYears / i.expectedLifeYears;
-    off('age', share <= 0.8 ? 0 : ((share - 0.8) / 0.4) * CAPS.age, `${round(i.ageYears)} of ${i.expectedLifeYears} expected years`, { years: round(i.ageYears), expected: i.expectedLifeYears });
+    off('age', share <= 0.8 ? 0 : ((share - 0.8) / 0.4) * CAPS.age, `${round(i.ageYears)} of ${i.expectedLifeYears} expected years`, {
+      years: round(i.ageYears),
+      expected: i.expectedLifeYears,
+    });
   }
   off('overdue_pm', 5 * i.overduePm, `${i.overduePm} preventive visit${i.overduePm === 1 ? '' : 's'} overdue`, { count: i.overduePm });
 
@@ -95,8 +111,15 @@ export function recommend(health: Health, i: HealthInputs): Recommendation {
   const trend = health.deductions.find((d) => d.input === 'trend');
   const atLimit = i.indicators.find((x) => x.level >= x.limit || x.trend?.status === 'beyond_limit');
   const old = i.ageYears !== undefined && !!i.expectedLifeYears && i.ageYears >= i.expectedLifeYears;
-  if (old && health.score < 50) return { action: 'replace', reason: 'past_life', because: `past its expected life and health ${health.score}`, facts: { score: health.score } };
-  if (atLimit) return { action: 'schedule_repair', reason: 'at_limit', because: `${atLimit.metric} is at its limit of ${atLimit.limit}`, facts: { metric: atLimit.metric, limit: atLimit.limit } };
+  if (old && health.score < 50)
+    return { action: 'replace', reason: 'past_life', because: `past its expected life and health ${health.score}`, facts: { score: health.score } };
+  if (atLimit)
+    return {
+      action: 'schedule_repair',
+      reason: 'at_limit',
+      because: `${atLimit.metric} is at its limit of ${atLimit.limit}`,
+      facts: { metric: atLimit.metric, limit: atLimit.limit },
+    };
   if (trend && Number(trend.facts.days) <= 14) return { action: 'schedule_repair', reason: 'crossing_soon', because: trend.because, facts: trend.facts };
   const top = health.deductions[0];
   if (health.score < 70 && top) return { action: 'inspect', reason: top.input, because: top.because, facts: top.facts };

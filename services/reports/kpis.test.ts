@@ -20,7 +20,16 @@ describe('service-quality figures against a hand-computed month', () => {
       { priority: 'P3', orders: 1, met: 1, compliancePct: 100 },
       { priority: 'P4', orders: 1, met: 1, compliancePct: 100 },
     ]);
-    expect(pmCompliance([{ dueAt: T0 + 10 * D, doneAt: T0 + 9 * D, status: 'on_time' }, { dueAt: T0 + 20 * D, doneAt: T0 + 21 * D, status: 'late' }, { dueAt: T0 + 40 * D, doneAt: null, status: 'open' }], period)).toEqual({ due: 2, onTime: 1, compliancePct: 50 });
+    expect(
+      pmCompliance(
+        [
+          { dueAt: T0 + 10 * D, doneAt: T0 + 9 * D, status: 'on_time' },
+          { dueAt: T0 + 20 * D, doneAt: T0 + 21 * D, status: 'late' },
+          { dueAt: T0 + 40 * D, doneAt: null, status: 'open' },
+        ],
+        period,
+      ),
+    ).toEqual({ due: 2, onTime: 1, compliancePct: 50 });
     // Open at the end: o3 (verified, 25 days) and o4 (in progress, 10 days).
     expect(backlog(orders, period)).toEqual({ open: 2, byAge: { under1d: 0, d1to7: 0, d7to30: 2, over30d: 0 }, oldestDays: 25 });
   });

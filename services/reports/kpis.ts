@@ -101,7 +101,8 @@ export function reliability(orders: readonly OrderFacts[], assets: readonly Asse
 /** Orders opened in the period that met every deadline, per priority, %. */
 export function slaCompliance(orders: readonly OrderFacts[], p: Period): { priority: string; orders: number; met: number; compliancePct: number | null }[] {
   const byPriority = new Map<string, OrderFacts[]>();
-  for (const o of orders.filter((x) => within(x.createdAt, p) && x.state !== 'cancelled')) byPriority.set(o.priority, [...(byPriority.get(o.priority) ?? []), o]);
+  for (const o of orders.filter((x) => within(x.createdAt, p) && x.state !== 'cancelled'))
+    byPriority.set(o.priority, [...(byPriority.get(o.priority) ?? []), o]);
   return ['P1', 'P2', 'P3', 'P4'].map((priority) => {
     const list = byPriority.get(priority) ?? [];
     const met = list.filter((o) => !o.breached).length;
@@ -117,7 +118,10 @@ export function pmCompliance(occurrences: readonly PmFacts[], p: Period): { due:
 }
 
 /** Orders open at the end of the period by age. */
-export function backlog(orders: readonly OrderFacts[], p: Period): { open: number; byAge: Record<'under1d' | 'd1to7' | 'd7to30' | 'over30d', number>; oldestDays: number | null } {
+export function backlog(
+  orders: readonly OrderFacts[],
+  p: Period,
+): { open: number; byAge: Record<'under1d' | 'd1to7' | 'd7to30' | 'over30d', number>; oldestDays: number | null } {
   const open = orders.filter((o) => o.createdAt < p.to && (o.closedAt === null || o.closedAt >= p.to) && o.state !== 'cancelled' && o.state !== 'closed');
   const byAge = { under1d: 0, d1to7: 0, d7to30: 0, over30d: 0 };
   for (const o of open) {
@@ -133,7 +137,10 @@ export function backlog(orders: readonly OrderFacts[], p: Period): { open: numbe
  * (Pareto); `chronic` marks assets with 3 or more unplanned failures in the 2 years to the period's
  * end; `repeats` counts faults that came back (reopened or the same fault within 30 days).
  */
-export function badActors(orders: readonly OrderFacts[], p: Period): { assetId: string; failures: number; cumulativePct: number; repeats: number; chronic: boolean }[] {
+export function badActors(
+  orders: readonly OrderFacts[],
+  p: Period,
+): { assetId: string; failures: number; cumulativePct: number; repeats: number; chronic: boolean }[] {
   const corrective = orders.filter((o) => isCorrective(o) && o.assetId);
   const inPeriod = corrective.filter((o) => within(o.createdAt, p));
   const total = inPeriod.length;
@@ -147,8 +154,12 @@ export function badActors(orders: readonly OrderFacts[], p: Period): { assetId: 
       cumulative += failures;
       const mine = inPeriod.filter((o) => o.assetId === assetId);
       const byFault = new Map<string, number[]>();
-      for (const o of corrective.filter((x) => x.assetId === assetId && x.faultKey)) byFault.set(o.faultKey!, [...(byFault.get(o.faultKey!) ?? []), o.createdAt]);
-      const returned = [...byFault.values()].reduce((n, ts) => n + ts.sort((a, b) => a - b).filter((t, i) => i > 0 && within(t, p) && t - ts[i - 1]! <= 30 * DAY).length, 0);
+      for (const o of corrective.filter((x) => x.assetId === assetId && x.faultKey))
+        byFault.set(o.faultKey!, [...(byFault.get(o.faultKey!) ?? []), o.createdAt]);
+      const returned = [...byFault.values()].reduce(
+        (n, ts) => n + ts.sort((a, b) => a - b).filter((t, i) => i > 0 && within(t, p) && t - ts[i - 1]! <= 30 * DAY).length,
+        0,
+      );
       return {
         assetId,
         failures,
@@ -160,18 +171,29 @@ export function badActors(orders: readonly OrderFacts[], p: Period): { assetId: 
 }
 
 /** Ratings given to orders closed or verified in the period. */
-export function satisfaction(orders: readonly OrderFacts[], p: Period): { ratings: number; mean: number | null; low: number; distribution: Record<1 | 2 | 3 | 4 | 5, number> } {
+export function satisfaction(
+  orders: readonly OrderFacts[],
+  p: Period,
+): { ratings: number; mean: number | null; low: number; distribution: Record<1 | 2 | 3 | 4 | 5, number> } {
   const rated = orders.filter((o) => o.rating && within(o.closedAt ?? o.resolvedAt, p));
   const distribution = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 } as Record<1 | 2 | 3 | 4 | 5, number>;
   for (const o of rated) distribution[o.rating!.score as 1 | 2 | 3 | 4 | 5]++;
-  return { ratings: rated.length, mean: round(mean(rated.map((o) => o.rating!.score)), 2), low: rated.filter((o) => o.rating!.score <= 2).length, distribution };
+  return {
+    ratings: rated.length,
+    mean: round(mean(rated.map((o) => o.rating!.score)), 2),
+    low: rated.filter((o) => o.rating!.score <= 2).length,
+    distribution,
+  };
 }
 
 /**
  * Rule precision: of the alarm orders a rule opened and that were settled in the period, the share
  * that was real work (resolved) rather than cancelled as no fault.
  */
-export function rulePrecision(orders: readonly OrderFacts[], p: Period): { ruleId: string; orders: number; realWork: number; noFault: number; precisionPct: number | null }[] {
+export function rulePrecision(
+  orders: readonly OrderFacts[],
+  p: Period,
+): { ruleId: string; orders: number; realWork: number; noFault: number; precisionPct: number | null }[] {
   const byRule = new Map<string, { real: number; none: number }>();
   for (const o of orders.filter((x) => x.source === 'alarm' && x.ruleId)) {
     const settledReal = within(o.resolvedAt, p);

@@ -27,7 +27,10 @@ export interface PdfResult {
 
 export async function renderPdf(doc: ReportDocument, font?: FontChoice): Promise<PdfResult> {
   if (!font && doc.language === 'zh') {
-    throw new FmsError('FMS_ERR_REPORT_FONT', 'a Chinese PDF needs a font with Chinese glyphs: install fonts-wqy-microhei or fonts-noto-cjk, or set FMS_REPORT_FONT to a .ttf/.otf file (or file.ttc#PostScriptName)');
+    throw new FmsError(
+      'FMS_ERR_REPORT_FONT',
+      'a Chinese PDF needs a font with Chinese glyphs: install fonts-wqy-microhei or fonts-noto-cjk, or set FMS_REPORT_FONT to a .ttf/.otf file (or file.ttc#PostScriptName)',
+    );
   }
   const pdf = new PDFDocument({ size: 'A4', margin: MARGIN, bufferPages: true, info: { Title: doc.title, Subject: doc.subtitle, Creator: 'FMS' } });
   const chunks: Buffer[] = [];
@@ -67,7 +70,12 @@ export async function renderPdf(doc: ReportDocument, font?: FontChoice): Promise
         pdf.moveDown(b.level === 2 ? 0.8 : 0.4);
         write(b.text, size, bold);
         if (b.level === 2) {
-          pdf.moveTo(MARGIN, pdf.y + 1).lineTo(MARGIN + width, pdf.y + 1).lineWidth(1).strokeColor('#444466').stroke();
+          pdf
+            .moveTo(MARGIN, pdf.y + 1)
+            .lineTo(MARGIN + width, pdf.y + 1)
+            .lineWidth(1)
+            .strokeColor('#444466')
+            .stroke();
           pdf.moveDown(0.4);
         }
         return;
@@ -113,7 +121,13 @@ export async function renderPdf(doc: ReportDocument, font?: FontChoice): Promise
     // Columns as wide as their content needs, shrunk in proportion when the table is too wide, but
     // never narrower than their longest word (headers are bold).
     const measure = (face: string, c: string) => pdf.font(face).fontSize(size).widthOfString(clean(c));
-    const longestWord = (face: string, c: string) => Math.max(0, ...clean(c).split(/\s+/).map((w) => pdf.font(face).fontSize(size).widthOfString(w)));
+    const longestWord = (face: string, c: string) =>
+      Math.max(
+        0,
+        ...clean(c)
+          .split(/\s+/)
+          .map((w) => pdf.font(face).fontSize(size).widthOfString(w)),
+      );
     const natural = b.headers.map((h, i) => Math.max(measure(bold, h), ...b.rows.map((r) => measure(regular, r[i] ?? ''))) + 2 * pad + 1);
     const minimum = b.headers.map((h, i) => Math.min(90, Math.max(longestWord(bold, h), ...b.rows.map((r) => longestWord(regular, r[i] ?? '')))) + 2 * pad + 1);
     const total = natural.reduce((s, x) => s + x, 0);
@@ -129,7 +143,15 @@ export async function renderPdf(doc: ReportDocument, font?: FontChoice): Promise
       }
       const y = pdf.y;
       let x = MARGIN;
-      if (header) pdf.rect(MARGIN, y, widths.reduce((s, w) => s + w, 0), h).fill('#f0f0f0');
+      if (header)
+        pdf
+          .rect(
+            MARGIN,
+            y,
+            widths.reduce((s, w) => s + w, 0),
+            h,
+          )
+          .fill('#f0f0f0');
       cells.forEach((c, i) => {
         const w = widths[i]!;
         pdf.rect(x, y, w, h).lineWidth(0.5).strokeColor('#bbbbbb').stroke();

@@ -18,8 +18,32 @@ const font = findFont();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fms-report-render-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const sections = ['In brief', 'Act on these first', 'Degradation trends', 'Health of the assets', 'Reliability', 'SLA compliance by priority', 'Preventive maintenance', 'Backlog and ageing', 'Bad actors', 'Satisfaction', 'Rule precision'];
-const sectionsZh = ['摘要', '优先处理', '劣化趋势', '设备健康状况', '可靠性', '按优先级的时限达标率', '预防性维护', '积压与工单时长', '故障多发设备', '满意度', '规则准确率'];
+const sections = [
+  'In brief',
+  'Act on these first',
+  'Degradation trends',
+  'Health of the assets',
+  'Reliability',
+  'SLA compliance by priority',
+  'Preventive maintenance',
+  'Backlog and ageing',
+  'Bad actors',
+  'Satisfaction',
+  'Rule precision',
+];
+const sectionsZh = [
+  '摘要',
+  '优先处理',
+  '劣化趋势',
+  '设备健康状况',
+  '可靠性',
+  '按优先级的时限达标率',
+  '预防性维护',
+  '积压与工单时长',
+  '故障多发设备',
+  '满意度',
+  '规则准确率',
+];
 
 describe('the report document', () => {
   it('says in brief what to do and how the service did, with the fixture month’s figures', async () => {
@@ -42,7 +66,16 @@ describe('the report document', () => {
     });
     const tables = doc.blocks.filter((b) => b.kind === 'table');
     const act = tables[0]!;
-    expect(act.rows).toEqual([['p1 (pump, riverside)', String(report.risks[0]!.score), String(report.risks[0]!.risk), 'Schedule a repair', 'vibration (mm/s) reaches 7.1 in about 9 days', '2026-12-10 (2026-12-10 – 2026-12-10)']]);
+    expect(act.rows).toEqual([
+      [
+        'p1 (pump, riverside)',
+        String(report.risks[0]!.score),
+        String(report.risks[0]!.risk),
+        'Schedule a repair',
+        'vibration (mm/s) reaches 7.1 in about 9 days',
+        '2026-12-10 (2026-12-10 – 2026-12-10)',
+      ],
+    ]);
     const reliability = tables.find((t) => t.headers[0] === 'Group')!;
     expect(reliability.rows).toContainEqual(['pump', '3', '480', '6.7', '98.61', '30']);
     expect(reliability.numeric).toEqual([false, true, true, true, true, true]);
@@ -74,7 +107,8 @@ describe('the HTML page', () => {
 });
 
 describe.skipIf(!poppler.available)(`the PDF, rendered by poppler ${poppler.reason}`, () => {
-  const text = (file: string, page?: number) => execFileSync('pdftotext', [...(page ? ['-f', String(page), '-l', String(page)] : []), '-layout', file, '-'], { encoding: 'utf8' });
+  const text = (file: string, page?: number) =>
+    execFileSync('pdftotext', [...(page ? ['-f', String(page), '-l', String(page)] : []), '-layout', file, '-'], { encoding: 'utf8' });
   const pagesOf = (file: string) => Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1]);
   /** Renders every page with pdftoppm (grey, 30 dpi) and returns the share of dark pixels on each. */
   const ink = (file: string, prefix: string) => {
@@ -130,7 +164,10 @@ describe.skipIf(!poppler.available)(`the PDF, rendered by poppler ${poppler.reas
   });
 
   it('refuses a Chinese PDF without a CJK font, saying what to install', async () => {
-    await expect(renderPdf(await reportDocument(report, data.series, 'zh'), undefined)).rejects.toMatchObject({ code: 'FMS_ERR_REPORT_FONT', message: expect.stringContaining('fonts-wqy-microhei') });
+    await expect(renderPdf(await reportDocument(report, data.series, 'zh'), undefined)).rejects.toMatchObject({
+      code: 'FMS_ERR_REPORT_FONT',
+      message: expect.stringContaining('fonts-wqy-microhei'),
+    });
   });
 
   it('writes Latin text in the built-in Helvetica when no font is given, symbols spelled out', async () => {

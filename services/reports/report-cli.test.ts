@@ -13,9 +13,19 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-report-cli-'));
 const estateFile = path.join(dir, 'estate.yaml');
 const ADMIN = 'admin-key-for-the-report-cli-tests-01234';
-const env = { FMS_DATA_DIR: path.join(dir, 'data'), FMS_CONFIG: estateFile, FMS_HTTP_PORT: '0', FMS_MQTT_PORT: '0', FMS_MQTT_HOST: '127.0.0.1', FMS_ADMIN_KEY: ADMIN, FMS_TZ: 'UTC', FMS_LOG_LEVEL: 'silent' };
+const env = {
+  FMS_DATA_DIR: path.join(dir, 'data'),
+  FMS_CONFIG: estateFile,
+  FMS_HTTP_PORT: '0',
+  FMS_MQTT_PORT: '0',
+  FMS_MQTT_HOST: '127.0.0.1',
+  FMS_ADMIN_KEY: ADMIN,
+  FMS_TZ: 'UTC',
+  FMS_LOG_LEVEL: 'silent',
+};
 const headers = { authorization: `Bearer ${ADMIN}` };
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'services/cli.ts', 'report', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'services/cli.ts', 'report', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
 
 describe('npm run fms -- report', () => {
   beforeAll(async () => {
@@ -33,7 +43,14 @@ describe('npm run fms -- report', () => {
     );
     // The service ran once on this folder: the assets are registered, an order was worked.
     const fms = await startFms(loadConfig(env), captureLogger().log);
-    const order = (await fms.api.inject({ method: 'POST', url: '/api/work-orders', headers, payload: { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Door sticks', assetId: 'rs-gate-01', by: 'li-wei' } })).json();
+    const order = (
+      await fms.api.inject({
+        method: 'POST',
+        url: '/api/work-orders',
+        headers,
+        payload: { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Door sticks', assetId: 'rs-gate-01', by: 'li-wei' },
+      })
+    ).json();
     expect(order.error, JSON.stringify(order.error)).toBeUndefined();
     expect(order.id).toBeDefined();
     await fms.stop();
@@ -50,7 +67,12 @@ describe('npm run fms -- report', () => {
     for (const f of ['report.html', 'report.pdf', 'report.json', 'health.csv']) expect(existsSync(path.join(out, f)), f).toBe(true);
     expect(readFileSync(path.join(out, 'report.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
     // --from is a local date: midnight in the site's zone.
-    expect(JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'))).toMatchObject({ site: 'riverside', timeZone: 'Asia/Shanghai', from: Date.parse('2026-10-31T16:00:00Z'), assets: 3 });
+    expect(JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'))).toMatchObject({
+      site: 'riverside',
+      timeZone: 'Asia/Shanghai',
+      from: Date.parse('2026-10-31T16:00:00Z'),
+      assets: 3,
+    });
     expect(readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('维保报告 · riverside');
 
     // The service lists it next time it runs.
@@ -70,7 +92,11 @@ describe('npm run fms -- report', () => {
     expect(cli('--language', 'fr').stderr).toContain('--language: expected en or zh');
     expect(cli('--from', '2026-11-10', '--to', '2026-11-01').stderr).toContain('--to must be after --from');
     expect(cli('--sight', 'x').stderr).toMatch(/Unknown option '--sight'/);
-    const nowhere = spawnSync(process.execPath, ['--import', 'tsx', 'services/cli.ts', 'report'], { cwd: root, encoding: 'utf8', env: { ...process.env, FMS_DATA_DIR: path.join(dir, 'nothing-here') } });
+    const nowhere = spawnSync(process.execPath, ['--import', 'tsx', 'services/cli.ts', 'report'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, FMS_DATA_DIR: path.join(dir, 'nothing-here') },
+    });
     expect(nowhere.status).toBe(2);
     expect(nowhere.stderr).toContain('no FMS data in');
     expect(cli('--site', 'atlantis').stderr).toContain('no site "atlantis"');

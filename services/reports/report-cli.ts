@@ -61,7 +61,18 @@ function progressBar(out: NodeJS.WriteStream) {
 export async function runReportCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   let options;
   try {
-    options = parseArgs({ args: argv, options: { site: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, language: { type: 'string', default: 'en' }, out: { type: 'string' }, help: { type: 'boolean' } }, strict: true }).values;
+    options = parseArgs({
+      args: argv,
+      options: {
+        site: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        language: { type: 'string', default: 'en' },
+        out: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+    }).values;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${reportUsage}\n`);
     return 2;
@@ -91,7 +102,9 @@ export async function runReportCli(argv: string[], env: Record<string, string | 
     return 2;
   }
   if (!config.databaseUrl && (config.dataDir === ':memory:' || !existsSync(path.join(config.dataDir, 'fms.db')))) {
-    process.stderr.write(`no FMS data in ${config.dataDir === ':memory:' ? 'memory' : path.resolve(config.dataDir)}: point FMS_DATA_DIR at the folder the service keeps its data in\n`);
+    process.stderr.write(
+      `no FMS data in ${config.dataDir === ':memory:' ? 'memory' : path.resolve(config.dataDir)}: point FMS_DATA_DIR at the folder the service keeps its data in\n`,
+    );
     return 2;
   }
 

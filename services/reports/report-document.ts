@@ -45,13 +45,19 @@ const text = {
     generated: (at: string) => `generated ${at}`,
     brief: 'In brief',
     attention: (n: number, replace: number, repair: number, inspect: number) =>
-      n === 0 ? 'No asset needs attention.' : `${n} asset${n === 1 ? ' needs' : 's need'} attention: ${[replace && `${replace} to replace`, repair && `${repair} repair${repair === 1 ? '' : 's'} to schedule`, inspect && `${inspect} to inspect`].filter(Boolean).join(', ')}.`,
+      n === 0
+        ? 'No asset needs attention.'
+        : `${n} asset${n === 1 ? ' needs' : 's need'} attention: ${[replace && `${replace} to replace`, repair && `${repair} repair${repair === 1 ? '' : 's'} to schedule`, inspect && `${inspect} to inspect`].filter(Boolean).join(', ')}.`,
     first: (asset: string, action: string, why: string) => `First: ${asset} — ${action.toLowerCase()}, because ${why}.`,
-    slaBrief: (pct: number | null, n: number, breached: string) => (pct === null ? 'No work orders were opened in the period.' : `${pct} % of the ${n} work orders opened met their SLA${breached}.`),
+    slaBrief: (pct: number | null, n: number, breached: string) =>
+      pct === null ? 'No work orders were opened in the period.' : `${pct} % of the ${n} work orders opened met their SLA${breached}.`,
     slaWorst: (p: string, pct: number) => ` (weakest: ${p} at ${pct} %)`,
-    pmBrief: (on: number, due: number, pct: number | null) => (due === 0 ? 'No preventive visit was due.' : `${on} of ${due} preventive visits done on time (${pct} %).`),
-    backlogBrief: (open: number, old: number) => `${open} work order${open === 1 ? '' : 's'} open at the end of the period${old ? `, ${old} of them older than 30 days` : ''}.`,
-    satisfactionBrief: (mean: number | null, n: number, low: number) => (n === 0 ? 'No ratings in the period.' : `Residents rated ${n} order${n === 1 ? '' : 's'}: ${mean} / 5 on average, ${low} rated 2 or less.`),
+    pmBrief: (on: number, due: number, pct: number | null) =>
+      due === 0 ? 'No preventive visit was due.' : `${on} of ${due} preventive visits done on time (${pct} %).`,
+    backlogBrief: (open: number, old: number) =>
+      `${open} work order${open === 1 ? '' : 's'} open at the end of the period${old ? `, ${old} of them older than 30 days` : ''}.`,
+    satisfactionBrief: (mean: number | null, n: number, low: number) =>
+      n === 0 ? 'No ratings in the period.' : `Residents rated ${n} order${n === 1 ? '' : 's'}: ${mean} / 5 on average, ${low} rated 2 or less.`,
     act: 'Act on these first',
     asset: 'Asset',
     type: 'Type',
@@ -65,7 +71,8 @@ const text = {
     trends: 'Degradation trends',
     trendNote: 'Daily maximum since the last repair; dotted: the projection; red: the limit; orange: the range in which it will likely be crossed.',
     allAssets: 'Health of the assets',
-    allAssetsNote: (shown: number, total: number) => (shown < total ? `The ${shown} lowest of ${total}; every asset is in health.csv.` : `All ${total} assets, lowest first.`),
+    allAssetsNote: (shown: number, total: number) =>
+      shown < total ? `The ${shown} lowest of ${total}; every asset is in health.csv.` : `All ${total} assets, lowest first.`,
     drivers: 'What lowered it',
     reliability: 'Reliability',
     group: 'Group',
@@ -141,13 +148,18 @@ const text = {
     generated: (at: string) => `生成于 ${at}`,
     brief: '摘要',
     attention: (n: number, replace: number, repair: number, inspect: number) =>
-      n === 0 ? '没有需要关注的设备。' : `${n} 台设备需要关注：${[replace && `${replace} 台建议更换`, repair && `${repair} 台需安排维修`, inspect && `${inspect} 台需检查`].filter(Boolean).join('，')}。`,
+      n === 0
+        ? '没有需要关注的设备。'
+        : `${n} 台设备需要关注：${[replace && `${replace} 台建议更换`, repair && `${repair} 台需安排维修`, inspect && `${inspect} 台需检查`].filter(Boolean).join('，')}。`,
     first: (asset: string, action: string, why: string) => `首先：${asset}——${action}，原因：${why}。`,
-    slaBrief: (pct: number | null, n: number, breached: string) => (pct === null ? '本期没有新工单。' : `本期新开 ${n} 张工单，${pct}% 在时限内完成${breached}。`),
+    slaBrief: (pct: number | null, n: number, breached: string) =>
+      pct === null ? '本期没有新工单。' : `本期新开 ${n} 张工单，${pct}% 在时限内完成${breached}。`,
     slaWorst: (p: string, pct: number) => `（最低：${p}，${pct}%）`,
-    pmBrief: (on: number, due: number, pct: number | null) => (due === 0 ? '本期没有到期的预防性维护。' : `${due} 次到期的预防性维护中 ${on} 次按时完成（${pct}%）。`),
+    pmBrief: (on: number, due: number, pct: number | null) =>
+      due === 0 ? '本期没有到期的预防性维护。' : `${due} 次到期的预防性维护中 ${on} 次按时完成（${pct}%）。`,
     backlogBrief: (open: number, old: number) => `期末未完成工单 ${open} 张${old ? `，其中 ${old} 张超过 30 天` : ''}。`,
-    satisfactionBrief: (mean: number | null, n: number, low: number) => (n === 0 ? '本期没有评价。' : `住户评价 ${n} 张工单，平均 ${mean} / 5 分，${low} 张 2 分及以下。`),
+    satisfactionBrief: (mean: number | null, n: number, low: number) =>
+      n === 0 ? '本期没有评价。' : `住户评价 ${n} 张工单，平均 ${mean} / 5 分，${low} 张 2 分及以下。`,
     act: '优先处理',
     asset: '设备',
     type: '类型',
@@ -161,7 +173,8 @@ const text = {
     trends: '劣化趋势',
     trendNote: '上次维修以来的每日最大值；虚线：预测；红线：限值；橙色：预计达到限值的时间范围。',
     allAssets: '设备健康状况',
-    allAssetsNote: (shown: number, total: number) => (shown < total ? `共 ${total} 台，列出最低的 ${shown} 台；全部设备见 health.csv。` : `全部 ${total} 台设备，由低到高。`),
+    allAssetsNote: (shown: number, total: number) =>
+      shown < total ? `共 ${total} 台，列出最低的 ${shown} 台；全部设备见 health.csv。` : `全部 ${total} 台设备，由低到高。`,
     drivers: '扣分原因',
     reliability: '可靠性',
     group: '分组',
@@ -267,7 +280,12 @@ export async function reportDocument(r: Report, series: Map<string, Point[]>, la
   const h2 = (s: string) => blocks.push({ kind: 'heading', level: 2, text: s });
   const p = (s: string, muted = false) => blocks.push({ kind: 'paragraph', text: s, ...(muted ? { muted } : {}) });
   const table = (headers: string[], rows: (number | string | null)[][]) =>
-    blocks.push({ kind: 'table', headers, rows: rows.map((row) => row.map(cell)), numeric: headers.map((_, i) => rows.length > 0 && rows.every((row) => typeof row[i] === 'number' || row[i] === null)) });
+    blocks.push({
+      kind: 'table',
+      headers,
+      rows: rows.map((row) => row.map(cell)),
+      numeric: headers.map((_, i) => rows.length > 0 && rows.every((row) => typeof row[i] === 'number' || row[i] === null)),
+    });
 
   // In brief: what to do, then how the service did.
   const needing = r.health.filter((h) => h.action !== 'none');
@@ -279,7 +297,13 @@ export async function reportDocument(r: Report, series: Map<string, Point[]>, la
   const brief = [t.attention(needing.length, count('replace'), count('schedule_repair'), count('inspect'))];
   const first = r.risks.find((h) => h.action !== 'none');
   if (first) brief.push(t.first(`${first.name} (${first.assetId})`, t.actions[first.action], explain(first, lang)));
-  brief.push(t.slaBrief(orders ? Math.round((1000 * met) / orders) / 10 : null, orders, worst && worst.compliancePct! < 100 && withOrders.length > 1 ? t.slaWorst(worst.priority, worst.compliancePct!) : ''));
+  brief.push(
+    t.slaBrief(
+      orders ? Math.round((1000 * met) / orders) / 10 : null,
+      orders,
+      worst && worst.compliancePct! < 100 && withOrders.length > 1 ? t.slaWorst(worst.priority, worst.compliancePct!) : '',
+    ),
+  );
   brief.push(t.pmBrief(r.pm.onTime, r.pm.due, r.pm.compliancePct));
   brief.push(t.backlogBrief(r.backlog.open, r.backlog.byAge.over30d));
   brief.push(t.satisfactionBrief(r.satisfaction.mean, r.satisfaction.ratings, r.satisfaction.low));
@@ -299,7 +323,12 @@ export async function reportDocument(r: Report, series: Map<string, Point[]>, la
         encoding: {
           y: { field: 'asset', type: 'nominal', sort: '-x', title: null },
           x: { field: 'risk', type: 'quantitative', title: t.risk },
-          color: { field: 'action', type: 'nominal', title: t.action, scale: { domain: [t.actions.replace, t.actions.schedule_repair, t.actions.inspect], range: ['#b2182b', '#ef8a62', '#fddbc7'] } },
+          color: {
+            field: 'action',
+            type: 'nominal',
+            title: t.action,
+            scale: { domain: [t.actions.replace, t.actions.schedule_repair, t.actions.inspect], range: ['#b2182b', '#ef8a62', '#fddbc7'] },
+          },
         },
       }),
     );
@@ -307,7 +336,14 @@ export async function reportDocument(r: Report, series: Map<string, Point[]>, la
       [t.asset, t.health, t.risk, t.action, t.why, t.crossing],
       acting.map((h) => {
         const c = h.trends.find((x) => x.estimate.crossing)?.estimate.crossing;
-        return [`${h.assetId} (${h.type}, ${h.site})`, h.score, h.risk, t.actions[h.action], explain(h, lang), c ? `${date(c.likely, tz)} (${date(c.earliest, tz)} – ${date(c.latest, tz)})` : '—'];
+        return [
+          `${h.assetId} (${h.type}, ${h.site})`,
+          h.score,
+          h.risk,
+          t.actions[h.action],
+          explain(h, lang),
+          c ? `${date(c.likely, tz)} (${date(c.earliest, tz)} – ${date(c.latest, tz)})` : '—',
+        ];
       }),
     );
   }
@@ -332,10 +368,33 @@ export async function reportDocument(r: Report, series: Map<string, Point[]>, la
           width: 460,
           height: 150,
           layer: [
-            { data: { values: [{ t: Math.max(c.earliest, x0), t2: Math.min(c.latest, end) }] }, mark: { type: 'rect', color: 'orange', opacity: 0.3, clip: true }, encoding: { x2: { field: 't2' } } },
-            { data: { values: shown.map((pt) => ({ t: pt.t, v: pt.value })) }, mark: { type: 'line' }, encoding: { y: { field: 'v', type: 'quantitative', title: t.metric(x.metric) } } },
-            { data: { values: last ? [{ t: last.t, v: last.value }, { t: c.likely, v: x.limit }] : [] }, mark: { type: 'line', strokeDash: [2, 2], color: '#555' }, encoding: { y: { field: 'v', type: 'quantitative' } } },
-            { data: { values: [{ limit: x.limit }] }, mark: { type: 'rule', color: 'red', strokeDash: [4, 3] }, encoding: { x: null, y: { field: 'limit', type: 'quantitative' } } },
+            {
+              data: { values: [{ t: Math.max(c.earliest, x0), t2: Math.min(c.latest, end) }] },
+              mark: { type: 'rect', color: 'orange', opacity: 0.3, clip: true },
+              encoding: { x2: { field: 't2' } },
+            },
+            {
+              data: { values: shown.map((pt) => ({ t: pt.t, v: pt.value })) },
+              mark: { type: 'line' },
+              encoding: { y: { field: 'v', type: 'quantitative', title: t.metric(x.metric) } },
+            },
+            {
+              data: {
+                values: last
+                  ? [
+                      { t: last.t, v: last.value },
+                      { t: c.likely, v: x.limit },
+                    ]
+                  : [],
+              },
+              mark: { type: 'line', strokeDash: [2, 2], color: '#555' },
+              encoding: { y: { field: 'v', type: 'quantitative' } },
+            },
+            {
+              data: { values: [{ limit: x.limit }] },
+              mark: { type: 'rule', color: 'red', strokeDash: [4, 3] },
+              encoding: { x: null, y: { field: 'limit', type: 'quantitative' } },
+            },
           ],
           encoding: { x: time },
         } as TopLevelSpec & { width: number; height: number }),
@@ -365,18 +424,27 @@ export async function reportDocument(r: Report, series: Map<string, Point[]>, la
         height: 120,
         data: { values: withOrders },
         mark: 'bar',
-        encoding: { x: { field: 'priority', type: 'nominal', title: t.priority, axis: { labelAngle: 0 } }, y: { field: 'compliancePct', type: 'quantitative', title: t.compliance, scale: { domain: [0, 100] } } },
+        encoding: {
+          x: { field: 'priority', type: 'nominal', title: t.priority, axis: { labelAngle: 0 } },
+          y: { field: 'compliancePct', type: 'quantitative', title: t.compliance, scale: { domain: [0, 100] } },
+        },
       }),
     );
   }
-  table([t.priority, t.orders, t.met, t.compliance], r.sla.map((s) => [s.priority, s.orders, s.met, s.compliancePct]));
+  table(
+    [t.priority, t.orders, t.met, t.compliance],
+    r.sla.map((s) => [s.priority, s.orders, s.met, s.compliancePct]),
+  );
 
   h2(t.pm);
   p(t.pmLine(r.pm.onTime, r.pm.due, r.pm.compliancePct));
 
   h2(t.backlog);
   const ages = [r.backlog.byAge.under1d, r.backlog.byAge.d1to7, r.backlog.byAge.d7to30, r.backlog.byAge.over30d];
-  table([t.age, t.orders], ages.map((n, i) => [t.ages[i]!, n]));
+  table(
+    [t.age, t.orders],
+    ages.map((n, i) => [t.ages[i]!, n]),
+  );
   p(t.oldest(r.backlog.oldestDays));
 
   h2(t.badActors);
@@ -391,22 +459,36 @@ export async function reportDocument(r: Report, series: Map<string, Point[]>, la
         encoding: { x: { field: 'asset', type: 'nominal', sort: null, title: null, axis: { labelAngle: -40 } } },
         layer: [
           { mark: 'bar', encoding: { y: { field: 'failures', type: 'quantitative', title: t.failures } } },
-          { mark: { type: 'line', color: '#b2182b', point: true }, encoding: { y: { field: 'cumulative', type: 'quantitative', title: t.cumulative, scale: { domain: [0, 100] } } } },
+          {
+            mark: { type: 'line', color: '#b2182b', point: true },
+            encoding: { y: { field: 'cumulative', type: 'quantitative', title: t.cumulative, scale: { domain: [0, 100] } } },
+          },
         ],
         resolve: { scale: { y: 'independent' } },
       }),
     );
-    table([t.asset, t.failures, t.cumulative, t.repeats, t.chronic], top.map((b) => [b.assetId, b.failures, b.cumulativePct, b.repeats, b.chronic ? t.yes : '']));
+    table(
+      [t.asset, t.failures, t.cumulative, t.repeats, t.chronic],
+      top.map((b) => [b.assetId, b.failures, b.cumulativePct, b.repeats, b.chronic ? t.yes : '']),
+    );
   }
 
   h2(t.satisfaction);
   p(t.satisfactionBrief(r.satisfaction.mean, r.satisfaction.ratings, r.satisfaction.low));
-  if (r.satisfaction.ratings > 0) table([t.score, t.ratings], ([5, 4, 3, 2, 1] as const).map((s) => [`${s}`, r.satisfaction.distribution[s]]));
+  if (r.satisfaction.ratings > 0)
+    table(
+      [t.score, t.ratings],
+      ([5, 4, 3, 2, 1] as const).map((s) => [`${s}`, r.satisfaction.distribution[s]]),
+    );
 
   h2(t.precision);
   p(t.precisionNote, true);
   if (r.rulePrecision.length === 0) p(t.none);
-  else table([t.rule, t.orders, t.realWork, t.noFault, '%'], r.rulePrecision.map((x) => [x.ruleId, x.orders, x.realWork, x.noFault, x.precisionPct]));
+  else
+    table(
+      [t.rule, t.orders, t.realWork, t.noFault, '%'],
+      r.rulePrecision.map((x) => [x.ruleId, x.orders, x.realWork, x.noFault, x.precisionPct]),
+    );
 
   p(t.method, true);
 

@@ -18,7 +18,8 @@ export const systemFonts: readonly FontChoice[] = [
 export function parseFontSetting(value: string): FontChoice {
   const [file, face] = value.split('#');
   if (!file || !/\.(ttf|otf|ttc)$/i.test(file)) throw new Error(`expected a .ttf, .otf or .ttc file (a .ttc with #PostScriptName), got "${value}"`);
-  if (/\.ttc$/i.test(file) && !face) throw new Error(`"${value}" is a font collection: name the face as ${file}#PostScriptName (fc-scan --format '%{postscriptname}\\n' ${file} lists them)`);
+  if (/\.ttc$/i.test(file) && !face)
+    throw new Error(`"${value}" is a font collection: name the face as ${file}#PostScriptName (fc-scan --format '%{postscriptname}\\n' ${file} lists them)`);
   if (!existsSync(file)) throw new Error(`no font file at ${file}`);
   return { path: file, face };
 }

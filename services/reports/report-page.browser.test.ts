@@ -51,7 +51,10 @@ describe.skipIf(!browserProgram.available)(`the report page in a real browser, J
       expect(bar.width).toBeGreaterThan(100);
       expect(await page.locator('table').first().locator('td').first().textContent()).toBe('p1 (pump, riverside)');
       // A string, evaluated in the page: this project's TypeScript has no DOM types.
-      const widths = (await page.evaluate('({ content: document.documentElement.scrollWidth, window: window.innerWidth })')) as { content: number; window: number };
+      const widths = (await page.evaluate('({ content: document.documentElement.scrollWidth, window: window.innerWidth })')) as {
+        content: number;
+        window: number;
+      };
       expect(widths.content).toBeLessThanOrEqual(widths.window);
       if (process.env.FMS_KEEP_SCREENSHOT) await page.screenshot({ path: process.env.FMS_KEEP_SCREENSHOT, fullPage: true });
     } finally {

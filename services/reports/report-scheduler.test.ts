@@ -100,7 +100,12 @@ eachDatabase('scheduled reports', (open) => {
     expect(await s.run('weekly', targets[0]!)).toBeUndefined();
     const list = await reports.list({ kind: 'weekly' });
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ site: 'riverside', language: 'zh', from: at('2026-11-16T00:00', 'Asia/Shanghai'), to: at('2026-11-23T00:00', 'Asia/Shanghai') });
+    expect(list[0]).toMatchObject({
+      site: 'riverside',
+      language: 'zh',
+      from: at('2026-11-16T00:00', 'Asia/Shanghai'),
+      to: at('2026-11-23T00:00', 'Asia/Shanghai'),
+    });
     // The loser of the race left no folder behind.
     expect(readdirSync(folder)).toEqual([list[0]!.id]);
     const html = (await reports.file(list[0]!.id, 'report.html')).body.toString();
@@ -121,7 +126,10 @@ eachDatabase('scheduled reports', (open) => {
     now = at('2026-11-24T09:00', 'Asia/Shanghai');
     const made = await s.catchUp();
     expect(made).toHaveLength(1);
-    expect((await reports.list({ site: 'riverside', kind: 'weekly' })).filter((r) => r.scheduled).map((r) => r.to)).toEqual([at('2026-11-23T00:00', 'Asia/Shanghai'), at('2026-11-16T00:00', 'Asia/Shanghai')]);
+    expect((await reports.list({ site: 'riverside', kind: 'weekly' })).filter((r) => r.scheduled).map((r) => r.to)).toEqual([
+      at('2026-11-23T00:00', 'Asia/Shanghai'),
+      at('2026-11-16T00:00', 'Asia/Shanghai'),
+    ]);
     // The harbour site never had one: it waits for its first Monday.
     expect(await reports.list({ site: 'harbour' })).toEqual([]);
     expect(await s.catchUp()).toEqual([]);

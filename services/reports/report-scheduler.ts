@@ -74,7 +74,13 @@ export function createReportScheduler(deps: ReportSchedulerDeps) {
       for (const kind of deps.config.schedule) {
         for (const target of deps.targets()) {
           const expression = kind === 'weekly' ? `${minute} ${hour} * * 1` : `${minute} ${hour} 1 * *`;
-          tasks.push(cron.schedule(expression, () => (deps.isLeader?.() ?? true) && track(run(kind, target)), { timezone: target.timeZone, name: `${kind}-report-${target.site ?? 'all'}`, noOverlap: true }));
+          tasks.push(
+            cron.schedule(expression, () => (deps.isLeader?.() ?? true) && track(run(kind, target)), {
+              timezone: target.timeZone,
+              name: `${kind}-report-${target.site ?? 'all'}`,
+              noOverlap: true,
+            }),
+          );
         }
       }
       void track(this.catchUp());

@@ -95,7 +95,9 @@ export function createReportService(deps: ReportServiceDeps) {
   async function gather(req: ReportRequest) {
     const assets = deps.assets.list(req.site ? { site: req.site } : {});
     const ids = new Set(assets.map((a) => a.id));
-    const orders: OrderFacts[] = (await deps.workOrders.list({ ...(req.site ? { site: req.site } : {}), from: req.to - 730 * DAY, to: req.to, limit: 1_000_000, offset: 0 })).items;
+    const orders: OrderFacts[] = (
+      await deps.workOrders.list({ ...(req.site ? { site: req.site } : {}), from: req.to - 730 * DAY, to: req.to, limit: 1_000_000, offset: 0 })
+    ).items;
     const series = new Map<string, Point[]>();
     // From a whole hour: the embedded store then reads its hourly rollups (docs/telemetry-storage.md).
     const since = Math.floor((req.to - TREND_WINDOW) / HOUR) * HOUR;
@@ -135,7 +137,17 @@ export function createReportService(deps: ReportServiceDeps) {
     };
   }
 
-  const toArchived = (r: { id: string; site: string | null; period_from: number; period_to: number; language: string; kind: string; created_at: number; summary: string; schedule_key: string | null }): ArchivedReport => ({
+  const toArchived = (r: {
+    id: string;
+    site: string | null;
+    period_from: number;
+    period_to: number;
+    language: string;
+    kind: string;
+    created_at: number;
+    summary: string;
+    schedule_key: string | null;
+  }): ArchivedReport => ({
     id: r.id,
     site: r.site,
     from: Number(r.period_from),
@@ -154,11 +166,16 @@ export function createReportService(deps: ReportServiceDeps) {
      */
     async generate(req: ReportRequest & { scheduleKey?: string }): Promise<{ id: string; report: Report; summary: ReportSummary; existing?: boolean }> {
       if (!(req.to > req.from)) throw new FmsError('FMS_ERR_API_BAD_REQUEST', 'the report period must end after it starts');
-      if (req.site && deps.assets.list({ site: req.site }).length === 0 && !deps.knownSite?.(req.site)) throw new FmsError('FMS_ERR_API_BAD_REQUEST', `no site "${req.site}": expected the id of a site with assets`);
+      if (req.site && deps.assets.list({ site: req.site }).length === 0 && !deps.knownSite?.(req.site))
+        throw new FmsError('FMS_ERR_API_BAD_REQUEST', `no site "${req.site}": expected the id of a site with assets`);
       const started = Date.now();
       const data = await gather(req);
       const report = buildReport(data);
-      const id = `RPT-${new Date(req.to).toISOString().slice(0, 10).replace(/-/g, '')}-${req.site ?? 'all'}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36).padStart(2, '0')}`;
+      const id = `RPT-${new Date(req.to).toISOString().slice(0, 10).replace(/-/g, '')}-${req.site ?? 'all'}-${Date.now().toString(36)}${Math.floor(
+        Math.random() * 1296,
+      )
+        .toString(36)
+        .padStart(2, '0')}`;
       const dir = path.join(deps.folder, id);
       mkdirSync(dir, { recursive: true });
       const doc = await reportDocument(report, data.series, req.language);
@@ -189,7 +206,17 @@ export function createReportService(deps: ReportServiceDeps) {
       try {
         await deps.db
           .insertInto('reports')
-          .values({ id, site: req.site ?? null, period_from: req.from, period_to: req.to, language: req.language, kind: req.kind ?? 'on_demand', created_at: deps.now(), summary: JSON.stringify(summary), schedule_key: req.scheduleKey ?? null })
+          .values({
+            id,
+            site: req.site ?? null,
+            period_from: req.from,
+            period_to: req.to,
+            language: req.language,
+            kind: req.kind ?? 'on_demand',
+            created_at: deps.now(),
+            summary: JSON.stringify(summary),
+            schedule_key: req.scheduleKey ?? null,
+          })
           .execute();
       } catch (err) {
         rmSync(dir, { recursive: true, force: true });
@@ -205,7 +232,10 @@ export function createReportService(deps: ReportServiceDeps) {
       let q = deps.db.selectFrom('reports').selectAll();
       if (filter.site) q = q.where('site', '=', filter.site);
       if (filter.kind) q = q.where('kind', '=', filter.kind);
-      const rows = await q.orderBy('created_at', 'desc').limit(filter.limit ?? 100).execute();
+      const rows = await q
+        .orderBy('created_at', 'desc')
+        .limit(filter.limit ?? 100)
+        .execute();
       return rows.map(toArchived);
     },
 
@@ -225,7 +255,8 @@ export function createReportService(deps: ReportServiceDeps) {
       const row = await deps.db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) throw new FmsError('FMS_ERR_REPORT_NOT_FOUND', `no report "${id}"`);
       const contentType = reportFiles[name];
-      if (!contentType) throw new FmsError('FMS_ERR_REPORT_NOT_FOUND', `report ${id} has no file "${name}": expected one of ${Object.keys(reportFiles).join(', ')}`);
+      if (!contentType)
+        throw new FmsError('FMS_ERR_REPORT_NOT_FOUND', `report ${id} has no file "${name}": expected one of ${Object.keys(reportFiles).join(', ')}`);
       const summary = toArchived(row).summary;
       if (name === 'report.pdf' && summary.pdfError) throw new FmsError('FMS_ERR_REPORT_FONT', `report ${id} has no PDF: ${summary.pdfError}`);
       try {

@@ -25,7 +25,14 @@ function simulatedVibration(days: number, rampDays: number, seed: number): Point
   return daily;
 }
 
-const asset = (id: string, type: string, criticality: number): ReportAsset => ({ id, type, site: 'riverside', name: id, criticality, installedAt: '2020-01-01' });
+const asset = (id: string, type: string, criticality: number): ReportAsset => ({
+  id,
+  type,
+  site: 'riverside',
+  name: id,
+  criticality,
+  installedAt: '2020-01-01',
+});
 
 describe('the maintenance report', () => {
   it('puts a pump with bearing wear at the top of the risk ranking, its crossing range containing the real crossing', async () => {
@@ -57,7 +64,12 @@ describe('the maintenance report', () => {
     expect(trend.crossing!.latest).toBeGreaterThanOrEqual(realCrossing);
     expect(report.health.find((h) => h.assetId === 'rs-pump-02')!.trends[0]!.estimate.status).not.toBe('trend');
     expect(report.health.find((h) => h.assetId === 'rs-pump-02')!.score).toBeGreaterThan(top.score);
-    expect(report.health.find((h) => h.assetId === 'rs-gate-01')!.deductions).toContainEqual({ input: 'overdue_pm', points: 5, because: '1 preventive visit overdue', facts: { count: 1 } });
+    expect(report.health.find((h) => h.assetId === 'rs-gate-01')!.deductions).toContainEqual({
+      input: 'overdue_pm',
+      points: 5,
+      because: '1 preventive visit overdue',
+      facts: { count: 1 },
+    });
 
     const csv = reportCsv(report);
     expect(csv['health.csv']!.split('\n')[0]).toBe('asset,type,site,health,risk,action,because,crossing');

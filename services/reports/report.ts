@@ -1,5 +1,17 @@
 import { healthIndex, recommend, risk, type Action, type Deduction, type Indicator, type Recommendation } from './health.ts';
-import { backlog, badActors, pmCompliance, reliability, rulePrecision, satisfaction, slaCompliance, type AssetFacts, type OrderFacts, type Period, type PmFacts } from './kpis.ts';
+import {
+  backlog,
+  badActors,
+  pmCompliance,
+  reliability,
+  rulePrecision,
+  satisfaction,
+  slaCompliance,
+  type AssetFacts,
+  type OrderFacts,
+  type Period,
+  type PmFacts,
+} from './kpis.ts';
 import { estimateTrend, type Point, type TrendEstimate } from './trend.ts';
 
 /**
@@ -75,19 +87,46 @@ export function buildReport(d: ReportData) {
     for (const { metric, normal, limit } of indicatorsByType[a.type] ?? []) {
       const points = d.series.get(`${a.id}/${metric}`) ?? [];
       if (points.length === 0) continue;
-      const recent = points.filter((x) => x.t >= p.to - 7 * 86_400_000).map((x) => x.value).sort((x, y) => x - y);
+      const recent = points
+        .filter((x) => x.t >= p.to - 7 * 86_400_000)
+        .map((x) => x.value)
+        .sort((x, y) => x - y);
       const level = recent.length ? recent[Math.floor(0.95 * (recent.length - 1))]! : points[points.length - 1]!.value;
       const repairs = d.orders.filter((o) => o.assetId === a.id && o.category === 'repair' && o.resolvedAt !== null).map((o) => o.resolvedAt!);
       const estimate = estimateTrend(points, { limit, now: p.to, repairs, minPoints: 7 });
       trends.push({ metric, limit, estimate });
       indicators.push({ metric, level, normal, limit, trend: estimate });
     }
-    const openRepairs = d.orders.filter((o) => o.assetId === a.id && o.category === 'repair' && o.createdAt < p.to && (o.resolvedAt === null || o.resolvedAt >= p.to) && o.state !== 'cancelled').length;
+    const openRepairs = d.orders.filter(
+      (o) => o.assetId === a.id && o.category === 'repair' && o.createdAt < p.to && (o.resolvedAt === null || o.resolvedAt >= p.to) && o.state !== 'cancelled',
+    ).length;
     const ageYears = a.installedAt ? (p.to - Date.parse(a.installedAt)) / (365.25 * 86_400_000) : undefined;
-    const inputs = { indicators, alarms: d.alarms.get(a.id) ?? 0, openRepairs, ageYears, expectedLifeYears: expectedLife[a.type], overduePm: d.overduePm.get(a.id) ?? 0, now: p.to };
+    const inputs = {
+      indicators,
+      alarms: d.alarms.get(a.id) ?? 0,
+      openRepairs,
+      ageYears,
+      expectedLifeYears: expectedLife[a.type],
+      overduePm: d.overduePm.get(a.id) ?? 0,
+      now: p.to,
+    };
     const h = healthIndex(inputs);
     const r = recommend(h, inputs);
-    return { assetId: a.id, name: a.name, type: a.type, site: a.site, criticality: a.criticality, score: h.score, deductions: h.deductions, risk: risk(h, a.criticality), action: r.action, because: r.because, reason: r.reason, reasonFacts: r.facts, trends };
+    return {
+      assetId: a.id,
+      name: a.name,
+      type: a.type,
+      site: a.site,
+      criticality: a.criticality,
+      score: h.score,
+      deductions: h.deductions,
+      risk: risk(h, a.criticality),
+      action: r.action,
+      because: r.because,
+      reason: r.reason,
+      reasonFacts: r.facts,
+      trends,
+    };
   });
   const inPeriod = d.orders.filter((o) => o.createdAt < p.to);
   return {
@@ -98,7 +137,10 @@ export function buildReport(d: ReportData) {
     generatedAt: d.generatedAt,
     assets: d.assets.length,
     health: health.sort((a, b) => a.assetId.localeCompare(b.assetId)),
-    risks: [...health].sort((a, b) => b.risk - a.risk || a.score - b.score).filter((h) => h.risk > 0).slice(0, 10),
+    risks: [...health]
+      .sort((a, b) => b.risk - a.risk || a.score - b.score)
+      .filter((h) => h.risk > 0)
+      .slice(0, 10),
     reliabilityByType: reliability(inPeriod, d.assets, p, (a) => a.type),
     reliabilityBySite: reliability(inPeriod, d.assets, p, (a) => a.site),
     sla: slaCompliance(inPeriod, p),
@@ -122,7 +164,18 @@ export function reportCsv(r: Report): Record<string, string> {
     return [cols.join(','), ...rows.map((row) => cols.map((c) => cell(row[c])).join(','))].join('\n') + '\n';
   };
   return {
-    'health.csv': csv(r.health.map((h) => ({ asset: h.assetId, type: h.type, site: h.site, health: h.score, risk: h.risk, action: h.action, because: h.because, crossing: h.trends.find((t) => t.estimate.crossing)?.estimate.crossing?.likely ?? null }))),
+    'health.csv': csv(
+      r.health.map((h) => ({
+        asset: h.assetId,
+        type: h.type,
+        site: h.site,
+        health: h.score,
+        risk: h.risk,
+        action: h.action,
+        because: h.because,
+        crossing: h.trends.find((t) => t.estimate.crossing)?.estimate.crossing?.likely ?? null,
+      })),
+    ),
     'reliability.csv': csv([...r.reliabilityByType, ...r.reliabilityBySite] as unknown as Record<string, unknown>[]),
     'sla.csv': csv(r.sla as unknown as Record<string, unknown>[]),
     'bad-actors.csv': csv(r.badActors as unknown as Record<string, unknown>[]),

@@ -6,7 +6,10 @@ export const reportsConfigSchema = z
     /** Which scheduled reports to make: weekly (for Monday to Monday), monthly (for the past month); [] for none. */
     schedule: z.array(z.enum(['weekly', 'monthly'], { error: 'expected weekly or monthly' })).default(['weekly', 'monthly']),
     /** Local time on the first day after the period when the report is made (late readings get in first). */
-    at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a local time as HH:MM, e.g. 06:00').default('06:00'),
+    at: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a local time as HH:MM, e.g. 06:00')
+      .default('06:00'),
     /** Language of scheduled reports; a site's `language` overrides it. */
     language: z.enum(['en', 'zh'], { error: 'expected en or zh' }).default('en'),
     /** Also one report for every site together (in FMS_TZ). */

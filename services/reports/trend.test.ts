@@ -19,7 +19,10 @@ describe('degradation trend and remaining useful life', () => {
     // 2 mm/s rising 0.05 a day reaches 7.1 on day 102; estimated on day 60.
     const truth = (7.1 - 2) / 0.05;
     for (const seed of [1, 2, 3]) {
-      const e = estimateTrend(series(60, (d) => 2 + 0.05 * d, 0.15, seed), { limit: 7.1, now: T0 + 60 * DAY });
+      const e = estimateTrend(
+        series(60, (d) => 2 + 0.05 * d, 0.15, seed),
+        { limit: 7.1, now: T0 + 60 * DAY },
+      );
       expect(e.status).toBe('trend');
       expect(e.model).toBe('linear');
       expect(Math.abs(dayOf(e.crossing!.likely) - truth) / truth).toBeLessThan(0.1);
@@ -32,7 +35,10 @@ describe('degradation trend and remaining useful life', () => {
   it('finds an accelerating degradation and says so: exponential, the crossing within 10 %', () => {
     // 2·e^(0.02·d) reaches 7.1 on day ln(3.55)/0.02 ≈ 63.4; estimated on day 45.
     const truth = Math.log(7.1 / 2) / 0.02;
-    const e = estimateTrend(series(45, (d) => 2 * Math.exp(0.02 * d), 0.08), { limit: 7.1, now: T0 + 45 * DAY });
+    const e = estimateTrend(
+      series(45, (d) => 2 * Math.exp(0.02 * d), 0.08),
+      { limit: 7.1, now: T0 + 45 * DAY },
+    );
     expect(e).toMatchObject({ status: 'trend', model: 'exponential' });
     expect(Math.abs(dayOf(e.crossing!.likely) - truth) / truth).toBeLessThan(0.1);
     expect(dayOf(e.crossing!.earliest)).toBeLessThanOrEqual(truth);
@@ -42,7 +48,10 @@ describe('degradation trend and remaining useful life', () => {
 
   it('says "no trend" for noise around a constant instead of inventing one', () => {
     for (const seed of [1, 2, 3, 4]) {
-      const e = estimateTrend(series(60, () => 3, 0.4, seed), { limit: 7.1, now: T0 + 60 * DAY });
+      const e = estimateTrend(
+        series(60, () => 3, 0.4, seed),
+        { limit: 7.1, now: T0 + 60 * DAY },
+      );
       expect(e.status, `seed ${seed}`).toBe('no_trend');
       expect(e.crossing).toBeNull();
     }
@@ -75,14 +84,25 @@ describe('degradation trend and remaining useful life', () => {
   });
 
   it('says when it cannot say, and when the limit is already passed', () => {
-    expect(estimateTrend(series(1, (d) => 2 + d), { limit: 7.1, now: T0 + DAY, minPoints: 10 }).status).toBe('insufficient_data');
-    const beyond = estimateTrend(series(30, (d) => 5 + 0.2 * d, 0.1), { limit: 7.1, now: T0 + 30 * DAY });
+    expect(
+      estimateTrend(
+        series(1, (d) => 2 + d),
+        { limit: 7.1, now: T0 + DAY, minPoints: 10 },
+      ).status,
+    ).toBe('insufficient_data');
+    const beyond = estimateTrend(
+      series(30, (d) => 5 + 0.2 * d, 0.1),
+      { limit: 7.1, now: T0 + 30 * DAY },
+    );
     expect(beyond.status).toBe('beyond_limit');
     expect(beyond.summary).toMatch(/beyond the limit of 7.1/);
   });
 
   it('records when the estimate was made and on which readings', () => {
-    const e = estimateTrend(series(60, (d) => 2 + 0.05 * d), { limit: 7.1, now: T0 + 60 * DAY });
+    const e = estimateTrend(
+      series(60, (d) => 2 + 0.05 * d),
+      { limit: 7.1, now: T0 + 60 * DAY },
+    );
     expect(e).toMatchObject({ estimatedAt: T0 + 60 * DAY, from: T0, points: 241, confidence: 0.8 });
   });
 });

@@ -124,8 +124,21 @@ export function sinceLastRepair(points: readonly Point[], repairs: readonly numb
 export function estimateTrend(series: readonly Point[], o: TrendOptions): TrendEstimate {
   const confidence = 1 - 2 * (o.tail ?? 0.1);
   const base = { estimatedAt: o.now, confidence };
-  const points = sinceLastRepair([...series].sort((a, b) => a.t - b.t), o.repairs);
-  const none = (status: TrendStatus, summary: string, extra: Partial<TrendEstimate> = {}): TrendEstimate => ({ status, summary, model: null, slopePerDay: null, crossing: null, from: points[0]?.t ?? null, points: points.length, ...base, ...extra });
+  const points = sinceLastRepair(
+    [...series].sort((a, b) => a.t - b.t),
+    o.repairs,
+  );
+  const none = (status: TrendStatus, summary: string, extra: Partial<TrendEstimate> = {}): TrendEstimate => ({
+    status,
+    summary,
+    model: null,
+    slopePerDay: null,
+    crossing: null,
+    from: points[0]?.t ?? null,
+    points: points.length,
+    ...base,
+    ...extra,
+  });
   if (points.length < (o.minPoints ?? 10)) return none('insufficient_data', `only ${points.length} readings since the last repair: not enough to see a trend`);
 
   const origin = points[0]!.t;
@@ -140,7 +153,8 @@ export function estimateTrend(series: readonly Point[], o: TrendOptions): TrendE
   const low = quantile(best.slopes, tail);
   const high = quantile(best.slopes, 1 - tail);
   // No trend: the slopes do not agree that it is rising.
-  if (low <= 0 || best.slope <= 0) return none('no_trend', `no rising trend: the readings since ${new Date(origin).toISOString().slice(0, 10)} are flat within their noise`);
+  if (low <= 0 || best.slope <= 0)
+    return none('no_trend', `no rising trend: the readings since ${new Date(origin).toISOString().slice(0, 10)} are flat within their noise`);
 
   const likely = crossingDays(best, best.slope, xs, values, o.limit)!;
   const earliest = crossingDays(best, high, xs, values, o.limit)!;

@@ -95,7 +95,14 @@ describe('threshold rule with for and a hysteresis clear', () => {
 });
 
 describe('selectors', () => {
-  const oldPumps = rule({ id: 'r', assetType: 'pump', select: { tags: ['old'], sites: ['riverside'] }, metric: 'motor_temp_c', when: { op: '>', value: 70 }, severity: 'warning' });
+  const oldPumps = rule({
+    id: 'r',
+    assetType: 'pump',
+    select: { tags: ['old'], sites: ['riverside'] },
+    metric: 'motor_temp_c',
+    when: { op: '>', value: 70 },
+    severity: 'warning',
+  });
   it('apply a rule to the assets whose site and tags match', () => {
     const engine = createRuleEngine([oldPumps]);
     expect(engine.onReading(pump, T0, { motor_temp_c: 75 })).toHaveLength(1);
@@ -127,7 +134,9 @@ describe('evaluation cost', () => {
   it('touches only the rules of the reading’s type and metrics', () => {
     // 1,000 rules on another metric must not be evaluated for a vibration reading: no signal, and
     // none of their state is created.
-    const others = Array.from({ length: 1000 }, (_, i) => rule({ id: `other-${i}`, assetType: 'pump', metric: 'flow_m3h', when: { op: '<', value: -1 }, severity: 'info' }));
+    const others = Array.from({ length: 1000 }, (_, i) =>
+      rule({ id: `other-${i}`, assetType: 'pump', metric: 'flow_m3h', when: { op: '<', value: -1 }, severity: 'info' }),
+    );
     const engine = createRuleEngine([...others, vibrationCritical]);
     expect(feed(engine, Array(8).fill(8))).toEqual([{ at: 60, kind: 'raise' }]);
   });
@@ -153,7 +162,16 @@ describe('holds', () => {
 
 describe('repeating conditions', () => {
   it('raise when a threshold is crossed the given number of times within the window', () => {
-    const engine = createRuleEngine([rule({ id: 'r', assetType: 'elevator', metric: 'leveling_error_mm', when: { op: 'outside', value: [-10, 10] }, repeat: { count: 3, within: '10m' }, severity: 'warning' })]);
+    const engine = createRuleEngine([
+      rule({
+        id: 'r',
+        assetType: 'elevator',
+        metric: 'leveling_error_mm',
+        when: { op: 'outside', value: [-10, 10] },
+        repeat: { count: 3, within: '10m' },
+        severity: 'warning',
+      }),
+    ]);
     const lift: RuleTarget = { id: 'e1', type: 'elevator', site: 's', tags: [] };
     const at = (min: number) => T0 + min * 60_000;
     const feedLift = (min: number, v: number) => engine.onReading(lift, at(min), { leveling_error_mm: v }).map((s) => s.kind);
@@ -169,7 +187,9 @@ describe('repeating conditions', () => {
   });
 
   it('raise an event rule on the nth event within the window, then count repeats', () => {
-    const engine = createRuleEngine([rule({ id: 'doors', assetType: 'elevator', on: 'door_fault', repeat: { count: 3, within: '10m' }, clear: { after: '30m' }, severity: 'major' })]);
+    const engine = createRuleEngine([
+      rule({ id: 'doors', assetType: 'elevator', on: 'door_fault', repeat: { count: 3, within: '10m' }, clear: { after: '30m' }, severity: 'major' }),
+    ]);
     const lift: RuleTarget = { id: 'e1', type: 'elevator', site: 's', tags: [] };
     const kinds = [0, 4, 11, 12, 13, 14].map((min) => engine.onEvent(lift, T0 + min * 60_000, 'door_fault').map((s) => s.kind));
     // At minute 12 the faults of minutes 4, 11 and 12 fall within 10 minutes (minute 0 no longer does).
@@ -183,7 +203,9 @@ describe('rate of change', () => {
   it('compares the change over the window, not the value', () => {
     const engine = createRuleEngine([rising]);
     const temps = [40, 42, 44, 47, 50, 53, 56, 58, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60];
-    const signals = temps.flatMap((v, min) => engine.onReading(pump, T0 + min * 60_000, { motor_temp_c: v }).map((s) => ({ min, kind: s.kind, value: s.value })));
+    const signals = temps.flatMap((v, min) =>
+      engine.onReading(pump, T0 + min * 60_000, { motor_temp_c: v }).map((s) => ({ min, kind: s.kind, value: s.value })),
+    );
     // At minute 10 the temperature is 20 K above minute 0; it clears once the window holds no rise above 15 K.
     expect(signals).toEqual([
       { min: 10, kind: 'raise', value: 20 },
@@ -223,7 +245,15 @@ describe('combinations of metrics of one asset', () => {
 
   it('any: one condition is enough', () => {
     const engine = createRuleEngine([
-      rule({ id: 'any', assetType: 'pump', any: [{ metric: 'motor_temp_c', when: { op: '>', value: 90 } }, { metric: 'current_a', when: { op: '>', value: 40 } }], severity: 'major' }),
+      rule({
+        id: 'any',
+        assetType: 'pump',
+        any: [
+          { metric: 'motor_temp_c', when: { op: '>', value: 90 } },
+          { metric: 'current_a', when: { op: '>', value: 40 } },
+        ],
+        severity: 'major',
+      }),
     ]);
     expect(engine.onReading(pump, T0, { motor_temp_c: 50, current_a: 45 }).map((s) => s.kind)).toEqual(['raise']);
   });
@@ -304,7 +334,9 @@ describe('usage since an anchor (counter thresholds)', () => {
 
 describe('rate of change at a high reading rate', () => {
   it('keeps a bounded history, whatever the rate', () => {
-    const engine = createRuleEngine([rule({ id: 'starts', assetType: 'pump', metric: 'starts', change: { over: '1h' }, when: { op: '>', value: 12 }, severity: 'warning' })]);
+    const engine = createRuleEngine([
+      rule({ id: 'starts', assetType: 'pump', metric: 'starts', change: { over: '1h' }, when: { op: '>', value: 12 }, severity: 'warning' }),
+    ]);
     // One reading a second for two hours; 20 starts in the second hour.
     for (let i = 0; i <= 7200; i++) engine.onReading(pump, T0 + i * 1000, { starts: i < 3600 ? 100 : 100 + Math.floor((i - 3600) / 180) });
     const saved = engine.exportStates();

@@ -220,7 +220,15 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
           if (!rule || !isEventRule(rule) || !rule.clear) continue;
           if (now - s.lastTs >= rule.clear.after) {
             s.phase = 'normal';
-            out.push({ kind: 'clear', rule, assetId, site: s.site, ts: now, value: null, message: `${title(rule)}: no ${rule.on} event for ${formatDuration(rule.clear.after)}` });
+            out.push({
+              kind: 'clear',
+              rule,
+              assetId,
+              site: s.site,
+              ts: now,
+              value: null,
+              message: `${title(rule)}: no ${rule.on} event for ${formatDuration(rule.clear.after)}`,
+            });
           }
         }
       }
@@ -238,7 +246,16 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
             s.since = now;
             silenced.add(target.id);
             const last = heardAt.get(target.id);
-            out.push(signal('raise', rule, now, null, target, `${title(rule)}: nothing received for ${formatDuration(now - quietSince)}${last ? ` (last message ${new Date(last).toISOString()})` : ''}`));
+            out.push(
+              signal(
+                'raise',
+                rule,
+                now,
+                null,
+                target,
+                `${title(rule)}: nothing received for ${formatDuration(now - quietSince)}${last ? ` (last message ${new Date(last).toISOString()})` : ''}`,
+              ),
+            );
           }
         }
       }
@@ -391,7 +408,13 @@ function stepThreshold(rule: ThresholdRule, s: RuleState, ts: number, value: num
   );
 }
 
-function stepCombination(rule: CombinationRule, s: RuleState, ts: number, values: Map<string, number | boolean> | undefined, target: RuleTarget): AlarmSignal | undefined {
+function stepCombination(
+  rule: CombinationRule,
+  s: RuleState,
+  ts: number,
+  values: Map<string, number | boolean> | undefined,
+  target: RuleTarget,
+): AlarmSignal | undefined {
   if (ts < s.lastTs) return undefined;
   s.lastTs = ts;
   s.site = target.site;
@@ -468,7 +491,14 @@ function raise(rule: Rule, s: RuleState, ts: number, value: number | boolean | n
   return signal('raise', rule, ts, value, target, message);
 }
 
-function signal(kind: AlarmSignal['kind'], rule: Rule, ts: number, value: number | boolean | null, target: { id: string; site: string }, message: string): AlarmSignal {
+function signal(
+  kind: AlarmSignal['kind'],
+  rule: Rule,
+  ts: number,
+  value: number | boolean | null,
+  target: { id: string; site: string },
+  message: string,
+): AlarmSignal {
   return { kind, rule, assetId: target.id, site: target.site, ts, value: value === null ? null : typeof value === 'number' ? value : value ? 1 : 0, message };
 }
 

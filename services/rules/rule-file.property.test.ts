@@ -34,7 +34,13 @@ describe('rule files, property-tested', () => {
       id: fc.oneof(fc.constantFrom('pump.hot', 'x', ''), fc.string({ maxLength: 70 })),
       assetType: fc.oneof(fc.constantFrom('pump', 'elevator', 'gate'), fc.string({ maxLength: 10 })),
       metric: fc.oneof(fc.constantFrom('motor_temp_c', 'vibration_mms', 'flow_m3h'), fc.string({ maxLength: 20 })),
-      when: fc.oneof(fc.record({ op: fc.constantFrom('>', '<', '>=', '==', 'between', '~'), value: fc.oneof(fc.double(), fc.boolean(), fc.string(), fc.array(fc.double(), { maxLength: 3 })) }), fc.anything()),
+      when: fc.oneof(
+        fc.record({
+          op: fc.constantFrom('>', '<', '>=', '==', 'between', '~'),
+          value: fc.oneof(fc.double(), fc.boolean(), fc.string(), fc.array(fc.double(), { maxLength: 3 })),
+        }),
+        fc.anything(),
+      ),
       for: fc.oneof(fc.constantFrom('60s', '5m', '-1s', 'soon'), fc.anything()),
       severity: fc.oneof(fc.constantFrom('info', 'warning', 'major', 'critical'), fc.string({ maxLength: 10 })),
       on: fc.oneof(fc.constantFrom('entrapment', 'forced_open'), fc.string({ maxLength: 10 })),
@@ -44,10 +50,22 @@ describe('rule files, property-tested', () => {
   );
 
   it('loads rule-shaped YAML or refuses it clearly', () => {
-    fc.assert(fc.property(fc.array(ruleish, { maxLength: 4 }), (rules) => expectClearRefusal(load(stringify(rules)))), { numRuns: 400 });
+    fc.assert(
+      fc.property(fc.array(ruleish, { maxLength: 4 }), (rules) => expectClearRefusal(load(stringify(rules)))),
+      { numRuns: 400 },
+    );
   });
 
   it('refuses any other text clearly (not YAML, not a list, anything)', () => {
-    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.anything().map((v) => stringify(v) ?? "")), (text) => expectClearRefusal(load(text))), { numRuns: 400 });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc.anything().map((v) => stringify(v) ?? ''),
+        ),
+        (text) => expectClearRefusal(load(text)),
+      ),
+      { numRuns: 400 },
+    );
   });
 });

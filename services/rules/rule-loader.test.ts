@@ -13,7 +13,13 @@ describe('default rule packs', () => {
   });
 
   it('contain the first rules of the foundation: pump vibration, entrapment and forced-open', () => {
-    expect(rules.find((r) => r.id === 'pump.vibration-critical')).toMatchObject({ metric: 'vibration_mms', when: { op: '>', value: 7.1 }, for: 60_000, severity: 'critical', workOrder: { priority: 'P2' } });
+    expect(rules.find((r) => r.id === 'pump.vibration-critical')).toMatchObject({
+      metric: 'vibration_mms',
+      when: { op: '>', value: 7.1 },
+      for: 60_000,
+      severity: 'critical',
+      workOrder: { priority: 'P2' },
+    });
     expect(rules.find((r) => r.id === 'elevator.entrapment')).toMatchObject({ on: 'entrapment', safety: true, workOrder: { priority: 'P1' } });
     expect(rules.find((r) => r.id === 'gate.forced-open')).toMatchObject({ on: 'forced_open', workOrder: { priority: 'P1' } });
   });
@@ -27,7 +33,9 @@ describe('loadRuleFile', () => {
   it('names the file, the rule and the field of each problem', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fms-rules-'));
     const file = path.join(dir, 'rules.yaml');
-    writeFileSync(file, `
+    writeFileSync(
+      file,
+      `
 - id: ok.rule
   assetType: pump
   metric: vibration_mms
@@ -39,7 +47,8 @@ describe('loadRuleFile', () => {
   when: { op: "~", value: 7.1 }
   for: 1 minute
   severity: fatal
-`);
+`,
+    );
     expect(() => loadRuleFile(file)).toThrow(/\[1\]\.when: expected \{ op, value \}/);
     expect(() => loadRuleFile(file)).toThrow(/\[1\]\.for: expected a duration such as 500ms/);
     expect(() => loadRuleFile(file)).toThrow(/\[1\]\.severity: expected one of info, warning, major, critical/);

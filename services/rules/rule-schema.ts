@@ -38,7 +38,11 @@ export type Condition = z.infer<typeof conditionSchema>;
 
 /** One step of the written procedure (作业指导书): a plain check by default. */
 export const checklistStepSchema = z.union([
-  z.string().min(1).max(500).transform((step) => ({ step, type: 'check' as const })),
+  z
+    .string()
+    .min(1)
+    .max(500)
+    .transform((step) => ({ step, type: 'check' as const })),
   z.strictObject({
     step: z.string().min(1).max(500),
     type: z.enum(['check', 'measurement', 'pass_fail', 'photo']).default('check'),
@@ -68,15 +72,16 @@ const baseRule = {
   description: z.string().max(2000).optional(),
   assetType: z.enum(deviceTypes, { error: `expected one of ${deviceTypes.join(', ')}` }),
   /** Narrows the rule to some sites, assets or tags (all given lists must match). */
-  select: z
-    .strictObject({ sites: z.array(z.string()).optional(), assets: z.array(z.string()).optional(), tags: z.array(z.string()).optional() })
-    .optional(),
+  select: z.strictObject({ sites: z.array(z.string()).optional(), assets: z.array(z.string()).optional(), tags: z.array(z.string()).optional() }).optional(),
   severity: z.enum(severities, { error: `expected one of ${severities.join(', ')}` }),
   /**
    * Rules of one failure mode (e.g. a warning and a critical vibration rule) share one alarm per
    * asset: the stronger rule escalates its severity in place, and it clears when all have cleared.
    */
-  failureMode: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, 'expected a lower-case name such as pump.vibration').optional(),
+  failureMode: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, 'expected a lower-case name such as pump.vibration')
+    .optional(),
   /** Safety rules (entrapment, fire pump) are never muted by maintenance mode. */
   safety: z.boolean().default(false),
   workOrder: workOrderSchema.optional(),
@@ -115,7 +120,12 @@ const thresholdRule = z.strictObject({
   /** Hysteresis: the alarm clears only when this holds (for its own duration); default: `when` is false. */
   clear: clearCondition.optional(),
   /** Per-asset limits (an old pump runs hotter), by asset id, without copying the rule. */
-  overrides: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected an asset id'), z.strictObject({ when: conditionSchema.optional(), clear: clearCondition.optional() })).optional(),
+  overrides: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected an asset id'),
+      z.strictObject({ when: conditionSchema.optional(), clear: clearCondition.optional() }),
+    )
+    .optional(),
 });
 
 const term = z.strictObject({ metric: z.string().min(1), when: conditionSchema });
@@ -160,54 +170,97 @@ function variantOf(input: object) {
  */
 export const ruleSchema = z
   .unknown()
-  .transform(
-    (input, ctx): Rule => {
-      if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-        ctx.addIssue({ code: 'custom', message: 'expected a rule: a threshold rule (metric + when), a combination (all/any), an event rule (on) or a silence rule (noData)' });
-        return z.NEVER;
-      }
-      const parsed = variantOf(input).safeParse(input);
-      if (parsed.success) return parsed.data;
-      for (const issue of parsed.error.issues) {
-        const message = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-        ctx.addIssue({ code: 'custom', path: issue.path, message });
-      }
+  .transform((input, ctx): Rule => {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected a rule: a threshold rule (metric + when), a combination (all/any), an event rule (on) or a silence rule (noData)',
+      });
       return z.NEVER;
-    },
-  )
+    }
+    const parsed = variantOf(input).safeParse(input);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) {
+      const message =
+        issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+      ctx.addIssue({ code: 'custom', path: issue.path, message });
+    }
+    return z.NEVER;
+  })
   .superRefine((rule, ctx) => {
     const spec = catalog[rule.assetType];
-    const checkTerm = (metric: string, conds: [string | number, Condition | z.infer<typeof clearCondition> | undefined][], path: (string | number)[], isChange: boolean) => {
+    const checkTerm = (
+      metric: string,
+      conds: [string | number, Condition | z.infer<typeof clearCondition> | undefined][],
+      path: (string | number)[],
+      isChange: boolean,
+    ) => {
       const m = spec.metrics.find((x) => x.name === metric);
       if (!m) {
-        ctx.addIssue({ code: 'custom', path: [...path, 'metric'], message: `"${metric}" is not a ${rule.assetType} metric (expected one of ${spec.metrics.map((x) => x.name).join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'metric'],
+          message: `"${metric}" is not a ${rule.assetType} metric (expected one of ${spec.metrics.map((x) => x.name).join(', ')})`,
+        });
         return;
       }
-      if (isChange && m.kind === 'state') ctx.addIssue({ code: 'custom', path: [...path, 'change'], message: `${metric} is true/false: it has no rate of change` });
+      if (isChange && m.kind === 'state')
+        ctx.addIssue({ code: 'custom', path: [...path, 'change'], message: `${metric} is true/false: it has no rate of change` });
       for (const [key, cond] of conds) {
         if (!cond) continue;
         const isBool = typeof cond.value === 'boolean';
-        if (m.kind === 'state' && !isBool) ctx.addIssue({ code: 'custom', path: [...path, key, 'value'], message: `${metric} is true/false: expected a boolean value` });
-        if (m.kind !== 'state' && isBool) ctx.addIssue({ code: 'custom', path: [...path, key, 'value'], message: `${metric} is a number: expected a numeric value` });
-        if (isBool && cond.op !== '==' && cond.op !== '!=') ctx.addIssue({ code: 'custom', path: [...path, key, 'op'], message: 'booleans compare only with == or !=' });
+        if (m.kind === 'state' && !isBool)
+          ctx.addIssue({ code: 'custom', path: [...path, key, 'value'], message: `${metric} is true/false: expected a boolean value` });
+        if (m.kind !== 'state' && isBool)
+          ctx.addIssue({ code: 'custom', path: [...path, key, 'value'], message: `${metric} is a number: expected a numeric value` });
+        if (isBool && cond.op !== '==' && cond.op !== '!=')
+          ctx.addIssue({ code: 'custom', path: [...path, key, 'op'], message: 'booleans compare only with == or !=' });
         const isRange = cond.op === 'between' || cond.op === 'outside';
-        if (isRange !== Array.isArray(cond.value)) ctx.addIssue({ code: 'custom', path: [...path, key, 'value'], message: isRange ? 'expected [low, high]' : 'expected a single value' });
+        if (isRange !== Array.isArray(cond.value))
+          ctx.addIssue({ code: 'custom', path: [...path, key, 'value'], message: isRange ? 'expected [low, high]' : 'expected a single value' });
       }
     };
     if ('for' in rule && rule.for !== undefined && 'repeat' in rule && rule.repeat !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['repeat'], message: 'expected either for or repeat, not both' });
     }
     if ('metric' in rule) {
-      checkTerm(rule.metric, [['when', rule.when], ['clear', rule.clear]], [], rule.change !== undefined);
+      checkTerm(
+        rule.metric,
+        [
+          ['when', rule.when],
+          ['clear', rule.clear],
+        ],
+        [],
+        rule.change !== undefined,
+      );
       if (rule.usage && spec.metrics.find((m) => m.name === rule.metric)?.kind !== 'counter') {
-        ctx.addIssue({ code: 'custom', path: ['usage'], message: `${rule.metric} is not a counter: usage needs one (${spec.metrics.filter((m) => m.kind === 'counter').map((m) => m.name).join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['usage'],
+          message: `${rule.metric} is not a counter: usage needs one (${spec.metrics
+            .filter((m) => m.kind === 'counter')
+            .map((m) => m.name)
+            .join(', ')})`,
+        });
       }
       if (rule.usage && rule.change) ctx.addIssue({ code: 'custom', path: ['usage'], message: 'expected either change or usage, not both' });
-      for (const [asset, o] of Object.entries(rule.overrides ?? {})) checkTerm(rule.metric, [['when', o.when], ['clear', o.clear]], ['overrides', asset], false);
-    }
-    else if ('on' in rule) {
+      for (const [asset, o] of Object.entries(rule.overrides ?? {}))
+        checkTerm(
+          rule.metric,
+          [
+            ['when', o.when],
+            ['clear', o.clear],
+          ],
+          ['overrides', asset],
+          false,
+        );
+    } else if ('on' in rule) {
       if (!spec.events.some((e) => e.type === rule.on)) {
-        ctx.addIssue({ code: 'custom', path: ['on'], message: `"${rule.on}" is not a ${rule.assetType} event (expected one of ${spec.events.map((e) => e.type).join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['on'],
+          message: `"${rule.on}" is not a ${rule.assetType} event (expected one of ${spec.events.map((e) => e.type).join(', ')})`,
+        });
       }
     } else if ('all' in rule || 'any' in rule) {
       if ((rule.all === undefined) === (rule.any === undefined)) ctx.addIssue({ code: 'custom', path: ['all'], message: 'expected either all or any' });
@@ -234,5 +287,3 @@ export function isEventRule(rule: Rule): rule is EventRule {
 export function isCombinationRule(rule: Rule): rule is CombinationRule {
   return 'all' in rule || 'any' in rule;
 }
-
-

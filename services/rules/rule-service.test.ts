@@ -27,7 +27,10 @@ eachDatabase('rule service', (_open, place) => {
     const service = await createRuleService({
       store: createKyselyRuleStore(database.db),
       engine,
-      fileRules: [...loadDefaultRules().map((rule) => ({ rule, origin: 'default' as const })), ...siteRules.map((rule) => ({ rule, origin: 'config' as const }))],
+      fileRules: [
+        ...loadDefaultRules().map((rule) => ({ rule, origin: 'default' as const })),
+        ...siteRules.map((rule) => ({ rule, origin: 'config' as const })),
+      ],
       log: pino({ level: 'silent' }),
       now: () => now,
     });

@@ -76,7 +76,14 @@ export async function createRuleService(deps: RuleServiceDeps) {
 
   async function put(rule: Rule, change: 'created' | 'updated', by: string): Promise<RuleInForce> {
     const current = records.get(rule.id);
-    const record: RuleRecord = { id: rule.id, version: (current?.version ?? 0) + 1, origin: 'api', definition: { ...rule, version: undefined }, deleted: false, updatedAt: deps.now() };
+    const record: RuleRecord = {
+      id: rule.id,
+      version: (current?.version ?? 0) + 1,
+      origin: 'api',
+      definition: { ...rule, version: undefined },
+      deleted: false,
+      updatedAt: deps.now(),
+    };
     await store.save(record, change, by);
     records.set(rule.id, record);
     apply();

@@ -16,7 +16,11 @@ export function createKyselyRuleStateStore(db: Db) {
     async save(states: readonly SavedRuleState[], at: number, which: (assetId: string) => boolean = () => true): Promise<void> {
       await db.transaction().execute(async (trx) => {
         const mine = (await trx.selectFrom('rule_states').select('asset_id').distinct().execute()).map((r) => r.asset_id).filter(which);
-        for (let i = 0; i < mine.length; i += 500) await trx.deleteFrom('rule_states').where('asset_id', 'in', mine.slice(i, i + 500)).execute();
+        for (let i = 0; i < mine.length; i += 500)
+          await trx
+            .deleteFrom('rule_states')
+            .where('asset_id', 'in', mine.slice(i, i + 500))
+            .execute();
         states = states.filter((s) => which(s.assetId));
         for (let i = 0; i < states.length; i += 200) {
           const chunk = states.slice(i, i + 200).map((s) => ({ asset_id: s.assetId, rule_id: s.ruleId, state: JSON.stringify(s.state), saved_at: at }));

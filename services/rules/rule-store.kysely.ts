@@ -22,11 +22,23 @@ export function createKyselyRuleStore(db: Db): RuleStore {
         await trx
           .insertInto('rules')
           .values({ id: record.id, version: record.version, origin: record.origin, definition, deleted: record.deleted ? 1 : 0, updated_at: record.updatedAt })
-          .onConflict((oc) => oc.column('id').doUpdateSet({ version: record.version, origin: record.origin, definition, deleted: record.deleted ? 1 : 0, updated_at: record.updatedAt }))
+          .onConflict((oc) =>
+            oc
+              .column('id')
+              .doUpdateSet({ version: record.version, origin: record.origin, definition, deleted: record.deleted ? 1 : 0, updated_at: record.updatedAt }),
+          )
           .execute();
         await trx
           .insertInto('rule_versions')
-          .values({ rule_id: record.id, version: record.version, origin: record.origin, change, definition: record.deleted ? null : definition, changed_at: record.updatedAt, changed_by: changedBy })
+          .values({
+            rule_id: record.id,
+            version: record.version,
+            origin: record.origin,
+            change,
+            definition: record.deleted ? null : definition,
+            changed_at: record.updatedAt,
+            changed_by: changedBy,
+          })
           .execute();
       });
     },

@@ -8,8 +8,20 @@ import { formatZodIssues } from '../shared/zod-format.ts';
 import { createRuleEngine, type AlarmSignal, type RuleTarget } from './rule-engine.ts';
 import { ruleSchema, type Rule } from './rule-schema.ts';
 
-const duration = z.string().refine((s) => parseDuration(s) !== undefined, 'expected a duration such as 30s, 5m').transform((s) => parseDuration(s)!);
-const offset = z.union([z.number().min(0).transform((n) => n * 1000), duration], { error: 'expected a time from the start: seconds or a duration such as 90s, 2m' });
+const duration = z
+  .string()
+  .refine((s) => parseDuration(s) !== undefined, 'expected a duration such as 30s, 5m')
+  .transform((s) => parseDuration(s)!);
+const offset = z.union(
+  [
+    z
+      .number()
+      .min(0)
+      .transform((n) => n * 1000),
+    duration,
+  ],
+  { error: 'expected a time from the start: seconds or a duration such as 90s, 2m' },
+);
 
 /**
  * `values` as in promtool: numbers or true/false separated by spaces, `VxN` repeats V N times, `_`
@@ -31,7 +43,12 @@ const values = z.string().transform((s, ctx) => {
 
 const testSchema = z.strictObject({
   name: z.string().min(1),
-  asset: z.strictObject({ id: z.string().default('test-asset'), type: z.enum(deviceTypes), site: z.string().default('test-site'), tags: z.array(z.string()).default([]) }),
+  asset: z.strictObject({
+    id: z.string().default('test-asset'),
+    type: z.enum(deviceTypes),
+    site: z.string().default('test-site'),
+    tags: z.array(z.string()).default([]),
+  }),
   /** Readings: one series per metric, one value per step. */
   series: z.array(z.strictObject({ metric: z.string(), every: duration, values, start: offset.default(0) })).default([]),
   /**
@@ -91,7 +108,7 @@ export function runRuleTest(rules: readonly Rule[], test: RuleTest, baseDir = pr
     if (last && last.at === it.at && it.fields && last.fields) Object.assign(last.fields, it.fields);
     else merged.push({ ...it, fields: it.fields ? { ...it.fields } : undefined });
   }
-  const end = test.duration ?? (merged.at(-1)?.at ?? 0);
+  const end = test.duration ?? merged.at(-1)?.at ?? 0;
   const signals: AlarmSignal[] = [];
   let next = 0;
   for (let t = 0; t <= end; t += 1000) {
@@ -112,8 +129,13 @@ export function runRuleTest(rules: readonly Rule[], test: RuleTest, baseDir = pr
 
 /** `time,metric,value` rows; time in seconds from the start or ISO-8601 (the first row is the start). */
 export function readCsv(file: string): { at: number; metric: string; value: number | boolean }[] {
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = lines.shift()?.split(',').map((h) => h.trim());
+  const lines = readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
+  const header = lines
+    .shift()
+    ?.split(',')
+    .map((h) => h.trim());
   if (header?.join(',') !== 'time,metric,value') throw new Error(`${file}: expected the header time,metric,value`);
   let start: number | undefined;
   return lines.map((line, i) => {
@@ -123,7 +145,8 @@ export function readCsv(file: string): { at: number; metric: string; value: numb
     if (iso !== undefined) start ??= iso;
     const at = iso !== undefined ? iso - start! : Number(time) * 1000;
     const value = raw === 'true' ? true : raw === 'false' ? false : Number(raw);
-    if (!metric || (typeof value === 'number' && Number.isNaN(value))) throw new Error(`${file}:${i + 2}: expected time,metric,value with a number, true or false`);
+    if (!metric || (typeof value === 'number' && Number.isNaN(value)))
+      throw new Error(`${file}:${i + 2}: expected time,metric,value with a number, true or false`);
     return { at, metric, value };
   });
 }
@@ -134,12 +157,21 @@ function formatOffset(ms: number): string {
 }
 
 /** Reads a rule test file: its rules are the defaults, the files it names and its own. */
-export function loadRuleTestFile(file: string, defaults: readonly Rule[], loadRules: (file: string) => Rule[]): { tests: RuleTest[]; rules: Rule[]; baseDir: string } {
+export function loadRuleTestFile(
+  file: string,
+  defaults: readonly Rule[],
+  loadRules: (file: string) => Rule[],
+): { tests: RuleTest[]; rules: Rule[]; baseDir: string } {
   const doc = parseYaml(readFileSync(file, 'utf8'));
   const parsed = ruleTestFileSchema.safeParse(doc);
   if (!parsed.success) {
-    const where = (p: readonly PropertyKey[]) => `${path.relative(process.cwd(), file)}: ${p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}`;
-    throw new Error(`Invalid rule test file:\n${formatZodIssues(parsed.error.issues, where, doc).map((p) => `  - ${p}`).join('\n')}`);
+    const where = (p: readonly PropertyKey[]) =>
+      `${path.relative(process.cwd(), file)}: ${p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}`;
+    throw new Error(
+      `Invalid rule test file:\n${formatZodIssues(parsed.error.issues, where, doc)
+        .map((p) => `  - ${p}`)
+        .join('\n')}`,
+    );
   }
   const byId = new Map<string, Rule>(defaults.map((r) => [r.id, r]));
   for (const f of parsed.data.ruleFiles) for (const r of loadRules(path.resolve(path.dirname(file), f))) byId.set(r.id, r);

@@ -18,7 +18,17 @@ describe('loadConfig', () => {
     // Sign-in is on by default: API keys over HTTP (loopback), device credentials on the broker, which
     // then listens on every interface so that the estate's devices reach it.
     expect(c.http).toEqual({ host: '127.0.0.1', port: 3000, rateLimitPerMinute: 6000, auth: 'keys', tls: undefined, trustProxy: undefined });
-    expect(c.mqtt).toEqual({ host: '0.0.0.0', port: 1883, url: undefined, maxPacketBytes: 2 * 1024 * 1024, maxConnectionsPerIp: 500, maxMessagesPerSecond: 20, auth: 'devices', tls: undefined, ca: undefined });
+    expect(c.mqtt).toEqual({
+      host: '0.0.0.0',
+      port: 1883,
+      url: undefined,
+      maxPacketBytes: 2 * 1024 * 1024,
+      maxConnectionsPerIp: 500,
+      maxMessagesPerSecond: 20,
+      auth: 'devices',
+      tls: undefined,
+      ca: undefined,
+    });
     expect(c.audit.retentionMs).toBe(400 * 86_400_000);
     expect(c.dataDir).toMatch(/\/data$/);
     expect(c.logLevel).toBe('info');
@@ -36,7 +46,9 @@ describe('loadConfig', () => {
   });
 
   it('says the whole list in the error message that stops start-up', () => {
-    expect(() => loadConfig({ FMS_HTTP_PORT: '-1', FMS_ADMIN_KEY: 'short' })).toThrow(/Invalid configuration \(2 problems\):\n  - FMS_HTTP_PORT: .*\n  - FMS_ADMIN_KEY: expected at least 24 characters/);
+    expect(() => loadConfig({ FMS_HTTP_PORT: '-1', FMS_ADMIN_KEY: 'short' })).toThrow(
+      /Invalid configuration \(2 problems\):\n  - FMS_HTTP_PORT: .*\n  - FMS_ADMIN_KEY: expected at least 24 characters/,
+    );
   });
 
   it('treats empty variables as unset', () => {
@@ -46,14 +58,23 @@ describe('loadConfig', () => {
   it('takes an external broker and PostgreSQL, and refuses URLs of the wrong kind', () => {
     const c = loadConfig({ FMS_TZ: 'UTC', FMS_MQTT_URL: 'mqtt://127.0.0.1:1884', FMS_DATABASE_URL: 'postgres://x@localhost/fms', FMS_INSTANCE_ID: 'fms-a' });
     expect(c).toMatchObject({ mqtt: { url: 'mqtt://127.0.0.1:1884' }, databaseUrl: 'postgres://x@localhost/fms', instanceId: 'fms-a' });
-    const problems = problemsOf(() => loadConfig({ FMS_TZ: 'UTC', FMS_MQTT_URL: 'http://127.0.0.1:1884', FMS_DATABASE_URL: 'mysql://x@localhost/fms', FMS_INSTANCE_ID: 'a b' }));
+    const problems = problemsOf(() =>
+      loadConfig({ FMS_TZ: 'UTC', FMS_MQTT_URL: 'http://127.0.0.1:1884', FMS_DATABASE_URL: 'mysql://x@localhost/fms', FMS_INSTANCE_ID: 'a b' }),
+    );
     expect(problems).toContainEqual(expect.stringMatching(/^FMS_MQTT_URL: expected an mqtt:\/\/ or mqtts:\/\/ URL/));
     expect(problems).toContainEqual(expect.stringMatching(/^FMS_DATABASE_URL: expected a postgres:\/\/ URL/));
     expect(problems).toContainEqual(expect.stringMatching(/^FMS_INSTANCE_ID: expected 1-64 of/));
   });
 
   it('reads the InfluxDB settings', () => {
-    const c = loadConfig({ FMS_TZ: 'UTC', FMS_INFLUX_URL: 'http://127.0.0.1:8086', FMS_INFLUX_RP: 'autogen', FMS_INFLUX_TOKEN: 'secret', FMS_SPOOL_MAX_MB: '10', FMS_STORE_DOWN_ALARM_AFTER: '2m' });
+    const c = loadConfig({
+      FMS_TZ: 'UTC',
+      FMS_INFLUX_URL: 'http://127.0.0.1:8086',
+      FMS_INFLUX_RP: 'autogen',
+      FMS_INFLUX_TOKEN: 'secret',
+      FMS_SPOOL_MAX_MB: '10',
+      FMS_STORE_DOWN_ALARM_AFTER: '2m',
+    });
     expect(c.influx).toEqual({ url: 'http://127.0.0.1:8086', db: 'fms', rp: 'autogen', token: 'secret', username: undefined, password: undefined });
     expect(c.spool).toEqual({ maxBytes: 10 * 1024 * 1024, downAlarmAfterMs: 120_000 });
     expect(c.retention).toEqual({ rawMs: 7 * 86_400_000, rollupMs: 400 * 86_400_000 });
@@ -149,7 +170,11 @@ workOrders:
       ]),
     );
     // Cross-references are checked once every field is valid.
-    const refs = problemsOf(() => loadConfig({ FMS_CONFIG: 'estate.yaml' }, () => yaml.replace('role: janitor', 'role: manager').replace('clock: business', 'clock: always').replace('soon', '2h').replace('0s', '30m')));
+    const refs = problemsOf(() =>
+      loadConfig({ FMS_CONFIG: 'estate.yaml' }, () =>
+        yaml.replace('role: janitor', 'role: manager').replace('clock: business', 'clock: always').replace('soon', '2h').replace('0s', '30m'),
+      ),
+    );
     expect(refs).toEqual([
       'FMS_CONFIG (estate.yaml): people[1].id: duplicate person id "li"',
       'FMS_CONFIG (estate.yaml): teams[0].members[1]: "ghost" is not listed under people',
@@ -160,9 +185,13 @@ workOrders:
   });
 
   it('names a file it cannot read or parse', () => {
-    expect(problemsOf(() => loadConfig({ FMS_CONFIG: '/nope.yaml' }, () => { throw Object.assign(new Error('x'), { code: 'ENOENT' }); }))).toEqual([
-      'FMS_CONFIG: cannot read /nope.yaml (ENOENT); expected a readable YAML file',
-    ]);
+    expect(
+      problemsOf(() =>
+        loadConfig({ FMS_CONFIG: '/nope.yaml' }, () => {
+          throw Object.assign(new Error('x'), { code: 'ENOENT' });
+        }),
+      ),
+    ).toEqual(['FMS_CONFIG: cannot read /nope.yaml (ENOENT); expected a readable YAML file']);
     expect(problemsOf(() => loadConfig({ FMS_CONFIG: 'bad.yaml' }, () => 'assets: ['))[0]).toMatch(/^FMS_CONFIG \(bad.yaml\): not valid YAML/);
   });
 
@@ -188,7 +217,16 @@ workOrders:
       if (!(f in files)) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
       return files[f]!;
     };
-    const c = loadConfig({ FMS_TZ: 'UTC', FMS_MQTT_TLS_CERT: '/etc/fms/server.crt', FMS_MQTT_TLS_KEY: '/etc/fms/server.key', FMS_MQTT_TLS_CA: '/etc/fms/ca.crt', FMS_MQTT_PORT: 'off' }, read);
+    const c = loadConfig(
+      {
+        FMS_TZ: 'UTC',
+        FMS_MQTT_TLS_CERT: '/etc/fms/server.crt',
+        FMS_MQTT_TLS_KEY: '/etc/fms/server.key',
+        FMS_MQTT_TLS_CA: '/etc/fms/ca.crt',
+        FMS_MQTT_PORT: 'off',
+      },
+      read,
+    );
     expect(c.mqtt.port).toBeNull();
     expect(c.mqtt.tls).toEqual({ cert: files['/etc/fms/server.crt'], key: files['/etc/fms/server.key'], port: 8883, clientCerts: 'optional' });
     expect(c.mqtt.ca).toBe(files['/etc/fms/ca.crt']);
@@ -196,7 +234,14 @@ workOrders:
     let message = '';
     try {
       loadConfig(
-        { FMS_TZ: 'UTC', FMS_MQTT_TLS_CERT: '/etc/fms/notes.txt', FMS_HTTP_TLS_CERT: '/etc/fms/server.crt', FMS_HTTP_TLS_KEY: '/etc/fms/missing.key', FMS_MQTT_TLS_CLIENT_CERTS: 'required', FMS_MQTT_PORT: 'off' },
+        {
+          FMS_TZ: 'UTC',
+          FMS_MQTT_TLS_CERT: '/etc/fms/notes.txt',
+          FMS_HTTP_TLS_CERT: '/etc/fms/server.crt',
+          FMS_HTTP_TLS_KEY: '/etc/fms/missing.key',
+          FMS_MQTT_TLS_CLIENT_CERTS: 'required',
+          FMS_MQTT_PORT: 'off',
+        },
         read,
       );
     } catch (err) {
@@ -208,6 +253,8 @@ workOrders:
     expect(message).toContain('FMS_MQTT_TLS_CLIENT_CERTS: "required" needs FMS_MQTT_TLS_CA');
     expect(() => loadConfig({ FMS_TZ: 'UTC', FMS_MQTT_PORT: 'off' }, read)).toThrow('FMS_MQTT_PORT: "off" leaves no listener');
     expect(loadConfig({ FMS_TZ: 'UTC', FMS_HTTP_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' }).http.trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8']);
-    expect(() => loadConfig({ FMS_TZ: 'UTC', FMS_HTTP_TRUST_PROXY: 'the load balancer' })).toThrow('FMS_HTTP_TRUST_PROXY: expected IP addresses or CIDR ranges');
+    expect(() => loadConfig({ FMS_TZ: 'UTC', FMS_HTTP_TRUST_PROXY: 'the load balancer' })).toThrow(
+      'FMS_HTTP_TRUST_PROXY: expected IP addresses or CIDR ranges',
+    );
   });
 });

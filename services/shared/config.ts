@@ -21,9 +21,7 @@ const portOrZero = z.coerce
   .max(65535, 'expected a port number from 0 (any free port) to 65535');
 const host = z.string().min(1, 'expected a host name or IP address');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL, e.g. http://127.0.0.1:8086' });
-const influxIdentifier = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, "_", "-" or "."');
+const influxIdentifier = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, "_", "-" or "."');
 /** A PEM file (certificate or key): a path, checked to be readable PEM when the config is loaded. */
 const pemPath = z.string().min(1, 'expected a path to a PEM file');
 const timeZone = z.string().refine(isValidTimeZone, 'expected an IANA time zone such as Asia/Shanghai or UTC');
@@ -74,9 +72,15 @@ export const envSchema = z.object({
   /** Largest on-disk spool for telemetry while InfluxDB is unreachable, MiB. */
   FMS_SPOOL_MAX_MB: z.coerce.number({ error: 'expected a size in MiB, e.g. 1024' }).int('expected whole MiB').min(1, 'expected at least 1 MiB').default(1024),
   /** Embedded store: how long raw readings are kept. */
-  FMS_TELEMETRY_RAW_RETENTION: z.string().refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 7d').default('7d'),
+  FMS_TELEMETRY_RAW_RETENTION: z
+    .string()
+    .refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 7d')
+    .default('7d'),
   /** Embedded store: how long 1-minute rollups are kept. */
-  FMS_TELEMETRY_ROLLUP_RETENTION: z.string().refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 400d').default('400d'),
+  FMS_TELEMETRY_ROLLUP_RETENTION: z
+    .string()
+    .refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 400d')
+    .default('400d'),
   /** Raise a system alarm when the telemetry store has been down this long. */
   FMS_STORE_DOWN_ALARM_AFTER: z
     .string()
@@ -85,7 +89,12 @@ export const envSchema = z.object({
   /** Folder for work-order photos and documents; `<FMS_DATA_DIR>/attachments` when unset. */
   FMS_ATTACHMENTS_DIR: z.string().min(1, 'expected a folder path').optional(),
   /** Largest work-order attachment, MiB. */
-  FMS_ATTACHMENT_MAX_MB: z.coerce.number({ error: 'expected a size in MiB, e.g. 10' }).int('expected whole MiB').min(1, 'expected at least 1 MiB').max(100, 'expected at most 100 MiB').default(10),
+  FMS_ATTACHMENT_MAX_MB: z.coerce
+    .number({ error: 'expected a size in MiB, e.g. 10' })
+    .int('expected whole MiB')
+    .min(1, 'expected at least 1 MiB')
+    .max(100, 'expected at most 100 MiB')
+    .default(10),
   /** pino log level. */
   FMS_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -117,21 +126,43 @@ export const envSchema = z.object({
   /** HTTPS: the certificate's private key (PEM). */
   FMS_HTTP_TLS_KEY: pemPath.optional(),
   /** How long the audit log keeps its records. */
-  FMS_AUDIT_RETENTION: z.string().refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 400d').default('400d'),
+  FMS_AUDIT_RETENTION: z
+    .string()
+    .refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 400d')
+    .default('400d'),
   /** HTTP API behind a reverse proxy: the proxies' addresses or CIDR ranges (comma-separated) whose X-Forwarded-For is believed. */
   FMS_HTTP_TRUST_PROXY: z
     .string()
-    .regex(/^\s*[0-9A-Fa-f:.]+(\/\d{1,3})?\s*(,\s*[0-9A-Fa-f:.]+(\/\d{1,3})?\s*)*$/, 'expected IP addresses or CIDR ranges, comma-separated, e.g. 127.0.0.1,10.0.0.0/8')
+    .regex(
+      /^\s*[0-9A-Fa-f:.]+(\/\d{1,3})?\s*(,\s*[0-9A-Fa-f:.]+(\/\d{1,3})?\s*)*$/,
+      'expected IP addresses or CIDR ranges, comma-separated, e.g. 127.0.0.1,10.0.0.0/8',
+    )
     .transform((v) => v.split(',').map((s) => s.trim()))
     .optional(),
   /** HTTP API: requests a minute per client address before 429 (0: no limit). */
-  FMS_HTTP_RATE_LIMIT: z.coerce.number({ error: 'expected requests a minute, e.g. 6000' }).int('expected a whole number').min(0, 'expected 0 (no limit) or more').default(6000),
+  FMS_HTTP_RATE_LIMIT: z.coerce
+    .number({ error: 'expected requests a minute, e.g. 6000' })
+    .int('expected a whole number')
+    .min(0, 'expected 0 (no limit) or more')
+    .default(6000),
   /** Embedded broker: a packet declared larger than this (KiB) ends its connection unread. */
-  FMS_MQTT_MAX_PACKET_KB: z.coerce.number({ error: 'expected a size in KiB, e.g. 2048' }).int('expected whole KiB').min(32, 'expected at least 32 KiB (payloads up to 16 KiB are accepted)').max(262_144, 'expected at most 262144 KiB').default(2048),
+  FMS_MQTT_MAX_PACKET_KB: z.coerce
+    .number({ error: 'expected a size in KiB, e.g. 2048' })
+    .int('expected whole KiB')
+    .min(32, 'expected at least 32 KiB (payloads up to 16 KiB are accepted)')
+    .max(262_144, 'expected at most 262144 KiB')
+    .default(2048),
   /** Embedded broker: connections at once from one address other than loopback (0: no limit). */
-  FMS_MQTT_MAX_CONNECTIONS_PER_IP: z.coerce.number({ error: 'expected a number of connections, e.g. 500' }).int('expected a whole number').min(0, 'expected 0 (no limit) or more').default(500),
+  FMS_MQTT_MAX_CONNECTIONS_PER_IP: z.coerce
+    .number({ error: 'expected a number of connections, e.g. 500' })
+    .int('expected a whole number')
+    .min(0, 'expected 0 (no limit) or more')
+    .default(500),
   /** This instance's name among several (MQTT client id, leases); host name and process id when unset. */
-  FMS_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 of A-Z a-z 0-9 _ . -').optional(),
+  FMS_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 of A-Z a-z 0-9 _ . -')
+    .optional(),
   /** Bootstrap admin API key (at least 24 characters). */
   FMS_ADMIN_KEY: z.string().min(24, 'expected at least 24 characters').optional(),
 });
@@ -228,7 +259,8 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
   }
   const parsed = envSchema.safeParse(merged);
   const pem: Record<string, string> = {};
-  if (!parsed.success) problems.push(...formatZodIssues(parsed.error.issues, (p) => `${String(p[0])}${p.length > 1 ? '.' + p.slice(1).join('.') : ''}`, merged));
+  if (!parsed.success)
+    problems.push(...formatZodIssues(parsed.error.issues, (p) => `${String(p[0])}${p.length > 1 ? '.' + p.slice(1).join('.') : ''}`, merged));
 
   if (parsed.success) {
     const e = parsed.data;
@@ -238,11 +270,16 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
     if ((e.FMS_INFLUX_USERNAME === undefined) !== (e.FMS_INFLUX_PASSWORD === undefined)) {
       problems.push('FMS_INFLUX_USERNAME/FMS_INFLUX_PASSWORD: expected both or neither');
     }
-    if ((e.FMS_MQTT_TLS_CERT === undefined) !== (e.FMS_MQTT_TLS_KEY === undefined)) problems.push('FMS_MQTT_TLS_CERT/FMS_MQTT_TLS_KEY: expected both or neither');
-    if ((e.FMS_HTTP_TLS_CERT === undefined) !== (e.FMS_HTTP_TLS_KEY === undefined)) problems.push('FMS_HTTP_TLS_CERT/FMS_HTTP_TLS_KEY: expected both or neither');
-    if (e.FMS_MQTT_TLS_CLIENT_CERTS && e.FMS_MQTT_TLS_CLIENT_CERTS !== 'off' && !e.FMS_MQTT_TLS_CA) problems.push(`FMS_MQTT_TLS_CLIENT_CERTS: "${e.FMS_MQTT_TLS_CLIENT_CERTS}" needs FMS_MQTT_TLS_CA, the CA that signs the device certificates`);
-    if (e.FMS_MQTT_TLS_CLIENT_CERTS && e.FMS_MQTT_TLS_CLIENT_CERTS !== 'off' && !e.FMS_MQTT_TLS_CERT) problems.push('FMS_MQTT_TLS_CLIENT_CERTS: device certificates need the TLS listener: set FMS_MQTT_TLS_CERT and FMS_MQTT_TLS_KEY');
-    if (e.FMS_MQTT_PORT === 'off' && !e.FMS_MQTT_TLS_CERT && !e.FMS_MQTT_URL) problems.push('FMS_MQTT_PORT: "off" leaves no listener: set FMS_MQTT_TLS_CERT and FMS_MQTT_TLS_KEY for MQTT over TLS');
+    if ((e.FMS_MQTT_TLS_CERT === undefined) !== (e.FMS_MQTT_TLS_KEY === undefined))
+      problems.push('FMS_MQTT_TLS_CERT/FMS_MQTT_TLS_KEY: expected both or neither');
+    if ((e.FMS_HTTP_TLS_CERT === undefined) !== (e.FMS_HTTP_TLS_KEY === undefined))
+      problems.push('FMS_HTTP_TLS_CERT/FMS_HTTP_TLS_KEY: expected both or neither');
+    if (e.FMS_MQTT_TLS_CLIENT_CERTS && e.FMS_MQTT_TLS_CLIENT_CERTS !== 'off' && !e.FMS_MQTT_TLS_CA)
+      problems.push(`FMS_MQTT_TLS_CLIENT_CERTS: "${e.FMS_MQTT_TLS_CLIENT_CERTS}" needs FMS_MQTT_TLS_CA, the CA that signs the device certificates`);
+    if (e.FMS_MQTT_TLS_CLIENT_CERTS && e.FMS_MQTT_TLS_CLIENT_CERTS !== 'off' && !e.FMS_MQTT_TLS_CERT)
+      problems.push('FMS_MQTT_TLS_CLIENT_CERTS: device certificates need the TLS listener: set FMS_MQTT_TLS_CERT and FMS_MQTT_TLS_KEY');
+    if (e.FMS_MQTT_PORT === 'off' && !e.FMS_MQTT_TLS_CERT && !e.FMS_MQTT_URL)
+      problems.push('FMS_MQTT_PORT: "off" leaves no listener: set FMS_MQTT_TLS_CERT and FMS_MQTT_TLS_KEY for MQTT over TLS');
     for (const key of ['FMS_MQTT_TLS_CERT', 'FMS_MQTT_TLS_KEY', 'FMS_MQTT_TLS_CA', 'FMS_HTTP_TLS_CERT', 'FMS_HTTP_TLS_KEY'] as const) {
       const file = e[key];
       if (file === undefined) continue;
@@ -285,13 +322,24 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
       auth: e.FMS_MQTT_AUTH,
       tls:
         pem.FMS_MQTT_TLS_CERT && pem.FMS_MQTT_TLS_KEY
-          ? { cert: pem.FMS_MQTT_TLS_CERT, key: pem.FMS_MQTT_TLS_KEY, port: e.FMS_MQTT_TLS_PORT, clientCerts: e.FMS_MQTT_TLS_CLIENT_CERTS ?? (pem.FMS_MQTT_TLS_CA ? 'optional' : 'off') }
+          ? {
+              cert: pem.FMS_MQTT_TLS_CERT,
+              key: pem.FMS_MQTT_TLS_KEY,
+              port: e.FMS_MQTT_TLS_PORT,
+              clientCerts: e.FMS_MQTT_TLS_CLIENT_CERTS ?? (pem.FMS_MQTT_TLS_CA ? 'optional' : 'off'),
+            }
           : undefined,
       ca: pem.FMS_MQTT_TLS_CA,
     },
     audit: { retentionMs: parseDuration(e.FMS_AUDIT_RETENTION)! },
     tlsFiles: Object.fromEntries(
-      Object.entries({ mqttCert: e.FMS_MQTT_TLS_CERT, mqttKey: e.FMS_MQTT_TLS_KEY, mqttCa: e.FMS_MQTT_TLS_CA, httpCert: e.FMS_HTTP_TLS_CERT, httpKey: e.FMS_HTTP_TLS_KEY }).filter(([, v]) => v !== undefined),
+      Object.entries({
+        mqttCert: e.FMS_MQTT_TLS_CERT,
+        mqttKey: e.FMS_MQTT_TLS_KEY,
+        mqttCa: e.FMS_MQTT_TLS_CA,
+        httpCert: e.FMS_HTTP_TLS_CERT,
+        httpKey: e.FMS_HTTP_TLS_KEY,
+      }).filter(([, v]) => v !== undefined),
     ),
     dataDir: e.FMS_DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.FMS_DATA_DIR),
     databaseUrl: e.FMS_DATABASE_URL,
@@ -308,13 +356,22 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
     spool: { maxBytes: e.FMS_SPOOL_MAX_MB * 1024 * 1024, downAlarmAfterMs: parseDuration(e.FMS_STORE_DOWN_ALARM_AFTER)! },
     retention: { rawMs: parseDuration(e.FMS_TELEMETRY_RAW_RETENTION)!, rollupMs: parseDuration(e.FMS_TELEMETRY_ROLLUP_RETENTION)! },
     attachments: {
-      dir: e.FMS_ATTACHMENTS_DIR ? path.resolve(e.FMS_ATTACHMENTS_DIR) : e.FMS_DATA_DIR === ':memory:' ? undefined : path.resolve(e.FMS_DATA_DIR, 'attachments'),
+      dir: e.FMS_ATTACHMENTS_DIR
+        ? path.resolve(e.FMS_ATTACHMENTS_DIR)
+        : e.FMS_DATA_DIR === ':memory:'
+          ? undefined
+          : path.resolve(e.FMS_DATA_DIR, 'attachments'),
       maxBytes: e.FMS_ATTACHMENT_MAX_MB * 1024 * 1024,
     },
     logLevel: e.FMS_LOG_LEVEL,
     timeZone: e.FMS_TZ,
- instanceIdGiven: e.FMS_INSTANCE_ID !== undefined,
-    instanceId: e.FMS_INSTANCE_ID ?? `${os.hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40)}-${process.pid}`,
+    instanceIdGiven: e.FMS_INSTANCE_ID !== undefined,
+    instanceId:
+      e.FMS_INSTANCE_ID ??
+      `${os
+        .hostname()
+        .replace(/[^A-Za-z0-9_.-]/g, '-')
+        .slice(0, 40)}-${process.pid}`,
     reports: { font: e.FMS_REPORT_FONT ? parseFontSetting(e.FMS_REPORT_FONT) : undefined },
     adminKey: e.FMS_ADMIN_KEY,
     estate,
@@ -371,7 +428,18 @@ export function testConfig(overrides: Partial<Record<keyof Env, string>> & { est
   const yaml = estate === undefined ? undefined : JSON.stringify(estate);
   return loadConfig(
     // Suites about other things run without sign-in; the security suites, the service process and the demo run with it.
-    { FMS_HTTP_PORT: '0', FMS_MQTT_PORT: '0', FMS_MQTT_HOST: '127.0.0.1', FMS_MQTT_AUTH: 'off', FMS_API_AUTH: 'off', FMS_LOG_LEVEL: 'silent', FMS_TZ: 'UTC', FMS_DATA_DIR: ':memory:', ...(yaml ? { FMS_CONFIG: '<test estate>' } : {}), ...env },
+    {
+      FMS_HTTP_PORT: '0',
+      FMS_MQTT_PORT: '0',
+      FMS_MQTT_HOST: '127.0.0.1',
+      FMS_MQTT_AUTH: 'off',
+      FMS_API_AUTH: 'off',
+      FMS_LOG_LEVEL: 'silent',
+      FMS_TZ: 'UTC',
+      FMS_DATA_DIR: ':memory:',
+      ...(yaml ? { FMS_CONFIG: '<test estate>' } : {}),
+      ...env,
+    },
     // The estate comes from the test; certificate files are read from disk.
     (file) => (file === '<test estate>' ? (yaml ?? '{}') : readFileSync(file, 'utf8')),
   );

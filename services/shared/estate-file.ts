@@ -18,11 +18,13 @@ export const siteSchema = z.strictObject({
   language: z.enum(['en', 'zh'], { error: 'expected en or zh' }).optional(),
 });
 
-
 export const webhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
   secret: z.string().min(16, 'expected a secret of at least 16 characters').optional(),
-  events: z.array(z.enum(['alarm', 'work-order'])).min(1).default(['alarm', 'work-order']),
+  events: z
+    .array(z.enum(['alarm', 'work-order']))
+    .min(1)
+    .default(['alarm', 'work-order']),
   sites: z.array(idSchema).optional(),
 });
 
@@ -63,7 +65,8 @@ export const estateFileSchema = z
     });
     for (const p of checkDirectory(file.people, file.teams, file.dispatch)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
     for (const site of Object.keys(file.sla.sites)) {
-      if (siteIds.size > 0 && !siteIds.has(site)) ctx.addIssue({ code: 'custom', path: ['sla', 'sites', site], message: `site "${site}" is not listed under sites` });
+      if (siteIds.size > 0 && !siteIds.has(site))
+        ctx.addIssue({ code: 'custom', path: ['sla', 'sites', site], message: `site "${site}" is not listed under sites` });
     }
     const planIds = new Set<string>();
     file.pmPlans.forEach((p, i) => {
@@ -79,4 +82,3 @@ export const estateFileSchema = z
 
 export type EstateFile = z.infer<typeof estateFileSchema>;
 export type Site = z.infer<typeof siteSchema>;
-

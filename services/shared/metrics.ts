@@ -7,28 +7,78 @@ export function createMetrics() {
   return {
     registry,
     messagesIn: new Counter({ name: 'fms_mqtt_messages_total', help: 'Device messages received, by channel', labelNames: ['channel'], registers: [registry] }),
-    mqttRefused: new Counter({ name: 'fms_mqtt_refused_total', help: 'MQTT connections refused or cut for hostile input, by reason', labelNames: ['reason'], registers: [registry] }),
-    mqttThrottled: new Counter({ name: 'fms_mqtt_throttled_total', help: 'MQTT messages held back because their sender went over FMS_MQTT_MAX_MSGS_PER_SEC', registers: [registry] }),
-    rejected: new Counter({ name: 'fms_ingest_rejected_total', help: 'Device messages rejected by ingest, by reason kind', labelNames: ['reason'], registers: [registry] }),
+    mqttRefused: new Counter({
+      name: 'fms_mqtt_refused_total',
+      help: 'MQTT connections refused or cut for hostile input, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    mqttThrottled: new Counter({
+      name: 'fms_mqtt_throttled_total',
+      help: 'MQTT messages held back because their sender went over FMS_MQTT_MAX_MSGS_PER_SEC',
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'fms_ingest_rejected_total',
+      help: 'Device messages rejected by ingest, by reason kind',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     pointsAccepted: new Counter({ name: 'fms_telemetry_points_accepted_total', help: 'Telemetry values accepted for storage', registers: [registry] }),
     eventsAccepted: new Counter({ name: 'fms_device_events_total', help: 'Device events accepted', labelNames: ['type'], registers: [registry] }),
     alarms: new Counter({ name: 'fms_alarms_total', help: 'Alarm changes, by change and severity', labelNames: ['change', 'severity'], registers: [registry] }),
-    alarmsSuppressed: new Counter({ name: 'fms_alarms_suppressed_total', help: 'Non-safety alarms held back because the asset was in maintenance', labelNames: ['rule'], registers: [registry] }),
-    workOrdersOpened: new Counter({ name: 'fms_work_orders_opened_total', help: 'Work orders opened, by priority and source', labelNames: ['priority', 'source'], registers: [registry] }),
-    workOrderOccurrences: new Counter({ name: 'fms_work_order_occurrences_total', help: 'Repeat faults attached to an open work order', registers: [registry] }),
+    alarmsSuppressed: new Counter({
+      name: 'fms_alarms_suppressed_total',
+      help: 'Non-safety alarms held back because the asset was in maintenance',
+      labelNames: ['rule'],
+      registers: [registry],
+    }),
+    workOrdersOpened: new Counter({
+      name: 'fms_work_orders_opened_total',
+      help: 'Work orders opened, by priority and source',
+      labelNames: ['priority', 'source'],
+      registers: [registry],
+    }),
+    workOrderOccurrences: new Counter({
+      name: 'fms_work_order_occurrences_total',
+      help: 'Repeat faults attached to an open work order',
+      registers: [registry],
+    }),
     alarmToWorkOrder: new Histogram({
       name: 'fms_alarm_to_work_order_seconds',
       help: 'From receipt of the message that raised an alarm to its work order being stored',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    workOrderActions: new Counter({ name: 'fms_work_order_actions_total', help: 'Work-order actions applied, by action', labelNames: ['action'], registers: [registry] }),
-    workOrderEscalations: new Counter({ name: 'fms_work_order_escalations_total', help: 'SLA escalations, by level and clock', labelNames: ['level', 'clock'], registers: [registry] }),
-    sensorChecks: new Counter({ name: 'fms_work_order_sensor_checks_total', help: 'Sensor verifications of repairs, by result (passed, rework, deferred)', labelNames: ['result'], registers: [registry] }),
+    workOrderActions: new Counter({
+      name: 'fms_work_order_actions_total',
+      help: 'Work-order actions applied, by action',
+      labelNames: ['action'],
+      registers: [registry],
+    }),
+    workOrderEscalations: new Counter({
+      name: 'fms_work_order_escalations_total',
+      help: 'SLA escalations, by level and clock',
+      labelNames: ['level', 'clock'],
+      registers: [registry],
+    }),
+    sensorChecks: new Counter({
+      name: 'fms_work_order_sensor_checks_total',
+      help: 'Sensor verifications of repairs, by result (passed, rework, deferred)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
     webhooks: new Counter({ name: 'fms_webhook_deliveries_total', help: 'Webhook deliveries, by outcome', labelNames: ['outcome'], registers: [registry] }),
     errors: new Counter({ name: 'fms_internal_errors_total', help: 'Unexpected errors, by area', labelNames: ['area'], registers: [registry] }),
     gauge(name: string, help: string, collect: () => number) {
-      return new Gauge({ name, help, registers: [registry], collect() { this.set(collect()); } });
+      return new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(collect());
+        },
+      });
     },
   };
 }

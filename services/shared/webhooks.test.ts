@@ -28,7 +28,8 @@ describe('webhooks', () => {
   });
   afterEach(() => new Promise((r) => server.close(r)));
 
-  const notifier = (hooks: Parameters<typeof createWebhookNotifier>[0]['hooks']) => createWebhookNotifier({ hooks, log: pino({ level: 'silent' }), metrics: createMetrics(), baseDelayMs: 10, random: () => 0.5 });
+  const notifier = (hooks: Parameters<typeof createWebhookNotifier>[0]['hooks']) =>
+    createWebhookNotifier({ hooks, log: pino({ level: 'silent' }), metrics: createMetrics(), baseDelayMs: 10, random: () => 0.5 });
 
   it('POSTs signed JSON that the receiver can verify', async () => {
     const n = notifier([{ url, secret: 'a-shared-secret-16', events: ['alarm'] }]);

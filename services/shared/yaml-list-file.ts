@@ -19,7 +19,11 @@ export function loadYamlList<T extends z.ZodType>(file: string, item: T, code: E
   }
   const parsed = z.array(item).safeParse(doc);
   if (!parsed.success) {
-    const problems = formatZodIssues(parsed.error.issues, (p) => `${label}: ${p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}`, doc);
+    const problems = formatZodIssues(
+      parsed.error.issues,
+      (p) => `${label}: ${p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}`,
+      doc,
+    );
     throw new FmsError(code, `Invalid ${what}:\n${problems.map((p) => `  - ${p}`).join('\n')}`, problems);
   }
   return parsed.data;

@@ -33,7 +33,10 @@ export function appendAggregate(acc: Aggregate, a: Aggregate): void {
 
 /** Aggregates time-ordered rows into buckets of `every` ms starting at `from`; empty buckets are left out. */
 export function bucketize(rows: readonly { ts: number; value: number }[], q: AggregateQuery): Bucket[] {
-  return bucketizeAggregates(rows.map((r) => single(r.ts, r.value)), q);
+  return bucketizeAggregates(
+    rows.map((r) => single(r.ts, r.value)),
+    q,
+  );
 }
 
 /** The same over readings and rolled-up minutes mixed; an item falls in the bucket of its start. */

@@ -9,7 +9,10 @@ import { createInfluxTelemetryStore } from './telemetry-store.influx.ts';
 const influxd = requireProgram('influxd', 'influxdb');
 
 async function admin(url: string, q: string): Promise<void> {
-  const res = await fetch(`${url}/query?q=${encodeURIComponent(q)}`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('admin:admin-pass').toString('base64')}` } });
+  const res = await fetch(`${url}/query?q=${encodeURIComponent(q)}`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from('admin:admin-pass').toString('base64')}` },
+  });
   const body = (await res.json()) as { results?: { error?: string }[]; error?: string };
   if (!res.ok || body.error || body.results?.[0]?.error) throw new Error(JSON.stringify(body));
 }
@@ -32,7 +35,13 @@ describe.skipIf(!influxd.available)(`InfluxDB with authentication ${influxd.reas
 
   const open = (db: string, username: string, password: string) => {
     const { log, records } = captureLogger('debug');
-    const store = createInfluxTelemetryStore({ connection: { url: server.url, db, rp: undefined, token: undefined, username, password }, dataDir: path.join(dir, `${db}-${username}`), spoolMaxBytes: 1e8, log, flushIntervalMs: 50 });
+    const store = createInfluxTelemetryStore({
+      connection: { url: server.url, db, rp: undefined, token: undefined, username, password },
+      dataDir: path.join(dir, `${db}-${username}`),
+      spoolMaxBytes: 1e8,
+      log,
+      flushIntervalMs: 50,
+    });
     return { store, records };
   };
 
@@ -42,14 +51,18 @@ describe.skipIf(!influxd.available)(`InfluxDB with authentication ${influxd.reas
     s.write([{ measurement: 'pump', site: 's', asset: 'p1', ts: T0, fields: { flow_m3h: 3 } }]);
     await s.flush();
     expect(s.health()).toMatchObject({ state: 'up', written: 1 });
-    expect(await s.aggregate({ asset: 'p1', measurement: 'pump', metric: 'flow_m3h', from: T0, to: T0 + 1, every: 1000, fn: 'last' })).toEqual([{ ts: T0, value: 3 }]);
+    expect(await s.aggregate({ asset: 'p1', measurement: 'pump', metric: 'flow_m3h', from: T0, to: T0 + 1, every: 1000, fn: 'last' })).toEqual([
+      { ts: T0, value: 3 },
+    ]);
     await s.close();
   });
 
   it('says clearly when the database does not exist and the user may not create it, and keeps the readings', async () => {
     const { store, records } = open('fms_missing', 'reader-only', 'ro-pass');
     const s = await store;
-    expect(records.find((r) => r.level === 50)?.msg).toMatch(/InfluxDB database "fms_missing" does not exist and FMS cannot create it: create it \(1.x: CREATE DATABASE fms_missing\)/);
+    expect(records.find((r) => r.level === 50)?.msg).toMatch(
+      /InfluxDB database "fms_missing" does not exist and FMS cannot create it: create it \(1.x: CREATE DATABASE fms_missing\)/,
+    );
     s.write([{ measurement: 'pump', site: 's', asset: 'p1', ts: T0, fields: { flow_m3h: 3 } }]);
     await s.flush();
     expect(s.health()).toMatchObject({ state: 'down', spool: { points: 1 } });

@@ -107,7 +107,8 @@ async function errorText(res: Response): Promise<string> {
 }
 
 function explain(status: number, reason: string, db: string): string {
-  if (status === 401 || status === 403) return `InfluxDB refused the credentials (${status}): check FMS_INFLUX_TOKEN or FMS_INFLUX_USERNAME/FMS_INFLUX_PASSWORD (${reason})`;
+  if (status === 401 || status === 403)
+    return `InfluxDB refused the credentials (${status}): check FMS_INFLUX_TOKEN or FMS_INFLUX_USERNAME/FMS_INFLUX_PASSWORD (${reason})`;
   if (status === 404) return `InfluxDB has no database "${db}" (404): create it, or on 2.x map it to a bucket (DBRP) — ${reason}`;
   return `InfluxDB answered ${status}: ${reason}`;
 }

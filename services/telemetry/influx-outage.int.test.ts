@@ -61,13 +61,21 @@ describe.skipIf(!influxd.available)(`FMS on InfluxDB through outages ${influxd.r
     const stoppedAt = Date.now();
 
     // While it is down, the service keeps accepting, says so, and raises the system alarm.
-    const health = await waitFor(async () => {
-      const res = await fetch(`${service.httpUrl}/api/health`);
-      const body = (await res.json()) as any;
-      return res.status === 503 && body.telemetryStore.state === 'down' && body.spoolDepth > 0 ? body : undefined;
-    }, 15_000, 'health to show the store down and the spool growing');
+    const health = await waitFor(
+      async () => {
+        const res = await fetch(`${service.httpUrl}/api/health`);
+        const body = (await res.json()) as any;
+        return res.status === 503 && body.telemetryStore.state === 'down' && body.spoolDepth > 0 ? body : undefined;
+      },
+      15_000,
+      'health to show the store down and the spool growing',
+    );
     expect(health.broker.state).toBe('up');
-    const alarm = await waitFor(async () => (await service.get(`/api/alarms?state=active`)).items.find((a: any) => a.ruleId === 'system.telemetry-store-down'), 15_000, 'the store-down alarm');
+    const alarm = await waitFor(
+      async () => (await service.get(`/api/alarms?state=active`)).items.find((a: any) => a.ruleId === 'system.telemetry-store-down'),
+      15_000,
+      'the store-down alarm',
+    );
     expect(alarm).toMatchObject({ assetId: 'fms', site: 'system', severity: 'critical' });
     const acceptedBefore = (await service.get(`/api/health`)).spoolDepth;
     await new Promise((r) => setTimeout(r, Math.max(0, 25_000 - (Date.now() - stoppedAt))));
@@ -78,23 +86,35 @@ describe.skipIf(!influxd.available)(`FMS on InfluxDB through outages ${influxd.r
     expect(runs[0]!.acked).toBeGreaterThanOrEqual(100_000);
     expect(runs[0]!.failed).toBe(0);
 
-    await waitFor(async () => {
-      const h = await service.get(`/api/health`);
-      return h.status === 'ok' && h.spoolDepth === 0 && h.telemetryStore.pending === 0;
-    }, 60_000, 'the spool to drain');
+    await waitFor(
+      async () => {
+        const h = await service.get(`/api/health`);
+        return h.status === 'ok' && h.spoolDepth === 0 && h.telemetryStore.pending === 0;
+      },
+      60_000,
+      'the spool to drain',
+    );
     expect(await storedPerAsset(server.url)).toEqual(expected(runs));
-    await waitFor(async () => (await service.get(`/api/alarms?state=cleared`)).items.some((a: any) => a.ruleId === 'system.telemetry-store-down'), 10_000, 'the alarm to clear');
+    await waitFor(
+      async () => (await service.get(`/api/alarms?state=cleared`)).items.some((a: any) => a.ruleId === 'system.telemetry-store-down'),
+      10_000,
+      'the alarm to clear',
+    );
   }, 150_000);
 
   it('loses nothing in the spool when FMS itself is killed, and replays it on the next start', async () => {
     await server.stop();
     runs.push(await runPublisher({ mqttUrl: service.mqttUrl, qos: 1, seconds: 5, rate: 4000, site: 'load', prefix: 'load-pump', count: PUMPS }));
     const spooled = runs[1]!.acked;
-    await waitFor(async () => {
-      const h = await service.get(`/api/health`);
-      // Nothing left in memory; the spool holds the readings (and the store-down alarm change).
-      return h.spoolDepth >= spooled && h.telemetryStore.pending === h.spoolDepth ? h : undefined;
-    }, 20_000, 'every reading to reach the spool');
+    await waitFor(
+      async () => {
+        const h = await service.get(`/api/health`);
+        // Nothing left in memory; the spool holds the readings (and the store-down alarm change).
+        return h.spoolDepth >= spooled && h.telemetryStore.pending === h.spoolDepth ? h : undefined;
+      },
+      20_000,
+      'every reading to reach the spool',
+    );
     expect(await service.stop('SIGKILL')).toBe(null);
 
     await server.start();

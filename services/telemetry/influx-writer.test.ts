@@ -47,7 +47,15 @@ describe('InfluxDB batching writer', () => {
 
   function writer(opts: { batchPoints?: number; deadLetter?: (line: string, reason: string) => void } = {}) {
     const client = createInfluxClient({ url, db: 'fms', rp: 'autogen', token: 't0k', username: undefined, password: undefined });
-    return createInfluxWriter({ client, spool: createSpool(path.join(dir, 'spool'), 1e9), log: pino({ level: 'silent' }), deadLetter: opts.deadLetter ?? (() => undefined), batchPoints: opts.batchPoints ?? 1000, flushIntervalMs: 50, random: () => 0.5 });
+    return createInfluxWriter({
+      client,
+      spool: createSpool(path.join(dir, 'spool'), 1e9),
+      log: pino({ level: 'silent' }),
+      deadLetter: opts.deadLetter ?? (() => undefined),
+      batchPoints: opts.batchPoints ?? 1000,
+      flushIntervalMs: 50,
+      random: () => 0.5,
+    });
   }
 
   it('batches by count and sends database, retention policy, precision and token', async () => {
@@ -76,7 +84,8 @@ describe('InfluxDB batching writer', () => {
 
   it('honours Retry-After on 429 and 503, then writes', async () => {
     let calls = 0;
-    handler = () => (++calls === 1 ? { status: 429, headers: { 'retry-after': '1' } } : calls === 2 ? { status: 503, headers: { 'retry-after': '0' } } : { status: 204 });
+    handler = () =>
+      ++calls === 1 ? { status: 429, headers: { 'retry-after': '1' } } : calls === 2 ? { status: 503, headers: { 'retry-after': '0' } } : { status: 204 };
     const w = writer();
     w.add('m v=1 1');
     await w.flush();

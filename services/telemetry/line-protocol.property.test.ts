@@ -45,7 +45,10 @@ function readLine(line: string) {
 const canonicalTag = (s: string) => s.replace(/\\+(?=[,= ]|$)/g, '_').replace(/\r?\n|\r/g, '\\n');
 const canonicalString = (s: string) => s.replace(/\r?\n|\r/g, '\\n');
 
-const hostile = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.array(fc.constantFrom(',', '=', ' ', '\\', '"', '\n', 'a', 'é', '\u2028'), { minLength: 1, maxLength: 12 }).map((a) => a.join('')));
+const hostile = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 40 }),
+  fc.array(fc.constantFrom(',', '=', ' ', '\\', '"', '\n', 'a', 'é', '\u2028'), { minLength: 1, maxLength: 12 }).map((a) => a.join('')),
+);
 
 describe('line protocol written by FMS, read back by the specification', () => {
   it('keeps hostile asset and site names in their tags and nowhere else', () => {

@@ -3,9 +3,9 @@ import { alarmLine, escapeKey, escapeMeasurement, escapeStringField, eventLine, 
 
 describe('line protocol', () => {
   it('writes a reading with sorted tags, floats, booleans and a millisecond time', () => {
-    expect(telemetryLine({ measurement: 'pump', site: 'riverside', asset: 'p1', ts: 1764000000000, fields: { flow_m3h: 31, running: true, vibration_mms: 2.35 } })).toBe(
-      'pump,asset=p1,site=riverside flow_m3h=31,running=true,vibration_mms=2.35 1764000000000',
-    );
+    expect(
+      telemetryLine({ measurement: 'pump', site: 'riverside', asset: 'p1', ts: 1764000000000, fields: { flow_m3h: 31, running: true, vibration_mms: 2.35 } }),
+    ).toBe('pump,asset=p1,site=riverside flow_m3h=31,running=true,vibration_mms=2.35 1764000000000');
   });
 
   it('escapes what each position needs', () => {
@@ -19,7 +19,9 @@ describe('line protocol', () => {
   });
 
   it('writes events with their details and a count, and alarm changes', () => {
-    expect(eventLine({ site: 's', asset: 'e1', type: 'door_fault', ts: 1, details: { code: 'E21', floor: 3 } })).toBe('events,asset=e1,site=s,type=door_fault count=1,code="E21",floor=3 1');
+    expect(eventLine({ site: 's', asset: 'e1', type: 'door_fault', ts: 1, details: { code: 'E21', floor: 3 } })).toBe(
+      'events,asset=e1,site=s,type=door_fault count=1,code="E21",floor=3 1',
+    );
     expect(eventLine({ site: 's', asset: 'e1', type: 'entrapment', ts: 1, details: {} })).toBe('events,asset=e1,site=s,type=entrapment count=1 1');
     expect(alarmLine({ site: 's', asset: 'p1', rule: 'pump.vibration-critical', severity: 'critical', ts: 5, state: 'active', value: 7.4 })).toBe(
       'alarms,asset=p1,rule=pump.vibration-critical,severity=critical,site=s state="active",value=7.4 5',

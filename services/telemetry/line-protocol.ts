@@ -14,12 +14,22 @@ const MEASUREMENT_SPECIAL = /[, \n\r]|\\$/;
 const KEY_SPECIAL = /[,= \n\r]|\\$/;
 
 export function escapeMeasurement(s: string): string {
-  return MEASUREMENT_SPECIAL.test(s) ? s.replace(/\\+(?=[, ]|$)/g, '_').replace(/([, ])/g, '\\$1').replace(/\r?\n|\r/g, '\\n') : s;
+  return MEASUREMENT_SPECIAL.test(s)
+    ? s
+        .replace(/\\+(?=[, ]|$)/g, '_')
+        .replace(/([, ])/g, '\\$1')
+        .replace(/\r?\n|\r/g, '\\n')
+    : s;
 }
 
 /** Tag keys, tag values and field keys. */
 export function escapeKey(s: string): string {
-  return KEY_SPECIAL.test(s) ? s.replace(/\\+(?=[,= ]|$)/g, '_').replace(/([,= ])/g, '\\$1').replace(/\r?\n|\r/g, '\\n') : s;
+  return KEY_SPECIAL.test(s)
+    ? s
+        .replace(/\\+(?=[,= ]|$)/g, '_')
+        .replace(/([,= ])/g, '\\$1')
+        .replace(/\r?\n|\r/g, '\\n')
+    : s;
 }
 
 export function escapeStringField(s: string): string {

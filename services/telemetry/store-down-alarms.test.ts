@@ -31,27 +31,41 @@ describe('a telemetry store that is down', () => {
     // About 14,000 readings of ~120 bytes of line protocol: more than the 1 MiB spool holds.
     for (let i = 0; i < 14_000; i += 500) {
       await Promise.all(
-        Array.from({ length: 500 }, (_, k) => device.publishAsync('fms/riverside/pump/rs-pump-01/telemetry', JSON.stringify({ ts: T0 + i + k, flow_m3h: (i + k) % 100, vibration_mms: 2.5, running: true }), { qos: 1 })),
+        Array.from({ length: 500 }, (_, k) =>
+          device.publishAsync(
+            'fms/riverside/pump/rs-pump-01/telemetry',
+            JSON.stringify({ ts: T0 + i + k, flow_m3h: (i + k) % 100, vibration_mms: 2.5, running: true }),
+            { qos: 1 },
+          ),
+        ),
       );
     }
     await device.endAsync();
 
-    const health = await waitFor(async () => {
-      const res = await fetch(`${fms.httpUrl}/api/health`);
-      const h = (await res.json()) as any;
-      // Full, and nothing left in memory: every reading is either in the spool or counted as lost.
-      return res.status === 503 && h.telemetryStore.lost > 0 && h.telemetryStore.pending === h.spoolDepth ? h : undefined;
-    }, 20_000, 'the spool to fill');
+    const health = await waitFor(
+      async () => {
+        const res = await fetch(`${fms.httpUrl}/api/health`);
+        const h = (await res.json()) as any;
+        // Full, and nothing left in memory: every reading is either in the spool or counted as lost.
+        return res.status === 503 && h.telemetryStore.lost > 0 && h.telemetryStore.pending === h.spoolDepth ? h : undefined;
+      },
+      20_000,
+      'the spool to fill',
+    );
     expect(health.telemetryStore).toMatchObject({ state: 'down', detail: expect.stringMatching(/InfluxDB unreachable/) });
     // The 14,000 readings, plus the system alarms' own changes (measurement `alarms`) once raised.
     expect(health.spoolDepth + health.telemetryStore.lost).toBeGreaterThanOrEqual(14_000);
     expect(health.spoolDepth + health.telemetryStore.lost).toBeLessThanOrEqual(14_002);
 
-    const active = await waitFor(async () => {
-      const { items } = await getJson(`${fms.httpUrl}/api/alarms?state=active`);
-      const ids = items.map((a: any) => a.ruleId);
-      return ids.includes('system.telemetry-store-down') && ids.includes('system.telemetry-spool-high') ? items : undefined;
-    }, 10_000, 'the system alarms');
+    const active = await waitFor(
+      async () => {
+        const { items } = await getJson(`${fms.httpUrl}/api/alarms?state=active`);
+        const ids = items.map((a: any) => a.ruleId);
+        return ids.includes('system.telemetry-store-down') && ids.includes('system.telemetry-spool-high') ? items : undefined;
+      },
+      10_000,
+      'the system alarms',
+    );
     expect(active.find((a: any) => a.ruleId === 'system.telemetry-store-down')).toMatchObject({ assetId: 'fms', site: 'system', severity: 'critical' });
     expect((await getJson(`${fms.httpUrl}/api/work-orders`)).total).toBe(0);
 

@@ -46,33 +46,52 @@ export function describeTelemetryStore(name: string, open: () => Promise<Telemet
       store.write(points);
       await store.flush();
       const q = { asset: 'p1', measurement: 'pump' as const, metric: 'vibration_mms', from: T0, to: T0 + 80_000, every: 40_000 };
-      expect(await store.aggregate({ ...q, fn: 'mean' })).toEqual([{ ts: T0, value: 2.5 }, { ts: T0 + 40_000, value: 6.5 }]);
-      expect(await store.aggregate({ ...q, fn: 'min' })).toEqual([{ ts: T0, value: 1 }, { ts: T0 + 40_000, value: 5 }]);
-      expect(await store.aggregate({ ...q, fn: 'max' })).toEqual([{ ts: T0, value: 4 }, { ts: T0 + 40_000, value: 8 }]);
-      expect(await store.aggregate({ ...q, fn: 'last' })).toEqual([{ ts: T0, value: 4 }, { ts: T0 + 40_000, value: 8 }]);
-      expect(await store.aggregate({ ...q, fn: 'count' })).toEqual([{ ts: T0, value: 4 }, { ts: T0 + 40_000, value: 4 }]);
+      expect(await store.aggregate({ ...q, fn: 'mean' })).toEqual([
+        { ts: T0, value: 2.5 },
+        { ts: T0 + 40_000, value: 6.5 },
+      ]);
+      expect(await store.aggregate({ ...q, fn: 'min' })).toEqual([
+        { ts: T0, value: 1 },
+        { ts: T0 + 40_000, value: 5 },
+      ]);
+      expect(await store.aggregate({ ...q, fn: 'max' })).toEqual([
+        { ts: T0, value: 4 },
+        { ts: T0 + 40_000, value: 8 },
+      ]);
+      expect(await store.aggregate({ ...q, fn: 'last' })).toEqual([
+        { ts: T0, value: 4 },
+        { ts: T0 + 40_000, value: 8 },
+      ]);
+      expect(await store.aggregate({ ...q, fn: 'count' })).toEqual([
+        { ts: T0, value: 4 },
+        { ts: T0 + 40_000, value: 4 },
+      ]);
     });
 
     it('leaves out readings outside the time range', async () => {
       store.write([pump('p1', T0 - 1, { flow_m3h: 100 }), pump('p1', T0, { flow_m3h: 1 }), pump('p1', T0 + 60_000, { flow_m3h: 100 })]);
       await store.flush();
-      expect(await store.aggregate({ asset: 'p1', measurement: 'pump', metric: 'flow_m3h', from: T0, to: T0 + 60_000, every: 60_000, fn: 'count' })).toEqual([{ ts: T0, value: 1 }]);
+      expect(await store.aggregate({ asset: 'p1', measurement: 'pump', metric: 'flow_m3h', from: T0, to: T0 + 60_000, every: 60_000, fn: 'count' })).toEqual([
+        { ts: T0, value: 1 },
+      ]);
     });
 
     it('counts a counter increase across a device reset as usage, never negative', async () => {
       // 100 → 103, reset to 0 → 2: 3 hours before the reset and 2 after.
       store.write([100, 101, 103, 0, 2].map((v, i) => pump('p1', T0 + i * 1000, { run_hours: v })));
       await store.flush();
-      expect(await store.aggregate({ asset: 'p1', measurement: 'pump', metric: 'run_hours', from: T0, to: T0 + 10_000, every: 10_000, fn: 'increase' })).toEqual([
-        { ts: T0, value: 5 },
-      ]);
+      expect(
+        await store.aggregate({ asset: 'p1', measurement: 'pump', metric: 'run_hours', from: T0, to: T0 + 10_000, every: 10_000, fn: 'increase' }),
+      ).toEqual([{ ts: T0, value: 5 }]);
     });
 
     it('stores a reading written twice (a replayed batch) once', async () => {
       store.write([pump('p1', T0, { flow_m3h: 5 })]);
       store.write([pump('p1', T0, { flow_m3h: 5 })]);
       await store.flush();
-      expect(await store.aggregate({ asset: 'p1', measurement: 'pump', metric: 'flow_m3h', from: T0, to: T0 + 1000, every: 1000, fn: 'count' })).toEqual([{ ts: T0, value: 1 }]);
+      expect(await store.aggregate({ asset: 'p1', measurement: 'pump', metric: 'flow_m3h', from: T0, to: T0 + 1000, every: 1000, fn: 'count' })).toEqual([
+        { ts: T0, value: 1 },
+      ]);
     });
 
     it('keeps assets apart', async () => {

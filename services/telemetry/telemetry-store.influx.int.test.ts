@@ -50,12 +50,27 @@ describe.skipIf(!influxd.available)(`InfluxDB 1.x (real influxd) ${influxd.reaso
     const hostile = [`x' OR "asset" = 'p2`, `p2' --`, `p1'; DROP DATABASE "${db}"; SELECT '`, "\\' OR 1=1 OR '", 'p2\\', `" OR ""="`, '/.*/'];
     for (const asset of hostile) {
       expect(await store.latest(asset, 'pump'), asset).toEqual([]);
-      expect(await store.aggregate({ asset, measurement: 'pump', metric: 'flow_m3h', from: T0 - 1000, to: T0 + 1000, every: 1000, fn: 'max' }), asset).toEqual([]);
-      expect(await store.aggregate({ asset, measurement: 'pump', metric: 'flow_m3h', from: T0 - 1000, to: T0 + 1000, every: 1000, fn: 'increase' }), asset).toEqual([]);
+      expect(await store.aggregate({ asset, measurement: 'pump', metric: 'flow_m3h', from: T0 - 1000, to: T0 + 1000, every: 1000, fn: 'max' }), asset).toEqual(
+        [],
+      );
+      expect(
+        await store.aggregate({ asset, measurement: 'pump', metric: 'flow_m3h', from: T0 - 1000, to: T0 + 1000, every: 1000, fn: 'increase' }),
+        asset,
+      ).toEqual([]);
       expect(await store.events({ asset, from: T0 - 1000, to: T0 + 1000, limit: 10 }), asset).toEqual([]);
     }
     // A metric that is not in the catalogue is never put into a query.
-    expect(await store.aggregate({ asset: 'p1', measurement: 'pump', metric: 'flow_m3h") FROM "pump"; DROP MEASUREMENT "pump', from: T0 - 1000, to: T0 + 1000, every: 1000, fn: 'max' })).toEqual([]);
+    expect(
+      await store.aggregate({
+        asset: 'p1',
+        measurement: 'pump',
+        metric: 'flow_m3h") FROM "pump"; DROP MEASUREMENT "pump',
+        from: T0 - 1000,
+        to: T0 + 1000,
+        every: 1000,
+        fn: 'max',
+      }),
+    ).toEqual([]);
     // Everything is still there.
     expect(await store.latest('p2', 'pump')).toEqual([{ metric: 'flow_m3h', value: 2, ts: T0 }]);
     await store.close();
@@ -80,7 +95,13 @@ describe.skipIf(!influxd.available)(`InfluxDB 1.x (real influxd) ${influxd.reaso
     const store = await open(db);
     const nasty = 'a b,c=d\\e"f\'g楼层';
     store.write([{ measurement: 'pump', site: 'site one', asset: nasty, ts: T0, fields: { flow_m3h: 12.5, running: false } }]);
-    store.writeEvent({ site: 's', asset: nasty, type: 'door_fault', ts: T0, details: { code: 'E21 "door", left=1\\2', 'vendor key,=x': 'line1\nline2', note: '电梯门故障' } });
+    store.writeEvent({
+      site: 's',
+      asset: nasty,
+      type: 'door_fault',
+      ts: T0,
+      details: { code: 'E21 "door", left=1\\2', 'vendor key,=x': 'line1\nline2', note: '电梯门故障' },
+    });
     await store.flush();
     await store.close();
     // A second store knows nothing in memory: what it returns comes from the server.
@@ -109,10 +130,15 @@ describe.skipIf(!influxd.available)(`InfluxDB 1.x (real influxd) ${influxd.reaso
     await store.flush();
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatch(/field type conflict/);
-    expect(await store.aggregate({ asset: 'p1', measurement: 'pump', metric: 'flow_m3h', from: T0, to: T0 + 10, every: 10, fn: 'count' })).toEqual([{ ts: T0, value: 3 }]);
+    expect(await store.aggregate({ asset: 'p1', measurement: 'pump', metric: 'flow_m3h', from: T0, to: T0 + 10, every: 10, fn: 'count' })).toEqual([
+      { ts: T0, value: 3 },
+    ]);
     expect(store.health()).toMatchObject({ state: 'up', deadLettered: 1, pending: 0 });
     const file = readFileSync(path.join(dir, `fms_t${n}`, 'dead-letter', 'influx.jsonl'), 'utf8');
-    expect(JSON.parse(file.trim())).toMatchObject({ line: `pump,asset=p1,site=s flow_m3h=true ${T0 + 2}`, reason: expect.stringMatching(/field type conflict/) });
+    expect(JSON.parse(file.trim())).toMatchObject({
+      line: `pump,asset=p1,site=s flow_m3h=true ${T0 + 2}`,
+      reason: expect.stringMatching(/field type conflict/),
+    });
     await store.close();
   });
 
@@ -129,7 +155,9 @@ describe.skipIf(!influxd.available)(`InfluxDB 1.x (real influxd) ${influxd.reaso
     await server.start();
     await vi.waitFor(() => expect(store.health()).toMatchObject({ state: 'up', spool: { points: 0 } }), { timeout: 40_000, interval: 200 });
     const client = createInfluxClient({ url: server.url, db, rp: undefined, token: undefined, username: undefined, password: undefined });
-    const [series] = await client.query<[number, number, number]>(`SELECT COUNT("passages"), SUM("passages") FROM "gate" WHERE time >= ${T0}ms AND time <= ${T0 + 10_000}ms`);
+    const [series] = await client.query<[number, number, number]>(
+      `SELECT COUNT("passages"), SUM("passages") FROM "gate" WHERE time >= ${T0}ms AND time <= ${T0 + 10_000}ms`,
+    );
     expect(series!.values[0]!.slice(1)).toEqual([10_001, (10_000 * 10_001) / 2]);
     await store.close();
   }, 90_000);
@@ -144,7 +172,9 @@ describe.skipIf(!influxd.available)(`InfluxDB 1.x (real influxd) ${influxd.reaso
     await server.start();
     const second = await open(db);
     await vi.waitFor(() => expect(second.health()).toMatchObject({ spool: { points: 0 }, written: 500 }), { timeout: 30_000, interval: 200 });
-    expect(await second.aggregate({ asset: 'g2', measurement: 'gate', metric: 'passages', from: T0, to: T0 + 500, every: 1000, fn: 'count' })).toEqual([{ ts: T0, value: 500 }]);
+    expect(await second.aggregate({ asset: 'g2', measurement: 'gate', metric: 'passages', from: T0, to: T0 + 500, every: 1000, fn: 'count' })).toEqual([
+      { ts: T0, value: 500 },
+    ]);
     await second.close();
   }, 60_000);
 });

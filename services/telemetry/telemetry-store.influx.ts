@@ -159,7 +159,9 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
     },
 
     async events(q) {
-      const [series] = await client.query<unknown[]>(`SELECT * FROM "events" WHERE "asset" = ${influxString(q.asset)} AND ${range(q)} ORDER BY time DESC LIMIT ${Math.max(1, Math.trunc(q.limit))}`);
+      const [series] = await client.query<unknown[]>(
+        `SELECT * FROM "events" WHERE "asset" = ${influxString(q.asset)} AND ${range(q)} ORDER BY time DESC LIMIT ${Math.max(1, Math.trunc(q.limit))}`,
+      );
       if (!series) return [];
       return series.values.map((row) => {
         const e: EventPoint = { asset: q.asset, site: '', type: '', ts: 0, details: {} };

@@ -120,7 +120,8 @@ describe('SQLite telemetry store retention', () => {
         { metric: 'vibration_mms', n: 3 },
       ]);
       inspect.close();
-      const round = (buckets: { ts: number; value: number | null }[][]) => buckets.map((b) => b.map((x) => ({ ts: x.ts, value: x.value === null ? null : Math.round(x.value * 1e9) / 1e9 })));
+      const round = (buckets: { ts: number; value: number | null }[][]) =>
+        buckets.map((b) => b.map((x) => ({ ts: x.ts, value: x.value === null ? null : Math.round(x.value * 1e9) / 1e9 })));
       expect(round(await Promise.all(queries.map((q) => store.aggregate(q))))).toEqual(round(fromRaw));
       await store.maintain(T + 8 * DAY);
       expect(round(await Promise.all(queries.map((q) => store.aggregate(q))))).toEqual(round(fromRaw));
@@ -135,7 +136,9 @@ describe('SQLite telemetry store retention', () => {
     store.write([{ measurement: 'gate', site: 's', asset: 'g1', ts: T, fields: { passages: 5 } }]);
     await store.flush();
     expect(await store.maintain(T + 6 * DAY)).toMatchObject({ pruned: 0 });
-    expect(await store.aggregate({ asset: 'g1', measurement: 'gate', metric: 'passages', from: T, to: T + 1, every: 1000, fn: 'last' })).toEqual([{ ts: T, value: 5 }]);
+    expect(await store.aggregate({ asset: 'g1', measurement: 'gate', metric: 'passages', from: T, to: T + 1, every: 1000, fn: 'last' })).toEqual([
+      { ts: T, value: 5 },
+    ]);
     await store.close();
   });
 });

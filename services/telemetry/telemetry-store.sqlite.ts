@@ -73,7 +73,6 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): S
   reader.pragma('busy_timeout = 5000');
   openTelemetrySchema(reader);
 
-
   // Series by "measurement\0site\0asset"; the last value of every metric of every series, in memory.
   const seriesIds = new Map<string, Series>();
   const seriesByAsset = new Map<string, Series[]>();
@@ -88,7 +87,8 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): S
   }
   // Last values are saved every few seconds: after a crash, the newest row of each series is newer.
   for (const s of seriesIds.values()) {
-    const row = reader.prepare(`SELECT * FROM "telemetry_${s.measurement}" WHERE series = ? ORDER BY ts DESC LIMIT 1`).get(s.id) as Record<string, number | null> | undefined;
+    const row = reader.prepare(`SELECT * FROM "telemetry_${s.measurement}" WHERE series = ? ORDER BY ts DESC LIMIT 1`).get(s.id) as
+      Record<string, number | null> | undefined;
     if (row) for (const c of tableColumns(s.measurement)) if (row[c] !== null) noteLatest(s.id, c, row.ts!, row[c]!);
   }
 
@@ -193,7 +193,10 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): S
   const hourlyOf = reader.prepare<[number, string, number, number], Aggregate>(
     'SELECT hour AS ts, min, max, sum, count, first, last, inc FROM rollups_hourly WHERE series = ? AND metric = ? AND hour >= ? AND hour < ? ORDER BY hour',
   );
-  const hourlyBuckets = reader.prepare<[number, number, number, number, number, string, number, number], Pick<Aggregate, 'ts' | 'min' | 'max' | 'sum' | 'count'>>(
+  const hourlyBuckets = reader.prepare<
+    [number, number, number, number, number, string, number, number],
+    Pick<Aggregate, 'ts' | 'min' | 'max' | 'sum' | 'count'>
+  >(
     'SELECT ? + CAST((hour - ?) / ? AS INTEGER) * ? AS ts, min(min) AS min, max(max) AS max, sum(sum) AS sum, sum(count) AS count FROM rollups_hourly WHERE series = ? AND metric = ? AND hour >= ? AND hour < ? GROUP BY 1 ORDER BY 1',
   );
   const rollupsOf = reader.prepare<[number, string, number, number], Aggregate>(
@@ -333,14 +336,18 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): S
         if (hoursEnd > q.from) {
           // Minimum, maximum, mean and count add up inside SQLite, one row a bucket; last and increase need the hours in order.
           if (q.fn === 'last' || q.fn === 'increase') for (const r of hourlyOf.all(s.id, column, q.from, hoursEnd)) items.push(r);
-          else for (const r of hourlyBuckets.all(q.from, q.from, q.every, q.every, s.id, column, q.from, hoursEnd)) items.push({ ...r, first: r.min, last: r.max, inc: 0 });
+          else
+            for (const r of hourlyBuckets.all(q.from, q.from, q.every, q.every, s.id, column, q.from, hoursEnd))
+              items.push({ ...r, first: r.min, last: r.max, inc: 0 });
         }
         // A rolled-up minute that began before `from` counts in the first bucket (minute resolution).
         const minutesFrom = hoursEnd > q.from ? hoursEnd : Math.floor(q.from / MINUTE) * MINUTE;
         if (split > hoursEnd) for (const r of rollupsOf.all(s.id, column, minutesFrom, split)) items.push(r.ts < q.from ? { ...r, ts: q.from } : r);
         if (q.to > split) {
           const rows = reader
-            .prepare(`SELECT ts, "${column}" AS value FROM "telemetry_${s.measurement}" WHERE series = ? AND ts >= ? AND ts < ? AND "${column}" IS NOT NULL ORDER BY ts`)
+            .prepare(
+              `SELECT ts, "${column}" AS value FROM "telemetry_${s.measurement}" WHERE series = ? AND ts >= ? AND ts < ? AND "${column}" IS NOT NULL ORDER BY ts`,
+            )
             .all(s.id, split, q.to) as { ts: number; value: number }[];
           for (const r of rows) items.push(single(r.ts, r.value));
         }

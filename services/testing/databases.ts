@@ -27,8 +27,7 @@ export function eachDatabase(name: string, body: (open: () => Promise<OpenedData
         const dir = mkdtempSync(path.join(tmpdir(), 'fms-db-'));
         return { target: dir, open: () => openDatabase(dir), remove: () => rmSync(dir, { recursive: true, force: true }) };
       },
-    ),
-  );
+    ));
   describe.skipIf(!postgres.available)(`${name} on PostgreSQL ${postgres.reason}`, () => {
     let server: Postgres | undefined;
     beforeAll(async () => {

@@ -26,7 +26,10 @@ export async function startMosquitto(auth?: { passwordFile: string; aclFile: str
   const access = auth ? `allow_anonymous false\npassword_file ${auth.passwordFile}\nacl_file ${auth.aclFile}` : 'allow_anonymous true';
   // Run as root (CI), Mosquitto would switch to its own user and could not read the temporary files.
   const user = process.getuid?.() === 0 ? 'user root\n' : '';
-  writeFileSync(config, `${user}listener ${port} 127.0.0.1\n${access}\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 1000\nlog_dest stderr\nlog_type error\n`);
+  writeFileSync(
+    config,
+    `${user}listener ${port} 127.0.0.1\n${access}\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 1000\nlog_dest stderr\nlog_type error\n`,
+  );
   let child: ChildProcess | undefined;
   let output = '';
 

@@ -34,7 +34,16 @@ export function startServiceProcess(env: Record<string, string>, args: string[] 
   const adminKey = env.FMS_ADMIN_KEY ?? `test-admin-${randomBytes(18).toString('base64url')}`;
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'services/main.ts', ...args], {
     cwd: root,
-    env: { ...process.env, FMS_HTTP_PORT: '0', FMS_MQTT_PORT: '0', FMS_MQTT_HOST: '127.0.0.1', FMS_LOG_LEVEL: 'info', FMS_TZ: 'UTC', FMS_ADMIN_KEY: adminKey, ...env },
+    env: {
+      ...process.env,
+      FMS_HTTP_PORT: '0',
+      FMS_MQTT_PORT: '0',
+      FMS_MQTT_HOST: '127.0.0.1',
+      FMS_LOG_LEVEL: 'info',
+      FMS_TZ: 'UTC',
+      FMS_ADMIN_KEY: adminKey,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
@@ -57,7 +66,11 @@ export function startServiceProcess(env: Record<string, string>, args: string[] 
         clearTimeout(timer);
         const httpUrl = record.http as string;
         const request = (method: string, path: string, body?: unknown) =>
-          fetch(`${httpUrl}${path}`, { method, headers: { authorization: `Bearer ${adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+          fetch(`${httpUrl}${path}`, {
+            method,
+            headers: { authorization: `Bearer ${adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          });
         resolve({
           child,
           httpUrl,

@@ -22,7 +22,16 @@ export const workOrderEstate = {
     { id: 'zhang-min', name: 'Zhang Min', role: 'supervisor' },
     { id: 'wang-fang', name: 'Wang Fang', role: 'manager' },
   ],
-  teams: [{ id: 'riverside-eng', name: 'Riverside engineering', sites: ['riverside'], members: ['li-wei', 'chen-jie'], supervisor: 'zhang-min', manager: 'wang-fang' }],
+  teams: [
+    {
+      id: 'riverside-eng',
+      name: 'Riverside engineering',
+      sites: ['riverside'],
+      members: ['li-wei', 'chen-jie'],
+      supervisor: 'zhang-min',
+      manager: 'wang-fang',
+    },
+  ],
 };
 
 export interface TestWorkOrderOptions {

@@ -6,7 +6,7 @@ import { createSlaPolicy, dueEscalations, isBreached, markEscalated, meet, nextE
 const MIN = 60_000;
 const H = 60 * MIN;
 const local = (iso: string, zone = 'Asia/Shanghai') => DateTime.fromISO(iso, { zone }).toMillis();
-const show = (ms: number, zone = 'Asia/Shanghai') => DateTime.fromMillis(ms, { zone }).toFormat("ccc yyyy-MM-dd HH:mm");
+const show = (ms: number, zone = 'Asia/Shanghai') => DateTime.fromMillis(ms, { zone }).toFormat('ccc yyyy-MM-dd HH:mm');
 
 function policy(config: unknown = {}, zone = 'Asia/Shanghai') {
   return createSlaPolicy(slaConfigSchema.parse(config), () => zone);
@@ -31,7 +31,10 @@ describe('SLA deadlines', () => {
   });
 
   it('lets a site change its limits per priority and category, over the estate-wide policy', () => {
-    const p = policy({ priorities: { P3: { acknowledge: '2h' } }, sites: { lakeview: { priorities: { P3: { acknowledge: '1h' } }, categories: { complaint: { acknowledge: '30m' } } } } });
+    const p = policy({
+      priorities: { P3: { acknowledge: '2h' } },
+      sites: { lakeview: { priorities: { P3: { acknowledge: '1h' } }, categories: { complaint: { acknowledge: '30m' } } } },
+    });
     expect(p.limitsFor('riverside', 'P3', 'repair').limits.acknowledge).toBe(2 * H);
     expect(p.limitsFor('lakeview', 'P3', 'repair').limits.acknowledge).toBe(1 * H);
     expect(p.limitsFor('lakeview', 'P3', 'complaint').limits.acknowledge).toBe(30 * MIN);
@@ -51,7 +54,14 @@ describe('SLA deadlines', () => {
   });
 
   it("counts in the site's time zone, across a daylight-saving change", () => {
-    const ny: Calendar = { kind: 'business', timeZone: 'America/New_York', days: [1, 2, 3, 4, 5], startMinute: 8 * 60, endMinute: 18 * 60, holidays: new Set() };
+    const ny: Calendar = {
+      kind: 'business',
+      timeZone: 'America/New_York',
+      days: [1, 2, 3, 4, 5],
+      startMinute: 8 * 60,
+      endMinute: 18 * 60,
+      holidays: new Set(),
+    };
     // New York moves to summer time on Sunday 2026-03-08: Friday 17:00 EST + 4 working hours = Monday 11:00 EDT.
     const due = addWorkingTime(local('2026-03-06T17:00', 'America/New_York'), 4 * H, ny);
     expect(new Date(due).toISOString()).toBe('2026-03-09T15:00:00.000Z');
@@ -104,7 +114,9 @@ describe('SLA deadlines', () => {
     expect(slaConfigSchema.safeParse({ calendar: { days: ['mon'], hours: '18:00-08:00' } }).success).toBe(false);
     expect(slaConfigSchema.safeParse({ escalateAt: 1.5 }).success).toBe(false);
     expect(slaConfigSchema.safeParse({ priorities: { P1: { acknowledge: 'soon' } } }).success).toBe(false);
-    expect(slaConfigSchema.safeParse({ priorities: { P2: { clock: 'business' } } }).error?.issues[0]?.message).toBe('P2 runs around the clock; only P3 and P4 may count business hours');
+    expect(slaConfigSchema.safeParse({ priorities: { P2: { clock: 'business' } } }).error?.issues[0]?.message).toBe(
+      'P2 runs around the clock; only P3 and P4 may count business hours',
+    );
     // A category on the business clock does not slow down an urgent order of that category.
     expect(policy({ categories: { complaint: { clock: 'business' } } }).limitsFor('riverside', 'P1', 'complaint').calendar.kind).toBe('always');
   });

@@ -53,7 +53,8 @@ const calendarSchema = z.strictObject({
 /** DOMAIN.md: urgent work runs around the clock; only P3 and P4 may count business hours. */
 const prioritiesSchema = z.partialRecord(z.enum(priorities), limitsSchema).superRefine((ps, ctx) => {
   for (const p of ['P1', 'P2'] as const) {
-    if (ps[p]?.clock === 'business') ctx.addIssue({ code: 'custom', path: [p, 'clock'], message: `${p} runs around the clock; only P3 and P4 may count business hours` });
+    if (ps[p]?.clock === 'business')
+      ctx.addIssue({ code: 'custom', path: [p, 'clock'], message: `${p} runs around the clock; only P3 and P4 may count business hours` });
   }
 });
 
@@ -135,7 +136,13 @@ export function createSlaPolicy(config: SlaConfig, siteTimeZone: (site: string |
 // Clocks
 
 function clock(start: number, limit: number, calendar: Calendar, escalateAt: number): SlaClock {
-  return { start, due: addWorkingTime(start, limit, calendar), warnAt: addWorkingTime(start, Math.round(limit * escalateAt), calendar), metAt: null, escalated: [] };
+  return {
+    start,
+    due: addWorkingTime(start, limit, calendar),
+    warnAt: addWorkingTime(start, Math.round(limit * escalateAt), calendar),
+    metAt: null,
+    escalated: [],
+  };
 }
 
 /**

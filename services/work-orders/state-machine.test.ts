@@ -20,7 +20,11 @@ const ctx = (now = T0 + MIN): DecideContext => ({
   isTechnician: (id) => id === 'li-wei' || id === 'chen-jie',
   attachmentIds: new Set(['photo-1']),
   restartClocks: (_o, at) => startClocks(at, P2, { kind: 'always' }, 0.75, null),
-  resumeClocks: (o, at) => ({ ...o.sla, pausedSince: null, clocks: Object.fromEntries(Object.entries(o.sla.clocks).map(([k, c]) => [k, { ...c, due: c.due + (at - o.sla.pausedSince!) }])) }),
+  resumeClocks: (o, at) => ({
+    ...o.sla,
+    pausedSince: null,
+    clocks: Object.fromEntries(Object.entries(o.sla.clocks).map(([k, c]) => [k, { ...c, due: c.due + (at - o.sla.pausedSince!) }])),
+  }),
 });
 
 function order(state: WorkOrderState, patch: Partial<WorkOrder> = {}): WorkOrder {
@@ -113,7 +117,12 @@ describe('work-order state machine', () => {
     const rows = [...doc.matchAll(/^\| `(\w+)` \| ([^|]+) \| [^|]+ \| ([^|]+) \|/gm)].filter((m) => m[1]! in actionRules);
     const documented = Object.fromEntries(
       rows.map(([, action, from, who]) => {
-        const states = from!.trim() === 'any' ? [...workOrderStates] : from!.trim() === 'any but cancelled' ? workOrderStates.filter((x) => x !== 'cancelled') : from!.split(',').map((x) => x.trim());
+        const states =
+          from!.trim() === 'any'
+            ? [...workOrderStates]
+            : from!.trim() === 'any but cancelled'
+              ? workOrderStates.filter((x) => x !== 'cancelled')
+              : from!.split(',').map((x) => x.trim());
         const people = who!.trim() === 'anyone' ? [...roles] : who!.split(',').map((x) => x.replace(/\(.*\)/, '').trim());
         return [action, { from: [...states].sort(), roles: [...people].sort() }];
       }),
@@ -208,12 +217,25 @@ describe('what actions change', () => {
       ],
       checklistResults: [null, null, null],
     });
-    expect(() => decide(withSteps, { action: 'resolve', by: 'li-wei', note: 'done', results: [{ step: 0, done: true, value: 60 }] }, liWei, ctx())).toThrow(/steps not done: 1: Photo of the new seal; 2: Coupling aligned/);
-    expect(() => decide(withSteps, { action: 'record', by: 'li-wei', results: [{ step: 1, done: true, photo: 'nope' }] }, liWei, ctx())).toThrow(/no attachment "nope"/);
+    expect(() => decide(withSteps, { action: 'resolve', by: 'li-wei', note: 'done', results: [{ step: 0, done: true, value: 60 }] }, liWei, ctx())).toThrow(
+      /steps not done: 1: Photo of the new seal; 2: Coupling aligned/,
+    );
+    expect(() => decide(withSteps, { action: 'record', by: 'li-wei', results: [{ step: 1, done: true, photo: 'nope' }] }, liWei, ctx())).toThrow(
+      /no attachment "nope"/,
+    );
     expect(() => decide(withSteps, { action: 'record', by: 'li-wei', results: [{ step: 0, done: true }] }, liWei, ctx())).toThrow(/expected a value in °C/);
     const d = decide(
       withSteps,
-      { action: 'resolve', by: 'li-wei', note: 'done', results: [{ step: 0, done: true, value: 92, followUp: true, note: 'runs hot' }, { step: 1, done: true, photo: 'photo-1' }, { step: 2, done: true, passed: true }] },
+      {
+        action: 'resolve',
+        by: 'li-wei',
+        note: 'done',
+        results: [
+          { step: 0, done: true, value: 92, followUp: true, note: 'runs hot' },
+          { step: 1, done: true, photo: 'photo-1' },
+          { step: 2, done: true, passed: true },
+        ],
+      },
       liWei,
       ctx(),
     );
@@ -224,7 +246,13 @@ describe('what actions change', () => {
 
   it('starts the sensor window at resolution for alarm orders, and goes straight to verified when nothing is required', () => {
     const started = decide(order('acknowledged'), { action: 'start', by: 'li-wei' }, liWei, ctx(T0 + 10 * MIN)).order;
-    const alarmOrder = order('in_progress', { sla: started.sla, source: 'alarm', faultKey: 'p1/pump.vibration', requester: null, acceptance: { required: ['sensor'], passed: [], sensorWindowMs: 30 * MIN, sensorCheckAt: null } });
+    const alarmOrder = order('in_progress', {
+      sla: started.sla,
+      source: 'alarm',
+      faultKey: 'p1/pump.vibration',
+      requester: null,
+      acceptance: { required: ['sensor'], passed: [], sensorWindowMs: 30 * MIN, sensorCheckAt: null },
+    });
     const resolved = decide(alarmOrder, { action: 'resolve', by: 'li-wei', note: 'bearing replaced', results: [] }, liWei, ctx(T0 + 60 * MIN)).order;
     expect(resolved.acceptance.sensorCheckAt).toBe(T0 + 90 * MIN);
     expect(resolved.wakeAt).toBe(T0 + 90 * MIN);
@@ -233,7 +261,9 @@ describe('what actions change', () => {
   });
 
   it('sends work back when the fault returns, counting rework and re-opening the resolve clock', () => {
-    const resolved = order('resolved', { sla: { ...order('resolved').sla, clocks: { resolve: { start: T0, due: T0 + 60 * MIN, warnAt: T0 + 45 * MIN, metAt: T0 + 30 * MIN, escalated: [] } } } });
+    const resolved = order('resolved', {
+      sla: { ...order('resolved').sla, clocks: { resolve: { start: T0, due: T0 + 60 * MIN, warnAt: T0 + 45 * MIN, metAt: T0 + 30 * MIN, escalated: [] } } },
+    });
     const d = reworkForFault(resolved, T0 + 40 * MIN, 'fault back', { alarmId: 7 }, settings);
     expect(d.order).toMatchObject({ state: 'in_progress', reworkCount: 1, resolvedAt: null });
     expect(d.order.sla.clocks.resolve!.metAt).toBeNull();
@@ -266,7 +296,12 @@ describe('what actions change', () => {
     const recipients = (level: string) => (level === 'approaching' ? ['li-wei', 'zhang-min'] : ['zhang-min', 'wang-fang']);
     expect(escalate(o, T0 + 5 * MIN, recipients, settings)).toBeUndefined();
     const warned = escalate(o, T0 + 12 * MIN, recipients, settings)!;
-    expect(warned.events).toEqual([expect.objectContaining({ type: 'escalation', data: expect.objectContaining({ clock: 'acknowledge', level: 'approaching', recipients: ['li-wei', 'zhang-min'] }) })]);
+    expect(warned.events).toEqual([
+      expect.objectContaining({
+        type: 'escalation',
+        data: expect.objectContaining({ clock: 'acknowledge', level: 'approaching', recipients: ['li-wei', 'zhang-min'] }),
+      }),
+    ]);
     expect(escalate(warned.order, T0 + 13 * MIN, recipients, settings)).toBeUndefined();
     const breached = escalate(warned.order, T0 + 16 * MIN, recipients, settings)!;
     expect(breached.order.breached).toBe(true);

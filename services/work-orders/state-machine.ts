@@ -2,7 +2,16 @@ import type { ChecklistStep } from '../rules/rule-schema.ts';
 import { formatDuration } from '../shared/duration.ts';
 import { dueEscalations, isBreached, markEscalated, meet, nextEscalationAt, pause, resume, unmeet, type DueEscalation, type OrderSla } from './sla.ts';
 import type { ActionInput, ActionName, StepResultInput } from './work-order-actions.ts';
-import { isOpen, pausingHoldReasons, workOrderStates, type AcceptanceCheck, type ChecklistResult, type WorkOrder, type WorkOrderEvent, type WorkOrderState } from './work-order.ts';
+import {
+  isOpen,
+  pausingHoldReasons,
+  workOrderStates,
+  type AcceptanceCheck,
+  type ChecklistResult,
+  type WorkOrder,
+  type WorkOrderEvent,
+  type WorkOrderState,
+} from './work-order.ts';
 
 /**
  * The work-order process as pure functions: who may do what from which state, and what each action
@@ -157,7 +166,8 @@ export function decide(order: WorkOrder, input: ActionInput, actor: Actor, ctx: 
   switch (input.action) {
     case 'assign': {
       if (!ctx.isTechnician(input.assignee)) throw new ProcessError('invalid', `"${input.assignee}" is not a technician listed under people`);
-      if (order.assignee === input.assignee && order.state === 'assigned') throw new ProcessError('invalid', `${order.id} is already assigned to ${input.assignee}`);
+      if (order.assignee === input.assignee && order.state === 'assigned')
+        throw new ProcessError('invalid', `${order.id} is already assigned to ${input.assignee}`);
       const reason = input.reason ?? input.note;
       if (order.assignee && !reason) throw new ProcessError('invalid', `re-assigning ${order.id} from ${order.assignee} needs a reason`);
       next = { ...next, state: to, assignee: input.assignee, team: null };
@@ -170,13 +180,24 @@ export function decide(order: WorkOrder, input: ActionInput, actor: Actor, ctx: 
       transition();
       break;
     case 'start':
-      next = { ...next, state: to, acknowledgedAt: order.acknowledgedAt ?? now, startedAt: order.startedAt ?? now, sla: meet(meet(order.sla, 'acknowledge', now), 'onSite', now) };
+      next = {
+        ...next,
+        state: to,
+        acknowledgedAt: order.acknowledgedAt ?? now,
+        startedAt: order.startedAt ?? now,
+        sla: meet(meet(order.sla, 'acknowledge', now), 'onSite', now),
+      };
       effects.push({ kind: 'maintenance', on: true });
       transition();
       break;
     case 'hold': {
       const pausesSla = pausingHoldReasons.includes(input.reason);
-      next = { ...next, state: to, hold: { reason: input.reason, from: order.state, since: now, pausesSla }, sla: pausesSla ? pause(order.sla, now) : order.sla };
+      next = {
+        ...next,
+        state: to,
+        hold: { reason: input.reason, from: order.state, since: now, pausesSla },
+        sla: pausesSla ? pause(order.sla, now) : order.sla,
+      };
       if (order.state === 'in_progress') effects.push({ kind: 'maintenance', on: false });
       transition({ reason: input.reason, slaPaused: pausesSla });
       break;
@@ -195,7 +216,9 @@ export function decide(order: WorkOrder, input: ActionInput, actor: Actor, ctx: 
     }
     case 'resolve': {
       const results = applyResults(order, input.results, actor.id, now, ctx.attachmentIds);
-      const missing = order.checklist.map((step, i) => (isComplete(step, results[i] ?? null) ? null : `${i}: ${step.step}`)).filter((x): x is string => x !== null);
+      const missing = order.checklist
+        .map((step, i) => (isComplete(step, results[i] ?? null) ? null : `${i}: ${step.step}`))
+        .filter((x): x is string => x !== null);
       if (missing.length > 0) throw new ProcessError('invalid', `cannot resolve ${order.id}: checklist steps not done: ${missing.join('; ')}`);
       const sensorCheckAt = order.acceptance.required.includes('sensor') ? now + order.acceptance.sensorWindowMs : null;
       next = {
@@ -210,32 +233,60 @@ export function decide(order: WorkOrder, input: ActionInput, actor: Actor, ctx: 
       input.results.forEach((r) => {
         const step = order.checklist[r.step]!;
         if (r.followUp && results[r.step]?.failed) {
-          effects.push({ kind: 'follow-up', title: `Follow-up: ${step.step}`.slice(0, 200), description: `Step ${r.step} of ${order.id} failed${r.note ? `: ${r.note}` : ''}`, category: 'repair', dueInMs: null });
+          effects.push({
+            kind: 'follow-up',
+            title: `Follow-up: ${step.step}`.slice(0, 200),
+            description: `Step ${r.step} of ${order.id} failed${r.note ? `: ${r.note}` : ''}`,
+            category: 'repair',
+            dueInMs: null,
+          });
         }
       });
       transition({ sensorCheckAt, failedSteps: results.flatMap((r, i) => (r?.failed ? [i] : [])) });
       if (order.acceptance.required.length === 0) {
         const before = next.state;
         next = { ...next, state: 'verified', verifiedAt: now };
-        events.push({ at: now, type: 'acceptance', action: 'resolve', from: before, to: 'verified', actor: 'system', note: 'no acceptance required for this order', data: {} });
+        events.push({
+          at: now,
+          type: 'acceptance',
+          action: 'resolve',
+          from: before,
+          to: 'verified',
+          actor: 'system',
+          note: 'no acceptance required for this order',
+          data: {},
+        });
       }
       break;
     }
     case 'verify': {
       const outstanding = order.acceptance.required.filter((c) => !order.acceptance.passed.some((p) => p.check === c));
       const check: AcceptanceCheck | undefined =
-        input.check ?? (actor.role === 'system' ? 'sensor' : actor.role === 'requester' ? 'requester' : outstanding.find((c) => c !== 'sensor') ?? outstanding[0]);
+        input.check ??
+        (actor.role === 'system' ? 'sensor' : actor.role === 'requester' ? 'requester' : (outstanding.find((c) => c !== 'sensor') ?? outstanding[0]));
       if (!check || !outstanding.includes(check)) {
-        throw new ProcessError('invalid', `${check ? `the ${check} check is not outstanding for ${order.id}` : `nothing to verify on ${order.id}`}; outstanding: ${outstanding.join(', ') || 'none'}`);
+        throw new ProcessError(
+          'invalid',
+          `${check ? `the ${check} check is not outstanding for ${order.id}` : `nothing to verify on ${order.id}`}; outstanding: ${outstanding.join(', ') || 'none'}`,
+        );
       }
-      if (check === 'requester' && actor.role !== 'requester' && actor.role !== 'supervisor' && actor.role !== 'manager') throw new ProcessError('forbidden', 'only the requester (or a supervisor recording their confirmation) confirms for the requester');
-      if (check === 'qc' && actor.role !== 'supervisor' && actor.role !== 'manager') throw new ProcessError('forbidden', 'the QC second inspection is done by a supervisor or manager');
+      if (check === 'requester' && actor.role !== 'requester' && actor.role !== 'supervisor' && actor.role !== 'manager')
+        throw new ProcessError('forbidden', 'only the requester (or a supervisor recording their confirmation) confirms for the requester');
+      if (check === 'qc' && actor.role !== 'supervisor' && actor.role !== 'manager')
+        throw new ProcessError('forbidden', 'the QC second inspection is done by a supervisor or manager');
       if (check === 'sensor' && actor.role !== 'system' && !input.note) throw new ProcessError('invalid', 'waiving the sensor check needs a note saying why');
-      if (check === 'sensor' && actor.role === 'requester') throw new ProcessError('forbidden', 'the sensor check is not the requester\'s');
+      if (check === 'sensor' && actor.role === 'requester') throw new ProcessError('forbidden', "the sensor check is not the requester's");
       const passed = [...order.acceptance.passed, { check, by: actor.id, at: now, note }];
       const done = order.acceptance.required.every((c) => passed.some((p) => p.check === c));
-      next = { ...next, acceptance: { ...order.acceptance, passed, sensorCheckAt: check === 'sensor' ? null : order.acceptance.sensorCheckAt }, ...(done ? { state: 'verified' as const, verifiedAt: now } : {}) };
-      transition({ check, waived: check === 'sensor' && actor.role !== 'system', outstanding: outstanding.filter((c) => c !== check) }, done ? 'transition' : 'acceptance');
+      next = {
+        ...next,
+        acceptance: { ...order.acceptance, passed, sensorCheckAt: check === 'sensor' ? null : order.acceptance.sensorCheckAt },
+        ...(done ? { state: 'verified' as const, verifiedAt: now } : {}),
+      };
+      transition(
+        { check, waived: check === 'sensor' && actor.role !== 'system', outstanding: outstanding.filter((c) => c !== check) },
+        done ? 'transition' : 'acceptance',
+      );
       break;
     }
     case 'reject': {
@@ -269,7 +320,16 @@ export function decide(order: WorkOrder, input: ActionInput, actor: Actor, ctx: 
         // An unhappy requester starts rectification: the order goes back to work (DOMAIN.md step 7).
         const before = next.state;
         next = { ...restart(next, order, order.assignee ? 'assigned' : 'new', ctx, now), reworkCount: order.reworkCount + 1 };
-        events.push({ at: now, type: 'reopened', action: 'rate', from: before, to: next.state, actor: actor.id, note: `rated ${input.score}: rectification`, data: { rework: next.reworkCount, score: input.score } });
+        events.push({
+          at: now,
+          type: 'reopened',
+          action: 'rate',
+          from: before,
+          to: next.state,
+          actor: actor.id,
+          note: `rated ${input.score}: rectification`,
+          data: { rework: next.reworkCount, score: input.score },
+        });
         effects.push({ kind: 'rectification' });
       }
       break;
@@ -280,7 +340,13 @@ export function decide(order: WorkOrder, input: ActionInput, actor: Actor, ctx: 
   }
   if (order.state !== 'verified' && next.state === 'verified' && order.category === 'complaint') {
     // DOMAIN.md: a follow-up visit (回访) happens within 48 h of completing a complaint.
-    effects.push({ kind: 'follow-up', title: `Follow-up visit: ${order.title}`.slice(0, 200), description: `Visit the requester of ${order.id} and ask whether the matter is settled.`, category: 'inspection', dueInMs: ctx.settings.followUpVisitMs });
+    effects.push({
+      kind: 'follow-up',
+      title: `Follow-up visit: ${order.title}`.slice(0, 200),
+      description: `Visit the requester of ${order.id} and ask whether the matter is settled.`,
+      category: 'inspection',
+      dueInMs: ctx.settings.followUpVisitMs,
+    });
   }
   next = { ...next, breached: next.breached || isBreached(next.sla, now) };
   next.wakeAt = wakeAt(next, ctx.settings);
@@ -325,7 +391,18 @@ export function reopenForRepeat(order: WorkOrder, at: number, evidence: Record<s
   next = { ...next, wakeAt: wakeAt(next, ctx.settings) };
   return {
     order: next,
-    events: [{ at, type: 'reopened', action: 'repeat-fault', from: order.state, to, actor: 'system', note: `the same fault came back ${formatDuration(at - (order.closedAt ?? at))} after closing`, data: { repeat: next.repeatCount, ...evidence } }],
+    events: [
+      {
+        at,
+        type: 'reopened',
+        action: 'repeat-fault',
+        from: order.state,
+        to,
+        actor: 'system',
+        note: `the same fault came back ${formatDuration(at - (order.closedAt ?? at))} after closing`,
+        data: { repeat: next.repeatCount, ...evidence },
+      },
+    ],
     effects: [],
   };
 }
@@ -335,11 +412,22 @@ export function reworkForFault(order: WorkOrder, at: number, note: string, evide
   let next = rework({ ...order, updatedAt: at }, order);
   next = { ...next, breached: next.breached || isBreached(next.sla, at) };
   next.wakeAt = wakeAt(next, settings);
-  return { order: next, events: [{ at, type: 'rework', action: 'sensor-check', from: order.state, to: 'in_progress', actor: 'system', note, data: { evidence, rework: next.reworkCount } }], effects: [] };
+  return {
+    order: next,
+    events: [
+      { at, type: 'rework', action: 'sensor-check', from: order.state, to: 'in_progress', actor: 'system', note, data: { evidence, rework: next.reworkCount } },
+    ],
+    effects: [],
+  };
 }
 
 /** Escalations that fell due: recorded on the order, and who to tell. */
-export function escalate(order: WorkOrder, now: number, recipientsOf: (level: DueEscalation['level']) => string[], settings: ProcessSettings): Decision | undefined {
+export function escalate(
+  order: WorkOrder,
+  now: number,
+  recipientsOf: (level: DueEscalation['level']) => string[],
+  settings: ProcessSettings,
+): Decision | undefined {
   if (!isOpen(order.state)) return undefined;
   const due = dueEscalations(order.sla, now);
   if (due.length === 0) return undefined;
@@ -351,7 +439,15 @@ export function escalate(order: WorkOrder, now: number, recipientsOf: (level: Du
     const c = order.sla.clocks[e.clock]!;
     const recipients = recipientsOf(e.level);
     const what = e.level === 'breached' ? `${e.clock} deadline passed` : `${e.clock} deadline approaching`;
-    events.push({ at: now, type: 'escalation', from: order.state, to: order.state, actor: 'system', note: `${what} (due ${new Date(c.due).toISOString()}); told ${recipients.join(', ') || 'nobody: no supervisor or manager configured'}`, data: { clock: e.clock, level: e.level, due: c.due, recipients } });
+    events.push({
+      at: now,
+      type: 'escalation',
+      from: order.state,
+      to: order.state,
+      actor: 'system',
+      note: `${what} (due ${new Date(c.due).toISOString()}); told ${recipients.join(', ') || 'nobody: no supervisor or manager configured'}`,
+      data: { clock: e.clock, level: e.level, due: c.due, recipients },
+    });
     effects.push({ kind: 'notify', level: e.level, clock: e.clock, recipients });
   }
   let next: WorkOrder = { ...order, sla, updatedAt: now };
@@ -370,11 +466,21 @@ export function wakeAt(order: WorkOrder, settings: ProcessSettings): number | nu
   return set.length > 0 ? Math.min(...set) : null;
 }
 
-function applyResults(order: WorkOrder, inputs: readonly StepResultInput[], by: string, at: number, attachments: ReadonlySet<string>): (ChecklistResult | null)[] {
+function applyResults(
+  order: WorkOrder,
+  inputs: readonly StepResultInput[],
+  by: string,
+  at: number,
+  attachments: ReadonlySet<string>,
+): (ChecklistResult | null)[] {
   const results = order.checklist.map((_, i) => order.checklistResults[i] ?? null);
   for (const r of inputs) {
     const step = order.checklist[r.step];
-    if (!step) throw new ProcessError('invalid', `step ${r.step} does not exist: ${order.id} has ${order.checklist.length} checklist step${order.checklist.length === 1 ? '' : 's'}`);
+    if (!step)
+      throw new ProcessError(
+        'invalid',
+        `step ${r.step} does not exist: ${order.id} has ${order.checklist.length} checklist step${order.checklist.length === 1 ? '' : 's'}`,
+      );
     const where = `step ${r.step} (${step.step})`;
     let failed = false;
     if (step.type === 'measurement') {

@@ -28,7 +28,12 @@ export const actionSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('assign'), ...common, assignee: idSchema, reason: note.optional(), note: note.optional() }),
   z.strictObject({ action: z.literal('acknowledge'), ...common, note: note.optional() }),
   z.strictObject({ action: z.literal('start'), ...common, note: note.optional() }),
-  z.strictObject({ action: z.literal('hold'), ...common, reason: z.enum(holdReasons, { error: `expected one of ${holdReasons.join(', ')}` }), note: note.optional() }),
+  z.strictObject({
+    action: z.literal('hold'),
+    ...common,
+    reason: z.enum(holdReasons, { error: `expected one of ${holdReasons.join(', ')}` }),
+    note: note.optional(),
+  }),
   z.strictObject({ action: z.literal('resume'), ...common, note: note.optional() }),
   z.strictObject({ action: z.literal('record'), ...common, results: z.array(stepResult).min(1), note: note.optional() }),
   z.strictObject({ action: z.literal('resolve'), ...common, note, results: z.array(stepResult).default([]) }),
@@ -38,11 +43,20 @@ export const actionSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('cancel'), ...common, note }),
   z.strictObject({ action: z.literal('reopen'), ...common, note }),
   z.strictObject({ action: z.literal('comment'), ...common, note }),
-  z.strictObject({ action: z.literal('rate'), ...common, score: z.number().int().min(1, 'expected a score from 1 to 5').max(5, 'expected a score from 1 to 5'), comment: z.string().max(4000).optional() }),
+  z.strictObject({
+    action: z.literal('rate'),
+    ...common,
+    score: z.number().int().min(1, 'expected a score from 1 to 5').max(5, 'expected a score from 1 to 5'),
+    comment: z.string().max(4000).optional(),
+  }),
   z.strictObject({
     action: z.literal('attach'),
     ...common,
-    filename: z.string().min(1).max(200).regex(/^[^/\\\0]+$/, 'expected a file name without folders'),
+    filename: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[^/\\\0]+$/, 'expected a file name without folders'),
     /** The file, base64-encoded. */
     data: z.base64({ error: 'expected the file content as base64' }),
     note: note.optional(),

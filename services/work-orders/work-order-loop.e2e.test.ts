@@ -16,7 +16,16 @@ const estate = {
     { id: 'zhang-min', name: 'Zhang Min', role: 'supervisor' },
     { id: 'wang-fang', name: 'Wang Fang', role: 'manager' },
   ],
-  teams: [{ id: 'riverside-eng', name: 'Riverside engineering', sites: ['riverside'], members: ['li-wei', 'chen-jie'], supervisor: 'zhang-min', manager: 'wang-fang' }],
+  teams: [
+    {
+      id: 'riverside-eng',
+      name: 'Riverside engineering',
+      sites: ['riverside'],
+      members: ['li-wei', 'chen-jie'],
+      supervisor: 'zhang-min',
+      manager: 'wang-fang',
+    },
+  ],
   rules: [
     {
       id: 'pump.vibration-critical',
@@ -30,7 +39,11 @@ const estate = {
         priority: 'P2',
         title: 'Pump vibration critical',
         verifyFor: '3s',
-        checklist: ['Listen for bearing noise', { step: 'Measure vibration', type: 'measurement', unit: 'mm/s', max: 4.5 }, { step: 'Photo of the bearing housing', type: 'photo' }],
+        checklist: [
+          'Listen for bearing noise',
+          { step: 'Measure vibration', type: 'measurement', unit: 'mm/s', max: 4.5 },
+          { step: 'Photo of the bearing housing', type: 'photo' },
+        ],
       },
     },
   ],
@@ -69,7 +82,15 @@ describe('the service loop end to end over HTTP: from a simulated fault to a clo
   it('opens, dispatches, works, verifies by the sensors, rates and closes the order', async () => {
     fleet.inject('rs-pump-01', 'bearing_wear', 0);
     const opened = await waitFor(async () => (await getJson(url('/work-orders?assetId=rs-pump-01'))).items[0], 15_000, 'the work order');
-    expect(opened).toMatchObject({ source: 'alarm', channel: 'sensor', priority: 'P2', state: 'assigned', assignee: 'li-wei', team: 'riverside-eng', location: 'Plant room B1' });
+    expect(opened).toMatchObject({
+      source: 'alarm',
+      channel: 'sensor',
+      priority: 'P2',
+      state: 'assigned',
+      assignee: 'li-wei',
+      team: 'riverside-eng',
+      location: 'Plant room B1',
+    });
     const id: string = opened.id;
 
     // A second technician cannot take an order that is not theirs.
@@ -101,15 +122,23 @@ describe('the service loop end to end over HTTP: from a simulated fault to a clo
       action: 'resolve',
       by: 'li-wei',
       note: 'replaced the drive-end bearing',
-      results: [{ step: 0, done: true }, { step: 1, done: true, value: 2.3 }, { step: 2, done: true, photo: photo.id }],
+      results: [
+        { step: 0, done: true },
+        { step: 1, done: true, value: 2.3 },
+        { step: 2, done: true, photo: photo.id },
+      ],
     });
     expect(resolved.body).toMatchObject({ state: 'resolved', acceptance: { required: ['sensor'], sensorCheckAt: expect.any(Number) } });
 
     // The sensors agree it is fixed: no alarm for the window, readings still coming.
-    const verified = await waitFor(async () => {
-      const o = await getJson(url(`/work-orders/${id}`));
-      return o.state === 'verified' && o;
-    }, 20_000, 'sensor verification');
+    const verified = await waitFor(
+      async () => {
+        const o = await getJson(url(`/work-orders/${id}`));
+        return o.state === 'verified' && o;
+      },
+      20_000,
+      'sensor verification',
+    );
     expect(verified.history.at(-1)).toMatchObject({ action: 'verify', actor: 'system', from: 'resolved', to: 'verified' });
 
     expect((await act(id, { action: 'rate', by: 'zhang-min', score: 5, comment: 'owner called back: quiet now' })).body.rating).toMatchObject({ score: 5 });
@@ -137,7 +166,11 @@ describe('the service loop end to end over HTTP: from a simulated fault to a clo
     expect((await act(id, { action: 'verify', by: 'requester' })).body.state).toBe('resolved');
     expect((await act(id, { action: 'verify', by: 'zhang-min', check: 'qc', note: 'rode it twice' })).body.state).toBe('verified');
     // A verified complaint gets its follow-up visit within 48 h.
-    const visit = await waitFor(async () => (await getJson(url('/work-orders?category=inspection'))).items.find((o: any) => o.parentId === id), 5000, 'the follow-up visit');
+    const visit = await waitFor(
+      async () => (await getJson(url('/work-orders?category=inspection'))).items.find((o: any) => o.parentId === id),
+      5000,
+      'the follow-up visit',
+    );
     expect(visit).toMatchObject({ priority: 'P4', requester: { name: 'Mrs Zhou' } });
     expect(visit.sla.clocks.resolve.due - visit.createdAt).toBe(48 * 3_600_000);
     expect(visit.assignee).toBe('chen-jie');
@@ -148,13 +181,20 @@ describe('the service loop end to end over HTTP: from a simulated fault to a clo
 
   it('answers bad requests with what to fix', async () => {
     const noRequester = await post('/work-orders', { channel: 'hotline', category: 'repair', title: 'Leak', site: 'riverside', by: 'zhang-min' });
-    expect(noRequester).toMatchObject({ status: 400, body: { error: { code: 'FMS_ERR_WORK_ORDER_INVALID', message: expect.stringMatching(/needs its requester/) } } });
+    expect(noRequester).toMatchObject({
+      status: 400,
+      body: { error: { code: 'FMS_ERR_WORK_ORDER_INVALID', message: expect.stringMatching(/needs its requester/) } },
+    });
     const badAction = await post('/work-orders/WO-2026-000001/actions', { action: 'teleport', by: 'li-wei' });
     expect(badAction.status).toBe(400);
     expect(badAction.body.error.code).toBe('FMS_ERR_API_BAD_REQUEST');
     const badScore = await post('/work-orders/WO-2026-000001/actions', { action: 'rate', by: 'zhang-min', score: 9 });
     expect(badScore.body.error.message).toMatch(/expected a score from 1 to 5/);
-    expect((await getJson(url('/people'))).items.find((p: any) => p.id === 'chen-jie')).toMatchObject({ role: 'technician', openOrders: 2, teams: ['riverside-eng'] });
+    expect((await getJson(url('/people'))).items.find((p: any) => p.id === 'chen-jie')).toMatchObject({
+      role: 'technician',
+      openOrders: 2,
+      teams: ['riverside-eng'],
+    });
     expect((await getJson(url('/teams/riverside-eng'))).supervisor).toBe('zhang-min');
     expect((await getJson(url('/people/nobody'))).error.code).toBe('FMS_ERR_PERSON_NOT_FOUND');
     const metrics = await (await fetch(`${fms.httpUrl}/metrics`)).text();
@@ -164,8 +204,17 @@ describe('the service loop end to end over HTTP: from a simulated fault to a clo
 
   it('describes every work-order route and action in OpenAPI', async () => {
     const doc = await getJson(`${fms.httpUrl}/api/docs/json`);
-    for (const p of ['/api/work-orders', '/api/work-orders/{id}', '/api/work-orders/{id}/actions', '/api/work-orders/{id}/attachments/{attachmentId}', '/api/people', '/api/teams/{id}']) expect(doc.paths, p).toHaveProperty([p]);
+    for (const p of [
+      '/api/work-orders',
+      '/api/work-orders/{id}',
+      '/api/work-orders/{id}/actions',
+      '/api/work-orders/{id}/attachments/{attachmentId}',
+      '/api/people',
+      '/api/teams/{id}',
+    ])
+      expect(doc.paths, p).toHaveProperty([p]);
     const body = JSON.stringify(doc.paths['/api/work-orders/{id}/actions'].post.requestBody);
-    for (const action of ['assign', 'acknowledge', 'start', 'hold', 'resume', 'resolve', 'verify', 'reject', 'close', 'cancel', 'comment', 'rate', 'attach']) expect(body).toContain(`"${action}"`);
+    for (const action of ['assign', 'acknowledge', 'start', 'hold', 'resume', 'resolve', 'verify', 'reject', 'close', 'cancel', 'comment', 'rate', 'attach'])
+      expect(body).toContain(`"${action}"`);
   });
 });

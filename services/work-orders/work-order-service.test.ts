@@ -12,7 +12,20 @@ const T0 = Date.UTC(2026, 10, 24, 1, 0, 0); // Tuesday 09:00 in Shanghai
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
 
-const pump = (id: string): Asset => ({ id, type: 'pump', site: 'riverside', name: id, location: 'Plant room B1', criticality: 4, tags: [], installedAt: null, origin: 'config', createdAt: T0, updatedAt: T0, maintenance: null });
+const pump = (id: string): Asset => ({
+  id,
+  type: 'pump',
+  site: 'riverside',
+  name: id,
+  location: 'Plant room B1',
+  criticality: 4,
+  tags: [],
+  installedAt: null,
+  origin: 'config',
+  createdAt: T0,
+  updatedAt: T0,
+  maintenance: null,
+});
 const vibration: Rule = ruleSchema.parse({
   id: 'pump.vibration-critical',
   assetType: 'pump',
@@ -53,7 +66,18 @@ eachDatabase('work-order service', (open) => {
   }
 
   async function raise(assetId = 'p1', value = 8.2) {
-    const { alarm } = await alarms.raise({ assetId, site: 'riverside', ruleId: vibration.id, fault: 'pump.vibration', ruleVersion: 1, severity: 'critical', message: `vibration_mms ${value} > 7.1`, value, raisedAt: now, receivedAt: now });
+    const { alarm } = await alarms.raise({
+      assetId,
+      site: 'riverside',
+      ruleId: vibration.id,
+      fault: 'pump.vibration',
+      ruleVersion: 1,
+      severity: 'critical',
+      message: `vibration_mms ${value} > 7.1`,
+      value,
+      raisedAt: now,
+      receivedAt: now,
+    });
     return alarm;
   }
 
@@ -76,17 +100,44 @@ eachDatabase('work-order service', (open) => {
 
   it('registers a hotline request, dispatches it to the least-loaded technician and tells the requester', async () => {
     const { service } = setup();
-    const first = await service.open({ source: 'request', channel: 'hotline', category: 'repair', title: 'No water on floor 17', assetId: 'p1', requester: { name: 'Mrs Zhou', phone: '13800000000', unit: '3-1702' }, by: 'zhang-min' });
-    expect(first).toMatchObject({ id: 'WO-2026-000001', state: 'assigned', assignee: 'li-wei', team: 'riverside-eng', priority: 'P3', site: 'riverside', location: 'Plant room B1' });
+    const first = await service.open({
+      source: 'request',
+      channel: 'hotline',
+      category: 'repair',
+      title: 'No water on floor 17',
+      assetId: 'p1',
+      requester: { name: 'Mrs Zhou', phone: '13800000000', unit: '3-1702' },
+      by: 'zhang-min',
+    });
+    expect(first).toMatchObject({
+      id: 'WO-2026-000001',
+      state: 'assigned',
+      assignee: 'li-wei',
+      team: 'riverside-eng',
+      priority: 'P3',
+      site: 'riverside',
+      location: 'Plant room B1',
+    });
     expect(first.acceptance.required).toEqual(['requester']);
-    const second = await service.open({ source: 'request', channel: 'wechat', category: 'complaint', title: 'Lift noisy at night', site: 'riverside', requester: { name: 'Mr Sun', wechat: 'sun88' }, by: 'requester' });
+    const second = await service.open({
+      source: 'request',
+      channel: 'wechat',
+      category: 'complaint',
+      title: 'Lift noisy at night',
+      site: 'riverside',
+      requester: { name: 'Mr Sun', wechat: 'sun88' },
+      by: 'requester',
+    });
     expect(second).toMatchObject({ assignee: 'chen-jie', priority: 'P3' });
     expect(second.acceptance.required).toEqual(['requester', 'qc']);
     expect(second.sla.clocks.acknowledge!.due - second.createdAt).toBe(DAY); // a complaint: 24 h
     const opened = published.find((p) => p.topic === 'fms/riverside/work-orders/WO-2026-000001' && p.payload.event === 'opened');
     expect(opened?.payload.workOrder).toMatchObject({ requester: { name: 'Mrs Zhou' } });
     const history = (await service.get(first.id))!.history;
-    expect(history.map((e) => [e.type, e.actor])).toEqual([['opened', 'zhang-min'], ['assignment', 'system']]);
+    expect(history.map((e) => [e.type, e.actor])).toEqual([
+      ['opened', 'zhang-min'],
+      ['assignment', 'system'],
+    ]);
     expect(history[1]!.note).toMatch(/least loaded on duty \(0 open orders\)/);
   });
 
@@ -107,7 +158,11 @@ eachDatabase('work-order service', (open) => {
   });
 
   it('leaves an order unassigned, with the reason, when nobody can take it', async () => {
-    const { service } = setup({ ...workOrderEstate, teams: [{ ...workOrderEstate.teams[0], sites: ['lakeview'] }], sites: [{ id: 'riverside' }, { id: 'lakeview' }] });
+    const { service } = setup({
+      ...workOrderEstate,
+      teams: [{ ...workOrderEstate.teams[0], sites: ['lakeview'] }],
+      sites: [{ id: 'riverside' }, { id: 'lakeview' }],
+    });
     const order = await service.open({ source: 'inspection', channel: 'inspection', category: 'repair', title: 'Gland leaking', assetId: 'p1', by: 'li-wei' });
     expect(order.state).toBe('new');
     expect((await service.get(order.id))!.history.at(-1)!.note).toMatch(/not dispatched: no team serves this order/);
@@ -133,7 +188,14 @@ eachDatabase('work-order service', (open) => {
     await service.sweep();
     const verified = (await service.get(order.id))!;
     expect(verified.order.state).toBe('verified');
-    expect(verified.history.at(-1)).toMatchObject({ type: 'transition', action: 'verify', from: 'resolved', to: 'verified', actor: 'system', data: { check: 'sensor' } });
+    expect(verified.history.at(-1)).toMatchObject({
+      type: 'transition',
+      action: 'verify',
+      from: 'resolved',
+      to: 'verified',
+      actor: 'system',
+      data: { check: 'sensor' },
+    });
   });
 
   it('sends the repair back to work with the evidence when the fault returns within the window', async () => {
@@ -148,7 +210,12 @@ eachDatabase('work-order service', (open) => {
     expect(result.opened).toBe(false);
     expect(result.order).toMatchObject({ id: order.id, state: 'in_progress', reworkCount: 1, occurrences: 2 });
     const rework = (await service.get(order.id))!.history.find((e) => e.type === 'rework')!;
-    expect(rework).toMatchObject({ from: 'resolved', to: 'in_progress', actor: 'system', data: { evidence: { alarmId: back.id, value: 9.4, message: 'vibration_mms 9.4 > 7.1' } } });
+    expect(rework).toMatchObject({
+      from: 'resolved',
+      to: 'in_progress',
+      actor: 'system',
+      data: { evidence: { alarmId: back.id, value: 9.4, message: 'vibration_mms 9.4 > 7.1' } },
+    });
   });
 
   it('fails the sensor check when the alarm is still active at the end of the window, and waits when the device is silent', async () => {
@@ -182,7 +249,21 @@ eachDatabase('work-order service', (open) => {
 
   it('judges an event fault by new events only: its alarm may still be open from before the repair', async () => {
     const { service } = setup();
-    const trapped = async () => (await alarms.raise({ assetId: 'p2', site: 'riverside', ruleId: entrapment.id, fault: entrapment.id, ruleVersion: 1, severity: 'critical', message: 'entrapment', value: null, raisedAt: now, receivedAt: now })).alarm;
+    const trapped = async () =>
+      (
+        await alarms.raise({
+          assetId: 'p2',
+          site: 'riverside',
+          ruleId: entrapment.id,
+          fault: entrapment.id,
+          ruleVersion: 1,
+          severity: 'critical',
+          message: 'entrapment',
+          value: null,
+          raisedAt: now,
+          receivedAt: now,
+        })
+      ).alarm;
     const { order } = (await service.openFromAlarm(await trapped(), entrapment))!;
     await service.act(order.id, { action: 'start', by: 'li-wei' });
     now += 5 * MIN;
@@ -197,13 +278,30 @@ eachDatabase('work-order service', (open) => {
 
   it('escalates at 75 % and at the deadline from the database, also after a restart', async () => {
     const first = setup();
-    const order = await first.service.open({ source: 'request', channel: 'hotline', category: 'repair', priority: 'P1', title: 'Water outage, tower 3', assetId: 'p1', requester: { name: 'Front desk', phone: '1' }, by: 'zhang-min' });
+    const order = await first.service.open({
+      source: 'request',
+      channel: 'hotline',
+      category: 'repair',
+      priority: 'P1',
+      title: 'Water outage, tower 3',
+      assetId: 'p1',
+      requester: { name: 'Front desk', phone: '1' },
+      by: 'zhang-min',
+    });
     now += 4 * MIN;
     await first.service.sweep();
     let stored = (await first.service.get(order.id))!;
-    expect(stored.history.filter((e) => e.type === 'escalation').map((e) => e.data)).toEqual([expect.objectContaining({ clock: 'acknowledge', level: 'approaching', recipients: ['li-wei', 'zhang-min'] })]);
+    expect(stored.history.filter((e) => e.type === 'escalation').map((e) => e.data)).toEqual([
+      expect.objectContaining({ clock: 'acknowledge', level: 'approaching', recipients: ['li-wei', 'zhang-min'] }),
+    ]);
     const told = published.find((p) => p.payload.event === 'escalated');
-    expect(told?.payload.escalation).toMatchObject({ level: 'approaching', recipients: [{ id: 'li-wei', name: 'Li Wei' }, { id: 'zhang-min', role: 'supervisor' }] });
+    expect(told?.payload.escalation).toMatchObject({
+      level: 'approaching',
+      recipients: [
+        { id: 'li-wei', name: 'Li Wei' },
+        { id: 'zhang-min', role: 'supervisor' },
+      ],
+    });
 
     // A new service instance on the same database: deadlines are data, nothing is lost.
     const second = setup();
@@ -221,15 +319,29 @@ eachDatabase('work-order service', (open) => {
   });
 
   it("escalates an order nobody could take to the site's supervisor, then its manager", async () => {
-    const { service } = setup({ ...workOrderEstate, people: workOrderEstate.people.map((p) => (p.role ? p : { ...p, onDuty: [{ days: ['sun'], hours: '00:00-01:00' }] })) });
-    const order = await service.open({ source: 'inspection', channel: 'inspection', category: 'repair', priority: 'P1', title: 'Pump seized', assetId: 'p1', by: 'zhang-min' });
+    const { service } = setup({
+      ...workOrderEstate,
+      people: workOrderEstate.people.map((p) => (p.role ? p : { ...p, onDuty: [{ days: ['sun'], hours: '00:00-01:00' }] })),
+    });
+    const order = await service.open({
+      source: 'inspection',
+      channel: 'inspection',
+      category: 'repair',
+      priority: 'P1',
+      title: 'Pump seized',
+      assetId: 'p1',
+      by: 'zhang-min',
+    });
     expect(order).toMatchObject({ state: 'new', assignee: null, team: 'riverside-eng' });
     now += 4 * MIN;
     await service.sweep();
     now += 2 * MIN;
     await service.sweep();
     const escalations = (await service.get(order.id))!.history.filter((e) => e.type === 'escalation').map((e) => [e.data.level, e.data.recipients]);
-    expect(escalations).toEqual([['approaching', ['zhang-min']], ['breached', ['zhang-min', 'wang-fang']]]);
+    expect(escalations).toEqual([
+      ['approaching', ['zhang-min']],
+      ['breached', ['zhang-min', 'wang-fang']],
+    ]);
   });
 
   it('reopens the order when the same fault returns within 30 days of closing, and opens a new one after', async () => {
@@ -259,7 +371,10 @@ eachDatabase('work-order service', (open) => {
   it('lets one of two simultaneous actions win; the other is told what is allowed now', async () => {
     const { service } = setup();
     const order = await service.open({ source: 'inspection', channel: 'inspection', category: 'repair', title: 'Valve stiff', assetId: 'p1', by: 'li-wei' });
-    const results = await Promise.allSettled([service.act(order.id, { action: 'acknowledge', by: 'li-wei' }), service.act(order.id, { action: 'acknowledge', by: 'zhang-min' })]);
+    const results = await Promise.allSettled([
+      service.act(order.id, { action: 'acknowledge', by: 'li-wei' }),
+      service.act(order.id, { action: 'acknowledge', by: 'zhang-min' }),
+    ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const refused = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as FmsError;
     expect(refused.code).toBe('FMS_ERR_WORK_ORDER_TRANSITION');
@@ -278,20 +393,37 @@ eachDatabase('work-order service', (open) => {
     const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100, 7)]);
     await service.act(order.id, { action: 'attach', by: 'li-wei', filename: 'valve.png', data: png.toString('base64') });
     const stored = (await service.get(order.id))!;
-    expect(stored.attachments).toEqual([expect.objectContaining({ filename: 'valve.png', contentType: 'image/png', size: 108, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+    expect(stored.attachments).toEqual([
+      expect.objectContaining({ filename: 'valve.png', contentType: 'image/png', size: 108, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+    ]);
     const file = await service.attachment(order.id, stored.attachments[0]!.id);
     expect(file.bytes.equals(png)).toBe(true);
     // The same photo again on this order is the same attachment; on another order it is that order's own.
     await service.act(order.id, { action: 'attach', by: 'li-wei', filename: 'valve.png', data: png.toString('base64') });
     expect((await service.get(order.id))!.attachments).toHaveLength(1);
-    const other = await service.open({ source: 'inspection', channel: 'inspection', category: 'repair', title: 'Valve stiff again', assetId: 'p1', by: 'li-wei' });
+    const other = await service.open({
+      source: 'inspection',
+      channel: 'inspection',
+      category: 'repair',
+      title: 'Valve stiff again',
+      assetId: 'p1',
+      by: 'li-wei',
+    });
     await service.act(other.id, { action: 'attach', by: 'li-wei', filename: 'valve.png', data: png.toString('base64') });
     const otherAttachment = (await service.get(other.id))!.attachments[0]!;
     expect(otherAttachment.id).not.toBe(stored.attachments[0]!.id);
     expect((await service.attachment(other.id, otherAttachment.id)).bytes.equals(png)).toBe(true);
-    expect((await errorOf(service.act(order.id, { action: 'attach', by: 'li-wei', filename: 'photo.jpg', data: Buffer.from('#!/bin/sh\nrm -rf /').toString('base64') }))).code).toBe('FMS_ERR_ATTACHMENT_TYPE');
+    expect(
+      (
+        await errorOf(
+          service.act(order.id, { action: 'attach', by: 'li-wei', filename: 'photo.jpg', data: Buffer.from('#!/bin/sh\nrm -rf /').toString('base64') }),
+        )
+      ).code,
+    ).toBe('FMS_ERR_ATTACHMENT_TYPE');
     const big = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2 * 1024 * 1024)]);
-    expect((await errorOf(service.act(order.id, { action: 'attach', by: 'li-wei', filename: 'manual.pdf', data: big.toString('base64') }))).code).toBe('FMS_ERR_ATTACHMENT_TOO_LARGE');
+    expect((await errorOf(service.act(order.id, { action: 'attach', by: 'li-wei', filename: 'manual.pdf', data: big.toString('base64') }))).code).toBe(
+      'FMS_ERR_ATTACHMENT_TOO_LARGE',
+    );
     expect((await errorOf(service.act(order.id, { action: 'comment', by: 'stranger', note: 'hi' }))).code).toBe('FMS_ERR_PERSON_UNKNOWN');
   });
 });

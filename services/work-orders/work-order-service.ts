@@ -13,11 +13,31 @@ import { chooseAssignee, eligibleTechnicians, escalationRecipients } from './dis
 import type { Directory } from './people.ts';
 import type { ProcessConfig } from './process-config.ts';
 import { resume, startClocks, type SlaPolicy } from './sla.ts';
-import { decide, escalate, ProcessError, reopenForRepeat, reworkForFault, wakeAt, type Actor, type DecideContext, type Decision, type Effect, type ProcessSettings } from './state-machine.ts';
+import {
+  decide,
+  escalate,
+  ProcessError,
+  reopenForRepeat,
+  reworkForFault,
+  wakeAt,
+  type Actor,
+  type DecideContext,
+  type Decision,
+  type Effect,
+  type ProcessSettings,
+} from './state-machine.ts';
 import { actionSchema, type ActionInput, type ActionRequest } from './work-order-actions.ts';
 import { formatZodIssues } from '../shared/zod-format.ts';
 import type { WorkOrderFilter, WorkOrderStore } from './work-order-store.ts';
-import { newOrder, type AcceptanceCheck, type Requester, type WorkOrder, type WorkOrderDraft, type WorkOrderEvent, type WorkOrderIntake } from './work-order.ts';
+import {
+  newOrder,
+  type AcceptanceCheck,
+  type Requester,
+  type WorkOrder,
+  type WorkOrderDraft,
+  type WorkOrderEvent,
+  type WorkOrderIntake,
+} from './work-order.ts';
 
 export interface WorkOrderServiceDeps {
   store: WorkOrderStore;
@@ -84,12 +104,18 @@ export type WorkOrderService = ReturnType<typeof createWorkOrderService>;
 export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   const { store, log, metrics, directory } = deps;
   const yearOf = new Intl.DateTimeFormat('en', { timeZone: deps.timeZone, year: 'numeric' });
-  const settings: ProcessSettings = { sensorWindowMs: deps.process.sensorWindow, closeAfterMs: deps.process.closeAfter, followUpVisitMs: deps.process.followUpVisit };
+  const settings: ProcessSettings = {
+    sensorWindowMs: deps.process.sensorWindow,
+    closeAfterMs: deps.process.closeAfter,
+    followUpVisitMs: deps.process.followUpVisit,
+  };
 
   function announce(order: WorkOrder, event: string, extra: Record<string, unknown> = {}): void {
     if (!order.site) return;
     const payload = JSON.stringify({ event, workOrder: order, ...extra });
-    deps.bus.publish(`fms/${order.site}/work-orders/${order.id}`, payload, { qos: 1 }).catch((err) => log.warn({ err, workOrderId: order.id }, 'work-order event not published'));
+    deps.bus
+      .publish(`fms/${order.site}/work-orders/${order.id}`, payload, { qos: 1 })
+      .catch((err) => log.warn({ err, workOrderId: order.id }, 'work-order event not published'));
     deps.notify?.('work-order', `work-order.${event}`, order.site, { workOrder: order, ...extra });
   }
 
@@ -114,11 +140,18 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     }
     if (by === 'requester') return { id: 'requester', role: 'requester' };
     const p = directory.people.get(by);
-    if (!p) throw new FmsError('FMS_ERR_PERSON_UNKNOWN', `"${by}" is not listed under people (expected a person id${directory.people.size ? ` such as ${[...directory.people.keys()].slice(0, 3).join(', ')}` : ''}, or "requester")`);
+    if (!p)
+      throw new FmsError(
+        'FMS_ERR_PERSON_UNKNOWN',
+        `"${by}" is not listed under people (expected a person id${directory.people.size ? ` such as ${[...directory.people.keys()].slice(0, 3).join(', ')}` : ''}, or "requester")`,
+      );
     return { id: p.id, role: p.role };
   }
 
-  function acceptanceFor(d: Pick<WorkOrderDraft, 'source' | 'faultKey' | 'requester' | 'category' | 'priority'>, sensorWindowMs: number): WorkOrder['acceptance'] {
+  function acceptanceFor(
+    d: Pick<WorkOrderDraft, 'source' | 'faultKey' | 'requester' | 'category' | 'priority'>,
+    sensorWindowMs: number,
+  ): WorkOrder['acceptance'] {
     const required: AcceptanceCheck[] = [];
     if (d.source === 'alarm' && d.faultKey) required.push('sensor');
     if (d.source === 'request' && d.requester && deps.process.requesterConfirmation) required.push('requester');
@@ -155,19 +188,19 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
           const at = deps.now();
           await open(
             {
-            source: 'inspection',
-            channel: 'inspection',
-            category: effect.category,
-            priority: effect.dueInMs ? 'P4' : 'P3',
-            title: effect.title,
-            description: effect.description,
-            assetId: order.assetId ?? undefined,
-            site: order.site ?? undefined,
-            location: order.location ?? undefined,
-            requester: order.requester ?? undefined,
-            dueAt: effect.dueInMs ? at + effect.dueInMs : undefined,
-            parentId: order.id,
-            by: 'system',
+              source: 'inspection',
+              channel: 'inspection',
+              category: effect.category,
+              priority: effect.dueInMs ? 'P4' : 'P3',
+              title: effect.title,
+              description: effect.description,
+              assetId: order.assetId ?? undefined,
+              site: order.site ?? undefined,
+              location: order.location ?? undefined,
+              requester: order.requester ?? undefined,
+              dueAt: effect.dueInMs ? at + effect.dueInMs : undefined,
+              parentId: order.id,
+              by: 'system',
             },
             true,
             at,
@@ -212,11 +245,25 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       // Nobody to send: the order waits in `new` and its acknowledge clock escalates to the supervisor.
       log.warn({ workOrderId: order.id, reason: choice.reason }, 'work order not dispatched');
       const saved = await store.update({ ...order, team: choice.team, updatedAt: deps.now() }, [
-        { at: deps.now(), type: 'comment', action: 'dispatch', from: order.state, to: order.state, actor: 'system', note: `not dispatched: ${choice.reason}`, data: { team: choice.team } },
+        {
+          at: deps.now(),
+          type: 'comment',
+          action: 'dispatch',
+          from: order.state,
+          to: order.state,
+          actor: 'system',
+          note: `not dispatched: ${choice.reason}`,
+          data: { team: choice.team },
+        },
       ]);
       return saved ?? order;
     }
-    const decision = decide(order, { action: 'assign', by: 'system', assignee: choice.assignee, reason: choice.reason }, { id: 'system', role: 'system' }, context(deps.now()));
+    const decision = decide(
+      order,
+      { action: 'assign', by: 'system', assignee: choice.assignee, reason: choice.reason },
+      { id: 'system', role: 'system' },
+      context(deps.now()),
+    );
     decision.order = { ...decision.order, team: choice.team };
     const saved = await commit(decision, 'assigned');
     if (saved) log.info({ workOrderId: order.id, assignee: choice.assignee, team: choice.team }, 'work order dispatched');
@@ -229,8 +276,10 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     if (intake.assetId && !asset) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `no asset "${intake.assetId}"`);
     const site = asset?.site ?? intake.site;
     if (!site) throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', 'expected an assetId or a site: where is the work?');
-    if (intake.source === 'request' && !intake.requester) throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', 'a request needs its requester (name and a contact) so they can be told and asked to confirm');
-    if (intake.parentId && !(await store.get(intake.parentId))) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${intake.parentId}" to follow up`);
+    if (intake.source === 'request' && !intake.requester)
+      throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', 'a request needs its requester (name and a contact) so they can be told and asked to confirm');
+    if (intake.parentId && !(await store.get(intake.parentId)))
+      throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${intake.parentId}" to follow up`);
     const priority = intake.priority ?? defaultPriority[intake.category] ?? 'P3';
     const d = draft(
       {
@@ -257,7 +306,12 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       },
       settings.sensorWindowMs,
     );
-    const { order, opened } = await store.openOrAttach(d, Number(yearOf.format(at)), { at, actor: actor.id, note: intake.description ?? null, data: { source: intake.source, channel: intake.channel, parentId: intake.parentId ?? null, pmKey: intake.pm?.key ?? null } });
+    const { order, opened } = await store.openOrAttach(d, Number(yearOf.format(at)), {
+      at,
+      actor: actor.id,
+      note: intake.description ?? null,
+      data: { source: intake.source, channel: intake.channel, parentId: intake.parentId ?? null, pmKey: intake.pm?.key ?? null },
+    });
     if (!opened) return order; // a plan occurrence another instance opened first
     metrics.workOrdersOpened.labels(priority, intake.source).inc();
     log.info({ workOrderId: order.id, source: intake.source, channel: intake.channel, priority, site }, 'work order opened');
@@ -269,7 +323,10 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
 
   async function assignTo(order: WorkOrder, assignee: string, reason: string): Promise<WorkOrder> {
     try {
-      const saved = await commit(decide(order, { action: 'assign', by: 'system', assignee, reason }, { id: 'system', role: 'system' }, context(deps.now())), 'assigned');
+      const saved = await commit(
+        decide(order, { action: 'assign', by: 'system', assignee, reason }, { id: 'system', role: 'system' }, context(deps.now())),
+        'assigned',
+      );
       return saved ?? order;
     } catch (err) {
       log.warn({ err, workOrderId: order.id, assignee }, 'work order not assigned as planned: dispatching');
@@ -279,14 +336,19 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
 
   async function act(id: string, request: ActionRequest, internal = false): Promise<WorkOrder> {
     const parsed = actionSchema.safeParse(request);
-    if (!parsed.success) throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', formatZodIssues(parsed.error.issues, (p) => p.join('.') || 'action', request).join('; '));
+    if (!parsed.success)
+      throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', formatZodIssues(parsed.error.issues, (p) => p.join('.') || 'action', request).join('; '));
     const input = parsed.data;
     for (let attempt = 0; ; attempt++) {
       const found = await store.get(id);
       if (!found) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${id}"`);
       const { order, attachments } = found;
       if (input.version !== undefined && input.version !== order.version) {
-        throw new FmsError('FMS_ERR_WORK_ORDER_CONFLICT', `${id} is at version ${order.version}, not ${input.version}: someone changed it (last at ${new Date(order.updatedAt).toISOString()}); read it again`, { version: order.version });
+        throw new FmsError(
+          'FMS_ERR_WORK_ORDER_CONFLICT',
+          `${id} is at version ${order.version}, not ${input.version}: someone changed it (last at ${new Date(order.updatedAt).toISOString()}); read it again`,
+          { version: order.version },
+        );
       }
       const actor = actorOf(input.by, internal);
       let decision: Decision;
@@ -316,15 +378,42 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   async function attach(order: WorkOrder, input: Extract<ActionInput, { action: 'attach' }>, actor: Actor): Promise<void> {
     const bytes = Buffer.from(input.data, 'base64');
     if (bytes.length === 0) throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', 'the attachment is empty');
-    if (bytes.length > deps.attachmentMaxBytes) throw new FmsError('FMS_ERR_ATTACHMENT_TOO_LARGE', `the attachment has ${bytes.length} bytes; at most ${deps.attachmentMaxBytes} are accepted (FMS_ATTACHMENT_MAX_MB)`);
+    if (bytes.length > deps.attachmentMaxBytes)
+      throw new FmsError(
+        'FMS_ERR_ATTACHMENT_TOO_LARGE',
+        `the attachment has ${bytes.length} bytes; at most ${deps.attachmentMaxBytes} are accepted (FMS_ATTACHMENT_MAX_MB)`,
+      );
     const kind = sniffType(bytes);
-    if (!kind) throw new FmsError('FMS_ERR_ATTACHMENT_TYPE', `"${input.filename}" is not a JPEG, PNG, WebP or HEIC image or a PDF (judged by its content, not its name)`);
+    if (!kind)
+      throw new FmsError(
+        'FMS_ERR_ATTACHMENT_TYPE',
+        `"${input.filename}" is not a JPEG, PNG, WebP or HEIC image or a PDF (judged by its content, not its name)`,
+      );
     const { path, sha256 } = await deps.files.save(order.id, bytes, kind.ext);
     const at = deps.now();
     // The id names this file on this order: the same photo may document several orders.
     const attachmentId = createHash('sha256').update(`${order.id}\n${sha256}`).digest('hex').slice(0, 16);
-    const attachment = { id: attachmentId, workOrderId: order.id, filename: input.filename, contentType: kind.type, size: bytes.length, sha256, by: actor.id, at, path };
-    const event: WorkOrderEvent = { at, type: 'attachment', action: 'attach', from: order.state, to: order.state, actor: actor.id, note: input.note ?? null, data: { attachmentId: attachment.id, filename: input.filename, contentType: kind.type, size: bytes.length, sha256 } };
+    const attachment = {
+      id: attachmentId,
+      workOrderId: order.id,
+      filename: input.filename,
+      contentType: kind.type,
+      size: bytes.length,
+      sha256,
+      by: actor.id,
+      at,
+      path,
+    };
+    const event: WorkOrderEvent = {
+      at,
+      type: 'attachment',
+      action: 'attach',
+      from: order.state,
+      to: order.state,
+      actor: actor.id,
+      note: input.note ?? null,
+      data: { attachmentId: attachment.id, filename: input.filename, contentType: kind.type, size: bytes.length, sha256 },
+    };
     if (await store.getAttachment(order.id, attachment.id)) return; // the same file again: already there
     try {
       await store.addAttachment(attachment, event);
@@ -347,7 +436,14 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     const stillActive = alarms.find((a) => a.state !== 'cleared' && !isEventAlarm(a.ruleId));
     const back = returned ?? stillActive;
     if (back) {
-      await reworkWithEvidence(order, now, back, back === returned ? 'sensor check failed: the fault came back during the verification window' : 'sensor check failed: the alarm is still active at the end of the verification window');
+      await reworkWithEvidence(
+        order,
+        now,
+        back,
+        back === returned
+          ? 'sensor check failed: the fault came back during the verification window'
+          : 'sensor check failed: the alarm is still active at the end of the verification window',
+      );
       return;
     }
     const lastSeen = deps.assets.status(order.assetId!).lastSeen;
@@ -356,12 +452,34 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       const next = { ...order, acceptance: { ...order.acceptance, sensorCheckAt: now + order.acceptance.sensorWindowMs }, updatedAt: now };
       next.wakeAt = wakeAt(next, settings);
       const saved = await store.update(next, [
-        { at: now, type: 'acceptance', action: 'sensor-check', from: order.state, to: order.state, actor: 'system', note: `sensor check deferred: no data from ${order.assetId} since the resolution`, data: { check: 'sensor', deferred: true } },
+        {
+          at: now,
+          type: 'acceptance',
+          action: 'sensor-check',
+          from: order.state,
+          to: order.state,
+          actor: 'system',
+          note: `sensor check deferred: no data from ${order.assetId} since the resolution`,
+          data: { check: 'sensor', deferred: true },
+        },
       ]);
       if (saved) metrics.sensorChecks.labels('deferred').inc();
       return;
     }
-    const saved = await commit(decide(order, { action: 'verify', by: 'system', check: 'sensor', note: `no alarm of ${fault} for ${Math.round(order.acceptance.sensorWindowMs / 60_000)} min after the repair` }, { id: 'system', role: 'system' }, context(now)), 'verified');
+    const saved = await commit(
+      decide(
+        order,
+        {
+          action: 'verify',
+          by: 'system',
+          check: 'sensor',
+          note: `no alarm of ${fault} for ${Math.round(order.acceptance.sensorWindowMs / 60_000)} min after the repair`,
+        },
+        { id: 'system', role: 'system' },
+        context(now),
+      ),
+      'verified',
+    );
     if (saved) {
       metrics.sensorChecks.labels('passed').inc();
       log.info({ workOrderId: order.id, state: saved.state }, 'sensor check passed');
@@ -369,7 +487,15 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   }
 
   async function reworkWithEvidence(order: WorkOrder, now: number, alarm: Alarm, note: string): Promise<WorkOrder | undefined> {
-    const evidence = { alarmId: alarm.id, ruleId: alarm.ruleId, severity: alarm.severity, state: alarm.state, value: alarm.value, message: alarm.message, raisedAt: alarm.lastRaisedAt };
+    const evidence = {
+      alarmId: alarm.id,
+      ruleId: alarm.ruleId,
+      severity: alarm.severity,
+      state: alarm.state,
+      value: alarm.value,
+      message: alarm.message,
+      raisedAt: alarm.lastRaisedAt,
+    };
     const saved = await commit(reworkForFault(order, now, note, evidence, settings), 'rework');
     if (saved) {
       metrics.sensorChecks.labels('rework').inc();
@@ -444,7 +570,10 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         return { order: await dispatch(result.order), opened: true };
       }
       metrics.workOrderOccurrences.inc();
-      log.info({ workOrderId: result.order.id, assetId: alarm.assetId, ruleId: rule.id, occurrences: result.order.occurrences }, 'fault attached to open work order');
+      log.info(
+        { workOrderId: result.order.id, assetId: alarm.assetId, ruleId: rule.id, occurrences: result.order.occurrences },
+        'fault attached to open work order',
+      );
       if (result.order.state === 'resolved' || result.order.state === 'verified') {
         const reworked = await reworkWithEvidence(result.order, at, alarm, `the fault came back after the repair: ${alarm.message}`);
         if (reworked) return { order: reworked, opened: false };
@@ -467,7 +596,10 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
             continue;
           }
           if (order.state === 'verified' && order.verifiedAt !== null && order.verifiedAt + settings.closeAfterMs <= now) {
-            await commit(decide(order, { action: 'close', by: 'system', note: 'closed automatically after verification' }, { id: 'system', role: 'system' }, context(now)), 'closed');
+            await commit(
+              decide(order, { action: 'close', by: 'system', note: 'closed automatically after verification' }, { id: 'system', role: 'system' }, context(now)),
+              'closed',
+            );
             continue;
           }
           const decision = escalate(order, now, (level) => escalationRecipients(level, order, directory), settings);
@@ -494,7 +626,11 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     /** People with their open orders (dispatch load). */
     async people() {
       const load = await store.openLoad();
-      return [...directory.people.values()].map((p) => ({ ...p, openOrders: load.get(p.id) ?? 0, teams: directory.teams.filter((t) => t.members.includes(p.id) || t.supervisor === p.id || t.manager === p.id).map((t) => t.id) }));
+      return [...directory.people.values()].map((p) => ({
+        ...p,
+        openOrders: load.get(p.id) ?? 0,
+        teams: directory.teams.filter((t) => t.members.includes(p.id) || t.supervisor === p.id || t.manager === p.id).map((t) => t.id),
+      }));
     },
     teams: () => directory.teams,
   };
@@ -506,6 +642,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
 
 function toFmsError(err: unknown): unknown {
   if (!(err instanceof ProcessError)) return err;
-  const code = err.kind === 'transition' ? 'FMS_ERR_WORK_ORDER_TRANSITION' : err.kind === 'forbidden' ? 'FMS_ERR_WORK_ORDER_FORBIDDEN' : 'FMS_ERR_WORK_ORDER_INVALID';
+  const code =
+    err.kind === 'transition' ? 'FMS_ERR_WORK_ORDER_TRANSITION' : err.kind === 'forbidden' ? 'FMS_ERR_WORK_ORDER_FORBIDDEN' : 'FMS_ERR_WORK_ORDER_INVALID';
   return new FmsError(code, err.message, err.allowed.length ? { allowed: err.allowed } : undefined);
 }

@@ -62,7 +62,28 @@ eachDatabase('work-order store', (open) => {
   it('the database refuses a second open order for the same fault', async () => {
     const store = createKyselyWorkOrderStore(database.db);
     await store.openOrAttach({ ...fault('p1'), createdAt: T0 }, 2026, ev);
-    const row = { checklist: '[]', process: '{}', id: 'WO-2026-999999', seq: 999999, source: 'alarm', channel: 'sensor', category: 'repair', priority: 'P2', title: 't', description: '', asset_id: 'p1', site: 'riverside', rule_id: 'pump.vibration-critical', fault_key: 'p1/pump.vibration-critical', alarm_id: null, state: 'new', occurrences: 1, created_at: T0, updated_at: T0, version: 1 };
+    const row = {
+      checklist: '[]',
+      process: '{}',
+      id: 'WO-2026-999999',
+      seq: 999999,
+      source: 'alarm',
+      channel: 'sensor',
+      category: 'repair',
+      priority: 'P2',
+      title: 't',
+      description: '',
+      asset_id: 'p1',
+      site: 'riverside',
+      rule_id: 'pump.vibration-critical',
+      fault_key: 'p1/pump.vibration-critical',
+      alarm_id: null,
+      state: 'new',
+      occurrences: 1,
+      created_at: T0,
+      updated_at: T0,
+      version: 1,
+    };
     await expect(database.db.insertInto('work_orders').values(row).execute()).rejects.toSatisfy(isUniqueViolation);
   });
 
@@ -75,15 +96,24 @@ eachDatabase('work-order store', (open) => {
     expect(page.items.map((o) => o.assetId)).toEqual(['p3', 'p2']);
     expect((await store.list({ assetId: 'e1', limit: 10, offset: 0 })).items[0]!.priority).toBe('P1');
     expect((await store.list({ state: ['closed'], limit: 10, offset: 0 })).total).toBe(0);
-    expect(await store.countOpen()).toEqual(expect.arrayContaining([{ site: 'riverside', priority: 'P1', breached: false, n: 1 }, { site: 'riverside', priority: 'P2', breached: false, n: 5 }]));
+    expect(await store.countOpen()).toEqual(
+      expect.arrayContaining([
+        { site: 'riverside', priority: 'P1', breached: false, n: 1 },
+        { site: 'riverside', priority: 'P2', breached: false, n: 5 },
+      ]),
+    );
   });
 
   it('stores a change only over the version it was read at (optimistic concurrency)', async () => {
     const store = createKyselyWorkOrderStore(database.db);
     const { order } = await store.openOrAttach(fault('p1'), 2026, ev);
-    const first = await store.update({ ...order, state: 'assigned', assignee: 'li-wei' }, [{ at: T0, type: 'assignment', from: 'new', to: 'assigned', actor: 'zhang-min', note: null, data: {} }]);
+    const first = await store.update({ ...order, state: 'assigned', assignee: 'li-wei' }, [
+      { at: T0, type: 'assignment', from: 'new', to: 'assigned', actor: 'zhang-min', note: null, data: {} },
+    ]);
     expect(first?.version).toBe(2);
-    const stale = await store.update({ ...order, state: 'cancelled' }, [{ at: T0, type: 'transition', from: 'new', to: 'cancelled', actor: 'wang-fang', note: 'dup', data: {} }]);
+    const stale = await store.update({ ...order, state: 'cancelled' }, [
+      { at: T0, type: 'transition', from: 'new', to: 'cancelled', actor: 'wang-fang', note: 'dup', data: {} },
+    ]);
     expect(stale).toBeUndefined();
     const stored = (await store.get(order.id))!;
     expect(stored.order).toMatchObject({ state: 'assigned', assignee: 'li-wei', version: 2 });

@@ -24,13 +24,18 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
                   .executeTakeFirstOrThrow();
                 const order = fromRow(counted);
                 const updated = { ...order, updatedAt: event.at };
-                await addEvents(trx, order.id, [{ ...event, type: 'occurrence', from: order.state, to: order.state, data: { ...event.data, occurrence: updated.occurrences } }]);
+                await addEvents(trx, order.id, [
+                  { ...event, type: 'occurrence', from: order.state, to: order.state, data: { ...event.data, occurrence: updated.occurrences } },
+                ]);
                 return { order: updated, opened: false };
               }
             }
             const seq = await nextSeq(trx, `work-order-${year}`);
             const order: WorkOrder = { ...draft, id: formatWorkOrderId(year, seq), version: 1 };
-            await trx.insertInto('work_orders').values({ ...toRow(order), seq }).execute();
+            await trx
+              .insertInto('work_orders')
+              .values({ ...toRow(order), seq })
+              .execute();
             await addEvents(trx, order.id, [{ ...event, type: 'opened', from: null, to: order.state }]);
             return { order, opened: true };
           });
@@ -113,7 +118,14 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
     },
 
     async due(now, limit) {
-      const rows = await db.selectFrom('work_orders').selectAll().where('wake_at', '<=', now).where('state', 'in', open).orderBy('wake_at').limit(limit).execute();
+      const rows = await db
+        .selectFrom('work_orders')
+        .selectAll()
+        .where('wake_at', '<=', now)
+        .where('state', 'in', open)
+        .orderBy('wake_at')
+        .limit(limit)
+        .execute();
       return rows.map(fromRow);
     },
 
@@ -143,7 +155,17 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
       await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('work_order_attachments')
-          .values({ id: a.id, work_order_id: a.workOrderId, filename: a.filename, content_type: a.contentType, size: a.size, sha256: a.sha256, path: a.path, uploaded_by: a.by, uploaded_at: a.at })
+          .values({
+            id: a.id,
+            work_order_id: a.workOrderId,
+            filename: a.filename,
+            content_type: a.contentType,
+            size: a.size,
+            sha256: a.sha256,
+            path: a.path,
+            uploaded_by: a.by,
+            uploaded_at: a.at,
+          })
           .execute();
         await addEvents(trx, a.workOrderId, [event]);
       });
@@ -170,7 +192,19 @@ async function addEvents(trx: Transaction<DatabaseSchema>, workOrderId: string, 
   if (events.length === 0) return;
   await trx
     .insertInto('work_order_events')
-    .values(events.map((e) => ({ work_order_id: workOrderId, at: e.at, type: e.type, action: e.action ?? null, from_state: e.from, to_state: e.to, actor: e.actor, note: e.note, data: JSON.stringify(e.data) })))
+    .values(
+      events.map((e) => ({
+        work_order_id: workOrderId,
+        at: e.at,
+        type: e.type,
+        action: e.action ?? null,
+        from_state: e.from,
+        to_state: e.to,
+        actor: e.actor,
+        note: e.note,
+        data: JSON.stringify(e.data),
+      })),
+    )
     .execute();
 }
 
@@ -230,7 +264,9 @@ function toRow(o: WorkOrder): Insertable<WorkOrdersTable> & { seq: number } {
 const num = (v: number | null) => (v === null ? null : Number(v));
 
 function fromRow(r: Row): WorkOrder {
-  const p = JSON.parse(r.process) as Partial<Pick<WorkOrder, 'hold' | 'sla' | 'acceptance' | 'checklistResults' | 'rating' | 'acknowledgedAt' | 'startedAt' | 'verifiedAt'>>;
+  const p = JSON.parse(r.process) as Partial<
+    Pick<WorkOrder, 'hold' | 'sla' | 'acceptance' | 'checklistResults' | 'rating' | 'acknowledgedAt' | 'startedAt' | 'verifiedAt'>
+  >;
   const checklist = JSON.parse(r.checklist) as WorkOrder['checklist'];
   return {
     id: r.id,
@@ -292,5 +328,14 @@ function eventFromRow(r: Selectable<WorkOrderEventsTable>): WorkOrderEvent {
 }
 
 function attachmentFromRow(r: Selectable<WorkOrderAttachmentsTable>): Attachment {
-  return { id: r.id, workOrderId: r.work_order_id, filename: r.filename, contentType: r.content_type, size: r.size, sha256: r.sha256, by: r.uploaded_by, at: Number(r.uploaded_at) };
+  return {
+    id: r.id,
+    workOrderId: r.work_order_id,
+    filename: r.filename,
+    contentType: r.content_type,
+    size: r.size,
+    sha256: r.sha256,
+    by: r.uploaded_by,
+    at: Number(r.uploaded_at),
+  };
 }

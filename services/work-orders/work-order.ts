@@ -171,8 +171,25 @@ export type WorkOrderDraft = Omit<WorkOrder, 'id' | 'version'>;
 /** What intake decides about an order; the rest of it is the process, which starts blank. */
 export type WorkOrderIntake = Omit<WorkOrderDraft, ProcessField>;
 type ProcessField =
-  | 'state' | 'occurrences' | 'assignee' | 'team' | 'hold' | 'breached' | 'checklistResults' | 'reworkCount' | 'repeatCount' | 'rating'
-  | 'updatedAt' | 'acknowledgedAt' | 'startedAt' | 'resolvedAt' | 'verifiedAt' | 'closedAt' | 'wakeAt' | 'sla' | 'acceptance';
+  | 'state'
+  | 'occurrences'
+  | 'assignee'
+  | 'team'
+  | 'hold'
+  | 'breached'
+  | 'checklistResults'
+  | 'reworkCount'
+  | 'repeatCount'
+  | 'rating'
+  | 'updatedAt'
+  | 'acknowledgedAt'
+  | 'startedAt'
+  | 'resolvedAt'
+  | 'verifiedAt'
+  | 'closedAt'
+  | 'wakeAt'
+  | 'sla'
+  | 'acceptance';
 
 /** A new order: `new`, unassigned, nothing done yet; clocks and acceptance as given. */
 export function newOrder(intake: WorkOrderIntake, sla: WorkOrder['sla'], acceptance: WorkOrder['acceptance']): WorkOrderDraft {

@@ -57,7 +57,10 @@ async function snapshot(service: ServiceProcess) {
     accepted: metric(text, 'fms_telemetry_points_accepted_total'),
     written: metric(text, 'fms_telemetry_written_points'),
     pending: metric(text, 'fms_telemetry_pending_points'),
-    rejected: ['topic', 'unknown_asset', 'asset_mismatch', 'too_large', 'payload'].reduce((a, k) => a + metric(text, 'fms_ingest_rejected_total', `reason="${k}"`), 0),
+    rejected: ['topic', 'unknown_asset', 'asset_mismatch', 'too_large', 'payload'].reduce(
+      (a, k) => a + metric(text, 'fms_ingest_rejected_total', `reason="${k}"`),
+      0,
+    ),
   };
 }
 
@@ -91,7 +94,15 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function latency(service: ServiceProcess, backgroundRate: number) {
-  const background = runPublisher({ mqttUrl: service.mqttUrl, qos: 0, seconds: Math.max(10, GATES / 20 + 5), rate: backgroundRate, site: 'bench', prefix: 'bench-pump', count: PUMPS });
+  const background = runPublisher({
+    mqttUrl: service.mqttUrl,
+    qos: 0,
+    seconds: Math.max(10, GATES / 20 + 5),
+    rate: backgroundRate,
+    site: 'bench',
+    prefix: 'bench-pump',
+    count: PUMPS,
+  });
   await new Promise((r) => setTimeout(r, 2000));
   const client = await mqtt.connectAsync(service.mqttUrl, { clientId: 'bench-events' });
   for (let i = 1; i <= GATES; i++) {
@@ -163,17 +174,25 @@ async function main() {
 }
 
 async function ingestBench(dir: string): Promise<void> {
-  const service = await startServiceProcess({ FMS_DATA_DIR: path.join(dir, 'data'), FMS_CONFIG: path.join(dir, 'estate.yaml'), FMS_LOG_LEVEL: 'info', ...LOAD_GENERATOR }, [], process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, '.bench')}`] : []);
+  const service = await startServiceProcess(
+    { FMS_DATA_DIR: path.join(dir, 'data'), FMS_CONFIG: path.join(dir, 'estate.yaml'), FMS_LOG_LEVEL: 'info', ...LOAD_GENERATOR },
+    [],
+    process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, '.bench')}`] : [],
+  );
   try {
     const phases: PhaseResult[] = [];
     for (const qos of [0, 1] as const) {
       const r = await throughput(service, qos);
       phases.push(r);
-      process.stdout.write(`bench: ${r.name}: ${Math.round(r.rate)} msg/s accepted end to end (${r.ingested} ingested of ${r.sent} sent, ${r.stored} readings stored, ${r.rejected} rejected)\n`);
+      process.stdout.write(
+        `bench: ${r.name}: ${Math.round(r.rate)} msg/s accepted end to end (${r.ingested} ingested of ${r.sent} sent, ${r.stored} readings stored, ${r.rejected} rejected)\n`,
+      );
     }
     const backgroundRate = Math.round(phases[0]!.rate / 4 / 1000) * 1000 || 1000;
     const lat = await latency(service, backgroundRate);
-    process.stdout.write(`bench: alarm to work order: p50 ${lat.p50} ms, p99 ${lat.p99} ms, max ${lat.max} ms over ${lat.orders} orders, with ${backgroundRate} msg/s of telemetry alongside\n`);
+    process.stdout.write(
+      `bench: alarm to work order: p50 ${lat.p50} ms, p99 ${lat.p99} ms, max ${lat.max} ms over ${lat.orders} orders, with ${backgroundRate} msg/s of telemetry alongside\n`,
+    );
     writeSection('## Ingest pipeline (npm run bench)', ingestSection(phases, lat));
   } finally {
     await service.stop('SIGTERM');
@@ -197,7 +216,9 @@ function ingestSection(phases: PhaseResult[], lat: Awaited<ReturnType<typeof lat
     '',
     '| phase | sent | accepted end to end | readings stored | lost | msg/s accepted |',
     '|---|---|---|---|---|---|',
-    ...phases.map((p) => `| ${p.name} | ${p.sent} | ${p.ingested - p.rejected} | ${p.stored} | ${p.sent - p.ingested} | **${Math.round(p.rate).toLocaleString('en')}** |`),
+    ...phases.map(
+      (p) => `| ${p.name} | ${p.sent} | ${p.ingested - p.rejected} | ${p.stored} | ${p.sent - p.ingested} | **${Math.round(p.rate).toLocaleString('en')}** |`,
+    ),
     '',
     `Alarm to work order (receipt of the triggering MQTT message to the work order committed), ${lat.orders} gate`,
     `forced-open events at 20/s with ${lat.backgroundRate.toLocaleString('en')} msg/s of telemetry alongside: **p50 ${lat.p50} ms, p99 ${lat.p99} ms** (max ${lat.max} ms).`,
@@ -212,7 +233,8 @@ function writeSection(title: string, lines: string[]): void {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    text = '# Benchmarks\n\nFigures measured with `npm run bench` on the machine named in each section. The machine is shared and\nnoisy: compare ratios measured in one run, not absolute numbers across days.\n\n';
+    text =
+      '# Benchmarks\n\nFigures measured with `npm run bench` on the machine named in each section. The machine is shared and\nnoisy: compare ratios measured in one run, not absolute numbers across days.\n\n';
   }
   const start = text.indexOf(title);
   if (start >= 0) {
@@ -234,9 +256,14 @@ async function influxBench(dir: string): Promise<string[] | undefined> {
     return undefined;
   }
   const influx = await startInfluxd();
-  const service = await startServiceProcess({ FMS_DATA_DIR: path.join(dir, 'data-influx'), FMS_CONFIG: path.join(dir, 'estate.yaml'), FMS_INFLUX_URL: influx.url, ...LOAD_GENERATOR }, [], []);
+  const service = await startServiceProcess(
+    { FMS_DATA_DIR: path.join(dir, 'data-influx'), FMS_CONFIG: path.join(dir, 'estate.yaml'), FMS_INFLUX_URL: influx.url, ...LOAD_GENERATOR },
+    [],
+    [],
+  );
   try {
-    const health = async () => (await (await fetch(`${service.httpUrl}/api/health`)).json()) as { spoolDepth: number; telemetryStore: { written: number; pending: number } };
+    const health = async () =>
+      (await (await fetch(`${service.httpUrl}/api/health`)).json()) as { spoolDepth: number; telemetryStore: { written: number; pending: number } };
     const before = await health();
     const started = Date.now();
     const pub = await runPublisher({ mqttUrl: service.mqttUrl, qos: 0, seconds: SECONDS, site: 'bench', prefix: 'bench-pump', count: PUMPS });
@@ -247,7 +274,9 @@ async function influxBench(dir: string): Promise<string[] | undefined> {
     }
     const allWritten = (Date.now() - started) / 1000;
     const written = h.telemetryStore.written - before.telemetryStore.written;
-    process.stdout.write(`bench: InfluxDB: ${Math.round(pub.acked / pub.elapsed)} msg/s accepted, ${written} points written, ${Math.round(written / allWritten)} points/s until the last was written\n`);
+    process.stdout.write(
+      `bench: InfluxDB: ${Math.round(pub.acked / pub.elapsed)} msg/s accepted, ${written} points written, ${Math.round(written / allWritten)} points/s until the last was written\n`,
+    );
 
     await influx.stop();
     const outage = await runPublisher({ mqttUrl: service.mqttUrl, qos: 0, seconds: 10, site: 'bench', prefix: 'bench-pump', count: PUMPS });
@@ -260,7 +289,9 @@ async function influxBench(dir: string): Promise<string[] | undefined> {
     const replayStart = Date.now();
     while ((await health()).spoolDepth > 0) await new Promise((r) => setTimeout(r, 50));
     const replaySeconds = (Date.now() - replayStart) / 1000;
-    process.stdout.write(`bench: InfluxDB spool: ${spooled} points replayed in ${replaySeconds.toFixed(1)} s (${Math.round(spooled / replaySeconds)} points/s)\n`);
+    process.stdout.write(
+      `bench: InfluxDB spool: ${spooled} points replayed in ${replaySeconds.toFixed(1)} s (${Math.round(spooled / replaySeconds)} points/s)\n`,
+    );
     return [
       `Machine: ${machine()}. Commit ${commitId()}. Embedded aedes broker, InfluxDB 1.6.7 (Debian's influxd) on loopback as the`,
       `telemetry store, ${PUMPS} pumps, default rules; one publisher process at full speed, QoS 0, for ${SECONDS} s.`,

@@ -17,14 +17,40 @@ export async function pmBench(): Promise<string[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-bench-pm-'));
   const database = await openDatabase(dir);
   try {
-    const mk = (type: Asset['type'], n: number): Asset[] => Array.from({ length: n }, (_, i) => ({ id: `${type}-${i + 1}`, type, site: 'riverside', name: '', location: '', criticality: 3, tags: type === 'pump' ? ['domestic-supply'] : [], installedAt: null, origin: 'config', createdAt: 0, updatedAt: 0, maintenance: null }));
+    const mk = (type: Asset['type'], n: number): Asset[] =>
+      Array.from({ length: n }, (_, i) => ({
+        id: `${type}-${i + 1}`,
+        type,
+        site: 'riverside',
+        name: '',
+        location: '',
+        criticality: 3,
+        tags: type === 'pump' ? ['domestic-supply'] : [],
+        installedAt: null,
+        origin: 'config',
+        createdAt: 0,
+        updatedAt: 0,
+        maintenance: null,
+      }));
     const assets = [...mk('pump', 1000), ...mk('elevator', 200), ...mk('gate', 200)];
     let now = Date.UTC(2026, 0, 1, 2);
     const { service } = createTestWorkOrderService({ db: database.db, now: () => now, assets });
     const store = createKyselyPmStore(database.db);
     const plans = await createPmPlanService({ store, templates: loadPlanTemplates(), filePlans: [], now: () => now });
-    const scheduler = createPmScheduler({ store, plans, assets: { list: () => assets, get: (id) => assets.find((a) => a.id === id) }, workOrders: service, telemetry: { aggregate: async () => [] }, siteTimeZone: () => 'Asia/Shanghai', log: pino({ level: 'silent' }), metrics: createMetrics(), now: () => now });
-    const pairs = plans.list().reduce((n, p) => n + assets.filter((a) => a.type === p.assetType && (!p.select?.tags || p.select.tags.some((t) => a.tags.includes(t)))).length, 0);
+    const scheduler = createPmScheduler({
+      store,
+      plans,
+      assets: { list: () => assets, get: (id) => assets.find((a) => a.id === id) },
+      workOrders: service,
+      telemetry: { aggregate: async () => [] },
+      siteTimeZone: () => 'Asia/Shanghai',
+      log: pino({ level: 'silent' }),
+      metrics: createMetrics(),
+      now: () => now,
+    });
+    const pairs = plans
+      .list()
+      .reduce((n, p) => n + assets.filter((a) => a.type === p.assetType && (!p.select?.tags || p.select.tags.some((t) => a.tags.includes(t)))).length, 0);
     const time = async () => {
       const t = performance.now();
       const opened = await scheduler.tick(now);

@@ -31,7 +31,15 @@ const log = pino({ level: 'silent' });
 export async function reportBench(): Promise<string[]> {
   const now = Math.floor(Date.now() / HOUR) * HOUR + 20 * MINUTE;
   const start = Math.floor((now - DAYS * DAY) / HOUR) * HOUR;
-  const mk = (type: Asset['type'], n: number) => Array.from({ length: n }, (_, i) => ({ id: `${type}-${String(i + 1).padStart(4, '0')}`, type, site: i % 2 ? 'riverside' : 'lakeview', name: `${type} ${i + 1}`, criticality: 1 + (i % 5), installedAt: '2018-06-01' }));
+  const mk = (type: Asset['type'], n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `${type}-${String(i + 1).padStart(4, '0')}`,
+      type,
+      site: i % 2 ? 'riverside' : 'lakeview',
+      name: `${type} ${i + 1}`,
+      criticality: 1 + (i % 5),
+      installedAt: '2018-06-01',
+    }));
   const assets = [...mk('pump', 500), ...mk('elevator', 300), ...mk('gate', 200)];
   const metricsOf = (type: string) => (type === 'pump' ? ['vibration_mms', 'motor_temp_c'] : type === 'elevator' ? ['leveling_error_mm', 'motor_temp_c'] : []);
   // One pump in fifty wears: vibration rising from 2 to 6.5 mm/s over the 90 days.
@@ -69,11 +77,20 @@ export async function reportBench(): Promise<string[]> {
       log,
       now: () => now,
     });
-    const { summary, report } = await reports.generate({ from: now - 30 * DAY, to: now, language: 'en', onProgress: (done, total) => done === total && (readMs = performance.now() - t0) });
+    const { summary, report } = await reports.generate({
+      from: now - 30 * DAY,
+      to: now,
+      language: 'en',
+      onProgress: (done, total) => done === total && (readMs = performance.now() - t0),
+    });
     const total = performance.now() - t0;
     const worn = report.risks.filter((r) => r.assetId.startsWith('pump-') && r.trends.some((x) => x.estimate.status === 'trend')).length;
-    process.stdout.write(`bench: ${label}: report in ${(total / 1000).toFixed(1)} s (telemetry ${(readMs / 1000).toFixed(1)} s), ${summary.assets} assets, ${worn} worn pumps found\n`);
-    lines.push(`| ${label} | ${(loadedMs / 1000).toFixed(0)} s | **${(total / 1000).toFixed(1)} s** | ${(readMs / 1000).toFixed(1)} s | ${((total - readMs) / 1000).toFixed(1)} s |`);
+    process.stdout.write(
+      `bench: ${label}: report in ${(total / 1000).toFixed(1)} s (telemetry ${(readMs / 1000).toFixed(1)} s), ${summary.assets} assets, ${worn} worn pumps found\n`,
+    );
+    lines.push(
+      `| ${label} | ${(loadedMs / 1000).toFixed(0)} s | **${(total / 1000).toFixed(1)} s** | ${(readMs / 1000).toFixed(1)} s | ${((total - readMs) / 1000).toFixed(1)} s |`,
+    );
     return worn;
   };
 
@@ -87,7 +104,10 @@ export async function reportBench(): Promise<string[]> {
     openTelemetrySchema(sqlite);
     const addSeries = sqlite.prepare('INSERT INTO series (id, measurement, site, asset) VALUES (?, ?, ?, ?)');
     const addHour = sqlite.prepare('INSERT INTO rollups_hourly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)');
-    const addRaw = { pump: sqlite.prepare('INSERT INTO telemetry_pump (series, ts, vibration_mms, motor_temp_c) VALUES (?, ?, ?, ?)'), elevator: sqlite.prepare('INSERT INTO telemetry_elevator (series, ts, leveling_error_mm, motor_temp_c) VALUES (?, ?, ?, ?)') };
+    const addRaw = {
+      pump: sqlite.prepare('INSERT INTO telemetry_pump (series, ts, vibration_mms, motor_temp_c) VALUES (?, ?, ?, ?)'),
+      elevator: sqlite.prepare('INSERT INTO telemetry_elevator (series, ts, leveling_error_mm, motor_temp_c) VALUES (?, ?, ?, ?)'),
+    };
     const rawFrom = now - 7 * DAY;
     sqlite.transaction(() => {
       assets.forEach((a, i) => {
@@ -112,7 +132,8 @@ export async function reportBench(): Promise<string[]> {
             addHour.run(i + 1, m, h, min, max, sum, 60, first, last);
           }
         }
-        for (let ts = rawFrom; ts < now; ts += MINUTE) addRaw[a.type as 'pump' | 'elevator'].run(i + 1, ts, value(i, metrics[0]!, ts), value(i, metrics[1]!, ts));
+        for (let ts = rawFrom; ts < now; ts += MINUTE)
+          addRaw[a.type as 'pump' | 'elevator'].run(i + 1, ts, value(i, metrics[0]!, ts), value(i, metrics[1]!, ts));
       });
       const meta = sqlite.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
       meta.run('hourly_until', Math.floor((now - HOUR) / HOUR) * HOUR);
@@ -139,7 +160,9 @@ export async function reportBench(): Promise<string[]> {
           const metrics = metricsOf(a.type);
           if (!metrics.length) continue;
           for (let ts = start; ts < now; ts += MINUTE) {
-            batch.push(`${a.type},asset=${a.id},site=${a.site} ${metrics[0]}=${value(i, metrics[0]!, ts).toFixed(3)},${metrics[1]}=${value(i, metrics[1]!, ts).toFixed(3)} ${ts}`);
+            batch.push(
+              `${a.type},asset=${a.id},site=${a.site} ${metrics[0]}=${value(i, metrics[0]!, ts).toFixed(3)},${metrics[1]}=${value(i, metrics[1]!, ts).toFixed(3)} ${ts}`,
+            );
             if (batch.length === 10_000) {
               yield batch.join('\n');
               batch = [];
@@ -153,12 +176,21 @@ export async function reportBench(): Promise<string[]> {
         for (let next = batches.next(); !next.done; next = batches.next()) {
           const res = await fetch(`${influxd.url}/write?db=fms&precision=ms`, { method: 'POST', body: next.value });
           if (res.status !== 204) throw new Error(`influxd refused a batch: ${res.status} ${await res.text()}`);
-          if (++sent % 1000 === 0) process.stdout.write(`bench: influxd: ${sent * 10_000} lines written (${Math.round((sent * 10_000) / ((performance.now() - t) / 1000))} lines/s)\n`);
+          if (++sent % 1000 === 0)
+            process.stdout.write(
+              `bench: influxd: ${sent * 10_000} lines written (${Math.round((sent * 10_000) / ((performance.now() - t) / 1000))} lines/s)\n`,
+            );
         }
       };
       await Promise.all([worker(), worker()]);
       const influxLoad = performance.now() - t;
-      const store = await createInfluxTelemetryStore({ connection: { url: influxd.url, db: 'fms', rp: undefined, token: undefined, username: undefined, password: undefined }, dataDir: dir, spoolMaxBytes: 10 * 1024 * 1024, log, onDeadLetter: () => undefined });
+      const store = await createInfluxTelemetryStore({
+        connection: { url: influxd.url, db: 'fms', rp: undefined, token: undefined, username: undefined, password: undefined },
+        dataDir: dir,
+        spoolMaxBytes: 10 * 1024 * 1024,
+        log,
+        onDeadLetter: () => undefined,
+      });
       try {
         await reportOn(store, 'InfluxDB 1.6 (Debian), every reading', influxLoad);
       } finally {

@@ -29,7 +29,18 @@ export interface PublisherResult {
 /** Runs the load generator (publisher.ts) in its own process and returns what it reports. */
 export function runPublisher(r: PublisherRun): Promise<PublisherResult> {
   return new Promise((resolve, reject) => {
-    const args = ['--import', 'tsx', 'simulators/bench/publisher.ts', r.mqttUrl, String(r.qos), String(r.seconds), r.site, r.prefix, String(r.count), String(r.rate ?? 0)];
+    const args = [
+      '--import',
+      'tsx',
+      'simulators/bench/publisher.ts',
+      r.mqttUrl,
+      String(r.qos),
+      String(r.seconds),
+      r.site,
+      r.prefix,
+      String(r.count),
+      String(r.rate ?? 0),
+    ];
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));

@@ -16,7 +16,10 @@ function metric(text: string, name: string, labels: string): number {
 const ingested = async (s: ServiceProcess) => {
   const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
   // Messages this instance ingested (its partitions' assets), and readings still waiting for the store.
-  return { telemetry: metric(text, 'fms_mqtt_messages_total', 'channel="telemetry"'), pending: Number(/^fms_telemetry_pending_points ([0-9.e+-]+)$/m.exec(text)?.[1] ?? 0) };
+  return {
+    telemetry: metric(text, 'fms_mqtt_messages_total', 'channel="telemetry"'),
+    pending: Number(/^fms_telemetry_pending_points ([0-9.e+-]+)$/m.exec(text)?.[1] ?? 0),
+  };
 };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const health = async (s: ServiceProcess): Promise<any> => (await fetch(`${s.httpUrl}/api/health`)).json();
@@ -30,9 +33,20 @@ export async function scaleOutBench(seconds: number): Promise<string[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-bench-scale-'));
   const instances: ServiceProcess[] = [];
   try {
-    writeFileSync(path.join(dir, 'estate.yaml'), `sites: [{ id: bench }]\npmTemplates: false\nassets:\n${Array.from({ length: PUMPS }, (_, i) => `  - { id: bench-pump-${String(i + 1).padStart(4, '0')}, type: pump, site: bench }`).join('\n')}\n`);
+    writeFileSync(
+      path.join(dir, 'estate.yaml'),
+      `sites: [{ id: bench }]\npmTemplates: false\nassets:\n${Array.from({ length: PUMPS }, (_, i) => `  - { id: bench-pump-${String(i + 1).padStart(4, '0')}, type: pump, site: bench }`).join('\n')}\n`,
+    );
     const url = await pg.createDatabase();
-    const start = (id: string) => startServiceProcess({ FMS_INSTANCE_ID: id, FMS_MQTT_URL: broker.url, FMS_DATABASE_URL: url, FMS_INFLUX_URL: influx.url, FMS_DATA_DIR: path.join(dir, id), FMS_CONFIG: path.join(dir, 'estate.yaml') });
+    const start = (id: string) =>
+      startServiceProcess({
+        FMS_INSTANCE_ID: id,
+        FMS_MQTT_URL: broker.url,
+        FMS_DATABASE_URL: url,
+        FMS_INFLUX_URL: influx.url,
+        FMS_DATA_DIR: path.join(dir, id),
+        FMS_CONFIG: path.join(dir, 'estate.yaml'),
+      });
     const phase = async (label: string) => {
       const before = await Promise.all(instances.map(ingested));
       const pub = await runPublisher({ mqttUrl: broker.url, qos: 1, seconds, site: 'bench', prefix: 'bench-pump', count: PUMPS });
@@ -62,7 +76,8 @@ export async function scaleOutBench(seconds: number): Promise<string[]> {
     await waitUntil(async () => (await health(instances[0]!)).cluster.partitions === 64, 'the survivor to own every partition', 20);
     const failoverMs = Date.now() - killed;
     process.stdout.write(`bench: failover: the survivor owned every partition ${failoverMs} ms after the SIGKILL\n`);
-    const row = (p: typeof one) => `| ${p.label} | ${p.sent.toLocaleString('en')} | ${p.total.toLocaleString('en')} | ${p.perInstance.map((x) => x.toLocaleString('en')).join(' / ')} | **${Math.round(p.rate).toLocaleString('en')}** |`;
+    const row = (p: typeof one) =>
+      `| ${p.label} | ${p.sent.toLocaleString('en')} | ${p.total.toLocaleString('en')} | ${p.perInstance.map((x) => x.toLocaleString('en')).join(' / ')} | **${Math.round(p.rate).toLocaleString('en')}** |`;
     return [
       '',
       `${PUMPS.toLocaleString('en')} pumps; Mosquitto 2.0.11, PostgreSQL 15 and InfluxDB 1.6 on the same machine as the instances and the publisher (one process, QoS 1 with up to 1,000 in flight, as fast as the broker acknowledges, ${seconds} s).`,

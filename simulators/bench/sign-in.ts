@@ -23,7 +23,10 @@ async function ingested(s: ServiceProcess): Promise<number> {
 export async function signInBench(): Promise<string[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-bench-sign-in-'));
   const ids = Array.from({ length: DEVICES }, (_, i) => `bench-pump-${String(i + 1).padStart(4, '0')}`);
-  writeFileSync(path.join(dir, 'estate.yaml'), `sites: [{ id: bench }]\npmTemplates: false\nassets:\n${ids.map((id) => `  - { id: ${id}, type: pump, site: bench }`).join('\n')}\n`);
+  writeFileSync(
+    path.join(dir, 'estate.yaml'),
+    `sites: [{ id: bench }]\npmTemplates: false\nassets:\n${ids.map((id) => `  - { id: ${id}, type: pump, site: bench }`).join('\n')}\n`,
+  );
   const env = { FMS_DATA_DIR: path.join(dir, 'data'), FMS_CONFIG: path.join(dir, 'estate.yaml'), FMS_MQTT_MAX_CONNECTIONS_PER_IP: '0' };
   let service: ServiceProcess | undefined = await startServiceProcess(env);
   try {
@@ -34,7 +37,9 @@ export async function signInBench(): Promise<string[]> {
 
     const storm = async (url: string) => {
       const started = Date.now();
-      const clients = await Promise.all(ids.map((id) => mqtt.connectAsync(url, { clientId: id, ...login({ id }), reconnectPeriod: 0, connectTimeout: 60_000 })));
+      const clients = await Promise.all(
+        ids.map((id) => mqtt.connectAsync(url, { clientId: id, ...login({ id }), reconnectPeriod: 0, connectTimeout: 60_000 })),
+      );
       const seconds = (Date.now() - started) / 1000;
       await Promise.all(clients.map((c: MqttClient) => c.endAsync()));
       return seconds;
@@ -51,7 +56,9 @@ export async function signInBench(): Promise<string[]> {
 
     // Then every device on its own signed-in connection, each at RATE readings a second (QoS 1): the
     // ACL and the per-device rate check on every message, as on a real site.
-    const clients = await Promise.all(ids.map((id) => mqtt.connectAsync(service!.mqttUrl, { clientId: id, ...login({ id }), reconnectPeriod: 0, connectTimeout: 60_000 })));
+    const clients = await Promise.all(
+      ids.map((id) => mqtt.connectAsync(service!.mqttUrl, { clientId: id, ...login({ id }), reconnectPeriod: 0, connectTimeout: 60_000 })),
+    );
     const before = await ingested(service);
     const started = Date.now();
     let sent = 0;
@@ -59,23 +66,36 @@ export async function signInBench(): Promise<string[]> {
     let failed = 0;
     await new Promise<void>((resolve) => {
       const timers = clients.map((c, i) =>
-        setTimeout(() => {
-          const timer = setInterval(() => {
-            if (Date.now() - started >= LOAD_SECONDS * 1000) return clearInterval(timer);
-            sent++;
-            c.publish(`fms/bench/pump/${ids[i]}/telemetry`, JSON.stringify({ flow_m3h: 30, pressure_out_bar: 4.1, vibration_mms: 2.1, running: true }), { qos: 1 }, (err) => (err ? failed++ : acked++));
-          }, 1000 / RATE);
-        }, (i * (1000 / RATE)) / DEVICES),
+        setTimeout(
+          () => {
+            const timer = setInterval(() => {
+              if (Date.now() - started >= LOAD_SECONDS * 1000) return clearInterval(timer);
+              sent++;
+              c.publish(
+                `fms/bench/pump/${ids[i]}/telemetry`,
+                JSON.stringify({ flow_m3h: 30, pressure_out_bar: 4.1, vibration_mms: 2.1, running: true }),
+                { qos: 1 },
+                (err) => (err ? failed++ : acked++),
+              );
+            }, 1000 / RATE);
+          },
+          (i * (1000 / RATE)) / DEVICES,
+        ),
       );
-      setTimeout(() => {
-        timers.forEach(clearTimeout);
-        resolve();
-      }, LOAD_SECONDS * 1000 + 3000);
+      setTimeout(
+        () => {
+          timers.forEach(clearTimeout);
+          resolve();
+        },
+        LOAD_SECONDS * 1000 + 3000,
+      );
     });
     const after = await ingested(service);
     await Promise.all(clients.map((c) => c.endAsync()));
     const loadRate = Math.round((after - before) / LOAD_SECONDS);
-    process.stdout.write(`bench: sign-in: ${DEVICES} signed-in devices at ${RATE}/s each: ${loadRate} msg/s ingested (${after - before} of ${sent} sent, ${acked} acknowledged, ${failed} failed)\n`);
+    process.stdout.write(
+      `bench: sign-in: ${DEVICES} signed-in devices at ${RATE}/s each: ${loadRate} msg/s ingested (${after - before} of ${sent} sent, ${acked} acknowledged, ${failed} failed)\n`,
+    );
     return [
       `${DEVICES} devices on one machine with FMS (the devices are mqtt.js clients in the benchmark process), embedded broker,`,
       'device sign-in on (the default): secrets checked with scrypt (N = 2^13), then remembered by their SHA-256.',

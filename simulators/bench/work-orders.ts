@@ -19,7 +19,14 @@ function estate() {
     sites: SITES.map((id) => ({ id, timeZone: 'Asia/Shanghai' })),
     assets: SITES.flatMap((s) => Array.from({ length: 40 }, (_, i) => ({ id: `${s}-pump-${i + 1}`, type: 'pump', site: s }))),
     people,
-    teams: SITES.map((s) => ({ id: `${s}-eng`, name: s, sites: [s], members: people.filter((p) => p.id.startsWith(`${s}-tech`)).map((p) => p.id), supervisor: 'sup', manager: 'mgr' })),
+    teams: SITES.map((s) => ({
+      id: `${s}-eng`,
+      name: s,
+      sites: [s],
+      members: people.filter((p) => p.id.startsWith(`${s}-tech`)).map((p) => p.id),
+      supervisor: 'sup',
+      manager: 'mgr',
+    })),
   };
 }
 
@@ -47,7 +54,10 @@ export async function workOrderBench(): Promise<{ lines: string[]; summary: stri
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-bench-wo-'));
   const fms = await startFms(testConfig({ estate: estate(), FMS_DATA_DIR: dir, FMS_HTTP_RATE_LIMIT: '0' }), pino({ level: 'silent' }));
   const api = (p: string, body?: unknown) =>
-    fetch(`${fms.httpUrl}/api${p}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => {
+    fetch(
+      `${fms.httpUrl}/api${p}`,
+      body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    ).then(async (r) => {
       if (!r.ok) throw new Error(`${p}: ${r.status} ${await r.text()}`);
       return r.json() as Promise<any>;
     });
@@ -88,7 +98,7 @@ export async function workOrderBench(): Promise<{ lines: string[]; summary: stri
     const queries: [string, string][] = [
       ['newest 100, no filter', '/work-orders?limit=100'],
       ['state=assigned&site=north&priority=P3, 100', '/work-orders?state=assigned&site=north&priority=P3&limit=100'],
-      ['assignee=south-tech-3 (a technician\'s list)', '/work-orders?assignee=south-tech-3&state=assigned,acknowledged,in_progress'],
+      ["assignee=south-tech-3 (a technician's list)", '/work-orders?assignee=south-tech-3&state=assigned,acknowledged,in_progress'],
       ['category=complaint&from=…&to=…, 100', `/work-orders?category=complaint&from=0&to=${Date.now() + 1000}&limit=100`],
       ['page 50 of 100 (offset 5000)', '/work-orders?limit=100&offset=5000'],
       ['all 1,000 of a state page', '/work-orders?state=assigned&limit=1000'],

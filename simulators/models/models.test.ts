@@ -8,7 +8,13 @@ import { createModel } from './index.ts';
 
 const T0 = new Date(2026, 10, 24, 8, 0, 0).getTime(); // 08:00 local: morning rush
 
-function run(type: (typeof deviceTypes)[number], seed: number, steps: number, stepMs: number, before?: (m: ReturnType<typeof createModel>, t: number, i: number) => void) {
+function run(
+  type: (typeof deviceTypes)[number],
+  seed: number,
+  steps: number,
+  stepMs: number,
+  before?: (m: ReturnType<typeof createModel>, t: number, i: number) => void,
+) {
   const model = createModel(type, seed, T0);
   return Array.from({ length: steps }, (_, i) => {
     const t = T0 + (i + 1) * stepMs;
@@ -24,7 +30,9 @@ describe('simulated devices', () => {
   });
 
   it.each(deviceTypes)('%s: every message it publishes passes the contract schemas', (type) => {
-    const faults = { pump: ['bearing_wear', 'trip'], elevator: ['entrapment', 'door_obstruction'], gate: ['forced_open', 'held_open', 'battery_decline'] }[type];
+    const faults = { pump: ['bearing_wear', 'trip'], elevator: ['entrapment', 'door_obstruction'], gate: ['forced_open', 'held_open', 'battery_decline'] }[
+      type
+    ];
     for (const out of run(type, 1, 600, 1000, (m, t, i) => i === 100 && faults.forEach((f) => m.inject(f, t, 60_000)))) {
       expect(telemetrySchemas[type].safeParse(out.telemetry).success).toBe(true);
       for (const e of out.events) expect(eventSchemas[type].safeParse(e).success, JSON.stringify(e)).toBe(true);
@@ -45,7 +53,9 @@ describe('simulated devices', () => {
   });
 
   it('a running pump follows its curve over a day: more flow, less head', () => {
-    const samples = run('pump', 9, 1440, 60_000).map((o) => o.telemetry).filter((x) => x.running);
+    const samples = run('pump', 9, 1440, 60_000)
+      .map((o) => o.telemetry)
+      .filter((x) => x.running);
     const lowFlow = samples.filter((x) => (x.flow_m3h as number) < 25);
     const highFlow = samples.filter((x) => (x.flow_m3h as number) > 35);
     const mean = (xs: typeof samples) => xs.reduce((a, x) => a + (x.pressure_out_bar as number), 0) / xs.length;

@@ -65,7 +65,9 @@ export function createPumpModel(seed: number, startAt: number, timeZone?: string
       // First-order thermal lag toward ambient + 25 K at full load (+15 K with worn bearings, +45 K overloaded).
       const target = ambient + (running ? 25 * load + 15 * wear + 45 * overload : 0);
       motorTemp += (target - motorTemp) * Math.min(1, dtH * 6);
-      const vibration = running ? Math.max(0.2, 1.6 + 0.8 * load + 8 * wear * wear + 2.5 * cavitation + rnd.gauss(0, 0.12)) : Math.max(0, rnd.gauss(0.08, 0.02));
+      const vibration = running
+        ? Math.max(0.2, 1.6 + 0.8 * load + 8 * wear * wear + 2.5 * cavitation + rnd.gauss(0, 0.12))
+        : Math.max(0, rnd.gauss(0.08, 0.02));
       const current = running ? (4 + 22 * load) * (1 + 0.45 * overload) + rnd.gauss(0, 0.3) : 0;
       if (running) runHours += dtH;
       if (dry && running) events.push({ type: 'dry_run' });

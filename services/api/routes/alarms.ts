@@ -19,7 +19,12 @@ export const alarmRoutes =
         schema: {
           summary: 'Alarms, newest first',
           tags: ['alarms'],
-          querystring: z.strictObject({ state: listParam(z.enum(alarmStates)).optional(), assetId: z.string().optional(), site: z.string().optional(), ...pageParams }),
+          querystring: z.strictObject({
+            state: listParam(z.enum(alarmStates)).optional(),
+            assetId: z.string().optional(),
+            site: z.string().optional(),
+            ...pageParams,
+          }),
         },
       },
       async (req) => deps.alarms.list(req.query),
@@ -35,7 +40,7 @@ export const alarmRoutes =
       '/assets/:id/alarm-history',
       {
         schema: {
-          summary: "Every alarm transition of one asset (raised, repeat, acknowledged, cleared), oldest first",
+          summary: 'Every alarm transition of one asset (raised, repeat, acknowledged, cleared), oldest first',
           tags: ['alarms'],
           params: z.object({ id: z.string() }),
           querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(10_000).default(500) }),
@@ -49,7 +54,14 @@ export const alarmRoutes =
 
     r.post(
       '/alarms/:id/ack',
-      { schema: { summary: 'Acknowledge an alarm', tags: ['alarms'], params: idParams, body: z.strictObject({ by: z.string().min(1).max(100), note: z.string().max(2000).optional() }) } },
+      {
+        schema: {
+          summary: 'Acknowledge an alarm',
+          tags: ['alarms'],
+          params: idParams,
+          body: z.strictObject({ by: z.string().min(1).max(100), note: z.string().max(2000).optional() }),
+        },
+      },
       async (req) => {
         mustActAs(req, req.body.by);
         const alarm = await deps.alarms.acknowledge(req.params.id, req.body.by, req.body.note ?? null);

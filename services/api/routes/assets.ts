@@ -26,7 +26,13 @@ export const assetRoutes =
 
     r.get(
       '/assets',
-      { schema: { summary: 'Registered assets', tags: ['assets'], querystring: z.strictObject({ site: z.string().optional(), type: deviceTypeSchema.optional() }) } },
+      {
+        schema: {
+          summary: 'Registered assets',
+          tags: ['assets'],
+          querystring: z.strictObject({ site: z.string().optional(), type: deviceTypeSchema.optional() }),
+        },
+      },
       async (req) => ({ items: deps.assets.list(req.query).map(withStatus) }),
     );
 
@@ -36,7 +42,9 @@ export const assetRoutes =
       return reply.status(201).send(withStatus(asset));
     });
 
-    r.get('/assets/:id', { schema: { summary: 'One asset with its connection status', tags: ['assets'], params: idParams } }, async (req) => withStatus(found(req.params.id)));
+    r.get('/assets/:id', { schema: { summary: 'One asset with its connection status', tags: ['assets'], params: idParams } }, async (req) =>
+      withStatus(found(req.params.id)),
+    );
 
     r.patch('/assets/:id', { schema: { summary: 'Change an asset', tags: ['assets'], params: idParams, body: assetPatchSchema } }, async (req) => {
       const asset = await deps.assets.update(req.params.id, req.body);
@@ -44,11 +52,15 @@ export const assetRoutes =
       return withStatus(asset);
     });
 
-    r.delete('/assets/:id', { schema: { summary: 'Remove an asset (its telemetry stays in the store)', tags: ['assets'], params: idParams } }, async (req, reply) => {
-      await deps.assets.remove(req.params.id);
-      auditRequest(deps.audit, req, 'asset.deleted', `asset ${req.params.id}`);
-      return reply.status(204).send();
-    });
+    r.delete(
+      '/assets/:id',
+      { schema: { summary: 'Remove an asset (its telemetry stays in the store)', tags: ['assets'], params: idParams } },
+      async (req, reply) => {
+        await deps.assets.remove(req.params.id);
+        auditRequest(deps.audit, req, 'asset.deleted', `asset ${req.params.id}`);
+        return reply.status(204).send();
+      },
+    );
 
     r.post(
       '/assets/:id/maintenance',
@@ -57,7 +69,15 @@ export const assetRoutes =
           summary: 'A technician is on site: hold back the non-safety alarms of this asset for a while',
           tags: ['assets'],
           params: idParams,
-          body: z.strictObject({ by: z.string().min(1).max(100), minutes: z.number().int().min(1).max(24 * 60).default(60) }),
+          body: z.strictObject({
+            by: z.string().min(1).max(100),
+            minutes: z
+              .number()
+              .int()
+              .min(1)
+              .max(24 * 60)
+              .default(60),
+          }),
         },
       },
       async (req) => {
@@ -68,27 +88,55 @@ export const assetRoutes =
 
     r.post(
       '/assets/:id/credentials',
-      { schema: { summary: "Issue (or rotate) the device's MQTT credentials: user name = asset id; the secret is shown only in this answer", tags: ['assets'], params: idParams } },
+      {
+        schema: {
+          summary: "Issue (or rotate) the device's MQTT credentials: user name = asset id; the secret is shown only in this answer",
+          tags: ['assets'],
+          params: idParams,
+        },
+      },
       async (req, reply) => {
         found(req.params.id);
         const before = await deps.credentials.info(req.params.id);
         const issued = await deps.credentials.issue(req.params.id);
         auditRequest(deps.audit, req, before && before.revokedAt === null ? 'credentials.rotated' : 'credentials.issued', `asset ${req.params.id}`);
-        return reply.status(201).header('cache-control', 'no-store').send({ ...issued, note: 'the secret is shown once: store it in the device now; FMS keeps only its hash' });
+        return reply
+          .status(201)
+          .header('cache-control', 'no-store')
+          .send({ ...issued, note: 'the secret is shown once: store it in the device now; FMS keeps only its hash' });
       },
     );
-    r.get('/assets/:id/credentials', { schema: { summary: 'Whether the device has credentials, issued when, revoked when (never the secret)', tags: ['assets'], params: idParams } }, async (req) => {
-      found(req.params.id);
-      const info = await deps.credentials.info(req.params.id);
-      if (!info) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `asset "${req.params.id}" has no credentials; issue them with POST /api/assets/${req.params.id}/credentials`);
-      return info;
-    });
-    r.delete('/assets/:id/credentials', { schema: { summary: 'Revoke the device credentials (its secret and its certificate sign-in); its open connections are closed at once', tags: ['assets'], params: idParams } }, async (req, reply) => {
-      found(req.params.id);
-      if (!(await deps.credentials.revoke(req.params.id))) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `the credentials of asset "${req.params.id}" are revoked already; issue new ones with POST`);
-      auditRequest(deps.audit, req, 'credentials.revoked', `asset ${req.params.id}`);
-      return reply.status(204).send();
-    });
+    r.get(
+      '/assets/:id/credentials',
+      { schema: { summary: 'Whether the device has credentials, issued when, revoked when (never the secret)', tags: ['assets'], params: idParams } },
+      async (req) => {
+        found(req.params.id);
+        const info = await deps.credentials.info(req.params.id);
+        if (!info)
+          throw new FmsError(
+            'FMS_ERR_ASSET_NOT_FOUND',
+            `asset "${req.params.id}" has no credentials; issue them with POST /api/assets/${req.params.id}/credentials`,
+          );
+        return info;
+      },
+    );
+    r.delete(
+      '/assets/:id/credentials',
+      {
+        schema: {
+          summary: 'Revoke the device credentials (its secret and its certificate sign-in); its open connections are closed at once',
+          tags: ['assets'],
+          params: idParams,
+        },
+      },
+      async (req, reply) => {
+        found(req.params.id);
+        if (!(await deps.credentials.revoke(req.params.id)))
+          throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `the credentials of asset "${req.params.id}" are revoked already; issue new ones with POST`);
+        auditRequest(deps.audit, req, 'credentials.revoked', `asset ${req.params.id}`);
+        return reply.status(204).send();
+      },
+    );
 
     r.delete('/assets/:id/maintenance', { schema: { summary: 'End maintenance mode', tags: ['assets'], params: idParams } }, async (req) =>
       withStatus(await deps.assets.setMaintenance(req.params.id, null)),
@@ -99,7 +147,9 @@ export const assetRoutes =
       const values = await deps.telemetry.latest(asset.id, asset.type);
       return {
         assetId: asset.id,
-        metrics: Object.fromEntries(values.map((v) => [v.metric, { value: v.value, ts: v.ts, time: new Date(v.ts).toISOString(), unit: metricSpec(asset.type, v.metric)?.unit ?? '' }])),
+        metrics: Object.fromEntries(
+          values.map((v) => [v.metric, { value: v.value, ts: v.ts, time: new Date(v.ts).toISOString(), unit: metricSpec(asset.type, v.metric)?.unit ?? '' }]),
+        ),
       };
     });
 
@@ -127,7 +177,11 @@ export const assetRoutes =
         const from = q.from ?? to - 3_600_000;
         if (from >= to) throw new FmsError('FMS_ERR_TELEMETRY_BAD_QUERY', 'from must be before to');
         const every = q.every ?? Math.max(1000, Math.ceil((to - from) / 500 / 1000) * 1000);
-        if ((to - from) / every > MAX_BUCKETS) throw new FmsError('FMS_ERR_TELEMETRY_BAD_QUERY', `that range in buckets of ${every} ms makes more than ${MAX_BUCKETS} buckets: choose a larger "every"`);
+        if ((to - from) / every > MAX_BUCKETS)
+          throw new FmsError(
+            'FMS_ERR_TELEMETRY_BAD_QUERY',
+            `that range in buckets of ${every} ms makes more than ${MAX_BUCKETS} buckets: choose a larger "every"`,
+          );
         const buckets = await deps.telemetry.aggregate({ asset: asset.id, measurement: asset.type, metric: q.metric, from, to, every, fn: q.fn });
         return { assetId: asset.id, metric: q.metric, fn: q.fn, from, to, every, buckets };
       },

@@ -12,13 +12,17 @@ export const auditRoutes =
       '/audit',
       {
         schema: {
-          summary: 'The audit log, newest first: sign-ins, keys and credentials issued and revoked, rule changes, orders verified or cancelled, access denied — who, when, from where',
+          summary:
+            'The audit log, newest first: sign-ins, keys and credentials issued and revoked, rule changes, orders verified or cancelled, access denied — who, when, from where',
           tags: ['audit'],
           querystring: z.strictObject({
             from: timeParam.optional(),
             to: timeParam.optional(),
             /** An action (`key.issued`) or a prefix ending in a dot (`key.`). */
-            action: z.string().regex(/^[a-z_]+(\.[a-z_]*)?$/, 'expected an action such as key.issued, or a prefix such as key.').optional(),
+            action: z
+              .string()
+              .regex(/^[a-z_]+(\.[a-z_]*)?$/, 'expected an action such as key.issued, or a prefix such as key.')
+              .optional(),
             /** `key:<id>`, `device:<asset id>`, `anonymous`, `system`. */
             actor: z.string().max(200).optional(),
             outcome: z.enum(['ok', 'denied', 'failed']).optional(),

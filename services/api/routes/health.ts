@@ -21,8 +21,10 @@ export interface HealthReport {
 export const healthRoutes =
   (deps: ApiDeps): FastifyPluginAsync =>
   async (app) => {
-    app.withTypeProvider<ZodTypeProvider>().get('/health', { schema: { summary: 'State of every part: 200 when all are up, 503 otherwise', tags: ['health'] } }, async (_req, reply) => {
-      const report = await deps.health();
-      return reply.status(report.status === 'ok' ? 200 : 503).send(report);
-    });
+    app
+      .withTypeProvider<ZodTypeProvider>()
+      .get('/health', { schema: { summary: 'State of every part: 200 when all are up, 503 otherwise', tags: ['health'] } }, async (_req, reply) => {
+        const report = await deps.health();
+        return reply.status(report.status === 'ok' ? 200 : 503).send(report);
+      });
   };

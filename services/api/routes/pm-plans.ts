@@ -13,13 +13,21 @@ export const pmPlanRoutes =
     // Plans are validated by the plan schema (with messages that name the field), not by the route.
     const planBody = z.record(z.string(), z.unknown());
 
-    r.get('/pm-plans', { schema: { summary: 'Preventive-maintenance plans in force (templates, the estate file, the API)', tags: ['preventive maintenance'] } }, async () => ({ items: deps.pmPlans.list() }));
+    r.get(
+      '/pm-plans',
+      { schema: { summary: 'Preventive-maintenance plans in force (templates, the estate file, the API)', tags: ['preventive maintenance'] } },
+      async () => ({ items: deps.pmPlans.list() }),
+    );
 
-    r.get('/pm-plans/:id', { schema: { summary: 'A plan with, per asset, the next due, the last done and compliance history', tags: ['preventive maintenance'], params: idParams } }, async (req) => {
-      const plan = deps.pmPlans.get(req.params.id);
-      if (!plan) throw new FmsError('FMS_ERR_PM_PLAN_NOT_FOUND', `no PM plan "${req.params.id}"`);
-      return deps.pm.report(plan);
-    });
+    r.get(
+      '/pm-plans/:id',
+      { schema: { summary: 'A plan with, per asset, the next due, the last done and compliance history', tags: ['preventive maintenance'], params: idParams } },
+      async (req) => {
+        const plan = deps.pmPlans.get(req.params.id);
+        if (!plan) throw new FmsError('FMS_ERR_PM_PLAN_NOT_FOUND', `no PM plan "${req.params.id}"`);
+        return deps.pm.report(plan);
+      },
+    );
 
     r.post('/pm-plans', { schema: { summary: 'Create a plan', tags: ['preventive maintenance'], body: planBody } }, async (req, reply) => {
       const plan = await deps.pmPlans.create(req.body);
@@ -29,17 +37,32 @@ export const pmPlanRoutes =
       return plan;
     });
 
-    r.put('/pm-plans/:id', { schema: { summary: 'Replace a plan (a template or file plan too: the API version wins)', tags: ['preventive maintenance'], params: idParams, body: planBody } }, async (req) => {
-      const plan = await deps.pmPlans.replace(req.params.id, req.body);
-      deps.pm.reset();
-      auditRequest(deps.audit, req, 'pm_plan.updated', `pm plan ${plan.id}`);
-      return plan;
-    });
+    r.put(
+      '/pm-plans/:id',
+      {
+        schema: {
+          summary: 'Replace a plan (a template or file plan too: the API version wins)',
+          tags: ['preventive maintenance'],
+          params: idParams,
+          body: planBody,
+        },
+      },
+      async (req) => {
+        const plan = await deps.pmPlans.replace(req.params.id, req.body);
+        deps.pm.reset();
+        auditRequest(deps.audit, req, 'pm_plan.updated', `pm plan ${plan.id}`);
+        return plan;
+      },
+    );
 
-    r.delete('/pm-plans/:id', { schema: { summary: 'Delete a plan (a template stays deleted)', tags: ['preventive maintenance'], params: idParams } }, async (req, reply) => {
-      await deps.pmPlans.remove(req.params.id);
-      deps.pm.reset();
-      auditRequest(deps.audit, req, 'pm_plan.deleted', `pm plan ${req.params.id}`);
-      return reply.status(204).send();
-    });
+    r.delete(
+      '/pm-plans/:id',
+      { schema: { summary: 'Delete a plan (a template stays deleted)', tags: ['preventive maintenance'], params: idParams } },
+      async (req, reply) => {
+        await deps.pmPlans.remove(req.params.id);
+        deps.pm.reset();
+        auditRequest(deps.audit, req, 'pm_plan.deleted', `pm plan ${req.params.id}`);
+        return reply.status(204).send();
+      },
+    );
   };

@@ -4,7 +4,10 @@ import { z } from 'zod';
 import type { ApiDeps } from '../server.ts';
 
 const DAY = 86_400_000;
-const time = z.union([z.number().int().min(0), z.iso.datetime({ offset: true, error: 'expected epoch milliseconds or an ISO-8601 date-time' }).transform((s) => Date.parse(s))]);
+const time = z.union([
+  z.number().int().min(0),
+  z.iso.datetime({ offset: true, error: 'expected epoch milliseconds or an ISO-8601 date-time' }).transform((s) => Date.parse(s)),
+]);
 
 export const reportRoutes =
   (deps: ApiDeps): FastifyPluginAsync =>
@@ -17,12 +20,19 @@ export const reportRoutes =
         schema: {
           summary: 'Generate a maintenance report (default: the last 7 days, every site, English)',
           tags: ['reports'],
-          body: z.strictObject({ site: z.string().optional(), from: time.optional(), to: time.optional(), language: z.enum(['en', 'zh']).default('en') }).prefault({}),
+          body: z
+            .strictObject({ site: z.string().optional(), from: time.optional(), to: time.optional(), language: z.enum(['en', 'zh']).default('en') })
+            .prefault({}),
         },
       },
       async (req, reply) => {
         const to = req.body.to ?? deps.now();
-        const { id, report, summary } = await deps.reports.generate({ site: req.body.site, from: req.body.from ?? to - 7 * DAY, to, language: req.body.language });
+        const { id, report, summary } = await deps.reports.generate({
+          site: req.body.site,
+          from: req.body.from ?? to - 7 * DAY,
+          to,
+          language: req.body.language,
+        });
         reply.status(201).header('location', `/api/reports/${id}`);
         return {
           id,
@@ -39,22 +49,46 @@ export const reportRoutes =
         schema: {
           summary: 'Archived reports, newest first',
           tags: ['reports'],
-          querystring: z.strictObject({ site: z.string().optional(), kind: z.enum(['on_demand', 'weekly', 'monthly']).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+          querystring: z.strictObject({
+            site: z.string().optional(),
+            kind: z.enum(['on_demand', 'weekly', 'monthly']).optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+          }),
         },
       },
       async (req) => ({ items: await deps.reports.list(req.query) }),
     );
 
-    r.get('/reports/:id', { schema: { summary: 'A report: HTML or PDF when the client asks for text/html or application/pdf, JSON otherwise', tags: ['reports'], params: z.object({ id: z.string() }) } }, async (req, reply) => {
-      const accept = req.headers.accept ?? '';
-      const name = accept.includes('text/html') ? 'report.html' : accept.includes('application/pdf') ? 'report.pdf' : 'report.json';
-      const { body, contentType } = await deps.reports.file(req.params.id, name);
-      return reply.header('content-type', contentType).send(body);
-    });
+    r.get(
+      '/reports/:id',
+      {
+        schema: {
+          summary: 'A report: HTML or PDF when the client asks for text/html or application/pdf, JSON otherwise',
+          tags: ['reports'],
+          params: z.object({ id: z.string() }),
+        },
+      },
+      async (req, reply) => {
+        const accept = req.headers.accept ?? '';
+        const name = accept.includes('text/html') ? 'report.html' : accept.includes('application/pdf') ? 'report.pdf' : 'report.json';
+        const { body, contentType } = await deps.reports.file(req.params.id, name);
+        return reply.header('content-type', contentType).send(body);
+      },
+    );
 
-    r.get('/reports/:id/:file', { schema: { summary: 'One file of a report: report.html, report.pdf, report.json or a table as CSV', tags: ['reports'], params: z.object({ id: z.string(), file: z.string() }) } }, async (req, reply) => {
-      const { body, contentType } = await deps.reports.file(req.params.id, req.params.file);
-      if (contentType === 'application/pdf') reply.header('content-disposition', `inline; filename="${req.params.id}.pdf"`);
-      return reply.header('content-type', contentType).send(body);
-    });
+    r.get(
+      '/reports/:id/:file',
+      {
+        schema: {
+          summary: 'One file of a report: report.html, report.pdf, report.json or a table as CSV',
+          tags: ['reports'],
+          params: z.object({ id: z.string(), file: z.string() }),
+        },
+      },
+      async (req, reply) => {
+        const { body, contentType } = await deps.reports.file(req.params.id, req.params.file);
+        if (contentType === 'application/pdf') reply.header('content-disposition', `inline; filename="${req.params.id}.pdf"`);
+        return reply.header('content-type', contentType).send(body);
+      },
+    );
   };

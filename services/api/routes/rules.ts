@@ -16,7 +16,13 @@ export const ruleRoutes =
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.get(
       '/rules',
-      { schema: { summary: 'Rules in force: shipped defaults, the FMS_CONFIG file and rules created over the API', tags: ['rules'], querystring: z.strictObject({ assetType: z.string().optional() }) } },
+      {
+        schema: {
+          summary: 'Rules in force: shipped defaults, the FMS_CONFIG file and rules created over the API',
+          tags: ['rules'],
+          querystring: z.strictObject({ assetType: z.string().optional() }),
+        },
+      },
       async (req) => ({ items: deps.rules.list().filter((rule) => !req.query.assetType || rule.assetType === req.query.assetType) }),
     );
     r.get('/rules/:id', { schema: { summary: 'One rule in force', tags: ['rules'], params: idParams } }, async (req) => {
@@ -24,22 +30,34 @@ export const ruleRoutes =
       if (!rule) throw new FmsError('FMS_ERR_RULE_NOT_FOUND', `no rule "${req.params.id}"`);
       return rule;
     });
-    r.get('/rules/:id/history', { schema: { summary: 'Every version of a rule: who changed it, when, and how it read', tags: ['rules'], params: idParams } }, async (req) => ({
-      items: await deps.rules.history(req.params.id),
-    }));
+    r.get(
+      '/rules/:id/history',
+      { schema: { summary: 'Every version of a rule: who changed it, when, and how it read', tags: ['rules'], params: idParams } },
+      async (req) => ({
+        items: await deps.rules.history(req.params.id),
+      }),
+    );
     r.post('/rules', { schema: { summary: 'Create a rule; it is in force at once', tags: ['rules'], body: ruleBody } }, async (req, reply) => {
       const rule = await deps.rules.create(req.body, requesterName(req));
       auditRequest(deps.audit, req, 'rule.created', `rule ${rule.id}`, `version ${rule.version}`);
       return reply.status(201).send(rule);
     });
-    r.put('/rules/:id', { schema: { summary: 'Replace a rule (a new version); it is in force at once', tags: ['rules'], params: idParams, body: ruleBody } }, async (req) => {
-      const rule = await deps.rules.update(req.params.id, req.body, requesterName(req));
-      auditRequest(deps.audit, req, 'rule.updated', `rule ${rule.id}`, `version ${rule.version}`);
-      return rule;
-    });
-    r.delete('/rules/:id', { schema: { summary: 'Delete a rule (also a shipped or file rule: it stays deleted)', tags: ['rules'], params: idParams } }, async (req, reply) => {
-      await deps.rules.remove(req.params.id, requesterName(req));
-      auditRequest(deps.audit, req, 'rule.deleted', `rule ${req.params.id}`);
-      return reply.status(204).send();
-    });
+    r.put(
+      '/rules/:id',
+      { schema: { summary: 'Replace a rule (a new version); it is in force at once', tags: ['rules'], params: idParams, body: ruleBody } },
+      async (req) => {
+        const rule = await deps.rules.update(req.params.id, req.body, requesterName(req));
+        auditRequest(deps.audit, req, 'rule.updated', `rule ${rule.id}`, `version ${rule.version}`);
+        return rule;
+      },
+    );
+    r.delete(
+      '/rules/:id',
+      { schema: { summary: 'Delete a rule (also a shipped or file rule: it stays deleted)', tags: ['rules'], params: idParams } },
+      async (req, reply) => {
+        await deps.rules.remove(req.params.id, requesterName(req));
+        auditRequest(deps.audit, req, 'rule.deleted', `rule ${req.params.id}`);
+        return reply.status(204).send();
+      },
+    );
   };

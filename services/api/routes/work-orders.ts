@@ -23,13 +23,20 @@ const requesterSchema = z
   .refine((r) => r.phone || r.email || r.wechat, 'expected at least one contact: phone, email or wechat');
 
 /** A time in a JSON body: epoch milliseconds or an ISO-8601 date-time. */
-const bodyTime = z.union([z.number().int().min(0), z.iso.datetime({ offset: true, error: 'expected epoch milliseconds or an ISO-8601 date-time such as 2026-12-01T18:00:00+08:00' }).transform((s) => Date.parse(s))]);
+const bodyTime = z.union([
+  z.number().int().min(0),
+  z.iso
+    .datetime({ offset: true, error: 'expected epoch milliseconds or an ISO-8601 date-time such as 2026-12-01T18:00:00+08:00' })
+    .transform((s) => Date.parse(s)),
+]);
 
 const intakeSchema = z
   .strictObject({
     /** `alarm` orders come from rules only. */
     source: z.enum(['request', 'inspection', 'pm']).default('request'),
-    channel: z.enum(channels.filter((c) => c !== 'sensor') as [string, ...string[]], { error: 'expected hotline, wechat, app, front_desk or inspection (sensor orders come from rules)' }),
+    channel: z.enum(channels.filter((c) => c !== 'sensor') as [string, ...string[]], {
+      error: 'expected hotline, wechat, app, front_desk or inspection (sensor orders come from rules)',
+    }),
     category: z.enum(categories),
     /** Default by category: repair, complaint and inspection P3; suggestion and preventive P4. */
     priority: z.enum(priorities).optional(),
@@ -78,7 +85,9 @@ export const workOrderRoutes =
       const teams = deps.workOrders.teams().filter((t) => t.members.includes(key.personId!));
       const ours = assignee === key.personId || teams.some((t) => t.id === team || (assignee !== null && t.members.includes(assignee)));
       if (!ours) {
-        refuse(`${key.personId} acts only on orders assigned to them or their team (${teams.map((t) => t.id).join(', ') || 'no team'}); ${orderId} is assigned to ${assignee ?? 'nobody'}${team ? ` of team ${team}` : ''}`);
+        refuse(
+          `${key.personId} acts only on orders assigned to them or their team (${teams.map((t) => t.id).join(', ') || 'no team'}); ${orderId} is assigned to ${assignee ?? 'nobody'}${team ? ` of team ${team}` : ''}`,
+        );
       }
     }
 
@@ -99,7 +108,10 @@ export const workOrderRoutes =
             assignee: z.string().optional(),
             team: z.string().optional(),
             /** `true`: orders that missed an SLA deadline (met late, or still running past it). */
-            breached: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+            breached: z
+              .enum(['true', 'false'])
+              .transform((v) => v === 'true')
+              .optional(),
             from: timeParam.optional(),
             to: timeParam.optional(),
             ...pageParams,
@@ -109,19 +121,27 @@ export const workOrderRoutes =
       async (req) => deps.workOrders.list(req.query),
     );
 
-    r.post('/work-orders', { schema: { summary: 'Register a request, an inspection finding or planned work', tags: ['work orders'], body: intakeSchema } }, async (req, reply) => {
-      // A person's key registers as that person.
-      mustActAs(req, req.body.by);
-      const order = await deps.workOrders.open({ ...req.body, channel: req.body.channel as never });
-      reply.status(201).header('location', `/api/work-orders/${order.id}`);
-      return order;
-    });
+    r.post(
+      '/work-orders',
+      { schema: { summary: 'Register a request, an inspection finding or planned work', tags: ['work orders'], body: intakeSchema } },
+      async (req, reply) => {
+        // A person's key registers as that person.
+        mustActAs(req, req.body.by);
+        const order = await deps.workOrders.open({ ...req.body, channel: req.body.channel as never });
+        reply.status(201).header('location', `/api/work-orders/${order.id}`);
+        return order;
+      },
+    );
 
-    r.get('/work-orders/:id', { schema: { summary: 'One work order with its history, attachments and the actions allowed now', tags: ['work orders'], params: idParams } }, async (req) => {
-      const found = await deps.workOrders.get(req.params.id);
-      if (!found) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${req.params.id}"`);
-      return { ...found.order, allowedActions: allowedActions(found.order), history: found.history, attachments: found.attachments };
-    });
+    r.get(
+      '/work-orders/:id',
+      { schema: { summary: 'One work order with its history, attachments and the actions allowed now', tags: ['work orders'], params: idParams } },
+      async (req) => {
+        const found = await deps.workOrders.get(req.params.id);
+        if (!found) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${req.params.id}"`);
+        return { ...found.order, allowedActions: allowedActions(found.order), history: found.history, attachments: found.attachments };
+      },
+    );
 
     r.post(
       '/work-orders/:id/actions',
@@ -129,7 +149,8 @@ export const workOrderRoutes =
         // Attachments arrive base64-encoded in the body: a third larger than the file.
         bodyLimit: Math.ceil((deps.attachmentMaxBytes * 4) / 3) + 64 * 1024,
         schema: {
-          summary: 'Act on a work order: assign, acknowledge, start, hold, resume, record, resolve, verify, reject, close, cancel, reopen, comment, rate, attach',
+          summary:
+            'Act on a work order: assign, acknowledge, start, hold, resume, record, resolve, verify, reject, close, cancel, reopen, comment, rate, attach',
           tags: ['work orders'],
           params: idParams,
           body: actionSchema,
@@ -143,7 +164,13 @@ export const workOrderRoutes =
         const action = req.body.action;
         if (audited.has(action)) {
           const check = 'check' in req.body && req.body.check ? ` (${req.body.check})` : '';
-          auditRequest(deps.audit, req, `work_order.${audited.get(action)}`, `work order ${req.params.id}`, `by ${req.body.by}${check}${'note' in req.body && req.body.note ? `: ${req.body.note}` : ''}`);
+          auditRequest(
+            deps.audit,
+            req,
+            `work_order.${audited.get(action)}`,
+            `work order ${req.params.id}`,
+            `by ${req.body.by}${check}${'note' in req.body && req.body.note ? `: ${req.body.note}` : ''}`,
+          );
         }
         return order;
       },
@@ -162,7 +189,9 @@ export const workOrderRoutes =
       },
     );
 
-    r.get('/people', { schema: { summary: 'Technicians, supervisors and managers, with their open orders', tags: ['people'] } }, async () => ({ items: await deps.workOrders.people() }));
+    r.get('/people', { schema: { summary: 'Technicians, supervisors and managers, with their open orders', tags: ['people'] } }, async () => ({
+      items: await deps.workOrders.people(),
+    }));
     r.get('/people/:id', { schema: { summary: 'One person with their open orders', tags: ['people'], params: idParams } }, async (req) => {
       const person = (await deps.workOrders.people()).find((p) => p.id === req.params.id);
       if (!person) throw new FmsError('FMS_ERR_PERSON_NOT_FOUND', `no person "${req.params.id}"`);
@@ -171,7 +200,9 @@ export const workOrderRoutes =
       const sites = req.apiKey?.sites;
       return { ...person, orders: sites ? open.items.filter((o) => o.site !== null && sites.includes(o.site)) : open.items };
     });
-    r.get('/teams', { schema: { summary: 'Teams: sites served, members, supervisor and manager', tags: ['people'] } }, async () => ({ items: deps.workOrders.teams() }));
+    r.get('/teams', { schema: { summary: 'Teams: sites served, members, supervisor and manager', tags: ['people'] } }, async () => ({
+      items: deps.workOrders.teams(),
+    }));
     r.get('/teams/:id', { schema: { summary: 'One team', tags: ['people'], params: idParams } }, async (req) => {
       const team = deps.workOrders.teams().find((t) => t.id === req.params.id);
       if (!team) throw new FmsError('FMS_ERR_TEAM_NOT_FOUND', `no team "${req.params.id}"`);

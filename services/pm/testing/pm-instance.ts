@@ -14,7 +14,20 @@ import { createKyselyPmStore } from '../pm-store.kysely.ts';
 const [dir, elevators, start] = process.argv.slice(2);
 const T0 = Number(start);
 const DAY = 86_400_000;
-const assets: Asset[] = Array.from({ length: Number(elevators) }, (_, i) => ({ id: `e${i + 1}`, type: 'elevator', site: 'riverside', name: `e${i + 1}`, location: '', criticality: 5, tags: [], installedAt: null, origin: 'config', createdAt: 0, updatedAt: 0, maintenance: null }));
+const assets: Asset[] = Array.from({ length: Number(elevators) }, (_, i) => ({
+  id: `e${i + 1}`,
+  type: 'elevator',
+  site: 'riverside',
+  name: `e${i + 1}`,
+  location: '',
+  criticality: 5,
+  tags: [],
+  installedAt: null,
+  origin: 'config',
+  createdAt: 0,
+  updatedAt: 0,
+  maintenance: null,
+}));
 
 const database = dir!.startsWith('postgres') ? await openDatabase(':memory:', dir) : await openDatabase(dir!);
 let now = T0;
@@ -23,7 +36,17 @@ const store = createKyselyPmStore(database.db);
 const plans = await createPmPlanService({ store, templates: loadPlanTemplates().filter((p) => p.assetType === 'elevator'), filePlans: [], now: () => now });
 const errors: string[] = [];
 const log = pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line).err?.message ?? line) });
-const scheduler = createPmScheduler({ store, plans, assets: { list: () => assets, get: (id) => assets.find((a) => a.id === id) }, workOrders, telemetry: { aggregate: async () => [] }, siteTimeZone: () => 'Asia/Shanghai', log, metrics: createMetrics(), now: () => now });
+const scheduler = createPmScheduler({
+  store,
+  plans,
+  assets: { list: () => assets, get: (id) => assets.find((a) => a.id === id) },
+  workOrders,
+  telemetry: { aggregate: async () => [] },
+  siteTimeZone: () => 'Asia/Shanghai',
+  log,
+  metrics: createMetrics(),
+  now: () => now,
+});
 let claimed = 0;
 for (; now <= T0 + 365 * DAY; now += DAY / 4) claimed += await scheduler.tick(now);
 await database.close();
