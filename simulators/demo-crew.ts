@@ -46,24 +46,24 @@ export function startDemoCrew(opts: CrewOptions) {
   let stopped = false;
   let busy = false;
 
-  async function api(path: string, body?: { by: string } & Record<string, unknown>): Promise<any> {
+  async function api<T>(path: string, body?: { by: string } & Record<string, unknown>): Promise<T> {
     const key = opts.keyFor?.(body?.by ?? opts.supervisor);
     const auth: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
     const res = await fetch(
       `${opts.httpUrl}/api${path}`,
       body === undefined ? { headers: auth } : { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) },
     );
-    const json = (await res.json()) as any;
+    const json = (await res.json()) as T & { error?: { message: string } };
     if (!res.ok) throw new Error(`${path}: ${json.error?.message ?? res.status}`);
     return json;
   }
-  const act = (o: Order, body: { by: string } & Record<string, unknown>) => api(`/work-orders/${o.id}/actions`, body);
+  const act = (o: Order, body: { by: string } & Record<string, unknown>) => api<Order>(`/work-orders/${o.id}/actions`, body);
 
   async function alarmStillOpen(o: Order): Promise<boolean> {
     if (!o.assetId || !o.ruleId) return false;
-    const rule = await api(`/rules/${o.ruleId}`).catch(() => undefined);
+    const rule = await api<{ on?: string }>(`/rules/${o.ruleId}`).catch(() => undefined);
     if (rule?.on) return false; // an event alarm clears itself later; what matters is that no new event comes
-    const { total } = await api(`/alarms?assetId=${o.assetId}&state=active,acknowledged`);
+    const { total } = await api<{ total: number }>(`/alarms?assetId=${o.assetId}&state=active,acknowledged`);
     return total > 0;
   }
 
@@ -87,8 +87,8 @@ export function startDemoCrew(opts: CrewOptions) {
         for (const [i, s] of o.checklist.entries()) {
           if (s.type === 'photo') {
             await act(o, { action: 'attach', by: who, filename: `step-${i}.png`, data: PHOTO.toString('base64') });
-            const detail = await api(`/work-orders/${o.id}`);
-            results.push({ step: i, done: true, photo: detail.attachments.at(-1).id });
+            const detail = await api<{ attachments: { id: string }[] }>(`/work-orders/${o.id}`);
+            results.push({ step: i, done: true, photo: detail.attachments.at(-1)!.id });
           } else if (s.type === 'measurement')
             results.push({ step: i, done: true, value: s.max !== undefined ? Math.round(s.max * 50) / 100 : (s.min ?? 0) + 1 });
           else if (s.type === 'pass_fail') results.push({ step: i, done: true, passed: true });
@@ -126,9 +126,9 @@ export function startDemoCrew(opts: CrewOptions) {
     if (busy || stopped) return;
     busy = true;
     try {
-      const { items } = await api('/work-orders?state=assigned,acknowledged,in_progress,resolved,verified&limit=100');
+      const { items } = await api<{ items: Order[] }>('/work-orders?state=assigned,acknowledged,in_progress,resolved,verified&limit=100');
       const t = Date.now();
-      for (const o of items as Order[]) {
+      for (const o of items) {
         const key = `${o.id}@${o.version}`;
         if (!seen.has(key)) seen.set(key, t);
         if (t - seen.get(key)! < stepMs) continue;

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { OpenedDatabase } from '../db/database.ts';
 import { eachDatabase } from '../testing/databases.ts';
 import { createRuleEngine, type RuleTarget } from '../rules/rule-engine.ts';

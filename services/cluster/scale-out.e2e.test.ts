@@ -62,7 +62,6 @@ describe.skipIf(!ready)(
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const health = async (s: ServiceProcess): Promise<any> => (await fetch(`${s.httpUrl}/api/health`)).json();
     const influxCount = async (asset: string): Promise<number> => {
       const q = `SELECT count("vibration_mms") FROM "pump" WHERE "asset" = '${asset}'`;

@@ -13,6 +13,9 @@ export interface RejectedMessage {
 }
 
 const PREVIEW_BYTES = 200;
+/** Control characters and the replacement character: shown as dots in a preview. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f\ufffd]/g;
 
 /** The most recent rejected messages, newest first, in a fixed-size ring (memory stays bounded under a flood). */
 export function createRejectedLog(capacity = 1000) {
@@ -26,10 +29,7 @@ export function createRejectedLog(capacity = 1000) {
         topic: topic.length > 300 ? topic.slice(0, 297) + '...' : topic,
         kind,
         reason,
-        payload: payload
-          .subarray(0, PREVIEW_BYTES)
-          .toString('utf8')
-          .replace(/[\u0000-\u001f\u007f\ufffd]/g, '.'),
+        payload: payload.subarray(0, PREVIEW_BYTES).toString('utf8').replace(UNPRINTABLE, '.'),
         size: payload.length,
       };
       if (ring.length < capacity) ring.push(entry);

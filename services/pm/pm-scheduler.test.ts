@@ -8,7 +8,7 @@ import { eachDatabase } from '../testing/databases.ts';
 import { createMetrics } from '../shared/metrics.ts';
 import { createSqliteTelemetryStore } from '../telemetry/telemetry-store.sqlite.ts';
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
-import { createTestWorkOrderService, workOrderEstate } from '../testing/work-orders.ts';
+import { createTestWorkOrderService } from '../testing/work-orders.ts';
 import { pmPlanSchema, type PmPlan, type PmPlanInput } from './pm-plan.ts';
 import { createPmPlanService, loadPlanTemplates } from './pm-plan-service.ts';
 import { dueOccurrences } from './pm-schedule.ts';

@@ -47,7 +47,7 @@ describe('loadConfig', () => {
 
   it('says the whole list in the error message that stops start-up', () => {
     expect(() => loadConfig({ FMS_HTTP_PORT: '-1', FMS_ADMIN_KEY: 'short' })).toThrow(
-      /Invalid configuration \(2 problems\):\n  - FMS_HTTP_PORT: .*\n  - FMS_ADMIN_KEY: expected at least 24 characters/,
+      /Invalid configuration \(2 problems\):\n {2}- FMS_HTTP_PORT: .*\n {2}- FMS_ADMIN_KEY: expected at least 24 characters/,
     );
   });
 

@@ -9,11 +9,6 @@ import { formatZodIssues } from './zod-format.ts';
 import { parseDuration } from './duration.ts';
 import { parseFontSetting, type FontChoice } from '../reports/report-font.ts';
 
-const port = z.coerce
-  .number({ error: 'expected a port number from 1 to 65535' })
-  .int('expected a whole port number from 1 to 65535')
-  .min(1, 'expected a port number from 1 to 65535')
-  .max(65535, 'expected a port number from 1 to 65535');
 const portOrZero = z.coerce
   .number({ error: 'expected a port number from 0 (any free port) to 65535' })
   .int('expected a whole port number')

@@ -11,7 +11,10 @@ describe('error registry', () => {
 
   it('maps kinds to the statuses the API promises', () => {
     for (const [code, spec] of Object.entries(errorCodes)) {
-      if (spec.kind === 'user') (expect(spec.status, code).toBeGreaterThanOrEqual(400), expect(spec.status, code).toBeLessThan(500));
+      if (spec.kind === 'user') {
+        expect(spec.status, code).toBeGreaterThanOrEqual(400);
+        expect(spec.status, code).toBeLessThan(500);
+      }
       if (spec.kind === 'operational') expect(spec.status, code).toBe(503);
       if (spec.kind === 'bug') expect(spec.status, code).toBe(500);
     }

@@ -1,4 +1,4 @@
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 
 const bootstrap = new URL('./ts-worker-bootstrap.mjs', import.meta.url);
 

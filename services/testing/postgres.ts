@@ -72,7 +72,7 @@ export async function startPostgres(): Promise<Postgres> {
     try {
       run('pg_ctl', ['-D', data, '-o', options, '-l', log, '-w', '-t', '30', 'start']);
     } catch (err) {
-      throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : ''}`);
+      throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : ''}`, { cause: err });
     }
   }
   async function stop(mode: 'fast' | 'immediate' = 'fast') {

@@ -1,6 +1,6 @@
 import type { ChecklistStep } from '../rules/rule-schema.ts';
 import { formatDuration } from '../shared/duration.ts';
-import { dueEscalations, isBreached, markEscalated, meet, nextEscalationAt, pause, resume, unmeet, type DueEscalation, type OrderSla } from './sla.ts';
+import { dueEscalations, isBreached, markEscalated, meet, nextEscalationAt, pause, unmeet, type DueEscalation, type OrderSla } from './sla.ts';
 import type { ActionInput, ActionName, StepResultInput } from './work-order-actions.ts';
 import {
   isOpen,

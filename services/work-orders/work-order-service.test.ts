@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Asset } from '../assets/asset.ts';
 import { createKyselyAlarmStore } from '../alarms/alarm-store.kysely.ts';
 import type { AlarmStore } from '../alarms/alarm-store.ts';

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { isUniqueViolation, type OpenedDatabase } from '../db/database.ts';
 import { eachDatabase } from '../testing/databases.ts';
 import { newOrder, type WorkOrderDraft } from './work-order.ts';

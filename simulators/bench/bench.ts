@@ -229,7 +229,7 @@ function ingestSection(phases: PhaseResult[], lat: Awaited<ReturnType<typeof lat
 function writeSection(title: string, lines: string[]): void {
   const file = path.join(root, 'BENCHMARKS.md');
   const section = [`${title}, ${new Date().toISOString().slice(0, 10)}`, '', ...lines, ''].join('\n');
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {

@@ -53,13 +53,13 @@ async function timeIt(n: number, fn: () => Promise<unknown>): Promise<{ p50: num
 export async function workOrderBench(): Promise<{ lines: string[]; summary: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-bench-wo-'));
   const fms = await startFms(testConfig({ estate: estate(), FMS_DATA_DIR: dir, FMS_HTTP_RATE_LIMIT: '0' }), pino({ level: 'silent' }));
-  const api = (p: string, body?: unknown) =>
+  const api = <T = { id: string; assignee: string; total?: number }>(p: string, body?: unknown) =>
     fetch(
       `${fms.httpUrl}/api${p}`,
       body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
     ).then(async (r) => {
       if (!r.ok) throw new Error(`${p}: ${r.status} ${await r.text()}`);
-      return r.json() as Promise<any>;
+      return r.json() as Promise<T>;
     });
   try {
     const categories = ['repair', 'repair', 'repair', 'complaint', 'inspection'];
