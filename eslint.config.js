@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 /** Programs that start a process: the only places that may read process.env. */
 const entryPoints = [
   'services/main.ts',
-  'services/cli.ts',
+  'services/cli/main.ts',
   'simulators/cli.ts',
   'simulators/demo-main.ts',
   'simulators/bench/**/*.ts',

@@ -18,12 +18,10 @@ import { loadDefaultRules } from './rules/rule-loader.ts';
 import { createRuleService } from './rules/rule-service.ts';
 import { createKyselyRuleStore } from './rules/rule-store.kysely.ts';
 import { createKyselyRuleStateStore } from './rules/rule-state-store.kysely.ts';
-import type { Config } from './shared/config.ts';
+import type { Config } from './config/config.ts';
 import { createMetrics } from './shared/metrics.ts';
 import { createWebhookNotifier } from './shared/webhooks.ts';
-import { createInfluxTelemetryStore } from './telemetry/telemetry-store.influx.ts';
-import { createSqliteTelemetryStore } from './telemetry/telemetry-store.sqlite.ts';
-import type { TelemetryStore } from './telemetry/telemetry-store.ts';
+import { openTelemetryStore } from './runtime/open-telemetry-store.ts';
 import { estateStatus } from './estate-status.ts';
 import { createPmPlanService, loadPlanTemplates } from './pm/pm-plan-service.ts';
 import { createExternalBroker, type ExternalBroker } from './broker/message-bus.mqtt.ts';
@@ -667,21 +665,6 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     await closeAll(closers, log);
     throw err;
   }
-}
-
-/** InfluxDB when FMS_INFLUX_URL is set, the embedded SQLite store otherwise. */
-export async function openTelemetryStore(config: Config, log: Logger, onDeadLetter: (line: string, reason: string) => void): Promise<TelemetryStore> {
-  if (config.influx) {
-    if (config.dataDir === ':memory:') throw new Error('FMS_DATA_DIR=:memory: cannot hold the InfluxDB spool: give a folder');
-    log.info({ url: config.influx.url, db: config.influx.db }, 'telemetry goes to InfluxDB');
-    return createInfluxTelemetryStore({ connection: config.influx, dataDir: config.dataDir, spoolMaxBytes: config.spool.maxBytes, log, onDeadLetter });
-  }
-  return createSqliteTelemetryStore({
-    file: config.dataDir === ':memory:' ? ':memory:' : path.join(config.dataDir, 'telemetry.db'),
-    log,
-    rawRetentionMs: config.retention.rawMs,
-    rollupRetentionMs: config.retention.rollupMs,
-  });
 }
 
 async function closeAll(closers: { name: string; close: () => Promise<void> }[], log: Logger): Promise<void> {

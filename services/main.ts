@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { demoAssets, demoRequest, demoSchedule, provisionDemo, startDemo, withDemoEstate } from '../simulators/demo.ts';
 import { startFms } from './app.ts';
-import { loadConfig, type Config } from './shared/config.ts';
+import { loadConfig, type Config } from './config/config.ts';
 import { isFmsError } from './shared/errors.ts';
 import { createLogger } from './shared/logger.ts';
 

@@ -1,5 +1,5 @@
 import type { AssetInput } from '../services/assets/asset.ts';
-import type { Config } from '../services/shared/config.ts';
+import type { Config } from '../services/config/config.ts';
 import type { Fms } from '../services/app.ts';
 import { personSchema, teamSchema } from '../services/work-orders/people.ts';
 import { loadPlanTemplates } from '../services/pm/pm-plan-service.ts';

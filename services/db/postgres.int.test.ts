@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFms, type Fms } from '../app.ts';
-import { testConfig } from '../shared/config.ts';
+import { testConfig } from '../config/config.ts';
 import { captureLogger, waitFor } from '../testing/harness.ts';
 import { requirePostgres, startPostgres, type Postgres } from '../testing/postgres.ts';
 

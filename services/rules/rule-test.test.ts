@@ -54,7 +54,7 @@ describe('rule tests as files', () => {
   });
 
   it('the command exits 0 when every test passes, 1 when one fails, 2 on a bad file', () => {
-    const run = (f: string) => spawnSync(process.execPath, ['--import', 'tsx', 'services/cli.ts', 'rules', 'test', f], { cwd: root, encoding: 'utf8' });
+    const run = (f: string) => spawnSync(process.execPath, ['--import', 'tsx', 'services/cli/main.ts', 'rules', 'test', f], { cwd: root, encoding: 'utf8' });
     const ok = run(file('ok.yaml', hotPump.replace('EXPECTED', '1m30s')));
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('✓ a hot pump');
@@ -66,7 +66,7 @@ describe('rule tests as files', () => {
 
   it('the command passes on every shipped rule test file', () => {
     const shipped = ['devices/pump/rules.test.yaml', 'devices/elevator/rules.test.yaml', 'devices/gate/rules.test.yaml'];
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'services/cli.ts', 'rules', 'test', ...shipped], { cwd: root, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'services/cli/main.ts', 'rules', 'test', ...shipped], { cwd: root, encoding: 'utf8' });
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/\n\d+ passed, 0 failed\n$/);
   });

@@ -1,10 +1,7 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import type { InfluxConnection } from '../shared/config.ts';
 
 const gzip = promisify(gzipCb);
-
-export type { InfluxConnection };
 
 export type WriteOutcome =
   | { kind: 'ok' }
@@ -12,6 +9,17 @@ export type WriteOutcome =
   | { kind: 'bad-data'; status: number; reason: string }
   /** The server is down, busy or misconfigured: keep the data and try again later. */
   | { kind: 'unavailable'; status: number | null; reason: string; retryAfterMs: number | null };
+
+/** Where InfluxDB is and how FMS signs in to it (FMS_INFLUX_*). */
+export interface InfluxConnection {
+  /** Base URL, e.g. http://127.0.0.1:8086 */
+  url: string;
+  db: string;
+  rp: string | undefined;
+  token: string | undefined;
+  username: string | undefined;
+  password: string | undefined;
+}
 
 /** Bodies above this size are sent gzip-compressed (InfluxDB 1.x, 2.x and 3.x accept it). */
 export const GZIP_ABOVE_BYTES = 64 * 1024;

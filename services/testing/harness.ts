@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { startFms, type Fms } from '../app.ts';
-import { testConfig } from '../shared/config.ts';
+import { testConfig } from '../config/config.ts';
 
 /** A small estate for tests: one site with a pump, an elevator and a gate. */
 export const testEstate = {

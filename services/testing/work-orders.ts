@@ -5,7 +5,7 @@ import pino from 'pino';
 import type { Alarm } from '../alarms/alarm.ts';
 import type { Asset } from '../assets/asset.ts';
 import type { Db } from '../db/database.ts';
-import { estateFileSchema } from '../shared/estate-file.ts';
+import { estateFileSchema } from '../config/estate-file.ts';
 import { createMetrics, type Metrics } from '../shared/metrics.ts';
 import { createAttachmentFiles } from '../work-orders/attachment-files.ts';
 import { createDirectory } from '../work-orders/people.ts';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { startFms } from '../../services/app.ts';
-import { testConfig } from '../../services/shared/config.ts';
+import { testConfig } from '../../services/config/config.ts';
 
 const ORDERS = Number(process.env.BENCH_WORK_ORDERS ?? 10_000);
 const SITES = ['north', 'south', 'east', 'west'];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, testConfig } from './config.ts';
-import { FmsError } from './errors.ts';
+import { FmsError } from '../shared/errors.ts';
 
 function problemsOf(fn: () => unknown): string[] {
   try {

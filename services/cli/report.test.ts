@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startFms } from '../app.ts';
-import { loadConfig } from '../shared/config.ts';
+import { loadConfig } from '../config/config.ts';
 import { captureLogger } from '../testing/harness.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,7 +25,7 @@ const env = {
 };
 const headers = { authorization: `Bearer ${ADMIN}` };
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'services/cli.ts', 'report', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+  spawnSync(process.execPath, ['--import', 'tsx', 'services/cli/main.ts', 'report', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
 
 describe('npm run fms -- report', () => {
   beforeAll(async () => {
@@ -92,7 +92,7 @@ describe('npm run fms -- report', () => {
     expect(cli('--language', 'fr').stderr).toContain('--language: expected en or zh');
     expect(cli('--from', '2026-11-10', '--to', '2026-11-01').stderr).toContain('--to must be after --from');
     expect(cli('--sight', 'x').stderr).toMatch(/Unknown option '--sight'/);
-    const nowhere = spawnSync(process.execPath, ['--import', 'tsx', 'services/cli.ts', 'report'], {
+    const nowhere = spawnSync(process.execPath, ['--import', 'tsx', 'services/cli/main.ts', 'report'], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, FMS_DATA_DIR: path.join(dir, 'nothing-here') },

@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { FmsError } from './errors.ts';
+import { FmsError } from '../shared/errors.ts';
 import { estateFileSchema, type EstateFile } from './estate-file.ts';
-import { formatZodIssues } from './zod-format.ts';
-import { parseDuration } from './duration.ts';
+import { formatZodIssues } from '../shared/zod-format.ts';
+import { parseDuration } from '../shared/duration.ts';
 import { parseFontSetting, type FontChoice } from '../reports/report-font.ts';
+import type { InfluxConnection } from '../telemetry/influx-client.ts';
 
 const portOrZero = z.coerce
   .number({ error: 'expected a port number from 0 (any free port) to 65535' })
@@ -165,16 +166,6 @@ export const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 /** Where and how to reach InfluxDB. */
-export interface InfluxConnection {
-  /** Base URL, e.g. http://127.0.0.1:8086 */
-  url: string;
-  db: string;
-  rp: string | undefined;
-  token: string | undefined;
-  username: string | undefined;
-  password: string | undefined;
-}
-
 /** A certificate and its key, read from PEM files when the config was loaded. */
 export interface TlsFiles {
   cert: string;

@@ -3,16 +3,16 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
 import pino from 'pino';
-import { openTelemetryStore } from '../app.ts';
+import { openTelemetryStore } from '../runtime/open-telemetry-store.ts';
 import { createAssetRegistry } from '../assets/asset-registry.ts';
 import { createKyselyAlarmStore } from '../alarms/alarm-store.kysely.ts';
 import { openDatabase } from '../db/database.ts';
 import { createKyselyPmStore } from '../pm/pm-store.kysely.ts';
-import { loadConfig } from '../shared/config.ts';
+import { loadConfig } from '../config/config.ts';
 import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kysely.ts';
-import { languages, type Language } from './report-document.ts';
-import { findFont } from './report-font.ts';
-import { createReportService } from './report-service.ts';
+import { languages, type Language } from '../reports/report-document.ts';
+import { findFont } from '../reports/report-font.ts';
+import { createReportService } from '../reports/report-service.ts';
 
 export const reportUsage = `Usage: npm run fms -- report [--site ID] [--from DATE] [--to DATE] [--language en|zh] [--out DIR]
 

@@ -4,9 +4,9 @@
  *   rules test <file.yaml>...   run rule tests (see docs/rules.md)
  *   report [--site …] [--from …] [--to …]   make a maintenance report (see docs/reports.md)
  */
-import { loadDefaultRules, loadRuleFile } from './rules/rule-loader.ts';
-import { loadRuleTestFile, runRuleTest } from './rules/rule-test.ts';
-import { runReportCli } from './reports/report-cli.ts';
+import { loadDefaultRules, loadRuleFile } from '../rules/rule-loader.ts';
+import { loadRuleTestFile, runRuleTest } from '../rules/rule-test.ts';
+import { runReportCli } from './report.ts';
 
 const usage = `Usage: npm run fms -- rules test <file.yaml>...
        npm run fms -- report [--site ID] [--from DATE] [--to DATE] [--language en|zh] [--out DIR]
