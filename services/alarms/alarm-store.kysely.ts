@@ -1,7 +1,8 @@
 import type { Selectable, Transaction } from 'kysely';
 import { isUniqueViolation, type Db } from '../db/database.ts';
 import type { AlarmsTable, DatabaseSchema } from '../db/schema.ts';
-import { severityRank, type Alarm, type AlarmEvent } from './alarm.ts';
+import { type Alarm, type AlarmEvent } from './alarm.ts';
+import { severityRank } from '../shared/vocabulary.ts';
 import type { AlarmStore } from './alarm-store.ts';
 
 /** The alarm store on SQL through kysely. */

@@ -1,9 +1,7 @@
-import type { Severity } from '../rules/rule-schema.ts';
+import type { Severity } from '../shared/vocabulary.ts';
 
 export const alarmStates = ['active', 'acknowledged', 'cleared'] as const;
 
-/** Severities from weakest to strongest. */
-export const severityRank: Record<string, number> = { info: 0, warning: 1, major: 2, critical: 3 };
 export type AlarmState = (typeof alarmStates)[number];
 
 export interface Alarm {

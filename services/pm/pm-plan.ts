@@ -1,7 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { catalog, deviceTypes } from '../../devices/catalog.ts';
-import { checklistStepSchema, priorities } from '../rules/rule-schema.ts';
+import { checklistStepSchema, priorities } from '../shared/vocabulary.ts';
 import { parseDuration } from '../shared/duration.ts';
 
 /** A calendar interval: days and weeks are fixed lengths; months and years follow the calendar (the 31st → the 30th). */

@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { DateTime } from 'luxon';
-import type { ChecklistStep } from '../rules/rule-schema.ts';
+import type { ChecklistStep } from '../shared/vocabulary.ts';
 import { intervalMs, isFloating, triggersOf, type Interval, type PmPlan } from './pm-plan.ts';
 
 /**

@@ -1,12 +1,7 @@
 import { z } from 'zod';
 import { catalog, deviceTypes } from '../../devices/catalog.ts';
 import { parseDuration } from '../shared/duration.ts';
-
-export const severities = ['info', 'warning', 'major', 'critical'] as const;
-export type Severity = (typeof severities)[number];
-export const priorities = ['P1', 'P2', 'P3', 'P4'] as const;
-export type Priority = (typeof priorities)[number];
-export const categories = ['repair', 'complaint', 'suggestion', 'inspection', 'preventive'] as const;
+import { categories, checklistStepSchema, priorities, severities } from '../shared/vocabulary.ts';
 
 const comparisonOps = ['>', '>=', '<', '<=', '==', '!='] as const;
 const rangeOps = ['between', 'outside'] as const;
@@ -35,24 +30,6 @@ export const conditionSchema = z.union(
   { error: 'expected { op, value } with op one of > >= < <= == != (a number or boolean) or between/outside (a [low, high] pair)' },
 );
 export type Condition = z.infer<typeof conditionSchema>;
-
-/** One step of the written procedure (作业指导书): a plain check by default. */
-export const checklistStepSchema = z.union([
-  z
-    .string()
-    .min(1)
-    .max(500)
-    .transform((step) => ({ step, type: 'check' as const })),
-  z.strictObject({
-    step: z.string().min(1).max(500),
-    type: z.enum(['check', 'measurement', 'pass_fail', 'photo']).default('check'),
-    /** For measurements: the unit and the limits a good reading stays within. */
-    unit: z.string().max(20).optional(),
-    min: z.number().optional(),
-    max: z.number().optional(),
-  }),
-]);
-export type ChecklistStep = z.infer<typeof checklistStepSchema>;
 
 const workOrderSchema = z.strictObject({
   priority: z.enum(priorities, { error: 'expected P1, P2, P3 or P4' }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idSchema } from '../assets/asset.ts';
 import { deviceTypes } from '../../devices/catalog.ts';
-import { categories, priorities } from '../rules/rule-schema.ts';
+import { categories, priorities } from '../shared/vocabulary.ts';
 import { parseHours, weekdayNames, type WeekdayName } from './business-calendar.ts';
 
 export const personRoles = ['technician', 'supervisor', 'manager'] as const;

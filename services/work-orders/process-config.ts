@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { categories, checklistStepSchema, priorities } from '../rules/rule-schema.ts';
+import { categories, checklistStepSchema, priorities } from '../shared/vocabulary.ts';
 import { parseDuration } from '../shared/duration.ts';
 
 /** A positive duration written as text (`30m`, `3d`), in milliseconds. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { categories, priorities, type Priority } from '../rules/rule-schema.ts';
+import { categories, priorities, type Priority } from '../shared/vocabulary.ts';
 import { duration as positiveDuration } from './process-config.ts';
 import { addWorkingTime, ALWAYS, parseHours, weekdayNames, workingTimeBetween, type Calendar } from './business-calendar.ts';
 

@@ -1,4 +1,4 @@
-import type { ChecklistStep } from '../rules/rule-schema.ts';
+import type { ChecklistStep } from '../shared/vocabulary.ts';
 import { formatDuration } from '../shared/duration.ts';
 import { dueEscalations, isBreached, markEscalated, meet, nextEscalationAt, pause, unmeet, type DueEscalation, type OrderSla } from './sla.ts';
 import type { ActionInput, ActionName, StepResultInput } from './work-order-actions.ts';

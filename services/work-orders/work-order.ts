@@ -1,4 +1,4 @@
-import type { ChecklistStep, Priority } from '../rules/rule-schema.ts';
+import type { ChecklistStep, Priority } from '../shared/vocabulary.ts';
 import type { OrderSla } from './sla.ts';
 
 /** Work-order states of CONTRACT.md. */

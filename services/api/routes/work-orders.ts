@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { idSchema } from '../../assets/asset.ts';
-import { categories, checklistStepSchema, priorities } from '../../rules/rule-schema.ts';
+import { categories, checklistStepSchema, priorities } from '../../shared/vocabulary.ts';
 import { FmsError } from '../../shared/errors.ts';
 import type { ApiKey } from '../api-keys.ts';
 import { allowedActions } from '../../work-orders/state-machine.ts';
