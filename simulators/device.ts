@@ -1,6 +1,7 @@
 import { catalog, type DeviceType } from '../devices/catalog.ts';
 import { createModel } from './models/index.ts';
 import { severity, type ActiveFault } from './models/model.ts';
+import { deviceTopic, type Channel } from '../services/shared/topics.ts';
 import { createRandom, seedFrom } from './random.ts';
 
 export interface DeviceSpec {
@@ -38,7 +39,8 @@ const SKEW_MS = 10 * 60_000;
 export function createSimulatedDevice(spec: DeviceSpec, seed: number, startAt: number) {
   const model = createModel(spec.type, seedFrom(spec.id, seed), startAt, spec.timeZone);
   const rnd = createRandom(seedFrom(`${spec.id}/device`, seed));
-  const base = `fms/${spec.site}/${spec.type}/${spec.id}`;
+  /** This device's topic of a channel. */
+  const topic = (channel: Channel) => deviceTopic(spec.site, spec.type, spec.id, channel);
   const faults = new Map<DeviceFault, ActiveFault>();
   const counters = catalog[spec.type].metrics.filter((m) => m.kind === 'counter').map((m) => m.name);
   const gauges = catalog[spec.type].metrics.filter((m) => m.kind !== 'counter' && m.kind !== 'state').map((m) => m.name);
@@ -69,7 +71,7 @@ export function createSimulatedDevice(spec: DeviceSpec, seed: number, startAt: n
 
   return {
     spec,
-    base,
+    topic,
     faultNames: [...model.faults, ...deviceFaults] as readonly string[],
 
     inject(fault: string, at: number, rampMs = 0): void {
@@ -123,8 +125,8 @@ export function createSimulatedDevice(spec: DeviceSpec, seed: number, startAt: n
       const ts = faults.has('clock_skew') ? t + SKEW_MS : t;
       const messages: OutMessage[] = [];
       const malformed = faults.has('malformed') && rnd.chance(0.3);
-      messages.push({ topic: `${base}/telemetry`, payload: malformed ? hostilePayload(ts) : JSON.stringify({ ts, ...telemetry }), qos: 0 });
-      for (const e of out.events) messages.push({ topic: `${base}/event`, payload: JSON.stringify({ ts, ...e }), qos: 1 });
+      messages.push({ topic: topic('telemetry'), payload: malformed ? hostilePayload(ts) : JSON.stringify({ ts, ...telemetry }), qos: 0 });
+      for (const e of out.events) messages.push({ topic: topic('event'), payload: JSON.stringify({ ts, ...e }), qos: 1 });
       return messages;
     },
 

@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { DeviceType } from '../devices/catalog.ts';
+import type { Channel } from '../services/shared/topics.ts';
 import { createSimulatedDevice, type OutMessage, type SimulatedDevice } from './device.ts';
 
 export interface FleetDevice {
@@ -42,24 +43,24 @@ export function createFleet(opts: FleetOptions) {
   let published = 0;
   let failed = 0;
 
-  async function open(device: FleetDevice, base: string): Promise<MqttClient> {
+  async function open(device: FleetDevice, topic: (channel: Channel) => string): Promise<MqttClient> {
     const creds = opts.credentials?.(device);
     const client = await mqtt.connectAsync(opts.brokerUrl, {
       clientId: `sim-${device.id}`,
       clean: true,
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
-      will: { topic: `${base}/status`, payload: Buffer.from('offline'), qos: 1, retain: true },
+      will: { topic: topic('status'), payload: Buffer.from('offline'), qos: 1, retain: true },
       ...(creds ?? {}),
     });
     client.on('error', () => undefined);
-    await client.publishAsync(`${base}/status`, 'online', { qos: 1, retain: true });
+    await client.publishAsync(topic('status'), 'online', { qos: 1, retain: true });
     return client;
   }
 
   async function connect(device: FleetDevice): Promise<Running> {
     const sim = createSimulatedDevice(device, opts.seed, now());
-    return { device, sim, client: await open(device, sim.base), down: false };
+    return { device, sim, client: await open(device, sim.topic), down: false };
   }
 
   function publishStep(r: Running): void {
@@ -71,7 +72,7 @@ export function createFleet(opts: FleetOptions) {
       r.client.end(true);
     } else if (online && r.down) {
       r.down = false;
-      open(r.device, r.sim.base)
+      open(r.device, r.sim.topic)
         .then((c) => (r.client = c))
         .catch(() => (failed++, (r.down = true)));
     }
@@ -148,7 +149,7 @@ export function createFleet(opts: FleetOptions) {
           clearTimeout(r.timer);
           clearInterval(r.timer);
           try {
-            if (r.client.connected) await r.client.publishAsync(`${r.sim.base}/status`, 'offline', { qos: 1, retain: true });
+            if (r.client.connected) await r.client.publishAsync(r.sim.topic('status'), 'offline', { qos: 1, retain: true });
           } catch {
             // The broker may already be gone; the last will covers that case.
           }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
+import { assetIdOf, deviceTopic } from '../services/shared/topics.ts';
 import { deviceTypes, type DeviceType } from '../devices/catalog.ts';
 
 export interface ReplayRow {
@@ -53,7 +54,7 @@ export function toMessages(rows: readonly ReplayRow[]): { ts: number; topic: str
   for (const r of rows) {
     const key = `${r.ts}\0${r.asset}`;
     let m = out.get(key);
-    if (!m) out.set(key, (m = { ts: r.ts, topic: `fms/${r.site}/${r.type}/${r.asset}/telemetry`, payload: { ts: r.ts } }));
+    if (!m) out.set(key, (m = { ts: r.ts, topic: deviceTopic(r.site, r.type, r.asset, 'telemetry'), payload: { ts: r.ts } }));
     m.payload[r.metric] = r.value;
   }
   return [...out.values()];
@@ -78,7 +79,7 @@ export async function replay(opts: {
   const connect = (id: string, login?: { username: string; password: string }) =>
     mqtt.connectAsync(opts.brokerUrl, { clientId: `sim-replay-${process.pid}-${id}`, clean: true, reconnectPeriod: 0, ...login });
   const clientFor = (topic: string) => {
-    const asset = topic.split('/')[3]!;
+    const asset = assetIdOf(topic)!;
     const login = opts.credentials?.(asset);
     const key = login ? asset : '';
     let c = connections.get(key);

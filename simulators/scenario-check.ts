@@ -1,5 +1,5 @@
 import { parseEvent, parseStatus, parseTelemetry } from '../services/ingest/payload.ts';
-import { parseTopic } from '../services/ingest/topic.ts';
+import { parseDeviceTopic } from '../services/shared/topics.ts';
 import { createRuleEngine, type AlarmSignal, type RuleTarget } from '../services/rules/rule-engine.ts';
 import type { Rule } from '../services/rules/rule-schema.ts';
 import { devicesOf, generateMessages, type Scenario } from './scenario.ts';
@@ -34,7 +34,7 @@ export function checkScenario(s: Scenario, rules: readonly Rule[]): ScenarioOutc
   for (const m of generateMessages(s)) {
     messages++;
     tickTo(m.t);
-    const topic = parseTopic(m.topic);
+    const topic = parseDeviceTopic(m.topic);
     if (!topic.ok) {
       rejected++;
       continue;

@@ -139,7 +139,7 @@ export function* generateMessages(s: Scenario, opts: { devices?: SimulatedDevice
   const byId = new Map(devices.map((d) => [d.spec.id, d]));
   const actions = faultActions(s);
   const online = new Map(devices.map((d) => [d.spec.id, true]));
-  for (const d of devices) yield { t: s.start, topic: `${d.base}/status`, payload: 'online', qos: 1, retain: true };
+  for (const d of devices) yield { t: s.start, topic: d.topic('status'), payload: 'online', qos: 1, retain: true };
   let next = 0;
   for (let t = s.start + s.interval; t <= s.start + s.duration; t += s.interval) {
     for (; next < actions.length && actions[next]!.at <= t; next++) {
@@ -156,7 +156,7 @@ export function* generateMessages(s: Scenario, opts: { devices?: SimulatedDevice
       const up = d.online(t);
       if (up !== online.get(d.spec.id)) {
         online.set(d.spec.id, up);
-        yield { t, topic: `${d.base}/status`, payload: up ? 'online' : 'offline', qos: 1, retain: true };
+        yield { t, topic: d.topic('status'), payload: up ? 'online' : 'offline', qos: 1, retain: true };
       }
       for (const m of d.step(t)) yield { ...m, t };
     }

@@ -1,6 +1,7 @@
 import type { InboundMessage } from '../broker/message-bus.ts';
 import type { Coordinator } from './coordinator.ts';
 import { partitionOf } from './coordinator.ts';
+import { assetIdOf } from '../shared/topics.ts';
 
 export interface PartitionedIngestOptions {
   coordinator: Coordinator;
@@ -61,7 +62,7 @@ export function createPartitionedIngest(o: PartitionedIngestOptions) {
 
   return {
     handle(m: InboundMessage): void {
-      const assetId = m.topic.split('/')[3];
+      const assetId = assetIdOf(m.topic);
       // A topic without an asset is judged (and rejected) by the leader alone, so it is recorded once.
       if (!assetId) {
         if (o.coordinator.isLeader()) o.handle(m);

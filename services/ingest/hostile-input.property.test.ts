@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { catalog, deviceTypes } from '../../devices/catalog.ts';
 import { MAX_PAYLOAD_BYTES, parseEvent, parseStatus, parseTelemetry } from './payload.ts';
-import { parseTopic } from './topic.ts';
+import { parseDeviceTopic } from '../shared/topics.ts';
 
 /** Property tests: whatever a client sends, ingest's parsers answer with a value or a reason, never a crash. */
 const NOW = Date.UTC(2026, 10, 24, 8);
@@ -15,7 +15,7 @@ describe('topic parsing', () => {
   it('takes every well-formed device topic apart into exactly its levels', () => {
     fc.assert(
       fc.property(id, type, id, channel, (site, t, asset, ch) => {
-        expect(parseTopic(`fms/${site}/${t}/${asset}/${ch}`)).toEqual({ ok: true, value: { site, type: t, assetId: asset, channel: ch } });
+        expect(parseDeviceTopic(`fms/${site}/${t}/${asset}/${ch}`)).toEqual({ ok: true, value: { site, type: t, assetId: asset, channel: ch } });
       }),
     );
   });
@@ -28,7 +28,7 @@ describe('topic parsing', () => {
           fc.array(fc.oneof(anyText, id, fc.constantFrom('fms', '+', '#', '', '..')), { maxLength: 8 }).map((l) => l.join('/')),
         ),
         (topic) => {
-          const r = parseTopic(topic);
+          const r = parseDeviceTopic(topic);
           if (r.ok) {
             // Accepted only when it is one of the well-formed ones.
             expect(topic).toMatch(/^fms\/[A-Za-z0-9_-]{1,64}\/(pump|elevator|gate)\/[A-Za-z0-9_-]{1,64}\/(telemetry|event|status)$/);

@@ -8,7 +8,7 @@ import type { Metrics } from '../shared/metrics.ts';
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
 import { MAX_PAYLOAD_BYTES, parseEvent, parseStatus, parseTelemetry } from './payload.ts';
 import type { RejectKind, RejectedLog } from './rejected-log.ts';
-import { isServiceTopic, parseTopic } from './topic.ts';
+import { isServiceTopic, parseDeviceTopic } from '../shared/topics.ts';
 
 export interface IngestDeps {
   assets: AssetRegistry;
@@ -47,7 +47,7 @@ export function createIngest(deps: IngestDeps) {
 
   function handle(m: InboundMessage): void {
     if (isServiceTopic(m.topic)) return;
-    const topic = parseTopic(m.topic);
+    const topic = parseDeviceTopic(m.topic);
     if (!topic.ok) {
       inOther.inc();
       return reject(m, 'topic', topic.reason);

@@ -20,6 +20,7 @@ import { workOrderBench } from './work-orders.ts';
 import { pmBench } from './pm.ts';
 import { reportBench } from './reports.ts';
 import { scaleOutBench } from './scale-out.ts';
+import { deviceTopic } from '../../services/shared/topics.ts';
 import { signInBench } from './sign-in.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -106,7 +107,9 @@ async function latency(service: ServiceProcess, backgroundRate: number) {
   await new Promise((r) => setTimeout(r, 2000));
   const client = await mqtt.connectAsync(service.mqttUrl, { clientId: 'bench-events' });
   for (let i = 1; i <= GATES; i++) {
-    await client.publishAsync(`fms/bench/gate/bench-gate-${String(i).padStart(3, '0')}/event`, JSON.stringify({ type: 'forced_open' }), { qos: 1 });
+    await client.publishAsync(deviceTopic('bench', 'gate', `bench-gate-${String(i).padStart(3, '0')}`, 'event'), JSON.stringify({ type: 'forced_open' }), {
+      qos: 1,
+    });
     await new Promise((r) => setTimeout(r, 50));
   }
   await client.endAsync();

@@ -6,6 +6,7 @@
  *
  * Usage: tsx publisher.ts <mqtt-url> <qos 0|1> <seconds> <site> <asset-prefix> <count> [rate msg/s, 0 = full speed]
  */
+import { deviceTopic } from '../../services/shared/topics.ts';
 import mqtt from 'mqtt';
 
 const [url, qosText, secondsText, site, prefix, countText, rateText = '0'] = process.argv.slice(2);
@@ -16,7 +17,7 @@ const rate = Number(rateText);
 const maxInFlight = qos === 1 ? 1000 : 100;
 
 const client = await mqtt.connectAsync(url!, { clientId: `bench-publisher-${process.pid}`, clean: true });
-const topics = Array.from({ length: count }, (_, i) => `fms/${site}/pump/${prefix}-${String(i + 1).padStart(4, '0')}/telemetry`);
+const topics = Array.from({ length: count }, (_, i) => deviceTopic(site!, 'pump', `${prefix}-${String(i + 1).padStart(4, '0')}`, 'telemetry'));
 // Per asset: how many readings were acknowledged, and the time of the last one. Every reading of an
 // asset gets its own millisecond and `run_hours` = its sequence number, so a test can check count and
 // sum per series in the store.

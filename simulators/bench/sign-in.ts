@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import { deviceTopic } from '../../services/shared/topics.ts';
 import { startServiceProcess, type ServiceProcess } from '../../services/testing/service-process.ts';
 
 const DEVICES = 1000;
@@ -72,7 +73,7 @@ export async function signInBench(): Promise<string[]> {
               if (Date.now() - started >= LOAD_SECONDS * 1000) return clearInterval(timer);
               sent++;
               c.publish(
-                `fms/bench/pump/${ids[i]}/telemetry`,
+                deviceTopic('bench', 'pump', ids[i]!, 'telemetry'),
                 JSON.stringify({ flow_m3h: 30, pressure_out_bar: 4.1, vibration_mms: 2.1, running: true }),
                 { qos: 1 },
                 (err) => (err ? failed++ : acked++),

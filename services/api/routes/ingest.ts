@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { siteOf } from '../../shared/topics.ts';
 import type { ApiDeps } from '../server.ts';
 
 export const ingestRoutes =
@@ -19,7 +20,7 @@ export const ingestRoutes =
         const sites = req.apiKey?.sites;
         if (!sites) return { total: deps.rejected.total, items: deps.rejected.recent(req.query.limit) };
         // A key limited to sites sees the rejections of their topics only (not other sites', not the broker's refusals).
-        const items = deps.rejected.recent(1000).filter((r) => sites.includes(r.topic.split('/')[1] ?? ''));
+        const items = deps.rejected.recent(1000).filter((r) => sites.includes(siteOf(r.topic) ?? ''));
         return { total: items.length, items: items.slice(0, req.query.limit) };
       },
     );
