@@ -6,6 +6,10 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { createAlarmService } from './alarms/alarm-service.ts';
 import { createKyselyAlarmStore } from './alarms/alarm-store.kysely.ts';
+import { announceAlarms } from './alarms/alarm-announcer.ts';
+import { feedBackToRules } from './alarms/rule-feedback.ts';
+import { linkAlarmsToOrders } from './work-orders/alarm-link.ts';
+import { announceWorkOrders } from './work-orders/work-order-announcer.ts';
 import { buildApi, type Api } from './api/server.ts';
 import type { HealthReport } from './api/routes/health.ts';
 import { createAssetRegistry } from './assets/asset-registry.ts';
@@ -213,7 +217,6 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const siteTimeZone = (site: string | null) => config.estate.sites.find((s) => s.id === site)?.timeZone ?? config.timeZone;
     const workOrders = createWorkOrderService({
       store: workOrderStore,
-      bus: broker,
       log: log.child({ svc: 'work-orders' }),
       metrics,
       now,
@@ -227,8 +230,8 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       ruleById: (id) => rules.rules().find((r) => r.id === id),
       files: createAttachmentFiles(attachmentsDir),
       attachmentMaxBytes: config.attachments.maxBytes,
-      notify: webhooks.notify,
     });
+    announceWorkOrders(workOrders, { bus: broker, notify: webhooks.notify, log: log.child({ svc: 'work-orders' }) });
     const pmStore = createKyselyPmStore(database.db);
     const pmPlans = await createPmPlanService({
       store: pmStore,
@@ -272,19 +275,10 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       now,
       isLeader: () => coordinator.isLeader(),
     });
-    const alarms = createAlarmService({
-      store: alarmStore,
-      workOrders,
-      telemetry,
-      bus: broker,
-      log: log.child({ svc: 'alarms' }),
-      metrics,
-      now,
-      maintenance: assets,
-      forget: (assetId, ruleId) => rules.forget(assetId, ruleId),
-      notify: webhooks.notify,
-      onAcknowledged: (alarm) => rules.resetUsage(alarm.assetId, alarm.ruleId),
-    });
+    const alarms = createAlarmService({ store: alarmStore, log: log.child({ svc: 'alarms' }), metrics, now, maintenance: assets });
+    announceAlarms(alarms, { telemetry, bus: broker, notify: webhooks.notify, log: log.child({ svc: 'alarms' }) });
+    linkAlarmsToOrders({ alarms, workOrders, ruleById: (id) => rules.rules().find((r) => r.id === id), metrics, now, log: log.child({ svc: 'work-orders' }) });
+    feedBackToRules(alarms, rules);
     // Pending `for` timers and counts first, then the open alarms: a restart resumes both.
     const ruleStates = createKyselyRuleStateStore(database.db);
     // Several instances (an external broker and PostgreSQL) split the assets into partitions and elect

@@ -1,15 +1,18 @@
 import pino from 'pino';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OpenedDatabase } from '../db/database.ts';
 import { eachDatabase } from '../testing/databases.ts';
 import { createRuleEngine, type RuleTarget } from '../rules/rule-engine.ts';
 import { loadDefaultRules } from '../rules/rule-loader.ts';
 import { ruleSchema } from '../rules/rule-schema.ts';
 import { createMetrics } from '../shared/metrics.ts';
-import { createTestWorkOrderService } from '../testing/work-orders.ts';
+import { createTestWorkOrderService, workOrderEstate } from '../testing/work-orders.ts';
 import type { AlarmPoint } from '../telemetry/telemetry-store.ts';
 import { createAlarmService } from './alarm-service.ts';
 import { createKyselyAlarmStore } from './alarm-store.kysely.ts';
+import { announceAlarms } from './alarm-announcer.ts';
+import { feedBackToRules } from './rule-feedback.ts';
+import { linkAlarmsToOrders } from '../work-orders/alarm-link.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
 const elevator: RuleTarget = { id: 'e1', type: 'elevator', site: 'riverside', tags: [] };
@@ -26,25 +29,28 @@ eachDatabase('alarms and the work orders they open', (open) => {
     const log = pino({ level: 'silent' });
     const metrics = createMetrics();
     const bus = { publish: async (topic: string, payload: string) => void published.push({ topic, payload: JSON.parse(payload) }) };
+    const store = createKyselyAlarmStore(database.db);
+    const engine = createRuleEngine(loadDefaultRules());
+    const ruleById = (id: string) => engine.rules().find((r) => r.id === id);
     const { service: workOrders } = createTestWorkOrderService({
       db: database.db,
       now: () => now,
       metrics,
       published: published as never,
-      estate: { dispatch: { auto: false } },
+      estate: { ...workOrderEstate, dispatch: { auto: false } },
+      faultAlarms: (assetId, fault, since) => store.ofFault(assetId, fault, since),
+      ruleById,
     });
-    const engine = createRuleEngine(loadDefaultRules());
     const alarms = createAlarmService({
-      store: createKyselyAlarmStore(database.db),
-      workOrders,
-      telemetry: { writeAlarm: (a) => void alarmPoints.push(a) },
-      bus,
+      store,
       log,
       metrics,
       now: () => now,
       maintenance: { inMaintenance: (_asset, at) => at < maintenanceUntil },
-      forget: (assetId, ruleId) => engine.forget(assetId, ruleId),
     });
+    announceAlarms(alarms, { telemetry: { writeAlarm: (a) => void alarmPoints.push(a) }, bus, log });
+    linkAlarmsToOrders({ alarms, workOrders, ruleById, metrics, now: () => now, log });
+    feedBackToRules(alarms, engine);
     return { alarms, workOrders, engine, metrics };
   }
 
@@ -270,5 +276,68 @@ eachDatabase('alarms and the work orders they open', (open) => {
     now = T0 + 60_000;
     const acked = await alarms.acknowledge(1, 'li.wei', 'on my way');
     expect(acked).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'li.wei', ackNote: 'on my way', acknowledgedAt: T0 + 60_000 });
+  });
+
+  describe('an alarm follows its work order', () => {
+    async function entrapmentOrder() {
+      const ctx = await setup();
+      ctx.alarms.handle(ctx.engine.onEvent(elevator, T0, 'entrapment'), T0);
+      await ctx.alarms.drain();
+      const order = (await ctx.workOrders.list({ limit: 1, offset: 0 })).items[0]!;
+      await ctx.workOrders.act(order.id, { action: 'assign', by: 'zhang-min', assignee: 'li-wei' });
+      return { ...ctx, order };
+    }
+
+    it("acknowledging the order acknowledges its alarm, in the technician's name", async () => {
+      const { alarms, workOrders, order } = await entrapmentOrder();
+      now += 60_000;
+      await workOrders.act(order.id, { action: 'acknowledge', by: 'li-wei', note: 'on my way' });
+      expect(await alarms.get(1)).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'li-wei', acknowledgedAt: T0 + 60_000 });
+      expect((await alarms.history({ alarmId: 1, limit: 10 })).map((e) => [e.type, e.actor, e.note])).toContainEqual([
+        'acknowledged',
+        'li-wei',
+        `acknowledged with work order ${order.id}`,
+      ]);
+    });
+
+    it('a verified entrapment order resolves its alarm, and the next entrapment raises a new one on the same order', async () => {
+      const { alarms, workOrders, engine, order } = await entrapmentOrder();
+      await workOrders.act(order.id, { action: 'start', by: 'li-wei' });
+      now += 5 * 60_000;
+      await workOrders.act(order.id, { action: 'resolve', by: 'li-wei', note: 'passenger released, door operator reset' });
+      now += 31 * 60_000;
+      await workOrders.sweep(); // the sensors agree: no new entrapment for the verification window
+      await workOrders.act(order.id, { action: 'verify', by: 'zhang-min', check: 'qc', note: 'second inspection passed' });
+      await alarms.drain();
+      expect((await workOrders.get(order.id))!.order.state).toBe('verified');
+      // The passenger is out: the critical alarm does not stay red for another half hour.
+      expect(await alarms.get(1)).toMatchObject({ state: 'cleared', clearedAt: now });
+      expect((await alarms.history({ alarmId: 1, limit: 10 })).at(-1)).toMatchObject({
+        type: 'cleared',
+        actor: 'zhang-min',
+        note: `resolved: work order ${order.id} verified`,
+      });
+      expect((await alarms.list({ state: ['active', 'acknowledged'], limit: 10, offset: 0 })).total).toBe(0);
+      expect(published.filter((p) => p.topic.includes('/alarms/')).map((p) => (p.payload as { change: string }).change)).toEqual(['raised', 'cleared']);
+
+      now += 60_000;
+      alarms.handle(engine.onEvent(elevator, now, 'entrapment'), now);
+      await alarms.drain();
+      expect(await alarms.get(2)).toMatchObject({ state: 'active', workOrderId: order.id });
+      expect((await workOrders.get(order.id))!.order).toMatchObject({ state: 'in_progress', reworkCount: 1 });
+    });
+
+    it('a cancelled order acknowledges its condition alarm, which clears only when its condition does', async () => {
+      const { alarms, workOrders, engine } = await setup();
+      const hot = (at: number, v: number) => engine.onReading(pump, at, { vibration_mms: v });
+      alarms.handle(hot(T0, 8), T0);
+      alarms.handle(hot(T0 + 61_000, 8), T0 + 61_000);
+      await alarms.drain();
+      const order = (await workOrders.list({ limit: 1, offset: 0 })).items[0]!;
+      expect(order).toMatchObject({ source: 'alarm', priority: 'P2' });
+      await workOrders.act(order.id, { action: 'cancel', by: 'zhang-min', note: 'sensor mounted loose, fixed by the round' });
+      const alarm = (await alarms.list({ limit: 1, offset: 0 })).items[0]!;
+      expect(alarm).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'zhang-min', ackNote: `work order ${order.id} cancelled` });
+    });
   });
 });

@@ -1,32 +1,38 @@
 import type { Logger } from 'pino';
-import type { MessageBus } from '../broker/message-bus.ts';
 import type { AlarmSignal, RuleEngine } from '../rules/rule-engine.ts';
 import type { Rule } from '../rules/rule-schema.ts';
 import { formatDuration } from '../shared/duration.ts';
+import { createEvents } from '../shared/events.ts';
 import { createKeyedQueue } from '../shared/keyed-queue.ts';
-import type { WebhookNotifier } from '../shared/webhooks.ts';
 import type { Metrics } from '../shared/metrics.ts';
-import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
-import type { WorkOrderService } from '../work-orders/work-order-service.ts';
 import type { Alarm } from './alarm.ts';
 import type { AlarmStore } from './alarm-store.ts';
 
 export interface AlarmServiceDeps {
   store: AlarmStore;
-  workOrders: WorkOrderService;
-  telemetry: Pick<TelemetryStore, 'writeAlarm'>;
-  bus: Pick<MessageBus, 'publish'>;
   log: Logger;
   metrics: Metrics;
   now: () => number;
   /** Maintenance mode: a technician on site holds back the asset's non-safety alarms. */
   maintenance?: { inMaintenance(assetId: string, at: number): boolean };
-  /** Lets the rule engine evaluate a held-back alarm afresh, so it comes once maintenance ends. */
-  forget?: (assetId: string, ruleId: string) => void;
-  /** Webhooks. */
-  notify?: WebhookNotifier['notify'];
-  /** Told when a person acknowledges an alarm (usage rules count again from then). */
-  onAcknowledged?: (alarm: Alarm) => void;
+}
+
+/** What the alarm service tells its listeners (the work-order service, the rule engine, the announcer). */
+export interface AlarmEvents {
+  /** A new alarm; `rule` is undefined for alarms about FMS itself (never a work order). */
+  raised: { alarm: Alarm; rule: Rule | undefined; receivedAt: number };
+  /** The open alarm of the fault raised again by a rule no stronger than its own. */
+  repeated: { alarm: Alarm; rule: Rule; receivedAt: number };
+  /** The open alarm of the fault raised by a stronger rule: its severity went up. */
+  escalated: { alarm: Alarm; rule: Rule; receivedAt: number };
+  /** Raised and cleared too often: held as one alarm until it stays clear. */
+  flapping: { alarm: Alarm };
+  /** Cleared: its condition ended (`condition`), or its work order resolved it (`resolved`). */
+  cleared: { alarm: Alarm; cause: 'condition' | 'resolved' };
+  /** A person acknowledged it. */
+  acknowledged: { alarm: Alarm; by: string };
+  /** Held back because the asset is in maintenance: the rule should evaluate it afresh. */
+  held: { assetId: string; ruleId: string };
 }
 
 export type AlarmService = ReturnType<typeof createAlarmService>;
@@ -55,21 +61,10 @@ export function createAlarmService(deps: AlarmServiceDeps) {
   const keyOf = (assetId: string, fault: string) => `${assetId}\0${fault}`;
   const flapOf = (rule: Rule) => rule.flapping ?? DEFAULT_FLAPPING;
 
-  function announce(alarm: Alarm, change: string): void {
-    deps.telemetry.writeAlarm({
-      site: alarm.site,
-      asset: alarm.assetId,
-      rule: alarm.ruleId,
-      severity: alarm.severity,
-      ts: alarm.clearedAt ?? alarm.lastRaisedAt,
-      state: alarm.state,
-      value: alarm.value,
-    });
-    deps.bus
-      .publish(`fms/${alarm.site}/alarms/${alarm.assetId}`, JSON.stringify({ change, alarm }), { qos: 1 })
-      .catch((err) => log.warn({ err, alarmId: alarm.id }, 'alarm change not published'));
-    deps.notify?.('alarm', `alarm.${change}`, alarm.site, { change, alarm });
-  }
+  const events = createEvents<AlarmEvents>((name, err) => {
+    metrics.errors.labels('alarms').inc();
+    log.error({ err, event: name }, 'a listener of alarm events failed');
+  });
 
   async function apply(signal: AlarmSignal, receivedAt: number): Promise<void> {
     const { rule } = signal;
@@ -78,8 +73,8 @@ export function createAlarmService(deps: AlarmServiceDeps) {
     const flap = flapOf(rule);
     if (signal.kind === 'raise' && !rule.safety && deps.maintenance?.inMaintenance(signal.assetId, deps.now())) {
       metrics.alarmsSuppressed.labels(rule.id).inc();
-      deps.forget?.(signal.assetId, rule.id);
       log.debug({ assetId: signal.assetId, ruleId: rule.id }, 'alarm held back: asset in maintenance');
+      await events.emit('held', { assetId: signal.assetId, ruleId: rule.id });
       return;
     }
     if (signal.kind === 'raise') {
@@ -106,7 +101,7 @@ export function createAlarmService(deps: AlarmServiceDeps) {
           if (held.newlyFlapping) {
             metrics.alarms.labels('flapping', held.alarm.severity).inc();
             log.warn({ alarmId: held.alarm.id, assetId: signal.assetId, ruleId: rule.id }, 'alarm flapping');
-            announce(held.alarm, 'flapping');
+            await events.emit('flapping', { alarm: held.alarm });
           }
           return;
         }
@@ -115,7 +110,7 @@ export function createAlarmService(deps: AlarmServiceDeps) {
       if (!cleared) return;
       metrics.alarms.labels('cleared', cleared.severity).inc();
       log.info({ alarmId: cleared.id, assetId: cleared.assetId, ruleId: rule.id }, 'alarm cleared');
-      announce(cleared, 'cleared');
+      await events.emit('cleared', { alarm: cleared, cause: 'condition' });
       return;
     }
     const { alarm, created, escalated } = await store.raise({
@@ -133,12 +128,8 @@ export function createAlarmService(deps: AlarmServiceDeps) {
     metrics.alarms.labels(created ? 'raised' : escalated ? 'escalated' : 'repeated', alarm.severity).inc();
     if (created || escalated) {
       log.info({ alarmId: alarm.id, assetId: alarm.assetId, ruleId: rule.id, severity: alarm.severity }, created ? 'alarm raised' : 'alarm escalated');
-      announce(alarm, created ? 'raised' : 'escalated');
     }
-    const result = await deps.workOrders.openFromAlarm(alarm, rule);
-    if (!result) return;
-    if (alarm.workOrderId !== result.order.id) await store.linkWorkOrder(alarm.id, result.order.id);
-    metrics.alarmToWorkOrder.observe((deps.now() - receivedAt) / 1000);
+    await events.emit(created ? 'raised' : escalated ? 'escalated' : 'repeated', { alarm, rule, receivedAt });
   }
 
   return {
@@ -199,7 +190,7 @@ export function createAlarmService(deps: AlarmServiceDeps) {
           if (!cleared) return;
           metrics.alarms.labels('cleared', cleared.severity).inc();
           log.info({ alarmId: cleared.id, assetId: cleared.assetId, ruleId: a.ruleId }, 'flapping alarm cleared');
-          announce(cleared, 'cleared');
+          await events.emit('cleared', { alarm: cleared, cause: 'condition' });
         });
       }
     },
@@ -229,23 +220,53 @@ export function createAlarmService(deps: AlarmServiceDeps) {
             });
             metrics.alarms.labels('raised', severity).inc();
             log.warn({ alarmId: alarm.id, ruleId }, 'system alarm raised');
-            announce(alarm, 'raised');
+            await events.emit('raised', { alarm, rule: undefined, receivedAt: at });
           } else {
             const cleared = await store.clear(SYSTEM_ASSET, ruleId, at, message);
             if (!cleared) return;
             metrics.alarms.labels('cleared', severity).inc();
             log.info({ alarmId: cleared.id, ruleId }, 'system alarm cleared');
-            announce(cleared, 'cleared');
+            await events.emit('cleared', { alarm: cleared, cause: 'condition' });
           }
         })
         .catch((err) => log.error({ err, ruleId }, 'system alarm not stored'));
     },
 
+    /** Listens to what happens to alarms. */
+    on: events.on,
+
     async acknowledge(id: number, by: string, note: string | null): Promise<Alarm | undefined> {
-      const alarm = await store.acknowledge(id, by, note, deps.now());
-      if (alarm?.acknowledgedBy === by) deps.onAcknowledged?.(alarm);
+      const at = deps.now();
+      const alarm = await store.acknowledge(id, by, note, at);
+      if (alarm?.acknowledgedBy === by && alarm.acknowledgedAt === at) await events.emit('acknowledged', { alarm, by });
       return alarm;
     },
+
+    /**
+     * Clears an open alarm whose work order took care of it (an event alarm — a trapped passenger, a
+     * forced gate — once its order is verified): waits behind the fault's other signals.
+     */
+    async resolve(id: number, by: string, note: string): Promise<Alarm | undefined> {
+      const open = await store.get(id);
+      if (!open || open.state === 'cleared') return undefined;
+      const key = keyOf(open.assetId, open.fault);
+      return queue.run(key, async () => {
+        const cleared = await store.clear(open.assetId, open.fault, deps.now(), note, by);
+        activeRules.delete(key);
+        pendingClears.delete(key);
+        raises.delete(key);
+        if (!cleared) return undefined;
+        metrics.alarms.labels('cleared', cleared.severity).inc();
+        log.info({ alarmId: cleared.id, assetId: cleared.assetId, ruleId: cleared.ruleId, by }, 'alarm resolved by its work order');
+        await events.emit('cleared', { alarm: cleared, cause: 'resolved' });
+        return cleared;
+      });
+    },
+
+    /** Records the work order an alarm opened or attached to. */
+    linkWorkOrder: (alarmId: number, workOrderId: string) => store.linkWorkOrder(alarmId, workOrderId),
+    /** The alarms linked to a work order that are not cleared. */
+    openOfWorkOrder: (workOrderId: string) => store.openOfWorkOrder(workOrderId),
     get: (id: number) => store.get(id),
     history: store.history.bind(store),
     list: store.list.bind(store),

@@ -81,7 +81,7 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
       }
     },
 
-    async clear(assetId, fault, at, note) {
+    async clear(assetId, fault, at, note, actor = 'system') {
       return db.transaction().execute(async (trx) => {
         const open = await trx
           .selectFrom('alarms')
@@ -92,7 +92,7 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
           .executeTakeFirst();
         if (!open) return undefined;
         await trx.updateTable('alarms').set({ state: 'cleared', cleared_at: at, clear_pending_since: null }).where('id', '=', open.id).execute();
-        await addEvent(trx, open.id, at, 'cleared', open.state, 'cleared', 'system', note);
+        await addEvent(trx, open.id, at, 'cleared', open.state, 'cleared', actor, note);
         return fromRow({ ...open, state: 'cleared', cleared_at: at, clear_pending_since: null });
       });
     },
@@ -182,6 +182,11 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
 
     async listOpen() {
       const rows = await db.selectFrom('alarms').selectAll().where('state', '!=', 'cleared').execute();
+      return rows.map(fromRow);
+    },
+
+    async openOfWorkOrder(workOrderId) {
+      const rows = await db.selectFrom('alarms').selectAll().where('work_order_id', '=', workOrderId).where('state', '!=', 'cleared').orderBy('id').execute();
       return rows.map(fromRow);
     },
 

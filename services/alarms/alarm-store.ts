@@ -7,8 +7,8 @@ export interface AlarmStore {
    * escalating its severity (and rule) in place when the new rule is stronger.
    */
   raise(input: NewAlarm): Promise<{ alarm: Alarm; created: boolean; escalated: boolean }>;
-  /** Clears the open alarm of an asset and failure mode; undefined when none is open. */
-  clear(assetId: string, fault: string, at: number, note: string): Promise<Alarm | undefined>;
+  /** Clears the open alarm of an asset and failure mode (by `actor`, the system by default); undefined when none is open. */
+  clear(assetId: string, fault: string, at: number, note: string, actor?: string): Promise<Alarm | undefined>;
   /** Holds the open alarm of an asset and rule as flapping, its condition clear since `since`. */
   holdFlapping(assetId: string, fault: string, since: number, note: string): Promise<{ alarm: Alarm; newlyFlapping: boolean } | undefined>;
   /** Flapping alarms whose condition is clear, waiting to clear for good. */
@@ -21,6 +21,8 @@ export interface AlarmStore {
   list(filter: { state?: AlarmState[]; assetId?: string; site?: string; limit: number; offset: number }): Promise<{ items: Alarm[]; total: number }>;
   /** Every alarm not yet cleared. */
   listOpen(): Promise<Alarm[]>;
+  /** The alarms linked to a work order that are not cleared. */
+  openOfWorkOrder(workOrderId: string): Promise<Alarm[]>;
   /** Alarms raised in [from, to) per asset (reports). */
   countRaised(from: number, to: number): Promise<Map<string, number>>;
   /** Alarms of one asset and failure mode that are open, or were raised or repeated at or after `since`. */

@@ -375,4 +375,10 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('api_keys').addColumn('last_used_at', 'bigint').execute();
     },
   },
+  '0015-alarms-by-work-order': {
+    async up(db: Kysely<unknown>) {
+      // An alarm follows its work order (acknowledged with it, resolved when it is verified): found by the order.
+      await db.schema.createIndex('alarms_work_order').on('alarms').column('work_order_id').execute();
+    },
+  },
 };

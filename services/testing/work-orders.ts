@@ -12,6 +12,7 @@ import { createDirectory } from '../work-orders/people.ts';
 import { createSlaPolicy } from '../work-orders/sla.ts';
 import { createWorkOrderService, type WorkOrderServiceDeps } from '../work-orders/work-order-service.ts';
 import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kysely.ts';
+import { announceWorkOrders } from '../work-orders/work-order-announcer.ts';
 
 /** A small estate for work-order tests: one site, a team of two technicians, a supervisor and a manager. */
 export const workOrderEstate = {
@@ -56,7 +57,6 @@ export function createTestWorkOrderService(o: TestWorkOrderOptions) {
   const maintenance = new Map<string, { until: number; by: string } | null>();
   const service = createWorkOrderService({
     store: createKyselyWorkOrderStore(o.db),
-    bus: { publish: async (topic, payload) => void o.published?.push({ topic, payload: JSON.parse(String(payload)) as Record<string, unknown> }) },
     log: pino({ level: 'silent' }),
     metrics: o.metrics ?? createMetrics(),
     now: o.now,
@@ -77,6 +77,11 @@ export function createTestWorkOrderService(o: TestWorkOrderOptions) {
     ruleById: o.ruleById,
     files: createAttachmentFiles(mkdtempSync(path.join(os.tmpdir(), 'fms-test-attachments-'))),
     attachmentMaxBytes: 1024 * 1024,
+  });
+  // What integrations would hear on MQTT.
+  announceWorkOrders(service, {
+    bus: { publish: async (topic, payload) => void o.published?.push({ topic, payload: JSON.parse(String(payload)) as Record<string, unknown> }) },
+    log: pino({ level: 'silent' }),
   });
   return { service, maintenance };
 }

@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Alarm } from '../alarms/alarm.ts';
 import type { Asset } from '../assets/asset.ts';
-import type { MessageBus } from '../broker/message-bus.ts';
 import { isEventRule, type Rule } from '../rules/rule-schema.ts';
 import type { ChecklistStep, Priority } from '../shared/vocabulary.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import { FmsError } from '../shared/errors.ts';
 import type { Metrics } from '../shared/metrics.ts';
-import type { WebhookNotifier } from '../shared/webhooks.ts';
+import { createEvents } from '../shared/events.ts';
 import { sniffType, type AttachmentFiles } from './attachment-files.ts';
 import { chooseAssignee, eligibleTechnicians, escalationRecipients } from './dispatch.ts';
 import type { Directory } from './people.ts';
@@ -42,7 +41,6 @@ import {
 
 export interface WorkOrderServiceDeps {
   store: WorkOrderStore;
-  bus: Pick<MessageBus, 'publish'>;
   log: Logger;
   metrics: Metrics;
   now: () => number;
@@ -65,8 +63,6 @@ export interface WorkOrderServiceDeps {
   ruleById?: (id: string) => Rule | undefined;
   files: AttachmentFiles;
   attachmentMaxBytes: number;
-  /** Webhooks. */
-  notify?: WebhookNotifier['notify'];
 }
 
 /** What a person or an integration submits to open an order (POST /api/work-orders). */
@@ -97,6 +93,16 @@ const MAINTENANCE_FOR = 8 * 3_600_000;
 
 export type WorkOrderService = ReturnType<typeof createWorkOrderService>;
 
+/** What the work-order service tells its listeners (the announcer, the alarms of an order). */
+export interface WorkOrderEvents {
+  /**
+   * An order was opened or changed: `event` names what happened (`opened`, `assigned`, an action such
+   * as `acknowledge` or `verify`, `verified` by the sensors, `escalated`, `rework`, `occurrence`, …);
+   * `extra` carries its details (the history events written, an escalation's recipients).
+   */
+  changed: { event: string; order: WorkOrder; extra: Record<string, unknown> };
+}
+
 /**
  * The work-order process (DOMAIN.md's closed loop): intake, dispatch, actions checked by the state
  * machine, SLA escalation, sensor-verified acceptance, feedback. Time-driven steps run from `sweep`,
@@ -111,13 +117,14 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     followUpVisitMs: deps.process.followUpVisit,
   };
 
-  function announce(order: WorkOrder, event: string, extra: Record<string, unknown> = {}): void {
-    if (!order.site) return;
-    const payload = JSON.stringify({ event, workOrder: order, ...extra });
-    deps.bus
-      .publish(`fms/${order.site}/work-orders/${order.id}`, payload, { qos: 1 })
-      .catch((err) => log.warn({ err, workOrderId: order.id }, 'work-order event not published'));
-    deps.notify?.('work-order', `work-order.${event}`, order.site, { workOrder: order, ...extra });
+  const events = createEvents<WorkOrderEvents>((name, err) => {
+    metrics.errors.labels('work-orders').inc();
+    log.error({ err, event: name }, 'a listener of work-order events failed');
+  });
+
+  /** Tells the listeners (the announcer, the alarms of the order) what happened to an order. */
+  async function announce(order: WorkOrder, event: string, extra: Record<string, unknown> = {}): Promise<void> {
+    await events.emit('changed', { event, order, extra });
   }
 
   function context(now: number, attachmentIds: ReadonlySet<string> = new Set()): DecideContext {
@@ -171,7 +178,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     const saved = await store.update(decision.order, decision.events);
     if (!saved) return undefined;
     for (const e of decision.effects) await carryOut(saved, e);
-    announce(saved, event, { events: decision.events });
+    await announce(saved, event, { events: decision.events });
     return saved;
   }
 
@@ -211,7 +218,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         case 'notify':
           metrics.workOrderEscalations.labels(effect.level, effect.clock).inc();
           log.warn({ workOrderId: order.id, clock: effect.clock, level: effect.level, recipients: effect.recipients }, 'work order escalated');
-          announce(order, 'escalated', {
+          await announce(order, 'escalated', {
             escalation: { level: effect.level, clock: effect.clock, recipients: effect.recipients.map((id) => contactOf(id)) },
           });
           return;
@@ -317,7 +324,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     metrics.workOrdersOpened.labels(priority, intake.source).inc();
     log.info({ workOrderId: order.id, source: intake.source, channel: intake.channel, priority, site }, 'work order opened');
     // The requester is told the order was received (DOMAIN.md step 4) through this event.
-    announce(order, 'opened');
+    await announce(order, 'opened');
     if (intake.pm?.assignee) return assignTo(order, intake.pm.assignee, `plan ${intake.pm.planId} names ${intake.pm.assignee}`);
     return dispatch(order, intake.pm?.team);
   }
@@ -506,6 +513,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   }
 
   return {
+    /** Listens to what happens to work orders. */
+    on: events.on,
     open: (intake: Intake) => open(intake),
     /** Opens a preventive-maintenance order (by the scheduler); an occurrence already opened is returned, not doubled. */
     openPlanned: (intake: Omit<Intake, 'by'>, at?: number) => open({ ...intake, by: 'system' }, true, at),
@@ -530,7 +539,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
           const saved = await store.update(decision.order, decision.events);
           if (saved) {
             log.warn({ workOrderId: saved.id, assetId: alarm.assetId, ruleId: rule.id, repeat: saved.repeatCount }, 'repeat fault: work order reopened');
-            announce(saved, 'reopened');
+            await announce(saved, 'reopened');
             return { order: await dispatchReopened(saved), opened: false };
           }
         }
@@ -567,7 +576,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       if (result.opened) {
         metrics.workOrdersOpened.labels(wo.priority, 'alarm').inc();
         log.info({ workOrderId: result.order.id, assetId: alarm.assetId, ruleId: rule.id, priority: wo.priority }, 'work order opened');
-        announce(result.order, 'opened');
+        await announce(result.order, 'opened');
         return { order: await dispatch(result.order), opened: true };
       }
       metrics.workOrderOccurrences.inc();
@@ -579,7 +588,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         const reworked = await reworkWithEvidence(result.order, at, alarm, `the fault came back after the repair: ${alarm.message}`);
         if (reworked) return { order: reworked, opened: false };
       }
-      announce(result.order, 'occurrence');
+      await announce(result.order, 'occurrence');
       return result;
     },
 
