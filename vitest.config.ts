@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['services/**/*.test.ts', 'devices/**/*.test.ts', 'simulators/**/*.test.ts', 'dashboards/**/*.test.ts'],
+    include: ['services/**/*.test.ts', 'tools/**/*.test.ts', 'devices/**/*.test.ts', 'simulators/**/*.test.ts', 'dashboards/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default', './services/testing/summary-reporter.ts'],
