@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { createAuthenticate, type BrokerAuth } from './authenticate.ts';
+import type { FmsClient, MqttIdentity } from './client.ts';
+
+const KEY = 'fms_0123456789ab_' + 'k'.repeat(32);
+const auth: BrokerAuth = {
+  verifyDevice: async (assetId, secret) => assetId === 'rs-pump-01' && secret === 'right-secret',
+  certificateDevice: async () => false,
+  verifyKey: async (token) =>
+    token === KEY ? { id: '0123456789ab', name: 'BMS bridge', role: 'integration', expiresAt: null, sites: ['riverside'] } : { refused: 'unknown key' },
+};
+
+/** Runs the hook as aedes would for a client connecting from 10.0.0.7, without a socket. */
+function signIn(username: string | undefined, password: string | undefined) {
+  const refused: string[] = [];
+  const signedIn: MqttIdentity[] = [];
+  const hook = createAuthenticate({ auth, onRefused: (_reason, _address, detail) => refused.push(detail), onSignedIn: (who) => signedIn.push(who) });
+  const client: FmsClient = { id: 'c1', conn: { remoteAddress: '10.0.0.7' }, close: () => undefined };
+  return new Promise<{ ok: boolean; code?: number; client: FmsClient; refused: string[]; signedIn: MqttIdentity[] }>((resolve) =>
+    hook(client as never, username, password === undefined ? undefined : Buffer.from(password), (err, ok) =>
+      resolve({ ok: !err && !!ok, ...(err ? { code: err.returnCode } : {}), client, refused, signedIn }),
+    ),
+  );
+}
+
+describe('the authenticate hook', () => {
+  it('signs a device in by its asset id and secret, and counts its messages as the device', async () => {
+    const r = await signIn('rs-pump-01', 'right-secret');
+    expect(r.ok).toBe(true);
+    expect(r.client.fmsWho).toEqual({ kind: 'device', assetId: 'rs-pump-01', by: 'password' });
+    expect(r.client.fmsSender).toBe('device rs-pump-01');
+    expect(r.signedIn).toHaveLength(1);
+  });
+
+  it('signs a service client in by its API key, whatever its user name, with its sites', async () => {
+    const r = await signIn('anything', KEY);
+    expect(r.ok).toBe(true);
+    expect(r.client.fmsWho).toMatchObject({ kind: 'service', keyId: '0123456789ab', role: 'integration', sites: ['riverside'] });
+    expect(r.client.fmsSender).toBeUndefined();
+  });
+
+  it.each([
+    ['a wrong secret', 'rs-pump-01', 'wrong', /wrong or revoked credentials for "rs-pump-01"/],
+    ['no password', 'rs-pump-01', undefined, /no user name or password/],
+    ['an unknown API key', 'x', 'fms_ffffffffffff_' + 'x'.repeat(32), /API key refused: unknown key/],
+  ])('refuses %s with "bad user name or password" and says why', async (_what, user, password, why) => {
+    const r = await signIn(user, password);
+    expect(r).toMatchObject({ ok: false, code: 4 });
+    expect(r.client.fmsWho).toBeUndefined();
+    expect(r.refused[0]).toMatch(why);
+  });
+});

@@ -1,0 +1,39 @@
+/** What the embedded broker's hooks know of a connected client, beyond aedes's own. */
+
+/** A signed-in client: a device (by its secret or its certificate) or a service client (by an API key). */
+export type MqttIdentity =
+  | { kind: 'device'; assetId: string; by: 'password' | 'certificate' }
+  | { kind: 'service'; keyId: string; name: string; role: string; expiresAt: number | null; sites: readonly string[] | null };
+
+/** Why a connection or a packet was refused (the reason label of `fms_mqtt_refused_total`). */
+export type RefusalReason = 'connections_per_ip' | 'packet_too_large' | 'malformed_packet' | 'auth_failed' | 'not_allowed' | 'topic_too_long';
+
+/** Told of every refusal, to count it, record it and log it (rate-limited). */
+export type OnRefused = (reason: RefusalReason, address: string, detail: string, who?: MqttIdentity) => void;
+
+/** An aedes client as FMS's hooks see it: who signed in, and who it counts as for the message rate. */
+export interface FmsClient {
+  id: string;
+  conn?: unknown;
+  /** Set by `authenticate`. */
+  fmsWho?: MqttIdentity;
+  /** The sender its messages are throttled as (a device across its connections, or one connection). */
+  fmsSender?: string;
+  close(): void;
+}
+
+/** FMS's longest topic is ~150 bytes (`fms/` + a 64-character site and asset id); nothing legitimate is near this. */
+export const MAX_TOPIC_BYTES = 256;
+
+export const isLoopback = (ip: string) => ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
+
+/** The address a client connects from. */
+export function addressOf(client: { conn?: unknown } | null): string {
+  return (client?.conn as { remoteAddress?: string } | undefined)?.remoteAddress ?? 'unknown';
+}
+
+/** A client as a refusal names it. */
+export function describe(who: MqttIdentity | undefined): string {
+  if (!who) return 'an anonymous client';
+  return who.kind === 'device' ? `"${who.assetId}"` : `service client "${who.name}" (${who.role})`;
+}
