@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/database.ts';
-import type { Role } from './permissions.ts';
+import type { Role } from './access.ts';
 
 export interface ApiKey {
   id: string;

@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditEvent, AuditLog, AuditOutcome } from '../audit/audit-log.ts';
-import { FmsError } from '../shared/errors.ts';
 
 /** Who made a request, as the audit log names them: the API key's id, name and role, or nobody known. */
 export function requester(req: FastifyRequest): Pick<AuditEvent, 'actor' | 'actorName' | 'actorRole' | 'address'> {
@@ -15,12 +14,6 @@ export function requesterName(req: FastifyRequest): string {
   if (req.apiKey) return `${req.apiKey.name} (key ${req.apiKey.id})`;
   const header = req.headers['x-fms-actor'];
   return typeof header === 'string' ? header.slice(0, 100) : 'api';
-}
-
-/** A person's key acts only as that person: `by` in a body must be theirs. */
-export function mustActAs(req: FastifyRequest, by: string): void {
-  const person = req.apiKey?.personId;
-  if (person && by !== person) throw new FmsError('FMS_ERR_API_FORBIDDEN', `this API key acts for "${person}", not for "${by}"`);
 }
 
 /** Records a security-relevant action of this request. */

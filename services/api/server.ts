@@ -1,7 +1,6 @@
 import type { DeviceCredentials } from '../assets/device-credentials.ts';
-import type { ApiKey, ApiKeys } from './api-keys.ts';
-import { permissionFor } from './permissions.ts';
-import { checkSiteScope } from './site-scope.ts';
+import type { ApiKeys } from './api-keys.ts';
+import { publicAccess, registerAccessControl } from './access.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { auditRoutes } from './routes/audit.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -70,13 +69,6 @@ export interface ApiDeps {
   trustProxy?: string[] | undefined;
   /** HTTPS with this certificate and key (PEM). */
   tls?: { cert: string; key: string } | undefined;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The API key the request came with (FMS_API_AUTH=keys). */
-    apiKey?: ApiKey;
-  }
 }
 
 /** The HTTP API: JSON under /api, OpenAPI at /api/docs, Prometheus metrics at /metrics. */
@@ -166,49 +158,8 @@ export async function buildApi(deps: ApiDeps) {
     });
   }
 
-  // Every route registered, for the test that checks each has its line in the permission table.
-  const routeList: { method: string; url: string }[] = [];
-  app.addHook('onRoute', (r) => {
-    for (const method of [r.method].flat()) if (method !== 'HEAD') routeList.push({ method, url: r.url });
-  });
-
-  const signedIn = new Map<string, number>();
-  if (deps.apiAuth === 'keys') {
-    app.addHook('onRequest', async (req) => {
-      const url = req.routeOptions.url;
-      if (url === undefined) return; // no route: the not-found handler answers
-      const allowed = permissionFor(req.method, url);
-      if (allowed === 'public') return;
-      const header = req.headers.authorization ?? '';
-      const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-      if (!token) throw new FmsError('FMS_ERR_API_UNAUTHENTICATED', 'no API key: send Authorization: Bearer <key>');
-      const checked = await deps.apiKeys.verify(token);
-      if ('refused' in checked) throw new FmsError('FMS_ERR_API_UNAUTHENTICATED', `API key refused: ${checked.refused}`);
-      req.apiKey = checked.key;
-      // A sign-in is recorded once an hour per key and address, not on every request.
-      const seen = `${checked.key.id} ${req.ip}`;
-      const t = deps.now();
-      if ((signedIn.get(seen) ?? -Infinity) <= t - 3_600_000) {
-        if (signedIn.size > 10_000) signedIn.clear();
-        signedIn.set(seen, t);
-        deps.audit.record({ ...requester(req), action: 'api.login', outcome: 'ok', target: null, detail: null });
-        deps.apiKeys.touch(checked.key.id, t).catch((err) => deps.log.warn({ err: (err as Error).message }, 'key use not noted'));
-      }
-      // A route without a line in the table is refused to everyone: fail closed.
-      if (!allowed || !allowed.includes(checked.key.role)) {
-        throw new FmsError(
-          'FMS_ERR_API_FORBIDDEN',
-          `the role "${checked.key.role}" may not ${req.method} ${url}${allowed ? `; allowed: ${allowed.join(', ')}` : ''}`,
-        );
-      }
-    });
-  }
-
-  // A key limited to some sites: after validation (the body and query are read), before the route.
-  app.addHook('preHandler', async (req) => {
-    const sites = req.apiKey?.sites;
-    if (sites) await checkSiteScope(req, deps, sites);
-  });
+  // Each route declares who may call it (access.ts); this enforces the declarations and lists them.
+  const routeList = registerAccessControl(app, { apiAuth: deps.apiAuth ?? 'off', apiKeys: deps.apiKeys, audit: deps.audit, now: deps.now, log: deps.log });
 
   app.setNotFoundHandler((req, reply) => {
     reply
@@ -231,7 +182,7 @@ export async function buildApi(deps: ApiDeps) {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { hide: true }, config: { access: publicAccess } }, async (_req, reply) => {
     reply.header('content-type', deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });

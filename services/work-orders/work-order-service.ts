@@ -28,7 +28,7 @@ import {
 } from './state-machine.ts';
 import { actionSchema, type ActionInput, type ActionRequest } from './work-order-actions.ts';
 import { formatZodIssues } from '../shared/zod-format.ts';
-import type { WorkOrderFilter, WorkOrderStore } from './work-order-store.ts';
+import type { StoredOrder, WorkOrderFilter, WorkOrderStore } from './work-order-store.ts';
 import {
   newOrder,
   type AcceptanceCheck,
@@ -342,13 +342,14 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     }
   }
 
-  async function act(id: string, request: ActionRequest, internal = false): Promise<WorkOrder> {
+  async function act(id: string, request: ActionRequest, internal = false, read?: StoredOrder): Promise<WorkOrder> {
     const parsed = actionSchema.safeParse(request);
     if (!parsed.success)
       throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', formatZodIssues(parsed.error.issues, (p) => p.join('.') || 'action', request).join('; '));
     const input = parsed.data;
     for (let attempt = 0; ; attempt++) {
-      const found = await store.get(id);
+      // The caller may have read the order already (the API's access checks): act on that first.
+      const found = attempt === 0 && read?.order.id === id ? read : await store.get(id);
       if (!found) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${id}"`);
       const { order, attachments } = found;
       if (input.version !== undefined && input.version !== order.version) {
@@ -518,7 +519,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     open: (intake: Intake) => open(intake),
     /** Opens a preventive-maintenance order (by the scheduler); an occurrence already opened is returned, not doubled. */
     openPlanned: (intake: Omit<Intake, 'by'>, at?: number) => open({ ...intake, by: 'system' }, true, at),
-    act: (id: string, input: ActionRequest) => act(id, input),
+    /** Acts on an order; `read` is the order as the caller last read it (its version guards the write). */
+    act: (id: string, input: ActionRequest, read?: StoredOrder) => act(id, input, false, read),
 
     /**
      * Opens the work order an alarm's rule asks for; attaches the alarm to the order already open for

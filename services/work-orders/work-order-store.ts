@@ -20,6 +20,13 @@ export interface WorkOrderFilter {
 }
 
 /** The work-order store port. */
+/** An order with its history and attachments, as read. */
+export interface StoredOrder {
+  order: WorkOrder;
+  history: WorkOrderEvent[];
+  attachments: Attachment[];
+}
+
 export interface WorkOrderStore {
   /**
    * Opens an order, or, when an open order with the same fault key exists, counts one more
@@ -38,7 +45,7 @@ export interface WorkOrderStore {
    */
   update(order: WorkOrder, events: readonly WorkOrderEvent[]): Promise<WorkOrder | undefined>;
   /** One order with its history (oldest event first) and its attachments. */
-  get(id: string): Promise<{ order: WorkOrder; history: WorkOrderEvent[]; attachments: Attachment[] } | undefined>;
+  get(id: string): Promise<StoredOrder | undefined>;
   /** Orders matching a filter, newest first, with the total count for paging. */
   list(filter: WorkOrderFilter): Promise<{ items: WorkOrder[]; total: number }>;
   /** Open orders whose wake time has come (escalations, sensor checks, closing), oldest first. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { alarmStates } from '../../alarms/alarm.ts';
 import { FmsError } from '../../shared/errors.ts';
 import { listParam, pageParams } from '../params.ts';
-import { mustActAs } from '../request-audit.ts';
+import { everyone, field, listedSite, siteOf } from '../access.ts';
 import type { ApiDeps } from '../server.ts';
 
 export const alarmRoutes =
@@ -12,10 +12,13 @@ export const alarmRoutes =
   async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const idParams = z.object({ id: z.coerce.number().int().min(1) });
+    const alarmSite = siteOf(async (req) => (await deps.alarms.get(Number((req.params as { id: string }).id)))?.site);
+    const assetSite = siteOf((req) => deps.assets.get((req.params as { id: string }).id)?.site);
 
     r.get(
       '/alarms',
       {
+        config: { access: { roles: everyone, scope: listedSite } },
         schema: {
           summary: 'Alarms, newest first',
           tags: ['alarms'],
@@ -30,15 +33,20 @@ export const alarmRoutes =
       async (req) => deps.alarms.list(req.query),
     );
 
-    r.get('/alarms/:id', { schema: { summary: 'One alarm with its history', tags: ['alarms'], params: idParams } }, async (req) => {
-      const alarm = await deps.alarms.get(req.params.id);
-      if (!alarm) throw new FmsError('FMS_ERR_ALARM_NOT_FOUND', `no alarm ${req.params.id}`);
-      return { ...alarm, history: await deps.alarms.history({ alarmId: alarm.id, limit: 1000 }) };
-    });
+    r.get(
+      '/alarms/:id',
+      { config: { access: { roles: everyone, scope: alarmSite } }, schema: { summary: 'One alarm with its history', tags: ['alarms'], params: idParams } },
+      async (req) => {
+        const alarm = await deps.alarms.get(req.params.id);
+        if (!alarm) throw new FmsError('FMS_ERR_ALARM_NOT_FOUND', `no alarm ${req.params.id}`);
+        return { ...alarm, history: await deps.alarms.history({ alarmId: alarm.id, limit: 1000 }) };
+      },
+    );
 
     r.get(
       '/assets/:id/alarm-history',
       {
+        config: { access: { roles: everyone, scope: assetSite } },
         schema: {
           summary: 'Every alarm transition of one asset (raised, repeat, acknowledged, cleared), oldest first',
           tags: ['alarms'],
@@ -55,6 +63,7 @@ export const alarmRoutes =
     r.post(
       '/alarms/:id/ack',
       {
+        config: { access: { roles: field, scope: alarmSite, actsAs: (req) => (req.body as { by: string }).by } },
         schema: {
           summary: 'Acknowledge an alarm',
           tags: ['alarms'],
@@ -63,7 +72,6 @@ export const alarmRoutes =
         },
       },
       async (req) => {
-        mustActAs(req, req.body.by);
         const alarm = await deps.alarms.acknowledge(req.params.id, req.body.by, req.body.note ?? null);
         if (!alarm) throw new FmsError('FMS_ERR_ALARM_NOT_FOUND', `no alarm ${req.params.id}`);
         return alarm;

@@ -6,7 +6,8 @@ import { assetInputSchema, assetPatchSchema, deviceTypeSchema, idSchema, type As
 import { FmsError } from '../../shared/errors.ts';
 import { aggregateFns } from '../../telemetry/telemetry-store.ts';
 import { durationParam, timeParam } from '../params.ts';
-import { auditRequest, mustActAs } from '../request-audit.ts';
+import { adminOnly, everyone, listedSite, siteOf, type Role, type Scope } from '../access.ts';
+import { auditRequest } from '../request-audit.ts';
 import type { ApiDeps } from '../server.ts';
 
 const MAX_BUCKETS = 10_000;
@@ -23,10 +24,20 @@ export const assetRoutes =
       return asset;
     }
     const withStatus = (a: Asset) => ({ ...a, status: deps.assets.status(a.id) });
+    const assetSite = siteOf((req) => deps.assets.get((req.params as { id: string }).id)?.site);
+    /** A change of an asset: its site now, and the one it moves to. */
+    const movedAssetSites: Scope = async (req, sites) => {
+      const from = await assetSite(req, sites);
+      const to = (req.body as { site?: string }).site;
+      return from === 'any' || from === 'estate' ? from : to ? [...from, to] : from;
+    };
+    /** Who puts an asset in maintenance: a technician on site, or the office for them. */
+    const onSite: readonly Role[] = ['admin', 'supervisor', 'technician'];
 
     r.get(
       '/assets',
       {
+        config: { access: { roles: everyone, scope: listedSite } },
         schema: {
           summary: 'Registered assets',
           tags: ['assets'],
@@ -36,25 +47,47 @@ export const assetRoutes =
       async (req) => ({ items: deps.assets.list(req.query).map(withStatus) }),
     );
 
-    r.post('/assets', { schema: { summary: 'Register an asset', tags: ['assets'], body: assetInputSchema } }, async (req, reply) => {
-      const asset = await deps.assets.create(req.body);
-      auditRequest(deps.audit, req, 'asset.created', `asset ${asset.id}`);
-      return reply.status(201).send(withStatus(asset));
-    });
-
-    r.get('/assets/:id', { schema: { summary: 'One asset with its connection status', tags: ['assets'], params: idParams } }, async (req) =>
-      withStatus(found(req.params.id)),
+    r.post(
+      '/assets',
+      {
+        config: { access: { roles: adminOnly, scope: (req) => [(req.body as { site: string }).site] } },
+        schema: { summary: 'Register an asset', tags: ['assets'], body: assetInputSchema },
+      },
+      async (req, reply) => {
+        const asset = await deps.assets.create(req.body);
+        auditRequest(deps.audit, req, 'asset.created', `asset ${asset.id}`);
+        return reply.status(201).send(withStatus(asset));
+      },
     );
 
-    r.patch('/assets/:id', { schema: { summary: 'Change an asset', tags: ['assets'], params: idParams, body: assetPatchSchema } }, async (req) => {
-      const asset = await deps.assets.update(req.params.id, req.body);
-      auditRequest(deps.audit, req, 'asset.updated', `asset ${asset.id}`, `changed: ${Object.keys(req.body).join(', ')}`);
-      return withStatus(asset);
-    });
+    r.get(
+      '/assets/:id',
+      {
+        config: { access: { roles: everyone, scope: assetSite } },
+        schema: { summary: 'One asset with its connection status', tags: ['assets'], params: idParams },
+      },
+      async (req) => withStatus(found(req.params.id)),
+    );
+
+    r.patch(
+      '/assets/:id',
+      {
+        config: { access: { roles: adminOnly, scope: movedAssetSites } },
+        schema: { summary: 'Change an asset', tags: ['assets'], params: idParams, body: assetPatchSchema },
+      },
+      async (req) => {
+        const asset = await deps.assets.update(req.params.id, req.body);
+        auditRequest(deps.audit, req, 'asset.updated', `asset ${asset.id}`, `changed: ${Object.keys(req.body).join(', ')}`);
+        return withStatus(asset);
+      },
+    );
 
     r.delete(
       '/assets/:id',
-      { schema: { summary: 'Remove an asset (its telemetry stays in the store)', tags: ['assets'], params: idParams } },
+      {
+        config: { access: { roles: adminOnly, scope: assetSite } },
+        schema: { summary: 'Remove an asset (its telemetry stays in the store)', tags: ['assets'], params: idParams },
+      },
       async (req, reply) => {
         await deps.assets.remove(req.params.id);
         auditRequest(deps.audit, req, 'asset.deleted', `asset ${req.params.id}`);
@@ -65,6 +98,7 @@ export const assetRoutes =
     r.post(
       '/assets/:id/maintenance',
       {
+        config: { access: { roles: onSite, scope: assetSite, actsAs: (req) => (req.body as { by: string }).by } },
         schema: {
           summary: 'A technician is on site: hold back the non-safety alarms of this asset for a while',
           tags: ['assets'],
@@ -81,7 +115,6 @@ export const assetRoutes =
         },
       },
       async (req) => {
-        mustActAs(req, req.body.by);
         return withStatus(await deps.assets.setMaintenance(req.params.id, { until: deps.now() + req.body.minutes * 60_000, by: req.body.by }));
       },
     );
@@ -89,6 +122,7 @@ export const assetRoutes =
     r.post(
       '/assets/:id/credentials',
       {
+        config: { access: { roles: adminOnly, scope: assetSite } },
         schema: {
           summary: "Issue (or rotate) the device's MQTT credentials: user name = asset id; the secret is shown only in this answer",
           tags: ['assets'],
@@ -108,7 +142,10 @@ export const assetRoutes =
     );
     r.get(
       '/assets/:id/credentials',
-      { schema: { summary: 'Whether the device has credentials, issued when, revoked when (never the secret)', tags: ['assets'], params: idParams } },
+      {
+        config: { access: { roles: adminOnly, scope: assetSite } },
+        schema: { summary: 'Whether the device has credentials, issued when, revoked when (never the secret)', tags: ['assets'], params: idParams },
+      },
       async (req) => {
         found(req.params.id);
         const info = await deps.credentials.info(req.params.id);
@@ -123,6 +160,7 @@ export const assetRoutes =
     r.delete(
       '/assets/:id/credentials',
       {
+        config: { access: { roles: adminOnly, scope: assetSite } },
         schema: {
           summary: 'Revoke the device credentials (its secret and its certificate sign-in); its open connections are closed at once',
           tags: ['assets'],
@@ -138,24 +176,34 @@ export const assetRoutes =
       },
     );
 
-    r.delete('/assets/:id/maintenance', { schema: { summary: 'End maintenance mode', tags: ['assets'], params: idParams } }, async (req) =>
-      withStatus(await deps.assets.setMaintenance(req.params.id, null)),
+    r.delete(
+      '/assets/:id/maintenance',
+      { config: { access: { roles: onSite, scope: assetSite } }, schema: { summary: 'End maintenance mode', tags: ['assets'], params: idParams } },
+      async (req) => withStatus(await deps.assets.setMaintenance(req.params.id, null)),
     );
 
-    r.get('/assets/:id/latest', { schema: { summary: 'Last value of each metric, with its time', tags: ['assets'], params: idParams } }, async (req) => {
-      const asset = found(req.params.id);
-      const values = await deps.telemetry.latest(asset.id, asset.type);
-      return {
-        assetId: asset.id,
-        metrics: Object.fromEntries(
-          values.map((v) => [v.metric, { value: v.value, ts: v.ts, time: new Date(v.ts).toISOString(), unit: metricSpec(asset.type, v.metric)?.unit ?? '' }]),
-        ),
-      };
-    });
+    r.get(
+      '/assets/:id/latest',
+      {
+        config: { access: { roles: everyone, scope: assetSite } },
+        schema: { summary: 'Last value of each metric, with its time', tags: ['assets'], params: idParams },
+      },
+      async (req) => {
+        const asset = found(req.params.id);
+        const values = await deps.telemetry.latest(asset.id, asset.type);
+        return {
+          assetId: asset.id,
+          metrics: Object.fromEntries(
+            values.map((v) => [v.metric, { value: v.value, ts: v.ts, time: new Date(v.ts).toISOString(), unit: metricSpec(asset.type, v.metric)?.unit ?? '' }]),
+          ),
+        };
+      },
+    );
 
     r.get(
       '/assets/:id/telemetry',
       {
+        config: { access: { roles: everyone, scope: assetSite } },
         schema: {
           summary: 'One metric aggregated in buckets over a time range',
           tags: ['assets'],

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { pageParams, timeParam } from '../params.ts';
+import { adminOnly, wholeEstate } from '../access.ts';
 import type { ApiDeps } from '../server.ts';
 
 export const auditRoutes =
@@ -11,6 +12,7 @@ export const auditRoutes =
     r.get(
       '/audit',
       {
+        config: { access: { roles: adminOnly, scope: wholeEstate } },
         schema: {
           summary:
             'The audit log, newest first: sign-ins, keys and credentials issued and revoked, rule changes, orders verified or cancelled, access denied — who, when, from where',

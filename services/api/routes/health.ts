@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { TelemetryStoreHealth } from '../../telemetry/telemetry-store.ts';
+import { publicAccess } from '../access.ts';
 import type { ApiDeps } from '../server.ts';
 
 export interface HealthReport {
@@ -23,8 +24,12 @@ export const healthRoutes =
   async (app) => {
     app
       .withTypeProvider<ZodTypeProvider>()
-      .get('/health', { schema: { summary: 'State of every part: 200 when all are up, 503 otherwise', tags: ['health'] } }, async (_req, reply) => {
-        const report = await deps.health();
-        return reply.status(report.status === 'ok' ? 200 : 503).send(report);
-      });
+      .get(
+        '/health',
+        { config: { access: publicAccess }, schema: { summary: 'State of every part: 200 when all are up, 503 otherwise', tags: ['health'] } },
+        async (_req, reply) => {
+          const report = await deps.health();
+          return reply.status(report.status === 'ok' ? 200 : 503).send(report);
+        },
+      );
   };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { siteOf } from '../../shared/topics.ts';
+import { anySite, staff } from '../access.ts';
 import type { ApiDeps } from '../server.ts';
 
 export const ingestRoutes =
@@ -10,6 +11,7 @@ export const ingestRoutes =
     app.withTypeProvider<ZodTypeProvider>().get(
       '/ingest/rejected',
       {
+        config: { access: { roles: staff, scope: anySite } },
         schema: {
           summary: 'The most recent rejected device messages, newest first, each with the reason',
           tags: ['ingest'],

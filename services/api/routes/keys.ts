@@ -3,18 +3,23 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FmsError } from '../../shared/errors.ts';
 import { idSchema } from '../../assets/asset.ts';
-import { roles } from '../permissions.ts';
 import { auditRequest } from '../request-audit.ts';
+import { adminOnly, roles, wholeEstate } from '../access.ts';
 import type { ApiDeps } from '../server.ts';
 
 export const keyRoutes =
   (deps: ApiDeps): FastifyPluginAsync =>
   async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    r.get('/keys', { schema: { summary: 'API keys (never their secrets)', tags: ['keys'] } }, async () => ({ items: await deps.apiKeys.list() }));
+    r.get(
+      '/keys',
+      { config: { access: { roles: adminOnly, scope: wholeEstate } }, schema: { summary: 'API keys (never their secrets)', tags: ['keys'] } },
+      async () => ({ items: await deps.apiKeys.list() }),
+    );
     r.post(
       '/keys',
       {
+        config: { access: { roles: adminOnly, scope: wholeEstate } },
         schema: {
           summary: 'Issue an API key for a person or an integration; the key is shown only in this answer',
           tags: ['keys'],
@@ -69,7 +74,10 @@ export const keyRoutes =
     );
     r.delete(
       '/keys/:id',
-      { schema: { summary: 'Revoke an API key: it stops working at once', tags: ['keys'], params: z.object({ id: z.string() }) } },
+      {
+        config: { access: { roles: adminOnly, scope: wholeEstate } },
+        schema: { summary: 'Revoke an API key: it stops working at once', tags: ['keys'], params: z.object({ id: z.string() }) },
+      },
       async (req, reply) => {
         if (!(await deps.apiKeys.revoke(req.params.id))) throw new FmsError('FMS_ERR_API_NOT_FOUND', `no API key "${req.params.id}" in force`);
         auditRequest(deps.audit, req, 'key.revoked', `key ${req.params.id}`);

@@ -3,6 +3,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FmsError } from '../../shared/errors.ts';
 import { auditRequest } from '../request-audit.ts';
+import { anySite, staff, wholeEstate, type Role } from '../access.ts';
+
+/** Who plans preventive maintenance. */
+const planners: readonly Role[] = ['admin', 'manager'];
 import type { ApiDeps } from '../server.ts';
 
 export const pmPlanRoutes =
@@ -15,13 +19,19 @@ export const pmPlanRoutes =
 
     r.get(
       '/pm-plans',
-      { schema: { summary: 'Preventive-maintenance plans in force (templates, the estate file, the API)', tags: ['preventive maintenance'] } },
+      {
+        config: { access: { roles: staff, scope: anySite } },
+        schema: { summary: 'Preventive-maintenance plans in force (templates, the estate file, the API)', tags: ['preventive maintenance'] },
+      },
       async () => ({ items: deps.pmPlans.list() }),
     );
 
     r.get(
       '/pm-plans/:id',
-      { schema: { summary: 'A plan with, per asset, the next due, the last done and compliance history', tags: ['preventive maintenance'], params: idParams } },
+      {
+        config: { access: { roles: staff, scope: anySite } },
+        schema: { summary: 'A plan with, per asset, the next due, the last done and compliance history', tags: ['preventive maintenance'], params: idParams },
+      },
       async (req) => {
         const plan = deps.pmPlans.get(req.params.id);
         if (!plan) throw new FmsError('FMS_ERR_PM_PLAN_NOT_FOUND', `no PM plan "${req.params.id}"`);
@@ -29,17 +39,22 @@ export const pmPlanRoutes =
       },
     );
 
-    r.post('/pm-plans', { schema: { summary: 'Create a plan', tags: ['preventive maintenance'], body: planBody } }, async (req, reply) => {
-      const plan = await deps.pmPlans.create(req.body);
-      deps.pm.reset();
-      auditRequest(deps.audit, req, 'pm_plan.created', `pm plan ${plan.id}`);
-      reply.status(201).header('location', `/api/pm-plans/${plan.id}`);
-      return plan;
-    });
+    r.post(
+      '/pm-plans',
+      { config: { access: { roles: planners, scope: wholeEstate } }, schema: { summary: 'Create a plan', tags: ['preventive maintenance'], body: planBody } },
+      async (req, reply) => {
+        const plan = await deps.pmPlans.create(req.body);
+        deps.pm.reset();
+        auditRequest(deps.audit, req, 'pm_plan.created', `pm plan ${plan.id}`);
+        reply.status(201).header('location', `/api/pm-plans/${plan.id}`);
+        return plan;
+      },
+    );
 
     r.put(
       '/pm-plans/:id',
       {
+        config: { access: { roles: planners, scope: wholeEstate } },
         schema: {
           summary: 'Replace a plan (a template or file plan too: the API version wins)',
           tags: ['preventive maintenance'],
@@ -57,7 +72,10 @@ export const pmPlanRoutes =
 
     r.delete(
       '/pm-plans/:id',
-      { schema: { summary: 'Delete a plan (a template stays deleted)', tags: ['preventive maintenance'], params: idParams } },
+      {
+        config: { access: { roles: planners, scope: wholeEstate } },
+        schema: { summary: 'Delete a plan (a template stays deleted)', tags: ['preventive maintenance'], params: idParams },
+      },
       async (req, reply) => {
         await deps.pmPlans.remove(req.params.id);
         deps.pm.reset();

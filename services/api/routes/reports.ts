@@ -1,6 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { listedSite, siteOf, type Role } from '../access.ts';
+
+/** Who reads reports, and who makes one on demand. */
+const reportReaders: readonly Role[] = ['admin', 'manager', 'supervisor', 'viewer'];
+const reportMakers: readonly Role[] = ['admin', 'manager', 'supervisor'];
 import type { ApiDeps } from '../server.ts';
 
 const DAY = 86_400_000;
@@ -13,10 +18,20 @@ export const reportRoutes =
   (deps: ApiDeps): FastifyPluginAsync =>
   async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
+    const reportSite = siteOf((req) => deps.reports.siteOf((req.params as { id: string }).id));
 
     r.post(
       '/reports',
       {
+        config: {
+          access: {
+            roles: reportMakers,
+            scope: (req) => {
+              const site = (req.body as { site?: string }).site;
+              return site ? [site] : 'estate';
+            },
+          },
+        },
         schema: {
           summary: 'Generate a maintenance report (default: the last 7 days, every site, English)',
           tags: ['reports'],
@@ -46,6 +61,7 @@ export const reportRoutes =
     r.get(
       '/reports',
       {
+        config: { access: { roles: reportReaders, scope: listedSite } },
         schema: {
           summary: 'Archived reports, newest first',
           tags: ['reports'],
@@ -62,6 +78,7 @@ export const reportRoutes =
     r.get(
       '/reports/:id',
       {
+        config: { access: { roles: reportReaders, scope: reportSite } },
         schema: {
           summary: 'A report: HTML or PDF when the client asks for text/html or application/pdf, JSON otherwise',
           tags: ['reports'],
@@ -79,6 +96,7 @@ export const reportRoutes =
     r.get(
       '/reports/:id/:file',
       {
+        config: { access: { roles: reportReaders, scope: reportSite } },
         schema: {
           summary: 'One file of a report: report.html, report.pdf, report.json or a table as CSV',
           tags: ['reports'],

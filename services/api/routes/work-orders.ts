@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { idSchema } from '../../assets/asset.ts';
@@ -9,7 +9,8 @@ import { allowedActions } from '../../work-orders/state-machine.ts';
 import { actionSchema } from '../../work-orders/work-order-actions.ts';
 import { channels, sources, workOrderStates } from '../../work-orders/work-order.ts';
 import { listParam, pageParams, timeParam } from '../params.ts';
-import { auditRequest, mustActAs } from '../request-audit.ts';
+import { auditRequest } from '../request-audit.ts';
+import { anySite, everyone, field, listedSite, once, staff, type Scope } from '../access.ts';
 import type { ApiDeps } from '../server.ts';
 
 const requesterSchema = z
@@ -67,19 +68,33 @@ export const workOrderRoutes =
       ['reopen', 'reopened'],
     ]);
 
+    /** The order a request names, read once however many of its steps need it. */
+    const orderOf = (req: FastifyRequest) => once(req, 'order', () => deps.workOrders.get((req.params as { id: string }).id));
+    const orderSite: Scope = async (req) => {
+      const found = await orderOf(req);
+      return !found ? 'any' : found.order.site ? [found.order.site] : 'estate';
+    };
+    const intakeSite: Scope = (req) => {
+      const body = req.body as { site?: string; assetId?: string };
+      const site = body.site ?? (body.assetId ? deps.assets.get(body.assetId)?.site : undefined);
+      return site ? [site] : 'estate';
+    };
+
     /**
-     * What an API key may do on an order, beyond its role's line in the permission table: a person's
-     * key acts only as that person; a technician's only on orders of theirs or their team's; an
-     * integration only for the requester (a resident app relaying a confirmation or a rating).
+     * What a key may do on an order beyond its role: a technician's only on orders of theirs or their
+     * team's; an integration's only for the requester (a resident app relaying a confirmation or a
+     * rating).
      */
-    async function mayAct(key: ApiKey, orderId: string, by: string): Promise<void> {
+    async function mayAct(req: FastifyRequest, key: ApiKey): Promise<void> {
+      const by = (req.body as { by: string }).by;
       const refuse = (why: string) => {
         throw new FmsError('FMS_ERR_API_FORBIDDEN', why);
       };
       if (key.role === 'integration' && by !== 'requester') refuse(`an integration's key acts only for the requester (by: "requester"), not as "${by}"`);
       if (key.role !== 'technician') return;
       if (!key.personId) refuse("a technician's key must belong to a person (issue it with personId)");
-      const found = await deps.workOrders.get(orderId);
+      const orderId = (req.params as { id: string }).id;
+      const found = await orderOf(req);
       if (!found) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${orderId}"`);
       const { assignee, team } = found.order;
       const teams = deps.workOrders.teams().filter((t) => t.members.includes(key.personId!));
@@ -94,6 +109,7 @@ export const workOrderRoutes =
     r.get(
       '/work-orders',
       {
+        config: { access: { roles: everyone, scope: listedSite } },
         schema: {
           summary: 'Work orders, newest first, with filters and paging',
           tags: ['work orders'],
@@ -123,10 +139,11 @@ export const workOrderRoutes =
 
     r.post(
       '/work-orders',
-      { schema: { summary: 'Register a request, an inspection finding or planned work', tags: ['work orders'], body: intakeSchema } },
+      {
+        config: { access: { roles: [...field, 'integration'], scope: intakeSite, actsAs: (req) => (req.body as { by: string }).by } },
+        schema: { summary: 'Register a request, an inspection finding or planned work', tags: ['work orders'], body: intakeSchema },
+      },
       async (req, reply) => {
-        // A person's key registers as that person.
-        mustActAs(req, req.body.by);
         const order = await deps.workOrders.open({ ...req.body, channel: req.body.channel as never });
         reply.status(201).header('location', `/api/work-orders/${order.id}`);
         return order;
@@ -135,9 +152,12 @@ export const workOrderRoutes =
 
     r.get(
       '/work-orders/:id',
-      { schema: { summary: 'One work order with its history, attachments and the actions allowed now', tags: ['work orders'], params: idParams } },
+      {
+        config: { access: { roles: everyone, scope: orderSite } },
+        schema: { summary: 'One work order with its history, attachments and the actions allowed now', tags: ['work orders'], params: idParams },
+      },
       async (req) => {
-        const found = await deps.workOrders.get(req.params.id);
+        const found = await orderOf(req);
         if (!found) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${req.params.id}"`);
         return { ...found.order, allowedActions: allowedActions(found.order), history: found.history, attachments: found.attachments };
       },
@@ -146,6 +166,7 @@ export const workOrderRoutes =
     r.post(
       '/work-orders/:id/actions',
       {
+        config: { access: { roles: [...field, 'integration'], scope: orderSite, actsAs: (req) => (req.body as { by: string }).by, check: mayAct } },
         // Attachments arrive base64-encoded in the body: a third larger than the file.
         bodyLimit: Math.ceil((deps.attachmentMaxBytes * 4) / 3) + 64 * 1024,
         schema: {
@@ -157,9 +178,8 @@ export const workOrderRoutes =
         },
       },
       async (req) => {
-        mustActAs(req, req.body.by);
-        if (req.apiKey) await mayAct(req.apiKey, req.params.id, req.body.by);
-        const order = await deps.workOrders.act(req.params.id, req.body);
+        // The order as the access checks read it: the service acts on it unless it changed meanwhile.
+        const order = await deps.workOrders.act(req.params.id, req.body, await orderOf(req));
         // Acceptance and the end of an order are what an auditor asks about.
         const action = req.body.action;
         if (audited.has(action)) {
@@ -178,7 +198,10 @@ export const workOrderRoutes =
 
     r.get(
       '/work-orders/:id/attachments/:attachmentId',
-      { schema: { summary: 'Download an attachment', tags: ['work orders'], params: z.object({ id: z.string(), attachmentId: z.string() }) } },
+      {
+        config: { access: { roles: staff, scope: orderSite } },
+        schema: { summary: 'Download an attachment', tags: ['work orders'], params: z.object({ id: z.string(), attachmentId: z.string() }) },
+      },
       async (req, reply) => {
         const a = await deps.workOrders.attachment(req.params.id, req.params.attachmentId);
         reply.header('content-type', a.contentType);
@@ -189,23 +212,42 @@ export const workOrderRoutes =
       },
     );
 
-    r.get('/people', { schema: { summary: 'Technicians, supervisors and managers, with their open orders', tags: ['people'] } }, async () => ({
-      items: await deps.workOrders.people(),
-    }));
-    r.get('/people/:id', { schema: { summary: 'One person with their open orders', tags: ['people'], params: idParams } }, async (req) => {
-      const person = (await deps.workOrders.people()).find((p) => p.id === req.params.id);
-      if (!person) throw new FmsError('FMS_ERR_PERSON_NOT_FOUND', `no person "${req.params.id}"`);
-      const open = await deps.workOrders.list({ assignee: person.id, state: ['assigned', 'acknowledged', 'in_progress', 'on_hold'], limit: 100, offset: 0 });
-      // A key limited to sites sees the person's orders on those sites only.
-      const sites = req.apiKey?.sites;
-      return { ...person, orders: sites ? open.items.filter((o) => o.site !== null && sites.includes(o.site)) : open.items };
-    });
-    r.get('/teams', { schema: { summary: 'Teams: sites served, members, supervisor and manager', tags: ['people'] } }, async () => ({
-      items: deps.workOrders.teams(),
-    }));
-    r.get('/teams/:id', { schema: { summary: 'One team', tags: ['people'], params: idParams } }, async (req) => {
-      const team = deps.workOrders.teams().find((t) => t.id === req.params.id);
-      if (!team) throw new FmsError('FMS_ERR_TEAM_NOT_FOUND', `no team "${req.params.id}"`);
-      return team;
-    });
+    r.get(
+      '/people',
+      {
+        config: { access: { roles: staff, scope: anySite } },
+        schema: { summary: 'Technicians, supervisors and managers, with their open orders', tags: ['people'] },
+      },
+      async () => ({
+        items: await deps.workOrders.people(),
+      }),
+    );
+    r.get(
+      '/people/:id',
+      { config: { access: { roles: staff, scope: anySite } }, schema: { summary: 'One person with their open orders', tags: ['people'], params: idParams } },
+      async (req) => {
+        const person = (await deps.workOrders.people()).find((p) => p.id === req.params.id);
+        if (!person) throw new FmsError('FMS_ERR_PERSON_NOT_FOUND', `no person "${req.params.id}"`);
+        const open = await deps.workOrders.list({ assignee: person.id, state: ['assigned', 'acknowledged', 'in_progress', 'on_hold'], limit: 100, offset: 0 });
+        // A key limited to sites sees the person's orders on those sites only.
+        const sites = req.apiKey?.sites;
+        return { ...person, orders: sites ? open.items.filter((o) => o.site !== null && sites.includes(o.site)) : open.items };
+      },
+    );
+    r.get(
+      '/teams',
+      { config: { access: { roles: staff, scope: anySite } }, schema: { summary: 'Teams: sites served, members, supervisor and manager', tags: ['people'] } },
+      async () => ({
+        items: deps.workOrders.teams(),
+      }),
+    );
+    r.get(
+      '/teams/:id',
+      { config: { access: { roles: staff, scope: anySite } }, schema: { summary: 'One team', tags: ['people'], params: idParams } },
+      async (req) => {
+        const team = deps.workOrders.teams().find((t) => t.id === req.params.id);
+        if (!team) throw new FmsError('FMS_ERR_TEAM_NOT_FOUND', `no team "${req.params.id}"`);
+        return team;
+      },
+    );
   };
