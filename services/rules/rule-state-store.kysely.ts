@@ -30,3 +30,4 @@ export function createKyselyRuleStateStore(db: Db) {
     },
   };
 }
+export type RuleStateStore = ReturnType<typeof createKyselyRuleStateStore>;

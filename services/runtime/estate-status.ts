@@ -1,5 +1,5 @@
-import { SYSTEM_SITE } from './alarms/alarm-service.ts';
-import type { StatusPoint } from './telemetry/telemetry-store.ts';
+import { SYSTEM_SITE } from '../alarms/alarm-service.ts';
+import type { StatusPoint } from '../telemetry/telemetry-store.ts';
 
 /** Per site: assets online and offline, open alarms (critical), open work orders by priority and breached. */
 export async function estateStatus(

@@ -1,0 +1,54 @@
+import type { AssetRegistry } from '../assets/asset-registry.ts';
+import type { AlarmStore } from '../alarms/alarm-store.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { estateStatus } from './estate-status.ts';
+import type { PmPlanService } from '../pm/pm-plan-service.ts';
+import type { PmScheduler } from '../pm/pm-scheduler.ts';
+import type { RuleService } from '../rules/rule-service.ts';
+import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
+import type { WorkOrderService } from '../work-orders/work-order-service.ts';
+import type { Logger } from 'pino';
+import type { Jobs } from './jobs.ts';
+
+/**
+ * The estate's scheduled work. With several instances only the leader runs it (docs/scaling.md), and
+ * each instance takes what the others changed over the API within seconds.
+ */
+export function scheduleEstateJobs(
+  jobs: Jobs,
+  d: {
+    leader: () => boolean;
+    cluster: boolean;
+    workOrders: Pick<WorkOrderService, 'sweep' | 'countOpen'>;
+    assets: AssetRegistry;
+    alarmStore: AlarmStore;
+    telemetry: Pick<TelemetryStore, 'writeStatus'>;
+    audit: Pick<AuditLog, 'prune'>;
+    auditRetentionMs: number;
+    pm: Pick<PmScheduler, 'tick'>;
+    pmPlans: Pick<PmPlanService, 'refresh'>;
+    ruleService: Pick<RuleService, 'refresh'>;
+    now: () => number;
+    log: Logger;
+  },
+): void {
+  const { leader, now } = d;
+  // Escalations, sensor checks and closing fall due by the orders' wake times in the database.
+  jobs.every('work-order sweep', { every: 5000, when: leader }, () => d.workOrders.sweep());
+  // The estate's state per site, every minute, for the Grafana overview board (InfluxDB keeps it).
+  jobs.every('estate status', { every: 60_000, when: leader }, async () => {
+    for (const p of await estateStatus(now(), d.assets, d.alarmStore, d.workOrders)) d.telemetry.writeStatus(p);
+  });
+  // The audit log keeps FMS_AUDIT_RETENTION.
+  jobs.every('audit pruning', { every: 3_600_000, when: leader }, () => d.audit.prune(now() - d.auditRetentionMs));
+  // Preventive maintenance: what is due is read from the plans and the database every minute.
+  jobs.every('PM generation', { every: 60_000, firstAfter: 1000, when: leader }, () => d.pm.tick());
+  if (!d.cluster) return;
+  // What another instance changed over the API (assets, rules, PM plans) reaches this one within a few seconds.
+  jobs.every('taking other instances’ changes', { every: 3000 }, async () => {
+    const a = await d.assets.refresh();
+    if (a.added || a.changed || a.removed) d.log.info(a, 'assets changed by another instance');
+    await d.ruleService.refresh();
+    await d.pmPlans.refresh();
+  });
+}

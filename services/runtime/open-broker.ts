@@ -1,0 +1,108 @@
+import type { Logger } from 'pino';
+import type { ApiKeys } from '../api/api-keys.ts';
+import type { AssetRegistry } from '../assets/asset-registry.ts';
+import type { DeviceCredentials } from '../assets/device-credentials.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { BrokerAuth } from '../broker/hooks/authenticate.ts';
+import type { MqttIdentity } from '../broker/hooks/client.ts';
+import { createEmbeddedBroker, type EmbeddedBroker } from '../broker/message-bus.aedes.ts';
+import { createExternalBroker, type ExternalBroker } from '../broker/message-bus.mqtt.ts';
+import { createRateLimitedLog } from '../broker/mqtt-guard.ts';
+import type { Config } from '../config/config.ts';
+import type { RejectedLog } from '../ingest/rejected-log.ts';
+import type { Metrics } from '../shared/metrics.ts';
+
+export interface BrokerDeps {
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  rejected: RejectedLog;
+  audit: AuditLog;
+  apiKeys: ApiKeys;
+  credentials: DeviceCredentials;
+  assets: Pick<AssetRegistry, 'get'>;
+  now: () => number;
+}
+
+/** How the audit log names an MQTT client. */
+function actorOf(who: MqttIdentity | undefined) {
+  if (!who) return { actor: 'anonymous' };
+  return who.kind === 'device'
+    ? { actor: `device:${who.assetId}`, actorName: who.assetId, actorRole: 'device' }
+    : { actor: `key:${who.keyId}`, actorName: who.name, actorRole: who.role };
+}
+
+/**
+ * The embedded aedes broker by default, an external one (Mosquitto, EMQX, HiveMQ) with FMS_MQTT_URL.
+ * The embedded one signs clients in with device credentials and API keys, and what it refuses is
+ * counted, recorded at /api/ingest/rejected and in the audit log, and logged once a minute per
+ * address. A rotated or revoked secret ends the connections that used it, at once; so does a revoked key.
+ */
+export function openBroker(d: BrokerDeps): EmbeddedBroker | ExternalBroker {
+  const { config, log, metrics, rejected, audit, apiKeys, credentials, now } = d;
+  const brokerLog = log.child({ svc: 'broker' });
+  if (config.mqtt.url) {
+    return createExternalBroker({
+      url: config.mqtt.url,
+      clientId: `fms-${config.instanceId}`,
+      persistentSession: config.instanceIdGiven,
+      ca: config.mqtt.ca,
+      log: brokerLog,
+    });
+  }
+  const auth: BrokerAuth = {
+    verifyDevice: (assetId, secret) => credentials.verify(assetId, secret),
+    certificateDevice: async (assetId) => d.assets.get(assetId) !== undefined && !(await credentials.revoked(assetId)),
+    async verifyKey(token) {
+      const r = await apiKeys.verify(token);
+      return 'refused' in r ? r : { id: r.key.id, name: r.key.name, role: r.key.role, expiresAt: r.key.expiresAt, sites: r.key.sites };
+    },
+  };
+  const refusalLog = createRateLimitedLog(60_000);
+  const throttleLog = createRateLimitedLog(60_000);
+  const broker = createEmbeddedBroker({
+    host: config.mqtt.host,
+    port: config.mqtt.port,
+    ...(config.mqtt.tls ? { tls: { ...config.mqtt.tls, ...(config.mqtt.ca ? { ca: config.mqtt.ca } : {}) } } : {}),
+    log: brokerLog,
+    maxPacketBytes: config.mqtt.maxPacketBytes,
+    maxConnectionsPerIp: config.mqtt.maxConnectionsPerIp,
+    maxMessagesPerSecond: config.mqtt.maxMessagesPerSecond,
+    ...(config.mqtt.auth === 'devices' ? { auth } : {}),
+    onRefused: (reason, address, detail, who) => {
+      metrics.mqttRefused.labels(reason).inc();
+      const kind =
+        reason === 'packet_too_large' ? 'too_large' : reason === 'not_allowed' ? 'not_allowed' : reason === 'topic_too_long' ? 'topic' : 'connection';
+      const why = reason === 'not_allowed' || reason === 'topic_too_long' ? `refused: ${detail}` : `connection refused: ${detail}`;
+      rejected.add(now(), `(client at ${address})`, kind, why, Buffer.alloc(0));
+      if (reason === 'auth_failed') audit.record({ ...actorOf(who), action: 'mqtt.login', outcome: 'failed', address, target: null, detail });
+      if (reason === 'not_allowed')
+        audit.record({ ...actorOf(who), action: 'access.denied', outcome: 'denied', address, target: detail.replace(/^.* may not /, ''), detail });
+      // One line per address and reason a minute at most: a flood must not flood the log.
+      refusalLog(`${reason} ${address}`, (suppressed) => log.warn({ reason, address, suppressed }, `MQTT connection refused: ${detail}`));
+    },
+    onThrottled: (sender, address) => {
+      metrics.mqttThrottled.inc();
+      throttleLog(sender, (suppressed) =>
+        log.warn(
+          { sender, address, suppressed },
+          `${sender} sends more than ${config.mqtt.maxMessagesPerSecond} messages a second: its messages are slowed down (FMS_MQTT_MAX_MSGS_PER_SEC)`,
+        ),
+      );
+    },
+    onSignedIn: (who, address) => {
+      const detail = who.kind === 'device' ? `device, by ${who.by}` : 'service client';
+      audit.record({ ...actorOf(who), action: 'mqtt.login', outcome: 'ok', address, target: null, detail });
+      if (who.kind === 'service') apiKeys.touch(who.keyId, now()).catch((err) => log.warn({ err: (err as Error).message }, 'key use not noted'));
+    },
+  });
+  credentials.onChanged((assetId) => {
+    const n = broker.disconnectAsset(assetId);
+    if (n > 0) log.info({ assetId, clients: n }, 'device credentials changed: its connections closed');
+  });
+  apiKeys.onRevoked((keyId) => {
+    const n = broker.disconnectKey(keyId);
+    if (n > 0) log.info({ keyId, clients: n }, 'API key revoked: its MQTT connections closed');
+  });
+  return broker;
+}
