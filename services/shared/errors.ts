@@ -20,7 +20,11 @@ interface ErrorSpec {
 
 export const errorCodes = {
   FMS_ERR_CONFIG_INVALID: { kind: 'user', status: 400, summary: 'A configuration value or the configuration file is invalid.' },
-  FMS_ERR_LISTEN_FAILED: { kind: 'user', status: 400, summary: 'FMS cannot listen where it is configured to: a port in use or needing privileges, or an address not of this machine.' },
+  FMS_ERR_LISTEN_FAILED: {
+    kind: 'user',
+    status: 400,
+    summary: 'FMS cannot listen where it is configured to: a port in use or needing privileges, or an address not of this machine.',
+  },
   FMS_ERR_API_BAD_REQUEST: { kind: 'user', status: 400, summary: 'The request body, path or query does not match the API schema.' },
   FMS_ERR_API_NOT_FOUND: { kind: 'user', status: 404, summary: 'No route matches the method and path.' },
   FMS_ERR_ASSET_NOT_FOUND: { kind: 'user', status: 404, summary: 'No asset has this id.' },
