@@ -30,6 +30,7 @@ import { createExternalBroker, type ExternalBroker } from './broker/message-bus.
 import { createRateLimitedLog } from './broker/mqtt-guard.ts';
 import { createDeviceCredentials } from './assets/device-credentials.ts';
 import { createApiKeys, type ApiKeys } from './api/api-keys.ts';
+import { createKyselyApiKeyStore } from './api/api-key-store.kysely.ts';
 import { createAuditLog, type AuditLog } from './audit/audit-log.ts';
 import type { BrokerAuth, MqttIdentity } from './broker/message-bus.aedes.ts';
 import type { DeviceCredentials } from './assets/device-credentials.ts';
@@ -100,7 +101,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     // Who did what, from where: sign-ins, keys and credentials, rule changes, acceptance, refusals.
     const audit = createAuditLog({ db: database.db, now, log: log.child({ svc: 'audit' }) });
     closers.push({ name: 'audit log', close: () => audit.flush() });
-    const apiKeys = createApiKeys(database.db, now, config.adminKey);
+    const apiKeys = createApiKeys(createKyselyApiKeyStore(database.db), now, config.adminKey);
 
     // The embedded aedes broker by default; an external one (Mosquitto, EMQX, HiveMQ) with FMS_MQTT_URL.
     const credentials = createDeviceCredentials(database.db, now);
