@@ -32,6 +32,7 @@ import { createDeviceCredentials } from './assets/device-credentials.ts';
 import { createApiKeys, type ApiKeys } from './api/api-keys.ts';
 import { createKyselyApiKeyStore } from './api/api-key-store.kysely.ts';
 import { createAuditLog, type AuditLog } from './audit/audit-log.ts';
+import { createKyselyAuditStore } from './audit/audit-store.kysely.ts';
 import type { BrokerAuth, MqttIdentity } from './broker/message-bus.aedes.ts';
 import type { DeviceCredentials } from './assets/device-credentials.ts';
 import { createPostgresCoordinator, partitionOf, singleInstance, type Coordinator } from './cluster/coordinator.ts';
@@ -99,7 +100,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     if (synced.added || synced.updated) log.info(synced, 'assets registered from the config file');
 
     // Who did what, from where: sign-ins, keys and credentials, rule changes, acceptance, refusals.
-    const audit = createAuditLog({ db: database.db, now, log: log.child({ svc: 'audit' }) });
+    const audit = createAuditLog({ store: createKyselyAuditStore(database.db), now, log: log.child({ svc: 'audit' }) });
     closers.push({ name: 'audit log', close: () => audit.flush() });
     const apiKeys = createApiKeys(createKyselyApiKeyStore(database.db), now, config.adminKey);
 
