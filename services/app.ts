@@ -29,6 +29,7 @@ import { createPmPlanService, loadPlanTemplates } from './pm/pm-plan-service.ts'
 import { createExternalBroker, type ExternalBroker } from './broker/message-bus.mqtt.ts';
 import { createRateLimitedLog } from './broker/mqtt-guard.ts';
 import { createDeviceCredentials } from './assets/device-credentials.ts';
+import { createKyselyDeviceCredentialStore } from './assets/device-credential-store.kysely.ts';
 import { createApiKeys, type ApiKeys } from './api/api-keys.ts';
 import { createKyselyApiKeyStore } from './api/api-key-store.kysely.ts';
 import { createAuditLog, type AuditLog } from './audit/audit-log.ts';
@@ -105,7 +106,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const apiKeys = createApiKeys(createKyselyApiKeyStore(database.db), now, config.adminKey);
 
     // The embedded aedes broker by default; an external one (Mosquitto, EMQX, HiveMQ) with FMS_MQTT_URL.
-    const credentials = createDeviceCredentials(database.db, now);
+    const credentials = createDeviceCredentials(createKyselyDeviceCredentialStore(database.db), now);
     const mqttAuth: BrokerAuth = {
       verifyDevice: (assetId, secret) => credentials.verify(assetId, secret),
       certificateDevice: async (assetId) => assets.get(assetId) !== undefined && !(await credentials.revoked(assetId)),
