@@ -39,6 +39,7 @@ import type { DeviceCredentials } from './assets/device-credentials.ts';
 import { createPostgresCoordinator, partitionOf, singleInstance, type Coordinator } from './cluster/coordinator.ts';
 import { createPartitionedIngest } from './cluster/partitioned-ingest.ts';
 import { createReportService, type ReportService } from './reports/report-service.ts';
+import { createKyselyReportStore } from './reports/report-store.kysely.ts';
 import { createReportScheduler, type ReportScheduler } from './reports/report-scheduler.ts';
 import { findFont } from './reports/report-font.ts';
 import { createPmScheduler } from './pm/pm-scheduler.ts';
@@ -246,7 +247,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     if (config.dataDir === ':memory:') closers.push({ name: 'temporary reports', close: async () => rmSync(reportsFolder, { recursive: true, force: true }) });
     const font = findFont(config.reports.font);
     const reports = createReportService({
-      db: database.db,
+      store: createKyselyReportStore(database.db),
       assets,
       workOrders: workOrderStore,
       alarms: alarmStore,
