@@ -32,6 +32,20 @@ describe.skipIf(!postgres.available)(`cluster locks on PostgreSQL advisory locks
     };
   });
 
+  it('counts only the members of its own database: two deployments on one server do not halve each other’s share', async () => {
+    const [one, two] = [createPostgresClusterLocks(await server.createDatabase()), createPostgresClusterLocks(await server.createDatabase())];
+    const a = await one.connect(() => undefined);
+    const b = await two.connect(() => undefined);
+    try {
+      expect([await a.members(), await b.members()]).toEqual([1, 1]);
+      // Advisory locks are per database too: each deployment has its own partitions and leader.
+      expect([await a.tryLeader(), await b.tryLeader(), await a.tryPartition(0), await b.tryPartition(0)]).toEqual([true, true, true, true]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('fails to connect when no server answers', async () => {
     const locks = createPostgresClusterLocks(`postgres://fms@127.0.0.1:${await freePort()}/fms`);
     await expect(locks.connect(() => undefined)).rejects.toThrow(/ECONNREFUSED/);

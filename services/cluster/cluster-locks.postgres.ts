@@ -47,8 +47,11 @@ export function createPostgresClusterLocks(url: string): ClusterLocks {
       const session: LockSession = {
         id,
         async members() {
+          // pg_locks shows the whole server; advisory locks, like the members, are per database.
           const r = await client.query<{ n: string }>(
-            "SELECT count(DISTINCT pid) AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objsubid = 2 AND granted",
+            `SELECT count(DISTINCT pid) AS n FROM pg_locks
+             WHERE locktype = 'advisory' AND classid = $1::int::oid AND objsubid = 2 AND granted
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
             [MEMBER_LOCK],
           );
           return Number(r.rows[0]!.n);
