@@ -7,11 +7,14 @@ import { announceAlarms } from './alarms/alarm-announcer.ts';
 import { createAlarmService } from './alarms/alarm-service.ts';
 import { createKyselyAlarmStore } from './alarms/alarm-store.kysely.ts';
 import { feedBackToRules } from './alarms/rule-feedback.ts';
+import { createKyselyApiKeyStore } from './api/api-key-store.kysely.ts';
 import { createApiKeys } from './api/api-keys.ts';
 import { buildApi } from './api/server.ts';
 import { createAssetRegistry } from './assets/asset-registry.ts';
+import { createKyselyDeviceCredentialStore } from './assets/device-credential-store.kysely.ts';
 import { createDeviceCredentials } from './assets/device-credentials.ts';
 import { createAuditLog } from './audit/audit-log.ts';
+import { createKyselyAuditStore } from './audit/audit-store.kysely.ts';
 import { createPartitionedIngest } from './cluster/partitioned-ingest.ts';
 import type { Config } from './config/config.ts';
 import { openDatabase } from './db/database.ts';
@@ -23,6 +26,7 @@ import { createKyselyPmStore } from './pm/pm-store.kysely.ts';
 import { findFont } from './reports/report-font.ts';
 import { createReportScheduler } from './reports/report-scheduler.ts';
 import { createReportService } from './reports/report-service.ts';
+import { createKyselyReportStore } from './reports/report-store.kysely.ts';
 import { createRuleEngine } from './rules/rule-engine.ts';
 import { loadDefaultRules } from './rules/rule-loader.ts';
 import { createRuleService } from './rules/rule-service.ts';
@@ -83,10 +87,10 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     if (synced.added || synced.updated) log.info(synced, 'assets registered from the config file');
     const estate = createEstate(config, assets);
     // Who did what, from where: sign-ins, keys and credentials, rule changes, acceptance, refusals.
-    const audit = createAuditLog({ db: database.db, now, log: svc('audit') });
+    const audit = createAuditLog({ store: createKyselyAuditStore(database.db), now, log: svc('audit') });
     closers.add('audit log', () => audit.flush());
-    const apiKeys = createApiKeys(database.db, now, config.adminKey);
-    const credentials = createDeviceCredentials(database.db, now);
+    const apiKeys = createApiKeys(createKyselyApiKeyStore(database.db), now, config.adminKey);
+    const credentials = createDeviceCredentials(createKyselyDeviceCredentialStore(database.db), now);
     const broker = openBroker({ config, log, metrics, rejected, audit, apiKeys, credentials, assets, now });
 
     const rules = createRuleEngine([]);
@@ -146,7 +150,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const font = findFont(config.reports.font);
     if (!font) log.info('no font with Chinese glyphs found: English report PDFs use Helvetica, Chinese ones are not made (set FMS_REPORT_FONT)');
     const reports = createReportService({
-      db: database.db,
+      store: createKyselyReportStore(database.db),
       assets,
       workOrders: workOrderStore,
       alarms: alarmStore,

@@ -3,6 +3,7 @@ import type { OpenedDatabase } from '../db/database.ts';
 import { captureLogger } from '../testing/harness.ts';
 import { eachDatabase } from '../testing/databases.ts';
 import { createAuditLog } from './audit-log.ts';
+import { createKyselyAuditStore } from './audit-store.kysely.ts';
 
 eachDatabase('the audit log', (open) => {
   let opened: OpenedDatabase | undefined;
@@ -15,7 +16,7 @@ eachDatabase('the audit log', (open) => {
     opened = await open();
     let t = 1_000;
     const { log, records } = captureLogger();
-    const audit = createAuditLog({ db: opened.db, now: () => t, log });
+    const audit = createAuditLog({ store: createKyselyAuditStore(opened.db), now: () => t, log });
     audit.record({
       action: 'key.issued',
       outcome: 'ok',
@@ -73,12 +74,24 @@ eachDatabase('the audit log', (open) => {
     expect((await audit.list({ to: 2_000, limit: 10, offset: 0 })).items.map((r) => r.at)).toEqual([1_000]);
     // Each record is in the log too, for shipping elsewhere.
     expect(records.filter((r) => r.audit).length).toBe(4);
+    expect(records.find((r) => r.audit)!.audit).toEqual({
+      at: 1_000,
+      action: 'key.issued',
+      outcome: 'ok',
+      actor: 'key:aaaaaaaaaaaa',
+      actor_name: 'Ops admin',
+      actor_role: 'admin',
+      address: '10.0.0.5',
+      target: 'key bbbbbbbbbbbb',
+      detail: '"Li Wei", technician for li-wei',
+      count: 1,
+    });
   });
 
   it('writes a flood once at once and once more with its count, not once per attempt', async () => {
     opened = await open();
     let t = 0;
-    const audit = createAuditLog({ db: opened.db, now: () => t, log: captureLogger().log, windowMs: 200 });
+    const audit = createAuditLog({ store: createKyselyAuditStore(opened.db), now: () => t, log: captureLogger().log, windowMs: 200 });
     for (let i = 0; i < 500; i++) {
       t = i;
       audit.record({
@@ -105,7 +118,7 @@ eachDatabase('the audit log', (open) => {
   it('removes records older than the retention', async () => {
     opened = await open();
     let t = 0;
-    const audit = createAuditLog({ db: opened.db, now: () => t, log: captureLogger().log });
+    const audit = createAuditLog({ store: createKyselyAuditStore(opened.db), now: () => t, log: captureLogger().log });
     for (t = 0; t < 10; t++) audit.record({ action: 'rule.updated', outcome: 'ok', actor: 'system', target: `rule r${t}` });
     await audit.flush();
     expect(await audit.prune(5)).toBe(5);

@@ -13,6 +13,7 @@ import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kyse
 import { languages, type Language } from '../reports/report-document.ts';
 import { findFont } from '../reports/report-font.ts';
 import { createReportService } from '../reports/report-service.ts';
+import { createKyselyReportStore } from '../reports/report-store.kysely.ts';
 
 export const reportUsage = `Usage: npm run fms -- report [--site ID] [--from DATE] [--to DATE] [--language en|zh] [--out DIR]
 
@@ -114,7 +115,7 @@ export async function runReportCli(argv: string[], env: Record<string, string | 
   try {
     const assets = await createAssetRegistry(database.db, Date.now);
     const reports = createReportService({
-      db: database.db,
+      store: createKyselyReportStore(database.db),
       assets,
       workOrders: createKyselyWorkOrderStore(database.db),
       alarms: createKyselyAlarmStore(database.db),

@@ -1,5 +1,6 @@
-import pg from 'pg';
 import type { Logger } from 'pino';
+import type { ClusterLocks, LockSession } from './cluster-locks.ts';
+import { createPostgresClusterLocks } from './cluster-locks.postgres.ts';
 
 /**
  * Who does what when several FMS instances share an external broker and PostgreSQL
@@ -8,15 +9,12 @@ import type { Logger } from 'pino';
  * `for` timers, counts, hysteresis — lives where the messages are evaluated). One instance is the
  * leader and runs the singleton jobs (escalation sweeps, PM generation, scheduled reports).
  *
- * Ownership and leadership are PostgreSQL session advisory locks held on one dedicated connection:
- * an instance that dies — even by SIGKILL — loses its connection, and with it every lock, at once.
+ * Ownership and leadership are locks of one session (cluster-locks.ts): on PostgreSQL, advisory locks
+ * held on one dedicated connection, so an instance that dies — even by SIGKILL — loses its
+ * connection, and with it every lock, at once.
  */
 
 export const PARTITIONS = 64;
-/** Advisory-lock name spaces (the two-integer form), chosen to stay clear of other applications. */
-const MEMBER_LOCK = 0x464d5300;
-const LEADER_LOCK = 0x464d5301;
-const PARTITION_LOCK = 0x464d5302;
 
 /** FNV-1a: a stable hash of an asset id, the same in every instance and version. */
 export function partitionOf(assetId: string): number {
@@ -75,68 +73,68 @@ export function singleInstance(instanceId: string): Coordinator {
   };
 }
 
-export interface PostgresCoordinatorOptions {
-  url: string;
+export interface CoordinatorOptions {
+  locks: ClusterLocks;
   instanceId: string;
   log: Logger;
   /** How often membership, leadership and ownership are checked (default 1 s). */
   intervalMs?: number;
 }
 
+export interface PostgresCoordinatorOptions extends Omit<CoordinatorOptions, 'locks'> {
+  url: string;
+}
+
+/** Instances sharing PostgreSQL: advisory locks on a dedicated connection of each. */
 export function createPostgresCoordinator(opts: PostgresCoordinatorOptions): Coordinator {
+  const { url, ...rest } = opts;
+  return createCoordinator({ ...rest, locks: createPostgresClusterLocks(url) });
+}
+
+/** One of several instances sharing the work through cluster locks. */
+export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   const { log, instanceId } = opts;
   const intervalMs = opts.intervalMs ?? 1000;
   const owned = new Set<number>();
   let leader = false;
   let instances = 1;
-  let session: pg.Client | undefined;
-  let sessionUp = false;
+  /** The session while it is up; undefined while disconnected. */
+  let session: LockSession | undefined;
   let handlers: PartitionHandlers = { acquired: async () => undefined, releasing: async () => undefined, lost: () => undefined };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let stopping = false;
 
-  async function connect(): Promise<pg.Client> {
-    const c = new pg.Client({ connectionString: opts.url, connectionTimeoutMillis: 5000 });
-    c.on('error', () => lose('the coordination connection broke'));
-    await c.connect();
-    // Membership is a lock too: held by this connection, gone the moment it goes.
-    await c.query('SELECT pg_advisory_lock($1, pg_backend_pid())', [MEMBER_LOCK]);
-    session = c;
-    sessionUp = true;
-    return c;
+  async function connect(): Promise<LockSession> {
+    let s: LockSession | undefined = undefined;
+    // A session broken after it was replaced or closed concerns nobody.
+    s = await opts.locks.connect((why) => {
+      if (s && session === s) lose(why);
+    });
+    session = s;
+    return s;
   }
 
-  /** The connection is gone, and every lock with it. */
+  /** The session is gone, and every lock with it. */
   function lose(why: string): void {
-    if (!sessionUp) return;
-    sessionUp = false;
+    const s = session;
+    if (!s) return;
+    session = undefined;
     const parts = [...owned];
     owned.clear();
     if (leader) log.warn({ instance: instanceId }, 'no longer the leader');
     leader = false;
-    session?.end().catch(() => undefined);
-    session = undefined;
+    s.close().catch(() => undefined);
     if (parts.length) handlers.lost(parts);
     log.warn({ instance: instanceId, partitions: parts.length }, `${why}: partitions and leadership given up until it is back`);
   }
 
-  async function tryLock(c: pg.Client, ns: number, key: number): Promise<boolean> {
-    const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [ns, key]);
-    return r.rows[0]!.ok;
-  }
-
   async function cycle(): Promise<void> {
     if (stopping) return;
-    let c = session;
     try {
-      if (!c || !sessionUp) c = await connect();
-      const live = await c.query<{ n: string }>(
-        "SELECT count(DISTINCT pid) AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objsubid = 2 AND granted",
-        [MEMBER_LOCK],
-      );
-      instances = Math.max(1, Number(live.rows[0]!.n));
-      if (!leader && (await tryLock(c, LEADER_LOCK, 0))) {
+      const s = session ?? (await connect());
+      instances = Math.max(1, await s.members());
+      if (!leader && (await s.tryLeader())) {
         leader = true;
         log.info({ instance: instanceId }, 'this instance is the leader: it runs the scheduled jobs');
       }
@@ -147,7 +145,7 @@ export function createPostgresCoordinator(opts: PostgresCoordinatorOptions): Coo
         const extra = [...owned].sort((a, b) => b - a).slice(0, owned.size - target);
         await handlers.releasing(extra);
         for (const p of extra) {
-          await c.query('SELECT pg_advisory_unlock($1, $2)', [PARTITION_LOCK, p]);
+          await s.releasePartition(p);
           owned.delete(p);
         }
         log.info({ instance: instanceId, released: extra.length, owned: owned.size, instances }, 'partitions handed over');
@@ -157,7 +155,7 @@ export function createPostgresCoordinator(opts: PostgresCoordinatorOptions): Coo
         for (let i = 0; i < PARTITIONS && owned.size + taken.length < target; i++) {
           const p = (offset + i) % PARTITIONS;
           if (owned.has(p)) continue;
-          if (await tryLock(c, PARTITION_LOCK, p)) taken.push(p);
+          if (await s.tryPartition(p)) taken.push(p);
         }
         if (taken.length) {
           for (const p of taken) owned.add(p);
@@ -166,8 +164,8 @@ export function createPostgresCoordinator(opts: PostgresCoordinatorOptions): Coo
         }
       }
     } catch (err) {
-      if (sessionUp) lose(`coordination failed: ${(err as Error).message}`);
-      else log.debug({ err: (err as Error).message }, 'coordination: PostgreSQL not reachable');
+      if (session) lose(`coordination failed: ${(err as Error).message}`);
+      else log.debug({ err: (err as Error).message }, 'coordination: the cluster locks are not reachable');
     }
   }
 
@@ -197,8 +195,8 @@ export function createPostgresCoordinator(opts: PostgresCoordinatorOptions): Coo
       stopping = true;
       clearTimeout(timer);
       await running;
-      const c = session;
-      if (!c || !sessionUp) return;
+      const s = session;
+      if (!s) return;
       const parts = [...owned];
       try {
         // Hand over cleanly: state saved, then the locks and the membership go, so others take over at once.
@@ -206,10 +204,10 @@ export function createPostgresCoordinator(opts: PostgresCoordinatorOptions): Coo
       } finally {
         owned.clear();
         leader = false;
-        sessionUp = false;
-        await c.end().catch(() => undefined);
+        session = undefined;
+        await s.close().catch(() => undefined);
       }
     },
-    health: () => ({ mode: 'cluster', state: sessionUp ? 'up' : 'down', leader, partitions: owned.size, owned: [...owned].sort((a, b) => a - b), instances }),
+    health: () => ({ mode: 'cluster', state: session ? 'up' : 'down', leader, partitions: owned.size, owned: [...owned].sort((a, b) => a - b), instances }),
   };
 }

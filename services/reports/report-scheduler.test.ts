@@ -11,6 +11,7 @@ import { createKyselyPmStore } from '../pm/pm-store.kysely.ts';
 import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kysely.ts';
 import { createReportScheduler, lastPeriod, type ReportTarget } from './report-scheduler.ts';
 import { createReportService } from './report-service.ts';
+import { createKyselyReportStore } from './report-store.kysely.ts';
 import { reportsConfigSchema } from './reports-config.ts';
 
 const log = pino({ level: 'silent' });
@@ -59,7 +60,7 @@ eachDatabase('scheduled reports', (open) => {
 
   function scheduler(config: unknown = {}) {
     const reports = createReportService({
-      db: database.db,
+      store: createKyselyReportStore(database.db),
       assets: { list: (f) => assets.filter((a) => !f?.site || a.site === f.site) as never },
       workOrders: createKyselyWorkOrderStore(database.db),
       alarms: createKyselyAlarmStore(database.db),

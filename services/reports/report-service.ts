@@ -2,7 +2,6 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Asset } from '../assets/asset.ts';
-import { isUniqueViolation, type Db } from '../db/database.ts';
 import { FmsError } from '../shared/errors.ts';
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
 import type { WorkOrderStore } from '../work-orders/work-order-store.ts';
@@ -13,7 +12,10 @@ import { renderPdf } from './render-pdf.ts';
 import type { FontChoice } from './report-font.ts';
 import { reportDocument, type Language } from './report-document.ts';
 import { buildReport, indicatorsByType, reportCsv, type Report } from './report.ts';
+import type { ArchivedReport, ReportKind, ReportStore, ReportSummary } from './report-store.ts';
 import type { Point } from './trend.ts';
+
+export type { ArchivedReport, ReportKind, ReportSummary } from './report-store.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -23,7 +25,8 @@ const TELEMETRY_CONCURRENCY = 4;
 const TREND_WINDOW = 90 * DAY;
 
 export interface ReportServiceDeps {
-  db: Db;
+  /** The register of archived reports. */
+  store: ReportStore;
   assets: { list(filter?: { site?: string }): Asset[] };
   workOrders: Pick<WorkOrderStore, 'list'>;
   alarms: { countRaised(from: number, to: number): Promise<Map<string, number>> };
@@ -50,8 +53,6 @@ export interface ReportRequest {
   onProgress?: (done: number, total: number) => void;
 }
 
-export type ReportKind = 'on_demand' | 'weekly' | 'monthly';
-
 /** Files of an archived report and how they are served. */
 export const reportFiles: Record<string, string> = {
   'report.html': 'text/html; charset=utf-8',
@@ -63,30 +64,6 @@ export const reportFiles: Record<string, string> = {
   'bad-actors.csv': 'text/csv; charset=utf-8',
   'rule-precision.csv': 'text/csv; charset=utf-8',
 };
-
-export interface ReportSummary {
-  assets: number;
-  topRisks: { assetId: string; risk: number; action: string }[];
-  sla: Report['sla'];
-  files: string[];
-  /** Why the PDF is missing, when it is. */
-  pdfError?: string;
-  /** Milliseconds from request to archive. */
-  tookMs: number;
-}
-
-export interface ArchivedReport {
-  id: string;
-  site: string | null;
-  from: number;
-  to: number;
-  language: string;
-  kind: string;
-  /** Made by the schedule (once per kind, site and period) rather than on demand. */
-  scheduled: boolean;
-  createdAt: number;
-  summary: ReportSummary;
-}
 
 /** Gathers a report's data from the stores, computes it, renders it and archives it. */
 export function createReportService(deps: ReportServiceDeps) {
@@ -137,28 +114,6 @@ export function createReportService(deps: ReportServiceDeps) {
     };
   }
 
-  const toArchived = (r: {
-    id: string;
-    site: string | null;
-    period_from: number;
-    period_to: number;
-    language: string;
-    kind: string;
-    created_at: number;
-    summary: string;
-    schedule_key: string | null;
-  }): ArchivedReport => ({
-    id: r.id,
-    site: r.site,
-    from: Number(r.period_from),
-    to: Number(r.period_to),
-    language: r.language,
-    kind: r.kind,
-    scheduled: r.schedule_key !== null,
-    createdAt: Number(r.created_at),
-    summary: JSON.parse(r.summary) as ReportSummary,
-  });
-
   return {
     /**
      * Computes a report, renders it (HTML, PDF, JSON, CSV) and archives it. A scheduled report
@@ -203,65 +158,58 @@ export function createReportService(deps: ReportServiceDeps) {
         ...(pdfError ? { pdfError } : {}),
         tookMs: Date.now() - started,
       };
+      let added: Awaited<ReturnType<ReportStore['add']>>;
       try {
-        await deps.db
-          .insertInto('reports')
-          .values({
-            id,
-            site: req.site ?? null,
-            period_from: req.from,
-            period_to: req.to,
-            language: req.language,
-            kind: req.kind ?? 'on_demand',
-            created_at: deps.now(),
-            summary: JSON.stringify(summary),
-            schedule_key: req.scheduleKey ?? null,
-          })
-          .execute();
+        added = await deps.store.add({
+          id,
+          site: req.site ?? null,
+          from: req.from,
+          to: req.to,
+          language: req.language,
+          kind: req.kind ?? 'on_demand',
+          createdAt: deps.now(),
+          summary,
+          scheduleKey: req.scheduleKey ?? null,
+        });
       } catch (err) {
         rmSync(dir, { recursive: true, force: true });
-        if (!req.scheduleKey || !isUniqueViolation(err)) throw err;
-        const first = await deps.db.selectFrom('reports').selectAll().where('schedule_key', '=', req.scheduleKey).executeTakeFirstOrThrow();
-        return { id: first.id, report, summary: toArchived(first).summary, existing: true };
+        throw err;
+      }
+      if (!added.created) {
+        // Another run made this scheduled report first: theirs is the one.
+        rmSync(dir, { recursive: true, force: true });
+        return { id: added.report.id, report, summary: added.report.summary, existing: true };
       }
       deps.log.info({ reportId: id, site: req.site, kind: req.kind ?? 'on_demand', assets: report.assets, ms: summary.tookMs }, 'report generated');
       return { id, report, summary };
     },
 
     async list(filter: { site?: string; kind?: ReportKind; limit?: number } = {}): Promise<ArchivedReport[]> {
-      let q = deps.db.selectFrom('reports').selectAll();
-      if (filter.site) q = q.where('site', '=', filter.site);
-      if (filter.kind) q = q.where('kind', '=', filter.kind);
-      const rows = await q
-        .orderBy('created_at', 'desc')
-        .limit(filter.limit ?? 100)
-        .execute();
-      return rows.map(toArchived);
+      return deps.store.list({ ...filter, limit: filter.limit ?? 100 });
     },
 
     /** The site a report is about (null: the whole estate), or undefined when there is no such report. */
     async siteOf(id: string): Promise<string | null | undefined> {
-      const row = await deps.db.selectFrom('reports').select('site').where('id', '=', id).executeTakeFirst();
-      return row ? row.site : undefined;
+      return (await deps.store.get(id))?.site;
     },
 
     /** Whether the scheduled report with this key was made. */
     async scheduled(key: string): Promise<boolean> {
-      return !!(await deps.db.selectFrom('reports').select('id').where('schedule_key', '=', key).executeTakeFirst());
+      return (await deps.store.findScheduled(key)) !== undefined;
     },
 
     /** An archived report's file (see `reportFiles`). */
     async file(id: string, name: string): Promise<{ body: Buffer; contentType: string }> {
-      const row = await deps.db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
-      if (!row) throw new FmsError('FMS_ERR_REPORT_NOT_FOUND', `no report "${id}"`);
+      const archived = await deps.store.get(id);
+      if (!archived) throw new FmsError('FMS_ERR_REPORT_NOT_FOUND', `no report "${id}"`);
       const contentType = reportFiles[name];
       if (!contentType)
         throw new FmsError('FMS_ERR_REPORT_NOT_FOUND', `report ${id} has no file "${name}": expected one of ${Object.keys(reportFiles).join(', ')}`);
-      const summary = toArchived(row).summary;
+      const summary = archived.summary;
       if (name === 'report.pdf' && summary.pdfError) throw new FmsError('FMS_ERR_REPORT_FONT', `report ${id} has no PDF: ${summary.pdfError}`);
       try {
         // The name is one of `reportFiles` and the id a row of the register: no path comes from the request.
-        return { body: readFileSync(path.join(deps.folder, row.id, name)), contentType };
+        return { body: readFileSync(path.join(deps.folder, archived.id, name)), contentType };
       } catch {
         throw new FmsError('FMS_ERR_REPORT_NOT_FOUND', `report ${id} has no file "${name}" (its archive folder is missing)`);
       }

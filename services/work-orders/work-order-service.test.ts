@@ -401,6 +401,12 @@ eachDatabase('work-order service', (open) => {
     // The same photo again on this order is the same attachment; on another order it is that order's own.
     await service.act(order.id, { action: 'attach', by: 'li-wei', filename: 'valve.png', data: png.toString('base64') });
     expect((await service.get(order.id))!.attachments).toHaveLength(1);
+    // Sent twice at the same moment (a retry over a slow network): one attachment, one history line.
+    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100, 9)]);
+    await Promise.all([1, 2].map(() => service.act(order.id, { action: 'attach', by: 'li-wei', filename: 'seal.jpg', data: jpeg.toString('base64') })));
+    const twice = (await service.get(order.id))!;
+    expect(twice.attachments.map((a) => a.filename).sort()).toEqual(['seal.jpg', 'valve.png']);
+    expect(twice.history.filter((e) => e.type === 'attachment')).toHaveLength(2);
     const other = await service.open({
       source: 'inspection',
       channel: 'inspection',

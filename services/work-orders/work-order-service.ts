@@ -4,7 +4,6 @@ import type { Alarm } from '../alarms/alarm.ts';
 import type { Asset } from '../assets/asset.ts';
 import { isEventRule, type Rule } from '../rules/rule-schema.ts';
 import type { ChecklistStep, Priority } from '../shared/vocabulary.ts';
-import { isUniqueViolation } from '../db/database.ts';
 import { FmsError } from '../shared/errors.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import { createEvents } from '../shared/events.ts';
@@ -423,14 +422,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       note: input.note ?? null,
       data: { attachmentId: attachment.id, filename: input.filename, contentType: kind.type, size: bytes.length, sha256 },
     };
-    if (await store.getAttachment(order.id, attachment.id)) return; // the same file again: already there
-    try {
-      await store.addAttachment(attachment, event);
-    } catch (err) {
-      // Sent twice at the same moment: the other request stored it.
-      if (isUniqueViolation(err) && (await store.getAttachment(order.id, attachment.id))) return;
-      throw err;
-    }
+    // The same file again (also sent twice at the same moment) is the attachment already there.
+    if (!(await store.addAttachment(attachment, event))) return;
     metrics.workOrderActions.labels('attach').inc();
   }
 

@@ -120,6 +120,30 @@ eachDatabase('work-order store', (open) => {
     expect(stored.history.map((e) => e.type)).toEqual(['opened', 'assignment']);
   });
 
+  it('records an attachment once, with one history event, when the same file is sent twice at once', async () => {
+    const store = createKyselyWorkOrderStore(database.db);
+    const { order } = await store.openOrAttach(fault('p1'), 2026, ev);
+    const sha256 = 'ab'.repeat(32);
+    const attachment = {
+      id: 'a1b2c3d4e5f60718',
+      workOrderId: order.id,
+      filename: 'valve.png',
+      contentType: 'image/png',
+      size: 108,
+      sha256,
+      by: 'li-wei',
+      at: T0,
+    };
+    const event = { at: T0, type: 'attachment' as const, action: 'attach', from: order.state, to: order.state, actor: 'li-wei', note: null, data: { sha256 } };
+    const added = await Promise.all([1, 2, 3].map(() => store.addAttachment({ ...attachment, path: `${order.id}/${sha256}.png` }, event)));
+    expect(added.filter(Boolean)).toHaveLength(1);
+    expect(await store.addAttachment({ ...attachment, filename: 'again.png', path: `${order.id}/${sha256}.png` }, event)).toBe(false);
+    const stored = (await store.get(order.id))!;
+    expect(stored.attachments).toEqual([attachment]);
+    expect(stored.history.map((e) => e.type)).toEqual(['opened', 'attachment']);
+    expect(await store.getAttachment(order.id, attachment.id)).toEqual({ ...attachment, path: `${order.id}/${sha256}.png` });
+  });
+
   it('finds what is due by wake time, and the open load per technician', async () => {
     const store = createKyselyWorkOrderStore(database.db);
     const a = (await store.openOrAttach({ ...fault('p1'), wakeAt: T0 + 1000 }, 2026, ev)).order;

@@ -152,8 +152,10 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
     },
 
     async addAttachment(a, event) {
-      await db.transaction().execute(async (trx) => {
-        await trx
+      return db.transaction().execute(async (trx) => {
+        // The attachment's id is its order and checksum: a conflict is the same file, stored by a
+        // request just before (on PostgreSQL, one running at the same moment is waited for).
+        const inserted = await trx
           .insertInto('work_order_attachments')
           .values({
             id: a.id,
@@ -166,8 +168,11 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
             uploaded_by: a.by,
             uploaded_at: a.at,
           })
-          .execute();
+          .onConflict((oc) => oc.column('id').doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
         await addEvents(trx, a.workOrderId, [event]);
+        return true;
       });
     },
 

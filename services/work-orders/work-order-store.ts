@@ -54,8 +54,11 @@ export interface WorkOrderStore {
   openLoad(assignees?: readonly string[]): Promise<Map<string, number>>;
   /** Open orders per site, priority and whether they missed a deadline, for /metrics and boards. */
   countOpen(): Promise<{ site: string | null; priority: string; breached: boolean; n: number }[]>;
-  /** Records an attachment (the file is already stored) with its history event. */
-  addAttachment(attachment: Attachment & { path: string }, event: WorkOrderEvent): Promise<void>;
+  /**
+   * Records an attachment (the file is already stored) with its history event; false, recording
+   * nothing, when the order has that attachment already (the same file sent twice, even at once).
+   */
+  addAttachment(attachment: Attachment & { path: string }, event: WorkOrderEvent): Promise<boolean>;
   /** An attachment's record and where its file is. */
   getAttachment(workOrderId: string, id: string): Promise<(Attachment & { path: string }) | undefined>;
 }

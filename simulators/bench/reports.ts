@@ -9,6 +9,7 @@ import { openDatabase } from '../../services/db/database.ts';
 import { createKyselyPmStore } from '../../services/pm/pm-store.kysely.ts';
 import { findFont } from '../../services/reports/report-font.ts';
 import { createReportService } from '../../services/reports/report-service.ts';
+import { createKyselyReportStore } from '../../services/reports/report-store.kysely.ts';
 import { openTelemetrySchema } from '../../services/telemetry/sqlite-schema.ts';
 import { createSqliteTelemetryStore } from '../../services/telemetry/telemetry-store.sqlite.ts';
 import { createInfluxTelemetryStore } from '../../services/telemetry/telemetry-store.influx.ts';
@@ -65,7 +66,7 @@ export async function reportBench(): Promise<string[]> {
     let readMs = 0;
     const t0 = performance.now();
     const reports = createReportService({
-      db: database.db,
+      store: createKyselyReportStore(database.db),
       assets: { list: () => assets as never },
       workOrders: createKyselyWorkOrderStore(database.db),
       alarms: createKyselyAlarmStore(database.db),

@@ -1,0 +1,44 @@
+import type { Db } from '../db/database.ts';
+import type { DeviceCredentialStore } from './device-credential-store.ts';
+
+/** The device credential store on SQL through kysely: the same queries on SQLite and PostgreSQL. */
+export function createKyselyDeviceCredentialStore(db: Db): DeviceCredentialStore {
+  return {
+    async issue(assetId, secret, at) {
+      await db
+        .insertInto('device_credentials')
+        .values({ asset_id: assetId, salt: secret.salt, hash: secret.hash, issued_at: at, revoked_at: null })
+        .onConflict((oc) => oc.column('asset_id').doUpdateSet({ salt: secret.salt, hash: secret.hash, issued_at: at, revoked_at: null }))
+        .execute();
+    },
+
+    async revoke(assetId, at) {
+      const r = await db
+        .updateTable('device_credentials')
+        .set({ revoked_at: at })
+        .where('asset_id', '=', assetId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) > 0) return true;
+      // No secret to revoke: a record of its own, so that the device's certificate no longer signs it in.
+      // Empty salt and hash stand for "no secret" (the columns are NOT NULL).
+      const inserted = await db
+        .insertInto('device_credentials')
+        .values({ asset_id: assetId, salt: '', hash: '', issued_at: at, revoked_at: at })
+        .onConflict((oc) => oc.column('asset_id').doNothing())
+        .executeTakeFirst();
+      return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
+    async get(assetId) {
+      const row = await db.selectFrom('device_credentials').selectAll().where('asset_id', '=', assetId).executeTakeFirst();
+      if (!row) return undefined;
+      return {
+        assetId: row.asset_id,
+        secret: row.hash === '' ? null : { salt: row.salt, hash: row.hash },
+        issuedAt: Number(row.issued_at),
+        revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+      };
+    },
+  };
+}

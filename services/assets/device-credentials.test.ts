@@ -1,0 +1,59 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type OpenedDatabase } from '../db/database.ts';
+import { createKyselyDeviceCredentialStore } from './device-credential-store.kysely.ts';
+import { createDeviceCredentials } from './device-credentials.ts';
+
+const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
+
+describe('device credentials', () => {
+  let database: OpenedDatabase;
+  let now: number;
+  beforeEach(async () => {
+    database = await openDatabase(':memory:');
+    now = T0;
+  });
+  afterEach(() => database.close());
+  const credentials = () => createDeviceCredentials(createKyselyDeviceCredentialStore(database.db), () => now);
+
+  it('signs a device in with the secret it was issued, stored only as a salted hash', async () => {
+    const c = credentials();
+    const { username, secret, issuedAt } = await c.issue('rs-pump-01');
+    expect([username, issuedAt]).toEqual(['rs-pump-01', T0]);
+    expect(await c.verify('rs-pump-01', secret)).toBe(true);
+    expect(await c.verify('rs-pump-01', secret + 'x')).toBe(false);
+    expect(await c.verify('rs-pump-02', secret)).toBe(false);
+    expect(JSON.stringify(await database.db.selectFrom('device_credentials').selectAll().execute())).not.toContain(secret);
+  });
+
+  it('rotating ends the old secret at once, even one verified a moment ago', async () => {
+    const c = credentials();
+    const changed: string[] = [];
+    c.onChanged((id) => changed.push(id));
+    const old = (await c.issue('rs-pump-01')).secret;
+    expect(await c.verify('rs-pump-01', old)).toBe(true);
+    now = T0 + 1000;
+    const fresh = (await c.issue('rs-pump-01')).secret;
+    expect(await c.verify('rs-pump-01', old)).toBe(false);
+    expect(await c.verify('rs-pump-01', fresh)).toBe(true);
+    expect(await c.info('rs-pump-01')).toEqual({ assetId: 'rs-pump-01', issuedAt: T0 + 1000, revokedAt: null });
+    expect(changed).toEqual(['rs-pump-01', 'rs-pump-01']);
+  });
+
+  it('revoking ends the secret and the certificate sign-in, also of a device that never had a secret', async () => {
+    const c = credentials();
+    const { secret } = await c.issue('rs-pump-01');
+    expect(await c.verify('rs-pump-01', secret)).toBe(true);
+    now = T0 + 1000;
+    expect(await c.revoke('rs-pump-01')).toBe(true);
+    expect(await c.revoke('rs-pump-01')).toBe(false);
+    expect(await c.verify('rs-pump-01', secret)).toBe(false);
+    expect(await c.revoked('rs-pump-01')).toBe(true);
+
+    expect(await c.revoked('rs-lift-01')).toBe(false);
+    expect(await c.info('rs-lift-01')).toBeUndefined();
+    expect(await c.revoke('rs-lift-01')).toBe(true);
+    expect(await c.revoked('rs-lift-01')).toBe(true);
+    expect(await c.info('rs-lift-01')).toEqual({ assetId: 'rs-lift-01', issuedAt: T0 + 1000, revokedAt: T0 + 1000 });
+    expect(await c.verify('rs-lift-01', '')).toBe(false);
+  });
+});
