@@ -1,35 +1,53 @@
 /**
- * The composition root: reads the environment (the only module that does), starts FMS and, on
- * SIGINT/SIGTERM, stops it in reverse order: no new messages, buffers flushed, stores closed.
+ * The composition root's entry: reads the environment (the only module of services/ that does), starts
+ * FMS and, on SIGINT, SIGTERM or SIGHUP, stops it in reverse order: no new messages, buffers flushed,
+ * stores closed. SIGUSR2 reloads renewed TLS certificates. An add-on (the demo, simulators/demo-main.ts)
+ * may adapt the configuration before the start and run beside FMS; main.ts knows nothing of it.
  */
 import { parseArgs } from 'node:util';
-import { demoAssets, demoRequest, demoSchedule, provisionDemo, startDemo, withDemoEstate } from '../simulators/demo.ts';
-import { startFms } from './app.ts';
-import { loadConfig, type Config } from './config/config.ts';
+import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+import { startFms, type Fms } from './app.ts';
+import { closestVariables, loadConfig, type Config } from './config/config.ts';
 import { isFmsError } from './shared/errors.ts';
 import { createLogger } from './shared/logger.ts';
 
 const STOP_TIMEOUT_MS = 10_000;
 
-const usage = `Usage: npm start [-- --demo]
+/** Something that runs beside FMS in the same process (the demo). */
+export interface AddOn {
+  /** Usage lines for its own options. */
+  usage: string;
+  /** Adapts the configuration before FMS starts. */
+  prepare?(config: Config): Config;
+  /** Starts once FMS runs; stopped before FMS stops. */
+  start(fms: Fms, config: Config, log: Logger): Promise<{ stop(): Promise<void> }>;
+}
 
-  --demo   register a demo estate and run a simulated fleet with scheduled faults
+const usage = (addOn?: AddOn) => `Usage: npm start [-- --demo]
+
+  --demo   run FMS with a simulated estate: devices, scheduled faults and a crew that works the orders
   --help   show this text
-
+${addOn ? `\n${addOn.usage}\n` : ''}
 Configuration comes from FMS_* environment variables and an optional YAML file named by
 FMS_CONFIG (see docs/configuration.md).`;
 
-async function main(): Promise<void> {
+/** Runs FMS (with an add-on) until a signal stops it. */
+export async function runFms(argv: string[], addOn?: AddOn): Promise<void> {
   let args;
   try {
-    args = parseArgs({ options: { demo: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } }).values;
+    args = parseArgs({ args: argv, options: { demo: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } }).values;
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}\n`);
+    process.stderr.write(`${(err as Error).message}\n\n${usage(addOn)}\n`);
     process.exit(2);
   }
   if (args.help) {
-    process.stdout.write(usage + '\n');
+    process.stdout.write(usage(addOn) + '\n');
     return;
+  }
+  if (args.demo && !addOn) {
+    process.stderr.write("fms: --demo is the demo's option: run it with `npm start -- --demo` or `npm run demo`\n");
+    process.exit(2);
   }
 
   let config: Config;
@@ -42,62 +60,32 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-
   const log = createLogger(config.logLevel);
-  if (args.demo) config = withDemoEstate(config);
+  // A misspelled variable would be ignored without a word: say which known one it resembles.
+  for (const { name, closest } of closestVariables(process.env)) {
+    log.warn({ variable: name }, `${name} is not a setting of FMS and is ignored${closest ? `: did you mean ${closest}?` : ''} (docs/configuration.md)`);
+  }
+  if (addOn?.prepare) config = addOn.prepare(config);
+
   // A signal while FMS is still starting stops it in order once it has started, not half-way.
   let signalledWhileStarting: string | undefined;
   const early = (signal: string) => () => void (signalledWhileStarting ??= signal);
-  const earlyInt = early('SIGINT');
-  const earlyTerm = early('SIGTERM');
-  process.on('SIGINT', earlyInt);
-  process.on('SIGTERM', earlyTerm);
-  const fms = await startFms(config, log);
-  let demo: Awaited<ReturnType<typeof startDemo>> | undefined;
-
-  if (args.demo) {
-    await fms.assets.syncFromConfig(demoAssets);
-    const access = await provisionDemo(fms, config);
-    demo = await startDemo({
-      brokerUrl: fms.mqttUrl,
-      httpUrl: fms.httpUrl,
-      say: (line) => log.info(line),
-      credentials: access.credentials,
-      keyFor: access.keyFor,
-    });
-    // The weekly report, two minutes in (when the first orders have been worked).
-    setTimeout(() => {
-      const to = Date.now();
-      fms.reports
-        .generate({ from: to - 7 * 86_400_000, to, language: 'en', kind: 'weekly' })
-        .then(({ id }) =>
-          log.info(`demo: weekly report ready at ${fms.httpUrl}/api/reports/${id}/report.html (PDF: ${fms.httpUrl}/api/reports/${id}/report.pdf)`),
-        )
-        .catch((err) => log.error({ err }, 'demo report failed'));
-    }, 120_000).unref();
-    const lines = [
-      '',
-      `FMS demo running: ${demoAssets.length} simulated devices on ${fms.mqttUrl}${access.credentials ? ', each signed in with its own credentials (issued for this run)' : ''}`,
-      ...(access.viewerKey
-        ? [
-            `The API wants a key. A read-only one for this run (the admin key was printed at the first start, or is FMS_ADMIN_KEY):`,
-            `  curl -H 'Authorization: Bearer ${access.viewerKey}' ${fms.httpUrl}/api/work-orders`,
-          ]
-        : []),
-      `  work orders:  ${fms.httpUrl}/api/work-orders`,
-      `  alarms:       ${fms.httpUrl}/api/alarms`,
-      `  assets:       ${fms.httpUrl}/api/assets`,
-      `  health:       ${fms.httpUrl}/api/health`,
-      `  API docs:     ${fms.httpUrl}/api/docs`,
-      `Scheduled faults: ${demoSchedule.map((f) => `${f.fault} on ${f.assetId} at ${f.at}s`).join('; ')}.`,
-      `A resident's complaint at ${demoRequest.at}s. The demo crew (Li Wei, Chen Jie, Zhao Lei, Sun Yu; supervisor`,
-      '  Zhang Min) works every order through dispatch, repair, sensor verification, QC, rating and closing.',
-      `A weekly maintenance report is generated after 2 minutes: ${fms.httpUrl}/api/reports`,
-      'Press Ctrl+C to stop.',
-      '',
-    ];
-    process.stdout.write(lines.join('\n') + '\n');
+  const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const earlyHandlers = stopSignals.map((s) => [s, early(s)] as const);
+  for (const [s, h] of earlyHandlers) process.on(s, h);
+  let fms: Fms;
+  try {
+    fms = await startFms(config, log);
+  } catch (err) {
+    // A port in use, an address not of this machine: one sentence, no stack trace.
+    if (isFmsError(err) && err.kind === 'user') {
+      log.flush?.();
+      process.stderr.write(`fms: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
   }
+  const extra = addOn ? await addOn.start(fms, config, log) : undefined;
 
   let stoppingSince: number | undefined;
   const stop = async (signal: string) => {
@@ -115,26 +103,26 @@ async function main(): Promise<void> {
       process.exit(1);
     }, STOP_TIMEOUT_MS);
     timer.unref();
-    await demo?.stop();
+    await extra?.stop();
     await fms.stop();
     log.info('stopped');
     log.flush?.();
     process.exit(0);
   };
-  process.off('SIGINT', earlyInt);
-  process.off('SIGTERM', earlyTerm);
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  // SIGHUP: read renewed TLS certificates (FMS also notices changed files by itself within ~12 s).
-  process.on(
-    'SIGHUP',
-    () =>
-      void fms.reloadCertificates().catch((err) => log.error({ err: (err as Error).message }, 'TLS certificates not reloaded: the previous ones stay in use')),
-  );
+  for (const [s, h] of earlyHandlers) process.off(s, h);
+  // SIGHUP: the terminal closed. A foreground program stops then, rather than run on as an orphan.
+  for (const s of stopSignals) process.on(s, () => void stop(s));
+  // SIGUSR2: read renewed TLS certificates (FMS also notices changed files by itself within ~12 s).
+  process.on('SIGUSR2', () => {
+    fms.reloadCertificates().catch((err) => log.error({ err: (err as Error).message }, 'TLS certificates not reloaded: the previous ones stay in use'));
+  });
   if (signalledWhileStarting) void stop(signalledWhileStarting);
 }
 
-main().catch((err) => {
+/** Run by `node --import tsx services/main.ts` (the container's command) and by `npm start`. */
+export function fail(err: unknown): never {
   process.stderr.write(`fms: failed to start: ${(err as Error).stack ?? err}\n`);
   process.exit(1);
-});
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runFms(process.argv.slice(2)).catch(fail);

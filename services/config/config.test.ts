@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, testConfig } from './config.ts';
+import { closestVariables, loadConfig, testConfig } from './config.ts';
 import { FmsError } from '../shared/errors.ts';
 
 function problemsOf(fn: () => unknown): string[] {
@@ -256,5 +256,19 @@ workOrders:
     expect(() => loadConfig({ FMS_TZ: 'UTC', FMS_HTTP_TRUST_PROXY: 'the load balancer' })).toThrow(
       'FMS_HTTP_TRUST_PROXY: expected IP addresses or CIDR ranges',
     );
+  });
+});
+
+describe('closestVariables', () => {
+  it('names an FMS_ variable FMS does not know, with the one it most likely meant', () => {
+    expect(closestVariables({ FMS_HTTP_PROT: '3001', FMS_INFLUXDB_URL: 'http://x', FMS_HTTP_PORT: '3000', PATH: '/bin', FMS_WHATEVER: '1' })).toEqual([
+      { name: 'FMS_HTTP_PROT', closest: 'FMS_HTTP_PORT' },
+      { name: 'FMS_INFLUXDB_URL', closest: 'FMS_INFLUX_URL' },
+      { name: 'FMS_WHATEVER', closest: undefined },
+    ]);
+  });
+
+  it("leaves alone the project's other programs' variables and every known one", () => {
+    expect(closestVariables({ FMS_API_KEY: 'k', FMS_PUBLISH_HOST: '0.0.0.0', FMS_LOG_LEVEL: 'debug', FMS_MQTT_TLS_CA: 'ca.pem' })).toEqual([]);
   });
 });

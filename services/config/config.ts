@@ -219,6 +219,55 @@ export interface Config {
 type ReadFile = (file: string) => string;
 
 /**
+ * FMS_* variables that belong to other programs of the project, not to the service: the simulator's
+ * and the benchmark's key, docker-compose's published addresses and InfluxDB's own users.
+ */
+const otherPrograms = new Set([
+  'FMS_API_KEY',
+  'FMS_PUBLISH_HOST',
+  'FMS_MQTT_PUBLISH_HOST',
+  'FMS_MQTTS_PORT',
+  'FMS_INFLUX_WRITE_USER',
+  'FMS_INFLUX_WRITE_PASSWORD',
+  'FMS_INFLUX_READ_USER',
+  'FMS_INFLUX_READ_PASSWORD',
+  'FMS_INFLUX_READ_TOKEN',
+  'FMS_KEEP_SCREENSHOT',
+]);
+
+/**
+ * FMS_* variables in the environment that FMS does not know (a misspelling is otherwise silently
+ * ignored), each with the known one it most resembles, when one is close.
+ */
+export function closestVariables(env: Record<string, string | undefined>): { name: string; closest: string | undefined }[] {
+  const known = Object.keys(envSchema.shape);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('FMS_') && !known.includes(name) && !otherPrograms.has(name))
+    .sort()
+    .map((name) => {
+      let best: { name: string; d: number } | undefined;
+      for (const k of known) {
+        const d = editDistance(name, k);
+        if (!best || d < best.d) best = { name: k, d };
+      }
+      // Close: a few letters off, or one name inside the other (FMS_HTTP_PORTS, FMS_PORT).
+      const close = best && (best.d <= Math.max(2, Math.floor(name.length / 5)) || best.name.includes(name) || name.includes(best.name));
+      return { name, closest: close ? best!.name : undefined };
+    });
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/**
  * Reads the environment (and the FMS_CONFIG file when named), reports every bad variable at once,
  * and returns a frozen config. Only main.ts passes `process.env`; tests use `testConfig`.
  */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { createStateLog } from '../shared/state-log.ts';
 import type { Asset } from '../assets/asset.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
@@ -36,6 +37,7 @@ export function planApplies(plan: PmPlan, asset: Asset): boolean {
  */
 export function createPmScheduler(deps: PmSchedulerDeps) {
   const { store, log } = deps;
+  const stateLog = createStateLog(log);
   /**
    * Plan and asset pairs with nothing to open before this time: skipped until then (a plain cache —
    * the database decides; a restart or another instance just looks again).
@@ -113,6 +115,7 @@ export function createPmScheduler(deps: PmSchedulerDeps) {
           );
       }
       let checked = 0;
+      let failed = false;
       for (const plan of deps.plans.list()) {
         if (!plan.enabled) continue;
         for (const asset of deps.assets.list()) {
@@ -152,11 +155,13 @@ export function createPmScheduler(deps: PmSchedulerDeps) {
               await open(plan, asset, c, occ.reason, occ.combines);
             }
           } catch (err) {
+            failed = true;
             deps.metrics.errors.labels('pm').inc();
-            log.error({ err, planId: plan.id, assetId: asset.id }, 'PM generation failed for a plan');
+            stateLog.failed('generation', `PM generation failed for plan ${plan.id} on ${asset.id}`, err, { planId: plan.id, assetId: asset.id });
           }
         }
       }
+      if (!failed) stateLog.ok('generation', 'PM generation works again');
       return claimed;
     },
 

@@ -43,9 +43,9 @@ export function createJobs(closers: Closers, log: Logger) {
           )
           .finally(() => (busy = false));
       };
-      const first = setTimeout(tick, o.firstAfter ?? o.every);
+      const first = o.firstAfter !== undefined ? setTimeout(tick, o.firstAfter) : undefined;
       const timer = setInterval(tick, o.every);
-      first.unref();
+      first?.unref();
       timer.unref();
       closers.add(name, async () => {
         clearTimeout(first);

@@ -26,13 +26,13 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts the real service (`tsx services/main.ts`, what `npm start` runs) as a child process on free
+ * Starts the real service (`tsx bin/start.ts`, what `npm start` runs) as a child process on free
  * loopback ports with its default security (API keys, device sign-in) and a known admin key, and
  * resolves once it reports where it listens.
  */
 export function startServiceProcess(env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): Promise<ServiceProcess> {
   const adminKey = env.FMS_ADMIN_KEY ?? `test-admin-${randomBytes(18).toString('base64url')}`;
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'services/main.ts', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'bin/start.ts', ...args], {
     cwd: root,
     env: {
       ...process.env,
