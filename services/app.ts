@@ -11,6 +11,7 @@ import { createKyselyApiKeyStore } from './api/api-key-store.kysely.ts';
 import { createApiKeys } from './api/api-keys.ts';
 import { buildApi } from './api/server.ts';
 import { createAssetRegistry } from './assets/asset-registry.ts';
+import { createKyselyAssetStore } from './assets/asset-store.kysely.ts';
 import { createKyselyDeviceCredentialStore } from './assets/device-credential-store.kysely.ts';
 import { createDeviceCredentials } from './assets/device-credentials.ts';
 import { createAuditLog } from './audit/audit-log.ts';
@@ -82,7 +83,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     );
     closers.add('telemetry store', () => telemetry.close());
 
-    const assets = await createAssetRegistry(database.db, now);
+    const assets = await createAssetRegistry(createKyselyAssetStore(database.db), now);
     const synced = await assets.syncFromConfig(config.estate.assets);
     if (synced.added || synced.updated) log.info(synced, 'assets registered from the config file');
     const estate = createEstate(config, assets);

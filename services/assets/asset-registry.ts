@@ -1,8 +1,6 @@
-import type { Selectable } from 'kysely';
-import type { Db } from '../db/database.ts';
-import type { AssetsTable } from '../db/schema.ts';
 import { FmsError } from '../shared/errors.ts';
 import { assetInputSchema, type Asset, type AssetInput, type AssetPatch } from './asset.ts';
+import type { AssetStore } from './asset-store.ts';
 
 export interface AssetStatus {
   /** Last `status` message (`online`/`offline`), or unknown when the device never sent one. */
@@ -37,10 +35,10 @@ export interface AssetRegistry {
  * The asset register: stored in the database, served from memory. Every asset is loaded at start
  * (an estate has thousands, not millions) so that validating a message never waits for the database.
  */
-export async function createAssetRegistry(db: Db, now: () => number): Promise<AssetRegistry> {
+export async function createAssetRegistry(store: AssetStore, now: () => number): Promise<AssetRegistry> {
   const assets = new Map<string, Asset>();
   const statuses = new Map<string, AssetStatus>();
-  for (const row of await db.selectFrom('assets').selectAll().execute()) assets.set(row.id, fromRow(row));
+  for (const asset of await store.list()) assets.set(asset.id, asset);
 
   async function insert(input: AssetInput, origin: Asset['origin']): Promise<Asset> {
     const a = assetInputSchema.parse(input);
@@ -59,13 +57,13 @@ export async function createAssetRegistry(db: Db, now: () => number): Promise<As
       updatedAt: t,
       maintenance: null,
     };
-    await db.insertInto('assets').values(toRow(asset)).execute();
+    await store.insert(asset);
     assets.set(asset.id, asset);
     return asset;
   }
 
   async function write(asset: Asset): Promise<Asset> {
-    await db.updateTable('assets').set(toRow(asset)).where('id', '=', asset.id).execute();
+    await store.update(asset);
     assets.set(asset.id, asset);
     return asset;
   }
@@ -74,13 +72,12 @@ export async function createAssetRegistry(db: Db, now: () => number): Promise<As
     get: (id) => assets.get(id),
 
     async refresh() {
-      const rows = await db.selectFrom('assets').selectAll().execute();
+      const stored = await store.list();
       const seen = new Set<string>();
       let added = 0;
       let changed = 0;
       let removed = 0;
-      for (const row of rows) {
-        const a = fromRow(row);
+      for (const a of stored) {
         seen.add(a.id);
         const current = assets.get(a.id);
         if (!current) added++;
@@ -123,7 +120,7 @@ export async function createAssetRegistry(db: Db, now: () => number): Promise<As
 
     async remove(id) {
       if (!assets.has(id)) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `no asset "${id}"`);
-      await db.deleteFrom('assets').where('id', '=', id).execute();
+      await store.remove(id);
       assets.delete(id);
       statuses.delete(id);
     },
@@ -177,40 +174,5 @@ export async function createAssetRegistry(db: Db, now: () => number): Promise<As
       if (connection) s.connection = connection;
       else if (s.connection === 'unknown') s.connection = 'online';
     },
-  };
-}
-
-function fromRow(r: Selectable<AssetsTable>): Asset {
-  return {
-    id: r.id,
-    type: r.type as Asset['type'],
-    site: r.site,
-    name: r.name,
-    location: r.location,
-    criticality: r.criticality,
-    tags: JSON.parse(r.tags) as string[],
-    installedAt: r.installed_at === null ? null : new Date(Number(r.installed_at)).toISOString().slice(0, 10),
-    origin: r.origin as Asset['origin'],
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-    maintenance: r.maintenance_until === null ? null : { until: Number(r.maintenance_until), by: r.maintenance_by ?? '' },
-  };
-}
-
-function toRow(a: Asset): AssetsTable {
-  return {
-    id: a.id,
-    type: a.type,
-    site: a.site,
-    name: a.name,
-    location: a.location,
-    criticality: a.criticality,
-    tags: JSON.stringify(a.tags),
-    installed_at: a.installedAt === null ? null : Date.parse(a.installedAt),
-    origin: a.origin,
-    created_at: a.createdAt,
-    updated_at: a.updatedAt,
-    maintenance_until: a.maintenance?.until ?? null,
-    maintenance_by: a.maintenance?.by ?? null,
   };
 }

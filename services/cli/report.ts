@@ -5,6 +5,7 @@ import { DateTime } from 'luxon';
 import pino from 'pino';
 import { openTelemetryStore } from '../runtime/open-telemetry-store.ts';
 import { createAssetRegistry } from '../assets/asset-registry.ts';
+import { createKyselyAssetStore } from '../assets/asset-store.kysely.ts';
 import { createKyselyAlarmStore } from '../alarms/alarm-store.kysely.ts';
 import { openDatabase } from '../db/database.ts';
 import { createKyselyPmStore } from '../pm/pm-store.kysely.ts';
@@ -113,7 +114,7 @@ export async function runReportCli(argv: string[], env: Record<string, string | 
   const database = await openDatabase(config.dataDir, config.databaseUrl);
   const telemetry = await openTelemetryStore(config, log, () => undefined);
   try {
-    const assets = await createAssetRegistry(database.db, Date.now);
+    const assets = await createAssetRegistry(createKyselyAssetStore(database.db), Date.now);
     const reports = createReportService({
       store: createKyselyReportStore(database.db),
       assets,

@@ -1,19 +1,16 @@
 import type { Db } from '../db/database.ts';
-import type { SavedRuleState } from './rule-engine.ts';
+import type { RuleState } from './rule-engine.ts';
+import type { RuleStateStore } from './rule-state-store.ts';
 
-/** Where the rule engine's pending timers and counts are kept between starts. */
-export function createKyselyRuleStateStore(db: Db) {
+/** The rule state store on SQL through kysely: the same queries on SQLite and PostgreSQL. */
+export function createKyselyRuleStateStore(db: Db): RuleStateStore {
   return {
-    /** What was saved, for the assets `which` picks (all by default). */
-    async load(which: (assetId: string) => boolean = () => true): Promise<SavedRuleState[]> {
+    async load(which = () => true) {
       const rows = await db.selectFrom('rule_states').selectAll().execute();
-      return rows.filter((r) => which(r.asset_id)).map((r) => ({ assetId: r.asset_id, ruleId: r.rule_id, state: JSON.parse(r.state) }));
+      return rows.filter((r) => which(r.asset_id)).map((r) => ({ assetId: r.asset_id, ruleId: r.rule_id, state: JSON.parse(r.state) as RuleState }));
     },
-    /**
-     * Replaces what was saved for the assets `which` picks (all by default) with the engine's current
-     * state of them: instances sharing the database each save only the assets they evaluate.
-     */
-    async save(states: readonly SavedRuleState[], at: number, which: (assetId: string) => boolean = () => true): Promise<void> {
+
+    async save(states, at, which = () => true) {
       await db.transaction().execute(async (trx) => {
         const mine = (await trx.selectFrom('rule_states').select('asset_id').distinct().execute()).map((r) => r.asset_id).filter(which);
         for (let i = 0; i < mine.length; i += 500)
@@ -30,4 +27,3 @@ export function createKyselyRuleStateStore(db: Db) {
     },
   };
 }
-export type RuleStateStore = ReturnType<typeof createKyselyRuleStateStore>;

@@ -3,7 +3,7 @@ import type { AlarmService } from '../alarms/alarm-service.ts';
 import { partitionOf, type Coordinator } from '../cluster/coordinator.ts';
 import type { createPartitionedIngest } from '../cluster/partitioned-ingest.ts';
 import type { RuleEngine } from '../rules/rule-engine.ts';
-import type { RuleStateStore } from '../rules/rule-state-store.kysely.ts';
+import type { RuleStateStore } from '../rules/rule-state-store.ts';
 
 /**
  * Several instances split the assets into partitions (docs/scaling.md). Taking partitions over loads

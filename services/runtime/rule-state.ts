@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AlarmService } from '../alarms/alarm-service.ts';
 import type { Coordinator } from '../cluster/coordinator.ts';
 import type { RuleEngine } from '../rules/rule-engine.ts';
-import type { RuleStateStore } from '../rules/rule-state-store.kysely.ts';
+import type { RuleStateStore } from '../rules/rule-state-store.ts';
 import type { Closers } from './closers.ts';
 import type { Jobs } from './jobs.ts';
 
