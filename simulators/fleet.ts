@@ -46,7 +46,8 @@ export function createFleet(opts: FleetOptions) {
   async function open(device: FleetDevice, topic: (channel: Channel) => string): Promise<MqttClient> {
     const creds = opts.credentials?.(device);
     const client = await mqtt.connectAsync(opts.brokerUrl, {
-      clientId: `sim-${device.id}`,
+      // A device's client id is its asset id (or the asset id, a dot and more): the broker binds ids to identities.
+      clientId: `${device.id}.sim`,
       clean: true,
       reconnectPeriod: 1000,
       connectTimeout: 10_000,

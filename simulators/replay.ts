@@ -77,13 +77,13 @@ export async function replay(opts: {
   const messages = toMessages(opts.rows);
   const connections = new Map<string, Promise<MqttClient>>();
   const connect = (id: string, login?: { username: string; password: string }) =>
-    mqtt.connectAsync(opts.brokerUrl, { clientId: `sim-replay-${process.pid}-${id}`, clean: true, reconnectPeriod: 0, ...login });
+    mqtt.connectAsync(opts.brokerUrl, { clientId: id ? `${id}.replay-${process.pid}` : `replay-${process.pid}`, clean: true, reconnectPeriod: 0, ...login });
   const clientFor = (topic: string) => {
     const asset = assetIdOf(topic)!;
     const login = opts.credentials?.(asset);
     const key = login ? asset : '';
     let c = connections.get(key);
-    if (!c) connections.set(key, (c = connect(key || 'all', login)));
+    if (!c) connections.set(key, (c = connect(key, login)));
     return c;
   };
   try {

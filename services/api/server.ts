@@ -1,6 +1,7 @@
 import type { DeviceCredentials } from '../assets/device-credentials.ts';
 import type { ApiKeys } from './api-keys.ts';
 import { publicAccess, registerAccessControl } from './access.ts';
+import { checkJsonDepth } from './json-body.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { auditRoutes } from './routes/audit.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -82,6 +83,17 @@ export async function buildApi(deps: ApiDeps) {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // JSON bodies: fastify's own parser (it refuses prototype poisoning), after a check of the nesting depth.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    try {
+      checkJsonDepth(body as string);
+    } catch (err) {
+      return done(err as Error, undefined);
+    }
+    parseJson(req, body as string, done);
+  });
 
   app.setErrorHandler((err, req, reply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {

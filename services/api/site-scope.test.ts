@@ -133,7 +133,7 @@ describe('API keys limited to sites', () => {
 
   it('keeps a site-limited service client on the broker to its sites', async () => {
     const key = (await issue({ name: 'Riverside BMS', role: 'integration', sites: ['riverside'] })).token;
-    const bms = await mqtt.connectAsync(fms.mqttUrl, { clientId: 'rs-bms', username: 'rs-bms', password: key, reconnectPeriod: 0 });
+    const bms = await mqtt.connectAsync(fms.mqttUrl, { clientId: `key:${key.slice(4, 16)}.rs-bms`, username: 'rs-bms', password: key, reconnectPeriod: 0 });
     clients.push(bms);
     await bms.subscribeAsync('fms/riverside/alarms/#', { qos: 1 });
     for (const filter of ['fms/+/alarms/#', 'fms/lakeview/alarms/#', 'fms/+/pump/+/telemetry'])

@@ -56,4 +56,19 @@ describe('device credentials', () => {
     expect(await c.info('rs-lift-01')).toEqual({ assetId: 'rs-lift-01', issuedAt: T0 + 1000, revokedAt: T0 + 1000 });
     expect(await c.verify('rs-lift-01', '')).toBe(false);
   });
+
+  it('costs as much to refuse an unknown asset as a wrong secret for a real one: the answer does not tell which assets exist', async () => {
+    const c = credentials();
+    await c.issue('rs-pump-01');
+    const cpu = async (check: () => Promise<boolean>) => {
+      const before = process.cpuUsage();
+      for (let i = 0; i < 8; i++) expect(await check()).toBe(false);
+      const used = process.cpuUsage(before);
+      return used.user + used.system;
+    };
+    const known = await cpu(() => c.verify('rs-pump-01', 'a wrong secret'));
+    const unknown = await cpu(() => c.verify('no-such-asset', 'a wrong secret'));
+    // scrypt is most of either (milliseconds each, N = 2^13); a lookup alone costs a small fraction of it.
+    expect(unknown).toBeGreaterThan(known * 0.5);
+  });
 });

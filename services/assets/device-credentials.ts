@@ -2,6 +2,8 @@ import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } fr
 import { promisify } from 'node:util';
 import type { DeviceCredentialStore } from './device-credential-store.ts';
 
+/** Hashed against when there is nothing to compare with. */
+const DUMMY_SALT = randomBytes(16);
 const scrypt = promisify(scryptCallback) as (secret: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
 
 /** scrypt cost for device secrets: ~10 ms each here; a verified secret is remembered by its SHA-256 for reconnects. */
@@ -60,9 +62,12 @@ export function createDeviceCredentials(store: DeviceCredentialStore, now: () =>
       const known = verified.get(assetId);
       if (known && timingSafeEqual(known, digest)) return true;
       const record = await store.get(assetId);
-      if (!record?.secret || record.revokedAt !== null) return false;
-      const hash = await scrypt(secret, Buffer.from(record.secret.salt, 'base64'), KEY_LENGTH, SCRYPT);
-      const ok = timingSafeEqual(hash, Buffer.from(record.secret.hash, 'base64'));
+      const usable = !!record?.secret && record.revokedAt === null;
+      // An unknown asset, or one without a usable secret, costs the same scrypt as a real one: the time
+      // of an answer must not tell which asset ids exist.
+      const salt = usable ? Buffer.from(record!.secret!.salt, 'base64') : DUMMY_SALT;
+      const hash = await scrypt(secret, salt, KEY_LENGTH, SCRYPT);
+      const ok = usable && timingSafeEqual(hash, Buffer.from(record!.secret!.hash, 'base64'));
       if (ok) verified.set(assetId, digest);
       return ok;
     },

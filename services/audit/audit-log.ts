@@ -3,15 +3,21 @@ import type { AuditEvent, AuditQuery, AuditRecord, AuditStore } from './audit-st
 
 export type { AuditEvent, AuditOutcome, AuditQuery, AuditRecord } from './audit-store.ts';
 
+/** Targets kept as a sample of a coalesced flood of refusals. */
+const SAMPLE_TARGETS = 5;
+
 /**
- * The audit log, in the database. A flood (a password guesser, a device retrying a refused topic)
- * must not flood it: the first of a series is written at once; its repeats within `windowMs` are
- * written once at the end of the window with their count. Each record also goes to the log.
+ * The audit log, in the database. A flood (a password guesser, a device retrying a refused topic, a
+ * scan of paths) must not flood it: the first of a series is written at once; its repeats within
+ * `windowMs` are written once at the end of the window with their count. Refusals (`failed`,
+ * `denied`) of one actor from one address are one series whatever they aimed at — varying the target
+ * must not defeat the coalescing — and the record keeps a sample of the targets; what succeeded is
+ * coalesced only when it is the very same action on the same target. Each record also goes to the log.
  */
 export function createAuditLog(opts: { store: AuditStore; now: () => number; log: Logger; windowMs?: number }) {
   const { store, now, log } = opts;
   const windowMs = opts.windowMs ?? 60_000;
-  const open = new Map<string, { repeats: number; last: AuditEvent; timer: NodeJS.Timeout }>();
+  const open = new Map<string, { repeats: number; last: AuditEvent; targets: Set<string>; others: number; timer: NodeJS.Timeout }>();
   // Records are written one after another, so that their ids keep the order they happened in.
   let writing: Promise<void> = Promise.resolve();
 
@@ -59,22 +65,33 @@ export function createAuditLog(opts: { store: AuditStore; now: () => number; log
     if (!w) return;
     clearTimeout(w.timer);
     open.delete(key);
-    if (w.repeats > 0) write(w.last, w.repeats, now());
+    if (w.repeats === 0) return;
+    // A series that aimed at several targets says so, with a sample of them.
+    if (w.targets.size > 1) {
+      const sample = [...w.targets].join(', ') + (w.others > 0 ? ` and ${w.others} more` : '');
+      write({ ...w.last, target: [...w.targets][0] ?? null, detail: `${w.last.detail ?? ''}${w.last.detail ? '; ' : ''}targets: ${sample}` }, w.repeats, now());
+    } else write(w.last, w.repeats, now());
   }
 
   return {
     record(ev: AuditEvent): void {
-      const key = JSON.stringify([ev.action, ev.outcome, ev.actor, ev.address ?? null, ev.target ?? null]);
+      const refusal = ev.outcome === 'failed' || ev.outcome === 'denied';
+      const key = JSON.stringify([ev.action, ev.outcome, ev.actor, ev.address ?? null, refusal ? null : (ev.target ?? null)]);
+      const target = ev.target ? ev.target.slice(0, 200) : null;
       const w = open.get(key);
       if (w) {
         w.repeats++;
         w.last = ev;
+        if (target !== null && !w.targets.has(target)) {
+          if (w.targets.size < SAMPLE_TARGETS) w.targets.add(target);
+          else w.others++;
+        }
         return;
       }
       write(ev, 1, now());
       const timer = setTimeout(() => closeWindow(key), windowMs);
       timer.unref();
-      open.set(key, { repeats: 0, last: ev, timer });
+      open.set(key, { repeats: 0, last: ev, targets: new Set(target === null ? [] : [target]), others: 0, timer });
     },
 
     async list(q: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {

@@ -1,16 +1,25 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { createRequire } from 'node:module';
 import { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 import { createAuthenticate, type BrokerAuth } from './hooks/authenticate.ts';
+import { deviceTopic, deviceChannels } from '../shared/topics.ts';
+import { createAuthorizeForward } from './hooks/authorize-forward.ts';
 import { createAuthorizePublish } from './hooks/authorize-publish.ts';
 import { createAuthorizeSubscribe } from './hooks/authorize-subscribe.ts';
-import type { FmsClient, MqttIdentity, OnRefused } from './hooks/client.ts';
-import { createPacketGuard } from './hooks/packet-guard.ts';
+import { clip, type FmsClient, type MqttIdentity, type OnRefused } from './hooks/client.ts';
+import { createPacketGuard, STALLED_PACKET_MS } from './hooks/packet-guard.ts';
 import { createPreConnect } from './hooks/pre-connect.ts';
 import { createPublished } from './hooks/published.ts';
 import type { MessageBus } from './message-bus.ts';
+import type { DeviceAsset } from './mqtt-acl.ts';
 import { createThrottle } from './mqtt-guard.ts';
+import { createSessions } from './sessions.ts';
+import { createSignInLimiter, defaultSignInLimits, type SignInLimits } from './sign-in-limiter.ts';
+
+/** aedes's in-memory persistence (a CommonJS module whose export is the factory). */
+const memoryPersistence = createRequire(import.meta.url)('aedes-persistence') as () => object;
 
 export type { BrokerAuth } from './hooks/authenticate.ts';
 export type { MqttIdentity } from './hooks/client.ts';
@@ -48,6 +57,14 @@ export interface EmbeddedBrokerOptions {
    * publish (loopback by default).
    */
   auth?: BrokerAuth;
+  /** The asset a device signed in as (its site and type: it publishes only there); with `auth`. */
+  assetOf?: (assetId: string) => DeviceAsset | undefined;
+  /** Persistent sessions: how long one waits offline, and how many messages it may have queued. */
+  sessions?: { expiryMs: number; maxQueued: number };
+  /** Failed sign-ins before backoff, per address and per user name. */
+  signInLimits?: SignInLimits;
+  /** A packet incomplete for this long closes its connection (default 60 s); checked every half of it, at most every 30 s. */
+  packetTimeoutMs?: number;
 }
 
 export interface EmbeddedBroker extends MessageBus {
@@ -55,9 +72,12 @@ export interface EmbeddedBroker extends MessageBus {
   address(): { host: string; port: number };
   /** Where the TLS listener listens, when there is one. */
   tlsAddress(): { host: string; port: number } | undefined;
-  /** Disconnects every client signed in as this asset (its secret was rotated or revoked). */
+  /**
+   * Its secret was rotated or revoked: disconnects every client signed in as this asset at once, drops
+   * what they sent that is still held, ends its sessions and clears what it retained.
+   */
   disconnectAsset(assetId: string): number;
-  /** Disconnects every service client signed in with this API key (it was revoked). */
+  /** The key was revoked: disconnects its service clients at once and ends their sessions. */
   disconnectKey(keyId: string): number;
   /** New connections on the TLS port get this certificate (and CA); open ones keep theirs. */
   setTlsContext(t: { cert: string; key: string; ca?: string }): void;
@@ -86,27 +106,62 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
     for (const id in clients) {
       const who = clients[id]!.fmsWho;
       if (!who || !match(who)) continue;
+      clients[id]!.fmsRevoked = true;
       clients[id]!.close();
       n++;
     }
     return n;
   };
 
+  const sessions = createSessions({
+    ...(opts.sessions ?? { expiryMs: 86_400_000, maxQueued: 1000 }),
+    onFull: (clientId, queued) =>
+      opts.onRefused?.(
+        'session_queue_full',
+        'broker',
+        `the session of "${clip(clientId)}" has ${queued} messages waiting: further ones are dropped until it reads them`,
+      ),
+  });
+  const limiter = createSignInLimiter(opts.signInLimits ?? defaultSignInLimits);
+  const ended = (what: string) => (n: number) => {
+    if (n > 0) log.info({ sessions: n }, `${what}: its persistent sessions ended`);
+  };
+
+  /** Clears what a device retained (its status) on every topic of its: after a rotation nobody replays it. */
+  async function clearRetained(assetId: string): Promise<void> {
+    const b = aedes;
+    if (!b) return;
+    const stream = (
+      (b as unknown as { persistence: unknown }).persistence as { createRetainedStreamCombi(p: string[]): AsyncIterable<{ topic: string }> }
+    ).createRetainedStreamCombi(deviceChannels.map((c) => deviceTopic('+', '+', assetId, c)));
+    for await (const retained of stream) {
+      await new Promise<void>((resolve) =>
+        b.publish({ cmd: 'publish', topic: retained.topic, payload: Buffer.alloc(0), qos: 0, retain: true, dup: false }, () => resolve()),
+      );
+    }
+  }
+
   return {
     async start(onMessage) {
       const signIn = opts.auth !== undefined;
+      const assetOf = opts.assetOf;
+      const packetTimeoutMs = opts.packetTimeoutMs ?? STALLED_PACKET_MS;
       // One file per hook, in aedes's own shape (hooks/): each is tested without a socket.
       aedes = await Aedes.createBroker({
         // FMS's topics have 5 levels; nothing legitimate is deeper.
         maxTopicLevels: 16,
-        preConnect: createPreConnect({ throttled: throttle !== undefined, signIn }),
-        ...(opts.auth ? { authenticate: createAuthenticate({ auth: opts.auth, onRefused: opts.onRefused, onSignedIn: opts.onSignedIn }) } : {}),
-        authorizeSubscribe: createAuthorizeSubscribe({ signIn, onRefused: opts.onRefused }),
-        authorizePublish: createAuthorizePublish({ signIn, throttle, onRefused: opts.onRefused, onThrottled: opts.onThrottled }),
+        persistence: sessions.persistence(memoryPersistence()),
+        preConnect: createPreConnect({ throttled: throttle !== undefined, signIn, onRefused: opts.onRefused }),
+        authenticate: createAuthenticate({ auth: opts.auth, limiter, onRefused: opts.onRefused, onSignedIn: opts.onSignedIn }),
+        authorizeSubscribe: createAuthorizeSubscribe({ signIn, assetOf, onRefused: opts.onRefused }),
+        authorizePublish: createAuthorizePublish({ signIn, assetOf, throttle, onRefused: opts.onRefused, onThrottled: opts.onThrottled }),
+        authorizeForward: createAuthorizeForward({ signIn, assetOf }),
         published: createPublished(onMessage, log),
       });
       aedes.on('clientError', (client, err) => log.debug({ err, clientId: client.id }, 'mqtt client error'));
       aedes.on('connectionError', (client, err) => log.debug({ err, clientId: client?.id }, 'mqtt connection error'));
+      aedes.on('clientReady', (client) => sessions.connected(client as unknown as FmsClient & { clean: boolean }));
+      aedes.on('clientDisconnect', (client) => sessions.disconnected(client as unknown as FmsClient & { clean: boolean }));
       const broker = aedes;
       const guard = createPacketGuard({
         maxPacketBytes: opts.maxPacketBytes ?? 2 * 1024 * 1024,
@@ -153,13 +208,25 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
         tlsAddress = await listen(server, t.port);
         log.info({ ...tlsAddress, clientCertificates: t.clientCerts }, 'mqtt broker listening (TLS)');
       }
-      // Every 30 s: service clients whose key has expired go; senders quiet long enough are forgotten.
-      housekeeping = setInterval(() => {
-        const now = Date.now();
-        const n = disconnectWhere((who) => who.kind === 'service' && who.expiresAt !== null && who.expiresAt <= now);
-        if (n > 0) log.info({ clients: n }, 'service clients with expired API keys disconnected');
-        throttle?.prune(now);
-      }, 30_000);
+      // Every 30 s: service clients whose key has expired go, and their sessions; sessions offline too
+      // long end; packets trickling for a minute close their connection; quiet senders are forgotten.
+      housekeeping = setInterval(
+        () => {
+          const now = Date.now();
+          const expired = (who: MqttIdentity) => who.kind === 'service' && who.expiresAt !== null && who.expiresAt <= now;
+          const n = disconnectWhere(expired);
+          if (n > 0) log.info({ clients: n }, 'service clients with expired API keys disconnected');
+          sessions.end(expired).then(ended('an expired API key'), (err) => log.warn({ err }, 'sessions of expired keys not ended'));
+          sessions.expire().then(
+            (k) => (k > 0 ? log.info({ sessions: k }, 'persistent sessions offline for too long ended (FMS_MQTT_SESSION_EXPIRY)') : undefined),
+            (err) => log.warn({ err }, 'expired sessions not ended'),
+          );
+          guard.sweep(now, packetTimeoutMs);
+          throttle?.prune(now);
+          limiter.prune();
+        },
+        Math.min(30_000, packetTimeoutMs / 2),
+      );
       housekeeping.unref();
     },
 
@@ -175,14 +242,25 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
 
     health() {
       if (!aedes || servers.length === 0 || !servers.every((s) => s.listening)) return { state: 'down', detail: closing ? 'closing' : 'not started' };
-      return { state: 'up', clients: aedes.connectedClients };
+      return { state: 'up', clients: aedes.connectedClients, sessions: sessions.stats() };
     },
 
     address: () => address ?? tlsAddress ?? { host: opts.host, port: opts.port ?? 0 },
     tlsAddress: () => tlsAddress,
 
-    disconnectAsset: (assetId) => disconnectWhere((who) => who.kind === 'device' && who.assetId === assetId),
-    disconnectKey: (keyId) => disconnectWhere((who) => who.kind === 'service' && who.keyId === keyId),
+    disconnectAsset(assetId) {
+      const its = (who: MqttIdentity) => who.kind === 'device' && who.assetId === assetId;
+      const n = disconnectWhere(its);
+      sessions.end(its).then(ended(`device ${assetId}`), (err) => log.warn({ err, assetId }, 'sessions of a device not ended'));
+      clearRetained(assetId).catch((err) => log.warn({ err, assetId }, 'retained messages of a device not cleared'));
+      return n;
+    },
+    disconnectKey(keyId) {
+      const its = (who: MqttIdentity) => who.kind === 'service' && who.keyId === keyId;
+      const n = disconnectWhere(its);
+      sessions.end(its).then(ended(`API key ${keyId}`), (err) => log.warn({ err, keyId }, 'sessions of a key not ended'));
+      return n;
+    },
     setTlsContext(t) {
       tlsServer?.setSecureContext({ cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), minVersion: 'TLSv1.2' });
     },

@@ -10,6 +10,8 @@ export interface MessageBusHealth {
   state: 'up' | 'down';
   /** Connected MQTT clients (embedded broker), when known. */
   clients?: number;
+  /** Persistent sessions the embedded broker keeps, and the messages queued for them. */
+  sessions?: { sessions: number; queued: number };
   detail?: string;
   /** When it went down (external broker). */
   downSince?: number;

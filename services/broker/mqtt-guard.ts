@@ -9,18 +9,28 @@ export class PacketSizeInspector {
   /** Bytes of the current packet still to pass; -1 while reading a fixed header. */
   private remaining = -1;
   private header: number[] = [];
+  /** When the packet being read began (by `clock`), or 0 between packets. */
+  startedAt = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    /** A coarse clock: read once per chunk, not per packet. */
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** Follows the stream; returns why it must stop, or undefined. */
   feed(chunk: Buffer): string | undefined {
+    let completed = false;
     let i = 0;
     while (i < chunk.length) {
       if (this.remaining > 0) {
         const take = Math.min(this.remaining, chunk.length - i);
         this.remaining -= take;
         i += take;
-        if (this.remaining === 0) this.remaining = -1;
+        if (this.remaining === 0) {
+          this.remaining = -1;
+          completed = true;
+        }
         continue;
       }
       // A fixed header: one type byte, then the remaining length in 1–4 bytes of 7 bits each.
@@ -36,7 +46,12 @@ export class PacketSizeInspector {
       this.header = [];
       if (length > this.maxBytes) return `packet of ${length} bytes, more than the ${this.maxBytes} accepted`;
       this.remaining = length === 0 ? -1 : length;
+      if (length === 0) completed = true;
     }
+    // Between packets: no clock. Inside one: it began in this chunk if another ended here (or none was
+    // being read), else it is the one that was already being read.
+    if (this.remaining === -1 && this.header.length === 0) this.startedAt = 0;
+    else if (completed || this.startedAt === 0) this.startedAt = this.clock();
     return undefined;
   }
 }

@@ -76,9 +76,14 @@ describe.skipIf(!openssl.available)(`MQTT over TLS, device certificates and HTTP
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Each identity's own client id: the certificate's asset, the user name's asset, or the key's. */
+  const ownId = (o: IClientOptions) =>
+    typeof o.password === 'string' && o.password.startsWith('fms_')
+      ? `key:${o.password.slice(4, 16)}`
+      : (o.username ?? (o.cert ? /CN=([^\n,]+)/.exec(new X509Certificate(o.cert as string).subject)?.[1] : undefined) ?? 'anonymous');
   const connect = async (options: IClientOptions) => {
     const c = await mqtt.connectAsync(fms.mqttsUrl!, {
-      clientId: `tls-${Math.random().toString(36).slice(2)}`,
+      clientId: `${ownId(options)}.${Math.random().toString(36).slice(2)}`,
       reconnectPeriod: 0,
       connectTimeout: 5000,
       ...options,
@@ -196,6 +201,8 @@ describe.skipIf(!openssl.available)(`MQTT over TLS, device certificates and HTTP
         '-p',
         port,
         ...device,
+        '-i',
+        'ghost-pump',
         '-q',
         '1',
         '-t',
@@ -220,6 +227,8 @@ describe.skipIf(!openssl.available)(`MQTT over TLS, device certificates and HTTP
       '-p',
       port,
       ...device,
+      '-i',
+      'ghost-pump',
       '-q',
       '1',
       '-t',

@@ -154,6 +154,22 @@ export const envSchema = z.object({
     .int('expected a whole number')
     .min(0, 'expected 0 (no limit) or more')
     .default(500),
+  /** Embedded broker: a packet still incomplete after this long closes its connection (a trickle, not a slow link). */
+  FMS_MQTT_PACKET_TIMEOUT: z
+    .string()
+    .refine((v) => parseDuration(v) !== undefined && parseDuration(v)! >= 1000, 'expected a duration of a second or more, such as 60s')
+    .default('60s'),
+  /** Embedded broker: a persistent session (clean: false) offline for this long ends, its queued messages with it. */
+  FMS_MQTT_SESSION_EXPIRY: z
+    .string()
+    .refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 1d, 12h')
+    .default('1d'),
+  /** Embedded broker: messages a persistent session may have waiting; further ones for it are dropped. */
+  FMS_MQTT_SESSION_MAX_QUEUED: z.coerce
+    .number({ error: 'expected a number of messages, e.g. 1000' })
+    .int('expected a whole number')
+    .min(1, 'expected at least 1')
+    .default(1000),
   /** This instance's name among several (MQTT client id, leases); host name and process id when unset. */
   FMS_INSTANCE_ID: z
     .string()
@@ -183,6 +199,10 @@ export interface Config {
     maxConnectionsPerIp: number;
     /** Messages a second one device may send before it is slowed down; 0: no limit. */
     maxMessagesPerSecond: number;
+    /** Persistent sessions: how long one waits offline, and how many messages it may have queued. */
+    sessions: { expiryMs: number; maxQueued: number };
+    /** A packet incomplete for this long closes its connection. */
+    packetTimeoutMs: number;
     auth: 'off' | 'devices';
     /** MQTT over TLS on the embedded broker, when a certificate is configured. */
     tls: (TlsFiles & { port: number; clientCerts: 'off' | 'optional' | 'required' }) | undefined;
@@ -354,6 +374,8 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
       maxPacketBytes: e.FMS_MQTT_MAX_PACKET_KB * 1024,
       maxConnectionsPerIp: e.FMS_MQTT_MAX_CONNECTIONS_PER_IP,
       maxMessagesPerSecond: e.FMS_MQTT_MAX_MSGS_PER_SEC,
+      sessions: { expiryMs: parseDuration(e.FMS_MQTT_SESSION_EXPIRY)!, maxQueued: e.FMS_MQTT_SESSION_MAX_QUEUED },
+      packetTimeoutMs: parseDuration(e.FMS_MQTT_PACKET_TIMEOUT)!,
       auth: e.FMS_MQTT_AUTH,
       tls:
         pem.FMS_MQTT_TLS_CERT && pem.FMS_MQTT_TLS_KEY

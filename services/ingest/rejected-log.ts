@@ -17,7 +17,14 @@ const PREVIEW_BYTES = 200;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNPRINTABLE = /[\u0000-\u001f\u007f\ufffd]/g;
 
-/** The most recent rejected messages, newest first, in a fixed-size ring (memory stays bounded under a flood). */
+/** Longest reason kept: every reason FMS writes is shorter; what a client sent inside one is cut. */
+const MAX_REASON = 500;
+
+/**
+ * The most recent rejected messages, newest first, in a fixed-size ring whose every field is bounded
+ * (topic 300 characters, reason 500, payload preview 200 bytes): about 1 KB an entry, so a flood of
+ * refusals with 65 KB client ids or topics cannot grow it.
+ */
 export function createRejectedLog(capacity = 1000) {
   const ring: RejectedMessage[] = [];
   let next = 0;
@@ -28,7 +35,7 @@ export function createRejectedLog(capacity = 1000) {
         at,
         topic: topic.length > 300 ? topic.slice(0, 297) + '...' : topic,
         kind,
-        reason,
+        reason: reason.length > MAX_REASON ? reason.slice(0, MAX_REASON - 3) + '...' : reason,
         payload: payload.subarray(0, PREVIEW_BYTES).toString('utf8').replace(UNPRINTABLE, '.'),
         size: payload.length,
       };

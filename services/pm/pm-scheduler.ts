@@ -165,11 +165,14 @@ export function createPmScheduler(deps: PmSchedulerDeps) {
       return claimed;
     },
 
-    /** A plan with, per asset, the next due occurrence, the last done, and compliance history. */
-    async report(plan: PmPlan, now = deps.now()) {
+    /**
+     * A plan with, per asset, the next due occurrence, the last done, and compliance history; with
+     * `sites`, only the assets of those sites (a key limited to them).
+     */
+    async report(plan: PmPlan, now = deps.now(), sites?: readonly string[] | null) {
       const tolerance = typicalInterval(plan, 'UTC');
       const assets = [];
-      for (const asset of deps.assets.list().filter((a) => planApplies(plan, a))) {
+      for (const asset of deps.assets.list().filter((a) => planApplies(plan, a) && (!sites || sites.includes(a.site)))) {
         const tz = deps.siteTimeZone(asset.site);
         const state = await stateOf(plan, asset, now);
         const next = plan.enabled ? nextOccurrence(plan, tz, state, await usageFor(plan, asset, state, now), now) : undefined;

@@ -202,7 +202,8 @@ export function createReportService(deps: ReportServiceDeps) {
     async file(id: string, name: string): Promise<{ body: Buffer; contentType: string }> {
       const archived = await deps.store.get(id);
       if (!archived) throw new FmsError('FMS_ERR_REPORT_NOT_FOUND', `no report "${id}"`);
-      const contentType = reportFiles[name];
+      // Own names only: `constructor` or `__proto__` are not files of a report.
+      const contentType = Object.hasOwn(reportFiles, name) ? reportFiles[name] : undefined;
       if (!contentType)
         throw new FmsError('FMS_ERR_REPORT_NOT_FOUND', `report ${id} has no file "${name}": expected one of ${Object.keys(reportFiles).join(', ')}`);
       const summary = archived.summary;

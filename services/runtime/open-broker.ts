@@ -4,12 +4,12 @@ import type { AssetRegistry } from '../assets/asset-registry.ts';
 import type { DeviceCredentials } from '../assets/device-credentials.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { BrokerAuth } from '../broker/hooks/authenticate.ts';
-import type { MqttIdentity } from '../broker/hooks/client.ts';
+import type { MqttIdentity, RefusalReason } from '../broker/hooks/client.ts';
 import { createEmbeddedBroker, type EmbeddedBroker } from '../broker/message-bus.aedes.ts';
 import { createExternalBroker, type ExternalBroker } from '../broker/message-bus.mqtt.ts';
 import { createRateLimitedLog } from '../broker/mqtt-guard.ts';
 import type { Config } from '../config/config.ts';
-import type { RejectedLog } from '../ingest/rejected-log.ts';
+import type { RejectKind, RejectedLog } from '../ingest/rejected-log.ts';
 import type { Metrics } from '../shared/metrics.ts';
 
 export interface BrokerDeps {
@@ -23,6 +23,22 @@ export interface BrokerDeps {
   assets: Pick<AssetRegistry, 'get'>;
   now: () => number;
 }
+
+/** Where each refusal shows at /api/ingest/rejected. */
+const kindOf: Record<RefusalReason, RejectKind> = {
+  connections_per_ip: 'connection',
+  packet_too_large: 'too_large',
+  malformed_packet: 'connection',
+  packet_stalled: 'connection',
+  auth_failed: 'connection',
+  sign_in_rate: 'connection',
+  client_id: 'connection',
+  not_allowed: 'not_allowed',
+  topic_too_long: 'topic',
+  backlog_full: 'not_allowed',
+  subscriptions: 'not_allowed',
+  session_queue_full: 'not_allowed',
+};
 
 /** How the audit log names an MQTT client. */
 function actorOf(who: MqttIdentity | undefined) {
@@ -68,16 +84,27 @@ export function openBroker(d: BrokerDeps): EmbeddedBroker | ExternalBroker {
     maxPacketBytes: config.mqtt.maxPacketBytes,
     maxConnectionsPerIp: config.mqtt.maxConnectionsPerIp,
     maxMessagesPerSecond: config.mqtt.maxMessagesPerSecond,
-    ...(config.mqtt.auth === 'devices' ? { auth } : {}),
+    sessions: config.mqtt.sessions,
+    packetTimeoutMs: config.mqtt.packetTimeoutMs,
+    ...(config.mqtt.auth === 'devices' ? { auth, assetOf: (id: string) => d.assets.get(id) } : {}),
     onRefused: (reason, address, detail, who) => {
       metrics.mqttRefused.labels(reason).inc();
-      const kind =
-        reason === 'packet_too_large' ? 'too_large' : reason === 'not_allowed' ? 'not_allowed' : reason === 'topic_too_long' ? 'topic' : 'connection';
-      const why = reason === 'not_allowed' || reason === 'topic_too_long' ? `refused: ${detail}` : `connection refused: ${detail}`;
+      const kind = kindOf[reason];
+      const why = kind === 'connection' ? `connection refused: ${detail}` : `refused: ${detail}`;
       rejected.add(now(), `(client at ${address})`, kind, why, Buffer.alloc(0));
-      if (reason === 'auth_failed') audit.record({ ...actorOf(who), action: 'mqtt.login', outcome: 'failed', address, target: null, detail });
-      if (reason === 'not_allowed')
-        audit.record({ ...actorOf(who), action: 'access.denied', outcome: 'denied', address, target: detail.replace(/^.* may not /, ''), detail });
+      if (reason === 'auth_failed' || reason === 'sign_in_rate' || reason === 'client_id') {
+        audit.record({ ...actorOf(who), action: 'mqtt.login', outcome: 'failed', address, target: null, detail });
+      }
+      if (reason === 'not_allowed' || reason === 'subscriptions' || reason === 'backlog_full') {
+        audit.record({
+          ...actorOf(who),
+          action: 'access.denied',
+          outcome: 'denied',
+          address,
+          target: detail.replace(/^.* may not /, '').slice(0, 200),
+          detail,
+        });
+      }
       // One line per address and reason a minute at most: a flood must not flood the log.
       refusalLog(`${reason} ${address}`, (suppressed) => log.warn({ reason, address, suppressed }, `MQTT connection refused: ${detail}`));
     },

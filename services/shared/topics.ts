@@ -38,6 +38,11 @@ export function deviceTopic(site: string, type: string, assetId: string, channel
   return `${TOPIC_ROOT}/${site}/${type}/${assetId}/${channel}`;
 }
 
+/** The topics a device publishes, written for people: `fms/{site}/{type}/{assetId}/{telemetry|event|status}`. */
+export function deviceTopicsText(site: string, type: string, assetId: string): string {
+  return `${TOPIC_ROOT}/${site}/${type}/${assetId}/{${deviceChannels.join('|')}}`;
+}
+
 /** `fms/{site}/alarms/{assetId}`: where alarm changes of an asset are published. */
 export function alarmTopic(site: string, assetId: string): string {
   return `${TOPIC_ROOT}/${site}/alarms/${assetId}`;

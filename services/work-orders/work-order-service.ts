@@ -281,12 +281,26 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     const actor = actorOf(intake.by, internal);
     const asset = intake.assetId ? deps.assets.get(intake.assetId) : undefined;
     if (intake.assetId && !asset) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `no asset "${intake.assetId}"`);
+    if (asset && intake.site !== undefined && intake.site !== asset.site) {
+      throw new FmsError(
+        'FMS_ERR_WORK_ORDER_INVALID',
+        `asset "${asset.id}" is at site "${asset.site}", not "${intake.site}": give the asset alone, or its own site`,
+      );
+    }
     const site = asset?.site ?? intake.site;
     if (!site) throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', 'expected an assetId or a site: where is the work?');
     if (intake.source === 'request' && !intake.requester)
       throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', 'a request needs its requester (name and a contact) so they can be told and asked to confirm');
-    if (intake.parentId && !(await store.get(intake.parentId)))
-      throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${intake.parentId}" to follow up`);
+    if (intake.parentId) {
+      const parent = await store.get(intake.parentId);
+      if (!parent) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${intake.parentId}" to follow up`);
+      if (parent.order.site && parent.order.site !== site) {
+        throw new FmsError(
+          'FMS_ERR_WORK_ORDER_INVALID',
+          `a follow-up is at the site of the order it follows: ${intake.parentId} is at "${parent.order.site}", not "${site}"`,
+        );
+      }
+    }
     const priority = intake.priority ?? defaultPriority[intake.category] ?? 'P3';
     const d = draft(
       {

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { metricSpec } from '../../../devices/catalog.ts';
@@ -8,6 +8,7 @@ import { aggregateFns } from '../../telemetry/telemetry-store.ts';
 import { durationParam, timeParam } from '../params.ts';
 import { adminOnly, everyone, listedSite, siteOf, type Role, type Scope } from '../access.ts';
 import { auditRequest } from '../request-audit.ts';
+import type { ApiKey } from '../api-keys.ts';
 import type { ApiDeps } from '../server.ts';
 
 const MAX_BUCKETS = 10_000;
@@ -30,6 +31,18 @@ export const assetRoutes =
       const from = await assetSite(req, sites);
       const to = (req.body as { site?: string }).site;
       return from === 'any' || from === 'estate' ? from : to ? [...from, to] : from;
+    };
+    /**
+     * A technician's key ends only the maintenance mode it started, or that an order of theirs did: the
+     * alarms it holds back belong to someone's work in progress.
+     */
+    const endsOwnMaintenance = async (req: FastifyRequest, key: ApiKey) => {
+      if (key.role !== 'technician') return;
+      const m = deps.assets.get((req.params as { id: string }).id)?.maintenance;
+      if (!m || m.by === key.personId) return;
+      const order = await deps.workOrders.get(m.by);
+      if (order?.order.assignee === key.personId) return;
+      throw new FmsError('FMS_ERR_API_FORBIDDEN', `${key.personId} may end only maintenance mode they started; this one is ${m.by}'s`);
     };
     /** Who puts an asset in maintenance: a technician on site, or the office for them. */
     const onSite: readonly Role[] = ['admin', 'supervisor', 'technician'];
@@ -115,7 +128,9 @@ export const assetRoutes =
         },
       },
       async (req) => {
-        return withStatus(await deps.assets.setMaintenance(req.params.id, { until: deps.now() + req.body.minutes * 60_000, by: req.body.by }));
+        const asset = await deps.assets.setMaintenance(req.params.id, { until: deps.now() + req.body.minutes * 60_000, by: req.body.by });
+        auditRequest(deps.audit, req, 'asset.maintenance_started', `asset ${asset.id}`, `by ${req.body.by} for ${req.body.minutes} min`);
+        return withStatus(asset);
       },
     );
 
@@ -178,8 +193,16 @@ export const assetRoutes =
 
     r.delete(
       '/assets/:id/maintenance',
-      { config: { access: { roles: onSite, scope: assetSite } }, schema: { summary: 'End maintenance mode', tags: ['assets'], params: idParams } },
-      async (req) => withStatus(await deps.assets.setMaintenance(req.params.id, null)),
+      {
+        config: { access: { roles: onSite, scope: assetSite, check: endsOwnMaintenance } },
+        schema: { summary: 'End maintenance mode', tags: ['assets'], params: idParams },
+      },
+      async (req) => {
+        const before = found(req.params.id).maintenance;
+        const asset = await deps.assets.setMaintenance(req.params.id, null);
+        auditRequest(deps.audit, req, 'asset.maintenance_ended', `asset ${asset.id}`, before ? `started by ${before.by}` : 'was not in maintenance');
+        return withStatus(asset);
+      },
     );
 
     r.get(

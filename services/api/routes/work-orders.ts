@@ -74,10 +74,31 @@ export const workOrderRoutes =
       const found = await orderOf(req);
       return !found ? 'any' : found.order.site ? [found.order.site] : 'estate';
     };
-    const intakeSite: Scope = (req) => {
-      const body = req.body as { site?: string; assetId?: string };
-      const site = body.site ?? (body.assetId ? deps.assets.get(body.assetId)?.site : undefined);
-      return site ? [site] : 'estate';
+    /**
+     * What a new order touches: the site of its asset (the order takes it from there, whatever the body
+     * says), else the site named; and the site of the order it follows up. Never what the client says
+     * about an object it names.
+     */
+    const intakeSite: Scope = async (req) => {
+      const body = req.body as { site?: string; assetId?: string; parentId?: string };
+      const sites: string[] = [];
+      if (body.assetId !== undefined) {
+        const asset = deps.assets.get(body.assetId);
+        if (!asset) return 'any'; // the service answers 404
+        sites.push(asset.site);
+      } else if (body.site !== undefined) sites.push(body.site);
+      if (body.parentId !== undefined) {
+        const parent = await deps.workOrders.get(body.parentId);
+        if (parent?.order.site) sites.push(parent.order.site);
+      }
+      return sites.length > 0 ? sites : 'estate';
+    };
+    /** An integration registers orders for the requester (a resident app), never in a staff member's name. */
+    const intakeBy = (req: FastifyRequest, key: ApiKey) => {
+      const by = (req.body as { by: string }).by;
+      if (key.role === 'integration' && by !== 'requester') {
+        throw new FmsError('FMS_ERR_API_FORBIDDEN', `an integration's key registers orders for the requester (by: "requester"), not as "${by}"`);
+      }
     };
 
     /**
@@ -140,7 +161,7 @@ export const workOrderRoutes =
     r.post(
       '/work-orders',
       {
-        config: { access: { roles: [...field, 'integration'], scope: intakeSite, actsAs: (req) => (req.body as { by: string }).by } },
+        config: { access: { roles: [...field, 'integration'], scope: intakeSite, actsAs: (req) => (req.body as { by: string }).by, check: intakeBy } },
         schema: { summary: 'Register a request, an inspection finding or planned work', tags: ['work orders'], body: intakeSchema },
       },
       async (req, reply) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAuthenticate, type BrokerAuth } from './authenticate.ts';
+import { createSignInLimiter, type SignInLimiter } from '../sign-in-limiter.ts';
 import type { FmsClient, MqttIdentity } from './client.ts';
 
 const KEY = 'fms_0123456789ab_' + 'k'.repeat(32);
@@ -11,11 +12,11 @@ const auth: BrokerAuth = {
 };
 
 /** Runs the hook as aedes would for a client connecting from 10.0.0.7, without a socket. */
-function signIn(username: string | undefined, password: string | undefined) {
+function signIn(username: string | undefined, password: string | undefined, clientId = username ?? 'c1', limiter?: SignInLimiter) {
   const refused: string[] = [];
   const signedIn: MqttIdentity[] = [];
-  const hook = createAuthenticate({ auth, onRefused: (_reason, _address, detail) => refused.push(detail), onSignedIn: (who) => signedIn.push(who) });
-  const client: FmsClient = { id: 'c1', conn: { remoteAddress: '10.0.0.7' }, close: () => undefined };
+  const hook = createAuthenticate({ auth, limiter, onRefused: (_reason, _address, detail) => refused.push(detail), onSignedIn: (who) => signedIn.push(who) });
+  const client: FmsClient = { id: clientId, conn: { remoteAddress: '10.0.0.7' }, close: () => undefined };
   return new Promise<{ ok: boolean; code?: number; client: FmsClient; refused: string[]; signedIn: MqttIdentity[] }>((resolve) =>
     hook(client as never, username, password === undefined ? undefined : Buffer.from(password), (err, ok) =>
       resolve({ ok: !err && !!ok, ...(err ? { code: err.returnCode } : {}), client, refused, signedIn }),
@@ -33,7 +34,7 @@ describe('the authenticate hook', () => {
   });
 
   it('signs a service client in by its API key, whatever its user name, with its sites', async () => {
-    const r = await signIn('anything', KEY);
+    const r = await signIn('anything', KEY, 'key:0123456789ab.bms');
     expect(r.ok).toBe(true);
     expect(r.client.fmsWho).toMatchObject({ kind: 'service', keyId: '0123456789ab', role: 'integration', sites: ['riverside'] });
     expect(r.client.fmsSender).toBeUndefined();
@@ -48,5 +49,26 @@ describe('the authenticate hook', () => {
     expect(r).toMatchObject({ ok: false, code: 4 });
     expect(r.client.fmsWho).toBeUndefined();
     expect(r.refused[0]).toMatch(why);
+  });
+
+  it("refuses a client id that is another's: a device's is its asset id or the asset id and a dot; a key's starts with key:<id>", async () => {
+    expect((await signIn('rs-pump-01', 'right-secret', 'rs-pump-01.board-2')).ok).toBe(true);
+    const takeover = await signIn('rs-pump-01', 'right-secret', 'rs-pump-02');
+    expect(takeover).toMatchObject({ ok: false, code: 2 });
+    expect(takeover.refused[0]).toMatch(/client id "rs-pump-02" is not one of rs-pump-01's/);
+    expect((await signIn('rs-pump-01', 'right-secret', 'rs-pump-01-evil')).ok).toBe(false);
+    expect((await signIn('bms', KEY, 'rs-pump-01')).code).toBe(2);
+    expect((await signIn('bms', KEY, 'key:ffffffffffff')).code).toBe(2);
+  });
+
+  it('stops checking after a few failures for a user name, even the right secret, until its backoff ends', async () => {
+    let t = 0;
+    const limiter = createSignInLimiter({ perAddress: 100, perUser: 3, baseMs: 1000, maxMs: 60_000 }, () => t);
+    for (let i = 0; i < 3; i++) expect((await signIn('rs-pump-01', 'guess', 'rs-pump-01', limiter)).ok).toBe(false);
+    const blocked = await signIn('rs-pump-01', 'right-secret', 'rs-pump-01', limiter);
+    expect(blocked.ok).toBe(false);
+    expect(blocked.refused[0]).toMatch(/too many failed sign-ins for "rs-pump-01": refused without checking for another 1 s/);
+    t += 1001;
+    expect((await signIn('rs-pump-01', 'right-secret', 'rs-pump-01', limiter)).ok).toBe(true);
   });
 });

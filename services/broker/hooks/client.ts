@@ -6,7 +6,19 @@ export type MqttIdentity =
   | { kind: 'service'; keyId: string; name: string; role: string; expiresAt: number | null; sites: readonly string[] | null };
 
 /** Why a connection or a packet was refused (the reason label of `fms_mqtt_refused_total`). */
-export type RefusalReason = 'connections_per_ip' | 'packet_too_large' | 'malformed_packet' | 'auth_failed' | 'not_allowed' | 'topic_too_long';
+export type RefusalReason =
+  | 'connections_per_ip'
+  | 'packet_too_large'
+  | 'malformed_packet'
+  | 'packet_stalled'
+  | 'auth_failed'
+  | 'sign_in_rate'
+  | 'client_id'
+  | 'not_allowed'
+  | 'topic_too_long'
+  | 'backlog_full'
+  | 'subscriptions'
+  | 'session_queue_full';
 
 /** Told of every refusal, to count it, record it and log it (rate-limited). */
 export type OnRefused = (reason: RefusalReason, address: string, detail: string, who?: MqttIdentity) => void;
@@ -19,7 +31,25 @@ export interface FmsClient {
   fmsWho?: MqttIdentity;
   /** The sender its messages are throttled as (a device across its connections, or one connection). */
   fmsSender?: string;
+  /** The client sent an empty client id and the broker gave it one (it cannot be anyone else's). */
+  fmsAssignedId?: boolean;
+  /** Why it is refused before it signs in (`preConnect` saw it). */
+  fmsRefusal?: string;
+  /** Its identity was revoked while it was connected: nothing more of it is taken. */
+  fmsRevoked?: boolean;
+  /** aedes: the connection is closed. */
+  closed?: boolean;
+  /** aedes: the filters it subscribed to. */
+  subscriptions?: Record<string, unknown>;
   close(): void;
+}
+
+/** Client ids longer than this are refused before sign-in (MQTT 3.1.1 sets no limit of its own). */
+export const MAX_CLIENT_ID_LENGTH = 128;
+
+/** A client id as a refusal or a log line names it: never more than 64 characters of it. */
+export function clip(text: string, max = 64): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 /** FMS's longest topic is ~150 bytes (`fms/` + a 64-character site and asset id); nothing legitimate is near this. */
@@ -35,5 +65,5 @@ export function addressOf(client: { conn?: unknown } | null): string {
 /** A client as a refusal names it. */
 export function describe(who: MqttIdentity | undefined): string {
   if (!who) return 'an anonymous client';
-  return who.kind === 'device' ? `"${who.assetId}"` : `service client "${who.name}" (${who.role})`;
+  return who.kind === 'device' ? `"${clip(who.assetId)}"` : `service client "${clip(who.name)}" (${who.role})`;
 }
