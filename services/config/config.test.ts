@@ -25,6 +25,8 @@ describe('loadConfig', () => {
       maxPacketBytes: 2 * 1024 * 1024,
       maxConnectionsPerIp: 500,
       maxMessagesPerSecond: 20,
+      sessions: { expiryMs: 86_400_000, maxQueued: 1000 },
+      packetTimeoutMs: 60_000,
       auth: 'devices',
       tls: undefined,
       ca: undefined,
