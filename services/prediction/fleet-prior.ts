@@ -1,4 +1,5 @@
 import type { Baseline } from './baseline.ts';
+import { MAX_HORIZON_HOURS } from './crossing.ts';
 import { forecastCrossing } from './forecast.ts';
 import { HOUR, LEVEL_HOURS } from './hours.ts';
 import { detectOnset } from './onset.ts';
@@ -15,7 +16,7 @@ import type { FleetPrior, HourBucket } from './types.ts';
  * the standard deviation of the same size allows anything from flat to three times faster, the drift
  * lets β change by its own size within about a week, and a degraded level scatters ~10 % hour to hour.
  */
-export const DEFAULT_PRIOR: FleetPrior = { beta: { mean: 0.003, sd: 0.003 }, betaDrift: 2.5e-4, rho: 0.1, failures: 0 };
+export const DEFAULT_PRIOR: FleetPrior = { beta: { mean: 0.003, sd: 0.003 }, betaDrift: 2.5e-4, rho: 0.1, errors: [], failures: 0 };
 
 /**
  * Candidate drifts (per √hour, log-spaced from "β never changes" to "β changes by 0.1 within 10 hours")
@@ -63,29 +64,29 @@ export function readFailure(history: readonly HourBucket[], limit = Infinity): F
 }
 
 /**
- * Mean log predictive probability of the actual crossing hour (±1 h), forecast from every hour between
- * three hours after the onset and the crossing: a proper scoring rule, so the settings that maximise it
- * give intervals that are neither too narrow nor too wide (Gneiting & Raftery 2007).
+ * The forecast errors on one past failure: from every hour between three hours after the onset and
+ * the crossing, log((actual + 1) / (likely + 1)) of the hours left. A forecast that claims no crossing
+ * within the horizon counts as the horizon (a large error), so settings cannot win by staying silent.
  */
-export function crossingLogScore(f: FailureHistory, prior: FleetPrior): { score: number; n: number } {
-  let score = 0;
-  let n = 0;
+export function forecastErrors(f: FailureHistory, prior: FleetPrior): number[] {
+  const out: number[] = [];
   const actual = f.seg[f.crossedAt]!.t + HOUR;
   for (let i = 3; i < f.crossedAt; i++) {
     const fc = forecastCrossing(f.seg.slice(0, i), f.baseline, prior, f.target);
-    const h = (actual - fc.tState) / HOUR;
-    const p = fc.dist ? fc.dist.cdf(h + 1) - fc.dist.cdf(h - 1) : 0;
-    score += Math.log(Math.max(p, 1e-4));
-    n++;
+    const left = (actual - fc.tState) / HOUR;
+    const likely = fc.dist?.quantile(0.5) ?? MAX_HORIZON_HOURS;
+    out.push(Math.log((left + 1) / (likely + 1)));
   }
-  return { score, n };
+  return out;
 }
 
 /**
  * Builds a fleet prior from past failure histories of one asset type (each the hourly buckets of the
  * indicator up to the failure). β's mean is the average of the histories' growth rates, its standard
- * deviation never below that mean (a handful of failures does not pin a rate down better than ±100 %);
- * the drift and scatter are the candidates whose crossing forecasts score best on those histories.
+ * deviation never below that mean (a handful of failures does not pin a rate down better than ±100 %).
+ * The drift and scatter are the candidates whose likely crossings are closest to the actual ones
+ * (least mean absolute log error); the errors of those forecasts are kept, sorted, and the assessment
+ * reads its interval off their quantiles (split-conformal prediction, Vovk et al. 2005; Lei et al. 2018).
  * Falls back on `DEFAULT_PRIOR` when no history shows a rising onset.
  */
 export function buildFleetPrior(histories: readonly (readonly HourBucket[])[], o: { limit?: number } = {}): FleetPrior {
@@ -96,19 +97,13 @@ export function buildFleetPrior(histories: readonly (readonly HourBucket[])[], o
   const sd = Math.sqrt(betas.reduce((s, b) => s + (b - m) ** 2, 0) / Math.max(1, betas.length - 1));
   const beta = { mean: m, sd: Math.max(sd, Math.abs(m)) };
   let best: FleetPrior = { ...DEFAULT_PRIOR, beta, failures: fits.length };
-  let bestScore = -Infinity;
+  let bestLoss = Infinity;
   for (const betaDrift of DRIFTS) {
     for (const rho of RHOS) {
-      const candidate = { beta, betaDrift, rho, failures: fits.length };
-      let total = 0;
-      let n = 0;
-      for (const f of fits) {
-        const s = crossingLogScore(f, candidate);
-        total += s.score;
-        n += s.n;
-      }
-      const score = n ? total / n : -Infinity;
-      if (score > bestScore) [best, bestScore] = [candidate, score];
+      const candidate: FleetPrior = { beta, betaDrift, rho, errors: [], failures: fits.length };
+      const errors = fits.flatMap((f) => forecastErrors(f, candidate));
+      const loss = errors.reduce((s, e) => s + Math.abs(e), 0) / Math.max(1, errors.length);
+      if (errors.length && loss < bestLoss) [best, bestLoss] = [{ ...candidate, errors: errors.sort((a, b) => a - b) }, loss];
     }
   }
   return best;

@@ -41,6 +41,12 @@ export interface FleetPrior {
   betaDrift: number;
   /** Hour-to-hour scatter of a degrading level around its path, as a share of the excess over baseline. */
   rho: number;
+  /**
+   * Errors of past forecasts, sorted: log((actual + 1 h) / (likely + 1 h)) of the hours to the crossing,
+   * from every hour of every past failure after its onset. The crossing interval is read off their
+   * quantiles (split-conformal prediction); without them the model's own interval is used.
+   */
+  errors: number[];
   /** Number of failure histories behind it (0 = the built-in default). */
   failures: number;
 }
