@@ -129,7 +129,8 @@ export function replayTest(p: PreparedTest, o: ReplayOptions): BearingReplay[] {
       bearing: b.bearing,
       failed: b.failed,
       reports,
-      crossing: b.channels.map((c) => levelCrossing(c.hours, LIMIT_MMS)),
+      // The last hour of a life is partial: a crossing in it is dated no later than the end.
+      crossing: b.channels.map((c) => { const x = levelCrossing(c.hours, LIMIT_MMS); return x === null ? null : Math.min(x, p.end); }),
       warningRule: b.channels.map((c) => ruleFires(c.readings, WARNING_MMS, 5 * 60_000)),
       criticalRule: b.channels.map((c) => ruleFires(c.readings, LIMIT_MMS, 60_000)),
     };

@@ -11,6 +11,8 @@ export interface BearingScore {
   failed: boolean;
   /** End of life minus the first report time from which the bearing stays flagged (hours); 0 if not flagged at the end. */
   leadHours: number;
+  /** Same for `watch` or stronger: how long the bearing had been on the watch list. */
+  watchLeadHours: number;
   /** Hours before end of life of the first report time flagged at all (null: never). */
   firstFlagHours: number | null;
   /** Hours before end of life at which the warning (4.5 mm/s, 5 min) and critical (7.1, 60 s) rules first fire on any channel. */
@@ -35,15 +37,20 @@ const hoursBefore = (end: number, t: number | null) => (t === null ? null : (end
 
 export function scoreBearing(r: BearingReplay, end: number): BearingScore {
   const flagged = r.reports.map((p) => FLAGGED.includes(p.recommendation));
-  let from = flagged.length;
-  while (from > 0 && flagged[from - 1]) from--;
-  const leadHours = from < flagged.length ? (end - r.reports[from]!.at) / HOUR : 0;
+  const streak = (xs: boolean[]) => {
+    let from = xs.length;
+    while (from > 0 && xs[from - 1]) from--;
+    return from < xs.length ? (end - r.reports[from]!.at) / HOUR : 0;
+  };
+  const leadHours = streak(flagged);
+  const watchLeadHours = streak(r.reports.map((p) => p.recommendation !== 'none'));
   const first = flagged.indexOf(true);
   const earliest = (xs: (number | null)[]) => xs.reduce<number | null>((m, x) => (x !== null && (m === null || x < m) ? x : m), null);
   const s: BearingScore = {
     bearing: r.bearing,
     failed: r.failed,
     leadHours,
+    watchLeadHours,
     firstFlagHours: first < 0 ? null : (end - r.reports[first]!.at) / HOUR,
     warningRuleHours: hoursBefore(end, earliest(r.warningRule)),
     criticalRuleHours: hoursBefore(end, earliest(r.criticalRule)),
