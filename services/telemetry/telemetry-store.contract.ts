@@ -2,18 +2,27 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TelemetryPoint, TelemetryStore } from './telemetry-store.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
+const MIN = 60_000;
+const H = 60 * MIN;
 
 function pump(asset: string, ts: number, fields: TelemetryPoint['fields'], site = 'estate-a'): TelemetryPoint {
   return { measurement: 'pump', site, asset, ts, fields };
 }
 
 /**
+ * A store under test. One that rolls readings up in the background (the embedded store) exposes
+ * `maintain(now)`: the suite calls it where a rollup would have run, so rolled-up readings are held
+ * to the same figures as fresh ones.
+ */
+export type StoreUnderTest = TelemetryStore & { maintain?: (now: number) => Promise<unknown> };
+
+/**
  * The behaviour every telemetry store adapter must have. Each adapter's test file calls this with a
  * function that opens a fresh, empty store (the model is aedes-persistence's abstract.js).
  */
-export function describeTelemetryStore(name: string, open: () => Promise<TelemetryStore>): void {
+export function describeTelemetryStore(name: string, open: () => Promise<StoreUnderTest>): void {
   describe(`telemetry store contract: ${name}`, () => {
-    let store: TelemetryStore;
+    let store: StoreUnderTest;
     beforeEach(async () => {
       store = await open();
     });
@@ -66,6 +75,49 @@ export function describeTelemetryStore(name: string, open: () => Promise<Telemet
         { ts: T0, value: 4 },
         { ts: T0 + 40_000, value: 4 },
       ]);
+    });
+
+    it('summarizes one metric into buckets with minimum, maximum, mean and count, leaving empty buckets out', async () => {
+      store.write([
+        ...[1, 2, 3, 4].map((v, i) => pump('p1', T0 + i * 10_000, { vibration_mms: v })),
+        pump('p1', T0 + 80_000, { vibration_mms: 5 }),
+        pump('p1', T0 + 90_000, { vibration_mms: 7.5 }),
+      ]);
+      await store.flush();
+      expect(await store.summarize({ asset: 'p1', measurement: 'pump', metric: 'vibration_mms', from: T0, to: T0 + 120_000, every: 40_000 })).toEqual([
+        { ts: T0, min: 1, max: 4, mean: 2.5, count: 4 },
+        { ts: T0 + 80_000, min: 5, max: 7.5, mean: 6.25, count: 2 },
+      ]);
+    });
+
+    it('summarizes only the readings in [from, to)', async () => {
+      const to = T0 + 10 * MIN;
+      store.write([
+        pump('p1', T0 - 1, { flow_m3h: 100 }),
+        pump('p1', T0, { flow_m3h: 1 }),
+        pump('p1', to - 1, { flow_m3h: 3 }),
+        pump('p1', to, { flow_m3h: 100 }),
+      ]);
+      await store.flush();
+      expect(await store.summarize({ asset: 'p1', measurement: 'pump', metric: 'flow_m3h', from: T0, to, every: 10 * MIN })).toEqual([
+        { ts: T0, min: 1, max: 3, mean: 2, count: 2 },
+      ]);
+    });
+
+    it('summarizes a state as 0 and 1: its mean is the share of readings it was on', async () => {
+      store.write([true, false, true, true].map((running, i) => pump('p1', T0 + i * 1000, { running })));
+      await store.flush();
+      expect(await store.summarize({ asset: 'p1', measurement: 'pump', metric: 'running', from: T0, to: T0 + 10_000, every: 10_000 })).toEqual([
+        { ts: T0, min: 0, max: 1, mean: 0.75, count: 4 },
+      ]);
+    });
+
+    it('summarizes nothing for an asset without readings or a metric not in the catalogue', async () => {
+      store.write([pump('p1', T0, { flow_m3h: 1 })]);
+      await store.flush();
+      const q = { measurement: 'pump' as const, from: T0, to: T0 + H, every: H };
+      expect(await store.summarize({ ...q, asset: 'nobody', metric: 'flow_m3h' })).toEqual([]);
+      expect(await store.summarize({ ...q, asset: 'p1', metric: 'no_such_metric' })).toEqual([]);
     });
 
     it('leaves out readings outside the time range', async () => {

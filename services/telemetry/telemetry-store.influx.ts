@@ -6,8 +6,8 @@ import { createInfluxClient, type InfluxConnection } from './influx-client.ts';
 import { createInfluxWriter } from './influx-writer.ts';
 import { alarmLine, eventLine, statusLine, telemetryLine } from './line-protocol.ts';
 import { createSpool } from './spool.ts';
-import { bucketize } from './buckets.ts';
-import type { AggregateQuery, Bucket, EventPoint, LatestValue, TelemetryStore, TelemetryStoreHealth } from './telemetry-store.ts';
+import { bucketize, summarizeReadings, type Reading } from './buckets.ts';
+import type { AggregateQuery, Bucket, EventPoint, LatestValue, RangeQuery, SummaryBucket, TelemetryStore, TelemetryStoreHealth } from './telemetry-store.ts';
 
 export interface InfluxTelemetryStoreOptions {
   connection: InfluxConnection;
@@ -109,6 +109,24 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
     return `time >= ${Math.trunc(q.from)}ms AND time < ${Math.trunc(q.to)}ms`;
   }
 
+  function where(q: RangeQuery): string {
+    return `"asset" = ${influxString(q.asset)} AND ${range(q)}`;
+  }
+
+  /** Buckets of `every` starting at `from` (InfluxDB aligns them to the epoch, shifted by the offset). */
+  function groupByTime(q: RangeQuery): string {
+    const offset = ((q.from % q.every) + q.every) % q.every;
+    return `GROUP BY time(${q.every}ms, ${offset}ms) fill(none)`;
+  }
+
+  /** The raw points of one catalogue metric, booleans as 0/1. */
+  async function readings(q: RangeQuery, metric: string): Promise<Reading[]> {
+    const [series] = await client.query<[number, number | boolean | null]>(
+      `SELECT ${influxIdent(metric)} FROM ${influxIdent(q.measurement)} WHERE ${where(q)}`,
+    );
+    return (series?.values ?? []).flatMap(([ts, v]) => (v === null ? [] : [{ ts, value: typeof v === 'boolean' ? (v ? 1 : 0) : v }]));
+  }
+
   return {
     write(points) {
       for (const p of points) {
@@ -143,19 +161,25 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
     async aggregate(q: AggregateQuery): Promise<Bucket[]> {
       const spec = catalog[q.measurement].metrics.find((m) => m.name === q.metric);
       if (!spec) return [];
-      const where = `"asset" = ${influxString(q.asset)} AND ${range(q)}`;
-      const field = influxIdent(spec.name);
-      if (q.fn === 'increase' || spec.kind === 'state') {
-        // Counter increase with resets, and booleans as 0/1, are computed here from the raw points.
-        const [series] = await client.query<[number, number | boolean | null]>(`SELECT ${field} FROM ${influxIdent(q.measurement)} WHERE ${where}`);
-        const rows = (series?.values ?? []).flatMap(([ts, v]) => (v === null ? [] : [{ ts, value: typeof v === 'boolean' ? (v ? 1 : 0) : v }]));
-        return bucketize(rows, q);
-      }
-      const offset = ((q.from % q.every) + q.every) % q.every;
+      // Counter increase with resets, and booleans as 0/1, are computed here from the raw points.
+      if (q.fn === 'increase' || spec.kind === 'state') return bucketize(await readings(q, spec.name), q);
       const [series] = await client.query<[number, number | null]>(
-        `SELECT ${SERVER_FNS[q.fn]}(${field}) FROM ${influxIdent(q.measurement)} WHERE ${where} GROUP BY time(${q.every}ms, ${offset}ms) fill(none)`,
+        `SELECT ${SERVER_FNS[q.fn]}(${influxIdent(spec.name)}) FROM ${influxIdent(q.measurement)} WHERE ${where(q)} ${groupByTime(q)}`,
       );
       return (series?.values ?? []).flatMap(([ts, value]) => (value === null ? [] : [{ ts, value }]));
+    },
+
+    async summarize(q: RangeQuery): Promise<SummaryBucket[]> {
+      const spec = catalog[q.measurement].metrics.find((m) => m.name === q.metric);
+      if (!spec) return [];
+      if (spec.kind === 'state') return summarizeReadings(await readings(q, spec.name), q);
+      const field = influxIdent(spec.name);
+      const [series] = await client.query<[number, number | null, number | null, number | null, number | null]>(
+        `SELECT MIN(${field}), MAX(${field}), MEAN(${field}), COUNT(${field}) FROM ${influxIdent(q.measurement)} WHERE ${where(q)} ${groupByTime(q)}`,
+      );
+      return (series?.values ?? []).flatMap(([ts, min, max, mean, count]) =>
+        count && min !== null && max !== null && mean !== null ? [{ ts, min, max, mean, count }] : [],
+      );
     },
 
     async events(q) {

@@ -6,15 +6,17 @@ import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { describeTelemetryStore } from './telemetry-store.contract.ts';
 import { createSqliteTelemetryStore } from './telemetry-store.sqlite.ts';
+import type { SummaryBucket } from './telemetry-store.ts';
 
 const log = pino({ level: 'silent' });
 const dir = mkdtempSync(path.join(tmpdir(), 'fms-telemetry-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describeTelemetryStore('SQLite in memory', async () => createSqliteTelemetryStore({ file: ':memory:', log }));
+// No background maintenance: the suite runs it where it wants rollups, as of the readings' time.
+describeTelemetryStore('SQLite in memory', async () => createSqliteTelemetryStore({ file: ':memory:', log, maintenanceIntervalMs: 0 }));
 
 let n = 0;
-describeTelemetryStore('SQLite file', async () => createSqliteTelemetryStore({ file: path.join(dir, `t${n++}.db`), log }));
+describeTelemetryStore('SQLite file', async () => createSqliteTelemetryStore({ file: path.join(dir, `t${n++}.db`), log, maintenanceIntervalMs: 0 }));
 
 describe('SQLite telemetry store on disk', () => {
   it('rebuilds last values after a crash from the newest rows', async () => {
@@ -87,7 +89,7 @@ describe('SQLite telemetry store retention', () => {
     await store.close();
   });
 
-  it('answers hour-aligned queries from hourly rollups with the same figures as from the readings', async () => {
+  it('answers hour-aligned queries and summaries from hourly rollups with the same figures as from the readings', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fms-hourly-'));
     const file = path.join(dir, 'telemetry.db');
     const store = createSqliteTelemetryStore({ file, log, rawRetentionMs: 7 * DAY, rollupRetentionMs: 400 * DAY, maintenanceIntervalMs: 0 });
@@ -111,6 +113,9 @@ describe('SQLite telemetry store retention', () => {
       ]);
       const fromRaw = await Promise.all(queries.map((q) => store.aggregate(q)));
       expect(fromRaw[0]).toHaveLength(3);
+      const summaries = queries.filter((q) => q.fn === 'mean');
+      const summarizedRaw = await Promise.all(summaries.map((q) => store.summarize(q)));
+      expect(summarizedRaw[0]!.map((b) => b.count)).toEqual([360, 360, 360]);
 
       // Rolled up (hours from minutes), then with the readings pruned: the same answers.
       await store.maintain(T + 3 * H + 5 * MIN);
@@ -122,9 +127,12 @@ describe('SQLite telemetry store retention', () => {
       inspect.close();
       const round = (buckets: { ts: number; value: number | null }[][]) =>
         buckets.map((b) => b.map((x) => ({ ts: x.ts, value: x.value === null ? null : Math.round(x.value * 1e9) / 1e9 })));
+      const roundMeans = (buckets: SummaryBucket[][]) => buckets.map((b) => b.map((x) => ({ ...x, mean: Math.round(x.mean * 1e9) / 1e9 })));
       expect(round(await Promise.all(queries.map((q) => store.aggregate(q))))).toEqual(round(fromRaw));
+      expect(roundMeans(await Promise.all(summaries.map((q) => store.summarize(q))))).toEqual(roundMeans(summarizedRaw));
       await store.maintain(T + 8 * DAY);
       expect(round(await Promise.all(queries.map((q) => store.aggregate(q))))).toEqual(round(fromRaw));
+      expect(roundMeans(await Promise.all(summaries.map((q) => store.summarize(q))))).toEqual(roundMeans(summarizedRaw));
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

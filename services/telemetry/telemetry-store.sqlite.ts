@@ -8,8 +8,19 @@ import { catalog, deviceTypes, type DeviceType } from '../../devices/catalog.ts'
 import { startTsWorker } from '../shared/ts-worker.ts';
 import { openTelemetrySchema, tableColumns } from './sqlite-schema.ts';
 import type { WriterBatch, WriterReply } from './sqlite-writer.protocol.ts';
-import { bucketizeAggregates, single, type Aggregate } from './buckets.ts';
-import type { AggregateQuery, Bucket, EventPoint, AlarmPoint, LatestValue, TelemetryStore, TelemetryStoreHealth } from './telemetry-store.ts';
+import { bucketizeAggregates, summarizeAggregates } from './buckets.ts';
+import { createTierReader } from './sqlite-tiers.ts';
+import type {
+  AggregateQuery,
+  AlarmPoint,
+  Bucket,
+  EventPoint,
+  LatestValue,
+  RangeQuery,
+  SummaryBucket,
+  TelemetryStore,
+  TelemetryStoreHealth,
+} from './telemetry-store.ts';
 
 export interface SqliteTelemetryStoreOptions {
   /** Database file, or `:memory:` (a temporary file, removed on close). */
@@ -34,7 +45,6 @@ export interface SqliteTelemetryStore extends TelemetryStore {
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
 
 interface Series {
   id: number;
@@ -189,19 +199,7 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): S
     });
   }
 
-  const metaValue = reader.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?');
-  const hourlyOf = reader.prepare<[number, string, number, number], Aggregate>(
-    'SELECT hour AS ts, min, max, sum, count, first, last, inc FROM rollups_hourly WHERE series = ? AND metric = ? AND hour >= ? AND hour < ? ORDER BY hour',
-  );
-  const hourlyBuckets = reader.prepare<
-    [number, number, number, number, number, string, number, number],
-    Pick<Aggregate, 'ts' | 'min' | 'max' | 'sum' | 'count'>
-  >(
-    'SELECT ? + CAST((hour - ?) / ? AS INTEGER) * ? AS ts, min(min) AS min, max(max) AS max, sum(sum) AS sum, sum(count) AS count FROM rollups_hourly WHERE series = ? AND metric = ? AND hour >= ? AND hour < ? GROUP BY 1 ORDER BY 1',
-  );
-  const rollupsOf = reader.prepare<[number, string, number, number], Aggregate>(
-    'SELECT minute AS ts, min, max, sum, count, first, last, inc FROM rollups WHERE series = ? AND metric = ? AND minute >= ? AND minute < ? ORDER BY minute',
-  );
+  const readTiers = createTierReader(reader);
 
   function remember(measurement: DeviceType, site: string, asset: string, id: number): Series {
     const s: Series = { id, measurement };
@@ -321,39 +319,12 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): S
 
     async aggregate(q: AggregateQuery): Promise<Bucket[]> {
       await idle();
-      // Three tiers, oldest first: hourly rollups for whole hours when the buckets are whole hours (a
-      // 90-day trend reads 2,160 rows a series instead of 129,600), then 1-minute rollups where raw rows
-      // were pruned, then raw rows.
-      const hourlyUntil = metaValue.get('hourly_until')?.value ?? 0;
-      const hoursEnd = q.every % HOUR === 0 && q.from % HOUR === 0 ? Math.min(q.to, Math.max(q.from, hourlyUntil)) : q.from;
-      const prunedBefore = metaValue.get('pruned_before')?.value ?? 0;
-      const split = Math.min(q.to, Math.max(hoursEnd, Math.ceil(prunedBefore / MINUTE) * MINUTE));
-      const items: Aggregate[] = [];
-      for (const s of seriesByAsset.get(q.asset) ?? []) {
-        // The column name comes from the catalogue, never from the request.
-        const column = tableColumns(s.measurement).find((c) => c === q.metric);
-        if (!column) continue;
-        if (hoursEnd > q.from) {
-          // Minimum, maximum, mean and count add up inside SQLite, one row a bucket; last and increase need the hours in order.
-          if (q.fn === 'last' || q.fn === 'increase') for (const r of hourlyOf.all(s.id, column, q.from, hoursEnd)) items.push(r);
-          else
-            for (const r of hourlyBuckets.all(q.from, q.from, q.every, q.every, s.id, column, q.from, hoursEnd))
-              items.push({ ...r, first: r.min, last: r.max, inc: 0 });
-        }
-        // A rolled-up minute that began before `from` counts in the first bucket (minute resolution).
-        const minutesFrom = hoursEnd > q.from ? hoursEnd : Math.floor(q.from / MINUTE) * MINUTE;
-        if (split > hoursEnd) for (const r of rollupsOf.all(s.id, column, minutesFrom, split)) items.push(r.ts < q.from ? { ...r, ts: q.from } : r);
-        if (q.to > split) {
-          const rows = reader
-            .prepare(
-              `SELECT ts, "${column}" AS value FROM "telemetry_${s.measurement}" WHERE series = ? AND ts >= ? AND ts < ? AND "${column}" IS NOT NULL ORDER BY ts`,
-            )
-            .all(s.id, split, q.to) as { ts: number; value: number }[];
-          for (const r of rows) items.push(single(r.ts, r.value));
-        }
-      }
-      items.sort((a, b) => a.ts - b.ts);
-      return bucketizeAggregates(items, q);
+      return bucketizeAggregates(readTiers(seriesByAsset.get(q.asset) ?? [], q, q.fn === 'last' || q.fn === 'increase'), q);
+    },
+
+    async summarize(q: RangeQuery): Promise<SummaryBucket[]> {
+      await idle();
+      return summarizeAggregates(readTiers(seriesByAsset.get(q.asset) ?? [], q, false), q);
     },
 
     async events(q) {

@@ -46,7 +46,8 @@ export interface LatestValue {
 export const aggregateFns = ['mean', 'min', 'max', 'last', 'count', 'increase'] as const;
 export type AggregateFn = (typeof aggregateFns)[number];
 
-export interface AggregateQuery {
+/** One metric of one asset over [from, to), in buckets of `every` ms starting at `from`. */
+export interface RangeQuery {
   asset: string;
   /** The asset's device type (the measurement its readings are in). */
   measurement: DeviceType;
@@ -57,6 +58,9 @@ export interface AggregateQuery {
   to: number;
   /** Bucket width in ms. */
   every: number;
+}
+
+export interface AggregateQuery extends RangeQuery {
   fn: AggregateFn;
 }
 
@@ -64,6 +68,17 @@ export interface Bucket {
   /** Start of the bucket, epoch ms. */
   ts: number;
   value: number | null;
+}
+
+/** Minimum, maximum, mean and count of the readings of one bucket (booleans as 0/1). */
+export interface SummaryBucket {
+  /** Start of the bucket, epoch ms. */
+  ts: number;
+  min: number;
+  max: number;
+  mean: number;
+  /** Readings in the bucket (> 0: empty buckets are left out). */
+  count: number;
 }
 
 export interface TelemetryStoreHealth {
@@ -100,6 +115,8 @@ export interface TelemetryStore {
   latest(asset: string, measurement: DeviceType): Promise<LatestValue[]>;
   /** One metric of one asset aggregated into buckets over [from, to). */
   aggregate(query: AggregateQuery): Promise<Bucket[]>;
+  /** One metric of one asset summarized (min, max, mean, count) into buckets over [from, to), in one pass. */
+  summarize(query: RangeQuery): Promise<SummaryBucket[]>;
   /** Events of one asset over [from, to), newest first. */
   events(query: { asset: string; from: number; to: number; limit: number }): Promise<EventPoint[]>;
   /** Writes everything accepted so far. */
