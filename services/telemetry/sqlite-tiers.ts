@@ -20,14 +20,17 @@ export interface Tiers {
 
 /**
  * Splits [from, to) between the tiers, oldest first: hourly rollups for whole hours when the buckets
- * are whole hours (a 90-day trend reads 2,160 rows a series instead of 129,600), then 1-minute rollups
- * where raw rows were pruned, then raw rows. A rolled-up minute that began before `from` counts in the
- * first bucket (minute resolution).
+ * are whole hours (a 90-day trend reads 2,160 rows a series instead of 129,600), 1-minute rollups
+ * where raw rows were pruned, then raw rows. A rollup is read only when it lies inside [from, to): an
+ * hour that ends after `to` is read from its minutes or readings instead, and where readings are
+ * pruned a minute cut by `from` or `to` is left out rather than counted past the range.
  */
 export function tiersOf(q: Pick<RangeQuery, 'from' | 'to' | 'every'>, hourlyUntil: number, prunedBefore: number): Tiers {
-  const hoursEnd = q.every % HOUR === 0 && q.from % HOUR === 0 ? Math.min(q.to, Math.max(q.from, hourlyUntil)) : q.from;
+  const hourly = q.every % HOUR === 0 && q.from % HOUR === 0;
+  const hoursEnd = hourly ? Math.max(q.from, Math.min(floorTo(q.to, HOUR), hourlyUntil)) : q.from;
   const rawFrom = Math.min(q.to, Math.max(hoursEnd, ceilTo(prunedBefore, MINUTE)));
-  return { hoursEnd, minutesFrom: hoursEnd > q.from ? hoursEnd : floorTo(q.from, MINUTE), minutesEnd: rawFrom, rawFrom };
+  const minutesFrom = ceilTo(hoursEnd, MINUTE);
+  return { hoursEnd, minutesFrom, minutesEnd: Math.max(minutesFrom, Math.min(rawFrom, floorTo(q.to, MINUTE))), rawFrom };
 }
 
 /**
@@ -77,8 +80,7 @@ export function createTierReader(db: Database.Database) {
           for (const r of hourlyBuckets.all(q.from, q.from, q.every, q.every, s.id, column, q.from, t.hoursEnd))
             items.push({ ...r, first: r.min, last: r.max, inc: 0 });
       }
-      if (t.rawFrom > t.hoursEnd)
-        for (const r of rollupsOf.all(s.id, column, t.minutesFrom, t.minutesEnd)) items.push(r.ts < q.from ? { ...r, ts: q.from } : r);
+      if (t.minutesEnd > t.minutesFrom) for (const r of rollupsOf.all(s.id, column, t.minutesFrom, t.minutesEnd)) items.push(r);
       if (q.to > t.rawFrom) for (const r of raw(s.measurement, column).all(s.id, t.rawFrom, q.to)) items.push(single(r.ts, r.value));
     }
     items.sort((a, b) => a.ts - b.ts);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { TelemetryPoint, TelemetryStore } from './telemetry-store.ts';
+import type { SummaryBucket, TelemetryPoint, TelemetryStore } from './telemetry-store.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
 const MIN = 60_000;
@@ -7,6 +7,11 @@ const H = 60 * MIN;
 
 function pump(asset: string, ts: number, fields: TelemetryPoint['fields'], site = 'estate-a'): TelemetryPoint {
   return { measurement: 'pump', site, asset, ts, fields };
+}
+
+/** Means to 9 decimals: adapters add up in different orders. */
+function rounded(buckets: SummaryBucket[]): SummaryBucket[] {
+  return buckets.map((b) => ({ ...b, mean: Math.round(b.mean * 1e9) / 1e9 }));
 }
 
 /**
@@ -29,6 +34,12 @@ export function describeTelemetryStore(name: string, open: () => Promise<StoreUn
     afterEach(async () => {
       await store.close();
     });
+
+    /** Everything written is stored and, in a store that rolls up, rolled up as of `now`. */
+    async function settle(now: number): Promise<void> {
+      await store.flush();
+      await store.maintain?.(now);
+    }
 
     it('returns the last value of each metric with its time, booleans as booleans', async () => {
       store.write([pump('p1', T0, { flow_m3h: 30, running: true }), pump('p1', T0 + 1000, { flow_m3h: 31.5 })]);
@@ -101,6 +112,30 @@ export function describeTelemetryStore(name: string, open: () => Promise<StoreUn
       await store.flush();
       expect(await store.summarize({ asset: 'p1', measurement: 'pump', metric: 'flow_m3h', from: T0, to, every: 10 * MIN })).toEqual([
         { ts: T0, min: 1, max: 3, mean: 2, count: 2 },
+      ]);
+    });
+
+    it('reads nothing at or after an off-hour `to`, also once the hours are rolled up', async () => {
+      // 08:00 to 11:59, one reading a minute: 100 × hour + minute (800 … 1159).
+      store.write(Array.from({ length: 4 * 60 }, (_, i) => pump('p1', T0 + i * MIN, { flow_m3h: 100 * (8 + Math.floor(i / 60)) + (i % 60) })));
+      await settle(T0 + 4 * H + 5 * MIN);
+      const q = { asset: 'p1', measurement: 'pump' as const, metric: 'flow_m3h', from: T0, to: T0 + 2 * H + 37 * MIN };
+      // 10:00 … 10:36 in the last hour; 10:37 (= to) and later are not.
+      expect(rounded(await store.summarize({ ...q, every: H }))).toEqual([
+        { ts: T0, min: 800, max: 859, mean: 829.5, count: 60 },
+        { ts: T0 + H, min: 900, max: 959, mean: 929.5, count: 60 },
+        { ts: T0 + 2 * H, min: 1000, max: 1036, mean: 1018, count: 37 },
+      ]);
+      // A day's bucket (a report's daily point) ending at 10:37 holds 08:00 … 10:36 only.
+      expect(rounded(await store.summarize({ ...q, every: 24 * H }))).toEqual([
+        { ts: T0, min: 800, max: 1036, mean: Math.round(((60 * 829.5 + 60 * 929.5 + 37 * 1018) / 157) * 1e9) / 1e9, count: 157 },
+      ]);
+      expect(await store.aggregate({ ...q, every: 24 * H, fn: 'max' })).toEqual([{ ts: T0, value: 1036 }]);
+      expect(await store.aggregate({ ...q, every: 24 * H, fn: 'count' })).toEqual([{ ts: T0, value: 157 }]);
+      expect(await store.aggregate({ ...q, every: H, fn: 'last' })).toEqual([
+        { ts: T0, value: 859 },
+        { ts: T0 + H, value: 959 },
+        { ts: T0 + 2 * H, value: 1036 },
       ]);
     });
 

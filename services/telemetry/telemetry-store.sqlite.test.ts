@@ -139,6 +139,19 @@ describe('SQLite telemetry store retention', () => {
     }
   });
 
+  it('counts no rolled-up minute past `to` (nor before `from`) once the readings are pruned', async () => {
+    const store = createSqliteTelemetryStore({ file: ':memory:', log, rawRetentionMs: 7 * DAY, maintenanceIntervalMs: 0 });
+    // Ten minutes, one reading every 10 s.
+    store.write(Array.from({ length: 60 }, (_, i) => ({ measurement: 'pump' as const, site: 's', asset: 'p1', ts: T + i * 10_000, fields: { flow_m3h: i } })));
+    await store.flush();
+    await store.maintain(T + 8 * DAY);
+    const q = { asset: 'p1', measurement: 'pump' as const, metric: 'flow_m3h', every: 10 * MIN };
+    // Only minutes inside the range count: 08:00 … 08:04 of [08:00, 08:05:30), 08:01 … 08:04 of [08:00:30, 08:05:30).
+    expect(await store.summarize({ ...q, from: T, to: T + 5 * MIN + 30_000 })).toEqual([{ ts: T, min: 0, max: 29, mean: 14.5, count: 30 }]);
+    expect(await store.summarize({ ...q, from: T + 30_000, to: T + 5 * MIN + 30_000 })).toEqual([{ ts: T + 30_000, min: 6, max: 29, mean: 17.5, count: 24 }]);
+    await store.close();
+  });
+
   it('does not prune readings younger than the raw retention', async () => {
     const store = createSqliteTelemetryStore({ file: ':memory:', log, rawRetentionMs: 7 * DAY, maintenanceIntervalMs: 0 });
     store.write([{ measurement: 'gate', site: 's', asset: 'g1', ts: T, fields: { passages: 5 } }]);
