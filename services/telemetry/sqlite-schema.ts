@@ -43,6 +43,12 @@ export function openTelemetrySchema(db: Database.Database): void {
       first REAL NOT NULL, last REAL NOT NULL, inc REAL NOT NULL,
       PRIMARY KEY (series, metric, hour)
     ) WITHOUT ROWID;
+    -- Minutes that late readings arrived in after they were rolled up, to roll up again (with their
+    -- hours) at the next run. Written only for late readings, in the same transaction.
+    CREATE TABLE IF NOT EXISTS rollup_dirty (
+      series INTEGER NOT NULL, minute INTEGER NOT NULL,
+      PRIMARY KEY (series, minute)
+    ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS alarm_changes (
       asset TEXT NOT NULL, rule TEXT NOT NULL, ts INTEGER NOT NULL, site TEXT NOT NULL,

@@ -1,4 +1,5 @@
 import type { DeviceType } from '../../devices/catalog.ts';
+import type { MaintainResult } from './sqlite-rollups.ts';
 import type { AlarmPoint, EventPoint } from './telemetry-store.ts';
 
 /**
@@ -16,7 +17,7 @@ export interface WriterBatch {
   latest: [number, string, number, number][];
 }
 
-/** Roll up finished minutes and prune what is past retention, as of `now` (the main thread's clock). */
+/** Roll up finished minutes and minutes with late readings, and prune what is past retention, as of `now` (the main thread's clock). */
 export interface MaintainRequest {
   maintain: number;
   now: number;
@@ -27,6 +28,6 @@ export interface MaintainRequest {
 export type WriterReply =
   | { id: number; ok: true }
   | { id: number; ok: false; error: string }
-  | { maintained: number; ok: true; rolledUp: number; pruned: number; watermark: number }
+  | ({ maintained: number; ok: true } & MaintainResult)
   | { maintained: number; ok: false; error: string }
   | { closed: true };

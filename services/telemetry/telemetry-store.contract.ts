@@ -139,6 +139,36 @@ export function describeTelemetryStore(name: string, open: () => Promise<StoreUn
       ]);
     });
 
+    it('readings that arrive an hour late appear in that hour’s summary, mean and counter increase', async () => {
+      // 08:00 … 09:59, one reading a minute; the run-hours counter is reset at 08:45.
+      const reading = (i: number) => pump('p1', T0 + i * MIN, { flow_m3h: i, run_hours: i < 45 ? 100 + i : i - 45 });
+      const minutes = Array.from({ length: 120 }, (_, i) => i);
+      // 08:30 … 08:59 are held back by the device (an outage) and uploaded after both hours are rolled up.
+      store.write(minutes.filter((i) => i < 30 || i >= 60).map(reading));
+      await settle(T0 + 2 * H + 5 * MIN);
+      store.write(minutes.filter((i) => i >= 30 && i < 60).map(reading));
+      await settle(T0 + 2 * H + 6 * MIN);
+
+      const q = { asset: 'p1', measurement: 'pump' as const, from: T0, to: T0 + 2 * H, every: H };
+      expect(await store.summarize({ ...q, metric: 'flow_m3h' })).toEqual([
+        { ts: T0, min: 0, max: 59, mean: 29.5, count: 60 },
+        { ts: T0 + H, min: 60, max: 119, mean: 89.5, count: 60 },
+      ]);
+      expect(await store.aggregate({ ...q, metric: 'flow_m3h', fn: 'mean' })).toEqual([
+        { ts: T0, value: 29.5 },
+        { ts: T0 + H, value: 89.5 },
+      ]);
+      // 100 → 144, reset, 0 → 14 in the first hour; 14 → 74 in the second.
+      expect(await store.aggregate({ ...q, metric: 'run_hours', fn: 'increase' })).toEqual([
+        { ts: T0, value: 58 },
+        { ts: T0 + H, value: 60 },
+      ]);
+      expect(await store.aggregate({ ...q, metric: 'run_hours', fn: 'last' })).toEqual([
+        { ts: T0, value: 14 },
+        { ts: T0 + H, value: 74 },
+      ]);
+    });
+
     it('summarizes a state as 0 and 1: its mean is the share of readings it was on', async () => {
       store.write([true, false, true, true].map((running, i) => pump('p1', T0 + i * 1000, { running })));
       await store.flush();

@@ -152,6 +152,83 @@ describe('SQLite telemetry store retention', () => {
     await store.close();
   });
 
+  describe('late readings', () => {
+    const H = 60 * MIN;
+    const pump = (ts: number, flow: number) => ({ measurement: 'pump' as const, site: 's', asset: 'p1', ts, fields: { flow_m3h: flow } });
+    const hourly = { asset: 'p1', measurement: 'pump' as const, metric: 'flow_m3h', from: T, to: T + 2 * H, every: H };
+
+    it('late readings still reach their hour across a restart of FMS before the next rollup', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'fms-late-'));
+      const file = path.join(dir, 'telemetry.db');
+      try {
+        const first = createSqliteTelemetryStore({ file, log, maintenanceIntervalMs: 0 });
+        first.write([pump(T, 1), pump(T + H, 10)]);
+        await first.flush();
+        await first.maintain(T + 2 * H + 5 * MIN);
+        first.write([pump(T + 30 * MIN, 3)]); // an hour and a half late
+        await first.flush();
+        await first.close(); // stopped before the next rollup
+        const second = createSqliteTelemetryStore({ file, log, maintenanceIntervalMs: 0 });
+        second.write([pump(T + 40 * MIN, 5)]); // late too, and written before the new process's first rollup
+        await second.flush();
+        expect(await second.maintain(T + 2 * H + 6 * MIN)).toMatchObject({ rolledUpLate: 2 });
+        expect(await second.summarize(hourly)).toEqual([
+          { ts: T, min: 1, max: 5, mean: 3, count: 3 },
+          { ts: T + H, min: 10, max: 10, mean: 10, count: 1 },
+        ]);
+        await second.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('on-time readings leave no mark to roll up again; late ones mark their minute until the next rollup', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'fms-late-'));
+      const file = path.join(dir, 'telemetry.db');
+      const store = createSqliteTelemetryStore({ file, log, maintenanceIntervalMs: 0 });
+      const marks = () => {
+        const inspect = new Database(file, { readonly: true });
+        const rows = inspect.prepare('SELECT minute FROM rollup_dirty ORDER BY minute').pluck().all();
+        inspect.close();
+        return rows;
+      };
+      try {
+        store.write([pump(T, 1)]);
+        await store.flush();
+        await store.maintain(T + H + 2 * MIN); // rolled up until T + 1 h
+        // On time (within the 2-minute grace of the rollup) and later: nothing to roll up again.
+        store.write([pump(T + H, 2), pump(T + H + 30_000, 3), pump(T + 2 * H, 4)]);
+        await store.flush();
+        expect(marks()).toEqual([]);
+        // Late: three readings in two minutes of the rolled-up hour, one mark a minute.
+        store.write([pump(T + 10 * MIN, 5), pump(T + 10 * MIN + 1000, 6), pump(T + 20 * MIN, 7)]);
+        await store.flush();
+        expect(marks()).toEqual([T + 10 * MIN, T + 20 * MIN]);
+        expect(await store.maintain(T + H + 3 * MIN)).toMatchObject({ rolledUpLate: 2 });
+        expect(marks()).toEqual([]);
+        expect(await store.summarize({ ...hourly, to: T + H })).toEqual([{ ts: T, min: 1, max: 7, mean: 4.75, count: 4 }]);
+      } finally {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('a reading that arrives after its minute’s readings were pruned leaves that minute’s rollup as it was', async () => {
+      const store = createSqliteTelemetryStore({ file: ':memory:', log, rawRetentionMs: 7 * DAY, maintenanceIntervalMs: 0 });
+      store.write([pump(T, 1), pump(T + 10_000, 2), pump(T + 20_000, 3)]);
+      await store.flush();
+      await store.maintain(T + 8 * DAY); // rolled up, then the readings pruned
+      const before = await store.summarize(hourly);
+      expect(before).toEqual([{ ts: T, min: 1, max: 3, mean: 2, count: 3 }]);
+      // Eight days late: the minute cannot be rolled up again from its readings, which are gone.
+      store.write([pump(T + 30_000, 100)]);
+      await store.flush();
+      expect(await store.maintain(T + 8 * DAY + MIN)).toMatchObject({ rolledUpLate: 0 });
+      expect(await store.summarize(hourly)).toEqual(before);
+      await store.close();
+    });
+  });
+
   it('does not prune readings younger than the raw retention', async () => {
     const store = createSqliteTelemetryStore({ file: ':memory:', log, rawRetentionMs: 7 * DAY, maintenanceIntervalMs: 0 });
     store.write([{ measurement: 'gate', site: 's', asset: 'g1', ts: T, fields: { passages: 5 } }]);

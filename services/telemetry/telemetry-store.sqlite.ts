@@ -9,6 +9,7 @@ import { startTsWorker } from '../shared/ts-worker.ts';
 import { openTelemetrySchema, tableColumns } from './sqlite-schema.ts';
 import type { WriterBatch, WriterReply } from './sqlite-writer.protocol.ts';
 import { bucketizeAggregates, summarizeAggregates } from './buckets.ts';
+import type { MaintainResult } from './sqlite-rollups.ts';
 import { createTierReader } from './sqlite-tiers.ts';
 import type {
   AggregateQuery,
@@ -39,8 +40,8 @@ export interface SqliteTelemetryStoreOptions {
 }
 
 export interface SqliteTelemetryStore extends TelemetryStore {
-  /** Rolls up finished minutes and prunes what is past retention, as of `now`. */
-  maintain(now: number): Promise<{ rolledUp: number; pruned: number; watermark: number }>;
+  /** Rolls up finished minutes, and again the minutes and hours late readings arrived in, then prunes what is past retention, as of `now`. */
+  maintain(now: number): Promise<MaintainResult>;
 }
 
 const DAY = 86_400_000;
@@ -127,7 +128,7 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): S
   let closing = false;
   let closedReply: (() => void) | undefined;
 
-  const maintenanceWaiters = new Map<number, { resolve: (r: { rolledUp: number; pruned: number; watermark: number }) => void; reject: (e: Error) => void }>();
+  const maintenanceWaiters = new Map<number, { resolve: (r: MaintainResult) => void; reject: (e: Error) => void }>();
   let nextMaintain = 1;
 
   function onReply(reply: WriterReply): void {
@@ -135,7 +136,7 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): S
     if ('maintained' in reply) {
       const w = maintenanceWaiters.get(reply.maintained);
       maintenanceWaiters.delete(reply.maintained);
-      if (reply.ok) w?.resolve({ rolledUp: reply.rolledUp, pruned: reply.pruned, watermark: reply.watermark });
+      if (reply.ok) w?.resolve({ rolledUp: reply.rolledUp, rolledUpLate: reply.rolledUpLate, pruned: reply.pruned, watermark: reply.watermark });
       else {
         opts.log.error({ err: reply.error }, 'telemetry rollup and pruning failed');
         w?.reject(new Error(reply.error));
@@ -191,7 +192,7 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): S
   const maintenance = maintenanceIntervalMs > 0 ? setInterval(() => void maintain(Date.now()).catch(() => undefined), maintenanceIntervalMs) : undefined;
   maintenance?.unref();
 
-  function maintain(now: number): Promise<{ rolledUp: number; pruned: number; watermark: number }> {
+  function maintain(now: number): Promise<MaintainResult> {
     return new Promise((resolve, reject) => {
       const id = nextMaintain++;
       maintenanceWaiters.set(id, { resolve, reject });
