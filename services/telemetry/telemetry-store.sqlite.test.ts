@@ -52,7 +52,8 @@ describe('SQLite telemetry store on disk', () => {
   it('writes by itself when the batch is full, without waiting for a flush', async () => {
     const store = createSqliteTelemetryStore({ file: ':memory:', log, batchSize: 10, flushIntervalMs: 60_000 });
     for (let i = 0; i < 12; i++) store.write([{ measurement: 'pump', site: 's', asset: 'p', ts: 1_764_000_000_000 + i, fields: { flow_m3h: i } }]);
-    await vi.waitFor(() => expect(store.health()).toMatchObject({ written: 10, pending: 2 }));
+    // The writer thread must start first (it loads tsx): on a loaded machine that takes over vitest's default 1 s.
+    await vi.waitFor(() => expect(store.health()).toMatchObject({ written: 10, pending: 2 }), { timeout: 15_000, interval: 50 });
     await store.close();
   });
 });
