@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDefaultRules } from '../services/rules/rule-loader.ts';
 import { createInfluxClient } from '../services/telemetry/influx-client.ts';
-import { alarmLine, eventLine, statusLine, telemetryLine } from '../services/telemetry/line-protocol.ts';
+import { conditionPoint } from '../services/condition/condition-watch.ts';
+import { indicatorsByType } from '../services/condition/indicators.ts';
+import { assessIndicator } from '../services/prediction/assess.ts';
+import { hourly } from '../services/reports/testing/fixture.ts';
+import { alarmLine, conditionLine, eventLine, statusLine, telemetryLine } from '../services/telemetry/line-protocol.ts';
 import { requireProgram } from '../services/testing/harness.ts';
 import { startInfluxd, type Influxd } from '../services/testing/influxd.ts';
 import { checkScenario } from '../simulators/scenario-check.ts';
@@ -95,6 +99,15 @@ describe.skipIf(!influxd.available)(`every board query returns rows from a real 
           },
         }),
       );
+    }
+    // The hourly condition check's findings for the wearing pump, as FMS writes them (fms_condition).
+    const wearing = hourly(Date.now() - 20 * 86_400_000, 20 * 24, (h) => 2.2 + (h < 400 ? 0 : 0.1 * (Math.exp((h - 400) / 40) - 1)));
+    const spec = indicatorsByType.pump!.find((x) => x.metric === 'vibration_mms')!;
+    for (let t = scenario.start; t <= scenario.start + scenario.duration; t += 3_600_000) {
+      const assessment = assessIndicator(wearing, { at: t, limit: spec.limit, warning: spec.warning, normal: spec.normal });
+      expect(assessment.rulHours).not.toBeNull();
+      const health = { at: t, assetId: 'rs-pump-01', site: 'riverside', type: 'pump', score: 62, risk: 152, action: 'schedule_repair' } as never;
+      lines.push(conditionLine(conditionPoint(health, { ...spec, assessment })));
     }
     for (let i = 0; i < lines.length; i += 5000) expect(await client.write(lines.slice(i, i + 5000).join('\n'))).toEqual({ kind: 'ok' });
   }, 120_000);

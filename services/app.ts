@@ -17,6 +17,10 @@ import { createDeviceCredentials } from './assets/device-credentials.ts';
 import { createAuditLog } from './audit/audit-log.ts';
 import { createKyselyAuditStore } from './audit/audit-store.kysely.ts';
 import { createPartitionedIngest } from './cluster/partitioned-ingest.ts';
+import { createAssetHealth } from './condition/asset-health.ts';
+import { createConditionService, resolvedRepairs } from './condition/condition-service.ts';
+import { conditionPoint, createConditionWatch } from './condition/condition-watch.ts';
+import { createFleetLearning } from './condition/fleet-learning.ts';
 import type { Config } from './config/config.ts';
 import { openDatabase } from './db/database.ts';
 import { createIngest } from './ingest/ingest.ts';
@@ -150,13 +154,29 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     });
     const font = findFont(config.reports.font);
     if (!font) log.info('no font with Chinese glyphs found: English report PDFs use Helvetica, Chinese ones are not made (set FMS_REPORT_FONT)');
+    // Each asset's condition, assessed the same way for reports, the API, predictive orders and Grafana.
+    const conditions = createConditionService({
+      telemetry,
+      repairs: resolvedRepairs(workOrderStore),
+      // What the estate's own failures teach, relearnt daily (fleet-learning.ts); the default prior until then.
+      prior: (type, metric) => learning.priorFor(type, metric),
+      fleetRul: (type, series) => learning.fleetRul(type, series),
+    });
+    const learning = createFleetLearning({
+      workOrders: workOrderStore,
+      hours: conditions.hours,
+      assetType: (id) => assets.get(id)?.type,
+      now,
+      log: svc('condition'),
+    });
+    const assetHealth = createAssetHealth({ conditions, alarms: alarmStore, workOrders: workOrderStore, pm: pmStore, now });
     const reports = createReportService({
       store: createKyselyReportStore(database.db),
       assets,
       workOrders: workOrderStore,
       alarms: alarmStore,
       pm: pmStore,
-      telemetry,
+      conditions,
       folder: keptFolder(config.dataDir === ':memory:' ? undefined : path.join(config.dataDir, 'reports'), 'reports', closers),
       siteTimeZone: estate.timeZoneOf,
       font,
@@ -185,7 +205,36 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const onTickError = (err: unknown) => log.error({ err }, 'flapping alarms not cleared');
     startTicker(jobs, { rules, alarms, assets, coordinator, broker, telemetry, systemAlarms, now, onError: onTickError });
     const auditRetentionMs = config.audit.retentionMs;
-    scheduleEstateJobs(jobs, { leader, cluster, workOrders, assets, alarmStore, telemetry, audit, auditRetentionMs, pm, pmPlans, ruleService, now, log });
+    const conditionWatch = createConditionWatch({
+      health: assetHealth,
+      // The Grafana asset board's condition panels read what each check found.
+      record: (h) => {
+        for (const x of h.indicators) telemetry.writeCondition(conditionPoint(h, x));
+      },
+      assets,
+      workOrders,
+      windowMs: config.prediction.windowMs,
+      siteTimeZone: estate.timeZoneOf,
+      now,
+      log: svc('condition'),
+    });
+    scheduleEstateJobs(jobs, {
+      leader,
+      cluster,
+      workOrders,
+      assets,
+      alarmStore,
+      telemetry,
+      audit,
+      auditRetentionMs,
+      pm,
+      pmPlans,
+      ruleService,
+      conditionWatch,
+      learning,
+      now,
+      log,
+    });
     reportScheduler.start();
     closers.add('report scheduler', () => reportScheduler.stop());
 
@@ -199,7 +248,24 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const alarmQueue = () => alarms.pending;
     const health = createHealthReport({ broker, telemetry, database, coordinator, alarmQueue, instanceId: config.instanceId, version: VERSION, now });
     const api = await buildApi({
-      ...{ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, metrics, health, now, pmPlans, pm, reports, credentials, apiKeys, audit },
+      ...{
+        assets,
+        telemetry,
+        rejected,
+        rules: ruleService,
+        alarms,
+        workOrders,
+        metrics,
+        health,
+        now,
+        pmPlans,
+        pm,
+        reports,
+        assetHealth,
+        credentials,
+        apiKeys,
+        audit,
+      },
       log: svc('api'),
       version: VERSION,
       attachmentMaxBytes: config.attachments.maxBytes,
@@ -238,6 +304,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       assets,
       reports,
       reportScheduler,
+      conditionWatch,
       reloadCertificates: certificates.reload,
       stop: () => (stopping ??= closers.closeAll()),
     };

@@ -71,10 +71,12 @@ export function startDemoCrew(opts: CrewOptions) {
     const who = o.assignee ?? opts.supervisor;
     switch (o.state) {
       case 'assigned':
-        await act(o, { action: 'acknowledge', by: who, note: 'on my way' });
+        await act(o, { action: 'acknowledge', by: who, note: o.source === 'predictive' ? 'planned before the due date' : 'on my way' });
         opts.say(`demo crew: ${who} acknowledged ${o.id}`);
         return;
       case 'acknowledged':
+        // A predicted repair is planned work, due before the likely crossing: not today's visit.
+        if (o.source === 'predictive') return;
         await act(o, { action: 'start', by: who });
         opts.say(`demo crew: ${who} is on site for ${o.id}`);
         return;

@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { fail, runFms, type AddOn } from '../services/main.ts';
-import { demoAssets, demoRequest, demoSchedule, provisionDemo, startDemo, withDemoEstate } from './demo.ts';
+import { demoAssets, demoHistory, demoRequest, demoSchedule, provisionDemo, startDemo, withDemoEstate } from './demo.ts';
 
 export const demoAddOn: AddOn = {
   usage: 'The demo registers 2 sites with 16 simulated devices; its crew works every order (docs/simulators.md).',
@@ -48,6 +48,8 @@ export const demoAddOn: AddOn = {
       `Scheduled faults: ${demoSchedule.map((f) => `${f.fault} on ${f.assetId} at ${f.at}s`).join('; ')}.`,
       `A resident's complaint at ${demoRequest.at}s. The demo crew (Li Wei, Chen Jie, Zhao Lei, Sun Yu; supervisor`,
       '  Zhang Min) works every order through dispatch, repair, sensor verification, QC, rating and closing.',
+      `30 days of condition history are imported at the start; ${demoHistory.wear.assetId}'s bearing has been wearing for ${demoHistory.wear.sinceDays} days:`,
+      `  its predictive work order opens a minute in (${fms.httpUrl}/api/work-orders?source=predictive), its health: ${fms.httpUrl}/api/assets/${demoHistory.wear.assetId}/health`,
       `A weekly maintenance report is generated after 2 minutes: ${fms.httpUrl}/api/reports`,
       'Press Ctrl+C to stop.',
       '',

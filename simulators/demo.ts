@@ -8,6 +8,8 @@ import type { DeviceType } from '../devices/catalog.ts';
 import { startDemoCrew } from './demo-crew.ts';
 import { fileURLToPath } from 'node:url';
 import { createFleet, type FleetDevice } from './fleet.ts';
+import { importHistory, simulatedHistory } from './history.ts';
+import { indicatorsByType } from '../services/condition/indicators.ts';
 import { devicesOf, loadScenario } from './scenario.ts';
 
 /** The demo estate: two sites, 6 pumps, 4 elevators and 6 gates. */
@@ -72,6 +74,19 @@ export const demoAssets: AssetInput[] = demoDevices.map((d) => ({
 /** Faults the demo injects, seconds after start: each one opens a work order; one comes back after the repair. */
 export const demoSchedule = demoScenario.faults.map((f) => ({ at: f.at / 1000, assetId: f.device, fault: f.fault, rampMs: f.ramp, note: f.note ?? '' }));
 
+/**
+ * The demo's past: each pump and elevator "uploads" its last 30 days of condition readings at the
+ * start (POST /api/assets/{id}/telemetry), and one pump's bearing has been wearing for 12 days — its
+ * vibration heads for the 7.1 mm/s limit in about a week, so the hourly condition check opens its
+ * predictive work order a minute in, and the weekly report shows its trend and the range in which the
+ * limit will likely be reached. The live device goes on wearing where its history left off.
+ */
+export const demoHistory = {
+  days: 30,
+  stepMs: 10 * 60_000,
+  wear: { assetId: 'lakeview-pump-01', fault: 'bearing_wear', sinceDays: 12, rampDays: 24 },
+};
+
 /** A resident's complaint at the front desk, 30 s in: a request that needs their confirmation and QC. */
 export const demoRequest = {
   at: 30,
@@ -106,6 +121,7 @@ export async function provisionDemo(fms: Pick<Fms, 'credentials' | 'apiKeys'>, c
     tokens.set(p.id, (await fms.apiKeys.issue({ name: `demo: ${p.name}`, role, personId: p.id })).token);
   }
   tokens.set('requester', (await fms.apiKeys.issue({ name: 'demo: resident app', role: 'integration' })).token);
+  tokens.set('history', (await fms.apiKeys.issue({ name: 'demo: history import', role: 'integration' })).token);
   const viewerKey = (await fms.apiKeys.issue({ name: 'demo: viewer (read only)', role: 'viewer' })).token;
   return { credentials, keyFor: (by: string) => tokens.get(by), viewerKey };
 }
@@ -132,6 +148,14 @@ export async function startDemo(opts: {
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
   });
   await fleet.start();
+  const started = Date.now();
+  const wear = demoHistory.wear;
+  const wearSince = started - wear.sinceDays * 86_400_000;
+  fleet.inject(wear.assetId, wear.fault, wear.rampDays * 86_400_000, wearSince);
+  const history = importDemoHistory(opts.httpUrl, started, opts.keyFor?.('history')).then(
+    (n) => say(`demo: 30 days of condition readings imported (${n}); ${wear.assetId}'s bearing has been wearing for ${wear.sinceDays} days`),
+    (err) => say(`demo: the history import failed: ${(err as Error).message}`),
+  );
   const timers = demoSchedule.map((f) =>
     setTimeout(() => {
       say(`demo: ${f.fault} on ${f.assetId} (${f.note})`);
@@ -152,10 +176,31 @@ export async function startDemo(opts: {
   const crew = startDemoCrew({ httpUrl: opts.httpUrl, fleet, supervisor: 'zhang-min', say, ...(opts.keyFor ? { keyFor: opts.keyFor } : {}) });
   return {
     fleet,
+    history,
     async stop() {
       for (const t of timers) clearTimeout(t);
       crew.stop();
       await fleet.stop();
     },
   };
+}
+
+/** Imports the demo's 30 days of condition readings for its pumps and elevators; returns how many were stored. */
+export async function importDemoHistory(httpUrl: string, now: number, key?: string): Promise<number> {
+  const wear = demoHistory.wear;
+  let stored = 0;
+  for (const d of demoDevices) {
+    const metrics = (indicatorsByType[d.type] ?? []).map((x) => x.metric);
+    if (metrics.length === 0) continue;
+    const readings = simulatedHistory(d, {
+      seed: demoScenario.seed,
+      from: now - demoHistory.days * 86_400_000,
+      to: now,
+      stepMs: demoHistory.stepMs,
+      metrics,
+      faults: d.id === wear.assetId ? [{ fault: wear.fault, since: now - wear.sinceDays * 86_400_000, rampMs: wear.rampDays * 86_400_000 }] : [],
+    });
+    stored += await importHistory(httpUrl, d.id, readings, key);
+  }
+  return stored;
 }

@@ -115,10 +115,13 @@ export function createFleet(opts: FleetOptions) {
       }
     },
 
-    /** Injects a fault; growing faults reach full severity after `rampMs`. Event faults publish at once. */
-    inject(assetId: string, fault: string, rampMs = 0): void {
+    /**
+     * Injects a fault; growing faults reach full severity `rampMs` after `since` (now, or a past
+     * moment: a wear that began before the run). Event faults publish at once.
+     */
+    inject(assetId: string, fault: string, rampMs = 0, since = now()): void {
       const r = get(assetId);
-      r.sim.inject(fault, now(), rampMs);
+      r.sim.inject(fault, since, rampMs);
       for (const m of r.sim.eventsNow(now())) send(r, m);
     },
 

@@ -190,6 +190,23 @@ export function createKyselyAlarmStore(db: Db): AlarmStore {
       return rows.map(fromRow);
     },
 
+    async openBetween(from, to, assetId) {
+      let q = db
+        .selectFrom('alarms')
+        .select(['id', 'asset_id', 'severity', 'raised_at', 'cleared_at'])
+        .where('raised_at', '<', to)
+        .where((eb) => eb.or([eb('cleared_at', 'is', null), eb('cleared_at', '>=', from)]));
+      if (assetId !== undefined) q = q.where('asset_id', '=', assetId);
+      const rows = await q.execute();
+      return rows.map((r) => ({
+        id: r.id,
+        assetId: r.asset_id,
+        severity: r.severity as Alarm['severity'],
+        raisedAt: Number(r.raised_at),
+        clearedAt: r.cleared_at === null ? null : Number(r.cleared_at),
+      }));
+    },
+
     async countRaised(from, to) {
       const rows = await db
         .selectFrom('alarms')

@@ -25,6 +25,11 @@ export interface AlarmStore {
   openOfWorkOrder(workOrderId: string): Promise<Alarm[]>;
   /** Alarms raised in [from, to) per asset (reports). */
   countRaised(from: number, to: number): Promise<Map<string, number>>;
+  /**
+   * Alarms open at some time in [from, to) — raised before `to`, not cleared before `from` — with when
+   * they were raised and cleared, of every asset or of one (reports, an asset's health).
+   */
+  openBetween(from: number, to: number, assetId?: string): Promise<Pick<Alarm, 'id' | 'assetId' | 'severity' | 'raisedAt' | 'clearedAt'>[]>;
   /** Alarms of one asset and failure mode that are open, or were raised or repeated at or after `since`. */
   ofFault(assetId: string, fault: string, since: number): Promise<Alarm[]>;
   /** Transitions of alarms, oldest first: of one alarm, or of every alarm of one asset (newest `limit`). */

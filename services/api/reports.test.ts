@@ -67,7 +67,9 @@ describe('reports over HTTP', () => {
     expect(html.headers['content-type']).toMatch(/text\/html/);
     expect(html.body).toContain('维保报告');
     expect(html.body).toContain('<svg');
-    expect((await inject('GET', files['health.csv'])).body.split('\n')[0]).toBe('asset,type,site,health,risk,action,because,crossing');
+    expect((await inject('GET', files['health.csv'])).body.split('\n')[0]).toBe(
+      'asset,type,site,health,risk,action,reason,open_order,crossing_metric,crossing_likely,crossing_low,crossing_high',
+    );
     const pdf = await inject('GET', `/api/reports/${id}`, undefined, { accept: 'application/pdf' });
     expect(pdf.headers['content-type']).toBe('application/pdf');
     expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
@@ -85,5 +87,22 @@ describe('reports over HTTP', () => {
     expect(nowhere.statusCode).toBe(400);
     expect(nowhere.json().error.message).toContain('no site "atlantis"');
     expect((await inject('POST', '/api/reports', { language: 'fr' })).statusCode).toBe(400);
+  });
+
+  it('makes reports one at a time and turns away a crowd beyond the queue, which a later request gets past', async () => {
+    // Over real sockets, all at once.
+    const post = async () => {
+      const res = await fetch(`${fms.httpUrl}/api/reports`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"site":"riverside"}' });
+      return { statusCode: res.status, headers: Object.fromEntries(res.headers), json: (await res.json()) as { error?: { code: string } } };
+    };
+    const crowd = await Promise.all(Array.from({ length: 8 }, post));
+    const codes = crowd.map((r) => r.statusCode);
+    // Four in hand (one being made, three waiting): the others are told to come back.
+    expect(codes.filter((c) => c === 201).length).toBeGreaterThanOrEqual(4);
+    const refused = crowd.filter((r) => r.statusCode === 429);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused[0]!.json.error?.code).toBe('FMS_ERR_REPORT_BUSY');
+    expect(Number(refused[0]!.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await post()).statusCode).toBe(201);
   });
 });

@@ -36,6 +36,7 @@ import { ruleRoutes } from './routes/rules.ts';
 import { workOrderRoutes } from './routes/work-orders.ts';
 import { pmPlanRoutes } from './routes/pm-plans.ts';
 import { reportRoutes } from './routes/reports.ts';
+import type { AssetHealthService } from '../condition/asset-health.ts';
 import type { ReportService } from '../reports/report-service.ts';
 import type { PmPlanService } from '../pm/pm-plan-service.ts';
 import type { PmScheduler } from '../pm/pm-scheduler.ts';
@@ -57,6 +58,8 @@ export interface ApiDeps {
   pmPlans: PmPlanService;
   pm: PmScheduler;
   reports: ReportService;
+  /** Each asset's health now (GET /api/assets/{id}/health). */
+  assetHealth: AssetHealthService;
   /** Requests a minute per client address before 429 (0: no limit). */
   rateLimitPerMinute?: number;
   credentials: DeviceCredentials;
@@ -121,6 +124,7 @@ export async function buildApi(deps: ApiDeps) {
         });
       }
       if (err.kind === 'operational') reply.header('retry-after', '5');
+      if (err.code === 'FMS_ERR_REPORT_BUSY') reply.header('retry-after', '30');
       if (err.kind === 'bug') deps.log.error({ err, url: req.url }, 'request failed');
       // A refused transition lists what is allowed; a version conflict gives the current version.
       const extra = err.details && typeof err.details === 'object' && !Array.isArray(err.details) ? err.details : {};

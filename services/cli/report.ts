@@ -13,6 +13,8 @@ import { loadConfig } from '../config/config.ts';
 import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kysely.ts';
 import { languages, type Language } from '../reports/report-document.ts';
 import { findFont } from '../reports/report-font.ts';
+import { createConditionService, resolvedRepairs } from '../condition/condition-service.ts';
+import { createFleetLearning } from '../condition/fleet-learning.ts';
 import { createReportService } from '../reports/report-service.ts';
 import { createKyselyReportStore } from '../reports/report-store.kysely.ts';
 
@@ -115,13 +117,23 @@ export async function runReportCli(argv: string[], env: Record<string, string | 
   const telemetry = await openTelemetryStore(config, log, () => undefined);
   try {
     const assets = await createAssetRegistry(createKyselyAssetStore(database.db), Date.now);
+    const workOrders = createKyselyWorkOrderStore(database.db);
+    // As the service would: the predictions use what the estate's past failures teach.
+    const conditions = createConditionService({
+      telemetry,
+      repairs: resolvedRepairs(workOrders),
+      prior: (type, metric) => learning.priorFor(type, metric),
+      fleetRul: (type, series) => learning.fleetRul(type, series),
+    });
+    const learning = createFleetLearning({ workOrders, hours: conditions.hours, assetType: (id) => assets.get(id)?.type, now: Date.now, log });
+    await learning.learn();
     const reports = createReportService({
       store: createKyselyReportStore(database.db),
       assets,
-      workOrders: createKyselyWorkOrderStore(database.db),
+      workOrders,
       alarms: createKyselyAlarmStore(database.db),
       pm: createKyselyPmStore(database.db),
-      telemetry,
+      conditions,
       folder: path.join(config.dataDir, 'reports'),
       siteTimeZone: (site) => config.estate.sites.find((s) => s.id === site)?.timeZone ?? config.timeZone,
       font: findFont(config.reports.font),

@@ -126,6 +126,11 @@ export const envSchema = z.object({
     .string()
     .refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 400d')
     .default('400d'),
+  /** Predictive work orders: one is opened when a condition indicator is likely to reach its limit within this long; `off`: none. */
+  FMS_PREDICTIVE_WINDOW: z
+    .string()
+    .refine((v) => v === 'off' || parseDuration(v) !== undefined, 'expected a duration such as 14d, or off')
+    .default('14d'),
   /** HTTP API behind a reverse proxy: the proxies' addresses or CIDR ranges (comma-separated) whose X-Forwarded-For is believed. */
   FMS_HTTP_TRUST_PROXY: z
     .string()
@@ -210,6 +215,8 @@ export interface Config {
     ca: string | undefined;
   };
   audit: { retentionMs: number };
+  /** Predictive work orders: the window a likely limit crossing must enter (undefined: none opened). */
+  prediction: { windowMs: number | undefined };
   /** Where the certificates were read from, to read them again when they are renewed. */
   tlsFiles: { mqttCert?: string; mqttKey?: string; mqttCa?: string; httpCert?: string; httpKey?: string };
   dataDir: string;
@@ -389,6 +396,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
       ca: pem.FMS_MQTT_TLS_CA,
     },
     audit: { retentionMs: parseDuration(e.FMS_AUDIT_RETENTION)! },
+    prediction: { windowMs: e.FMS_PREDICTIVE_WINDOW === 'off' ? undefined : parseDuration(e.FMS_PREDICTIVE_WINDOW)! },
     tlsFiles: Object.fromEntries(
       Object.entries({
         mqttCert: e.FMS_MQTT_TLS_CERT,

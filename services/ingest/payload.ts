@@ -23,8 +23,15 @@ type Result<T> = { ok: true; value: T } | { ok: false; reason: string };
 export function parseTelemetry(type: DeviceType, payload: Buffer, receivedAt: number): Result<Reading> {
   const json = parseJsonObject(payload);
   if (!json.ok) return json;
-  const checked = telemetrySchemas[type].safeParse(json.value);
-  if (!checked.success) return { ok: false, reason: describe(checked.error, json.value) };
+  return checkReading(type, json.value, receivedAt);
+}
+
+/** Checks one reading (a telemetry payload's object) against its device type's schema. */
+export function checkReading(type: DeviceType, value: unknown, receivedAt: number): Result<Reading> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return { ok: false, reason: `a reading must be a JSON object (got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value})` };
+  const checked = telemetrySchemas[type].safeParse(value);
+  if (!checked.success) return { ok: false, reason: describe(checked.error, value as Record<string, unknown>) };
   const { ts, ...fields } = checked.data as { ts?: number | string } & Record<string, number | boolean>;
   if (Object.keys(fields).length === 0) return { ok: false, reason: 'telemetry carries no metric: expected at least one metric field' };
   const time = resolveTs(ts, receivedAt);

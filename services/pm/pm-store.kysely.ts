@@ -42,7 +42,7 @@ export function createKyselyPmStore(db: Db): PmStore {
         .select((eb) => eb.fn.max('resolved_at').as('t'))
         .where('asset_id', '=', assetId)
         .where('category', '=', 'repair')
-        .where('source', 'in', ['alarm', 'request', 'inspection'])
+        .where('source', 'in', ['alarm', 'request', 'inspection', 'predictive'])
         .executeTakeFirst();
       return {
         last: last ? { key: last.key, dueAt: Number(last.due_at), seq: last.seq } : null,
@@ -113,13 +113,26 @@ export function createKyselyPmStore(db: Db): PmStore {
         .execute();
     },
 
-    async dueBetween(from, to) {
-      const rows = await db
+    async dueBetween(from, to, assetId) {
+      let q = db
         .selectFrom('pm_occurrences as o')
         .leftJoin('work_orders as w', 'w.id', 'o.work_order_id')
         .select(['o.plan_id', 'o.asset_id', 'o.key', 'o.seq', 'o.due_at', 'o.tier', 'o.work_order_id', 'o.combined_into', 'w.state', 'w.resolved_at'])
         .where('o.due_at', '>=', from)
-        .where('o.due_at', '<', to)
+        .where('o.due_at', '<', to);
+      if (assetId !== undefined) q = q.where('o.asset_id', '=', assetId);
+      const rows = await q.execute();
+      return rows.map(occurrenceFromRow);
+    },
+
+    async visitsBetween(from, to) {
+      const rows = await db
+        .selectFrom('pm_occurrences as o')
+        .leftJoin('work_orders as w', 'w.id', 'o.work_order_id')
+        .select(['o.plan_id', 'o.asset_id', 'o.key', 'o.seq', 'o.due_at', 'o.tier', 'o.work_order_id', 'o.combined_into', 'w.state', 'w.resolved_at'])
+        .where((eb) =>
+          eb.or([eb.and([eb('o.due_at', '>=', from), eb('o.due_at', '<', to)]), eb.and([eb('w.resolved_at', '>=', from), eb('w.resolved_at', '<', to)])]),
+        )
         .execute();
       return rows.map(occurrenceFromRow);
     },

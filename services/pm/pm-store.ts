@@ -41,8 +41,10 @@ export interface PmStore {
   linkOrder(planId: string, assetId: string, key: string, workOrderId: string): Promise<void>;
   /** Occurrences of a plan (on one asset or all), newest due first, with their orders' outcome. */
   history(planId: string, assetId?: string, limit?: number): Promise<OccurrenceRecord[]>;
-  /** Occurrences due in [from, to) with their outcome (reports). */
-  dueBetween(from: number, to: number): Promise<OccurrenceRecord[]>;
+  /** Occurrences due in [from, to) with their outcome, of every asset or of one (reports, an asset's health). */
+  dueBetween(from: number, to: number, assetId?: string): Promise<OccurrenceRecord[]>;
+  /** The visits of a period: occurrences due in [from, to), or whose order was done in it (a visit done early counts in the week it was done). */
+  visitsBetween(from: number, to: number): Promise<OccurrenceRecord[]>;
   /** Plans created, replaced or deleted over the API. */
   plans(): Promise<PmPlanRecord[]>;
   savePlan(record: PmPlanRecord): Promise<void>;

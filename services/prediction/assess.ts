@@ -49,6 +49,12 @@ export const CREDIBLE_CHANGE = 2;
  * machines steps of 10–15 % come and go (the IMS test 3 healthy bearings show two).
  */
 export const SIGNIFICANT_SHARE = 0.25;
+/**
+ * An onset puts an asset on the watch list once the level has moved at least one baseline spread from
+ * its healthy level (or its growth is credible): a healthy pump's motor temperature trips the CUSUM with
+ * its daily load cycle now and then, a fraction of a spread above normal.
+ */
+export const WATCH_CHANGE = 1;
 /** Hours after the onset before a path is fitted. */
 export const MIN_FIT_HOURS = 3;
 
@@ -76,7 +82,7 @@ export function assessIndicator(hours: readonly HourBucket[], o: AssessOptions):
   const stateOf = (degrading: boolean): IndicatorState =>
     level >= o.limit ? 'beyond_limit' : level >= warning ? 'at_limit' : degrading ? 'degrading' : 'normal';
   const means = usable.map((h) => h.mean);
-  const found = detectOnset(means);
+  const found = detectOnset(means, { ceiling: warning });
   if (!found) {
     const state = stateOf(false);
     return { state, level, ...empty, recommendation: byState(state, level, o.normal), why: { ...why, reason: 'learning_baseline' } };
@@ -125,7 +131,9 @@ export function assessIndicator(hours: readonly HourBucket[], o: AssessOptions):
     if (hoursLeft <= URGENT_HOURS) recommendation = 'repair_now';
     else if (hoursLeft <= PLANNING_HOURS) recommendation = 'schedule_repair';
   }
-  if (recommendation === 'none' && (onset !== null || credible)) recommendation = 'watch';
+  // A rise worth watching: credible growth, or an onset the level has really moved from (a daily load
+  // cycle trips the CUSUM now and then, and a healthy pump on the watch list every evening is noise).
+  if (recommendation === 'none' && (credible || (onset !== null && change >= WATCH_CHANGE))) recommendation = 'watch';
   return { state, level, baseline, onset, change, model, crossing, rulHours, recommendation, why };
 }
 

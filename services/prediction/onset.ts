@@ -13,7 +13,8 @@ import { median } from './robust.ts';
  * Not every shift is wear: a machine restarted after a pause, re-mounted sensor or a new load point
  * moves the level once and then stays flat. A change followed by `BASELINE_HOURS` hours without growth
  * is therefore taken as a new normal (the baseline is re-learnt there and monitoring goes on); a change
- * that keeps growing, or is too recent to tell, is the onset. Downward shifts (run-in, a lighter
+ * that keeps growing, or is too recent to tell, is the onset — and so is a step up to the warning level
+ * or beyond (`ceiling`): a machine that jumped into the danger zone and stays there is not healthy. Downward shifts (run-in, a lighter
  * load) re-learn the baseline and never count as onset.
  */
 
@@ -50,8 +51,9 @@ function growth(window: readonly number[], spread: number): number {
  * Finds the current onset in a run of hourly means (oldest first). Null when there are fewer values
  * than a baseline needs.
  */
-export function detectOnset(values: readonly number[], o: { window?: number; k?: number; h?: number } = {}): OnsetResult | null {
+export function detectOnset(values: readonly number[], o: { window?: number; k?: number; h?: number; ceiling?: number } = {}): OnsetResult | null {
   const W = o.window ?? BASELINE_HOURS;
+  const ceiling = o.ceiling ?? Infinity;
   const k = o.k ?? CUSUM_K;
   const h = o.h ?? CUSUM_H;
   const n = values.length;
@@ -90,7 +92,8 @@ export function detectOnset(values: readonly number[], o: { window?: number; k?:
     if (down === 0) downStart = j + 1;
     if (up > h) {
       const s = stableFrom(upStart, baseline.spread);
-      if (s < 0) return { baseline, baselineFrom, onset: upStart, alarm: j, shifts };
+      // A step up to the warning level or beyond is a fault that stopped growing, never a new normal.
+      if (s < 0 || median(values.slice(s, s + W)) >= ceiling) return { baseline, baselineFrom, onset: upStart, alarm: j, shifts };
       rebase(s, upStart);
       continue;
     }

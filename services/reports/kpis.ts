@@ -20,6 +20,10 @@ export interface OrderFacts {
   closedAt: number | null;
   breached: boolean;
   repeatCount: number;
+  /** Times its fault occurred while it was open (a predictive order whose alarm fired before the repair: > 1). */
+  occurrences?: number;
+  /** Who asked for the work (a resident, a tenant), when a person did. */
+  requester: unknown | null;
   rating: { score: number } | null;
 }
 
@@ -43,9 +47,14 @@ export interface Period {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** Corrective work: repairs opened by a sensor, a person or an inspection — not planned maintenance, not cancelled as no fault. */
+/**
+ * Corrective work, a failure: repairs opened by a sensor, a person or an inspection — not planned
+ * maintenance, not cancelled as no fault. A predictive repair is a failure avoided, unless the fault's
+ * alarm fired before it was done.
+ */
 export function isCorrective(o: OrderFacts): boolean {
-  return o.category === 'repair' && o.source !== 'pm' && o.state !== 'cancelled';
+  if (o.category !== 'repair' || o.source === 'pm' || o.state === 'cancelled') return false;
+  return o.source !== 'predictive' || (o.occurrences ?? 1) > 1;
 }
 
 const within = (t: number | null, p: Period) => t !== null && t >= p.from && t < p.to;
@@ -111,10 +120,14 @@ export function slaCompliance(orders: readonly OrderFacts[], p: Period): { prior
 }
 
 /** PM occurrences due in the period: done by the due date, %. */
+/**
+ * The period's preventive visits — due in the period, or done in it (a visit done ahead of its due
+ * date counts in the week it was done) — and how many were done by their due date.
+ */
 export function pmCompliance(occurrences: readonly PmFacts[], p: Period): { due: number; onTime: number; compliancePct: number | null } {
-  const due = occurrences.filter((o) => within(o.dueAt, p) && o.dueAt < p.to);
-  const onTime = due.filter((o) => o.doneAt !== null && o.doneAt <= o.dueAt).length;
-  return { due: due.length, onTime, compliancePct: due.length ? round((100 * onTime) / due.length)! : null };
+  const visits = occurrences.filter((o) => within(o.dueAt, p) || within(o.doneAt, p));
+  const onTime = visits.filter((o) => o.doneAt !== null && o.doneAt <= o.dueAt).length;
+  return { due: visits.length, onTime, compliancePct: visits.length ? round((100 * onTime) / visits.length)! : null };
 }
 
 /** Orders open at the end of the period by age. */
@@ -175,7 +188,8 @@ export function satisfaction(
   orders: readonly OrderFacts[],
   p: Period,
 ): { ratings: number; mean: number | null; low: number; distribution: Record<1 | 2 | 3 | 4 | 5, number> } {
-  const rated = orders.filter((o) => o.rating && within(o.closedAt ?? o.resolvedAt, p));
+  // Residents' ratings: of orders a person asked for (a supervisor's rating of a PM or alarm order is not satisfaction).
+  const rated = orders.filter((o) => o.rating && o.requester && within(o.closedAt ?? o.resolvedAt, p));
   const distribution = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 } as Record<1 | 2 | 3 | 4 | 5, number>;
   for (const o of rated) distribution[o.rating!.score as 1 | 2 | 3 | 4 | 5]++;
   return {

@@ -10,6 +10,7 @@ import { createKyselyAlarmStore } from '../alarms/alarm-store.kysely.ts';
 import { createKyselyPmStore } from '../pm/pm-store.kysely.ts';
 import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kysely.ts';
 import { createReportScheduler, lastPeriod, type ReportTarget } from './report-scheduler.ts';
+import { createConditionService } from '../condition/condition-service.ts';
 import { createReportService } from './report-service.ts';
 import { createKyselyReportStore } from './report-store.kysely.ts';
 import { reportsConfigSchema } from './reports-config.ts';
@@ -65,7 +66,7 @@ eachDatabase('scheduled reports', (open) => {
       workOrders: createKyselyWorkOrderStore(database.db),
       alarms: createKyselyAlarmStore(database.db),
       pm: createKyselyPmStore(database.db),
-      telemetry: { aggregate: async () => [] },
+      conditions: createConditionService({ telemetry: { summarize: async () => [] }, repairs: async () => [] }),
       folder,
       siteTimeZone: (site) => targets.find((t) => t.site === site)?.timeZone ?? 'UTC',
       font: undefined,

@@ -1,4 +1,6 @@
-import { healthIndex, recommend, risk, type Action, type Deduction, type Indicator, type Recommendation } from './health.ts';
+import { assetHealth, type AssetHealth } from '../condition/asset-health.ts';
+import type { AssetCondition } from '../condition/condition-service.ts';
+import { MAX_RISK, type AlarmInput } from '../condition/health.ts';
 import {
   backlog,
   badActors,
@@ -12,33 +14,16 @@ import {
   type Period,
   type PmFacts,
 } from './kpis.ts';
-import { estimateTrend, type Point, type TrendEstimate } from './trend.ts';
-
-/**
- * Condition indicators watched for degradation: the level up to which the asset runs as it should,
- * and the limit of the default rule they head for.
- */
-export const indicatorsByType: Record<string, { metric: string; normal: number; limit: number }[]> = {
-  pump: [
-    // ISO 10816-3: up to 2.8 mm/s is good for a small pump; 7.1 mm/s is damage.
-    { metric: 'vibration_mms', normal: 2.8, limit: 7.1 },
-    { metric: 'motor_temp_c', normal: 60, limit: 80 },
-  ],
-  elevator: [
-    { metric: 'leveling_error_mm', normal: 5, limit: 10 },
-    { metric: 'motor_temp_c', normal: 65, limit: 85 },
-  ],
-  gate: [],
-};
-
-/** Expected service life by type (years), for the age input of the health index. */
-export const expectedLife: Record<string, number> = { pump: 15, elevator: 25, gate: 10 };
 
 export interface ReportAsset extends AssetFacts {
   name: string;
+  location: string;
   criticality: number;
   installedAt: string | null;
 }
+
+/** An order as a report reads it: what KPIs need, and what an asset's open repair shows. */
+export type ReportOrder = OrderFacts & { title?: string; faultKey: string | null };
 
 /** Everything a report is computed from, gathered beforehand (report-service.ts does it). */
 export interface ReportData {
@@ -49,85 +34,27 @@ export interface ReportData {
   generatedAt: number;
   assets: ReportAsset[];
   /** Orders of these assets from two years before the period's end (bad actors look that far back). */
-  orders: OrderFacts[];
+  orders: ReportOrder[];
+  /** The period's preventive visits (due in it, or done in it). */
   pm: PmFacts[];
-  /** Daily maximum of each indicator per asset: `assetId/metric` → points. */
-  series: Map<string, Point[]>;
-  /** Alarms raised in the period per asset. */
-  alarms: Map<string, number>;
+  /** Each asset's condition at the period's end (services/condition): its indicators' assessments. */
+  conditions: Map<string, AssetCondition>;
+  /** Alarms open during the period, per asset, with their severity and hours open within it. */
+  alarms: Map<string, AlarmInput[]>;
   /** PM occurrences past due and not done at the period's end, per asset. */
   overduePm: Map<string, number>;
 }
 
-export interface AssetHealth {
-  assetId: string;
-  name: string;
-  type: string;
-  site: string;
-  criticality: number;
-  score: number;
-  deductions: Deduction[];
-  risk: number;
-  action: Action;
-  because: string;
-  /** What decided the action, with its numbers (for reports in other languages). */
-  reason: Recommendation['reason'];
-  reasonFacts: Recommendation['facts'];
-  trends: { metric: string; limit: number; estimate: TrendEstimate }[];
-}
+export type { AssetHealth } from '../condition/asset-health.ts';
 
 export type Report = ReturnType<typeof buildReport>;
 
 /** Computes every figure of the report from its data. Pure: the same data gives the same report. */
 export function buildReport(d: ReportData) {
   const p = d.period;
-  const health: AssetHealth[] = d.assets.map((a) => {
-    const indicators: Indicator[] = [];
-    const trends: AssetHealth['trends'] = [];
-    for (const { metric, normal, limit } of indicatorsByType[a.type] ?? []) {
-      const points = d.series.get(`${a.id}/${metric}`) ?? [];
-      if (points.length === 0) continue;
-      const recent = points
-        .filter((x) => x.t >= p.to - 7 * 86_400_000)
-        .map((x) => x.value)
-        .sort((x, y) => x - y);
-      const level = recent.length ? recent[Math.floor(0.95 * (recent.length - 1))]! : points[points.length - 1]!.value;
-      const repairs = d.orders.filter((o) => o.assetId === a.id && o.category === 'repair' && o.resolvedAt !== null).map((o) => o.resolvedAt!);
-      const estimate = estimateTrend(points, { limit, now: p.to, repairs, minPoints: 7 });
-      trends.push({ metric, limit, estimate });
-      indicators.push({ metric, level, normal, limit, trend: estimate });
-    }
-    const openRepairs = d.orders.filter(
-      (o) => o.assetId === a.id && o.category === 'repair' && o.createdAt < p.to && (o.resolvedAt === null || o.resolvedAt >= p.to) && o.state !== 'cancelled',
-    ).length;
-    const ageYears = a.installedAt ? (p.to - Date.parse(a.installedAt)) / (365.25 * 86_400_000) : undefined;
-    const inputs = {
-      indicators,
-      alarms: d.alarms.get(a.id) ?? 0,
-      openRepairs,
-      ageYears,
-      expectedLifeYears: expectedLife[a.type],
-      overduePm: d.overduePm.get(a.id) ?? 0,
-      now: p.to,
-    };
-    const h = healthIndex(inputs);
-    const r = recommend(h, inputs);
-    return {
-      assetId: a.id,
-      name: a.name,
-      type: a.type,
-      site: a.site,
-      criticality: a.criticality,
-      score: h.score,
-      deductions: h.deductions,
-      risk: risk(h, a.criticality),
-      action: r.action,
-      because: r.because,
-      reason: r.reason,
-      reasonFacts: r.facts,
-      trends,
-    };
-  });
+  const health: AssetHealth[] = d.assets.map((a) =>
+    assetHealth(a, d.conditions.get(a.id), { at: p.to, alarms: d.alarms.get(a.id) ?? [], orders: d.orders, overduePm: d.overduePm.get(a.id) ?? 0 }),
+  );
   const inPeriod = d.orders.filter((o) => o.createdAt < p.to);
   return {
     site: d.site,
@@ -137,9 +64,11 @@ export function buildReport(d: ReportData) {
     generatedAt: d.generatedAt,
     assets: d.assets.length,
     health: health.sort((a, b) => a.assetId.localeCompare(b.assetId)),
+    maxRisk: MAX_RISK,
+    // What to act on first: by risk, and among equal risks the largest change of condition first.
     risks: [...health]
-      .sort((a, b) => b.risk - a.risk || a.score - b.score)
-      .filter((h) => h.risk > 0)
+      .sort((a, b) => b.risk - a.risk || changeOf(b) - changeOf(a) || a.score - b.score)
+      .filter((h) => h.risk > 0 || h.action !== 'none')
       .slice(0, 10),
     reliabilityByType: reliability(inPeriod, d.assets, p, (a) => a.type),
     reliabilityBySite: reliability(inPeriod, d.assets, p, (a) => a.site),
@@ -172,8 +101,9 @@ export function reportCsv(r: Report): Record<string, string> {
         health: h.score,
         risk: h.risk,
         action: h.action,
-        because: h.because,
-        crossing: h.trends.find((t) => t.estimate.crossing)?.estimate.crossing?.likely ?? null,
+        reason: h.reason,
+        open_order: h.openRepair?.id ?? null,
+        ...crossingColumns(h),
       })),
     ),
     'reliability.csv': csv([...r.reliabilityByType, ...r.reliabilityBySite] as unknown as Record<string, unknown>[]),
@@ -181,4 +111,17 @@ export function reportCsv(r: Report): Record<string, string> {
     'bad-actors.csv': csv(r.badActors as unknown as Record<string, unknown>[]),
     'rule-precision.csv': csv(r.rulePrecision as unknown as Record<string, unknown>[]),
   };
+}
+
+/** The size of the largest change of condition of an asset, in baseline spreads (the assessments' ranking key). */
+function changeOf(h: AssetHealth): number {
+  return Math.max(0, ...h.indicators.map((x) => x.assessment.change));
+}
+
+/** The soonest predicted crossing of an asset's indicators, as CSV columns (ISO times; empty when none). */
+function crossingColumns(h: AssetHealth): Record<string, string | null> {
+  const soonest = h.indicators.filter((x) => x.assessment.crossing).sort((a, b) => a.assessment.crossing!.likely - b.assessment.crossing!.likely)[0];
+  const iso = (t: number | undefined) => (t === undefined || !Number.isFinite(t) ? null : new Date(t).toISOString());
+  const c = soonest?.assessment.crossing;
+  return { crossing_metric: soonest?.metric ?? null, crossing_likely: iso(c?.likely), crossing_low: iso(c?.low), crossing_high: iso(c?.high) };
 }

@@ -3,6 +3,7 @@ import type { Api } from '../api/server.ts';
 import type { AssetRegistry } from '../assets/asset-registry.ts';
 import type { DeviceCredentials } from '../assets/device-credentials.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { ConditionWatch } from '../condition/condition-watch.ts';
 import type { ReportScheduler } from '../reports/report-scheduler.ts';
 import type { ReportService } from '../reports/report-service.ts';
 
@@ -23,6 +24,8 @@ export interface Fms {
   assets: AssetRegistry;
   reports: ReportService;
   reportScheduler: ReportScheduler;
+  /** The hourly condition check (predictive work orders); `check()` runs one now. */
+  conditionWatch: ConditionWatch;
   /**
    * Reads the TLS certificates again (renewed in place) and gives them to new connections; open ones
    * keep theirs. Also done by itself when the files change, and on SIGUSR2. Resolves to what was reloaded.

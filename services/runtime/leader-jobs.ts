@@ -1,6 +1,8 @@
 import type { AssetRegistry } from '../assets/asset-registry.ts';
 import type { AlarmStore } from '../alarms/alarm-store.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { ConditionWatch } from '../condition/condition-watch.ts';
+import type { FleetLearning } from '../condition/fleet-learning.ts';
 import { estateStatus } from './estate-status.ts';
 import type { PmPlanService } from '../pm/pm-plan-service.ts';
 import type { PmScheduler } from '../pm/pm-scheduler.ts';
@@ -28,6 +30,8 @@ export function scheduleEstateJobs(
     pm: Pick<PmScheduler, 'tick'>;
     pmPlans: Pick<PmPlanService, 'refresh'>;
     ruleService: Pick<RuleService, 'refresh'>;
+    conditionWatch: Pick<ConditionWatch, 'check'>;
+    learning: Pick<FleetLearning, 'learn'>;
     now: () => number;
     log: Logger;
   },
@@ -43,6 +47,10 @@ export function scheduleEstateJobs(
   jobs.every('audit pruning', { every: 3_600_000, when: leader }, () => d.audit.prune(now() - d.auditRetentionMs));
   // Preventive maintenance: what is due is read from the plans and the database every minute.
   jobs.every('PM generation', { every: 60_000, firstAfter: 1000, when: leader }, () => d.pm.tick());
+  // What the estate's past failures teach the predictions, daily (every instance: each answers GET /api/assets/{id}/health).
+  jobs.every('learning from past failures', { every: 86_400_000, firstAfter: 30_000 }, () => d.learning.learn());
+  // Every asset's condition, hourly (a minute after the start): predictive work orders, the asset board's condition panel.
+  jobs.every('condition check', { every: 3_600_000, firstAfter: 60_000, when: leader }, () => d.conditionWatch.check());
   if (!d.cluster) return;
   // What another instance changed over the API (assets, rules, PM plans) reaches this one within a few seconds.
   jobs.every('taking other instances’ changes', { every: 3000 }, async () => {

@@ -59,6 +59,11 @@ export const errorCodes = {
     status: 503,
     summary: 'A Chinese PDF needs a font with Chinese glyphs: install fonts-wqy-microhei or fonts-noto-cjk, or set FMS_REPORT_FONT.',
   },
+  FMS_ERR_REPORT_BUSY: {
+    kind: 'user',
+    status: 429,
+    summary: 'Reports are made one at a time and a few wait their turn; this one found the queue full: ask again after Retry-After.',
+  },
   FMS_ERR_API_UNAUTHENTICATED: { kind: 'user', status: 401, summary: 'No valid API key: send Authorization: Bearer <key> (FMS_API_AUTH=keys).' },
   FMS_ERR_API_FORBIDDEN: { kind: 'user', status: 403, summary: "The API key's role may not do this (docs/security.md has the table)." },
   FMS_ERR_API_RATE_LIMITED: {

@@ -1,4 +1,4 @@
-import type { AlarmPoint, EventPoint, StatusPoint, TelemetryPoint } from './telemetry-store.ts';
+import type { AlarmPoint, ConditionPoint, EventPoint, StatusPoint, TelemetryPoint } from './telemetry-store.ts';
 
 // InfluxDB line protocol (1.x, 2.x and 3.x agree on it):
 //   measurement,tag=value field=1,other="text" 1764000000000
@@ -74,4 +74,9 @@ export function alarmLine(a: AlarmPoint): string {
 /** Measurement `fms_status`: tag site; fields the counts of the estate's state (Grafana's overview board). */
 export function statusLine(st: StatusPoint): string {
   return `fms_status,site=${escapeKey(st.site)} ${fields(st.fields)} ${Math.trunc(st.ts)}`;
+}
+
+/** Measurement `fms_condition`: tags asset, metric, site, type; fields the assessment's figures (the asset board's condition panels). */
+export function conditionLine(c: ConditionPoint): string {
+  return `fms_condition,asset=${escapeKey(c.asset)},metric=${escapeKey(c.metric)},site=${escapeKey(c.site)},type=${escapeKey(c.type)} ${fields(c.fields)} ${Math.trunc(c.ts)}`;
 }

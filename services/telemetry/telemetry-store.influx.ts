@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { catalog, type DeviceType } from '../../devices/catalog.ts';
 import { createInfluxClient, type InfluxConnection } from './influx-client.ts';
 import { createInfluxWriter } from './influx-writer.ts';
-import { alarmLine, eventLine, statusLine, telemetryLine } from './line-protocol.ts';
+import { alarmLine, eventLine, statusLine, conditionLine, telemetryLine } from './line-protocol.ts';
 import { createSpool } from './spool.ts';
 import { bucketize, summarizeReadings, type Reading } from './buckets.ts';
 import type { AggregateQuery, Bucket, EventPoint, LatestValue, RangeQuery, SummaryBucket, TelemetryStore, TelemetryStoreHealth } from './telemetry-store.ts';
@@ -145,6 +145,10 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
 
     writeStatus(status) {
       writer.add(statusLine(status));
+    },
+
+    writeCondition(condition) {
+      writer.add(conditionLine(condition));
     },
 
     async latest(asset, measurement) {

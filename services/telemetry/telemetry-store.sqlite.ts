@@ -304,6 +304,7 @@ export function createSqliteTelemetryStore(opts: SqliteTelemetryStoreOptions): S
 
     // The embedded store serves FMS's own API; estate status is for Grafana boards, which read InfluxDB.
     writeStatus() {},
+    writeCondition() {},
 
     async latest(asset, _measurement) {
       // Several series can carry an asset when it moved site: the newest value of each metric wins.

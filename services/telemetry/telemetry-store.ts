@@ -37,6 +37,21 @@ export interface StatusPoint {
   fields: Record<string, number>;
 }
 
+/**
+ * One asset's condition at a moment, per indicator, for the Grafana asset board (measurement
+ * `fms_condition`): tags site, asset, type, metric; fields the level, its healthy baseline, warning and
+ * limit, the predicted remaining life (hours: likely and the 80 % range), the asset's health and risk,
+ * and the indicator's state and the asset's action as text.
+ */
+export interface ConditionPoint {
+  site: string;
+  asset: string;
+  type: string;
+  metric: string;
+  ts: number;
+  fields: Record<string, number | string>;
+}
+
 export interface LatestValue {
   metric: string;
   value: number | boolean;
@@ -111,6 +126,8 @@ export interface TelemetryStore {
   writeAlarm(alarm: AlarmPoint): void;
   /** Records the estate's state (assets online, alarms, open work orders) for boards; InfluxDB keeps it, the embedded store does not. */
   writeStatus(status: StatusPoint): void;
+  /** Records an asset's assessed condition (InfluxDB only: it is for Grafana; the embedded store keeps none). */
+  writeCondition(condition: ConditionPoint): void;
   /** Last value of each metric of one asset, with its time. */
   latest(asset: string, measurement: DeviceType): Promise<LatestValue[]>;
   /** One metric of one asset aggregated into buckets over [from, to). */

@@ -48,7 +48,8 @@ export function linkAlarmsToOrders(d: AlarmLinkDeps): void {
     const finished = done.has(event) && (order.state === 'verified' || order.state === 'closed');
     const cancelled = event === 'cancel' && order.state === 'cancelled';
     if (!finished && !cancelled && !takenOn.has(event)) return;
-    if (order.source !== 'alarm') return;
+    // Alarms are linked to alarm orders, and to a predictive order whose fault fired before the repair.
+    if (order.source !== 'alarm' && order.source !== 'predictive') return;
     const by = actorOf(extra) ?? order.assignee ?? 'system';
     for (const alarm of await alarms.openOfWorkOrder(order.id)) {
       const rule = d.ruleById(alarm.ruleId);

@@ -30,6 +30,7 @@ import { formatZodIssues } from '../shared/zod-format.ts';
 import type { StoredOrder, WorkOrderFilter, WorkOrderStore } from './work-order-store.ts';
 import {
   newOrder,
+  openStates,
   type AcceptanceCheck,
   type Requester,
   type WorkOrder,
@@ -82,6 +83,23 @@ export interface Intake {
   /** Preventive maintenance: the plan and the occurrence key; a second order for the same key is refused. */
   pm?: { planId: string; key: string; assignee?: string | undefined; team?: string | undefined } | undefined;
   by: string;
+}
+
+/** A condition indicator likely to reach its limit soon (services/condition), as the predictive order states it. */
+export interface Prediction {
+  assetId: string;
+  /** The failure mode of the rule that fires at the limit: the order's fault, shared with that rule's alarms. */
+  failureMode: string;
+  priority: Priority;
+  title: string;
+  /** The evidence in words (level, limit, trend, interval). */
+  description: string;
+  /** When the limit is likely reached, and the interval (epoch ms) at `coverage`. */
+  crossing: { likely: number; low: number; high: number; coverage: number };
+  /** The figures behind it, kept in the order's history. */
+  evidence: Record<string, unknown>;
+  /** A predictive order of this fault cancelled since then is somebody's decision not to act on it: none is opened. */
+  cancelledSince: number;
 }
 
 /** Default priority of an order opened by a person, by category (DOMAIN.md's table). */
@@ -160,7 +178,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     sensorWindowMs: number,
   ): WorkOrder['acceptance'] {
     const required: AcceptanceCheck[] = [];
-    if (d.source === 'alarm' && d.faultKey) required.push('sensor');
+    // The sensors confirm a repair of a fault they watch: its alarms stay away, the device still reports.
+    if ((d.source === 'alarm' || d.source === 'predictive') && d.faultKey) required.push('sensor');
     if (d.source === 'request' && d.requester && deps.process.requesterConfirmation) required.push('requester');
     if (deps.process.qc.categories.includes(d.category as never) || deps.process.qc.priorities.includes(d.priority)) required.push('qc');
     return { required, passed: [], sensorWindowMs, sensorCheckAt: null };
@@ -599,6 +618,77 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       }
       await announce(result.order, 'occurrence');
       return result;
+    },
+
+    /**
+     * Acts on a prediction: opens one predictive order per asset and failure mode, due by the earliest
+     * likely crossing. When an order is already open for the fault (its alarm fired first) or a repair
+     * of the asset is open, the prediction is attached to that order instead, once. Undefined when a
+     * predictive order of the fault was cancelled since `cancelledSince`.
+     */
+    async openPredictive(p: Prediction): Promise<{ order: WorkOrder; outcome: 'opened' | 'attached' | 'known' } | undefined> {
+      const at = deps.now();
+      const asset = deps.assets.get(p.assetId);
+      if (!asset) throw new FmsError('FMS_ERR_ASSET_NOT_FOUND', `no asset "${p.assetId}"`);
+      const faultKey = `${p.assetId}/${p.failureMode}`;
+      const data = { failureMode: p.failureMode, crossing: p.crossing, ...p.evidence };
+      const open =
+        (await store.findOpenByFault(faultKey)) ??
+        (await store.list({ assetId: p.assetId, category: 'repair', state: [...openStates], limit: 1, offset: 0 })).items[0];
+      if (open) {
+        // Our own order of this fault, opened by an earlier check: nothing to add.
+        if (open.source === 'predictive' && open.faultKey === faultKey) return { order: open, outcome: 'known' };
+        const stored = await store.get(open.id);
+        if (stored?.history.some((e) => e.action === 'predict' && (e.data as { failureMode?: string } | null)?.failureMode === p.failureMode))
+          return { order: open, outcome: 'known' };
+        const saved = await store.update({ ...open, updatedAt: at }, [
+          { at, type: 'comment', action: 'predict', from: open.state, to: open.state, actor: 'system', note: p.description, data },
+        ]);
+        if (!saved) return { order: open, outcome: 'known' }; // changed meanwhile: the next check attaches it
+        log.info({ workOrderId: saved.id, assetId: p.assetId, failureMode: p.failureMode }, 'prediction attached to the open order');
+        await announce(saved, 'predicted', { prediction: data });
+        return { order: saved, outcome: 'attached' };
+      }
+      const cancelled = await store.list({ assetId: p.assetId, source: 'predictive', state: ['cancelled'], limit: 50, offset: 0 });
+      if (cancelled.items.some((o) => o.faultKey === faultKey && (o.closedAt ?? 0) >= p.cancelledSince)) return undefined;
+      const d = draft(
+        {
+          source: 'predictive',
+          channel: 'sensor',
+          category: 'repair',
+          priority: p.priority,
+          title: p.title,
+          description: p.description,
+          assetId: asset.id,
+          assetType: asset.type,
+          site: asset.site,
+          location: asset.location ?? null,
+          requester: null,
+          ruleId: null,
+          alarmId: null,
+          // The alarm at the crossing attaches to this order: one fault, one work order.
+          faultKey,
+          parentId: null,
+          pmPlanId: null,
+          pmKey: null,
+          // Due before the limit is likely reached at the earliest.
+          dueAt: Math.max(at, p.crossing.low),
+          checklist: deps.process.checklists.repair ?? [],
+          createdAt: at,
+        },
+        settings.sensorWindowMs,
+      );
+      const result = await store.openOrAttach(d, Number(yearOf.format(at)), {
+        at,
+        actor: 'system',
+        note: p.description,
+        data: { source: 'predictive', ...data },
+      });
+      if (!result.opened) return { order: result.order, outcome: 'known' };
+      metrics.workOrdersOpened.labels(p.priority, 'predictive').inc();
+      log.info({ workOrderId: result.order.id, assetId: p.assetId, failureMode: p.failureMode, priority: p.priority }, 'predictive work order opened');
+      await announce(result.order, 'opened', { prediction: data });
+      return { order: await dispatch(result.order), outcome: 'opened' };
     },
 
     /**

@@ -7,7 +7,8 @@ export type WorkOrderState = (typeof workOrderStates)[number];
 /** States in which an order still counts as open: a repeat of its fault attaches to it. */
 export const openStates: readonly WorkOrderState[] = ['new', 'assigned', 'acknowledged', 'in_progress', 'on_hold', 'resolved', 'verified'];
 
-export const sources = ['alarm', 'pm', 'request', 'inspection'] as const;
+/** `predictive`: opened because a condition indicator is likely to reach its limit soon (services/condition). */
+export const sources = ['alarm', 'pm', 'request', 'inspection', 'predictive'] as const;
 /** `schedule`: opened by a preventive-maintenance plan. */
 export const channels = ['sensor', 'hotline', 'wechat', 'app', 'front_desk', 'inspection', 'schedule'] as const;
 
@@ -86,7 +87,7 @@ export interface WorkOrder {
   requester: Requester | null;
   ruleId: string | null;
   alarmId: number | null;
-  /** `asset/failure-mode` for alarm-sourced orders: at most one open order per fault. */
+  /** `asset/failure-mode` for alarm and predictive orders: at most one open order per fault. */
   faultKey: string | null;
   /** The order this one follows up (a failed check, a complaint's follow-up visit). */
   parentId: string | null;

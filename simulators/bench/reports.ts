@@ -6,6 +6,7 @@ import pino from 'pino';
 import type { Asset } from '../../services/assets/asset.ts';
 import { createKyselyAlarmStore } from '../../services/alarms/alarm-store.kysely.ts';
 import { openDatabase } from '../../services/db/database.ts';
+import { createConditionService } from '../../services/condition/condition-service.ts';
 import { createKyselyPmStore } from '../../services/pm/pm-store.kysely.ts';
 import { findFont } from '../../services/reports/report-font.ts';
 import { createReportService } from '../../services/reports/report-service.ts';
@@ -62,7 +63,7 @@ export async function reportBench(): Promise<string[]> {
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-bench-reports-'));
   const database = await openDatabase(dir);
-  const reportOn = async (telemetry: Pick<TelemetryStore, 'aggregate'>, label: string, loadedMs: number) => {
+  const reportOn = async (telemetry: Pick<TelemetryStore, 'summarize'>, label: string, loadedMs: number) => {
     let readMs = 0;
     const t0 = performance.now();
     const reports = createReportService({
@@ -71,7 +72,7 @@ export async function reportBench(): Promise<string[]> {
       workOrders: createKyselyWorkOrderStore(database.db),
       alarms: createKyselyAlarmStore(database.db),
       pm: createKyselyPmStore(database.db),
-      telemetry,
+      conditions: createConditionService({ telemetry, repairs: async () => [] }),
       folder: path.join(dir, 'reports'),
       siteTimeZone: () => 'Asia/Shanghai',
       font: findFont(),
@@ -85,7 +86,7 @@ export async function reportBench(): Promise<string[]> {
       onProgress: (done, total) => done === total && (readMs = performance.now() - t0),
     });
     const total = performance.now() - t0;
-    const worn = report.risks.filter((r) => r.assetId.startsWith('pump-') && r.trends.some((x) => x.estimate.status === 'trend')).length;
+    const worn = report.risks.filter((r) => r.assetId.startsWith('pump-') && r.indicators.some((x) => x.assessment.onset !== null)).length;
     process.stdout.write(
       `bench: ${label}: report in ${(total / 1000).toFixed(1)} s (telemetry ${(readMs / 1000).toFixed(1)} s), ${summary.assets} assets, ${worn} worn pumps found\n`,
     );

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { metricSpec } from '../../../devices/catalog.ts';
 import { assetInputSchema, assetPatchSchema, deviceTypeSchema, idSchema, type Asset } from '../../assets/asset.ts';
 import { FmsError } from '../../shared/errors.ts';
+import { checkReading } from '../../ingest/payload.ts';
+import { MAX_RISK } from '../../condition/health.ts';
 import { aggregateFns } from '../../telemetry/telemetry-store.ts';
 import { durationParam, timeParam } from '../params.ts';
 import { adminOnly, everyone, listedSite, siteOf, type Role, type Scope } from '../access.ts';
@@ -12,6 +14,10 @@ import type { ApiKey } from '../api-keys.ts';
 import type { ApiDeps } from '../server.ts';
 
 const MAX_BUCKETS = 10_000;
+/** Readings one import request may carry (about 1 MB of JSON). */
+export const MAX_IMPORT_READINGS = 10_000;
+/** Who imports history: an administrator, or an integration moving it from another system. */
+const importers: readonly Role[] = ['admin', 'integration'];
 
 export const assetRoutes =
   (deps: ApiDeps): FastifyPluginAsync =>
@@ -255,6 +261,76 @@ export const assetRoutes =
           );
         const buckets = await deps.telemetry.aggregate({ asset: asset.id, measurement: asset.type, metric: q.metric, from, to, every, fn: q.fn });
         return { assetId: asset.id, metric: q.metric, fn: q.fn, from, to, every, buckets };
+      },
+    );
+
+    r.post(
+      '/assets/:id/telemetry',
+      {
+        bodyLimit: 4 * 1024 * 1024,
+        config: { access: { roles: importers, scope: assetSite } },
+        schema: {
+          summary: 'Import recorded readings (a backfill from another system, a device’s buffer): stored and rolled up, not evaluated by rules',
+          tags: ['assets'],
+          params: idParams,
+          body: z.strictObject({
+            readings: z
+              .array(z.unknown())
+              .min(1, 'expected at least one reading')
+              .max(MAX_IMPORT_READINGS, `at most ${MAX_IMPORT_READINGS} readings per request: send the rest in further requests`),
+          }),
+        },
+      },
+      async (req) => {
+        const asset = found(req.params.id);
+        const now = deps.now();
+        const points = [];
+        const problems: string[] = [];
+        for (const [i, value] of req.body.readings.entries()) {
+          if (!value || typeof value !== 'object' || !('ts' in value)) {
+            problems.push(`readings[${i}]: expected an object with its ts (ISO-8601 or epoch ms): an imported reading has its own time`);
+            continue;
+          }
+          const reading = checkReading(asset.type, value, now);
+          if (reading.ok) points.push({ measurement: asset.type, site: asset.site, asset: asset.id, ts: reading.value.ts, fields: reading.value.fields });
+          else problems.push(`readings[${i}]: ${reading.reason}`);
+        }
+        // All or nothing: a file with a bad line is corrected and sent again, not half stored.
+        if (problems.length > 0)
+          throw new FmsError(
+            'FMS_ERR_TELEMETRY_BAD_QUERY',
+            `${problems.length} of ${req.body.readings.length} readings refused, nothing stored: ${problems.slice(0, 10).join('; ')}${problems.length > 10 ? '; …' : ''}`,
+          );
+        deps.telemetry.write(points);
+        await deps.telemetry.flush();
+        const times = points.map((p) => p.ts);
+        const from = Math.min(...times);
+        const to = Math.max(...times);
+        auditRequest(
+          deps.audit,
+          req,
+          'asset.telemetry_imported',
+          `asset ${asset.id}`,
+          `${points.length} readings from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}`,
+        );
+        return { assetId: asset.id, stored: points.length, from, to };
+      },
+    );
+
+    r.get(
+      '/assets/:id/health',
+      {
+        config: { access: { roles: everyone, scope: assetSite } },
+        schema: {
+          summary: 'The asset’s health now: index, risk, what to do and why, each condition indicator’s level, trend and predicted limit crossing',
+          tags: ['assets'],
+          params: idParams,
+        },
+      },
+      async (req) => {
+        const asset = found(req.params.id);
+        const h = await deps.assetHealth.of(asset);
+        return { ...h, time: new Date(h.at).toISOString(), maxRisk: MAX_RISK };
       },
     );
   };

@@ -53,7 +53,9 @@ export const reportRoutes =
           id,
           files: Object.fromEntries(summary.files.map((f) => [f, `/api/reports/${id}/${f}`])),
           ...(summary.pdfError ? { pdfError: summary.pdfError } : {}),
-          risks: report.risks.slice(0, 5).map((x) => ({ assetId: x.assetId, risk: x.risk, action: x.action, because: x.because })),
+          risks: report.risks
+            .slice(0, 5)
+            .map((x) => ({ assetId: x.assetId, name: x.name, risk: x.risk, action: x.action, reason: x.reason, facts: x.reasonFacts })),
         };
       },
     );
