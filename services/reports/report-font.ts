@@ -108,16 +108,3 @@ function filesUnder(dir: string, depth: number): string[] {
     return /\.(ttf|otf|ttc)$/i.test(e.name) ? [p] : [];
   });
 }
-
-/** System fonts with Latin and CJK glyphs, looked for in this order when FMS_REPORT_FONT is not set. */
-export const systemFonts: readonly FontChoice[] = [
-  { path: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc', face: 'NotoSansCJKsc-Regular' },
-  { path: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc', face: 'WenQuanYiMicroHei' },
-  { path: '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc', face: 'WenQuanYiZenHei' },
-  { path: '/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf' },
-];
-
-/** The font to use: the configured one, else the first system font present, else none (Helvetica, Latin only). */
-export function findFont(configured?: FontChoice): FontChoice | undefined {
-  return configured ?? systemFonts.find((f) => existsSync(f.path));
-}

@@ -10,6 +10,7 @@ import { createKyselyAlarmStore } from '../alarms/alarm-store.kysely.ts';
 import { createKyselyPmStore } from '../pm/pm-store.kysely.ts';
 import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kysely.ts';
 import { createReportScheduler, lastPeriod, type ReportTarget } from './report-scheduler.ts';
+import { reportFonts } from './font-runs.ts';
 import { createReportService } from './report-service.ts';
 import { createKyselyReportStore } from './report-store.kysely.ts';
 import { reportsConfigSchema } from './reports-config.ts';
@@ -68,7 +69,7 @@ eachDatabase('scheduled reports', (open) => {
       telemetry: { aggregate: async () => [] },
       folder,
       siteTimeZone: (site) => targets.find((t) => t.site === site)?.timeZone ?? 'UTC',
-      font: undefined,
+      fonts: reportFonts([]),
       log,
       now: () => now,
     });

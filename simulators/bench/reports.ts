@@ -7,7 +7,8 @@ import type { Asset } from '../../services/assets/asset.ts';
 import { createKyselyAlarmStore } from '../../services/alarms/alarm-store.kysely.ts';
 import { openDatabase } from '../../services/db/database.ts';
 import { createKyselyPmStore } from '../../services/pm/pm-store.kysely.ts';
-import { findFont } from '../../services/reports/report-font.ts';
+import { reportFonts } from '../../services/reports/font-runs.ts';
+import { findFonts } from '../../services/reports/report-font.ts';
 import { createReportService } from '../../services/reports/report-service.ts';
 import { createKyselyReportStore } from '../../services/reports/report-store.kysely.ts';
 import { openTelemetrySchema } from '../../services/telemetry/sqlite-schema.ts';
@@ -74,7 +75,7 @@ export async function reportBench(): Promise<string[]> {
       telemetry,
       folder: path.join(dir, 'reports'),
       siteTimeZone: () => 'Asia/Shanghai',
-      font: findFont(),
+      fonts: reportFonts(findFonts(), log),
       log,
       now: () => now,
     });
