@@ -62,14 +62,26 @@ export async function renderPdf(doc: ReportDocument, fonts: ReportFonts): Promis
   write(doc.subtitle, { size: BODY, color: '#666666' });
   moveDown(0.6);
 
-  for (const b of doc.blocks) drawBlock(b);
+  doc.blocks.forEach((b, i) => drawBlock(b, doc.blocks[i + 1]));
 
-  function drawBlock(b: Block) {
+  /** Height of what must follow a heading on its page: a chart or paragraph whole, else a few lines. */
+  function start(b: Block | undefined): number {
+    if (b?.kind === 'chart') return chartSize(b).h + 6;
+    if (b?.kind === 'paragraph') return Math.max(BODY * 5, t.heightOf(b.text, { size: BODY, width }));
+    return BODY * 5;
+  }
+
+  function chartSize(b: Extract<Block, { kind: 'chart' }>) {
+    const scale = Math.min(1, width / (b.width * PT_PER_PX));
+    return { w: b.width * PT_PER_PX * scale, h: b.height * PT_PER_PX * scale };
+  }
+
+  function drawBlock(b: Block, next: Block | undefined) {
     switch (b.kind) {
       case 'heading': {
         const size = b.level === 2 ? 13 : 11;
-        // A heading never ends a page: keep room for it and a few lines after it.
-        room(size * 1.6 + BODY * 5);
+        // A heading never ends a page: keep room for it and what starts its section.
+        room(size * 1.6 + start(next));
         moveDown(b.level === 2 ? 0.8 : 0.4);
         write(b.text, { size, bold: true });
         if (b.level === 2) {
@@ -106,9 +118,7 @@ export async function renderPdf(doc: ReportDocument, fonts: ReportFonts): Promis
         drawTable(b);
         return;
       case 'chart': {
-        const scale = Math.min(1, width / (b.width * PT_PER_PX));
-        const w = b.width * PT_PER_PX * scale;
-        const h = b.height * PT_PER_PX * scale;
+        const { w, h } = chartSize(b);
         room(h);
         // Each text of the chart split into runs, each naming the face that has its glyphs.
         const chart = svgWithFontRuns(b.svg, fonts);

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { requireProgram } from '../testing/harness.ts';
 import { renderHtml } from './render-html.ts';
 import { renderPdf } from './render-pdf.ts';
-import { reportDocument } from './report-document.ts';
+import { reportDocument, type ReportDocument } from './report-document.ts';
 import { reportFonts } from './font-runs.ts';
 import { buildReport } from './report.ts';
 import { fixtureReportData } from './testing/fixture.ts';
@@ -165,6 +165,25 @@ describe.skipIf(!poppler.available || !fontsInstalled.available)(`the PDF, rende
     expect(text(file, 1)).toContain('维保报告 · 全部项目');
     expect(all).toContain('振动（mm/s）约 9 天后达到 7.1');
     for (const s of ink(file, 'zh')) expect(s).toBeGreaterThan(0.005);
+  });
+
+  it('never ends a page with a heading: its chart moves to the next page with it', async () => {
+    const chart = (await reportDocument(report, data.series, 'en')).blocks.filter((b) => b.kind === 'chart').sort((a, b) => b.height - a.height)[0]!;
+    // Enough lines that the heading fits near the foot of page 1 but its chart does not.
+    const filler = Array.from({ length: 38 }, (_, i) => ({ kind: 'paragraph' as const, text: `Line ${i + 1}.` }));
+    const doc: ReportDocument = {
+      language: 'en',
+      title: 'Layout',
+      subtitle: 'a heading near the foot of a page',
+      blocks: [...filler, { kind: 'heading', level: 2, text: 'Risks by asset' }, chart],
+    };
+    const { pdf, pages } = await renderPdf(doc, fonts);
+    const file = path.join(tmp, 'heading.pdf');
+    writeFileSync(file, pdf);
+    expect(pages).toBe(2);
+    expect(text(file, 1)).toContain('Line 38.');
+    expect(text(file, 1)).not.toContain('Risks by asset');
+    expect(text(file, 2)).toContain('Risks by asset');
   });
 
   it('refuses a Chinese PDF without a CJK font, saying what to install', async () => {
