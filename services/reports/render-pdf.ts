@@ -155,7 +155,12 @@ export async function renderPdf(doc: ReportDocument, fonts: ReportFonts): Promis
       width: widths[i]! - 2 * pad,
       align: b.numeric[i] && !header ? 'right' : 'left',
     });
-    const heightOf = (cells: string[], header: boolean) => Math.max(...cells.map((c, i) => t.heightOf(c, styleOf(i, header)))) + 2 * pad;
+    // The cells of a row share their first baseline, though a Chinese font sits higher than a Latin one.
+    const baseline = (cells: string[], header: boolean) => Math.max(...cells.map((c, i) => t.ascentOf(c, styleOf(i, header))));
+    const heightOf = (cells: string[], header: boolean) => {
+      const a = baseline(cells, header);
+      return Math.max(...cells.map((c, i) => t.heightOf(c, styleOf(i, header)) + a - t.ascentOf(c, styleOf(i, header)))) + 2 * pad;
+    };
     const row = (cells: string[], header: boolean) => {
       const h = heightOf(cells, header);
       if (pdf.y + h > bottom()) {
@@ -163,6 +168,7 @@ export async function renderPdf(doc: ReportDocument, fonts: ReportFonts): Promis
         if (!header) row(b.headers, true);
       }
       const y = pdf.y;
+      const ascent = baseline(cells, header);
       let x = MARGIN;
       if (header)
         pdf
@@ -176,7 +182,7 @@ export async function renderPdf(doc: ReportDocument, fonts: ReportFonts): Promis
       cells.forEach((c, i) => {
         const w = widths[i]!;
         pdf.rect(x, y, w, h).lineWidth(0.5).strokeColor('#bbbbbb').stroke();
-        t.draw(c, x + pad, y + pad, styleOf(i, header));
+        t.draw(c, x + pad, y + pad, { ...styleOf(i, header), ascent });
         x += w;
       });
       pdf.y = y + h;
