@@ -52,7 +52,7 @@ export async function renderPdf(doc: ReportDocument, fonts: ReportFonts): Promis
     if (pdf.y + h > bottom()) pdf.addPage();
   };
   const write = (s: string, style: TextStyle) => t.draw(s, MARGIN, pdf.y, { width, ...style });
-  /** pdfkit's moveDown: `lines` lines of the body font. */
+  /** Like pdfkit's moveDown, in lines of `size`, but at a fixed 1.16 em (DejaVu's and Helvetica's) whatever fonts the text used. */
   const moveDown = (lines: number, size = BODY) => {
     pdf.y += lines * size * 1.16;
   };
