@@ -28,7 +28,8 @@ import { createRejectedLog } from './ingest/rejected-log.ts';
 import { createPmPlanService, loadPlanTemplates } from './pm/pm-plan-service.ts';
 import { createPmScheduler } from './pm/pm-scheduler.ts';
 import { createKyselyPmStore } from './pm/pm-store.kysely.ts';
-import { findFont } from './reports/report-font.ts';
+import { reportFonts } from './reports/font-runs.ts';
+import { findFonts } from './reports/report-font.ts';
 import { createReportScheduler } from './reports/report-scheduler.ts';
 import { createReportService } from './reports/report-service.ts';
 import { createKyselyReportStore } from './reports/report-store.kysely.ts';
@@ -152,8 +153,8 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       metrics,
       now,
     });
-    const font = findFont(config.reports.font);
-    if (!font) log.info('no font with Chinese glyphs found: English report PDFs use Helvetica, Chinese ones are not made (set FMS_REPORT_FONT)');
+    // Looked for at the first PDF; glyphs no font has (Chinese without a CJK font) are logged once, with the package to install.
+    const fonts = reportFonts(() => findFonts(config.reports.font), svc('reports'));
     // Each asset's condition, assessed the same way for reports, the API, predictive orders and Grafana.
     const conditions = createConditionService({
       telemetry,
@@ -179,7 +180,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       conditions,
       folder: keptFolder(config.dataDir === ':memory:' ? undefined : path.join(config.dataDir, 'reports'), 'reports', closers),
       siteTimeZone: estate.timeZoneOf,
-      font,
+      fonts,
       knownSite: estate.knows,
       log: svc('reports'),
       now,

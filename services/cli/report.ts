@@ -12,7 +12,8 @@ import { createKyselyPmStore } from '../pm/pm-store.kysely.ts';
 import { loadConfig } from '../config/config.ts';
 import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kysely.ts';
 import { languages, type Language } from '../reports/report-document.ts';
-import { findFont } from '../reports/report-font.ts';
+import { reportFonts } from '../reports/font-runs.ts';
+import { findFonts } from '../reports/report-font.ts';
 import { createConditionService, resolvedRepairs } from '../condition/condition-service.ts';
 import { createFleetLearning } from '../condition/fleet-learning.ts';
 import { createReportService } from '../reports/report-service.ts';
@@ -136,7 +137,7 @@ export async function runReportCli(argv: string[], env: Record<string, string | 
       conditions,
       folder: path.join(config.dataDir, 'reports'),
       siteTimeZone: (site) => config.estate.sites.find((s) => s.id === site)?.timeZone ?? config.timeZone,
-      font: findFont(config.reports.font),
+      fonts: reportFonts(() => findFonts(config.reports.font), log),
       knownSite: (site) => config.estate.sites.some((s) => s.id === site),
       log,
       now: Date.now,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { closestVariables, loadConfig, testConfig } from './config.ts';
 import { FmsError } from '../shared/errors.ts';
+import { requireTestFonts, wqy } from '../reports/testing/fonts.ts';
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -51,6 +52,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FMS_HTTP_PORT: '-1', FMS_ADMIN_KEY: 'short' })).toThrow(
       /Invalid configuration \(2 problems\):\n {2}- FMS_HTTP_PORT: .*\n {2}- FMS_ADMIN_KEY: expected at least 24 characters/,
     );
+  });
+
+  it.skipIf(!requireTestFonts().available)('takes FMS_REPORT_FONT as the font drawn first; a face the collection lacks is refused with those it has', () => {
+    const file = wqy.regular.path;
+    expect(loadConfig({ FMS_TZ: 'UTC', FMS_REPORT_FONT: `${file}#WenQuanYiMicroHei` }).reports.font).toEqual({ path: file, face: 'WenQuanYiMicroHei' });
+    expect(problemsOf(() => loadConfig({ FMS_TZ: 'UTC', FMS_REPORT_FONT: `${file}#WenQuanYi` }))).toEqual([
+      `FMS_REPORT_FONT: ${file} has no face "WenQuanYi": expected one of WenQuanYiMicroHei, WenQuanYiMicroHeiMono (got "${file}#WenQuanYi")`,
+    ]);
   });
 
   it('treats empty variables as unset', () => {

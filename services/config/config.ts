@@ -101,7 +101,7 @@ export const envSchema = z.object({
   FMS_TZ: timeZone.default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
   /** YAML file with settings, sites, assets, teams and rules. */
   FMS_CONFIG: z.string().min(1, 'expected a path to a YAML file').optional(),
-  /** Font for report PDFs (needed for Chinese): a .ttf/.otf file, or file.ttc#PostScriptName. */
+  /** Font report PDFs draw with first: a .ttf/.otf file, or file.ttc#PostScriptName; system fonts and Helvetica fill in glyphs it lacks. */
   FMS_REPORT_FONT: z
     .string()
     .optional()
@@ -234,7 +234,7 @@ export interface Config {
   instanceId: string;
   /** Whether FMS_INSTANCE_ID named it (stable across restarts: the broker may keep its session). */
   instanceIdGiven: boolean;
-  /** Report PDFs: the configured font (otherwise a system font is looked for). */
+  /** Report PDFs: the configured font, drawn with first (system fonts are looked for after it). */
   reports: { font: FontChoice | undefined };
   adminKey: string | undefined;
   /** The estate from the FMS_CONFIG file (empty when none is given). */

@@ -6,15 +6,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { requireProgram } from '../testing/harness.ts';
 import { renderHtml } from './render-html.ts';
 import { renderPdf } from './render-pdf.ts';
-import { reportDocument } from './report-document.ts';
-import { findFont } from './report-font.ts';
+import { reportDocument, type ReportDocument } from './report-document.ts';
+import { reportFonts } from './font-runs.ts';
 import { buildReport } from './report.ts';
 import { fixtureReportData } from './testing/fixture.ts';
+import { dejavu, droid, requireTestFonts } from './testing/fonts.ts';
 
 const data = fixtureReportData();
 const report = buildReport(data);
 const poppler = requireProgram('pdftoppm', 'poppler-utils');
-const font = findFont();
+// The fonts of a Debian host with Ghostscript, given explicitly (render-fonts.test.ts tries other sets).
+const fontsInstalled = requireTestFonts();
+const fonts = reportFonts([dejavu, droid]);
+const helvetica = reportFonts([]);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fms-report-render-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -106,7 +110,7 @@ describe('the HTML page', () => {
   });
 });
 
-describe.skipIf(!poppler.available)(`the PDF, rendered by poppler ${poppler.reason}`, () => {
+describe.skipIf(!poppler.available || !fontsInstalled.available)(`the PDF, rendered by poppler ${poppler.reason}${fontsInstalled.reason}`, () => {
   const text = (file: string, page?: number) =>
     execFileSync('pdftotext', [...(page ? ['-f', String(page), '-l', String(page)] : []), '-layout', file, '-'], { encoding: 'utf8' });
   const pagesOf = (file: string) => Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1]);
@@ -128,7 +132,7 @@ describe.skipIf(!poppler.available)(`the PDF, rendered by poppler ${poppler.reas
   };
 
   it('has every section in order, the figures, page numbers, and every page renders with content', async () => {
-    const { pdf, pages } = await renderPdf(await reportDocument(report, data.series, 'en'), font);
+    const { pdf, pages } = await renderPdf(await reportDocument(report, data.series, 'en'), fonts);
     const file = path.join(tmp, 'en.pdf');
     writeFileSync(file, pdf);
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
@@ -151,8 +155,8 @@ describe.skipIf(!poppler.available)(`the PDF, rendered by poppler ${poppler.reas
     for (const s of shares) expect(s).toBeGreaterThan(0.005);
   });
 
-  it.skipIf(!font)(`in Chinese, with a CJK font (${font?.path ?? 'none installed: fonts-wqy-microhei'})`, async () => {
-    const { pdf, pages } = await renderPdf(await reportDocument(report, data.series, 'zh'), font);
+  it('in Chinese, with DejaVu for Latin and Droid Sans Fallback for Chinese', async () => {
+    const { pdf, pages } = await renderPdf(await reportDocument(report, data.series, 'zh'), fonts);
     const file = path.join(tmp, 'zh.pdf');
     writeFileSync(file, pdf);
     expect(pagesOf(file)).toBe(pages);
@@ -163,15 +167,34 @@ describe.skipIf(!poppler.available)(`the PDF, rendered by poppler ${poppler.reas
     for (const s of ink(file, 'zh')) expect(s).toBeGreaterThan(0.005);
   });
 
+  it('never ends a page with a heading: its chart moves to the next page with it', async () => {
+    const chart = (await reportDocument(report, data.series, 'en')).blocks.filter((b) => b.kind === 'chart').sort((a, b) => b.height - a.height)[0]!;
+    // Enough lines that the heading fits near the foot of page 1 but its chart does not.
+    const filler = Array.from({ length: 38 }, (_, i) => ({ kind: 'paragraph' as const, text: `Line ${i + 1}.` }));
+    const doc: ReportDocument = {
+      language: 'en',
+      title: 'Layout',
+      subtitle: 'a heading near the foot of a page',
+      blocks: [...filler, { kind: 'heading', level: 2, text: 'Risks by asset' }, chart],
+    };
+    const { pdf, pages } = await renderPdf(doc, fonts);
+    const file = path.join(tmp, 'heading.pdf');
+    writeFileSync(file, pdf);
+    expect(pages).toBe(2);
+    expect(text(file, 1)).toContain('Line 38.');
+    expect(text(file, 1)).not.toContain('Risks by asset');
+    expect(text(file, 2)).toContain('Risks by asset');
+  });
+
   it('refuses a Chinese PDF without a CJK font, saying what to install', async () => {
-    await expect(renderPdf(await reportDocument(report, data.series, 'zh'), undefined)).rejects.toMatchObject({
+    await expect(renderPdf(await reportDocument(report, data.series, 'zh'), helvetica)).rejects.toMatchObject({
       code: 'FMS_ERR_REPORT_FONT',
       message: expect.stringContaining('fonts-wqy-microhei'),
     });
   });
 
   it('writes Latin text in the built-in Helvetica when no font is given, symbols spelled out', async () => {
-    const { pdf } = await renderPdf(await reportDocument(report, data.series, 'en'), undefined);
+    const { pdf } = await renderPdf(await reportDocument(report, data.series, 'en'), helvetica);
     const file = path.join(tmp, 'helvetica.pdf');
     writeFileSync(file, pdf);
     const all = text(file);

@@ -11,6 +11,7 @@ import { createKyselyPmStore } from '../pm/pm-store.kysely.ts';
 import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kysely.ts';
 import { createReportScheduler, lastPeriod, type ReportTarget } from './report-scheduler.ts';
 import { createConditionService } from '../condition/condition-service.ts';
+import { reportFonts } from './font-runs.ts';
 import { createReportService } from './report-service.ts';
 import { createKyselyReportStore } from './report-store.kysely.ts';
 import { reportsConfigSchema } from './reports-config.ts';
@@ -69,7 +70,7 @@ eachDatabase('scheduled reports', (open) => {
       conditions: createConditionService({ telemetry: { summarize: async () => [] }, repairs: async () => [] }),
       folder,
       siteTimeZone: (site) => targets.find((t) => t.site === site)?.timeZone ?? 'UTC',
-      font: undefined,
+      fonts: reportFonts([]),
       log,
       now: () => now,
     });

@@ -12,7 +12,7 @@ import type { WorkOrderStore } from '../work-orders/work-order-store.ts';
 import type { PmStore } from '../pm/pm-store.ts';
 import { renderHtml } from './render-html.ts';
 import { renderPdf } from './render-pdf.ts';
-import type { FontChoice } from './report-font.ts';
+import type { ReportFonts } from './font-runs.ts';
 import { reportDocument, type Language } from './report-document.ts';
 import { buildReport, reportCsv, type Report, type ReportOrder } from './report.ts';
 import type { ArchivedReport, ReportKind, ReportStore, ReportSummary } from './report-store.ts';
@@ -37,8 +37,8 @@ export interface ReportServiceDeps {
   folder: string;
   /** Dates of a site's report are in its time zone; the estate's in `timeZone`. */
   siteTimeZone: (site: string | null) => string;
-  /** The PDF's font (FMS_REPORT_FONT or a system font); without one the PDF is Latin-only. */
-  font: FontChoice | undefined;
+  /** The PDF's fonts (FMS_REPORT_FONT, then the system's, then Helvetica); without a CJK one, Chinese PDFs are refused. */
+  fonts: ReportFonts;
   /** Sites of the estate file (a site without assets yet still has a report). */
   knownSite?: (site: string) => boolean;
   log: Logger;
@@ -192,7 +192,7 @@ export function createReportService(deps: ReportServiceDeps) {
     const files = ['report.html', 'report.json'];
     let pdfError: string | undefined;
     try {
-      writeFileSync(path.join(dir, 'report.pdf'), (await renderPdf(doc, deps.font)).pdf);
+      writeFileSync(path.join(dir, 'report.pdf'), (await renderPdf(doc, deps.fonts)).pdf);
       files.push('report.pdf');
     } catch (err) {
       // The other formats are still worth having; the listing says why the PDF is missing.

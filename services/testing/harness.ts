@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { startFms, type Fms } from '../app.ts';
@@ -69,4 +70,14 @@ export function requireProgram(program: string, aptPackage: string): { available
     process.stderr.write(`SKIPPED: ${reason}\n`);
     return { available: false, reason };
   }
+}
+
+/** Like `requireProgram`, for files an apt package installs (the fonts the report PDF tests draw with). */
+export function requireFiles(files: string[], aptPackage: string): { available: boolean; reason: string } {
+  const missing = files.filter((f) => !existsSync(f));
+  if (missing.length === 0) return { available: true, reason: '' };
+  const reason = `${missing.join(', ')} not installed (apt-get install ${aptPackage})`;
+  if (process.env.CI === 'true') throw new Error(`${reason}: integration suites must not skip in CI`);
+  process.stderr.write(`SKIPPED: ${reason}\n`);
+  return { available: false, reason };
 }

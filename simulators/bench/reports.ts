@@ -8,7 +8,8 @@ import { createKyselyAlarmStore } from '../../services/alarms/alarm-store.kysely
 import { openDatabase } from '../../services/db/database.ts';
 import { createConditionService } from '../../services/condition/condition-service.ts';
 import { createKyselyPmStore } from '../../services/pm/pm-store.kysely.ts';
-import { findFont } from '../../services/reports/report-font.ts';
+import { reportFonts } from '../../services/reports/font-runs.ts';
+import { findFonts } from '../../services/reports/report-font.ts';
 import { createReportService } from '../../services/reports/report-service.ts';
 import { createKyselyReportStore } from '../../services/reports/report-store.kysely.ts';
 import { openTelemetrySchema } from '../../services/telemetry/sqlite-schema.ts';
@@ -75,7 +76,7 @@ export async function reportBench(): Promise<string[]> {
       conditions: createConditionService({ telemetry, repairs: async () => [] }),
       folder: path.join(dir, 'reports'),
       siteTimeZone: () => 'Asia/Shanghai',
-      font: findFont(),
+      fonts: reportFonts(findFonts(), log),
       log,
       now: () => now,
     });
