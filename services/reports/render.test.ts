@@ -60,10 +60,10 @@ describe('the report document', () => {
       kind: 'list',
       items: [
         '1 asset needs attention: 1 repair to schedule.',
-        // 4.0 + 0.08/day from 1 Nov 12:00 UTC reaches 7.1 after 38.75 days: 10 Dec 06:00 UTC, 9 days after the period.
-        'First: P1 (p1) — schedule a repair, because vibration (mm/s) reaches 7.1 in about 9 days.',
+        // The fixture's path (2.2 mm/s, rising exponentially from 12 days before the end) reaches 7.1 on 7 December.
+        'First: P1 · Plant room B1 (p1) — schedule a repair, because vibration (mm/s) likely reaches 7.1 in 6 days (4.5–9.9 days).',
         '80 % of the 5 work orders opened met their SLA (weakest: P2 at 50 %).',
-        '1 of 2 preventive visits done on time (50 %).',
+        '2 of 3 preventive visits of the period done on time (66.7 %).',
         '2 work orders open at the end of the period.',
         'Residents rated 2 orders: 3.5 / 5 on average, 1 rated 2 or less.',
       ],
@@ -72,12 +72,12 @@ describe('the report document', () => {
     const act = tables[0]!;
     expect(act.rows).toEqual([
       [
-        'p1 (pump, riverside)',
+        'P1 · Plant room B1 (p1)',
         String(report.risks[0]!.score),
         String(report.risks[0]!.risk),
         'Schedule a repair',
-        'vibration (mm/s) reaches 7.1 in about 9 days',
-        '2026-12-10 (2026-12-10 – 2026-12-10)',
+        'vibration (mm/s) likely reaches 7.1 in 6 days (4.5–9.9 days)',
+        '2026-12-06 (2026-12-05 – 2026-12-10)',
       ],
     ]);
     const reliability = tables.find((t) => t.headers[0] === 'Group')!;
@@ -91,9 +91,13 @@ describe('the report document', () => {
     const doc = await reportDocument(report, data.series, 'zh');
     const text = JSON.stringify(doc.blocks.filter((b) => b.kind !== 'chart'));
     expect(doc.blocks.filter((b) => b.kind === 'heading' && b.level === 2).map((b) => (b as { text: string }).text)).toEqual(sectionsZh);
-    expect(text).toContain('振动（mm/s）约 9 天后达到 7.1');
+    expect(text).toContain('振动（mm/s）预计 6 天后达到 7.1（4.5–9.9 天）');
     expect(text).toContain('本期新开 5 张工单，80% 在时限内完成（最低：P2，50%）');
     expect(text).not.toMatch(/runs at|reaches|alarms? in the period|Schedule a repair/);
+    // Asset types in the health and reliability tables are named in Chinese too.
+    expect(text).toContain('["P1 · Plant room B1 (p1)","水泵","riverside"');
+    expect(text).toContain('["门禁","1","720"');
+    expect(text).not.toMatch(/"(pump|gate|elevator)"/);
   });
 });
 
@@ -146,7 +150,7 @@ describe.skipIf(!poppler.available || !fontsInstalled.available)(`the PDF, rende
       at = i;
     }
     expect(text(file, 1)).toContain('Maintenance report · all sites');
-    expect(text(file, 1)).toMatch(/First: P1 \(p1\) — schedule a repair/);
+    expect(text(file, 1)).toMatch(/First: P1 · Plant room B1 \(p1\) — schedule a repair/);
     expect(all).toMatch(/pump\s+3\s+480\s+6\.7\s+98\.61\s+30/);
     expect(all).toMatch(new RegExp(`\\b1 ?/ ?${pages}\\b`));
     expect(text(file, pages)).toMatch(new RegExp(`\\b${pages} ?/ ?${pages}\\b`));
@@ -163,7 +167,7 @@ describe.skipIf(!poppler.available || !fontsInstalled.available)(`the PDF, rende
     const all = text(file);
     for (const s of sectionsZh) expect(all).toContain(s);
     expect(text(file, 1)).toContain('维保报告 · 全部项目');
-    expect(all).toContain('振动（mm/s）约 9 天后达到 7.1');
+    expect(all).toContain('振动（mm/s）预计 6 天后达到 7.1（4.5–9.9 天）');
     for (const s of ink(file, 'zh')) expect(s).toBeGreaterThan(0.005);
   });
 

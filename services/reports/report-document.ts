@@ -4,7 +4,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Action } from '../condition/health.ts';
 import type { HourBucket } from '../prediction/types.ts';
 import type { AssetHealth, Report } from './report.ts';
-import { date, text, type Language } from './report-text.ts';
+import { date, text, typeName, type Language } from './report-text.ts';
 
 /**
  * A report laid out once as a list of blocks — headings, paragraphs, lists, tables, charts — in one
@@ -197,13 +197,26 @@ export async function reportDocument(r: Report, series: Map<string, HourBucket[]
   p(t.allAssetsNote(lowest.length, r.health.length), true);
   table(
     [t.asset, t.type, t.site, t.health, t.drivers],
-    lowest.map((h) => [assetLabel(h), h.type, h.site, h.score, h.deductions.map((d) => `${t.deduction(d, tz)} (−${d.points})`).join('; ') || '—']),
+    lowest.map((h) => [
+      assetLabel(h),
+      typeName(h.type, lang),
+      h.site,
+      h.score,
+      h.deductions.map((d) => `${t.deduction(d, tz)} (−${d.points})`).join('; ') || '—',
+    ]),
   );
 
   h2(t.reliability);
   table(
     [t.group, t.failures, t.mtbf, t.mttr, t.availability, t.mtta],
-    [...r.reliabilityByType, ...r.reliabilityBySite].map((x) => [x.group, x.failures, x.mtbfHours, x.mttrHours, x.availabilityPct, x.mttaMinutes]),
+    [...r.reliabilityByType.map((x) => ({ ...x, group: typeName(x.group, lang) })), ...r.reliabilityBySite].map((x) => [
+      x.group,
+      x.failures,
+      x.mtbfHours,
+      x.mttrHours,
+      x.availabilityPct,
+      x.mttaMinutes,
+    ]),
   );
 
   h2(t.sla);

@@ -20,6 +20,14 @@ export const metricNames: Record<string, { en: string; zh: string; unit: string 
   leveling_error_mm: { en: 'levelling error', zh: '平层误差', unit: 'mm' },
 };
 
+/** Asset types as a reader names them; a type FMS does not know keeps its own name. */
+const typeNames: Record<string, { en: string; zh: string }> = {
+  pump: { en: 'pump', zh: '水泵' },
+  elevator: { en: 'elevator', zh: '电梯' },
+  gate: { en: 'gate', zh: '门禁' },
+};
+export const typeName = (type: string, language: Language) => typeNames[type]?.[language] ?? type;
+
 export const text = {
   en: {
     title: 'Maintenance report',
