@@ -53,6 +53,14 @@ export function createRollups(db: Database.Database) {
      ON CONFLICT (series, metric, minute) DO UPDATE SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count,
      first = excluded.first, last = excluded.last, inc = excluded.inc`,
   );
+  // A minute whose earlier readings are pruned: the late readings are added to what its rollup holds.
+  // Minimum, maximum, sum and count stay exact; first and last stay the rollup's (the late readings'
+  // places among the pruned ones are unknown) and the counter increase adds the late readings' own.
+  const mergeRollup = db.prepare(
+    `INSERT INTO rollups (series, metric, minute, min, max, sum, count, first, last, inc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (series, metric, minute) DO UPDATE SET min = min(rollups.min, excluded.min), max = max(rollups.max, excluded.max),
+     sum = rollups.sum + excluded.sum, count = rollups.count + excluded.count, inc = rollups.inc + excluded.inc`,
+  );
   const rowsOf = new Map<DeviceType, Database.Statement>(
     deviceTypes.map((t) => [t, db.prepare(`SELECT * FROM "telemetry_${t}" WHERE series = ? AND ts >= ? AND ts < ? ORDER BY ts`)]),
   );
@@ -70,8 +78,11 @@ export function createRollups(db: Database.Database) {
   const pruneEvents = db.prepare('DELETE FROM events WHERE ts < ?');
   const pruneAlarms = db.prepare('DELETE FROM alarm_changes WHERE ts < ?');
 
-  /** Rolls up the readings of [from, until) of one series, minute by minute; returns the rollups written. */
-  function rollUpMinutes(s: { id: number; measurement: DeviceType }, from: number, until: number): number {
+  /**
+   * Rolls up the readings of [from, until) of one series, minute by minute; returns the rollups written.
+   * `merge`: the minutes' other readings are pruned, so these are added to their rollups instead of replacing them.
+   */
+  function rollUpMinutes(s: { id: number; measurement: DeviceType }, from: number, until: number, merge = false): number {
     const columns = tableColumns(s.measurement);
     const acc = new Map<string, Omit<Aggregate, 'ts'>>();
     for (const row of rowsOf.get(s.measurement)!.iterate(s.id, from, until) as Iterable<Record<string, number | null>>) {
@@ -95,7 +106,7 @@ export function createRollups(db: Database.Database) {
     }
     for (const [key, a] of acc) {
       const [metric, minute] = key.split('\0') as [string, string];
-      upsertRollup.run(s.id, metric, Number(minute), a.min, a.max, a.sum, a.count, a.first, a.last, a.inc);
+      (merge ? mergeRollup : upsertRollup).run(s.id, metric, Number(minute), a.min, a.max, a.sum, a.count, a.first, a.last, a.inc);
     }
     return acc.size;
   }
@@ -134,10 +145,15 @@ export function createRollups(db: Database.Database) {
     const hoursUntil = Math.floor(Math.max(until, from) / HOUR) * HOUR;
     for (const s of allSeries.all()) {
       if (until > from) rolledUp += rollUpMinutes(s, from, until);
-      // A late reading's minute again, from all its readings — unless they are already pruned (the
-      // reading is older than the raw retention): rolling it up from what is left would lose the rest.
-      const late = marksOf.all(s.id).filter((minute) => minute >= prunedBefore);
-      for (const [a, b] of runsOf(late, MINUTE)) rolledUpLate += rollUpMinutes(s, a, b);
+      // A late reading's minute again, from all its readings — or, when the minute's other readings are
+      // already pruned (it is older than the raw retention: an import of old history), by adding the late
+      // readings to its rollup. Either way nothing accepted is lost when the raw rows are pruned below.
+      const late = marksOf.all(s.id);
+      for (const [a, b] of runsOf(late, MINUTE)) {
+        if (b <= prunedBefore) rolledUpLate += rollUpMinutes(s, a, b, true);
+        else if (a >= prunedBefore) rolledUpLate += rollUpMinutes(s, a, b);
+        else rolledUpLate += rollUpMinutes(s, a, prunedBefore, true) + rollUpMinutes(s, prunedBefore, b);
+      }
       if (hoursUntil > hoursFrom) rollUpHours(s.id, hoursFrom, hoursUntil);
       const lateHours = late.map((minute) => Math.floor(minute / HOUR) * HOUR).filter((hour) => hour < hoursFrom);
       for (const [a, b] of runsOf(lateHours, HOUR)) rollUpHours(s.id, a, b);

@@ -214,18 +214,31 @@ describe('SQLite telemetry store retention', () => {
       }
     });
 
-    it('a reading that arrives after its minute’s readings were pruned leaves that minute’s rollup as it was', async () => {
+    it('a reading that arrives after its minute’s readings were pruned is added to that minute’s rollup', async () => {
       const store = createSqliteTelemetryStore({ file: ':memory:', log, rawRetentionMs: 7 * DAY, maintenanceIntervalMs: 0 });
       store.write([pump(T, 1), pump(T + 10_000, 2), pump(T + 20_000, 3)]);
       await store.flush();
       await store.maintain(T + 8 * DAY); // rolled up, then the readings pruned
-      const before = await store.summarize(hourly);
-      expect(before).toEqual([{ ts: T, min: 1, max: 3, mean: 2, count: 3 }]);
-      // Eight days late: the minute cannot be rolled up again from its readings, which are gone.
+      expect(await store.summarize(hourly)).toEqual([{ ts: T, min: 1, max: 3, mean: 2, count: 3 }]);
+      // Eight days late: the minute's other readings are gone, so this one is added to its rollup.
       store.write([pump(T + 30_000, 100)]);
       await store.flush();
-      expect(await store.maintain(T + 8 * DAY + MIN)).toMatchObject({ rolledUpLate: 0 });
-      expect(await store.summarize(hourly)).toEqual(before);
+      expect(await store.maintain(T + 8 * DAY + MIN)).toMatchObject({ rolledUpLate: 1 });
+      expect(await store.summarize(hourly)).toEqual([{ ts: T, min: 1, max: 100, mean: 26.5, count: 4 }]);
+      await store.close();
+    });
+
+    it('history imported into a running store, older than the raw retention, is kept in the rollups', async () => {
+      const store = createSqliteTelemetryStore({ file: ':memory:', log, rawRetentionMs: 7 * DAY, maintenanceIntervalMs: 0 });
+      await store.maintain(T + 30 * DAY); // a store that has been running: everything before 23 days ago is pruned
+      // 30 days of history, a reading every 10 minutes, written long after its minutes were rolled up.
+      const readings = Array.from({ length: 30 * 144 }, (_, i) => pump(T + i * 10 * MIN, 2 + (i % 6)));
+      store.write(readings);
+      await store.flush();
+      expect(await store.maintain(T + 30 * DAY + MIN)).toMatchObject({ rolledUpLate: readings.length });
+      const days = await store.summarize({ ...hourly, to: T + 30 * DAY, every: DAY });
+      expect(days).toHaveLength(30);
+      for (const day of days) expect(day).toEqual({ ts: day.ts, min: 2, max: 7, mean: 4.5, count: 144 });
       await store.close();
     });
   });
