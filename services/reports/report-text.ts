@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { IndicatorCondition } from '../condition/condition-service.ts';
 import type { Action, Deduction, Recommendation } from '../condition/health.ts';
+import { WATCH_CHANGE } from '../prediction/assess.ts';
 
 /**
  * What a report says, in each language: every word of the document comes from here, worded from the
@@ -178,9 +179,13 @@ export const text = {
       const a = x.assessment;
       const now = a.level === null ? '' : `${num(a.level)} ${x.unit} now`;
       const healthy = a.baseline ? ` against a healthy ${num(a.baseline.level)}` : '';
-      const since = a.onset !== null ? `Degrading since ${date(a.onset, tz)}: ` : '';
+      // A rise smaller than the healthy level's own spread is not called degradation.
+      const slight = a.onset !== null && !a.crossing && a.state !== 'beyond_limit' && a.change < WATCH_CHANGE;
+      const since = a.onset === null ? '' : slight ? `A small shift since ${date(a.onset, tz)}: ` : `Degrading since ${date(a.onset, tz)}: `;
       const c = a.crossing;
-      const when = c
+      const when = slight
+        ? '; within the spread of its healthy level'
+        : c
         ? `; likely reaches ${x.limit} on ${date(c.likely, tz)} (80 % range ${date(c.low, tz)} – ${Number.isFinite(c.high) ? date(c.high, tz) : 'later'}), in about ${round1(a.rulHours!.likely / 24)} days`
         : a.state === 'beyond_limit'
           ? `; beyond its limit of ${x.limit}`
@@ -332,9 +337,12 @@ export const text = {
       const a = x.assessment;
       const now = a.level === null ? '' : `当前 ${num(a.level)} ${x.unit}`;
       const healthy = a.baseline ? `，健康水平 ${num(a.baseline.level)}` : '';
-      const since = a.onset !== null ? `自 ${date(a.onset, tz)} 起劣化：` : '';
+      const slight = a.onset !== null && !a.crossing && a.state !== 'beyond_limit' && a.change < WATCH_CHANGE;
+      const since = a.onset === null ? '' : slight ? `自 ${date(a.onset, tz)} 起略有变化：` : `自 ${date(a.onset, tz)} 起劣化：`;
       const c = a.crossing;
-      const when = c
+      const when = slight
+        ? '；仍在健康水平的正常波动范围内'
+        : c
         ? `；预计 ${date(c.likely, tz)} 前后达到 ${x.limit}（80% 范围 ${date(c.low, tz)} – ${Number.isFinite(c.high) ? date(c.high, tz) : '更晚'}），约 ${round1(a.rulHours!.likely / 24)} 天后`
         : a.state === 'beyond_limit'
           ? `；已超过限值 ${x.limit}`
