@@ -186,10 +186,10 @@ export const text = {
       const when = slight
         ? '; within the spread of its healthy level'
         : c
-        ? `; likely reaches ${x.limit} on ${date(c.likely, tz)} (80 % range ${date(c.low, tz)} – ${Number.isFinite(c.high) ? date(c.high, tz) : 'later'}), in about ${round1(a.rulHours!.likely / 24)} days`
-        : a.state === 'beyond_limit'
-          ? `; beyond its limit of ${x.limit}`
-          : '; no date for the limit yet: its rise is not yet sure';
+          ? `; likely reaches ${x.limit} on ${date(c.likely, tz)} (80 % range ${date(c.low, tz)} – ${Number.isFinite(c.high) ? date(c.high, tz) : 'later'}), in about ${round1(a.rulHours!.likely / 24)} days`
+          : a.state === 'beyond_limit'
+            ? `; beyond its limit of ${x.limit}`
+            : '; no date for the limit yet: its rise is not yet sure';
       const basis = ` Estimated ${date(Number(a.why.asOf), tz)} from ${a.why.hours} hours of readings${Number(a.why.priorFailures) > 0 ? `, and ${a.why.priorFailures} past failures of this kind` : ''}.`;
       return `${since}${now}${healthy}${when}.${basis}`;
     },
@@ -343,10 +343,10 @@ export const text = {
       const when = slight
         ? '；仍在健康水平的正常波动范围内'
         : c
-        ? `；预计 ${date(c.likely, tz)} 前后达到 ${x.limit}（80% 范围 ${date(c.low, tz)} – ${Number.isFinite(c.high) ? date(c.high, tz) : '更晚'}），约 ${round1(a.rulHours!.likely / 24)} 天后`
-        : a.state === 'beyond_limit'
-          ? `；已超过限值 ${x.limit}`
-          : '；上升趋势尚不确定，暂无法预计达到限值的日期';
+          ? `；预计 ${date(c.likely, tz)} 前后达到 ${x.limit}（80% 范围 ${date(c.low, tz)} – ${Number.isFinite(c.high) ? date(c.high, tz) : '更晚'}），约 ${round1(a.rulHours!.likely / 24)} 天后`
+          : a.state === 'beyond_limit'
+            ? `；已超过限值 ${x.limit}`
+            : '；上升趋势尚不确定，暂无法预计达到限值的日期';
       const basis = `估算于 ${date(Number(a.why.asOf), tz)}，依据 ${a.why.hours} 小时的读数${Number(a.why.priorFailures) > 0 ? `及 ${a.why.priorFailures} 次同类故障` : ''}。`;
       return `${since}${now}${healthy}${when}。${basis}`;
     },
