@@ -38,6 +38,16 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
+    // The console's one script runs in the browser.
+    files: ['services/console/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'fetch', 'setTimeout', 'clearTimeout', 'DOMParser', 'EventSource'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
+  {
     // Tests read the API's JSON answers without declaring a type for each and assert on what they need.
     files: ['**/*.test.ts', 'services/testing/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

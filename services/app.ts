@@ -10,6 +10,7 @@ import { feedBackToRules } from './alarms/rule-feedback.ts';
 import { createKyselyApiKeyStore } from './api/api-key-store.kysely.ts';
 import { createApiKeys } from './api/api-keys.ts';
 import { buildApi } from './api/server.ts';
+import { registerConsole } from './console/routes.ts';
 import { createAssetRegistry } from './assets/asset-registry.ts';
 import { createKyselyAssetStore } from './assets/asset-store.kysely.ts';
 import { createKyselyDeviceCredentialStore } from './assets/device-credential-store.kysely.ts';
@@ -275,6 +276,16 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       tls: config.http.tls,
       trustProxy: config.http.trustProxy,
       sites: estate.sites,
+    });
+    await registerConsole(api, {
+      workOrders,
+      alarms,
+      audit,
+      log: svc('console'),
+      now,
+      sites: estate.sites,
+      timeZoneOf: estate.timeZoneOf,
+      attachmentMaxBytes: config.attachments.maxBytes,
     });
     await listening(api.listen({ host: config.http.host, port: config.http.port }), config);
     closers.add('http api', () => api.close());

@@ -2,6 +2,7 @@ import type { DeviceCredentials } from '../assets/device-credentials.ts';
 import type { ApiKeys } from './api-keys.ts';
 import { publicAccess, registerAccessControl } from './access.ts';
 import { checkJsonDepth } from './json-body.ts';
+import { isInternal } from './internal-requests.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { auditRoutes } from './routes/audit.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -167,6 +168,8 @@ export async function buildApi(deps: ApiDeps) {
   if (deps.rateLimitPerMinute) {
     await app.register(fastifyRateLimit, {
       max: deps.rateLimitPerMinute,
+      // The console's own reads on a page's behalf: the browser's request was counted already.
+      allowList: (req) => isInternal(req.headers),
       timeWindow: 60_000,
       // Thrown by the plugin and answered by the error handler above, like every other error.
       errorResponseBuilder: (_req, ctx) =>

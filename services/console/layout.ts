@@ -1,0 +1,128 @@
+import type { FastifyRequest } from 'fastify';
+import type { ApiKey } from '../api/api-keys.ts';
+import { html, type Html } from './html.ts';
+import { languageOf, messages, type Lang, type Messages } from './i18n.ts';
+
+/** Who is signed in, as the API's access control saw them (a session or an API key: the same principal). */
+export interface Principal {
+  name: string;
+  role: ApiKey['role'];
+  personId: string | null;
+  sites: readonly string[] | null;
+}
+
+export interface PageContext {
+  lang: Lang;
+  m: Messages;
+  /** Null when FMS runs without sign-in (FMS_API_AUTH=off). */
+  principal: Principal | null;
+  now: number;
+  /** The token every form posts back (CSRF); empty when the browser signs in by a key header. */
+  csrf: string;
+  path: string;
+  timeZoneOf: (site: string | null) => string;
+}
+
+export function principalOf(req: FastifyRequest): Principal | null {
+  const k = req.apiKey;
+  return k ? { name: k.name, role: k.role, personId: k.personId, sites: k.sites } : null;
+}
+
+/** The CSRF token of the request's session (set by the session sign-in), if it came with one. */
+export function csrfOf(req: FastifyRequest): string {
+  return (req as unknown as { fmsSession?: { csrf?: string } }).fmsSession?.csrf ?? '';
+}
+
+export function contextOf(req: FastifyRequest, now: number, timeZoneOf: (site: string | null) => string): PageContext {
+  const lang = languageOf(req);
+  return { lang, m: messages[lang], principal: principalOf(req), now, csrf: csrfOf(req), path: req.url, timeZoneOf };
+}
+
+type NavKey = keyof Messages['nav'];
+const navFor = (p: Principal | null): NavKey[] => {
+  const role = p?.role ?? 'admin';
+  const items: NavKey[] = [];
+  if (role === 'technician' || (p?.personId && role !== 'viewer')) items.push('orders');
+  if (role !== 'technician') items.push('board');
+  items.push('alarms', 'status', 'pm');
+  if (role !== 'technician') items.push('reports');
+  return items;
+};
+const navHref: Record<NavKey, string> = {
+  orders: '/orders',
+  board: '/board',
+  alarms: '/alarms',
+  status: '/sites',
+  pm: '/pm',
+  reports: '/reports',
+  signOut: '/signout',
+};
+
+/** A form field carrying the CSRF token. */
+export const csrfField = (ctx: PageContext) => (ctx.csrf ? html`<input type="hidden" name="_csrf" value="${ctx.csrf}" />` : '');
+
+/** The whole page: header with navigation, language switch and sign-out; the page's content in <main>. */
+export function page(ctx: PageContext, title: string, content: Html, opts: { active?: NavKey; live?: boolean } = {}): string {
+  const { m, principal } = ctx;
+  const other: Lang = ctx.lang === 'en' ? 'zh' : 'en';
+  const nav = principal || ctx.principal === null ? navFor(principal) : [];
+  return html`<!doctype html>
+<html lang="${ctx.lang === 'zh' ? 'zh-CN' : 'en'}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · FMS</title>
+<link rel="icon" href="/console/icon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/console/app.css">
+<script src="/console/app.js" defer></script>
+</head>
+<body${opts.live ? html` data-live="1"` : ''}>
+<a class="skip" href="#main">${m.skip}</a>
+<header class="top">
+  <a class="brand" href="/">FMS</a>
+  <nav aria-label="FMS">
+    <ul>
+      ${nav.map((k) => html`<li><a href="${navHref[k]}" ${opts.active === k ? html` aria-current="page"` : ''}>${m.nav[k]}</a></li>`)}
+    </ul>
+  </nav>
+  <div class="who">
+    <a class="lang" href="/lang/${other}?next=${encodeURIComponent(ctx.path)}" hreflang="${other === 'zh' ? 'zh-CN' : 'en'}" lang="${other === 'zh' ? 'zh-CN' : 'en'}">${m.otherLanguage}</a>
+    ${
+      principal
+        ? html`<span class="me">${m.signedInAs(principal.name, m.roles[principal.role] ?? principal.role)}</span>
+            <form method="post" action="/signout" class="inline">${csrfField(ctx)}<button type="submit" class="link">${m.nav.signOut}</button></form>`
+        : ''
+    }
+  </div>
+</header>
+<main id="main" tabindex="-1">
+${content}
+</main>
+</body>
+</html>
+`.value;
+}
+
+/** A page without navigation (sign-in, errors before sign-in). */
+export function barePage(lang: Lang, title: string, content: Html): string {
+  const m = messages[lang];
+  const other: Lang = lang === 'en' ? 'zh' : 'en';
+  return html`<!doctype html>
+    <html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title} · FMS</title>
+        <link rel="icon" href="/console/icon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href="/console/app.css" />
+        <script src="/console/app.js" defer></script>
+      </head>
+      <body class="bare">
+        <header class="top">
+          <span class="brand">FMS</span>
+          <div class="who"><a class="lang" href="/lang/${other}?next=/signin" lang="${other === 'zh' ? 'zh-CN' : 'en'}">${m.otherLanguage}</a></div>
+        </header>
+        <main id="main" tabindex="-1">${content}</main>
+      </body>
+    </html> `.value;
+}

@@ -1,0 +1,40 @@
+// FMS console: what plain HTML cannot do. Everything works without it; it adds live updates.
+(function () {
+  'use strict';
+  var body = document.body;
+  if (!body || !body.getAttribute('data-live') || typeof EventSource === 'undefined') return;
+  var pending = null;
+  var busy = function () {
+    var el = document.activeElement;
+    if (!el) return false;
+    var tag = el.tagName;
+    return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT';
+  };
+  var refresh = function () {
+    pending = null;
+    // Someone is typing or choosing a file: do not pull the form from under them; try again soon.
+    if (busy()) {
+      pending = setTimeout(refresh, 5000);
+      return;
+    }
+    fetch(location.href, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+      .then(function (res) {
+        if (!res.ok || res.redirected) return null;
+        return res.text();
+      })
+      .then(function (text) {
+        if (!text) return;
+        var doc = new DOMParser().parseFromString(text, 'text/html');
+        var fresh = doc.getElementById('main');
+        var main = document.getElementById('main');
+        if (fresh && main) main.innerHTML = fresh.innerHTML;
+      })
+      .catch(function () {});
+  };
+  var source = new EventSource('/console/events');
+  source.addEventListener('change', function () {
+    if (!pending) pending = setTimeout(refresh, 600);
+  });
+  var note = document.querySelector('.live-note');
+  if (note) note.hidden = false;
+})();
