@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Fms } from './runtime/fms.ts';
@@ -18,10 +17,6 @@ import { createDeviceCredentials } from './assets/device-credentials.ts';
 import { createAuditLog } from './audit/audit-log.ts';
 import { createKyselyAuditStore } from './audit/audit-store.kysely.ts';
 import { createPartitionedIngest } from './cluster/partitioned-ingest.ts';
-import { createAssetHealth } from './condition/asset-health.ts';
-import { createConditionService, resolvedRepairs } from './condition/condition-service.ts';
-import { conditionPoint, createConditionWatch } from './condition/condition-watch.ts';
-import { createFleetLearning } from './condition/fleet-learning.ts';
 import type { Config } from './config/config.ts';
 import { openDatabase } from './db/database.ts';
 import { createIngest } from './ingest/ingest.ts';
@@ -29,11 +24,6 @@ import { createRejectedLog } from './ingest/rejected-log.ts';
 import { createPmPlanService, loadPlanTemplates } from './pm/pm-plan-service.ts';
 import { createPmScheduler } from './pm/pm-scheduler.ts';
 import { createKyselyPmStore } from './pm/pm-store.kysely.ts';
-import { reportFonts } from './reports/font-runs.ts';
-import { findFonts } from './reports/report-font.ts';
-import { createReportScheduler } from './reports/report-scheduler.ts';
-import { createReportService } from './reports/report-service.ts';
-import { createKyselyReportStore } from './reports/report-store.kysely.ts';
 import { createRuleEngine } from './rules/rule-engine.ts';
 import { loadDefaultRules } from './rules/rule-loader.ts';
 import { createRuleService } from './rules/rule-service.ts';
@@ -47,6 +37,7 @@ import { registerGauges } from './runtime/gauges.ts';
 import { createHealthReport } from './runtime/health-report.ts';
 import { createJobs } from './runtime/jobs.ts';
 import { scheduleEstateJobs } from './runtime/leader-jobs.ts';
+import { openCondition } from './runtime/open-condition.ts';
 import { openCoordinator } from './runtime/open-coordinator.ts';
 import { keepRuleState } from './runtime/rule-state.ts';
 import { listening, urlsOf } from './runtime/listening.ts';
@@ -101,16 +92,11 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const broker = openBroker({ config, log, metrics, rejected, audit, apiKeys, credentials, assets, now });
 
     const rules = createRuleEngine([]);
-    const ruleService = await createRuleService({
-      store: createKyselyRuleStore(database.db),
-      engine: rules,
-      fileRules: [
-        ...loadDefaultRules().map((rule) => ({ rule, origin: 'default' as const })),
-        ...config.estate.rules.map((rule) => ({ rule, origin: 'config' as const })),
-      ],
-      log: svc('rules'),
-      now,
-    });
+    const fileRules = [
+      ...loadDefaultRules().map((rule) => ({ rule, origin: 'default' as const })),
+      ...config.estate.rules.map((rule) => ({ rule, origin: 'config' as const })),
+    ];
+    const ruleService = await createRuleService({ store: createKyselyRuleStore(database.db), engine: rules, fileRules, log: svc('rules'), now });
     const ruleById = (id: string) => rules.rules().find((r) => r.id === id);
     const webhooks = createWebhookNotifier({ hooks: config.estate.webhooks, log: svc('webhooks'), metrics });
     closers.add('webhooks', () => webhooks.close());
@@ -143,60 +129,14 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const pmStore = createKyselyPmStore(database.db);
     const templates = config.estate.pmTemplates ? loadPlanTemplates() : [];
     const pmPlans = await createPmPlanService({ store: pmStore, templates, filePlans: config.estate.pmPlans, now });
-    const pm = createPmScheduler({
-      store: pmStore,
-      plans: pmPlans,
-      assets,
-      workOrders,
-      telemetry,
-      siteTimeZone: estate.timeZoneOf,
-      log: svc('pm'),
-      metrics,
-      now,
-    });
-    // Looked for at the first PDF; glyphs no font has (Chinese without a CJK font) are logged once, with the package to install.
-    const fonts = reportFonts(() => findFonts(config.reports.font), svc('reports'));
-    // Each asset's condition, assessed the same way for reports, the API, predictive orders and Grafana.
-    const conditions = createConditionService({
-      telemetry,
-      repairs: resolvedRepairs(workOrderStore),
-      // What the estate's own failures teach, relearnt daily (fleet-learning.ts); the default prior until then.
-      prior: (type, metric) => learning.priorFor(type, metric),
-      fleetRul: (type, series) => learning.fleetRul(type, series),
-    });
-    const learning = createFleetLearning({
-      workOrders: workOrderStore,
-      hours: conditions.hours,
-      assetType: (id) => assets.get(id)?.type,
-      now,
-      log: svc('condition'),
-    });
-    const assetHealth = createAssetHealth({ conditions, alarms: alarmStore, workOrders: workOrderStore, pm: pmStore, now });
-    const reports = createReportService({
-      store: createKyselyReportStore(database.db),
-      assets,
-      workOrders: workOrderStore,
-      alarms: alarmStore,
-      pm: pmStore,
-      conditions,
-      folder: keptFolder(config.dataDir === ':memory:' ? undefined : path.join(config.dataDir, 'reports'), 'reports', closers),
-      siteTimeZone: estate.timeZoneOf,
-      fonts,
-      knownSite: estate.knows,
-      log: svc('reports'),
-      now,
-    });
-
+    const pmDeps = { store: pmStore, plans: pmPlans, assets, workOrders, telemetry, siteTimeZone: estate.timeZoneOf };
+    const pm = createPmScheduler({ ...pmDeps, log: svc('pm'), metrics, now });
     const coordinator = openCoordinator(config, log);
     const cluster = coordinator.health().mode === 'cluster';
     const leader = () => coordinator.isLeader();
-    const reportScheduler = createReportScheduler({
-      reports,
-      config: config.estate.reports,
-      targets: estate.reportTargets,
-      log: svc('reports'),
-      now,
-      isLeader: leader,
+    const { assetHealth, conditionWatch, learning, reports, reportScheduler } = openCondition({
+      ...{ config, db: database.db, telemetry, assets, alarmStore, workOrderStore, workOrders, pmStore, estate, closers },
+      ...{ isLeader: leader, now, svc },
     });
 
     const ruleStates = createKyselyRuleStateStore(database.db);
@@ -207,35 +147,8 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const onTickError = (err: unknown) => log.error({ err }, 'flapping alarms not cleared');
     startTicker(jobs, { rules, alarms, assets, coordinator, broker, telemetry, systemAlarms, now, onError: onTickError });
     const auditRetentionMs = config.audit.retentionMs;
-    const conditionWatch = createConditionWatch({
-      health: assetHealth,
-      // The Grafana asset board's condition panels read what each check found.
-      record: (h) => {
-        for (const x of h.indicators) telemetry.writeCondition(conditionPoint(h, x));
-      },
-      assets,
-      workOrders,
-      windowMs: config.prediction.windowMs,
-      siteTimeZone: estate.timeZoneOf,
-      now,
-      log: svc('condition'),
-    });
     scheduleEstateJobs(jobs, {
-      leader,
-      cluster,
-      workOrders,
-      assets,
-      alarmStore,
-      telemetry,
-      audit,
-      auditRetentionMs,
-      pm,
-      pmPlans,
-      ruleService,
-      conditionWatch,
-      learning,
-      now,
-      log,
+      ...{ leader, cluster, workOrders, assets, alarmStore, telemetry, audit, auditRetentionMs, pm, pmPlans, ruleService, conditionWatch, learning, now, log },
     });
     reportScheduler.start();
     closers.add('report scheduler', () => reportScheduler.stop());
@@ -268,23 +181,11 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
         apiKeys,
         audit,
       },
-      log: svc('api'),
-      version: VERSION,
-      attachmentMaxBytes: config.attachments.maxBytes,
-      rateLimitPerMinute: config.http.rateLimitPerMinute,
-      apiAuth: config.http.auth,
-      tls: config.http.tls,
-      trustProxy: config.http.trustProxy,
-      sites: estate.sites,
+      ...{ log: svc('api'), version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, rateLimitPerMinute: config.http.rateLimitPerMinute },
+      ...{ apiAuth: config.http.auth, tls: config.http.tls, trustProxy: config.http.trustProxy, sites: estate.sites },
     });
     await registerConsole(api, {
-      workOrders,
-      alarms,
-      audit,
-      log: svc('console'),
-      now,
-      sites: estate.sites,
-      timeZoneOf: estate.timeZoneOf,
+      ...{ workOrders, alarms, audit, log: svc('console'), now, sites: estate.sites, timeZoneOf: estate.timeZoneOf },
       attachmentMaxBytes: config.attachments.maxBytes,
     });
     await listening(api.listen({ host: config.http.host, port: config.http.port }), config);
