@@ -234,7 +234,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
           } else {
             const body: Record<string, unknown> = { action, by };
             if (version) body.version = version;
-            for (const k of ['note', 'reason', 'assignee'] as const) {
+            for (const k of ['note', 'reason', 'assignee', 'check'] as const) {
               const v = String(form.fields[k] ?? '').trim();
               if (v) body[k] = v;
             }

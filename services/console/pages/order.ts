@@ -109,7 +109,9 @@ export async function orderPage(
     html`<label for="note-${idSuffix}">${ctx.m.note}</label
       ><textarea id="note-${idSuffix}" name="note" rows="2" maxlength="4000" ${required ? html` required` : ''}></textarea>`;
   const working = can.includes('record') || can.includes('resolve');
-  const simple = ['acknowledge', 'start', 'resume', 'verify', 'close'].filter((a) => can.includes(a));
+  const simple = ['acknowledge', 'start', 'resume', 'close'].filter((a) => can.includes(a));
+  // Acceptance: one button per check still outstanding that a person gives (the sensors give their own).
+  const outstanding = o.acceptance.required.filter((c) => c !== 'sensor' && !o.acceptance.passed.some((p) => p.check === c));
   const technicians = people.items.filter((p) => p.role === 'technician');
 
   const acceptance = (() => {
@@ -163,6 +165,18 @@ export async function orderPage(
       <h2 id="todo">${ctx.m.whatNext}</h2>
       ${can.filter((a) => a !== 'comment' && a !== 'attach').length === 0 ? html`<p class="muted">${ctx.m.nothingToDo}</p>` : ''}
       <div class="actions">${simple.map((a) => form(a))}</div>
+      ${
+        can.includes('verify')
+          ? outstanding.map((c) =>
+              form(
+                'verify',
+                html`<input type="hidden" name="check" value="${c}" />
+                  <p class="muted">${ctx.m.checks[c] ?? c}</p>
+                  ${noteField(false, `verify-${c}`)}`,
+              ),
+            )
+          : ''
+      }
       ${
         can.includes('assign') && technicians.length
           ? form(

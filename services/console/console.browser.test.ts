@@ -1,0 +1,211 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Fms } from '../app.ts';
+import { requireProgram, startTestFms } from '../testing/harness.ts';
+
+const browserProgram = requireProgram('chromium', 'chromium');
+const ADMIN = 'admin-key-for-the-console-tests-0123456789';
+// A real PNG (1×1): FMS judges attachments by their content.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+
+const estate = {
+  sites: [
+    { id: 'riverside', timeZone: 'Asia/Shanghai' },
+    { id: 'lakeview', timeZone: 'Asia/Shanghai' },
+  ],
+  assets: [
+    { id: 'rs-elevator-01', type: 'elevator', site: 'riverside', name: 'Lift 1', location: 'Tower A lobby' },
+    { id: 'lv-pump-01', type: 'pump', site: 'lakeview', name: 'Booster pump', location: 'Basement' },
+  ],
+  people: [
+    { id: 'li-wei', name: 'Li Wei', skills: ['elevator'] },
+    { id: 'chen-jie', name: 'Chen Jie', skills: ['elevator'] },
+    { id: 'zhao-lei', name: 'Zhao Lei', skills: ['pump'] },
+    { id: 'zhang-min', name: 'Zhang Min', role: 'supervisor' },
+  ],
+  teams: [
+    { id: 'rs-eng', name: 'Riverside engineering', sites: ['riverside'], members: ['li-wei', 'chen-jie'], supervisor: 'zhang-min' },
+    { id: 'lv-eng', name: 'Lakeview engineering', sites: ['lakeview'], members: ['zhao-lei'], supervisor: 'zhang-min' },
+  ],
+};
+
+/** The console in a real browser at phone size: a technician works an order, a supervisor accepts it. */
+describe.skipIf(!browserProgram.available)(`the console in Chromium ${browserProgram.reason}`, () => {
+  let browser: Browser;
+  let fms: Fms;
+  const keys: Record<string, string> = {};
+  const api = async (method: string, path: string, body?: unknown, key = ADMIN) => {
+    const res = await fetch(`${fms.httpUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  beforeAll(async () => {
+    fms = await startTestFms(estate, { FMS_API_AUTH: 'keys', FMS_ADMIN_KEY: ADMIN });
+    for (const [person, role] of [
+      ['li-wei', 'technician'],
+      ['zhang-min', 'supervisor'],
+    ] as const) {
+      keys[person] = (await api('POST', '/api/keys', { name: person, role, personId: person })).body.token;
+    }
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await fms?.stop();
+  });
+
+  /** A phone-sized browser of one person; console errors and CSP refusals are collected. */
+  async function phone(person: string, width = 360): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+    const context = await browser.newContext({ viewport: { width, height: 740 }, extraHTTPHeaders: { authorization: `Bearer ${keys[person]}` } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(String(e)));
+    return { context, page, problems };
+  }
+  const noSidewaysScroll = async (page: Page) => {
+    const w = (await page.evaluate('({ content: document.documentElement.scrollWidth, window: window.innerWidth })')) as { content: number; window: number };
+    expect(w.content).toBeLessThanOrEqual(w.window);
+  };
+
+  it('a technician works their order on a phone: acknowledge, on site, checklist with a photo, resolve', async () => {
+    const opened = await api(
+      'POST',
+      '/api/work-orders',
+      {
+        channel: 'front_desk',
+        category: 'repair',
+        title: 'Lift 1 doors judder',
+        assetId: 'rs-elevator-01',
+        requester: { name: 'Mrs Zhou', phone: '13800000000', unit: '3-1702' },
+        checklist: [
+          'Door rollers checked',
+          { step: 'Photo of the door operator', type: 'photo' },
+          { step: 'Levelling error', type: 'measurement', unit: 'mm', min: -10, max: 10 },
+        ],
+        by: 'zhang-min',
+      },
+      keys['zhang-min'],
+    );
+    expect(opened.status).toBe(201);
+    const id = opened.body.id as string;
+    // Dispatch picked one of the riverside technicians; the test works it as Li Wei.
+    if (opened.body.assignee !== 'li-wei')
+      await api('POST', `/api/work-orders/${id}/actions`, { action: 'assign', by: 'zhang-min', assignee: 'li-wei' }, keys['zhang-min']);
+
+    const { context, page, problems } = await phone('li-wei');
+    try {
+      await page.goto(`${fms.httpUrl}/`);
+      expect(new URL(page.url()).pathname).toBe('/orders');
+      await noSidewaysScroll(page);
+      const card = page.locator('.card', { hasText: 'Lift 1 doors judder' });
+      await expect(card.locator('.badge').first().textContent()).resolves.toMatch(/P3/);
+      await expect(card.textContent()).resolves.toMatch(/Acknowledge: due in/);
+      await card.locator('a').click();
+      await page.waitForURL(`**/orders/${id}`);
+      await noSidewaysScroll(page);
+      expect(await page.locator('h1').textContent()).toBe('Lift 1 doors judder');
+      await expect(page.locator('.facts').textContent()).resolves.toMatch(/Mrs Zhou · 3-1702/);
+
+      await page.getByRole('button', { name: 'Acknowledge' }).click();
+      await page.waitForSelector('text=Acknowledged');
+      await page.getByRole('button', { name: 'On site — start' }).click();
+      await page.waitForSelector('.badge.state-in_progress');
+
+      // The checklist: a tick, a photo from the file chooser, a measurement; then resolve.
+      await page.getByLabel('Door rollers checked').check();
+      await page.getByLabel('Photo of the door operator').setInputFiles({ name: 'door.png', mimeType: 'image/png', buffer: PNG });
+      await page.getByLabel(/Levelling error/).fill('2.5');
+      await page.locator('#note-resolve').fill('Rollers replaced, doors run smoothly');
+      await page.getByRole('button', { name: 'Resolve' }).click();
+      await page.waitForSelector('.badge.state-resolved');
+      expect(await page.locator('.thumbs img').count()).toBe(1);
+      await expect(page.locator('#main').textContent()).resolves.toMatch(/Waiting for: requester confirms/);
+      await noSidewaysScroll(page);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+    const order = (await api('GET', `/api/work-orders/${id}`)).body;
+    expect(order.state).toBe('resolved');
+    expect(order.checklistResults[0]).toMatchObject({ done: true, by: 'li-wei' });
+    expect(order.checklistResults[1].photo).toBe(order.attachments[0].id);
+    expect(order.checklistResults[2]).toMatchObject({ value: 2.5, failed: false });
+    expect(order.history.some((e: any) => e.action === 'resolve' && e.note === 'Rollers replaced, doors run smoothly')).toBe(true);
+  });
+
+  it('a supervisor sees the board and records the requester’s confirmation; the order is verified', async () => {
+    const { context, page, problems } = await phone('zhang-min', 1280);
+    try {
+      await page.goto(`${fms.httpUrl}/`);
+      expect(new URL(page.url()).pathname).toBe('/board');
+      const lane = page.locator('section.lane', { has: page.locator('h2', { hasText: 'Resolved, being checked' }) });
+      await lane.locator('a', { hasText: 'Lift 1 doors judder' }).click();
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.waitForSelector('.badge.state-verified');
+      await noSidewaysScroll(page);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows the refusal when a technician tries an action the process does not allow them, and changes nothing', async () => {
+    const opened = await api(
+      'POST',
+      '/api/work-orders',
+      { channel: 'hotline', category: 'repair', title: 'Pump noise', assetId: 'lv-pump-01', by: 'zhang-min' },
+      keys['zhang-min'],
+    );
+    const id = opened.body.id as string;
+    const { context, page } = await phone('li-wei');
+    try {
+      // Another team's order, opened by its address: the technician gets no buttons to act on it…
+      await page.goto(`${fms.httpUrl}/orders/${id}`);
+      expect(await page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+      // …and a forged form post is refused by the API's own rules.
+      const res = await page.request.post(`${fms.httpUrl}/orders/${id}/act`, { form: { action: 'acknowledge' } });
+      expect(res.status()).toBeGreaterThanOrEqual(400);
+      expect(await res.text()).toMatch(/li-wei/);
+    } finally {
+      await context.close();
+    }
+    expect((await api('GET', `/api/work-orders/${id}`)).body.state).not.toBe('acknowledged');
+  });
+
+  it('speaks Chinese when the browser asks for it, and switches language on request', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 360, height: 740 },
+      locale: 'zh-CN',
+      extraHTTPHeaders: { authorization: `Bearer ${keys['li-wei']}`, 'accept-language': 'zh-CN,zh;q=0.9' },
+    });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${fms.httpUrl}/orders`);
+      expect(await page.locator('h1').textContent()).toBe('我的工单');
+      expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+      await page.getByRole('link', { name: 'English' }).click();
+      await page.waitForURL('**/orders');
+      expect(await page.locator('h1').textContent()).toBe('My orders');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('sends a visitor without credentials to the sign-in page', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${fms.httpUrl}/board`);
+      expect(new URL(page.url()).pathname).toBe('/signin');
+      expect(new URL(page.url()).searchParams.get('next')).toBe('/board');
+      expect(await page.locator('input[type=password]').count()).toBe(1);
+    } finally {
+      await context.close();
+    }
+  });
+});
