@@ -92,6 +92,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     closers.add('audit log', () => audit.flush());
     const apiKeys = createApiKeys(createKyselyApiKeyStore(database.db), now, config.adminKey);
     const credentials = createDeviceCredentials(createKyselyDeviceCredentialStore(database.db), now);
+    assets.onRemoved((id) => credentials.revoke(id)); // a removed asset's secret ends, and its device goes
     const broker = openBroker({ config, log, metrics, rejected, audit, apiKeys, credentials, assets, now });
 
     const rules = createRuleEngine([]);

@@ -170,6 +170,13 @@ export const envSchema = z.object({
     .int('expected a whole number')
     .min(1, 'expected at least 1')
     .default(1000),
+  /** Embedded broker: persistent sessions one identity (a device, an API key) may hold; a further one is refused (CONNACK 2). */
+  FMS_MQTT_SESSIONS_PER_IDENTITY: z.coerce
+    .number({ error: 'expected a number of sessions, e.g. 10' })
+    .int('expected a whole number')
+    .min(1, 'expected at least 1')
+    .max(10_000, 'expected at most 10000')
+    .default(10),
   /** This instance's name among several (MQTT client id, leases); host name and process id when unset. */
   FMS_INSTANCE_ID: z
     .string()
@@ -199,8 +206,8 @@ export interface Config {
     maxConnectionsPerIp: number;
     /** Messages a second one device may send before it is slowed down; 0: no limit. */
     maxMessagesPerSecond: number;
-    /** Persistent sessions: how long one waits offline, and how many messages it may have queued. */
-    sessions: { expiryMs: number; maxQueued: number };
+    /** Persistent sessions: how long one waits offline, how many messages it may have queued, how many one identity may hold. */
+    sessions: { expiryMs: number; maxQueued: number; maxPerIdentity: number };
     /** A packet incomplete for this long closes its connection. */
     packetTimeoutMs: number;
     auth: 'off' | 'devices';
@@ -374,7 +381,11 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
       maxPacketBytes: e.FMS_MQTT_MAX_PACKET_KB * 1024,
       maxConnectionsPerIp: e.FMS_MQTT_MAX_CONNECTIONS_PER_IP,
       maxMessagesPerSecond: e.FMS_MQTT_MAX_MSGS_PER_SEC,
-      sessions: { expiryMs: parseDuration(e.FMS_MQTT_SESSION_EXPIRY)!, maxQueued: e.FMS_MQTT_SESSION_MAX_QUEUED },
+      sessions: {
+        expiryMs: parseDuration(e.FMS_MQTT_SESSION_EXPIRY)!,
+        maxQueued: e.FMS_MQTT_SESSION_MAX_QUEUED,
+        maxPerIdentity: e.FMS_MQTT_SESSIONS_PER_IDENTITY,
+      },
       packetTimeoutMs: parseDuration(e.FMS_MQTT_PACKET_TIMEOUT)!,
       auth: e.FMS_MQTT_AUTH,
       tls:
