@@ -82,6 +82,8 @@ export interface Intake {
   /** Preventive maintenance: the plan and the occurrence key; a second order for the same key is refused. */
   pm?: { planId: string; key: string; assignee?: string | undefined; team?: string | undefined } | undefined;
   by: string;
+  /** The API key that registers it (recorded on its `opened` event: an integration acts only on orders it registered). */
+  key?: string | undefined;
 }
 
 /** Default priority of an order opened by a person, by category (DOMAIN.md's table). */
@@ -331,7 +333,13 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       at,
       actor: actor.id,
       note: intake.description ?? null,
-      data: { source: intake.source, channel: intake.channel, parentId: intake.parentId ?? null, pmKey: intake.pm?.key ?? null },
+      data: {
+        source: intake.source,
+        channel: intake.channel,
+        parentId: intake.parentId ?? null,
+        pmKey: intake.pm?.key ?? null,
+        ...(intake.key ? { key: intake.key } : {}),
+      },
     });
     if (!opened) return order; // a plan occurrence another instance opened first
     metrics.workOrdersOpened.labels(priority, intake.source).inc();

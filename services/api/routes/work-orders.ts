@@ -104,7 +104,7 @@ export const workOrderRoutes =
     /**
      * What a key may do on an order beyond its role: a technician's only on orders of theirs or their
      * team's; an integration's only for the requester (a resident app relaying a confirmation or a
-     * rating).
+     * rating), and only on orders it registered itself — not on the hotline's or another app's.
      */
     async function mayAct(req: FastifyRequest, key: ApiKey): Promise<void> {
       const by = (req.body as { by: string }).by;
@@ -112,6 +112,15 @@ export const workOrderRoutes =
         throw new FmsError('FMS_ERR_API_FORBIDDEN', why);
       };
       if (key.role === 'integration' && by !== 'requester') refuse(`an integration's key acts only for the requester (by: "requester"), not as "${by}"`);
+      if (key.role === 'integration') {
+        const orderId = (req.params as { id: string }).id;
+        const found = await orderOf(req);
+        if (!found) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${orderId}"`);
+        const registeredBy = found.history.find((e) => e.type === 'opened')?.data['key'];
+        if (registeredBy !== key.id)
+          refuse(`an integration's key acts for the requester only on orders it registered; ${orderId} was not registered with this key`);
+        return;
+      }
       if (key.role !== 'technician') return;
       if (!key.personId) refuse("a technician's key must belong to a person (issue it with personId)");
       const orderId = (req.params as { id: string }).id;
@@ -165,7 +174,8 @@ export const workOrderRoutes =
         schema: { summary: 'Register a request, an inspection finding or planned work', tags: ['work orders'], body: intakeSchema },
       },
       async (req, reply) => {
-        const order = await deps.workOrders.open({ ...req.body, channel: req.body.channel as never });
+        // The key that registers it is recorded with it: an integration acts only on orders it registered.
+        const order = await deps.workOrders.open({ ...req.body, channel: req.body.channel as never, key: req.apiKey?.id });
         reply.status(201).header('location', `/api/work-orders/${order.id}`);
         return order;
       },

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Fms } from '../app.ts';
+import { startTestFms } from '../testing/harness.ts';
+
+/**
+ * The HTTP attacks of the third security round, each reproduced against a real FMS as the intruder
+ * made them: its API on a socket (fetch).
+ */
+const ADMIN = 'admin-key-for-the-third-round-api-tests-01';
+const estate = {
+  sites: [{ id: 'riverside' }, { id: 'lakeview' }],
+  assets: [
+    { id: 'rs-pump-01', type: 'pump', site: 'riverside' },
+    { id: 'rs-pump-02', type: 'pump', site: 'riverside' },
+    { id: 'rs-pump-03', type: 'pump', site: 'riverside' },
+    { id: 'rs-pump-04', type: 'pump', site: 'riverside' },
+    { id: 'lv-pump-01', type: 'pump', site: 'lakeview' },
+  ],
+  people: [
+    { id: 'li-wei', name: 'Li Wei', skills: ['pump'] },
+    { id: 'chen-jie', name: 'Chen Jie', skills: ['pump'] },
+    { id: 'zhao-lei', name: 'Zhao Lei', skills: ['pump'] },
+    { id: 'zhang-min', name: 'Zhang Min', role: 'supervisor' },
+    { id: 'wu-fang', name: 'Wu Fang', role: 'supervisor' },
+  ],
+  teams: [
+    { id: 'rs-eng', name: 'Riverside engineering', sites: ['riverside'], members: ['li-wei', 'chen-jie'], supervisor: 'zhang-min' },
+    { id: 'lv-eng', name: 'Lakeview engineering', sites: ['lakeview'], members: ['zhao-lei'], supervisor: 'wu-fang' },
+  ],
+};
+
+describe('attacks on the HTTP API, third round (FMS_API_AUTH=keys)', () => {
+  let fms: Fms;
+  const call = (method: string, url: string, key?: string, payload?: unknown) =>
+    fetch(`${fms.httpUrl}${url}`, {
+      method,
+      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}),
+    }).then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
+  const issue = async (body: object) => (await call('POST', '/api/keys', ADMIN, body)).body as { id: string; token: string };
+  const intake = (assetId: string, extra: object = {}) => ({
+    channel: 'hotline',
+    category: 'repair',
+    title: 'Noise',
+    assetId,
+    requester: { name: 'Front desk', phone: '1' },
+    by: 'requester',
+    ...extra,
+  });
+  const act = (id: string, key: string, action: object) => call('POST', `/api/work-orders/${id}/actions`, key, action);
+  /** An order on the asset registered at the hotline, assigned to `assignee` by the supervisor. */
+  const orderFor = async (assetId: string, assignee: string) => {
+    const order = (await call('POST', '/api/work-orders', ADMIN, intake(assetId))).body;
+    if (order.assignee !== assignee) expect((await act(order.id, ADMIN, { action: 'assign', by: 'zhang-min', assignee, reason: 'test' })).status).toBe(200);
+    return order.id as string;
+  };
+
+  beforeAll(async () => {
+    fms = await startTestFms(estate, {
+      FMS_API_AUTH: 'keys',
+      FMS_ADMIN_KEY: ADMIN,
+      FMS_HTTP_RATE_LIMIT: '0',
+    });
+  });
+  afterAll(() => fms?.stop());
+
+  describe('finding 8: an integration’s key', () => {
+    it('acts for the requester only on orders it registered, not on the hotline’s or another app’s', async () => {
+      const app = await issue({ name: 'resident app', role: 'integration', sites: ['riverside'] });
+      const other = await issue({ name: 'another app', role: 'integration' });
+      const own = (await call('POST', '/api/work-orders', app.token, intake('rs-pump-01'))).body;
+      const hotline = (await call('POST', '/api/work-orders', ADMIN, intake('rs-pump-01', { title: 'Leak' }))).body;
+      for (const action of [
+        { action: 'cancel', by: 'requester', note: 'not needed' },
+        { action: 'comment', by: 'requester', note: 'hello' },
+      ]) {
+        const refused = await act(hotline.id, app.token, action);
+        expect(refused.status, action.action).toBe(403);
+        expect(refused.body.error.message).toMatch(/acts for the requester only on orders it registered/);
+      }
+      expect((await act(own.id, other.token, { action: 'cancel', by: 'requester', note: 'x' })).status).toBe(403);
+      expect((await call('GET', `/api/work-orders/${hotline.id}`, ADMIN)).body.state).not.toBe('cancelled');
+      // Its own order it may still act on for the requester.
+      const cancelled = await act(own.id, app.token, { action: 'cancel', by: 'requester', note: 'resolved itself' });
+      expect([cancelled.status, cancelled.body.state]).toEqual([200, 'cancelled']);
+    });
+
+    it('cannot confirm the repair of an order it did not register', async () => {
+      const app = await issue({ name: 'resident app 2', role: 'integration' });
+      const id = await orderFor('rs-pump-02', 'chen-jie');
+      expect((await act(id, ADMIN, { action: 'start', by: 'chen-jie' })).status).toBe(200);
+      expect((await act(id, ADMIN, { action: 'resolve', by: 'chen-jie', note: 'bearing replaced' })).status).toBe(200);
+      const confirm = await act(id, app.token, { action: 'verify', by: 'requester', note: 'works' });
+      expect(confirm.status).toBe(403);
+      const order = (await call('GET', `/api/work-orders/${id}`, ADMIN)).body;
+      expect(order.acceptance.passed).not.toContain('requester');
+      expect(order.history.filter((e: { action: string }) => e.action === 'verify')).toEqual([]);
+    });
+  });
+});
