@@ -127,6 +127,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       ruleById,
       files: createAttachmentFiles(keptFolder(config.attachments.dir, 'attachments', closers)),
       attachmentMaxBytes: config.attachments.maxBytes,
+      attachmentQuota: config.attachments.perOrder,
     });
     const alarms = createAlarmService({ store: alarmStore, log: svc('alarms'), metrics, now, maintenance: assets });
     // Events, not callbacks: who listens to alarms and work orders.

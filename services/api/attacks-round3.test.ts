@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fms } from '../app.ts';
 import { startTestFms } from '../testing/harness.ts';
@@ -28,6 +29,9 @@ const estate = {
     { id: 'lv-eng', name: 'Lakeview engineering', sites: ['lakeview'], members: ['zhao-lei'], supervisor: 'wu-fang' },
   ],
 };
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** A file FMS takes for a PNG (by its signature), of about `size` bytes, different each time. */
+const png = (size = 64) => Buffer.concat([PNG, randomBytes(size)]).toString('base64');
 
 describe('attacks on the HTTP API, third round (FMS_API_AUTH=keys)', () => {
   let fms: Fms;
@@ -60,6 +64,9 @@ describe('attacks on the HTTP API, third round (FMS_API_AUTH=keys)', () => {
       FMS_API_AUTH: 'keys',
       FMS_ADMIN_KEY: ADMIN,
       FMS_HTTP_RATE_LIMIT: '0',
+      FMS_ATTACHMENT_MAX_MB: '1',
+      FMS_ATTACHMENTS_PER_ORDER: '3',
+      FMS_ATTACHMENTS_MB_PER_ORDER: '1',
     });
   });
   afterAll(() => fms?.stop());
@@ -96,5 +103,30 @@ describe('attacks on the HTTP API, third round (FMS_API_AUTH=keys)', () => {
       expect(order.acceptance.passed).not.toContain('requester');
       expect(order.history.filter((e: { action: string }) => e.action === 'verify')).toEqual([]);
     });
+  });
+
+  it('finding 8: holds an order to FMS_ATTACHMENTS_PER_ORDER attachments and FMS_ATTACHMENTS_MB_PER_ORDER bytes', async () => {
+    const order = (await call('POST', '/api/work-orders', ADMIN, intake('rs-pump-02'))).body;
+    const attach = (data: string) => act(order.id, ADMIN, { action: 'attach', by: 'zhang-min', filename: 'p.png', data });
+    const first = png();
+    expect((await attach(first)).status).toBe(200);
+    // Sent at once, as the intruder did: the quota holds all the same.
+    const burst = await Promise.all(Array.from({ length: 6 }, () => attach(png())));
+    expect(burst.map((r) => r.status).sort()).toEqual([200, 200, 409, 409, 409, 409]);
+    const refused = burst.find((r) => r.status === 409)!;
+    expect(refused.body.error).toEqual({
+      code: 'FMS_ERR_ATTACHMENT_QUOTA',
+      message: `${order.id} has 3 attachments, the most one order may hold (FMS_ATTACHMENTS_PER_ORDER)`,
+    });
+    // The same file again is the one already there: no error, nothing added.
+    expect((await attach(first)).status).toBe(200);
+    expect((await call('GET', `/api/work-orders/${order.id}`, ADMIN)).body.attachments).toHaveLength(3);
+
+    const big = (await call('POST', '/api/work-orders', ADMIN, intake('rs-pump-02', { title: 'Photos' }))).body;
+    const attachBig = () => act(big.id, ADMIN, { action: 'attach', by: 'zhang-min', filename: 'b.png', data: png(600 * 1024) });
+    expect((await attachBig()).status).toBe(200);
+    const over = await attachBig();
+    expect(over.status).toBe(409);
+    expect(over.body.error.message).toMatch(/more than the 1048576 one order may \(FMS_ATTACHMENTS_MB_PER_ORDER\)/);
   });
 });

@@ -91,6 +91,20 @@ export const envSchema = z.object({
     .min(1, 'expected at least 1 MiB')
     .max(100, 'expected at most 100 MiB')
     .default(10),
+  /** Attachments one work order may hold; a further one is refused. */
+  FMS_ATTACHMENTS_PER_ORDER: z.coerce
+    .number({ error: 'expected a number of attachments, e.g. 50' })
+    .int('expected a whole number')
+    .min(1, 'expected at least 1')
+    .max(10_000, 'expected at most 10000')
+    .default(50),
+  /** Bytes of attachments one work order may hold in all, MiB. */
+  FMS_ATTACHMENTS_MB_PER_ORDER: z.coerce
+    .number({ error: 'expected a size in MiB, e.g. 200' })
+    .int('expected whole MiB')
+    .min(1, 'expected at least 1 MiB')
+    .max(100_000, 'expected at most 100000 MiB')
+    .default(200),
   /** pino log level. */
   FMS_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -226,8 +240,8 @@ export interface Config {
   spool: { maxBytes: number; downAlarmAfterMs: number };
   /** Embedded telemetry store retention. */
   retention: { rawMs: number; rollupMs: number };
-  /** Work-order attachments: folder (undefined with FMS_DATA_DIR=:memory:, then a temporary one) and size limit. */
-  attachments: { dir: string | undefined; maxBytes: number };
+  /** Work-order attachments: folder (undefined with FMS_DATA_DIR=:memory:, then a temporary one), size limit, what one order may hold. */
+  attachments: { dir: string | undefined; maxBytes: number; perOrder: { count: number; totalBytes: number } };
   logLevel: Env['FMS_LOG_LEVEL'];
   timeZone: string;
   /** This instance's name (FMS_INSTANCE_ID, or host name and process id). */
@@ -430,6 +444,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
           ? undefined
           : path.resolve(e.FMS_DATA_DIR, 'attachments'),
       maxBytes: e.FMS_ATTACHMENT_MAX_MB * 1024 * 1024,
+      perOrder: { count: e.FMS_ATTACHMENTS_PER_ORDER, totalBytes: e.FMS_ATTACHMENTS_MB_PER_ORDER * 1024 * 1024 },
     },
     logLevel: e.FMS_LOG_LEVEL,
     timeZone: e.FMS_TZ,

@@ -50,6 +50,11 @@ export const errorCodes = {
   FMS_ERR_ATTACHMENT_TOO_LARGE: { kind: 'user', status: 413, summary: 'The attachment is larger than FMS_ATTACHMENT_MAX_MB.' },
   FMS_ERR_ATTACHMENT_TYPE: { kind: 'user', status: 415, summary: 'The attachment is not a JPEG, PNG, WebP, HEIC image or a PDF.' },
   FMS_ERR_ATTACHMENT_NOT_FOUND: { kind: 'user', status: 404, summary: 'The work order has no attachment with this id.' },
+  FMS_ERR_ATTACHMENT_QUOTA: {
+    kind: 'user',
+    status: 409,
+    summary: 'The work order holds as many attachments, or as many bytes of them, as one order may (FMS_ATTACHMENTS_PER_ORDER, FMS_ATTACHMENTS_MB_PER_ORDER).',
+  },
   FMS_ERR_PM_PLAN_NOT_FOUND: { kind: 'user', status: 404, summary: 'No preventive-maintenance plan has this id.' },
   FMS_ERR_PM_PLAN_INVALID: { kind: 'user', status: 400, summary: 'A preventive-maintenance plan does not match the plan format.' },
   FMS_ERR_PM_PLAN_EXISTS: { kind: 'user', status: 409, summary: 'A plan with this id is already in force; change it with PUT.' },

@@ -62,6 +62,8 @@ export interface WorkOrderServiceDeps {
   ruleById?: (id: string) => Rule | undefined;
   files: AttachmentFiles;
   attachmentMaxBytes: number;
+  /** What one order may hold: attachments and their bytes in all (default 50 and 200 MiB). */
+  attachmentQuota?: { count: number; totalBytes: number };
 }
 
 /** What a person or an integration submits to open an order (POST /api/work-orders). */
@@ -89,6 +91,9 @@ export interface Intake {
 /** Default priority of an order opened by a person, by category (DOMAIN.md's table). */
 const defaultPriority: Record<string, Priority> = { repair: 'P3', complaint: 'P3', inspection: 'P3', suggestion: 'P4', preventive: 'P4' };
 
+/** What one order may hold unless configured otherwise: photos of a repair, a report or two, not an archive. */
+const defaultAttachmentQuota = { count: 50, totalBytes: 200 * 1024 * 1024 };
+
 /** How long a technician's start of work keeps the asset in maintenance mode at most (renewed by resume). */
 const MAINTENANCE_FOR = 8 * 3_600_000;
 
@@ -111,6 +116,7 @@ export interface WorkOrderEvents {
  */
 export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   const { store, log, metrics, directory } = deps;
+  const quota = deps.attachmentQuota ?? defaultAttachmentQuota;
   const yearOf = new Intl.DateTimeFormat('en', { timeZone: deps.timeZone, year: 'numeric' });
   const settings: ProcessSettings = {
     sensorWindowMs: deps.process.sensorWindow,
@@ -388,7 +394,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         throw toFmsError(err);
       }
       if (input.action === 'attach') {
-        await attach(order, input, actor);
+        await attach(order, input, actor, attachments);
         return (await store.get(id))!.order;
       }
       const saved = await commit(decision, input.action);
@@ -405,7 +411,12 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     }
   }
 
-  async function attach(order: WorkOrder, input: Extract<ActionInput, { action: 'attach' }>, actor: Actor): Promise<void> {
+  async function attach(
+    order: WorkOrder,
+    input: Extract<ActionInput, { action: 'attach' }>,
+    actor: Actor,
+    existing: readonly { sha256: string; size: number }[],
+  ): Promise<void> {
     const bytes = Buffer.from(input.data, 'base64');
     if (bytes.length === 0) throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', 'the attachment is empty');
     if (bytes.length > deps.attachmentMaxBytes)
@@ -413,6 +424,12 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         'FMS_ERR_ATTACHMENT_TOO_LARGE',
         `the attachment has ${bytes.length} bytes; at most ${deps.attachmentMaxBytes} are accepted (FMS_ATTACHMENT_MAX_MB)`,
       );
+    // The same file again is the attachment already there (the store records nothing new): no quota spent.
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    if (existing.some((a) => a.sha256 === digest)) return;
+    // Refused before the file is written when the order, as read, is full; the store checks again.
+    const held = { count: existing.length, bytes: existing.reduce((n, a) => n + a.size, 0) };
+    if (held.count >= quota.count || held.bytes + bytes.length > quota.totalBytes) throw quotaExceeded(order.id, held, bytes.length);
     const kind = sniffType(bytes);
     if (!kind)
       throw new FmsError(
@@ -445,8 +462,23 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       data: { attachmentId: attachment.id, filename: input.filename, contentType: kind.type, size: bytes.length, sha256 },
     };
     // The same file again (also sent twice at the same moment) is the attachment already there.
-    if (!(await store.addAttachment(attachment, event))) return;
-    metrics.workOrderActions.labels('attach').inc();
+    const added = await store.addAttachment(attachment, event, quota);
+    if (added.outcome === 'full') {
+      // Others filled the order meanwhile: this file is nobody's (its name is this order's and its checksum, which no attachment has).
+      await deps.files.remove(path);
+      throw quotaExceeded(order.id, added, bytes.length);
+    }
+    if (added.outcome === 'added') metrics.workOrderActions.labels('attach').inc();
+  }
+
+  /** The order holds as many attachments, or bytes of them, as it may. */
+  function quotaExceeded(id: string, held: { count: number; bytes: number }, size: number): FmsError {
+    return held.count >= quota.count
+      ? new FmsError('FMS_ERR_ATTACHMENT_QUOTA', `${id} has ${held.count} attachments, the most one order may hold (FMS_ATTACHMENTS_PER_ORDER)`)
+      : new FmsError(
+          'FMS_ERR_ATTACHMENT_QUOTA',
+          `${id} holds ${held.bytes} bytes of attachments; with these ${size} it would hold more than the ${quota.totalBytes} one order may (FMS_ATTACHMENTS_MB_PER_ORDER)`,
+        );
   }
 
   /** The sensor check of a resolved alarm order: passed, back to work, or deferred when the device is silent. */

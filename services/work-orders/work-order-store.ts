@@ -19,6 +19,15 @@ export interface WorkOrderFilter {
   offset: number;
 }
 
+/** What one order may hold: attachments, and their bytes in all. */
+export interface AttachmentQuota {
+  count: number;
+  totalBytes: number;
+}
+
+/** What became of an attachment: stored, the same file stored before, or refused because the order is full. */
+export type AddedAttachment = { outcome: 'added' } | { outcome: 'exists' } | { outcome: 'full'; count: number; bytes: number };
+
 /** The work-order store port. */
 /** An order with its history and attachments, as read. */
 export interface StoredOrder {
@@ -55,10 +64,11 @@ export interface WorkOrderStore {
   /** Open orders per site, priority and whether they missed a deadline, for /metrics and boards. */
   countOpen(): Promise<{ site: string | null; priority: string; breached: boolean; n: number }[]>;
   /**
-   * Records an attachment (the file is already stored) with its history event; false, recording
-   * nothing, when the order has that attachment already (the same file sent twice, even at once).
+   * Records an attachment (the file is already stored) with its history event, unless the order has
+   * that attachment already (`exists`: the same file sent twice, even at once) or holds as much as
+   * `quota` allows (`full`, with what it holds). Atomic: concurrent attachments never pass the quota.
    */
-  addAttachment(attachment: Attachment & { path: string }, event: WorkOrderEvent): Promise<boolean>;
+  addAttachment(attachment: Attachment & { path: string }, event: WorkOrderEvent, quota: AttachmentQuota): Promise<AddedAttachment>;
   /** An attachment's record and where its file is. */
   getAttachment(workOrderId: string, id: string): Promise<(Attachment & { path: string }) | undefined>;
 }
