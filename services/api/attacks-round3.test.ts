@@ -42,6 +42,8 @@ describe('attacks on the HTTP API, third round (FMS_API_AUTH=keys)', () => {
       ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}),
     }).then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
   const issue = async (body: object) => (await call('POST', '/api/keys', ADMIN, body)).body as { id: string; token: string };
+  const audit = async (action: string) =>
+    (await call('GET', `/api/audit?action=${action}&limit=1000`, ADMIN)).body.items as { target: string; detail: string; actorName: string; outcome: string }[];
   const intake = (assetId: string, extra: object = {}) => ({
     channel: 'hotline',
     category: 'repair',
@@ -128,5 +130,62 @@ describe('attacks on the HTTP API, third round (FMS_API_AUTH=keys)', () => {
     const over = await attachBig();
     expect(over.status).toBe(409);
     expect(over.body.error.message).toMatch(/more than the 1048576 one order may \(FMS_ATTACHMENTS_MB_PER_ORDER\)/);
+  });
+
+  describe('finding 9: a technician taking over maintenance', () => {
+    it('cannot start over, nor end, the maintenance mode a supervisor started', async () => {
+      const zhang = await issue({ name: 'Zhang Min', role: 'supervisor', personId: 'zhang-min' });
+      const li = await issue({ name: 'Li Wei', role: 'technician', personId: 'li-wei' });
+      expect((await call('POST', '/api/assets/rs-pump-03/maintenance', zhang.token, { by: 'zhang-min', minutes: 600 })).status).toBe(200);
+      // The intruder's two steps: make it theirs for a minute, then end it.
+      const takeOver = await call('POST', '/api/assets/rs-pump-03/maintenance', li.token, { by: 'li-wei', minutes: 1 });
+      expect(takeOver.status).toBe(403);
+      expect(takeOver.body.error.message).toMatch(/^li-wei may take over only maintenance mode they started; this one is zhang-min's, until /);
+      expect((await call('DELETE', '/api/assets/rs-pump-03/maintenance', li.token)).status).toBe(403);
+      expect((await call('GET', '/api/assets/rs-pump-03', ADMIN)).body.maintenance).toMatchObject({ by: 'zhang-min' });
+      expect((await audit('access.denied')).map((r) => r.target)).toContain('POST /api/assets/rs-pump-03/maintenance');
+      // Their own maintenance mode they start and end as before.
+      expect((await call('DELETE', '/api/assets/rs-pump-03/maintenance', zhang.token)).status).toBe(200);
+      expect((await call('POST', '/api/assets/rs-pump-03/maintenance', li.token, { by: 'li-wei', minutes: 30 })).status).toBe(200);
+      expect((await call('POST', '/api/assets/rs-pump-03/maintenance', li.token, { by: 'li-wei', minutes: 60 })).status).toBe(200);
+      expect((await call('DELETE', '/api/assets/rs-pump-03/maintenance', li.token)).status).toBe(200);
+    });
+
+    it('does not take over a supervisor’s maintenance mode by starting an order of theirs on the asset, nor end it by resolving', async () => {
+      const zhang = await issue({ name: 'Zhang Min (2)', role: 'supervisor', personId: 'zhang-min' });
+      const li = await issue({ name: 'Li Wei (2)', role: 'technician', personId: 'li-wei' });
+      const id = await orderFor('rs-pump-04', 'li-wei');
+      expect((await call('POST', '/api/assets/rs-pump-04/maintenance', zhang.token, { by: 'zhang-min', minutes: 600 })).status).toBe(200);
+      const before = (await call('GET', '/api/assets/rs-pump-04', ADMIN)).body.maintenance;
+      expect((await act(id, li.token, { action: 'start', by: 'li-wei' })).status).toBe(200);
+      expect((await call('GET', '/api/assets/rs-pump-04', ADMIN)).body.maintenance).toEqual(before);
+      expect((await act(id, li.token, { action: 'resolve', by: 'li-wei', note: 'done' })).status).toBe(200);
+      expect((await call('GET', '/api/assets/rs-pump-04', ADMIN)).body.maintenance).toEqual(before);
+      // Without anyone else's, the order's start puts the asset in maintenance and its end ends it.
+      expect((await call('DELETE', '/api/assets/rs-pump-04/maintenance', zhang.token)).status).toBe(200);
+      const next = await orderFor('rs-pump-04', 'li-wei');
+      expect((await act(next, li.token, { action: 'start', by: 'li-wei' })).status).toBe(200);
+      expect((await call('GET', '/api/assets/rs-pump-04', ADMIN)).body.maintenance).toMatchObject({ by: next });
+      expect((await act(next, li.token, { action: 'resolve', by: 'li-wei', note: 'done' })).status).toBe(200);
+      expect((await call('GET', '/api/assets/rs-pump-04', ADMIN)).body.maintenance).toBeNull();
+    });
+
+    it('cannot assign themselves a teammate’s order nor work it: only its assignee acts as technician', async () => {
+      const li = await issue({ name: 'Li Wei (3)', role: 'technician', personId: 'li-wei' });
+      const id = await orderFor('rs-pump-01', 'chen-jie');
+      for (const action of [
+        { action: 'assign', by: 'li-wei', assignee: 'li-wei', reason: 'mine now' },
+        { action: 'acknowledge', by: 'li-wei' },
+        { action: 'start', by: 'li-wei' },
+        { action: 'hold', by: 'li-wei', reason: 'waiting_parts' },
+      ]) {
+        const refused = await act(id, li.token, action);
+        expect([refused.status, refused.body.error.code], action.action).toEqual([403, 'FMS_ERR_WORK_ORDER_FORBIDDEN']);
+      }
+      // In someone else's name, or the requester's, neither.
+      expect((await act(id, li.token, { action: 'assign', by: 'zhang-min', assignee: 'li-wei', reason: 'x' })).status).toBe(403);
+      expect((await act(id, li.token, { action: 'cancel', by: 'requester', note: 'x' })).status).toBe(403);
+      expect((await call('GET', `/api/work-orders/${id}`, ADMIN)).body).toMatchObject({ assignee: 'chen-jie', state: 'assigned' });
+    });
   });
 });

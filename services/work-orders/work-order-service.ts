@@ -195,8 +195,12 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         case 'maintenance': {
           if (!order.assetId || !deps.assets.get(order.assetId)) return;
           const current = deps.assets.get(order.assetId)!.maintenance;
-          if (effect.on) await deps.assets.setMaintenance(order.assetId, { until: deps.now() + MAINTENANCE_FOR, by: order.id });
-          else if (current?.by === order.id) await deps.assets.setMaintenance(order.assetId, null);
+          const now = deps.now();
+          // Someone else's maintenance mode in force (a supervisor's, another order's) stays theirs: taken
+          // over, this order's end would end it, however long they meant it to last.
+          const othersInForce = current !== null && current.by !== order.id && current.until > now;
+          if (effect.on && !othersInForce) await deps.assets.setMaintenance(order.assetId, { until: now + MAINTENANCE_FOR, by: order.id });
+          else if (!effect.on && current?.by === order.id) await deps.assets.setMaintenance(order.assetId, null);
           return;
         }
         case 'follow-up': {
