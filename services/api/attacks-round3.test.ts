@@ -188,4 +188,16 @@ describe('attacks on the HTTP API, third round (FMS_API_AUTH=keys)', () => {
       expect((await call('GET', `/api/work-orders/${id}`, ADMIN)).body).toMatchObject({ assignee: 'chen-jie', state: 'assigned' });
     });
   });
+
+  it('finding 11: refuses to assign an order to a technician of no team serving its site', async () => {
+    const lakeview = (await call('POST', '/api/work-orders', ADMIN, intake('lv-pump-01'))).body;
+    const refused = await act(lakeview.id, ADMIN, { action: 'assign', by: 'wu-fang', assignee: 'li-wei', reason: 'test cross-site' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toEqual({
+      code: 'FMS_ERR_WORK_ORDER_ASSIGNEE_SITE',
+      message: `li-wei is in no team that serves lakeview, the site of ${lakeview.id}; assign someone of a team that does`,
+    });
+    // It stays with the Lakeview technician dispatch chose.
+    expect((await call('GET', `/api/work-orders/${lakeview.id}`, ADMIN)).body).toMatchObject({ assignee: 'zhao-lei', state: 'assigned' });
+  });
 });

@@ -43,6 +43,11 @@ export const errorCodes = {
   },
   FMS_ERR_WORK_ORDER_CONFLICT: { kind: 'user', status: 409, summary: 'The order changed since the version the client gave; read it again and retry.' },
   FMS_ERR_WORK_ORDER_FORBIDDEN: { kind: 'user', status: 403, summary: "The person's role may not take this action on this order (see the permission table)." },
+  FMS_ERR_WORK_ORDER_ASSIGNEE_SITE: {
+    kind: 'user',
+    status: 409,
+    summary: "The technician is in no team that serves the order's site (teams in the estate file); assign someone of a team that does.",
+  },
   FMS_ERR_WORK_ORDER_INVALID: { kind: 'user', status: 400, summary: 'The action lacks a field it needs (a reason, a checklist result, a known technician…).' },
   FMS_ERR_PERSON_UNKNOWN: { kind: 'user', status: 400, summary: '`by` names nobody listed under people (or `requester`).' },
   FMS_ERR_PERSON_NOT_FOUND: { kind: 'user', status: 404, summary: 'No person has this id.' },

@@ -140,6 +140,9 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       settings,
       attachmentIds,
       isTechnician: (id) => directory.people.get(id)?.role === 'technician',
+      servesSite: (id, site) =>
+        directory.teams.length === 0 ||
+        directory.teams.some((t) => t.members.includes(id) && (site === null || t.sites.length === 0 || t.sites.includes(site))),
       restartClocks: (order, at) => {
         const { limits, calendar } = deps.sla.limitsFor(order.site, order.priority, order.category);
         return startClocks(at, limits, calendar, deps.sla.escalateAt, order.dueAt && order.dueAt > at ? order.dueAt : null);
@@ -705,7 +708,13 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
 
 function toFmsError(err: unknown): unknown {
   if (!(err instanceof ProcessError)) return err;
-  const code =
-    err.kind === 'transition' ? 'FMS_ERR_WORK_ORDER_TRANSITION' : err.kind === 'forbidden' ? 'FMS_ERR_WORK_ORDER_FORBIDDEN' : 'FMS_ERR_WORK_ORDER_INVALID';
+  const code = (
+    {
+      transition: 'FMS_ERR_WORK_ORDER_TRANSITION',
+      forbidden: 'FMS_ERR_WORK_ORDER_FORBIDDEN',
+      invalid: 'FMS_ERR_WORK_ORDER_INVALID',
+      site: 'FMS_ERR_WORK_ORDER_ASSIGNEE_SITE',
+    } as const
+  )[err.kind];
   return new FmsError(code, err.message, err.allowed.length ? { allowed: err.allowed } : undefined);
 }
