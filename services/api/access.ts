@@ -121,9 +121,13 @@ export function registerAccessControl(app: FastifyInstance, d: AccessControlDeps
   app.addHook('onRequest', async (req) => {
     if (req.routeOptions.url === undefined) return; // no route: the not-found handler answers
     const access = req.routeOptions.config.access;
-    if (access?.roles === 'public') return;
-    const header = req.headers.authorization ?? '';
-    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (access?.roles === 'public') {
+      // Anyone may call it; a key sent along still says who asks (the health report shows an admin more).
+      const checked = token ? await d.apiKeys.verify(token) : undefined;
+      if (checked && !('refused' in checked)) req.apiKey = checked.key;
+      return;
+    }
     if (!token) throw new FmsError('FMS_ERR_API_UNAUTHENTICATED', 'no API key: send Authorization: Bearer <key>');
     const checked = await d.apiKeys.verify(token);
     if ('refused' in checked) throw new FmsError('FMS_ERR_API_UNAUTHENTICATED', `API key refused: ${checked.refused}`);

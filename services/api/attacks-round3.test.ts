@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fms } from '../app.ts';
 import { startTestFms } from '../testing/harness.ts';
@@ -199,5 +200,38 @@ describe('attacks on the HTTP API, third round (FMS_API_AUTH=keys)', () => {
     });
     // It stays with the Lakeview technician dispatch chose.
     expect((await call('GET', `/api/work-orders/${lakeview.id}`, ADMIN)).body).toMatchObject({ assignee: 'zhao-lei', state: 'assigned' });
+  });
+
+  describe('finding 16: what is shown beyond a key’s reach', () => {
+    it('shows a site-limited key the people and teams of its sites only', async () => {
+      const riverside = await issue({ name: 'Riverside viewer', role: 'viewer', sites: ['riverside'] });
+      const people = (await call('GET', '/api/people', riverside.token)).body.items as { id: string; teams: string[] }[];
+      expect(people.map((p) => p.id).sort()).toEqual(['chen-jie', 'li-wei', 'zhang-min']);
+      expect(new Set(people.flatMap((p) => p.teams))).toEqual(new Set(['rs-eng']));
+      expect(((await call('GET', '/api/teams', riverside.token)).body.items as { id: string }[]).map((t) => t.id)).toEqual(['rs-eng']);
+      expect((await call('GET', '/api/people/zhao-lei', riverside.token)).status).toBe(404);
+      expect((await call('GET', '/api/teams/lv-eng', riverside.token)).status).toBe(404);
+      // A key of the whole estate sees everyone.
+      expect((await call('GET', '/api/people', ADMIN)).body.items).toHaveLength(5);
+      expect((await call('GET', '/api/teams', ADMIN)).body.items).toHaveLength(2);
+    });
+
+    it('tells only an admin’s key where FMS runs (host name and process id) in /api/health', async () => {
+      const admin = await call('GET', '/api/health', ADMIN);
+      const instance = admin.body.cluster.instance as string;
+      expect(instance).toBe(
+        `${os
+          .hostname()
+          .replace(/[^A-Za-z0-9_.-]/g, '-')
+          .slice(0, 40)}-${process.pid}`,
+      );
+      const anonymous = await fetch(`${fms.httpUrl}/api/health`).then((r) => r.text());
+      expect(anonymous).not.toContain(instance);
+      expect(JSON.parse(anonymous).cluster).not.toHaveProperty('instance');
+      const viewer = await issue({ name: 'wall display', role: 'viewer' });
+      expect((await call('GET', '/api/health', viewer.token)).body.cluster).not.toHaveProperty('instance');
+      // A wrong key on a public route is only no key.
+      expect((await call('GET', '/api/health', 'fms_000000000000_wrong')).status).toBe(200);
+    });
   });
 });

@@ -689,17 +689,29 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       if (!a) throw new FmsError('FMS_ERR_ATTACHMENT_NOT_FOUND', `${workOrderId} has no attachment "${attachmentId}"`);
       return { ...a, bytes: await deps.files.read(a.path) };
     },
-    /** People with their open orders (dispatch load). */
-    async people() {
-      const load = await store.openLoad();
-      return [...directory.people.values()].map((p) => ({
-        ...p,
-        openOrders: load.get(p.id) ?? 0,
-        teams: directory.teams.filter((t) => t.members.includes(p.id) || t.supervisor === p.id || t.manager === p.id).map((t) => t.id),
-      }));
+    /**
+     * People with their open orders (dispatch load). With `sites` (a key limited to them): the people
+     * of the teams serving those sites, with their open orders on those sites only.
+     */
+    async people(sites: readonly string[] | null = null) {
+      const load = await store.openLoad(undefined, sites ?? undefined);
+      const teams = teamsServing(sites);
+      const seen = (id: string) => teams.some((t) => t.members.includes(id) || t.supervisor === id || t.manager === id);
+      return [...directory.people.values()]
+        .filter((p) => !sites || directory.teams.length === 0 || seen(p.id))
+        .map((p) => ({
+          ...p,
+          openOrders: load.get(p.id) ?? 0,
+          teams: teams.filter((t) => t.members.includes(p.id) || t.supervisor === p.id || t.manager === p.id).map((t) => t.id),
+        }));
     },
-    teams: () => directory.teams,
+    /** The teams; with `sites`, those serving one of them (a team without sites serves every site). */
+    teams: (sites: readonly string[] | null = null) => teamsServing(sites),
   };
+
+  function teamsServing(sites: readonly string[] | null) {
+    return sites ? directory.teams.filter((t) => t.sites.length === 0 || t.sites.some((s) => sites.includes(s))) : directory.teams;
+  }
 
   async function dispatchReopened(order: WorkOrder): Promise<WorkOrder> {
     return order.state === 'new' ? dispatch(order) : order;

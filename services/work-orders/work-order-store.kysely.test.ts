@@ -177,12 +177,15 @@ eachDatabase('work-order store', (open) => {
     expect(stored.history.filter((e) => e.type === 'attachment')).toHaveLength(4);
   });
 
-  it('finds what is due by wake time, and the open load per technician', async () => {
+  it('finds what is due by wake time, and the open load per technician, of every site or of some', async () => {
     const store = createKyselyWorkOrderStore(database.db);
     const a = (await store.openOrAttach({ ...fault('p1'), wakeAt: T0 + 1000 }, 2026, ev)).order;
     await store.openOrAttach({ ...fault('p2'), wakeAt: T0 + 5000 }, 2026, ev);
     await store.update({ ...a, state: 'assigned', assignee: 'li-wei' }, []);
     expect((await store.due(T0 + 2000, 10)).map((o) => o.assetId)).toEqual(['p1']);
     expect(await store.openLoad()).toEqual(new Map([['li-wei', 1]]));
+    // On some sites only (a key limited to them sees the load there).
+    expect(await store.openLoad(undefined, ['riverside'])).toEqual(new Map([['li-wei', 1]]));
+    expect(await store.openLoad(undefined, ['lakeview'])).toEqual(new Map());
   });
 });

@@ -130,14 +130,15 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
       return rows.map(fromRow);
     },
 
-    async openLoad(assignees) {
-      if (assignees?.length === 0) return new Map();
+    async openLoad(assignees, sites) {
+      if (assignees?.length === 0 || sites?.length === 0) return new Map();
       let q = db
         .selectFrom('work_orders')
         .select(['assignee', (eb) => eb.fn.countAll<number>().as('n')])
         .where('state', 'in', ['assigned', 'acknowledged', 'in_progress', 'on_hold'])
         .where('assignee', 'is not', null);
       if (assignees) q = q.where('assignee', 'in', assignees);
+      if (sites) q = q.where('site', 'in', sites);
       const rows = await q.groupBy('assignee').execute();
       return new Map(rows.map((r) => [r.assignee!, Number(r.n)]));
     },

@@ -59,8 +59,8 @@ export interface WorkOrderStore {
   list(filter: WorkOrderFilter): Promise<{ items: WorkOrder[]; total: number }>;
   /** Open orders whose wake time has come (escalations, sensor checks, closing), oldest first. */
   due(now: number, limit: number): Promise<WorkOrder[]>;
-  /** Open orders per assignee, of these people or of everybody (dispatch picks the least loaded). */
-  openLoad(assignees?: readonly string[]): Promise<Map<string, number>>;
+  /** Open orders per assignee, of these people or of everybody (dispatch picks the least loaded); on these sites only, when given. */
+  openLoad(assignees?: readonly string[], sites?: readonly string[]): Promise<Map<string, number>>;
   /** Open orders per site, priority and whether they missed a deadline, for /metrics and boards. */
   countOpen(): Promise<{ site: string | null; priority: string; breached: boolean; n: number }[]>;
   /**

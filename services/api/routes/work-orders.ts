@@ -249,15 +249,16 @@ export const workOrderRoutes =
         config: { access: { roles: staff, scope: anySite } },
         schema: { summary: 'Technicians, supervisors and managers, with their open orders', tags: ['people'] },
       },
-      async () => ({
-        items: await deps.workOrders.people(),
+      // A key limited to sites sees the people of the teams serving them, and their load there only.
+      async (req) => ({
+        items: await deps.workOrders.people(req.apiKey?.sites ?? null),
       }),
     );
     r.get(
       '/people/:id',
       { config: { access: { roles: staff, scope: anySite } }, schema: { summary: 'One person with their open orders', tags: ['people'], params: idParams } },
       async (req) => {
-        const person = (await deps.workOrders.people()).find((p) => p.id === req.params.id);
+        const person = (await deps.workOrders.people(req.apiKey?.sites ?? null)).find((p) => p.id === req.params.id);
         if (!person) throw new FmsError('FMS_ERR_PERSON_NOT_FOUND', `no person "${req.params.id}"`);
         const open = await deps.workOrders.list({ assignee: person.id, state: ['assigned', 'acknowledged', 'in_progress', 'on_hold'], limit: 100, offset: 0 });
         // A key limited to sites sees the person's orders on those sites only.
@@ -268,15 +269,15 @@ export const workOrderRoutes =
     r.get(
       '/teams',
       { config: { access: { roles: staff, scope: anySite } }, schema: { summary: 'Teams: sites served, members, supervisor and manager', tags: ['people'] } },
-      async () => ({
-        items: deps.workOrders.teams(),
+      async (req) => ({
+        items: deps.workOrders.teams(req.apiKey?.sites ?? null),
       }),
     );
     r.get(
       '/teams/:id',
       { config: { access: { roles: staff, scope: anySite } }, schema: { summary: 'One team', tags: ['people'], params: idParams } },
       async (req) => {
-        const team = deps.workOrders.teams().find((t) => t.id === req.params.id);
+        const team = deps.workOrders.teams(req.apiKey?.sites ?? null).find((t) => t.id === req.params.id);
         if (!team) throw new FmsError('FMS_ERR_TEAM_NOT_FOUND', `no team "${req.params.id}"`);
         return team;
       },
