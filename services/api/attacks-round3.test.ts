@@ -202,6 +202,36 @@ describe('attacks on the HTTP API, third round (FMS_API_AUTH=keys)', () => {
     expect((await call('GET', `/api/work-orders/${lakeview.id}`, ADMIN)).body).toMatchObject({ assignee: 'zhao-lei', state: 'assigned' });
   });
 
+  describe('finding 14: a key bound to a person of another role', () => {
+    it('is not issued', async () => {
+      const techAsSupervisor = await call('POST', '/api/keys', ADMIN, { name: 'tech as sup', role: 'technician', personId: 'zhang-min' });
+      expect(techAsSupervisor.status).toBe(400);
+      expect(techAsSupervisor.body.error.message).toBe('role: zhang-min is a supervisor; a key acting as them has the role "supervisor", not "technician"');
+      expect((await call('POST', '/api/keys', ADMIN, { name: 'sup as tech', role: 'supervisor', personId: 'li-wei' })).status).toBe(400);
+      expect((await call('POST', '/api/keys', ADMIN, { name: 'app as tech', role: 'integration', personId: 'li-wei' })).status).toBe(400);
+      expect((await call('POST', '/api/keys', ADMIN, { name: 'Li Wei (5)', role: 'technician', personId: 'li-wei' })).status).toBe(201);
+    });
+
+    it('issued before FMS checked this, is refused on every route', async () => {
+      // As a key stored by an earlier version: the store takes it as it is.
+      const techAsSupervisor = await fms.apiKeys.issue({ name: 'tech as sup (old)', role: 'technician', personId: 'zhang-min', expiresAt: null, sites: null });
+      const supAsTech = await fms.apiKeys.issue({ name: 'sup as tech (old)', role: 'supervisor', personId: 'li-wei', expiresAt: null, sites: null });
+      const zhang = await issue({ name: 'Zhang Min (3)', role: 'supervisor', personId: 'zhang-min' });
+      expect((await call('POST', '/api/assets/rs-pump-03/maintenance', zhang.token, { by: 'zhang-min', minutes: 600 })).status).toBe(200);
+      // The technician holding the supervisor's key would end Zhang Min's maintenance mode as her.
+      const ended = await call('DELETE', '/api/assets/rs-pump-03/maintenance', techAsSupervisor.token);
+      expect(ended.status).toBe(403);
+      expect(ended.body.error.message).toBe(
+        'this key has the role "technician" but acts for zhang-min, a supervisor: a key acting as a person has their role; issue a new key',
+      );
+      // And Li Wei with a supervisor's key would read reports and end anyone's maintenance mode.
+      expect((await call('DELETE', '/api/assets/rs-pump-03/maintenance', supAsTech.token)).status).toBe(403);
+      expect((await call('GET', '/api/reports', supAsTech.token)).status).toBe(403);
+      expect((await call('GET', '/api/assets/rs-pump-03', ADMIN)).body.maintenance).toMatchObject({ by: 'zhang-min' });
+      expect((await call('DELETE', '/api/assets/rs-pump-03/maintenance', zhang.token)).status).toBe(200);
+    });
+  });
+
   describe('finding 16: what is shown beyond a key’s reach', () => {
     it('shows a site-limited key the people and teams of its sites only', async () => {
       const riverside = await issue({ name: 'Riverside viewer', role: 'viewer', sites: ['riverside'] });

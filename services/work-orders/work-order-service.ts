@@ -9,7 +9,7 @@ import type { Metrics } from '../shared/metrics.ts';
 import { createEvents } from '../shared/events.ts';
 import { sniffType, type AttachmentFiles } from './attachment-files.ts';
 import { chooseAssignee, eligibleTechnicians, escalationRecipients } from './dispatch.ts';
-import type { Directory } from './people.ts';
+import type { Directory, Person } from './people.ts';
 import type { ProcessConfig } from './process-config.ts';
 import { resume, startClocks, type SlaPolicy } from './sla.ts';
 import {
@@ -705,6 +705,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
           teams: teams.filter((t) => t.members.includes(p.id) || t.supervisor === p.id || t.manager === p.id).map((t) => t.id),
         }));
     },
+    /** One person of the directory (without their load), or undefined. */
+    person: (id: string): Person | undefined => directory.people.get(id),
     /** The teams; with `sites`, those serving one of them (a team without sites serves every site). */
     teams: (sites: readonly string[] | null = null) => teamsServing(sites),
   };
