@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fms } from '../app.ts';
-import { startTestFms } from '../testing/harness.ts';
+import { startTestFms, waitFor } from '../testing/harness.ts';
 
 /**
  * The HTTP attacks of the third security round, each reproduced against a real FMS as the intruder
- * made them: its API on a socket (fetch).
+ * made them: its API on a socket (fetch), and devices tripping over MQTT (mqtt.js) for the alarms.
  */
 const ADMIN = 'admin-key-for-the-third-round-api-tests-01';
 const estate = {
@@ -36,6 +37,7 @@ const png = (size = 64) => Buffer.concat([PNG, randomBytes(size)]).toString('bas
 
 describe('attacks on the HTTP API, third round (FMS_API_AUTH=keys)', () => {
   let fms: Fms;
+  const clients: MqttClient[] = [];
   const call = (method: string, url: string, key?: string, payload?: unknown) =>
     fetch(`${fms.httpUrl}${url}`, {
       method,
@@ -72,7 +74,10 @@ describe('attacks on the HTTP API, third round (FMS_API_AUTH=keys)', () => {
       FMS_ATTACHMENTS_MB_PER_ORDER: '1',
     });
   });
-  afterAll(() => fms?.stop());
+  afterAll(async () => {
+    for (const c of clients) c.end(true);
+    await fms?.stop();
+  });
 
   describe('finding 8: an integration’s key', () => {
     it('acts for the requester only on orders it registered, not on the hotline’s or another app’s', async () => {
@@ -200,6 +205,56 @@ describe('attacks on the HTTP API, third round (FMS_API_AUTH=keys)', () => {
     });
     // It stays with the Lakeview technician dispatch chose.
     expect((await call('GET', `/api/work-orders/${lakeview.id}`, ADMIN)).body).toMatchObject({ assignee: 'zhao-lei', state: 'assigned' });
+  });
+
+  describe('finding 12: acknowledging alarms', () => {
+    /** A pump trips (a safety alarm nobody holds back) and the alarm it raised. */
+    const tripped = async (assetId: string, site = 'riverside') => {
+      const device = await mqtt.connectAsync(fms.mqttUrl, { clientId: assetId, reconnectPeriod: 0 });
+      clients.push(device);
+      await device.publishAsync(`fms/${site}/pump/${assetId}/event`, JSON.stringify({ type: 'trip' }), { qos: 1 });
+      return waitFor(
+        async () => (await call('GET', `/api/alarms?assetId=${assetId}&state=active`, ADMIN)).body.items[0] as { id: number } | undefined,
+        10_000,
+        `an alarm of ${assetId}`,
+      );
+    };
+
+    it('acknowledges as the key’s identity, never as whoever `by` names, and records each acknowledgement in the audit log', async () => {
+      const supervisorsTablet = await issue({ name: 'Riverside control room', role: 'supervisor' });
+      const li = await issue({ name: 'Li Wei (4)', role: 'technician', personId: 'li-wei' });
+      const first = await tripped('rs-pump-01');
+      // The intruder's ack in a technician's name with a key of nobody in particular.
+      const forged = await call('POST', `/api/alarms/${first.id}/ack`, supervisorsTablet.token, { by: 'li-wei', note: 'seen' });
+      expect(forged.status).toBe(403);
+      expect(forged.body.error.message).toMatch(
+        /this key belongs to no person: it acknowledges as itself \("Riverside control room \(key \w+\)"\), not as "li-wei"/,
+      );
+      const asItself = await call('POST', `/api/alarms/${first.id}/ack`, supervisorsTablet.token, { note: 'seen' });
+      expect([asItself.status, asItself.body.acknowledgedBy]).toEqual([200, `Riverside control room (key ${supervisorsTablet.id})`]);
+
+      // A person's key acknowledges as its person, `by` or not.
+      const second = await tripped('rs-pump-02');
+      expect((await call('POST', `/api/alarms/${second.id}/ack`, li.token, { by: 'zhang-min' })).status).toBe(403);
+      const byLi = await call('POST', `/api/alarms/${second.id}/ack`, li.token, { note: 'on my way' });
+      expect([byLi.status, byLi.body.acknowledgedBy]).toEqual([200, 'li-wei']);
+
+      // An admin's key of no person names someone listed under people.
+      const third = await tripped('lv-pump-01', 'lakeview');
+      const nobody = await call('POST', `/api/alarms/${third.id}/ack`, ADMIN, { by: 'somebody' });
+      expect([nobody.status, nobody.body.error.code]).toEqual([400, 'FMS_ERR_PERSON_UNKNOWN']);
+      const forZhao = await call('POST', `/api/alarms/${third.id}/ack`, ADMIN, { by: 'zhao-lei', note: 'phoned in' });
+      expect([forZhao.status, forZhao.body.acknowledgedBy]).toEqual([200, 'zhao-lei']);
+
+      const records = await audit('alarm.acknowledged');
+      expect(records.map((r) => [r.target, r.actorName, r.detail])).toEqual(
+        expect.arrayContaining([
+          [`alarm ${first.id}`, 'Riverside control room', `by Riverside control room (key ${supervisorsTablet.id}): seen`],
+          [`alarm ${second.id}`, 'Li Wei (4)', 'by li-wei: on my way'],
+          [`alarm ${third.id}`, 'FMS_ADMIN_KEY', 'by zhao-lei: phoned in'],
+        ]),
+      );
+    });
   });
 
   describe('finding 14: a key bound to a person of another role', () => {
