@@ -89,6 +89,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     closers.add('audit log', () => audit.flush());
     const apiKeys = createApiKeys(createKyselyApiKeyStore(database.db), now, config.adminKey);
     const credentials = createDeviceCredentials(createKyselyDeviceCredentialStore(database.db), now);
+    assets.onRemoved((id) => credentials.revoke(id)); // a removed asset's secret ends, and its device goes
     const broker = openBroker({ config, log, metrics, rejected, audit, apiKeys, credentials, assets, now });
 
     const rules = createRuleEngine([]);
@@ -118,6 +119,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       ruleById,
       files: createAttachmentFiles(keptFolder(config.attachments.dir, 'attachments', closers)),
       attachmentMaxBytes: config.attachments.maxBytes,
+      attachmentQuota: config.attachments.perOrder,
     });
     const alarms = createAlarmService({ store: alarmStore, log: svc('alarms'), metrics, now, maintenance: assets });
     // Events, not callbacks: who listens to alarms and work orders.

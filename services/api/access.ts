@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { FmsError } from '../shared/errors.ts';
 import type { ApiKey, ApiKeys } from './api-keys.ts';
 import { requester } from './request-audit.ts';
+import { personRoles, type PersonRole } from '../work-orders/people.ts';
 
 /**
  * Who may call what. Every route declares its access next to itself, in its fastify `config`:
@@ -28,6 +29,8 @@ export const everyone: readonly Role[] = [...staff, 'integration'];
 /** People who work orders and alarms. */
 export const field: readonly Role[] = ['admin', 'manager', 'supervisor', 'technician'];
 export const adminOnly: readonly Role[] = ['admin'];
+/** The key roles that are also roles of people in the work-order process: such a key acting as a person has that person's role. */
+export const isPersonRole = (role: Role): role is PersonRole => (personRoles as readonly string[]).includes(role);
 
 /**
  * What a request touches, for keys limited to some sites: the sites it reads or changes; `estate`
@@ -98,6 +101,8 @@ export interface AccessControlDeps {
   audit: AuditLog;
   now: () => number;
   log: Logger;
+  /** The role of a person of the directory (undefined: nobody of that id). */
+  personRole: (id: string) => PersonRole | undefined;
 }
 
 /**
@@ -121,13 +126,26 @@ export function registerAccessControl(app: FastifyInstance, d: AccessControlDeps
   app.addHook('onRequest', async (req) => {
     if (req.routeOptions.url === undefined) return; // no route: the not-found handler answers
     const access = req.routeOptions.config.access;
-    if (access?.roles === 'public') return;
-    const header = req.headers.authorization ?? '';
-    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (access?.roles === 'public') {
+      // Anyone may call it; a key sent along still says who asks (the health report shows an admin more).
+      const checked = token ? await d.apiKeys.verify(token) : undefined;
+      if (checked && !('refused' in checked)) req.apiKey = checked.key;
+      return;
+    }
     if (!token) throw new FmsError('FMS_ERR_API_UNAUTHENTICATED', 'no API key: send Authorization: Bearer <key>');
     const checked = await d.apiKeys.verify(token);
     if ('refused' in checked) throw new FmsError('FMS_ERR_API_UNAUTHENTICATED', `API key refused: ${checked.refused}`);
     req.apiKey = checked.key;
+    // A key acting as a person has their role (POST /api/keys checks it): a key issued before that
+    // check, or whose person's role changed since, would act with rights its person does not have.
+    const { personId, role } = checked.key;
+    const personRole = personId && isPersonRole(role) ? d.personRole(personId) : undefined;
+    if (personRole !== undefined && personRole !== role)
+      throw new FmsError(
+        'FMS_ERR_API_FORBIDDEN',
+        `this key has the role "${role}" but acts for ${personId}, a ${personRole}: a key acting as a person has their role; issue a new key`,
+      );
     // A sign-in is recorded once an hour per key and address, not on every request.
     const seen = `${checked.key.id} ${req.ip}`;
     const t = d.now();

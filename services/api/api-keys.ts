@@ -14,6 +14,10 @@ const sha = (s: string) => createHash('sha256').update(s).digest();
 export function createApiKeys(store: ApiKeyStore, now: () => number, bootstrapAdminKey?: string) {
   const bootstrap = bootstrapAdminKey ? sha(bootstrapAdminKey) : undefined;
   const revokedListeners: ((id: string) => void)[] = [];
+  /** Keys found in force by `verify`, by id: their hash and expiry (`knownGood` checks a password against them, no store). */
+  const inForce = new Map<string, { hash: Buffer; expiresAt: number | null }>();
+  /** Keys revoked in this process: a `verify` that read one before its revocation does not remember it as in force. */
+  const revokedHere = new Set<string>();
 
   return {
     async issue(input: {
@@ -45,7 +49,10 @@ export function createApiKeys(store: ApiKeyStore, now: () => number, bootstrapAd
     },
 
     async revoke(id: string): Promise<boolean> {
+      revokedHere.add(id);
+      inForce.delete(id);
       const revoked = await store.revoke(id, now());
+      inForce.delete(id);
       if (revoked) for (const l of revokedListeners) l(id);
       return revoked;
     },
@@ -85,7 +92,19 @@ export function createApiKeys(store: ApiKeyStore, now: () => number, bootstrapAd
       const { hash: _, ...key } = stored;
       if (key.revokedAt !== null) return { refused: 'the key was revoked' };
       if (key.expiresAt !== null && key.expiresAt <= now()) return { refused: 'the key has expired' };
+      if (!revokedHere.has(key.id)) inForce.set(key.id, { hash: Buffer.from(stored.hash, 'hex'), expiresAt: key.expiresAt });
       return { key };
+    },
+
+    /**
+     * Whether this token is a key found in force before and not revoked or expired since: a hash
+     * compare in memory, no store (an MQTT sign-in backoff lets such a key through).
+     */
+    knownGood(token: string): boolean {
+      const id = /^fms_([0-9a-f]{12})_[A-Za-z0-9_-]{32}$/.exec(token)?.[1];
+      const known = id === undefined ? undefined : inForce.get(id);
+      if (!known || (known.expiresAt !== null && known.expiresAt <= now())) return false;
+      return timingSafeEqual(known.hash, sha(token));
     },
 
     /** Whether any admin key exists besides the bootstrap one. */

@@ -57,13 +57,16 @@ describe('API keys and the permission table (FMS_API_AUTH=keys)', () => {
       if (allowed === 'public') continue;
       const line = `${method} ${url}`;
       for (const role of roles) {
+        // The console's live-update stream never ends for a role it lets in: only its refusals are checked here.
+        if (url === '/console/events' && allowed.includes(role)) continue;
         const res = await call(method, sample(url), keys[role], method === 'GET' || method === 'DELETE' ? undefined : {});
-        const denied = res.statusCode === 403 && res.json().error.code === 'FMS_ERR_API_FORBIDDEN';
+        // The access check's own refusal (JSON for the API, a page for the console), not a refusal further in.
+        const denied = res.statusCode === 403 && /the role (\\?"|&quot;)\w+(\\?"|&quot;) may not/.test(res.body);
         if (allowed.includes(role) === denied || res.statusCode === 401) refusals.push(`${role} ${line}: ${res.statusCode} ${res.body.slice(0, 120)}`);
       }
     }
     expect(refusals).toEqual([]);
-  });
+  }, 120_000);
 
   it('answers 401 without a key, with a wrong, revoked or expired key; health, metrics and the docs stay open', async () => {
     expect((await call('GET', '/api/assets')).json().error.code).toBe('FMS_ERR_API_UNAUTHENTICATED');

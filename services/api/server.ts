@@ -178,7 +178,14 @@ export async function buildApi(deps: ApiDeps) {
   }
 
   // Each route declares who may call it (access.ts); this enforces the declarations and lists them.
-  const routeList = registerAccessControl(app, { apiAuth: deps.apiAuth ?? 'off', apiKeys: deps.apiKeys, audit: deps.audit, now: deps.now, log: deps.log });
+  const routeList = registerAccessControl(app, {
+    apiAuth: deps.apiAuth ?? 'off',
+    apiKeys: deps.apiKeys,
+    audit: deps.audit,
+    now: deps.now,
+    log: deps.log,
+    personRole: (id) => deps.workOrders.person(id)?.role,
+  });
 
   app.setNotFoundHandler((req, reply) => {
     reply

@@ -17,7 +17,10 @@ export interface AssetRegistry {
   all(): IterableIterator<Asset>;
   create(input: AssetInput): Promise<Asset>;
   update(id: string, patch: AssetPatch): Promise<Asset>;
+  /** Removes an asset; what listens to `onRemoved` (its credentials: revoked, its device: disconnected) is done before it returns. */
   remove(id: string): Promise<void>;
+  /** Told when an asset is removed, and awaited: a removed asset's device must not keep signing in, nor its id bring its old secret back. */
+  onRemoved(listener: (id: string) => Promise<unknown> | void): void;
   /** Registers the assets of the FMS_CONFIG file: new ones are added, changed ones updated. */
   syncFromConfig(inputs: readonly AssetInput[]): Promise<{ added: number; updated: number }>;
   status(id: string): AssetStatus;
@@ -38,6 +41,7 @@ export interface AssetRegistry {
 export async function createAssetRegistry(store: AssetStore, now: () => number): Promise<AssetRegistry> {
   const assets = new Map<string, Asset>();
   const statuses = new Map<string, AssetStatus>();
+  const removedListeners: ((id: string) => Promise<unknown> | void)[] = [];
   for (const asset of await store.list()) assets.set(asset.id, asset);
 
   async function insert(input: AssetInput, origin: Asset['origin']): Promise<Asset> {
@@ -123,6 +127,11 @@ export async function createAssetRegistry(store: AssetStore, now: () => number):
       await store.remove(id);
       assets.delete(id);
       statuses.delete(id);
+      for (const l of removedListeners) await l(id);
+    },
+
+    onRemoved(listener) {
+      removedListeners.push(listener);
     },
 
     async syncFromConfig(inputs) {

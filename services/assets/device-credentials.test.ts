@@ -71,4 +71,36 @@ describe('device credentials', () => {
     // scrypt is most of either (milliseconds each, N = 2^13); a lookup alone costs a small fraction of it.
     expect(unknown).toBeGreaterThan(known * 0.5);
   });
+
+  it('never lets a check that overlaps a revocation or a rotation bring the old secret back (third round)', async () => {
+    const { secret } = await credentials().issue('rs-pump-01');
+    // Another process, with nothing remembered: its check costs scrypt, and the revocation lands meanwhile.
+    const c = credentials();
+    const during = c.verify('rs-pump-01', secret);
+    await c.revoke('rs-pump-01');
+    expect(await during).toBe(false);
+    expect(await c.verify('rs-pump-01', secret)).toBe(false);
+
+    const { secret: second } = await credentials().issue('rs-pump-02');
+    const d = credentials();
+    const racing = d.verify('rs-pump-02', second);
+    const { secret: third } = await d.issue('rs-pump-02');
+    // Checked while it was still the current secret, or refused: either way it is not remembered.
+    await racing;
+    expect(await d.verify('rs-pump-02', second)).toBe(false);
+    expect(await d.verify('rs-pump-02', third)).toBe(true);
+  });
+
+  it('knows an issued secret good by its hash alone, until it is rotated or revoked', async () => {
+    const c = credentials();
+    const { secret } = await c.issue('rs-pump-01');
+    expect(c.knownGood('rs-pump-01', secret)).toBe(true);
+    expect(c.knownGood('rs-pump-01', secret + 'x')).toBe(false);
+    expect(c.knownGood('rs-pump-02', secret)).toBe(false);
+    const { secret: next } = await c.issue('rs-pump-01');
+    expect(c.knownGood('rs-pump-01', secret)).toBe(false);
+    expect(c.knownGood('rs-pump-01', next)).toBe(true);
+    await c.revoke('rs-pump-01');
+    expect(c.knownGood('rs-pump-01', next)).toBe(false);
+  });
 });

@@ -6,9 +6,9 @@ import type { Logger } from 'pino';
 import { createAuthenticate, type BrokerAuth } from './hooks/authenticate.ts';
 import { deviceTopic, deviceChannels } from '../shared/topics.ts';
 import { createAuthorizeForward } from './hooks/authorize-forward.ts';
-import { createAuthorizePublish } from './hooks/authorize-publish.ts';
+import { createAuthorizePublish, defaultMaxPayloadBytes } from './hooks/authorize-publish.ts';
 import { createAuthorizeSubscribe } from './hooks/authorize-subscribe.ts';
-import { clip, type FmsClient, type MqttIdentity, type OnRefused } from './hooks/client.ts';
+import { clip, deviceIdentity, identityOf, keyIdentity, type FmsClient, type MqttIdentity, type OnRefused } from './hooks/client.ts';
 import { createPacketGuard, STALLED_PACKET_MS } from './hooks/packet-guard.ts';
 import { createPreConnect } from './hooks/pre-connect.ts';
 import { createPublished } from './hooks/published.ts';
@@ -20,6 +20,12 @@ import { createSignInLimiter, defaultSignInLimits, type SignInLimits } from './s
 
 /** aedes's in-memory persistence (a CommonJS module whose export is the factory). */
 const memoryPersistence = createRequire(import.meta.url)('aedes-persistence') as () => object;
+
+/**
+ * QoS 2 messages a connection (and a client id, across its connections: sessions.ts) may have received
+ * and not released: a device publishes at QoS 1 or a few QoS 2 at a time; aedes's own default is 1,000.
+ */
+const MAX_INFLIGHT_INBOUND = 16;
 
 export type { BrokerAuth } from './hooks/authenticate.ts';
 export type { MqttIdentity } from './hooks/client.ts';
@@ -59,8 +65,13 @@ export interface EmbeddedBrokerOptions {
   auth?: BrokerAuth;
   /** The asset a device signed in as (its site and type: it publishes only there); with `auth`. */
   assetOf?: (assetId: string) => DeviceAsset | undefined;
-  /** Persistent sessions: how long one waits offline, and how many messages it may have queued. */
-  sessions?: { expiryMs: number; maxQueued: number };
+  /**
+   * A payload larger than this is refused and its connection closed, before it is relayed or queued:
+   * on a device topic (default: ingest's 16 KiB), on any other (default: 256 KiB).
+   */
+  maxPayloadBytes?: { device: number; other: number };
+  /** Persistent sessions: how long one waits offline, how many messages it may have queued, how many one identity may hold (default 10). */
+  sessions?: { expiryMs: number; maxQueued: number; maxPerIdentity?: number };
   /** Failed sign-ins before backoff, per address and per user name. */
   signInLimits?: SignInLimits;
   /** A packet incomplete for this long closes its connection (default 60 s); checked every half of it, at most every 30 s. */
@@ -100,14 +111,32 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
   // Bursts of five seconds' worth (at least 10) pass at once; beyond that, the rate.
   const throttle = rate > 0 ? createThrottle(rate, Math.max(10, rate * 5)) : undefined;
   const clientsOf = () => (aedes as unknown as { clients: Record<string, FmsClient> } | undefined)?.clients ?? {};
+  /**
+   * Revocations the broker was told of: a count, and for each identity the count at its last one. A
+   * client notes the count as it begins to sign in (authenticate.ts); when it is registered, a
+   * revocation of its identity since then closes it. That covers a client whose sign-in overlapped the
+   * revocation: not yet among aedes's clients when the revocation swept them, it is checked when it
+   * joins them. (Revocations are an administrator's acts: the map stays small.)
+   */
+  let revocations = 0;
+  const revokedAt = new Map<string, number>();
+  const revoked = (identity: string) => revokedAt.set(identity, ++revocations);
+  const revokedSinceSignIn = (client: FmsClient) => !!client.fmsWho && (revokedAt.get(identityOf(client.fmsWho)) ?? 0) > (client.fmsEpoch ?? 0);
+  /** Closes a client whose identity was revoked: nothing more of it is taken, its will is not published. */
+  const cutOff = (client: FmsClient) => {
+    client.fmsRevoked = true;
+    client.will = null;
+    const b = aedes as unknown as { id: string; persistence: { delWill(c: { id: string; brokerId: string }): Promise<unknown> } } | undefined;
+    b?.persistence.delWill({ id: client.id, brokerId: b.id }).catch(() => undefined);
+    client.close();
+  };
   const disconnectWhere = (match: (who: MqttIdentity) => boolean) => {
     let n = 0;
     const clients = clientsOf();
     for (const id in clients) {
       const who = clients[id]!.fmsWho;
       if (!who || !match(who)) continue;
-      clients[id]!.fmsRevoked = true;
-      clients[id]!.close();
+      cutOff(clients[id]!);
       n++;
     }
     return n;
@@ -120,6 +149,13 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
         'session_queue_full',
         'broker',
         `the session of "${clip(clientId)}" has ${queued} messages waiting: further ones are dropped until it reads them`,
+      ),
+    maxIncoming: MAX_INFLIGHT_INBOUND,
+    onIncomingFull: (clientId, held) =>
+      opts.onRefused?.(
+        'inflight_full',
+        'broker',
+        `"${clip(clientId)}" has ${held} QoS 2 messages it never released (PUBREL), the most a client id may: connection closed`,
       ),
   });
   const limiter = createSignInLimiter(opts.signInLimits ?? defaultSignInLimits);
@@ -150,16 +186,38 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
       aedes = await Aedes.createBroker({
         // FMS's topics have 5 levels; nothing legitimate is deeper.
         maxTopicLevels: 16,
+        maxInflightInbound: MAX_INFLIGHT_INBOUND,
         persistence: sessions.persistence(memoryPersistence()),
         preConnect: createPreConnect({ throttled: throttle !== undefined, signIn, onRefused: opts.onRefused }),
-        authenticate: createAuthenticate({ auth: opts.auth, limiter, onRefused: opts.onRefused, onSignedIn: opts.onSignedIn }),
+        authenticate: createAuthenticate({
+          auth: opts.auth,
+          limiter,
+          onRefused: opts.onRefused,
+          onSignedIn: opts.onSignedIn,
+          epoch: () => revocations,
+          admitSession: (who, clientId) => sessions.admit(who, clientId),
+        }),
         authorizeSubscribe: createAuthorizeSubscribe({ signIn, assetOf, onRefused: opts.onRefused }),
-        authorizePublish: createAuthorizePublish({ signIn, assetOf, throttle, onRefused: opts.onRefused, onThrottled: opts.onThrottled }),
+        authorizePublish: createAuthorizePublish({
+          signIn,
+          assetOf,
+          throttle,
+          maxPayloadBytes: opts.maxPayloadBytes ?? defaultMaxPayloadBytes,
+          onRefused: opts.onRefused,
+          onThrottled: opts.onThrottled,
+        }),
         authorizeForward: createAuthorizeForward({ signIn, assetOf }),
         published: createPublished(onMessage, log),
       });
       aedes.on('clientError', (client, err) => log.debug({ err, clientId: client.id }, 'mqtt client error'));
       aedes.on('connectionError', (client, err) => log.debug({ err, clientId: client?.id }, 'mqtt connection error'));
+      // Registered: a revocation of its identity since it began to sign in closes it now.
+      aedes.on('client', (c) => {
+        const client = c as unknown as FmsClient;
+        if (!revokedSinceSignIn(client)) return;
+        log.info({ clientId: client.id }, 'mqtt client closed: its credentials or key were revoked while it signed in');
+        cutOff(client);
+      });
       aedes.on('clientReady', (client) => sessions.connected(client as unknown as FmsClient & { clean: boolean }));
       aedes.on('clientDisconnect', (client) => sessions.disconnected(client as unknown as FmsClient & { clean: boolean }));
       const broker = aedes;
@@ -250,6 +308,7 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
 
     disconnectAsset(assetId) {
       const its = (who: MqttIdentity) => who.kind === 'device' && who.assetId === assetId;
+      revoked(deviceIdentity(assetId));
       const n = disconnectWhere(its);
       sessions.end(its).then(ended(`device ${assetId}`), (err) => log.warn({ err, assetId }, 'sessions of a device not ended'));
       clearRetained(assetId).catch((err) => log.warn({ err, assetId }, 'retained messages of a device not cleared'));
@@ -257,6 +316,7 @@ export function createEmbeddedBroker(opts: EmbeddedBrokerOptions): EmbeddedBroke
     },
     disconnectKey(keyId) {
       const its = (who: MqttIdentity) => who.kind === 'service' && who.keyId === keyId;
+      revoked(keyIdentity(keyId));
       const n = disconnectWhere(its);
       sessions.end(its).then(ended(`API key ${keyId}`), (err) => log.warn({ err, keyId }, 'sessions of a key not ended'));
       return n;

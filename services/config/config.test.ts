@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       maxPacketBytes: 2 * 1024 * 1024,
       maxConnectionsPerIp: 500,
       maxMessagesPerSecond: 20,
-      sessions: { expiryMs: 86_400_000, maxQueued: 1000 },
+      sessions: { expiryMs: 86_400_000, maxQueued: 1000, maxPerIdentity: 10 },
       packetTimeoutMs: 60_000,
       auth: 'devices',
       tls: undefined,

@@ -91,6 +91,20 @@ export const envSchema = z.object({
     .min(1, 'expected at least 1 MiB')
     .max(100, 'expected at most 100 MiB')
     .default(10),
+  /** Attachments one work order may hold; a further one is refused. */
+  FMS_ATTACHMENTS_PER_ORDER: z.coerce
+    .number({ error: 'expected a number of attachments, e.g. 50' })
+    .int('expected a whole number')
+    .min(1, 'expected at least 1')
+    .max(10_000, 'expected at most 10000')
+    .default(50),
+  /** Bytes of attachments one work order may hold in all, MiB. */
+  FMS_ATTACHMENTS_MB_PER_ORDER: z.coerce
+    .number({ error: 'expected a size in MiB, e.g. 200' })
+    .int('expected whole MiB')
+    .min(1, 'expected at least 1 MiB')
+    .max(100_000, 'expected at most 100000 MiB')
+    .default(200),
   /** pino log level. */
   FMS_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -175,6 +189,13 @@ export const envSchema = z.object({
     .int('expected a whole number')
     .min(1, 'expected at least 1')
     .default(1000),
+  /** Embedded broker: persistent sessions one identity (a device, an API key) may hold; a further one is refused (CONNACK 2). */
+  FMS_MQTT_SESSIONS_PER_IDENTITY: z.coerce
+    .number({ error: 'expected a number of sessions, e.g. 10' })
+    .int('expected a whole number')
+    .min(1, 'expected at least 1')
+    .max(10_000, 'expected at most 10000')
+    .default(10),
   /** This instance's name among several (MQTT client id, leases); host name and process id when unset. */
   FMS_INSTANCE_ID: z
     .string()
@@ -204,8 +225,8 @@ export interface Config {
     maxConnectionsPerIp: number;
     /** Messages a second one device may send before it is slowed down; 0: no limit. */
     maxMessagesPerSecond: number;
-    /** Persistent sessions: how long one waits offline, and how many messages it may have queued. */
-    sessions: { expiryMs: number; maxQueued: number };
+    /** Persistent sessions: how long one waits offline, how many messages it may have queued, how many one identity may hold. */
+    sessions: { expiryMs: number; maxQueued: number; maxPerIdentity: number };
     /** A packet incomplete for this long closes its connection. */
     packetTimeoutMs: number;
     auth: 'off' | 'devices';
@@ -226,8 +247,8 @@ export interface Config {
   spool: { maxBytes: number; downAlarmAfterMs: number };
   /** Embedded telemetry store retention. */
   retention: { rawMs: number; rollupMs: number };
-  /** Work-order attachments: folder (undefined with FMS_DATA_DIR=:memory:, then a temporary one) and size limit. */
-  attachments: { dir: string | undefined; maxBytes: number };
+  /** Work-order attachments: folder (undefined with FMS_DATA_DIR=:memory:, then a temporary one), size limit, what one order may hold. */
+  attachments: { dir: string | undefined; maxBytes: number; perOrder: { count: number; totalBytes: number } };
   logLevel: Env['FMS_LOG_LEVEL'];
   timeZone: string;
   /** This instance's name (FMS_INSTANCE_ID, or host name and process id). */
@@ -381,7 +402,11 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
       maxPacketBytes: e.FMS_MQTT_MAX_PACKET_KB * 1024,
       maxConnectionsPerIp: e.FMS_MQTT_MAX_CONNECTIONS_PER_IP,
       maxMessagesPerSecond: e.FMS_MQTT_MAX_MSGS_PER_SEC,
-      sessions: { expiryMs: parseDuration(e.FMS_MQTT_SESSION_EXPIRY)!, maxQueued: e.FMS_MQTT_SESSION_MAX_QUEUED },
+      sessions: {
+        expiryMs: parseDuration(e.FMS_MQTT_SESSION_EXPIRY)!,
+        maxQueued: e.FMS_MQTT_SESSION_MAX_QUEUED,
+        maxPerIdentity: e.FMS_MQTT_SESSIONS_PER_IDENTITY,
+      },
       packetTimeoutMs: parseDuration(e.FMS_MQTT_PACKET_TIMEOUT)!,
       auth: e.FMS_MQTT_AUTH,
       tls:
@@ -427,6 +452,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
           ? undefined
           : path.resolve(e.FMS_DATA_DIR, 'attachments'),
       maxBytes: e.FMS_ATTACHMENT_MAX_MB * 1024 * 1024,
+      perOrder: { count: e.FMS_ATTACHMENTS_PER_ORDER, totalBytes: e.FMS_ATTACHMENTS_MB_PER_ORDER * 1024 * 1024 },
     },
     logLevel: e.FMS_LOG_LEVEL,
     timeZone: e.FMS_TZ,

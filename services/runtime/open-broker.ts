@@ -9,6 +9,7 @@ import { createEmbeddedBroker, type EmbeddedBroker } from '../broker/message-bus
 import { createExternalBroker, type ExternalBroker } from '../broker/message-bus.mqtt.ts';
 import { createRateLimitedLog } from '../broker/mqtt-guard.ts';
 import type { Config } from '../config/config.ts';
+import { MAX_PAYLOAD_BYTES } from '../ingest/payload.ts';
 import type { RejectKind, RejectedLog } from '../ingest/rejected-log.ts';
 import type { Metrics } from '../shared/metrics.ts';
 
@@ -24,6 +25,14 @@ export interface BrokerDeps {
   now: () => number;
 }
 
+const API_KEY = /^fms_[0-9a-f]{12}_[A-Za-z0-9_-]{32}$/;
+
+/**
+ * The largest payload a client may publish elsewhere than on a device topic — possible only without
+ * sign-in (FMS_MQTT_AUTH=off: a local integration): FMS's own alarm and work-order messages are a few KiB.
+ */
+const SERVICE_MAX_PAYLOAD_BYTES = 256 * 1024;
+
 /** Where each refusal shows at /api/ingest/rejected. */
 const kindOf: Record<RefusalReason, RejectKind> = {
   connections_per_ip: 'connection',
@@ -38,6 +47,9 @@ const kindOf: Record<RefusalReason, RejectKind> = {
   backlog_full: 'not_allowed',
   subscriptions: 'not_allowed',
   session_queue_full: 'not_allowed',
+  payload_too_large: 'too_large',
+  inflight_full: 'not_allowed',
+  sessions_per_identity: 'connection',
 };
 
 /** How the audit log names an MQTT client. */
@@ -68,6 +80,7 @@ export function openBroker(d: BrokerDeps): EmbeddedBroker | ExternalBroker {
   }
   const auth: BrokerAuth = {
     verifyDevice: (assetId, secret) => credentials.verify(assetId, secret),
+    knownGood: (username, secret) => (API_KEY.test(secret) ? apiKeys.knownGood(secret) : credentials.knownGood(username, secret)),
     certificateDevice: async (assetId) => d.assets.get(assetId) !== undefined && !(await credentials.revoked(assetId)),
     async verifyKey(token) {
       const r = await apiKeys.verify(token);
@@ -85,6 +98,8 @@ export function openBroker(d: BrokerDeps): EmbeddedBroker | ExternalBroker {
     maxConnectionsPerIp: config.mqtt.maxConnectionsPerIp,
     maxMessagesPerSecond: config.mqtt.maxMessagesPerSecond,
     sessions: config.mqtt.sessions,
+    // A device's payload is bounded by what ingest takes: a larger one is never relayed or queued.
+    maxPayloadBytes: { device: MAX_PAYLOAD_BYTES, other: SERVICE_MAX_PAYLOAD_BYTES },
     packetTimeoutMs: config.mqtt.packetTimeoutMs,
     ...(config.mqtt.auth === 'devices' ? { auth, assetOf: (id: string) => d.assets.get(id) } : {}),
     onRefused: (reason, address, detail, who) => {
@@ -92,7 +107,7 @@ export function openBroker(d: BrokerDeps): EmbeddedBroker | ExternalBroker {
       const kind = kindOf[reason];
       const why = kind === 'connection' ? `connection refused: ${detail}` : `refused: ${detail}`;
       rejected.add(now(), `(client at ${address})`, kind, why, Buffer.alloc(0));
-      if (reason === 'auth_failed' || reason === 'sign_in_rate' || reason === 'client_id') {
+      if (reason === 'auth_failed' || reason === 'sign_in_rate' || reason === 'client_id' || reason === 'sessions_per_identity') {
         audit.record({ ...actorOf(who), action: 'mqtt.login', outcome: 'failed', address, target: null, detail });
       }
       if (reason === 'not_allowed' || reason === 'subscriptions' || reason === 'backlog_full') {

@@ -43,6 +43,11 @@ export const errorCodes = {
   },
   FMS_ERR_WORK_ORDER_CONFLICT: { kind: 'user', status: 409, summary: 'The order changed since the version the client gave; read it again and retry.' },
   FMS_ERR_WORK_ORDER_FORBIDDEN: { kind: 'user', status: 403, summary: "The person's role may not take this action on this order (see the permission table)." },
+  FMS_ERR_WORK_ORDER_ASSIGNEE_SITE: {
+    kind: 'user',
+    status: 409,
+    summary: "The technician is in no team that serves the order's site (teams in the estate file); assign someone of a team that does.",
+  },
   FMS_ERR_WORK_ORDER_INVALID: { kind: 'user', status: 400, summary: 'The action lacks a field it needs (a reason, a checklist result, a known technician…).' },
   FMS_ERR_PERSON_UNKNOWN: { kind: 'user', status: 400, summary: '`by` names nobody listed under people (or `requester`).' },
   FMS_ERR_PERSON_NOT_FOUND: { kind: 'user', status: 404, summary: 'No person has this id.' },
@@ -50,6 +55,11 @@ export const errorCodes = {
   FMS_ERR_ATTACHMENT_TOO_LARGE: { kind: 'user', status: 413, summary: 'The attachment is larger than FMS_ATTACHMENT_MAX_MB.' },
   FMS_ERR_ATTACHMENT_TYPE: { kind: 'user', status: 415, summary: 'The attachment is not a JPEG, PNG, WebP, HEIC image or a PDF.' },
   FMS_ERR_ATTACHMENT_NOT_FOUND: { kind: 'user', status: 404, summary: 'The work order has no attachment with this id.' },
+  FMS_ERR_ATTACHMENT_QUOTA: {
+    kind: 'user',
+    status: 409,
+    summary: 'The work order holds as many attachments, or as many bytes of them, as one order may (FMS_ATTACHMENTS_PER_ORDER, FMS_ATTACHMENTS_MB_PER_ORDER).',
+  },
   FMS_ERR_PM_PLAN_NOT_FOUND: { kind: 'user', status: 404, summary: 'No preventive-maintenance plan has this id.' },
   FMS_ERR_PM_PLAN_INVALID: { kind: 'user', status: 400, summary: 'A preventive-maintenance plan does not match the plan format.' },
   FMS_ERR_PM_PLAN_EXISTS: { kind: 'user', status: 409, summary: 'A plan with this id is already in force; change it with PUT.' },

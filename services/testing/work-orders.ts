@@ -47,6 +47,8 @@ export interface TestWorkOrderOptions {
   lastSeen?: (assetId: string) => number | null;
   published?: { topic: string; payload: Record<string, unknown> }[];
   metrics?: Metrics;
+  /** What one order may hold (the service's default otherwise). */
+  attachmentQuota?: WorkOrderServiceDeps['attachmentQuota'];
 }
 
 /** The work-order service on a real database with a parsed estate, for tests. */
@@ -55,6 +57,7 @@ export function createTestWorkOrderService(o: TestWorkOrderOptions) {
   const assets = new Map((o.assets ?? []).map((a) => [a.id, a]));
   const siteTimeZone = (site: string | null) => estate.sites.find((s) => s.id === site)?.timeZone ?? 'UTC';
   const maintenance = new Map<string, { until: number; by: string } | null>();
+  const files = createAttachmentFiles(mkdtempSync(path.join(os.tmpdir(), 'fms-test-attachments-')));
   const service = createWorkOrderService({
     store: createKyselyWorkOrderStore(o.db),
     log: pino({ level: 'silent' }),
@@ -75,13 +78,14 @@ export function createTestWorkOrderService(o: TestWorkOrderOptions) {
     },
     faultAlarms: o.faultAlarms ?? (async (): Promise<Alarm[]> => []),
     ruleById: o.ruleById,
-    files: createAttachmentFiles(mkdtempSync(path.join(os.tmpdir(), 'fms-test-attachments-'))),
+    files,
     attachmentMaxBytes: 1024 * 1024,
+    attachmentQuota: o.attachmentQuota,
   });
   // What integrations would hear on MQTT.
   announceWorkOrders(service, {
     bus: { publish: async (topic, payload) => void o.published?.push({ topic, payload: JSON.parse(String(payload)) as Record<string, unknown> }) },
     log: pino({ level: 'silent' }),
   });
-  return { service, maintenance };
+  return { service, maintenance, files };
 }

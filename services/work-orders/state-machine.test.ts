@@ -17,7 +17,9 @@ const P2 = { acknowledge: 15 * MIN, onSite: 120 * MIN, resolve: 24 * 60 * MIN };
 const ctx = (now = T0 + MIN): DecideContext => ({
   now,
   settings,
-  isTechnician: (id) => id === 'li-wei' || id === 'chen-jie',
+  isTechnician: (id) => id === 'li-wei' || id === 'chen-jie' || id === 'zhao-lei',
+  // Zhao Lei's team serves Lakeview only.
+  servesSite: (id, site) => id !== 'zhao-lei' || site === 'lakeview',
   attachmentIds: new Set(['photo-1']),
   restartClocks: (_o, at) => startClocks(at, P2, { kind: 'always' }, 0.75, null),
   resumeClocks: (o, at) => ({
@@ -192,6 +194,17 @@ describe('who may act', () => {
   it('needs a reason to re-assign and to cancel, and a known technician', () => {
     expect(refuse(order('assigned'), { action: 'assign', by: 'zhang-min', assignee: 'chen-jie' }, supervisor).message).toMatch(/needs a reason/);
     expect(refuse(order('new'), { action: 'assign', by: 'zhang-min', assignee: 'nobody' }, supervisor).message).toMatch(/not a technician/);
+  });
+
+  it("assigns only a technician of a team that serves the order's site", () => {
+    const e = refuse(order('new'), { action: 'assign', by: 'zhang-min', assignee: 'zhao-lei' }, supervisor);
+    expect([e.kind, e.message]).toEqual([
+      'site',
+      'zhao-lei is in no team that serves riverside, the site of WO-2026-000001; assign someone of a team that does',
+    ]);
+    expect(decide(order('new', { site: 'lakeview' }), { action: 'assign', by: 'zhang-min', assignee: 'zhao-lei' }, supervisor, ctx()).order.assignee).toBe(
+      'zhao-lei',
+    );
   });
 });
 

@@ -88,7 +88,8 @@ export function allowedActions(order: Pick<WorkOrder, 'state'>): ActionName[] {
   return (Object.keys(actionRules) as ActionName[]).filter((a) => actionRules[a].from.includes(order.state));
 }
 
-export type ProcessErrorKind = 'transition' | 'forbidden' | 'invalid';
+/** `site`: the person may not work at the order's site (no team of theirs serves it). */
+export type ProcessErrorKind = 'transition' | 'forbidden' | 'invalid' | 'site';
 export class ProcessError extends Error {
   constructor(
     readonly kind: ProcessErrorKind,
@@ -128,6 +129,8 @@ export interface DecideContext {
   settings: ProcessSettings;
   /** Whether a person id is a technician who can be assigned. */
   isTechnician(id: string): boolean;
+  /** Whether the technician is in a team that serves this site (true for everyone when no teams are configured). */
+  servesSite(id: string, site: string | null): boolean;
   /** Attachment ids of the order (photo steps refer to them). */
   attachmentIds: ReadonlySet<string>;
   /** Fresh SLA clocks from `at` (a reopened order is a new job with its own time limits). */
@@ -166,6 +169,12 @@ export function decide(order: WorkOrder, input: ActionInput, actor: Actor, ctx: 
   switch (input.action) {
     case 'assign': {
       if (!ctx.isTechnician(input.assignee)) throw new ProcessError('invalid', `"${input.assignee}" is not a technician listed under people`);
+      // The teams say who works where: nobody sends a technician to a site no team of theirs serves.
+      if (!ctx.servesSite(input.assignee, order.site))
+        throw new ProcessError(
+          'site',
+          `${input.assignee} is in no team that serves ${order.site}, the site of ${order.id}; assign someone of a team that does`,
+        );
       if (order.assignee === input.assignee && order.state === 'assigned')
         throw new ProcessError('invalid', `${order.id} is already assigned to ${input.assignee}`);
       const reason = input.reason ?? input.note;

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Asset } from '../assets/asset.ts';
 import { createKyselyAlarmStore } from '../alarms/alarm-store.kysely.ts';
@@ -52,8 +54,9 @@ eachDatabase('work-order service', (open) => {
   let alarms: AlarmStore;
   let published: { topic: string; payload: Record<string, unknown> }[];
 
-  function setup(estate: unknown = workOrderEstate, lastSeen?: (id: string) => number | null) {
+  function setup(estate: unknown = workOrderEstate, lastSeen?: (id: string) => number | null, attachmentQuota?: { count: number; totalBytes: number }) {
     return createTestWorkOrderService({
+      attachmentQuota,
       db: database.db,
       now: () => now,
       estate,
@@ -431,5 +434,18 @@ eachDatabase('work-order service', (open) => {
       'FMS_ERR_ATTACHMENT_TOO_LARGE',
     );
     expect((await errorOf(service.act(order.id, { action: 'comment', by: 'stranger', note: 'hi' }))).code).toBe('FMS_ERR_PERSON_UNKNOWN');
+  });
+
+  it('holds an order to its attachment quota when photos arrive at once, and keeps no file of those it refused', async () => {
+    const { service, files } = setup(workOrderEstate, undefined, { count: 3, totalBytes: 1024 * 1024 });
+    const order = await service.open({ source: 'inspection', channel: 'inspection', category: 'repair', title: 'Valve stiff', assetId: 'p1', by: 'li-wei' });
+    const photo = (i: number) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100, i)]).toString('base64');
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => service.act(order.id, { action: 'attach', by: 'li-wei', filename: `${i}.jpg`, data: photo(i) })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    for (const r of results.filter((x) => x.status === 'rejected')) expect((r.reason as FmsError).code).toBe('FMS_ERR_ATTACHMENT_QUOTA');
+    expect((await service.get(order.id))!.attachments).toHaveLength(3);
+    expect(readdirSync(path.join(files.folder, order.id))).toHaveLength(3);
   });
 });

@@ -9,7 +9,7 @@ import type { Metrics } from '../shared/metrics.ts';
 import { createEvents } from '../shared/events.ts';
 import { sniffType, type AttachmentFiles } from './attachment-files.ts';
 import { chooseAssignee, eligibleTechnicians, escalationRecipients } from './dispatch.ts';
-import type { Directory } from './people.ts';
+import type { Directory, Person } from './people.ts';
 import type { ProcessConfig } from './process-config.ts';
 import { resume, startClocks, type SlaPolicy } from './sla.ts';
 import {
@@ -63,6 +63,8 @@ export interface WorkOrderServiceDeps {
   ruleById?: (id: string) => Rule | undefined;
   files: AttachmentFiles;
   attachmentMaxBytes: number;
+  /** What one order may hold: attachments and their bytes in all (default 50 and 200 MiB). */
+  attachmentQuota?: { count: number; totalBytes: number };
 }
 
 /** What a person or an integration submits to open an order (POST /api/work-orders). */
@@ -83,6 +85,8 @@ export interface Intake {
   /** Preventive maintenance: the plan and the occurrence key; a second order for the same key is refused. */
   pm?: { planId: string; key: string; assignee?: string | undefined; team?: string | undefined } | undefined;
   by: string;
+  /** The API key that registers it (recorded on its `opened` event: an integration acts only on orders it registered). */
+  key?: string | undefined;
 }
 
 /** A condition indicator likely to reach its limit soon (services/condition), as the predictive order states it. */
@@ -104,6 +108,9 @@ export interface Prediction {
 
 /** Default priority of an order opened by a person, by category (DOMAIN.md's table). */
 const defaultPriority: Record<string, Priority> = { repair: 'P3', complaint: 'P3', inspection: 'P3', suggestion: 'P4', preventive: 'P4' };
+
+/** What one order may hold unless configured otherwise: photos of a repair, a report or two, not an archive. */
+const defaultAttachmentQuota = { count: 50, totalBytes: 200 * 1024 * 1024 };
 
 /** How long a technician's start of work keeps the asset in maintenance mode at most (renewed by resume). */
 const MAINTENANCE_FOR = 8 * 3_600_000;
@@ -127,6 +134,7 @@ export interface WorkOrderEvents {
  */
 export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   const { store, log, metrics, directory } = deps;
+  const quota = deps.attachmentQuota ?? defaultAttachmentQuota;
   const yearOf = new Intl.DateTimeFormat('en', { timeZone: deps.timeZone, year: 'numeric' });
   const settings: ProcessSettings = {
     sensorWindowMs: deps.process.sensorWindow,
@@ -150,6 +158,9 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       settings,
       attachmentIds,
       isTechnician: (id) => directory.people.get(id)?.role === 'technician',
+      servesSite: (id, site) =>
+        directory.teams.length === 0 ||
+        directory.teams.some((t) => t.members.includes(id) && (site === null || t.sites.length === 0 || t.sites.includes(site))),
       restartClocks: (order, at) => {
         const { limits, calendar } = deps.sla.limitsFor(order.site, order.priority, order.category);
         return startClocks(at, limits, calendar, deps.sla.escalateAt, order.dueAt && order.dueAt > at ? order.dueAt : null);
@@ -206,8 +217,12 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         case 'maintenance': {
           if (!order.assetId || !deps.assets.get(order.assetId)) return;
           const current = deps.assets.get(order.assetId)!.maintenance;
-          if (effect.on) await deps.assets.setMaintenance(order.assetId, { until: deps.now() + MAINTENANCE_FOR, by: order.id });
-          else if (current?.by === order.id) await deps.assets.setMaintenance(order.assetId, null);
+          const now = deps.now();
+          // Someone else's maintenance mode in force (a supervisor's, another order's) stays theirs: taken
+          // over, this order's end would end it, however long they meant it to last.
+          const othersInForce = current !== null && current.by !== order.id && current.until > now;
+          if (effect.on && !othersInForce) await deps.assets.setMaintenance(order.assetId, { until: now + MAINTENANCE_FOR, by: order.id });
+          else if (!effect.on && current?.by === order.id) await deps.assets.setMaintenance(order.assetId, null);
           return;
         }
         case 'follow-up': {
@@ -350,7 +365,13 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       at,
       actor: actor.id,
       note: intake.description ?? null,
-      data: { source: intake.source, channel: intake.channel, parentId: intake.parentId ?? null, pmKey: intake.pm?.key ?? null },
+      data: {
+        source: intake.source,
+        channel: intake.channel,
+        parentId: intake.parentId ?? null,
+        pmKey: intake.pm?.key ?? null,
+        ...(intake.key ? { key: intake.key } : {}),
+      },
     });
     if (!opened) return order; // a plan occurrence another instance opened first
     metrics.workOrdersOpened.labels(priority, intake.source).inc();
@@ -399,7 +420,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         throw toFmsError(err);
       }
       if (input.action === 'attach') {
-        await attach(order, input, actor);
+        await attach(order, input, actor, attachments);
         return (await store.get(id))!.order;
       }
       const saved = await commit(decision, input.action);
@@ -416,7 +437,12 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     }
   }
 
-  async function attach(order: WorkOrder, input: Extract<ActionInput, { action: 'attach' }>, actor: Actor): Promise<void> {
+  async function attach(
+    order: WorkOrder,
+    input: Extract<ActionInput, { action: 'attach' }>,
+    actor: Actor,
+    existing: readonly { sha256: string; size: number }[],
+  ): Promise<void> {
     const bytes = Buffer.from(input.data, 'base64');
     if (bytes.length === 0) throw new FmsError('FMS_ERR_WORK_ORDER_INVALID', 'the attachment is empty');
     if (bytes.length > deps.attachmentMaxBytes)
@@ -424,6 +450,12 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         'FMS_ERR_ATTACHMENT_TOO_LARGE',
         `the attachment has ${bytes.length} bytes; at most ${deps.attachmentMaxBytes} are accepted (FMS_ATTACHMENT_MAX_MB)`,
       );
+    // The same file again is the attachment already there (the store records nothing new): no quota spent.
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    if (existing.some((a) => a.sha256 === digest)) return;
+    // Refused before the file is written when the order, as read, is full; the store checks again.
+    const held = { count: existing.length, bytes: existing.reduce((n, a) => n + a.size, 0) };
+    if (held.count >= quota.count || held.bytes + bytes.length > quota.totalBytes) throw quotaExceeded(order.id, held, bytes.length);
     const kind = sniffType(bytes);
     if (!kind)
       throw new FmsError(
@@ -456,8 +488,23 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       data: { attachmentId: attachment.id, filename: input.filename, contentType: kind.type, size: bytes.length, sha256 },
     };
     // The same file again (also sent twice at the same moment) is the attachment already there.
-    if (!(await store.addAttachment(attachment, event))) return;
-    metrics.workOrderActions.labels('attach').inc();
+    const added = await store.addAttachment(attachment, event, quota);
+    if (added.outcome === 'full') {
+      // Others filled the order meanwhile: this file is nobody's (its name is this order's and its checksum, which no attachment has).
+      await deps.files.remove(path);
+      throw quotaExceeded(order.id, added, bytes.length);
+    }
+    if (added.outcome === 'added') metrics.workOrderActions.labels('attach').inc();
+  }
+
+  /** The order holds as many attachments, or bytes of them, as it may. */
+  function quotaExceeded(id: string, held: { count: number; bytes: number }, size: number): FmsError {
+    return held.count >= quota.count
+      ? new FmsError('FMS_ERR_ATTACHMENT_QUOTA', `${id} has ${held.count} attachments, the most one order may hold (FMS_ATTACHMENTS_PER_ORDER)`)
+      : new FmsError(
+          'FMS_ERR_ATTACHMENT_QUOTA',
+          `${id} holds ${held.bytes} bytes of attachments; with these ${size} it would hold more than the ${quota.totalBytes} one order may (FMS_ATTACHMENTS_MB_PER_ORDER)`,
+        );
   }
 
   /** The sensor check of a resolved alarm order: passed, back to work, or deferred when the device is silent. */
@@ -732,17 +779,31 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       if (!a) throw new FmsError('FMS_ERR_ATTACHMENT_NOT_FOUND', `${workOrderId} has no attachment "${attachmentId}"`);
       return { ...a, bytes: await deps.files.read(a.path) };
     },
-    /** People with their open orders (dispatch load). */
-    async people() {
-      const load = await store.openLoad();
-      return [...directory.people.values()].map((p) => ({
-        ...p,
-        openOrders: load.get(p.id) ?? 0,
-        teams: directory.teams.filter((t) => t.members.includes(p.id) || t.supervisor === p.id || t.manager === p.id).map((t) => t.id),
-      }));
+    /**
+     * People with their open orders (dispatch load). With `sites` (a key limited to them): the people
+     * of the teams serving those sites, with their open orders on those sites only.
+     */
+    async people(sites: readonly string[] | null = null) {
+      const load = await store.openLoad(undefined, sites ?? undefined);
+      const teams = teamsServing(sites);
+      const seen = (id: string) => teams.some((t) => t.members.includes(id) || t.supervisor === id || t.manager === id);
+      return [...directory.people.values()]
+        .filter((p) => !sites || directory.teams.length === 0 || seen(p.id))
+        .map((p) => ({
+          ...p,
+          openOrders: load.get(p.id) ?? 0,
+          teams: teams.filter((t) => t.members.includes(p.id) || t.supervisor === p.id || t.manager === p.id).map((t) => t.id),
+        }));
     },
-    teams: () => directory.teams,
+    /** One person of the directory (without their load), or undefined. */
+    person: (id: string): Person | undefined => directory.people.get(id),
+    /** The teams; with `sites`, those serving one of them (a team without sites serves every site). */
+    teams: (sites: readonly string[] | null = null) => teamsServing(sites),
   };
+
+  function teamsServing(sites: readonly string[] | null) {
+    return sites ? directory.teams.filter((t) => t.sites.length === 0 || t.sites.some((s) => sites.includes(s))) : directory.teams;
+  }
 
   async function dispatchReopened(order: WorkOrder): Promise<WorkOrder> {
     return order.state === 'new' ? dispatch(order) : order;
@@ -751,7 +812,13 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
 
 function toFmsError(err: unknown): unknown {
   if (!(err instanceof ProcessError)) return err;
-  const code =
-    err.kind === 'transition' ? 'FMS_ERR_WORK_ORDER_TRANSITION' : err.kind === 'forbidden' ? 'FMS_ERR_WORK_ORDER_FORBIDDEN' : 'FMS_ERR_WORK_ORDER_INVALID';
+  const code = (
+    {
+      transition: 'FMS_ERR_WORK_ORDER_TRANSITION',
+      forbidden: 'FMS_ERR_WORK_ORDER_FORBIDDEN',
+      invalid: 'FMS_ERR_WORK_ORDER_INVALID',
+      site: 'FMS_ERR_WORK_ORDER_ASSIGNEE_SITE',
+    } as const
+  )[err.kind];
   return new FmsError(code, err.message, err.allowed.length ? { allowed: err.allowed } : undefined);
 }

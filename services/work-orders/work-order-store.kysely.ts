@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Transaction } from 'kysely';
+import { PostgresAdapter, type Insertable, type Selectable, type Transaction } from 'kysely';
 import { isUniqueViolation, type Db } from '../db/database.ts';
 import type { DatabaseSchema, WorkOrderAttachmentsTable, WorkOrderEventsTable, WorkOrdersTable } from '../db/schema.ts';
 import { formatWorkOrderId, openStates, type Attachment, type WorkOrder, type WorkOrderEvent } from './work-order.ts';
@@ -7,6 +7,7 @@ import type { WorkOrderStore } from './work-order-store.ts';
 /** The work-order store on SQL through kysely: the same queries on SQLite and PostgreSQL. */
 export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
   const open = openStates as string[];
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   return {
     async openOrAttach(draft, year, event) {
       for (let attempt = 0; ; attempt++) {
@@ -129,14 +130,15 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
       return rows.map(fromRow);
     },
 
-    async openLoad(assignees) {
-      if (assignees?.length === 0) return new Map();
+    async openLoad(assignees, sites) {
+      if (assignees?.length === 0 || sites?.length === 0) return new Map();
       let q = db
         .selectFrom('work_orders')
         .select(['assignee', (eb) => eb.fn.countAll<number>().as('n')])
         .where('state', 'in', ['assigned', 'acknowledged', 'in_progress', 'on_hold'])
         .where('assignee', 'is not', null);
       if (assignees) q = q.where('assignee', 'in', assignees);
+      if (sites) q = q.where('site', 'in', sites);
       const rows = await q.groupBy('assignee').execute();
       return new Map(rows.map((r) => [r.assignee!, Number(r.n)]));
     },
@@ -151,11 +153,23 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
       return rows.map((r) => ({ site: r.site, priority: r.priority, breached: r.breached === 1, n: Number(r.n) }));
     },
 
-    async addAttachment(a, event) {
+    async addAttachment(a, event, quota) {
       return db.transaction().execute(async (trx) => {
-        // The attachment's id is its order and checksum: a conflict is the same file, stored by a
-        // request just before (on PostgreSQL, one running at the same moment is waited for).
-        const inserted = await trx
+        // One attachment of an order at a time, so that requests at the same moment cannot all pass the
+        // quota: PostgreSQL locks the order's row; SQLite runs one transaction at a time anyway.
+        if (postgres) await trx.selectFrom('work_orders').select('id').where('id', '=', a.workOrderId).forUpdate().execute();
+        // The attachment's id is its order and checksum: the same file, stored by a request just before.
+        const same = await trx.selectFrom('work_order_attachments').select('id').where('id', '=', a.id).executeTakeFirst();
+        if (same) return { outcome: 'exists' as const };
+        const held = await trx
+          .selectFrom('work_order_attachments')
+          .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.sum<number | string | null>('size').as('bytes')])
+          .where('work_order_id', '=', a.workOrderId)
+          .executeTakeFirstOrThrow();
+        const count = Number(held.n);
+        const bytes = Number(held.bytes ?? 0);
+        if (count >= quota.count || bytes + a.size > quota.totalBytes) return { outcome: 'full' as const, count, bytes };
+        await trx
           .insertInto('work_order_attachments')
           .values({
             id: a.id,
@@ -168,11 +182,9 @@ export function createKyselyWorkOrderStore(db: Db): WorkOrderStore {
             uploaded_by: a.by,
             uploaded_at: a.at,
           })
-          .onConflict((oc) => oc.column('id').doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+          .execute();
         await addEvents(trx, a.workOrderId, [event]);
-        return true;
+        return { outcome: 'added' as const };
       });
     },
 

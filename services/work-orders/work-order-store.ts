@@ -19,6 +19,15 @@ export interface WorkOrderFilter {
   offset: number;
 }
 
+/** What one order may hold: attachments, and their bytes in all. */
+export interface AttachmentQuota {
+  count: number;
+  totalBytes: number;
+}
+
+/** What became of an attachment: stored, the same file stored before, or refused because the order is full. */
+export type AddedAttachment = { outcome: 'added' } | { outcome: 'exists' } | { outcome: 'full'; count: number; bytes: number };
+
 /** The work-order store port. */
 /** An order with its history and attachments, as read. */
 export interface StoredOrder {
@@ -50,15 +59,16 @@ export interface WorkOrderStore {
   list(filter: WorkOrderFilter): Promise<{ items: WorkOrder[]; total: number }>;
   /** Open orders whose wake time has come (escalations, sensor checks, closing), oldest first. */
   due(now: number, limit: number): Promise<WorkOrder[]>;
-  /** Open orders per assignee, of these people or of everybody (dispatch picks the least loaded). */
-  openLoad(assignees?: readonly string[]): Promise<Map<string, number>>;
+  /** Open orders per assignee, of these people or of everybody (dispatch picks the least loaded); on these sites only, when given. */
+  openLoad(assignees?: readonly string[], sites?: readonly string[]): Promise<Map<string, number>>;
   /** Open orders per site, priority and whether they missed a deadline, for /metrics and boards. */
   countOpen(): Promise<{ site: string | null; priority: string; breached: boolean; n: number }[]>;
   /**
-   * Records an attachment (the file is already stored) with its history event; false, recording
-   * nothing, when the order has that attachment already (the same file sent twice, even at once).
+   * Records an attachment (the file is already stored) with its history event, unless the order has
+   * that attachment already (`exists`: the same file sent twice, even at once) or holds as much as
+   * `quota` allows (`full`, with what it holds). Atomic: concurrent attachments never pass the quota.
    */
-  addAttachment(attachment: Attachment & { path: string }, event: WorkOrderEvent): Promise<boolean>;
+  addAttachment(attachment: Attachment & { path: string }, event: WorkOrderEvent, quota: AttachmentQuota): Promise<AddedAttachment>;
   /** An attachment's record and where its file is. */
   getAttachment(workOrderId: string, id: string): Promise<(Attachment & { path: string }) | undefined>;
 }

@@ -39,17 +39,23 @@ export const assetRoutes =
       return from === 'any' || from === 'estate' ? from : to ? [...from, to] : from;
     };
     /**
-     * A technician's key ends only the maintenance mode it started, or that an order of theirs did: the
-     * alarms it holds back belong to someone's work in progress.
+     * A technician's key ends, or starts over, only the maintenance mode it started or that an order of
+     * theirs did: the alarms it holds back belong to someone's work in progress. Starting over another's
+     * would make it the technician's to end.
      */
-    const endsOwnMaintenance = async (req: FastifyRequest, key: ApiKey) => {
-      if (key.role !== 'technician') return;
-      const m = deps.assets.get((req.params as { id: string }).id)?.maintenance;
-      if (!m || m.by === key.personId) return;
-      const order = await deps.workOrders.get(m.by);
-      if (order?.order.assignee === key.personId) return;
-      throw new FmsError('FMS_ERR_API_FORBIDDEN', `${key.personId} may end only maintenance mode they started; this one is ${m.by}'s`);
-    };
+    const ownMaintenance =
+      (verb: 'end' | 'take over') =>
+      async (req: FastifyRequest, key: ApiKey): Promise<void> => {
+        if (key.role !== 'technician') return;
+        const m = deps.assets.get((req.params as { id: string }).id)?.maintenance;
+        if (!m || m.until <= deps.now() || m.by === key.personId) return;
+        const order = await deps.workOrders.get(m.by);
+        if (order?.order.assignee === key.personId) return;
+        throw new FmsError(
+          'FMS_ERR_API_FORBIDDEN',
+          `${key.personId} may ${verb} only maintenance mode they started; this one is ${m.by}'s, until ${new Date(m.until).toISOString()}`,
+        );
+      };
     /** Who puts an asset in maintenance: a technician on site, or the office for them. */
     const onSite: readonly Role[] = ['admin', 'supervisor', 'technician'];
 
@@ -117,7 +123,14 @@ export const assetRoutes =
     r.post(
       '/assets/:id/maintenance',
       {
-        config: { access: { roles: onSite, scope: assetSite, actsAs: (req) => (req.body as { by: string }).by } },
+        config: {
+          access: {
+            roles: onSite,
+            scope: assetSite,
+            actsAs: (req) => (req.body as { by: string }).by,
+            check: ownMaintenance('take over'),
+          },
+        },
         schema: {
           summary: 'A technician is on site: hold back the non-safety alarms of this asset for a while',
           tags: ['assets'],
@@ -200,7 +213,7 @@ export const assetRoutes =
     r.delete(
       '/assets/:id/maintenance',
       {
-        config: { access: { roles: onSite, scope: assetSite, check: endsOwnMaintenance } },
+        config: { access: { roles: onSite, scope: assetSite, check: ownMaintenance('end') } },
         schema: { summary: 'End maintenance mode', tags: ['assets'], params: idParams },
       },
       async (req) => {

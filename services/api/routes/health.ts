@@ -10,7 +10,8 @@ export interface HealthReport {
   telemetryStore: TelemetryStoreHealth;
   database: { state: 'up' | 'down' };
   /** This instance among several: partitions it evaluates, whether it leads (single: it does everything). */
-  cluster: { mode: 'single' | 'cluster'; state: 'up' | 'down'; instance: string; leader: boolean; partitions: number; owned: number[]; instances: number };
+  /** This instance among several (`instance`, its name: to an admin's key only). */
+  cluster: { mode: 'single' | 'cluster'; state: 'up' | 'down'; instance?: string; leader: boolean; partitions: number; owned: number[]; instances: number };
   /** Telemetry readings in the on-disk spool, waiting for the store (InfluxDB) to take them. */
   spoolDepth: number;
   /** Alarm signals waiting to be stored. */
@@ -27,9 +28,20 @@ export const healthRoutes =
       .get(
         '/health',
         { config: { access: publicAccess }, schema: { summary: 'State of every part: 200 when all are up, 503 otherwise', tags: ['health'] } },
-        async (_req, reply) => {
+        async (req, reply) => {
           const report = await deps.health();
-          return reply.status(report.status === 'ok' ? 200 : 503).send(report);
+          // Anyone may ask whether FMS is up; where it runs (host name, process id) and why a part is
+          // down (addresses, error texts) only an admin's key is told, or anyone when keys are off.
+          const told = deps.apiAuth !== 'keys' || req.apiKey?.role === 'admin' ? report : withoutDetails(report);
+          return reply.status(report.status === 'ok' ? 200 : 503).send(told);
         },
       );
   };
+
+/** The report without what says where FMS runs and what its parts answered: for callers without an admin's key. */
+export function withoutDetails(report: HealthReport): HealthReport {
+  const { instance: _instance, ...cluster } = report.cluster;
+  const { detail: _broker, ...broker } = report.broker;
+  const { detail: _store, ...telemetryStore } = report.telemetryStore;
+  return { ...report, broker, telemetryStore, cluster };
+}

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { FmsError } from '../../shared/errors.ts';
 import { idSchema } from '../../assets/asset.ts';
 import { auditRequest } from '../request-audit.ts';
-import { adminOnly, roles, wholeEstate } from '../access.ts';
+import { adminOnly, isPersonRole, roles, wholeEstate } from '../access.ts';
 import type { ApiDeps } from '../server.ts';
 
 export const keyRoutes =
@@ -43,8 +43,19 @@ export const keyRoutes =
         if (req.body.role === 'technician' && !req.body.personId)
           throw new FmsError('FMS_ERR_API_BAD_REQUEST', "personId: a technician's key belongs to a person; expected the id of a technician under people");
         if (req.body.personId) {
-          const person = (await deps.workOrders.people()).find((p) => p.id === req.body.personId);
+          const person = deps.workOrders.person(req.body.personId);
           if (!person) throw new FmsError('FMS_ERR_API_BAD_REQUEST', `personId: no person "${req.body.personId}"; expected an id from GET /api/people`);
+          // A key acting as a person has the person's role: a technician's key naming a supervisor would
+          // verify and cancel in the process with a technician's key, a supervisor's naming a technician
+          // would read reports as one.
+          const role = req.body.role;
+          if (isPersonRole(role) && role !== person.role)
+            throw new FmsError(
+              'FMS_ERR_API_BAD_REQUEST',
+              `role: ${person.id} is a ${person.role}; a key acting as them has the role "${person.role}", not "${role}"`,
+            );
+          if (role === 'integration')
+            throw new FmsError('FMS_ERR_API_BAD_REQUEST', "personId: an integration's key acts for requesters, not as a person; leave personId out");
         }
         const unknownSites = (req.body.sites ?? []).filter((s) => !deps.sites().includes(s));
         if (unknownSites.length > 0)

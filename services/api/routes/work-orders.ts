@@ -104,7 +104,7 @@ export const workOrderRoutes =
     /**
      * What a key may do on an order beyond its role: a technician's only on orders of theirs or their
      * team's; an integration's only for the requester (a resident app relaying a confirmation or a
-     * rating).
+     * rating), and only on orders it registered itself — not on the hotline's or another app's.
      */
     async function mayAct(req: FastifyRequest, key: ApiKey): Promise<void> {
       const by = (req.body as { by: string }).by;
@@ -112,6 +112,15 @@ export const workOrderRoutes =
         throw new FmsError('FMS_ERR_API_FORBIDDEN', why);
       };
       if (key.role === 'integration' && by !== 'requester') refuse(`an integration's key acts only for the requester (by: "requester"), not as "${by}"`);
+      if (key.role === 'integration') {
+        const orderId = (req.params as { id: string }).id;
+        const found = await orderOf(req);
+        if (!found) throw new FmsError('FMS_ERR_WORK_ORDER_NOT_FOUND', `no work order "${orderId}"`);
+        const registeredBy = found.history.find((e) => e.type === 'opened')?.data['key'];
+        if (registeredBy !== key.id)
+          refuse(`an integration's key acts for the requester only on orders it registered; ${orderId} was not registered with this key`);
+        return;
+      }
       if (key.role !== 'technician') return;
       if (!key.personId) refuse("a technician's key must belong to a person (issue it with personId)");
       const orderId = (req.params as { id: string }).id;
@@ -165,7 +174,8 @@ export const workOrderRoutes =
         schema: { summary: 'Register a request, an inspection finding or planned work', tags: ['work orders'], body: intakeSchema },
       },
       async (req, reply) => {
-        const order = await deps.workOrders.open({ ...req.body, channel: req.body.channel as never });
+        // The key that registers it is recorded with it: an integration acts only on orders it registered.
+        const order = await deps.workOrders.open({ ...req.body, channel: req.body.channel as never, key: req.apiKey?.id });
         reply.status(201).header('location', `/api/work-orders/${order.id}`);
         return order;
       },
@@ -239,15 +249,16 @@ export const workOrderRoutes =
         config: { access: { roles: staff, scope: anySite } },
         schema: { summary: 'Technicians, supervisors and managers, with their open orders', tags: ['people'] },
       },
-      async () => ({
-        items: await deps.workOrders.people(),
+      // A key limited to sites sees the people of the teams serving them, and their load there only.
+      async (req) => ({
+        items: await deps.workOrders.people(req.apiKey?.sites ?? null),
       }),
     );
     r.get(
       '/people/:id',
       { config: { access: { roles: staff, scope: anySite } }, schema: { summary: 'One person with their open orders', tags: ['people'], params: idParams } },
       async (req) => {
-        const person = (await deps.workOrders.people()).find((p) => p.id === req.params.id);
+        const person = (await deps.workOrders.people(req.apiKey?.sites ?? null)).find((p) => p.id === req.params.id);
         if (!person) throw new FmsError('FMS_ERR_PERSON_NOT_FOUND', `no person "${req.params.id}"`);
         const open = await deps.workOrders.list({ assignee: person.id, state: ['assigned', 'acknowledged', 'in_progress', 'on_hold'], limit: 100, offset: 0 });
         // A key limited to sites sees the person's orders on those sites only.
@@ -258,15 +269,15 @@ export const workOrderRoutes =
     r.get(
       '/teams',
       { config: { access: { roles: staff, scope: anySite } }, schema: { summary: 'Teams: sites served, members, supervisor and manager', tags: ['people'] } },
-      async () => ({
-        items: deps.workOrders.teams(),
+      async (req) => ({
+        items: deps.workOrders.teams(req.apiKey?.sites ?? null),
       }),
     );
     r.get(
       '/teams/:id',
       { config: { access: { roles: staff, scope: anySite } }, schema: { summary: 'One team', tags: ['people'], params: idParams } },
       async (req) => {
-        const team = deps.workOrders.teams().find((t) => t.id === req.params.id);
+        const team = deps.workOrders.teams(req.apiKey?.sites ?? null).find((t) => t.id === req.params.id);
         if (!team) throw new FmsError('FMS_ERR_TEAM_NOT_FOUND', `no team "${req.params.id}"`);
         return team;
       },

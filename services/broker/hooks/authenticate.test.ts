@@ -4,8 +4,11 @@ import { createSignInLimiter, type SignInLimiter } from '../sign-in-limiter.ts';
 import type { FmsClient, MqttIdentity } from './client.ts';
 
 const KEY = 'fms_0123456789ab_' + 'k'.repeat(32);
+/** Secrets known good by a hash compare (issued, or verified before): `user password`. */
+const known = new Set<string>();
 const auth: BrokerAuth = {
   verifyDevice: async (assetId, secret) => assetId === 'rs-pump-01' && secret === 'right-secret',
+  knownGood: (username, secret) => known.has(`${username} ${secret}`),
   certificateDevice: async () => false,
   verifyKey: async (token) =>
     token === KEY ? { id: '0123456789ab', name: 'BMS bridge', role: 'integration', expiresAt: null, sites: ['riverside'] } : { refused: 'unknown key' },
@@ -67,8 +70,32 @@ describe('the authenticate hook', () => {
     for (let i = 0; i < 3; i++) expect((await signIn('rs-pump-01', 'guess', 'rs-pump-01', limiter)).ok).toBe(false);
     const blocked = await signIn('rs-pump-01', 'right-secret', 'rs-pump-01', limiter);
     expect(blocked.ok).toBe(false);
-    expect(blocked.refused[0]).toMatch(/too many failed sign-ins for "rs-pump-01": refused without checking for another 1 s/);
+    expect(blocked.refused[0]).toMatch(/too many failed sign-ins for "rs-pump-01" from 10.0.0.7: refused without checking for another 1 s/);
     t += 1001;
     expect((await signIn('rs-pump-01', 'right-secret', 'rs-pump-01', limiter)).ok).toBe(true);
+  });
+
+  it('lets a secret known good through a backoff that guesses caused, and nothing else', async () => {
+    const limiter = createSignInLimiter({ perAddress: 100, perUser: 3, baseMs: 1000, maxMs: 60_000 }, () => 0);
+    for (let i = 0; i < 3; i++) await signIn('rs-pump-01', 'guess', 'rs-pump-01', limiter);
+    known.add('rs-pump-01 right-secret');
+    try {
+      expect((await signIn('rs-pump-01', 'another-guess', 'rs-pump-01', limiter)).refused[0]).toMatch(/too many failed sign-ins/);
+      expect((await signIn('rs-pump-01', 'right-secret', 'rs-pump-01', limiter)).ok).toBe(true);
+    } finally {
+      known.clear();
+    }
+  });
+
+  it('refuses a persistent session beyond what the identity may hold, with CONNACK 2 and the reason', async () => {
+    const hook = createAuthenticate({
+      auth,
+      admitSession: (who) => (who.kind === 'device' ? 'device rs-pump-01 holds 10 persistent sessions already' : undefined),
+    });
+    const client: FmsClient = { id: 'rs-pump-01.s11', clean: false, conn: { remoteAddress: '10.0.0.7' }, close: () => undefined };
+    const code = await new Promise((resolve) => hook(client as never, 'rs-pump-01', Buffer.from('right-secret'), (err) => resolve(err?.returnCode)));
+    expect(code).toBe(2);
+    const clean: FmsClient = { ...client, clean: true };
+    expect(await new Promise((resolve) => hook(clean as never, 'rs-pump-01', Buffer.from('right-secret'), (err, ok) => resolve(!err && ok)))).toBe(true);
   });
 });

@@ -18,7 +18,10 @@ export type RefusalReason =
   | 'topic_too_long'
   | 'backlog_full'
   | 'subscriptions'
-  | 'session_queue_full';
+  | 'session_queue_full'
+  | 'payload_too_large'
+  | 'inflight_full'
+  | 'sessions_per_identity';
 
 /** Told of every refusal, to count it, record it and log it (rate-limited). */
 export type OnRefused = (reason: RefusalReason, address: string, detail: string, who?: MqttIdentity) => void;
@@ -37,6 +40,12 @@ export interface FmsClient {
   fmsRefusal?: string;
   /** Its identity was revoked while it was connected: nothing more of it is taken. */
   fmsRevoked?: boolean;
+  /** The broker's revocation count when it began to sign in: a revocation after it closes it (message-bus.aedes.ts). */
+  fmsEpoch?: number;
+  /** aedes: a clean session (false: a persistent one). */
+  clean?: boolean;
+  /** aedes: its last will, published when the connection drops (null: none). */
+  will?: unknown;
   /** aedes: the connection is closed. */
   closed?: boolean;
   /** aedes: the filters it subscribed to. */
@@ -61,6 +70,13 @@ export const isLoopback = (ip: string) => ip === '127.0.0.1' || ip === '::1' || 
 export function addressOf(client: { conn?: unknown } | null): string {
   return (client?.conn as { remoteAddress?: string } | undefined)?.remoteAddress ?? 'unknown';
 }
+
+/** The identity a client signed in as, in a word: whose sessions and revocations concern it. */
+export function identityOf(who: MqttIdentity): string {
+  return who.kind === 'device' ? deviceIdentity(who.assetId) : keyIdentity(who.keyId);
+}
+export const deviceIdentity = (assetId: string) => `device ${assetId}`;
+export const keyIdentity = (keyId: string) => `key ${keyId}`;
 
 /** A client as a refusal names it. */
 export function describe(who: MqttIdentity | undefined): string {
