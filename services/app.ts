@@ -116,6 +116,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
 
     const alarmStore = createKyselyAlarmStore(database.db);
     const workOrderStore = createKyselyWorkOrderStore(database.db);
+    const directory = createDirectory(config.estate.people, config.estate.teams, config.estate.dispatch);
     const workOrders = createWorkOrderService({
       store: workOrderStore,
       log: svc('work-orders'),
@@ -123,7 +124,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       now,
       timeZone: config.timeZone,
       siteTimeZone: estate.timeZoneOf,
-      directory: createDirectory(config.estate.people, config.estate.teams, config.estate.dispatch),
+      directory: () => directory,
       sla: createSlaPolicy(config.estate.sla, estate.timeZoneOf),
       process: config.estate.workOrders,
       assets,

@@ -47,6 +47,11 @@ export const errorCodes = {
   FMS_ERR_PERSON_UNKNOWN: { kind: 'user', status: 400, summary: '`by` names nobody listed under people (or `requester`).' },
   FMS_ERR_PERSON_NOT_FOUND: { kind: 'user', status: 404, summary: 'No person has this id.' },
   FMS_ERR_TEAM_NOT_FOUND: { kind: 'user', status: 404, summary: 'No team has this id.' },
+  FMS_ERR_PERSON_DISABLED: {
+    kind: 'user',
+    status: 409,
+    summary: 'The person is disabled: they take no new orders and act on none; enable them, or choose someone else.',
+  },
   FMS_ERR_ATTACHMENT_TOO_LARGE: { kind: 'user', status: 413, summary: 'The attachment is larger than FMS_ATTACHMENT_MAX_MB.' },
   FMS_ERR_ATTACHMENT_TYPE: { kind: 'user', status: 415, summary: 'The attachment is not a JPEG, PNG, WebP, HEIC image or a PDF.' },
   FMS_ERR_ATTACHMENT_NOT_FOUND: { kind: 'user', status: 404, summary: 'The work order has no attachment with this id.' },

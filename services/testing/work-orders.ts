@@ -8,7 +8,7 @@ import type { Db } from '../db/database.ts';
 import { estateFileSchema } from '../config/estate-file.ts';
 import { createMetrics, type Metrics } from '../shared/metrics.ts';
 import { createAttachmentFiles } from '../work-orders/attachment-files.ts';
-import { createDirectory } from '../work-orders/people.ts';
+import { createDirectory, type Directory } from '../work-orders/people.ts';
 import { createSlaPolicy } from '../work-orders/sla.ts';
 import { createWorkOrderService, type WorkOrderServiceDeps } from '../work-orders/work-order-service.ts';
 import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kysely.ts';
@@ -47,6 +47,8 @@ export interface TestWorkOrderOptions {
   lastSeen?: (assetId: string) => number | null;
   published?: { topic: string; payload: Record<string, unknown> }[];
   metrics?: Metrics;
+  /** The live directory; by default the estate's people and teams, as they are. */
+  directory?: () => Directory;
 }
 
 /** The work-order service on a real database with a parsed estate, for tests. */
@@ -55,6 +57,7 @@ export function createTestWorkOrderService(o: TestWorkOrderOptions) {
   const assets = new Map((o.assets ?? []).map((a) => [a.id, a]));
   const siteTimeZone = (site: string | null) => estate.sites.find((s) => s.id === site)?.timeZone ?? 'UTC';
   const maintenance = new Map<string, { until: number; by: string } | null>();
+  const directory = createDirectory(estate.people, estate.teams, estate.dispatch);
   const service = createWorkOrderService({
     store: createKyselyWorkOrderStore(o.db),
     log: pino({ level: 'silent' }),
@@ -62,7 +65,7 @@ export function createTestWorkOrderService(o: TestWorkOrderOptions) {
     now: o.now,
     timeZone: 'Asia/Shanghai',
     siteTimeZone,
-    directory: createDirectory(estate.people, estate.teams, estate.dispatch),
+    directory: o.directory ?? (() => directory),
     sla: createSlaPolicy(estate.sla, siteTimeZone),
     process: estate.workOrders,
     assets: {

@@ -65,27 +65,45 @@ export const dispatchConfigSchema = z
   .prefault({});
 export type DispatchConfig = z.infer<typeof dispatchConfigSchema>;
 
+/** A person as the directory holds them: whether they take work now, beside what the estate file or the API says. */
+export type StaffMember = Person & {
+  /** A disabled person gets no new orders and acts on none; their history and open orders stay. */
+  enabled: boolean;
+};
+
 export interface Directory {
-  people: ReadonlyMap<string, Person>;
+  people: ReadonlyMap<string, StaffMember>;
   teams: readonly Team[];
   dispatch: DispatchConfig;
 }
 
-export function createDirectory(people: readonly Person[], teams: readonly Team[], dispatch: DispatchConfig): Directory {
-  return { people: new Map(people.map((p) => [p.id, p])), teams, dispatch };
+export function createDirectory(people: readonly (Person & { enabled?: boolean })[], teams: readonly Team[], dispatch: DispatchConfig): Directory {
+  return { people: new Map(people.map((p) => [p.id, { ...p, enabled: p.enabled ?? true }])), teams, dispatch };
+}
+
+/** A problem with references between people, teams and dispatch rules: where, and what to fix. */
+export interface DirectoryProblem {
+  path: (string | number)[];
+  message: string;
 }
 
 /** Problems with references between people, teams and dispatch rules, as config messages. */
-export function checkDirectory(people: readonly Person[], teams: readonly Team[], dispatch: DispatchConfig): { path: (string | number)[]; message: string }[] {
-  const problems: { path: (string | number)[]; message: string }[] = [];
+export function checkDirectory(
+  people: readonly (Person & { enabled?: boolean })[],
+  teams: readonly Team[],
+  dispatch: Pick<DispatchConfig, 'rules'>,
+): DirectoryProblem[] {
+  const problems: DirectoryProblem[] = [];
   const byId = new Map(people.map((p) => [p.id, p]));
   const seen = new Set<string>();
   people.forEach((p, i) => {
     if (seen.has(p.id)) problems.push({ path: ['people', i, 'id'], message: `duplicate person id "${p.id}"` });
     seen.add(p.id);
   });
-  const teamIds = new Set(teams.map((t) => t.id));
+  const teamIds = new Set<string>();
   teams.forEach((t, i) => {
+    if (teamIds.has(t.id)) problems.push({ path: ['teams', i, 'id'], message: `duplicate team id "${t.id}"` });
+    teamIds.add(t.id);
     t.members.forEach((m, j) => {
       if (!byId.has(m)) problems.push({ path: ['teams', i, 'members', j], message: `"${m}" is not listed under people` });
     });
@@ -95,6 +113,8 @@ export function checkDirectory(people: readonly Person[], teams: readonly Team[]
       const p = byId.get(id);
       if (!p) problems.push({ path: ['teams', i, key], message: `"${id}" is not listed under people` });
       else if (p.role === 'technician') problems.push({ path: ['teams', i, key], message: `"${id}" is a technician; expected a supervisor or manager` });
+      // The team's escalations go to them: a disabled person would hear of none.
+      else if (p.enabled === false) problems.push({ path: ['teams', i, key], message: `"${id}" is disabled; expected a ${key} who takes escalations` });
     }
   });
   dispatch.rules.forEach((r, i) => {

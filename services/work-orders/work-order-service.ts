@@ -48,7 +48,8 @@ export interface WorkOrderServiceDeps {
   timeZone: string;
   /** Each site's time zone (business hours, on-duty schedules). */
   siteTimeZone: (site: string | null) => string;
-  directory: Directory;
+  /** The directory in force now (people, teams, dispatch rules): it changes at run time (directory-service.ts). */
+  directory: () => Directory;
   sla: SlaPolicy;
   process: ProcessConfig;
   /** The asset register: intake looks assets up; a technician at work puts the asset in maintenance. */
@@ -126,7 +127,7 @@ export interface WorkOrderEvents {
  * which reads what is due from the database, so a restart loses none of them.
  */
 export function createWorkOrderService(deps: WorkOrderServiceDeps) {
-  const { store, log, metrics, directory } = deps;
+  const { store, log, metrics } = deps;
   const yearOf = new Intl.DateTimeFormat('en', { timeZone: deps.timeZone, year: 'numeric' });
   const settings: ProcessSettings = {
     sensorWindowMs: deps.process.sensorWindow,
@@ -149,7 +150,10 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       now,
       settings,
       attachmentIds,
-      isTechnician: (id) => directory.people.get(id)?.role === 'technician',
+      isTechnician: (id) => {
+        const p = deps.directory().people.get(id);
+        return p?.role === 'technician' && p.enabled;
+      },
       restartClocks: (order, at) => {
         const { limits, calendar } = deps.sla.limitsFor(order.site, order.priority, order.category);
         return startClocks(at, limits, calendar, deps.sla.escalateAt, order.dueAt && order.dueAt > at ? order.dueAt : null);
@@ -164,12 +168,15 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       return { id: 'system', role: 'system' };
     }
     if (by === 'requester') return { id: 'requester', role: 'requester' };
-    const p = directory.people.get(by);
+    const { people } = deps.directory();
+    const p = people.get(by);
     if (!p)
       throw new FmsError(
         'FMS_ERR_PERSON_UNKNOWN',
-        `"${by}" is not listed under people (expected a person id${directory.people.size ? ` such as ${[...directory.people.keys()].slice(0, 3).join(', ')}` : ''}, or "requester")`,
+        `"${by}" is not listed under people (expected a person id${people.size ? ` such as ${[...people.keys()].slice(0, 3).join(', ')}` : ''}, or "requester")`,
       );
+    if (!p.enabled)
+      throw new FmsError('FMS_ERR_PERSON_DISABLED', `${p.id} is disabled and acts on no order; enable them first (POST /api/people/${p.id}/enable)`);
     return { id: p.id, role: p.role };
   }
 
@@ -256,13 +263,14 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   }
 
   function contactOf(id: string) {
-    const p = directory.people.get(id);
+    const p = deps.directory().people.get(id);
     return p ? { id, name: p.name, role: p.role, phone: p.phone, email: p.email } : { id };
   }
 
   /** Assigns a new order to the least-loaded eligible technician (when auto dispatch is on). */
   async function dispatch(order: WorkOrder, teamId?: string): Promise<WorkOrder> {
     // Without teams there is nobody to dispatch to: orders wait in `new` for a supervisor's tool.
+    const directory = deps.directory();
     if (!directory.dispatch.auto || directory.teams.length === 0 || order.state !== 'new') return order;
     const eligible = eligibleTechnicians({ ...order, teamId }, directory, deps.now(), deps.siteTimeZone);
     const load = await store.openLoad(eligible.candidates.map((c) => c.person.id));
@@ -392,6 +400,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         );
       }
       const actor = actorOf(input.by, internal);
+      if (input.action === 'assign' && deps.directory().people.get(input.assignee)?.enabled === false)
+        throw new FmsError('FMS_ERR_PERSON_DISABLED', `${input.assignee} is disabled and takes no orders; assign ${id} to someone else`);
       let decision: Decision;
       try {
         decision = decide(order, input, actor, context(deps.now(), new Set(attachments.map((a) => a.id))));
@@ -711,7 +721,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
             );
             continue;
           }
-          const decision = escalate(order, now, (level) => escalationRecipients(level, order, directory), settings);
+          const decision = escalate(order, now, (level) => escalationRecipients(level, order, deps.directory()), settings);
           if (decision) await commit(decision, 'escalation');
           else await store.update({ ...order, wakeAt: wakeAt(order, settings) }, []);
         } catch (err) {
@@ -735,13 +745,14 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     /** People with their open orders (dispatch load). */
     async people() {
       const load = await store.openLoad();
+      const directory = deps.directory();
       return [...directory.people.values()].map((p) => ({
         ...p,
         openOrders: load.get(p.id) ?? 0,
         teams: directory.teams.filter((t) => t.members.includes(p.id) || t.supervisor === p.id || t.manager === p.id).map((t) => t.id),
       }));
     },
-    teams: () => directory.teams,
+    teams: () => deps.directory().teams,
   };
 
   async function dispatchReopened(order: WorkOrder): Promise<WorkOrder> {
