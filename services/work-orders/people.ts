@@ -39,6 +39,33 @@ export const teamSchema = z.strictObject({
 });
 export type Team = z.infer<typeof teamSchema>;
 
+const optional = <T extends z.ZodType>(t: T) => t.nullable().optional();
+
+/** A change of a person: the fields given replace theirs; `null` removes phone, email or on-duty hours (always on duty). */
+export const personPatchSchema = z
+  .strictObject({
+    name: personSchema.shape.name.optional(),
+    role: z.enum(personRoles, { error: `expected one of ${personRoles.join(', ')}` }).optional(),
+    skills: z.array(z.string().min(1).max(50)).optional(),
+    phone: optional(z.string().max(50)),
+    email: optional(z.string().max(200)),
+    onDuty: optional(z.array(dutyWindow)),
+  })
+  .refine((p) => Object.values(p).some((v) => v !== undefined), 'expected at least one of name, role, skills, phone, email, onDuty');
+export type PersonPatch = z.infer<typeof personPatchSchema>;
+
+/** A change of a team: the fields given replace its own (members and sites as whole lists); `null` removes the supervisor or manager. */
+export const teamPatchSchema = z
+  .strictObject({
+    name: teamSchema.shape.name.optional(),
+    sites: z.array(idSchema).optional(),
+    members: z.array(idSchema).optional(),
+    supervisor: optional(idSchema),
+    manager: optional(idSchema),
+  })
+  .refine((p) => Object.values(p).some((v) => v !== undefined), 'expected at least one of name, sites, members, supervisor, manager');
+export type TeamPatch = z.infer<typeof teamPatchSchema>;
+
 export const dispatchRuleSchema = z.strictObject({
   /** Every list given must contain the order's value; an empty match takes every order. */
   match: z
