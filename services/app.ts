@@ -59,7 +59,8 @@ import { createMetrics } from './shared/metrics.ts';
 import { createWebhookNotifier } from './shared/webhooks.ts';
 import { linkAlarmsToOrders } from './work-orders/alarm-link.ts';
 import { createAttachmentFiles } from './work-orders/attachment-files.ts';
-import { createDirectory } from './work-orders/people.ts';
+import { createDirectoryService, FILE_AUTHOR } from './work-orders/directory-service.ts';
+import { createKyselyDirectoryStore } from './work-orders/directory-store.kysely.ts';
 import { createSlaPolicy } from './work-orders/sla.ts';
 import { announceWorkOrders } from './work-orders/work-order-announcer.ts';
 import { createWorkOrderService } from './work-orders/work-order-service.ts';
@@ -116,7 +117,26 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
 
     const alarmStore = createKyselyAlarmStore(database.db);
     const workOrderStore = createKyselyWorkOrderStore(database.db);
-    const directory = createDirectory(config.estate.people, config.estate.teams, config.estate.dispatch);
+    // People and teams: the database's, the estate file's recorded at each start (docs/people.md).
+    const directory = await createDirectoryService({
+      store: createKyselyDirectoryStore(database.db),
+      file: config.estate,
+      sites: estate.sites,
+      log: svc('directory'),
+      now,
+    });
+    for (const c of directory.synced.changes)
+      audit.record({
+        actor: 'system',
+        actorName: FILE_AUTHOR,
+        actorRole: null,
+        address: null,
+        action: c.action,
+        outcome: 'ok',
+        target: c.target,
+        detail: c.detail,
+      });
+    if (directory.synced.changes.length > 0) log.info({ changes: directory.synced.changes.length }, 'directory recorded from the config file');
     const workOrders = createWorkOrderService({
       store: workOrderStore,
       log: svc('work-orders'),
@@ -124,7 +144,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       now,
       timeZone: config.timeZone,
       siteTimeZone: estate.timeZoneOf,
-      directory: () => directory,
+      directory: directory.current,
       sla: createSlaPolicy(config.estate.sla, estate.timeZoneOf),
       process: config.estate.workOrders,
       assets,
@@ -232,6 +252,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       pm,
       pmPlans,
       ruleService,
+      directory,
       conditionWatch,
       learning,
       now,
@@ -257,6 +278,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
         rules: ruleService,
         alarms,
         workOrders,
+        directory,
         metrics,
         health,
         now,

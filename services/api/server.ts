@@ -34,6 +34,8 @@ import { healthRoutes, type HealthReport } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { ruleRoutes } from './routes/rules.ts';
 import { workOrderRoutes } from './routes/work-orders.ts';
+import { peopleRoutes } from './routes/people.ts';
+import type { DirectoryService } from '../work-orders/directory-service.ts';
 import { pmPlanRoutes } from './routes/pm-plans.ts';
 import { reportRoutes } from './routes/reports.ts';
 import type { AssetHealthService } from '../condition/asset-health.ts';
@@ -48,6 +50,8 @@ export interface ApiDeps {
   rules: RuleService;
   alarms: AlarmService;
   workOrders: WorkOrderService;
+  /** People and teams, changed at run time. */
+  directory: DirectoryService;
   metrics: Metrics;
   health: () => Promise<HealthReport>;
   log: Logger;
@@ -209,6 +213,7 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(ruleRoutes(deps), { prefix: '/api' });
   await app.register(alarmRoutes(deps), { prefix: '/api' });
   await app.register(workOrderRoutes(deps), { prefix: '/api' });
+  await app.register(peopleRoutes(deps), { prefix: '/api' });
   await app.register(pmPlanRoutes(deps), { prefix: '/api' });
   await app.register(reportRoutes(deps), { prefix: '/api' });
   await app.register(keyRoutes(deps), { prefix: '/api' });

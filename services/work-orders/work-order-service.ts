@@ -737,6 +737,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     },
     list: (filter: WorkOrderFilter) => store.list(filter),
     countOpen: () => store.countOpen(),
+    /** Open orders per assignee (dispatch load). */
+    openLoad: () => store.openLoad(),
     async attachment(workOrderId: string, attachmentId: string) {
       const a = await store.getAttachment(workOrderId, attachmentId);
       if (!a) throw new FmsError('FMS_ERR_ATTACHMENT_NOT_FOUND', `${workOrderId} has no attachment "${attachmentId}"`);
