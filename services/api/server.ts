@@ -105,7 +105,8 @@ export async function buildApi(deps: ApiDeps) {
   app.setErrorHandler((err, req, reply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = err.validationContext ?? 'request';
-      const details = err.validation.map((v) => `${where}${v.instancePath ? v.instancePath.replace(/\//g, '.') : ''}: ${v.message}`);
+      // A check of the whole body (an empty patch) has the path `/`: it reads as `body`, not `body.`.
+      const details = err.validation.map((v) => `${where}${v.instancePath.replace(/\//g, '.').replace(/\.$/, '')}: ${v.message}`);
       return reply.status(400).send({ error: { code: 'FMS_ERR_API_BAD_REQUEST', message: details.join('; ') } });
     }
     if (isFmsError(err)) {
