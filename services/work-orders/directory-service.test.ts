@@ -177,6 +177,20 @@ eachDatabase('directory service', (open, place) => {
     expect(directory.person('li-wei')).toMatchObject({ enabled: false, origin: 'api', version: 2 });
   });
 
+  it('keeps every one of several changes made at the same moment, in the directory dispatch reads', async () => {
+    const directory = await start();
+    await Promise.all([
+      directory.updateTeam('riverside-eng', { members: ['chen-jie'] }, ADMIN),
+      directory.updatePerson('li-wei', { phone: '13800000001' }, ADMIN),
+      directory.setEnabled('li-wei', true, ADMIN), // already: nothing to store
+      directory.createPerson({ id: 'sun-yu', name: 'Sun Yu', role: 'technician', skills: [] }, ADMIN),
+    ]);
+    const dir = directory.current();
+    expect(dir.teams[0]!.members).toEqual(['chen-jie']);
+    expect(dir.people.get('li-wei')?.phone).toBe('13800000001');
+    expect(dir.people.has('sun-yu')).toBe(true);
+  });
+
   it('takes what another instance stored on refresh, and a change on stale data is made on what that instance stored', async () => {
     const a = await start();
     const b = await start();

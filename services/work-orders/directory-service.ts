@@ -135,34 +135,43 @@ export async function createDirectoryService(deps: DirectoryServiceDeps) {
       );
   }
 
+  // Changes and reloads of this instance run one at a time, so that none installs a directory older
+  // than another's; other instances' writes are caught by the versions.
+  let queue: Promise<unknown> = Promise.resolve();
+  function serially<T>(work: () => Promise<T>): Promise<T> {
+    const done = queue.then(work);
+    queue = done.catch(() => undefined);
+    return done;
+  }
+
   /**
    * Applies a change on fresh data: reads the directory, lets `plan` decide (and refuse) on it, checks
    * that no reference breaks, stores the records over the versions read. Another instance's write in
    * between makes it start again on what that instance stored.
    */
-  async function change<T>(plan: (l: Loaded) => { people?: PersonRecord[]; teams?: TeamRecord[]; result: (l: Loaded) => T }): Promise<T> {
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const fresh = await read();
-      install(fresh);
-      const p = plan(fresh);
-      const next: Loaded = { people: new Map(fresh.people), teams: new Map(fresh.teams) };
-      for (const r of p.people ?? []) next.people.set(r.id, { record: r, person: personSchema.parse(r.definition) });
-      for (const r of p.teams ?? []) next.teams.set(r.id, { record: r, team: teamSchema.parse(r.definition) });
-      const broken = introducedProblems(directoryOf(fresh), directoryOf(next));
-      if (broken.length > 0) throw new FmsError('FMS_ERR_DIRECTORY_INVALID', broken.join('; '), { problems: broken });
-      let stored = true;
-      for (const r of p.people ?? []) stored = stored && (await store.savePerson(r));
-      for (const r of p.teams ?? []) stored = stored && (await store.saveTeam(r));
-      if (stored) {
-        install(next);
-        return p.result(next);
+  const change = <T>(plan: (l: Loaded) => { people?: PersonRecord[]; teams?: TeamRecord[]; result: (l: Loaded) => T }): Promise<T> =>
+    serially(async () => {
+      for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+        const fresh = await read();
+        const p = plan(fresh);
+        const next: Loaded = { people: new Map(fresh.people), teams: new Map(fresh.teams) };
+        for (const r of p.people ?? []) next.people.set(r.id, { record: r, person: personSchema.parse(r.definition) });
+        for (const r of p.teams ?? []) next.teams.set(r.id, { record: r, team: teamSchema.parse(r.definition) });
+        const broken = introducedProblems(directoryOf(fresh), directoryOf(next));
+        if (broken.length > 0) throw new FmsError('FMS_ERR_DIRECTORY_INVALID', broken.join('; '), { problems: broken });
+        let stored = true;
+        for (const r of p.people ?? []) stored = stored && (await store.savePerson(r));
+        for (const r of p.teams ?? []) stored = stored && (await store.saveTeam(r));
+        if (stored) {
+          install(next);
+          return p.result(next);
+        }
       }
-    }
-    throw new FmsError(
-      'FMS_ERR_DIRECTORY_CONFLICT',
-      'the directory kept changing under this change (another instance writing the same person or team); try again',
-    );
-  }
+      throw new FmsError(
+        'FMS_ERR_DIRECTORY_CONFLICT',
+        'the directory kept changing under this change (another instance writing the same person or team); try again',
+      );
+    });
 
   const personView = (l: Loaded, id: string): PersonView => {
     const { record, person } = l.people.get(id)!;
@@ -268,12 +277,13 @@ export async function createDirectoryService(deps: DirectoryServiceDeps) {
     /** The directory in force now. */
     current: () => current,
     /** Takes what other instances stored (several instances share the database); true when anything changed. */
-    async refresh(): Promise<boolean> {
-      const next = await read();
-      if (printOf(next) === fingerprint) return false;
-      install(next);
-      return true;
-    },
+    refresh: (): Promise<boolean> =>
+      serially(async () => {
+        const next = await read();
+        if (printOf(next) === fingerprint) return false;
+        install(next);
+        return true;
+      }),
     people: (): PersonView[] =>
       ordered(
         [...loaded.people.keys()].map((id) => personView(loaded, id)),
@@ -296,7 +306,7 @@ export async function createDirectoryService(deps: DirectoryServiceDeps) {
           people: [{ id: person.id, origin: 'api', definition: person, enabled: true, version: 1, updatedAt: deps.now(), updatedBy: by }],
           result: (n) => ({
             person: personView(n, person.id),
-            change: { action: 'person.created', target: `person ${person.id}`, detail: `${person.name}, ${person.role}` } as DirectoryChange,
+            change: { action: 'person.created', target: `person ${person.id}`, detail: `${person.name}, ${person.role}` } satisfies DirectoryChange,
           }),
         };
       }),
@@ -309,7 +319,11 @@ export async function createDirectoryService(deps: DirectoryServiceDeps) {
           people: [{ ...record, origin: 'api', definition: next, version: record.version + 1, updatedAt: deps.now(), updatedBy: by }],
           result: (n) => ({
             person: personView(n, id),
-            change: { action: 'person.updated', target: `person ${id}`, detail: differences(person, next).join('; ') || 'nothing changed' } as DirectoryChange,
+            change: {
+              action: 'person.updated',
+              target: `person ${id}`,
+              detail: differences(person, next).join('; ') || 'nothing changed',
+            } satisfies DirectoryChange,
           }),
         };
       }),
@@ -323,7 +337,7 @@ export async function createDirectoryService(deps: DirectoryServiceDeps) {
           people: [{ ...record, origin: 'api', enabled, version: record.version + 1, updatedAt: deps.now(), updatedBy: by }],
           result: (n) => ({
             person: personView(n, id),
-            change: { action: enabled ? 'person.enabled' : 'person.disabled', target: `person ${id}`, detail: note ?? null } as DirectoryChange,
+            change: { action: enabled ? 'person.enabled' : 'person.disabled', target: `person ${id}`, detail: note ?? null } satisfies DirectoryChange,
           }),
         };
       }),
@@ -341,7 +355,7 @@ export async function createDirectoryService(deps: DirectoryServiceDeps) {
               action: 'team.created',
               target: `team ${team.id}`,
               detail: `${team.name}; sites ${team.sites.join(', ') || 'all'}; members ${team.members.join(', ') || 'none'}`,
-            } as DirectoryChange,
+            } satisfies DirectoryChange,
           }),
         };
       }),
@@ -355,7 +369,7 @@ export async function createDirectoryService(deps: DirectoryServiceDeps) {
           teams: [{ ...record, origin: 'api', definition: next, version: record.version + 1, updatedAt: deps.now(), updatedBy: by }],
           result: (n) => ({
             team: teamView(n, id),
-            change: { action: 'team.updated', target: `team ${id}`, detail: differences(team, next).join('; ') || 'nothing changed' } as DirectoryChange,
+            change: { action: 'team.updated', target: `team ${id}`, detail: differences(team, next).join('; ') || 'nothing changed' } satisfies DirectoryChange,
           }),
         };
       }),
