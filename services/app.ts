@@ -38,6 +38,7 @@ import { createHealthReport } from './runtime/health-report.ts';
 import { createJobs } from './runtime/jobs.ts';
 import { scheduleEstateJobs } from './runtime/leader-jobs.ts';
 import { openCondition } from './runtime/open-condition.ts';
+import { openDirectory } from './runtime/open-directory.ts';
 import { openCoordinator } from './runtime/open-coordinator.ts';
 import { keepRuleState } from './runtime/rule-state.ts';
 import { listening, urlsOf } from './runtime/listening.ts';
@@ -51,7 +52,6 @@ import { createMetrics } from './shared/metrics.ts';
 import { createWebhookNotifier } from './shared/webhooks.ts';
 import { linkAlarmsToOrders } from './work-orders/alarm-link.ts';
 import { createAttachmentFiles } from './work-orders/attachment-files.ts';
-import { createDirectory } from './work-orders/people.ts';
 import { createSlaPolicy } from './work-orders/sla.ts';
 import { announceWorkOrders } from './work-orders/work-order-announcer.ts';
 import { createWorkOrderService } from './work-orders/work-order-service.ts';
@@ -104,6 +104,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
 
     const alarmStore = createKyselyAlarmStore(database.db);
     const workOrderStore = createKyselyWorkOrderStore(database.db);
+    const directory = await openDirectory({ db: database.db, config, sites: estate.sites, audit, log: svc('directory'), now });
     const workOrders = createWorkOrderService({
       store: workOrderStore,
       log: svc('work-orders'),
@@ -111,7 +112,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       now,
       timeZone: config.timeZone,
       siteTimeZone: estate.timeZoneOf,
-      directory: createDirectory(config.estate.people, config.estate.teams, config.estate.dispatch),
+      directory: directory.current,
       sla: createSlaPolicy(config.estate.sla, estate.timeZoneOf),
       process: config.estate.workOrders,
       assets,
@@ -150,7 +151,8 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     startTicker(jobs, { rules, alarms, assets, coordinator, broker, telemetry, systemAlarms, now, onError: onTickError });
     const auditRetentionMs = config.audit.retentionMs;
     scheduleEstateJobs(jobs, {
-      ...{ leader, cluster, workOrders, assets, alarmStore, telemetry, audit, auditRetentionMs, pm, pmPlans, ruleService, conditionWatch, learning, now, log },
+      ...{ leader, cluster, workOrders, assets, alarmStore, telemetry, audit, auditRetentionMs, pm, pmPlans, ruleService, directory, conditionWatch, learning },
+      ...{ now, log },
     });
     reportScheduler.start();
     closers.add('report scheduler', () => reportScheduler.stop());
@@ -172,6 +174,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
         rules: ruleService,
         alarms,
         workOrders,
+        directory,
         metrics,
         health,
         now,

@@ -35,6 +35,8 @@ import { healthRoutes, type HealthReport } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { ruleRoutes } from './routes/rules.ts';
 import { workOrderRoutes } from './routes/work-orders.ts';
+import { peopleRoutes } from './routes/people.ts';
+import type { DirectoryService } from '../work-orders/directory-service.ts';
 import { pmPlanRoutes } from './routes/pm-plans.ts';
 import { reportRoutes } from './routes/reports.ts';
 import type { AssetHealthService } from '../condition/asset-health.ts';
@@ -49,6 +51,8 @@ export interface ApiDeps {
   rules: RuleService;
   alarms: AlarmService;
   workOrders: WorkOrderService;
+  /** People and teams, changed at run time. */
+  directory: DirectoryService;
   metrics: Metrics;
   health: () => Promise<HealthReport>;
   log: Logger;
@@ -102,7 +106,8 @@ export async function buildApi(deps: ApiDeps) {
   app.setErrorHandler((err, req, reply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = err.validationContext ?? 'request';
-      const details = err.validation.map((v) => `${where}${v.instancePath ? v.instancePath.replace(/\//g, '.') : ''}: ${v.message}`);
+      // A check of the whole body (an empty patch) has the path `/`: it reads as `body`, not `body.`.
+      const details = err.validation.map((v) => `${where}${v.instancePath.replace(/\//g, '.').replace(/\.$/, '')}: ${v.message}`);
       return reply.status(400).send({ error: { code: 'FMS_ERR_API_BAD_REQUEST', message: details.join('; ') } });
     }
     if (isFmsError(err)) {
@@ -219,6 +224,7 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(ruleRoutes(deps), { prefix: '/api' });
   await app.register(alarmRoutes(deps), { prefix: '/api' });
   await app.register(workOrderRoutes(deps), { prefix: '/api' });
+  await app.register(peopleRoutes(deps), { prefix: '/api' });
   await app.register(pmPlanRoutes(deps), { prefix: '/api' });
   await app.register(reportRoutes(deps), { prefix: '/api' });
   await app.register(keyRoutes(deps), { prefix: '/api' });

@@ -17,7 +17,15 @@ describe.skipIf(!postgres.available || !mosquitto.available)(`what one instance 
   beforeAll(async () => {
     [pg, broker] = await Promise.all([startPostgres(), startMosquitto()]);
     const url = await pg.createDatabase();
-    const estate = { sites: [{ id: 'riverside' }], assets: [{ id: 'rs-pump-01', type: 'pump', site: 'riverside' }] };
+    const estate = {
+      sites: [{ id: 'riverside' }],
+      assets: [{ id: 'rs-pump-01', type: 'pump', site: 'riverside' }],
+      people: [
+        { id: 'li-wei', name: 'Li Wei', skills: ['pump'] },
+        { id: 'zhang-min', name: 'Zhang Min', role: 'supervisor' },
+      ],
+      teams: [{ id: 'riverside-eng', name: 'Riverside engineering', sites: ['riverside'], members: ['li-wei'], supervisor: 'zhang-min' }],
+    };
     a = await startTestFms(estate, { FMS_MQTT_URL: broker.url, FMS_DATABASE_URL: url, FMS_INSTANCE_ID: 'a' });
     b = await startTestFms(estate, { FMS_MQTT_URL: broker.url, FMS_DATABASE_URL: url, FMS_INSTANCE_ID: 'b' });
   }, 60_000);
@@ -49,6 +57,22 @@ describe.skipIf(!postgres.available || !mosquitto.available)(`what one instance 
     expect(await waitFor(() => has(b), 10_000, 'the reading at b')).toBe(true);
     for (const fms of [a, b]) expect((await fms.api.inject({ method: 'GET', url: '/api/ingest/rejected' })).json().items).toEqual([]);
     await waitFor(async () => (await status(b, `/api/assets/${id}`)) === 200, 10_000, 'b to know the asset');
+  });
+
+  it('a technician added to a team on one instance gets the next order the other dispatches; disabled there, not on the first', async () => {
+    const intake = { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Gland leaking', assetId: 'rs-pump-01', by: 'zhang-min' };
+    const open = async (fms: Fms) => (await fms.api.inject({ method: 'POST', url: '/api/work-orders', payload: intake })).json().assignee;
+    expect(await open(a)).toBe('li-wei');
+    expect((await a.api.inject({ method: 'POST', url: '/api/people', payload: { id: 'sun-yu', name: 'Sun Yu', skills: ['pump'] } })).statusCode).toBe(201);
+    expect((await a.api.inject({ method: 'PATCH', url: '/api/teams/riverside-eng', payload: { members: ['li-wei', 'sun-yu'] } })).statusCode).toBe(200);
+    const members = async (fms: Fms) => (await fms.api.inject({ method: 'GET', url: '/api/teams/riverside-eng' })).json().members;
+    await waitFor(async () => (await members(b)).includes('sun-yu'), 10_000, 'b to have Sun Yu on the team');
+    expect(await open(b)).toBe('sun-yu'); // none against Li Wei's one
+
+    expect((await b.api.inject({ method: 'POST', url: '/api/people/sun-yu/disable' })).statusCode).toBe(200);
+    const enabled = async (fms: Fms) => (await fms.api.inject({ method: 'GET', url: '/api/people/sun-yu' })).json().enabled;
+    await waitFor(async () => (await enabled(a)) === false, 10_000, 'a to know Sun Yu is disabled');
+    expect(await open(a)).toBe('li-wei'); // two orders against one, but the only one enabled
   });
 
   it('a rule and a PM plan created on one instance are in force on the other', async () => {

@@ -260,6 +260,32 @@ export interface AuditLogTable {
   count: number;
 }
 
+export interface PeopleTable {
+  id: string;
+  /** `config` while the FMS_CONFIG file decides it; `api` once changed over the API (the file no longer does). */
+  origin: string;
+  /** The person as JSON, in the estate file's format (work-orders/people.ts). */
+  definition: string;
+  /** 1: takes work; 0: disabled (no new orders, history kept). */
+  enabled: number;
+  /** Counts the changes: a write is stored only over the version it read. */
+  version: number;
+  updated_at: number;
+  /** Who changed it last: a key's name and id, or the FMS_CONFIG file. */
+  updated_by: string;
+}
+
+export interface TeamsTable {
+  id: string;
+  /** `config` while the FMS_CONFIG file decides it; `api` once changed over the API. */
+  origin: string;
+  /** The team as JSON, in the estate file's format. */
+  definition: string;
+  version: number;
+  updated_at: number;
+  updated_by: string;
+}
+
 export interface DatabaseSchema {
   assets: AssetsTable;
   alarms: AlarmsTable;
@@ -278,4 +304,6 @@ export interface DatabaseSchema {
   rules: RulesTable;
   rule_states: RuleStatesTable;
   rule_versions: RuleVersionsTable;
+  people: PeopleTable;
+  teams: TeamsTable;
 }

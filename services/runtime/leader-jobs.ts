@@ -9,6 +9,7 @@ import type { PmScheduler } from '../pm/pm-scheduler.ts';
 import type { RuleService } from '../rules/rule-service.ts';
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
 import type { WorkOrderService } from '../work-orders/work-order-service.ts';
+import type { DirectoryService } from '../work-orders/directory-service.ts';
 import type { Logger } from 'pino';
 import type { Jobs } from './jobs.ts';
 
@@ -30,6 +31,7 @@ export function scheduleEstateJobs(
     pm: Pick<PmScheduler, 'tick'>;
     pmPlans: Pick<PmPlanService, 'refresh'>;
     ruleService: Pick<RuleService, 'refresh'>;
+    directory: Pick<DirectoryService, 'refresh'>;
     conditionWatch: Pick<ConditionWatch, 'check'>;
     learning: Pick<FleetLearning, 'learn'>;
     now: () => number;
@@ -52,11 +54,13 @@ export function scheduleEstateJobs(
   // Every asset's condition, hourly (a minute after the start): predictive work orders, the asset board's condition panel.
   jobs.every('condition check', { every: 3_600_000, firstAfter: 60_000, when: leader }, () => d.conditionWatch.check());
   if (!d.cluster) return;
-  // What another instance changed over the API (assets, rules, PM plans) reaches this one within a few seconds.
+  // What another instance changed over the API (assets, rules, PM plans, people and teams) reaches this one within a few seconds.
   jobs.every('taking other instances’ changes', { every: 3000 }, async () => {
     const a = await d.assets.refresh();
     if (a.added || a.changed || a.removed) d.log.info(a, 'assets changed by another instance');
     await d.ruleService.refresh();
     await d.pmPlans.refresh();
+    // Dispatch and escalation read the directory in memory: another instance's change reaches them here.
+    if (await d.directory.refresh()) d.log.info('people or teams changed by another instance');
   });
 }

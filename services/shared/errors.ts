@@ -52,6 +52,24 @@ export const errorCodes = {
   FMS_ERR_PERSON_UNKNOWN: { kind: 'user', status: 400, summary: '`by` names nobody listed under people (or `requester`).' },
   FMS_ERR_PERSON_NOT_FOUND: { kind: 'user', status: 404, summary: 'No person has this id.' },
   FMS_ERR_TEAM_NOT_FOUND: { kind: 'user', status: 404, summary: 'No team has this id.' },
+  FMS_ERR_PERSON_EXISTS: { kind: 'user', status: 409, summary: 'A person with this id is already listed; change them with PATCH.' },
+  FMS_ERR_TEAM_EXISTS: { kind: 'user', status: 409, summary: 'A team with this id already exists; change it with PATCH.' },
+  FMS_ERR_PERSON_DISABLED: {
+    kind: 'user',
+    status: 409,
+    summary: 'The person is disabled: they take no new orders and act on none; enable them, or choose someone else.',
+  },
+  FMS_ERR_DIRECTORY_INVALID: {
+    kind: 'user',
+    status: 400,
+    summary:
+      'The change would break the directory: a team member not listed under people, a supervisor or manager who is not one or is disabled, a person a team still needs.',
+  },
+  FMS_ERR_DIRECTORY_CONFLICT: {
+    kind: 'user',
+    status: 409,
+    summary: 'Someone changed the same person or team at the same moment, again and again; read it again and retry.',
+  },
   FMS_ERR_ATTACHMENT_TOO_LARGE: { kind: 'user', status: 413, summary: 'The attachment is larger than FMS_ATTACHMENT_MAX_MB.' },
   FMS_ERR_ATTACHMENT_TYPE: { kind: 'user', status: 415, summary: 'The attachment is not a JPEG, PNG, WebP, HEIC image or a PDF.' },
   FMS_ERR_ATTACHMENT_NOT_FOUND: { kind: 'user', status: 404, summary: 'The work order has no attachment with this id.' },

@@ -8,7 +8,7 @@ import type { Db } from '../db/database.ts';
 import { estateFileSchema } from '../config/estate-file.ts';
 import { createMetrics, type Metrics } from '../shared/metrics.ts';
 import { createAttachmentFiles } from '../work-orders/attachment-files.ts';
-import { createDirectory } from '../work-orders/people.ts';
+import { createDirectory, type Directory } from '../work-orders/people.ts';
 import { createSlaPolicy } from '../work-orders/sla.ts';
 import { createWorkOrderService, type WorkOrderServiceDeps } from '../work-orders/work-order-service.ts';
 import { createKyselyWorkOrderStore } from '../work-orders/work-order-store.kysely.ts';
@@ -49,6 +49,8 @@ export interface TestWorkOrderOptions {
   metrics?: Metrics;
   /** What one order may hold (the service's default otherwise). */
   attachmentQuota?: WorkOrderServiceDeps['attachmentQuota'];
+  /** The live directory; by default the estate's people and teams, as they are. */
+  directory?: () => Directory;
 }
 
 /** The work-order service on a real database with a parsed estate, for tests. */
@@ -58,6 +60,7 @@ export function createTestWorkOrderService(o: TestWorkOrderOptions) {
   const siteTimeZone = (site: string | null) => estate.sites.find((s) => s.id === site)?.timeZone ?? 'UTC';
   const maintenance = new Map<string, { until: number; by: string } | null>();
   const files = createAttachmentFiles(mkdtempSync(path.join(os.tmpdir(), 'fms-test-attachments-')));
+  const directory = createDirectory(estate.people, estate.teams, estate.dispatch);
   const service = createWorkOrderService({
     store: createKyselyWorkOrderStore(o.db),
     log: pino({ level: 'silent' }),
@@ -65,7 +68,7 @@ export function createTestWorkOrderService(o: TestWorkOrderOptions) {
     now: o.now,
     timeZone: 'Asia/Shanghai',
     siteTimeZone,
-    directory: createDirectory(estate.people, estate.teams, estate.dispatch),
+    directory: o.directory ?? (() => directory),
     sla: createSlaPolicy(estate.sla, siteTimeZone),
     process: estate.workOrders,
     assets: {

@@ -1,5 +1,5 @@
 import { withinWeeklyWindows } from './business-calendar.ts';
-import type { Directory, Person, Team } from './people.ts';
+import type { Directory, StaffMember, Team } from './people.ts';
 
 export interface DispatchRequest {
   site: string | null;
@@ -13,11 +13,11 @@ export interface DispatchRequest {
 export type DispatchDecision = { assignee: string; team: string; reason: string } | { assignee: null; team: string | null; reason: string };
 
 export type Eligibility =
-  { candidates: { person: Person; team: Team }[]; how: string; skills: string[] } | { candidates: []; team: string | null; reason: string };
+  { candidates: { person: StaffMember; team: Team }[]; how: string; skills: string[] } | { candidates: []; team: string | null; reason: string };
 
 /**
  * Who may take an order (派单): the first dispatch rule that matches names the team (without one,
- * the teams serving the site); its technicians on duty now with the needed skills are eligible.
+ * the teams serving the site); its enabled technicians on duty now with the needed skills are eligible.
  */
 export function eligibleTechnicians(order: DispatchRequest, dir: Directory, at: number, timeZoneOf: (site: string | null) => string): Eligibility {
   const rule = order.teamId
@@ -37,10 +37,18 @@ export function eligibleTechnicians(order: DispatchRequest, dir: Directory, at: 
 
   const members = teams
     .flatMap((t) => t.members.map((id) => ({ team: t, person: dir.people.get(id) })))
-    .filter((m): m is { team: Team; person: Person } => !!m.person && m.person.role === 'technician');
+    .filter((m): m is { team: Team; person: StaffMember } => !!m.person && m.person.role === 'technician' && m.person.enabled);
   const tz = timeZoneOf(order.site);
   const onDuty = members.filter((m) => !m.person.onDuty || withinWeeklyWindows(at, tz, m.person.onDuty));
-  if (onDuty.length === 0) return { candidates: [], team: teams[0]!.id, reason: `no technician of ${teams.map((t) => t.id).join(', ')} is on duty` };
+  if (onDuty.length === 0)
+    return {
+      candidates: [],
+      team: teams[0]!.id,
+      reason:
+        members.length === 0
+          ? `${teams.map((t) => t.id).join(', ')} has no enabled technician`
+          : `no technician of ${teams.map((t) => t.id).join(', ')} is on duty`,
+    };
 
   let required = rule?.skills ?? [];
   if (!rule?.skills && order.assetType && onDuty.some((m) => m.person.skills.includes(order.assetType!))) required = [order.assetType];
@@ -71,6 +79,7 @@ export function chooseAssignee(eligibility: Eligibility, openOrdersOf: (personId
 /**
  * Who hears about an escalation: approaching → the assignee and the supervisor; breached → the
  * supervisor and the manager. The team is the order's, else the assignee's, else those serving the site.
+ * A disabled person hears of nothing (a team's supervisor and manager are never disabled: people.ts).
  */
 export function escalationRecipients(
   level: 'approaching' | 'breached',
@@ -81,5 +90,5 @@ export function escalationRecipients(
   const own = dir.teams.find((t) => t.id === order.team) ?? (assignee ? dir.teams.find((t) => t.members.includes(assignee)) : undefined);
   const teams = own ? [own] : dir.teams.filter((t) => t.sites.length === 0 || (order.site !== null && t.sites.includes(order.site)));
   const ids = level === 'approaching' ? [assignee, ...teams.map((t) => t.supervisor)] : teams.flatMap((t) => [t.supervisor, t.manager]);
-  return [...new Set(ids.filter((x): x is string => !!x))];
+  return [...new Set(ids.filter((x): x is string => !!x && dir.people.get(x)?.enabled !== false))];
 }

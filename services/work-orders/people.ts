@@ -39,6 +39,33 @@ export const teamSchema = z.strictObject({
 });
 export type Team = z.infer<typeof teamSchema>;
 
+const optional = <T extends z.ZodType>(t: T) => t.nullable().optional();
+
+/** A change of a person: the fields given replace theirs; `null` removes phone, email or on-duty hours (always on duty). */
+export const personPatchSchema = z
+  .strictObject({
+    name: personSchema.shape.name.optional(),
+    role: z.enum(personRoles, { error: `expected one of ${personRoles.join(', ')}` }).optional(),
+    skills: z.array(z.string().min(1).max(50)).optional(),
+    phone: optional(z.string().max(50)),
+    email: optional(z.string().max(200)),
+    onDuty: optional(z.array(dutyWindow)),
+  })
+  .refine((p) => Object.values(p).some((v) => v !== undefined), 'expected at least one of name, role, skills, phone, email, onDuty');
+export type PersonPatch = z.infer<typeof personPatchSchema>;
+
+/** A change of a team: the fields given replace its own (members and sites as whole lists); `null` removes the supervisor or manager. */
+export const teamPatchSchema = z
+  .strictObject({
+    name: teamSchema.shape.name.optional(),
+    sites: z.array(idSchema).optional(),
+    members: z.array(idSchema).optional(),
+    supervisor: optional(idSchema),
+    manager: optional(idSchema),
+  })
+  .refine((p) => Object.values(p).some((v) => v !== undefined), 'expected at least one of name, sites, members, supervisor, manager');
+export type TeamPatch = z.infer<typeof teamPatchSchema>;
+
 export const dispatchRuleSchema = z.strictObject({
   /** Every list given must contain the order's value; an empty match takes every order. */
   match: z
@@ -65,27 +92,45 @@ export const dispatchConfigSchema = z
   .prefault({});
 export type DispatchConfig = z.infer<typeof dispatchConfigSchema>;
 
+/** A person as the directory holds them: whether they take work now, beside what the estate file or the API says. */
+export type StaffMember = Person & {
+  /** A disabled person gets no new orders and acts on none; their history and open orders stay. */
+  enabled: boolean;
+};
+
 export interface Directory {
-  people: ReadonlyMap<string, Person>;
+  people: ReadonlyMap<string, StaffMember>;
   teams: readonly Team[];
   dispatch: DispatchConfig;
 }
 
-export function createDirectory(people: readonly Person[], teams: readonly Team[], dispatch: DispatchConfig): Directory {
-  return { people: new Map(people.map((p) => [p.id, p])), teams, dispatch };
+export function createDirectory(people: readonly (Person & { enabled?: boolean })[], teams: readonly Team[], dispatch: DispatchConfig): Directory {
+  return { people: new Map(people.map((p) => [p.id, { ...p, enabled: p.enabled ?? true }])), teams, dispatch };
+}
+
+/** A problem with references between people, teams and dispatch rules: where, and what to fix. */
+export interface DirectoryProblem {
+  path: (string | number)[];
+  message: string;
 }
 
 /** Problems with references between people, teams and dispatch rules, as config messages. */
-export function checkDirectory(people: readonly Person[], teams: readonly Team[], dispatch: DispatchConfig): { path: (string | number)[]; message: string }[] {
-  const problems: { path: (string | number)[]; message: string }[] = [];
+export function checkDirectory(
+  people: readonly (Person & { enabled?: boolean })[],
+  teams: readonly Team[],
+  dispatch: Pick<DispatchConfig, 'rules'>,
+): DirectoryProblem[] {
+  const problems: DirectoryProblem[] = [];
   const byId = new Map(people.map((p) => [p.id, p]));
   const seen = new Set<string>();
   people.forEach((p, i) => {
     if (seen.has(p.id)) problems.push({ path: ['people', i, 'id'], message: `duplicate person id "${p.id}"` });
     seen.add(p.id);
   });
-  const teamIds = new Set(teams.map((t) => t.id));
+  const teamIds = new Set<string>();
   teams.forEach((t, i) => {
+    if (teamIds.has(t.id)) problems.push({ path: ['teams', i, 'id'], message: `duplicate team id "${t.id}"` });
+    teamIds.add(t.id);
     t.members.forEach((m, j) => {
       if (!byId.has(m)) problems.push({ path: ['teams', i, 'members', j], message: `"${m}" is not listed under people` });
     });
@@ -95,6 +140,8 @@ export function checkDirectory(people: readonly Person[], teams: readonly Team[]
       const p = byId.get(id);
       if (!p) problems.push({ path: ['teams', i, key], message: `"${id}" is not listed under people` });
       else if (p.role === 'technician') problems.push({ path: ['teams', i, key], message: `"${id}" is a technician; expected a supervisor or manager` });
+      // The team's escalations go to them: a disabled person would hear of none.
+      else if (p.enabled === false) problems.push({ path: ['teams', i, key], message: `"${id}" is disabled; expected a ${key} who takes escalations` });
     }
   });
   dispatch.rules.forEach((r, i) => {

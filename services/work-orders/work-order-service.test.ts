@@ -9,6 +9,8 @@ import { eachDatabase } from '../testing/databases.ts';
 import { ruleSchema, type Rule } from '../rules/rule-schema.ts';
 import { FmsError } from '../shared/errors.ts';
 import { createTestWorkOrderService, workOrderEstate } from '../testing/work-orders.ts';
+import { estateFileSchema } from '../config/estate-file.ts';
+import { createDirectory } from './people.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 1, 0, 0); // Tuesday 09:00 in Shanghai
 const MIN = 60_000;
@@ -169,6 +171,58 @@ eachDatabase('work-order service', (open) => {
     const order = await service.open({ source: 'inspection', channel: 'inspection', category: 'repair', title: 'Gland leaking', assetId: 'p1', by: 'li-wei' });
     expect(order.state).toBe('new');
     expect((await service.get(order.id))!.history.at(-1)!.note).toMatch(/not dispatched: no team serves this order/);
+  });
+
+  it('reads the directory as it is now: a disabled technician gets no new order, acts on none and hears of no escalation', async () => {
+    const estate = estateFileSchema.parse(workOrderEstate);
+    let directory = createDirectory(estate.people, estate.teams, estate.dispatch);
+    const { service } = createTestWorkOrderService({
+      db: database.db,
+      now: () => now,
+      assets: [pump('p1')],
+      published,
+      directory: () => directory,
+    });
+    const intake = {
+      source: 'inspection',
+      channel: 'inspection',
+      category: 'repair',
+      priority: 'P1',
+      title: 'Gland leaking',
+      assetId: 'p1',
+      by: 'zhang-min',
+    } as const;
+    const first = await service.open(intake);
+    expect(first.assignee).toBe('li-wei');
+
+    // Li Wei is disabled: the next order goes to Chen Jie although Li Wei is as loaded, and Li Wei's own order stays his.
+    const disable = (id: string, enabled: boolean) =>
+      (directory = createDirectory(
+        estate.people.map((p) => ({ ...p, enabled: p.id === id ? enabled : (directory.people.get(p.id)?.enabled ?? true) })),
+        estate.teams,
+        estate.dispatch,
+      ));
+    disable('li-wei', false);
+    const second = await service.open({ ...intake, title: 'Valve stuck' });
+    expect(second.assignee).toBe('chen-jie');
+    expect((await service.get(first.id))!.order).toMatchObject({ state: 'assigned', assignee: 'li-wei' });
+    expect((await errorOf(service.act(first.id, { action: 'acknowledge', by: 'li-wei' }))).code).toBe('FMS_ERR_PERSON_DISABLED');
+    expect((await errorOf(service.act(second.id, { action: 'assign', by: 'zhang-min', assignee: 'li-wei', reason: 'closer' }))).code).toBe(
+      'FMS_ERR_PERSON_DISABLED',
+    );
+    // His order's approaching escalation goes to the supervisor alone.
+    now += 4 * MIN;
+    await service.sweep();
+    const escalation = (await service.get(first.id))!.history.find((e) => e.type === 'escalation');
+    expect(escalation?.data.recipients).toEqual(['zhang-min']);
+
+    // With nobody enabled, the order waits with the reason; enabled again, Li Wei takes work.
+    disable('chen-jie', false);
+    const third = await service.open({ ...intake, title: 'Pressure low' });
+    expect(third.state).toBe('new');
+    expect((await service.get(third.id))!.history.at(-1)!.note).toBe('not dispatched: riverside-eng has no enabled technician');
+    disable('li-wei', true);
+    expect((await service.open({ ...intake, title: 'Noise' })).assignee).toBe('li-wei');
   });
 
   it('verifies a repair by the sensors when the fault stays away for the window', async () => {

@@ -48,7 +48,8 @@ export interface WorkOrderServiceDeps {
   timeZone: string;
   /** Each site's time zone (business hours, on-duty schedules). */
   siteTimeZone: (site: string | null) => string;
-  directory: Directory;
+  /** The directory in force now (people, teams, dispatch rules): it changes at run time (directory-service.ts). */
+  directory: () => Directory;
   sla: SlaPolicy;
   process: ProcessConfig;
   /** The asset register: intake looks assets up; a technician at work puts the asset in maintenance. */
@@ -133,7 +134,7 @@ export interface WorkOrderEvents {
  * which reads what is due from the database, so a restart loses none of them.
  */
 export function createWorkOrderService(deps: WorkOrderServiceDeps) {
-  const { store, log, metrics, directory } = deps;
+  const { store, log, metrics } = deps;
   const quota = deps.attachmentQuota ?? defaultAttachmentQuota;
   const yearOf = new Intl.DateTimeFormat('en', { timeZone: deps.timeZone, year: 'numeric' });
   const settings: ProcessSettings = {
@@ -157,10 +158,14 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       now,
       settings,
       attachmentIds,
-      isTechnician: (id) => directory.people.get(id)?.role === 'technician',
-      servesSite: (id, site) =>
-        directory.teams.length === 0 ||
-        directory.teams.some((t) => t.members.includes(id) && (site === null || t.sites.length === 0 || t.sites.includes(site))),
+      isTechnician: (id) => {
+        const p = deps.directory().people.get(id);
+        return p?.role === 'technician' && p.enabled;
+      },
+      servesSite: (id, site) => {
+        const { teams } = deps.directory();
+        return teams.length === 0 || teams.some((t) => t.members.includes(id) && (site === null || t.sites.length === 0 || t.sites.includes(site)));
+      },
       restartClocks: (order, at) => {
         const { limits, calendar } = deps.sla.limitsFor(order.site, order.priority, order.category);
         return startClocks(at, limits, calendar, deps.sla.escalateAt, order.dueAt && order.dueAt > at ? order.dueAt : null);
@@ -175,12 +180,15 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       return { id: 'system', role: 'system' };
     }
     if (by === 'requester') return { id: 'requester', role: 'requester' };
-    const p = directory.people.get(by);
+    const { people } = deps.directory();
+    const p = people.get(by);
     if (!p)
       throw new FmsError(
         'FMS_ERR_PERSON_UNKNOWN',
-        `"${by}" is not listed under people (expected a person id${directory.people.size ? ` such as ${[...directory.people.keys()].slice(0, 3).join(', ')}` : ''}, or "requester")`,
+        `"${by}" is not listed under people (expected a person id${people.size ? ` such as ${[...people.keys()].slice(0, 3).join(', ')}` : ''}, or "requester")`,
       );
+    if (!p.enabled)
+      throw new FmsError('FMS_ERR_PERSON_DISABLED', `${p.id} is disabled and acts on no order; enable them first (POST /api/people/${p.id}/enable)`);
     return { id: p.id, role: p.role };
   }
 
@@ -271,13 +279,14 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   }
 
   function contactOf(id: string) {
-    const p = directory.people.get(id);
+    const p = deps.directory().people.get(id);
     return p ? { id, name: p.name, role: p.role, phone: p.phone, email: p.email } : { id };
   }
 
   /** Assigns a new order to the least-loaded eligible technician (when auto dispatch is on). */
   async function dispatch(order: WorkOrder, teamId?: string): Promise<WorkOrder> {
     // Without teams there is nobody to dispatch to: orders wait in `new` for a supervisor's tool.
+    const directory = deps.directory();
     if (!directory.dispatch.auto || directory.teams.length === 0 || order.state !== 'new') return order;
     const eligible = eligibleTechnicians({ ...order, teamId }, directory, deps.now(), deps.siteTimeZone);
     const load = await store.openLoad(eligible.candidates.map((c) => c.person.id));
@@ -413,6 +422,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         );
       }
       const actor = actorOf(input.by, internal);
+      if (input.action === 'assign' && deps.directory().people.get(input.assignee)?.enabled === false)
+        throw new FmsError('FMS_ERR_PERSON_DISABLED', `${input.assignee} is disabled and takes no orders; assign ${id} to someone else`);
       let decision: Decision;
       try {
         decision = decide(order, input, actor, context(deps.now(), new Set(attachments.map((a) => a.id))));
@@ -758,7 +769,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
             );
             continue;
           }
-          const decision = escalate(order, now, (level) => escalationRecipients(level, order, directory), settings);
+          const decision = escalate(order, now, (level) => escalationRecipients(level, order, deps.directory()), settings);
           if (decision) await commit(decision, 'escalation');
           else await store.update({ ...order, wakeAt: wakeAt(order, settings) }, []);
         } catch (err) {
@@ -774,6 +785,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     },
     list: (filter: WorkOrderFilter) => store.list(filter),
     countOpen: () => store.countOpen(),
+    /** Open orders per assignee (dispatch load). */
+    openLoad: () => store.openLoad(),
     async attachment(workOrderId: string, attachmentId: string) {
       const a = await store.getAttachment(workOrderId, attachmentId);
       if (!a) throw new FmsError('FMS_ERR_ATTACHMENT_NOT_FOUND', `${workOrderId} has no attachment "${attachmentId}"`);
@@ -785,6 +798,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
      */
     async people(sites: readonly string[] | null = null) {
       const load = await store.openLoad(undefined, sites ?? undefined);
+      const directory = deps.directory();
       const teams = teamsServing(sites);
       const seen = (id: string) => teams.some((t) => t.members.includes(id) || t.supervisor === id || t.manager === id);
       return [...directory.people.values()]
@@ -796,13 +810,14 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         }));
     },
     /** One person of the directory (without their load), or undefined. */
-    person: (id: string): Person | undefined => directory.people.get(id),
+    person: (id: string): Person | undefined => deps.directory().people.get(id),
     /** The teams; with `sites`, those serving one of them (a team without sites serves every site). */
     teams: (sites: readonly string[] | null = null) => teamsServing(sites),
   };
 
   function teamsServing(sites: readonly string[] | null) {
-    return sites ? directory.teams.filter((t) => t.sites.length === 0 || t.sites.some((s) => sites.includes(s))) : directory.teams;
+    const { teams } = deps.directory();
+    return sites ? teams.filter((t) => t.sites.length === 0 || t.sites.some((s) => sites.includes(s))) : teams;
   }
 
   async function dispatchReopened(order: WorkOrder): Promise<WorkOrder> {

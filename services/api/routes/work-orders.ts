@@ -10,7 +10,7 @@ import { actionSchema } from '../../work-orders/work-order-actions.ts';
 import { channels, sources, workOrderStates } from '../../work-orders/work-order.ts';
 import { listParam, pageParams, timeParam } from '../params.ts';
 import { auditRequest } from '../request-audit.ts';
-import { anySite, everyone, field, listedSite, once, staff, type Scope } from '../access.ts';
+import { everyone, field, listedSite, once, staff, type Scope } from '../access.ts';
 import type { ApiDeps } from '../server.ts';
 
 const requesterSchema = z
@@ -240,46 +240,6 @@ export const workOrderRoutes =
         reply.header('etag', `"${a.sha256}"`);
         reply.header('x-checksum-sha256', a.sha256);
         return reply.send(a.bytes);
-      },
-    );
-
-    r.get(
-      '/people',
-      {
-        config: { access: { roles: staff, scope: anySite } },
-        schema: { summary: 'Technicians, supervisors and managers, with their open orders', tags: ['people'] },
-      },
-      // A key limited to sites sees the people of the teams serving them, and their load there only.
-      async (req) => ({
-        items: await deps.workOrders.people(req.apiKey?.sites ?? null),
-      }),
-    );
-    r.get(
-      '/people/:id',
-      { config: { access: { roles: staff, scope: anySite } }, schema: { summary: 'One person with their open orders', tags: ['people'], params: idParams } },
-      async (req) => {
-        const person = (await deps.workOrders.people(req.apiKey?.sites ?? null)).find((p) => p.id === req.params.id);
-        if (!person) throw new FmsError('FMS_ERR_PERSON_NOT_FOUND', `no person "${req.params.id}"`);
-        const open = await deps.workOrders.list({ assignee: person.id, state: ['assigned', 'acknowledged', 'in_progress', 'on_hold'], limit: 100, offset: 0 });
-        // A key limited to sites sees the person's orders on those sites only.
-        const sites = req.apiKey?.sites;
-        return { ...person, orders: sites ? open.items.filter((o) => o.site !== null && sites.includes(o.site)) : open.items };
-      },
-    );
-    r.get(
-      '/teams',
-      { config: { access: { roles: staff, scope: anySite } }, schema: { summary: 'Teams: sites served, members, supervisor and manager', tags: ['people'] } },
-      async (req) => ({
-        items: deps.workOrders.teams(req.apiKey?.sites ?? null),
-      }),
-    );
-    r.get(
-      '/teams/:id',
-      { config: { access: { roles: staff, scope: anySite } }, schema: { summary: 'One team', tags: ['people'], params: idParams } },
-      async (req) => {
-        const team = deps.workOrders.teams(req.apiKey?.sites ?? null).find((t) => t.id === req.params.id);
-        if (!team) throw new FmsError('FMS_ERR_TEAM_NOT_FOUND', `no team "${req.params.id}"`);
-        return team;
       },
     );
   };
