@@ -45,6 +45,14 @@ describe('PM plans over HTTP', () => {
     expect(days).toBeLessThanOrEqual(16);
   });
 
+  it('narrows a plan to one site or one asset when asked', async () => {
+    const of = async (query: string) => (await inject('GET', `/api/pm-plans/elevator.maintenance?${query}`)).json().assets.map((a: any) => a.assetId);
+    expect(await of('assetId=rs-elevator-01')).toEqual(['rs-elevator-01']);
+    expect(await of('assetId=rs-gate-01')).toEqual([]);
+    expect(await of('site=riverside')).toEqual(['rs-elevator-01']);
+    expect(await of('site=harbour')).toEqual([]);
+  });
+
   it('creates, replaces and deletes plans, with clear errors', async () => {
     const bad = await inject('POST', '/api/pm-plans', {
       id: 'pump.x',

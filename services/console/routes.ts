@@ -11,6 +11,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { isFmsError } from '../shared/errors.ts';
 import type { WorkOrderService } from '../work-orders/work-order-service.ts';
 import { ApiRefusal, apiClient, type ApiClient } from './api-client.ts';
+import { registerAssetPages } from './asset-routes.ts';
 import { html } from './html.ts';
 import { languageOf, LANG_COOKIE, messages, type Lang } from './i18n.ts';
 import { barePage, contextOf, page, principalOf, type PageContext } from './layout.ts';
@@ -269,6 +270,8 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     c.get('/sites', { config: { access: pageAccess, page: true }, schema: { hide: true } }, (req, reply) =>
       render(req, reply, (api, ctx) => sitesPage(api, ctx)),
     );
+
+    registerAssetPages(c, { render, access: pageAccess, sites: deps.sites });
 
     // Live updates: a server-sent event whenever an order or an alarm the principal may see changes;
     // the page's script then reloads its content (app.js).

@@ -167,12 +167,13 @@ export function createPmScheduler(deps: PmSchedulerDeps) {
 
     /**
      * A plan with, per asset, the next due occurrence, the last done, and compliance history; with
-     * `sites`, only the assets of those sites (a key limited to them).
+     * `sites`, only the assets of those sites (a key limited to them); with `assetId`, only that asset.
      */
-    async report(plan: PmPlan, now = deps.now(), sites?: readonly string[] | null) {
+    async report(plan: PmPlan, now = deps.now(), sites?: readonly string[] | null, assetId?: string) {
       const tolerance = typicalInterval(plan, 'UTC');
       const assets = [];
-      for (const asset of deps.assets.list().filter((a) => planApplies(plan, a) && (!sites || sites.includes(a.site)))) {
+      const wanted = (a: Asset) => planApplies(plan, a) && (!sites || sites.includes(a.site)) && (assetId === undefined || a.id === assetId);
+      for (const asset of deps.assets.list().filter(wanted)) {
         const tz = deps.siteTimeZone(asset.site);
         const state = await stateOf(plan, asset, now);
         const next = plan.enabled ? nextOccurrence(plan, tz, state, await usageFor(plan, asset, state, now), now) : undefined;

@@ -29,14 +29,20 @@ export const pmPlanRoutes =
     r.get(
       '/pm-plans/:id',
       {
-        config: { access: { roles: staff, scope: anySite } },
-        schema: { summary: 'A plan with, per asset, the next due, the last done and compliance history', tags: ['preventive maintenance'], params: idParams },
+        config: { access: { roles: staff, scope: (req) => ((req.query as { site?: string }).site ? [(req.query as { site: string }).site] : 'any') } },
+        schema: {
+          summary: 'A plan with, per asset, the next due, the last done and compliance history (of one site or one asset when asked)',
+          tags: ['preventive maintenance'],
+          params: idParams,
+          querystring: z.strictObject({ site: z.string().optional(), assetId: z.string().optional() }),
+        },
       },
       async (req) => {
         const plan = deps.pmPlans.get(req.params.id);
         if (!plan) throw new FmsError('FMS_ERR_PM_PLAN_NOT_FOUND', `no PM plan "${req.params.id}"`);
         // A key limited to sites sees the plan's assets (and their orders) on those sites only.
-        return deps.pm.report(plan, deps.now(), req.apiKey?.sites);
+        const sites = req.query.site ? [req.query.site] : req.apiKey?.sites;
+        return deps.pm.report(plan, deps.now(), sites, req.query.assetId);
       },
     );
 

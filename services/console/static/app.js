@@ -1,6 +1,13 @@
-// FMS console: what plain HTML cannot do. Everything works without it; it adds live updates.
+// FMS console: what plain HTML cannot do. Everything works without it; it adds live updates and print buttons.
 (function () {
   'use strict';
+  // Print buttons (labels): window.print cannot be an inline handler under the security policy.
+  var printers = document.querySelectorAll('[data-print]');
+  for (var i = 0; i < printers.length; i++) {
+    printers[i].addEventListener('click', function () {
+      window.print();
+    });
+  }
   var body = document.body;
   if (!body || !body.getAttribute('data-live') || typeof EventSource === 'undefined') return;
   var pending = null;
