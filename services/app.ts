@@ -4,6 +4,9 @@ import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Fms } from './runtime/fms.ts';
 import { announceAlarms } from './alarms/alarm-announcer.ts';
+import { createAccounts } from './accounts/accounts.ts';
+import { createKyselyAccountStore } from './accounts/account-store.kysely.ts';
+import { createKyselySessionStore } from './accounts/session-store.kysely.ts';
 import { createAlarmService } from './alarms/alarm-service.ts';
 import { createKyselyAlarmStore } from './alarms/alarm-store.kysely.ts';
 import { feedBackToRules } from './alarms/rule-feedback.ts';
@@ -97,6 +100,16 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     closers.add('audit log', () => audit.flush());
     const apiKeys = createApiKeys(createKyselyApiKeyStore(database.db), now, config.adminKey);
     const credentials = createDeviceCredentials(createKyselyDeviceCredentialStore(database.db), now);
+    // People's console accounts and sessions (a session passes the same access checks as a key).
+    const accounts = createAccounts({
+      store: createKyselyAccountStore(database.db),
+      sessions: createKyselySessionStore(database.db),
+      audit,
+      now,
+      sessionIdleMs: config.sessions.idleMs,
+      sessionMaxAgeMs: config.sessions.maxAgeMs,
+      lockMaxMs: config.sessions.lockMaxMs,
+    });
     const broker = openBroker({ config, log, metrics, rejected, audit, apiKeys, credentials, assets, now });
 
     const rules = createRuleEngine([]);
@@ -228,6 +241,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       telemetry,
       audit,
       auditRetentionMs,
+      accounts,
       pm,
       pmPlans,
       ruleService,
@@ -265,6 +279,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
         assetHealth,
         credentials,
         apiKeys,
+        accounts,
         audit,
       },
       log: svc('api'),
@@ -301,6 +316,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       api,
       credentials,
       apiKeys,
+      accounts,
       audit,
       assets,
       reports,

@@ -51,7 +51,9 @@ export interface SignedIn {
   expiresAt: number;
 }
 
-export type Resumed = { account: Account; session: StoredSession; csrfToken: string } | { refused: 'expired' | 'ended'; message: string };
+export type Resumed =
+  | { account: Account; session: StoredSession; csrfToken: string }
+  | { refused: 'expired' | 'ended'; message: string; /** whose session it was, when it expired */ user?: string };
 
 export interface AccountsDeps {
   store: AccountStore;
@@ -325,7 +327,7 @@ export function createAccounts(d: AccountsDeps) {
       const session = await sessions.get(hash);
       if (!session) return ended;
       const t = now();
-      const expired = (message: string) => sessions.remove(hash).then(() => ({ refused: 'expired' as const, message }));
+      const expired = (message: string) => sessions.remove(hash).then(() => ({ refused: 'expired' as const, message, user: session.user }));
       if (t - session.createdAt >= d.sessionMaxAgeMs)
         return expired(`the session has expired: a sign-in lasts ${formatDuration(d.sessionMaxAgeMs)} at most (FMS_SESSION_MAX_AGE); sign in again`);
       if (t - session.lastSeenAt >= d.sessionIdleMs)

@@ -17,7 +17,14 @@ const apiKeys = {
 async function api(routes: { url: string; access?: Access }[]) {
   const app = Fastify();
   app.setErrorHandler((err, _req, reply) => reply.status(isFmsError(err) ? errorCodes[err.code].status : 500).send({ code: (err as { code?: string }).code }));
-  registerAccessControl(app, { apiAuth: 'keys', apiKeys, audit: { record: () => undefined } as never, now: Date.now, log: pino({ level: 'silent' }) });
+  registerAccessControl(app, {
+    apiAuth: 'keys',
+    apiKeys,
+    accounts: {} as never,
+    audit: { record: () => undefined } as never,
+    now: Date.now,
+    log: pino({ level: 'silent' }),
+  });
   for (const r of routes) app.post(r.url, r.access ? { config: { access: r.access } } : {}, async () => ({ ok: true }));
   await app.ready();
   return (url: string, key: string, body: object = {}) => app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${key}` }, payload: body });

@@ -10,7 +10,7 @@ import { aggregateFns } from '../../telemetry/telemetry-store.ts';
 import { durationParam, timeParam } from '../params.ts';
 import { adminOnly, everyone, listedSite, siteOf, type Role, type Scope } from '../access.ts';
 import { auditRequest } from '../request-audit.ts';
-import type { ApiKey } from '../api-keys.ts';
+import type { Principal } from '../principal.ts';
 import type { ApiDeps } from '../server.ts';
 
 const MAX_BUCKETS = 10_000;
@@ -42,7 +42,7 @@ export const assetRoutes =
      * A technician's key ends only the maintenance mode it started, or that an order of theirs did: the
      * alarms it holds back belong to someone's work in progress.
      */
-    const endsOwnMaintenance = async (req: FastifyRequest, key: ApiKey) => {
+    const endsOwnMaintenance = async (req: FastifyRequest, key: Principal) => {
       if (key.role !== 'technician') return;
       const m = deps.assets.get((req.params as { id: string }).id)?.maintenance;
       if (!m || m.by === key.personId) return;

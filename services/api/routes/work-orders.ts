@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { idSchema } from '../../assets/asset.ts';
 import { categories, checklistStepSchema, priorities } from '../../shared/vocabulary.ts';
 import { FmsError } from '../../shared/errors.ts';
-import type { ApiKey } from '../api-keys.ts';
+import type { Principal } from '../principal.ts';
 import { allowedActions } from '../../work-orders/state-machine.ts';
 import { actionSchema } from '../../work-orders/work-order-actions.ts';
 import { channels, sources, workOrderStates } from '../../work-orders/work-order.ts';
@@ -94,7 +94,7 @@ export const workOrderRoutes =
       return sites.length > 0 ? sites : 'estate';
     };
     /** An integration registers orders for the requester (a resident app), never in a staff member's name. */
-    const intakeBy = (req: FastifyRequest, key: ApiKey) => {
+    const intakeBy = (req: FastifyRequest, key: Principal) => {
       const by = (req.body as { by: string }).by;
       if (key.role === 'integration' && by !== 'requester') {
         throw new FmsError('FMS_ERR_API_FORBIDDEN', `an integration's key registers orders for the requester (by: "requester"), not as "${by}"`);
@@ -106,7 +106,7 @@ export const workOrderRoutes =
      * team's; an integration's only for the requester (a resident app relaying a confirmation or a
      * rating).
      */
-    async function mayAct(req: FastifyRequest, key: ApiKey): Promise<void> {
+    async function mayAct(req: FastifyRequest, key: Principal): Promise<void> {
       const by = (req.body as { by: string }).by;
       const refuse = (why: string) => {
         throw new FmsError('FMS_ERR_API_FORBIDDEN', why);
@@ -251,7 +251,7 @@ export const workOrderRoutes =
         if (!person) throw new FmsError('FMS_ERR_PERSON_NOT_FOUND', `no person "${req.params.id}"`);
         const open = await deps.workOrders.list({ assignee: person.id, state: ['assigned', 'acknowledged', 'in_progress', 'on_hold'], limit: 100, offset: 0 });
         // A key limited to sites sees the person's orders on those sites only.
-        const sites = req.apiKey?.sites;
+        const sites = req.principal?.sites;
         return { ...person, orders: sites ? open.items.filter((o) => o.site !== null && sites.includes(o.site)) : open.items };
       },
     );
