@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFms, type Fms } from '../app.ts';
 import { testConfig } from '../config/config.ts';
 import { testBrowser } from '../testing/browser.ts';
 import { eachDatabase, type DatabasePlace } from '../testing/databases.ts';
-import { captureLogger } from '../testing/harness.ts';
+import { captureLogger, startTestFms } from '../testing/harness.ts';
 
 const ADMIN = 'admin-key-for-the-session-tests-0123456789';
 const HOUR = 3_600_000;
@@ -228,5 +228,22 @@ eachDatabase('console sessions', (_open, place) => {
     const all = JSON.stringify((await admin('GET', '/api/audit?limit=1000')).json());
     for (const secret of [PASSWORD, 'pump seal spare 9', 'guess number', b.cookie!.split('=')[1]!, b.csrfToken!]) expect(all).not.toContain(secret);
     expect(all).toContain('account.login');
+  });
+});
+
+describe('sessions with FMS_API_AUTH=off', () => {
+  it('trusts every caller, yet still knows who signed in', async () => {
+    const fms = await startTestFms(estate);
+    try {
+      const created = await fms.api.inject({ method: 'POST', url: '/api/accounts', payload: { personId: 'chen-jie', role: 'technician', password: PASSWORD } });
+      expect(created.statusCode).toBe(201);
+      const b = testBrowser(fms.httpUrl);
+      expect((await b.get('/api/session')).body.error.code).toBe('FMS_ERR_API_UNAUTHENTICATED');
+      expect((await b.get('/api/work-orders')).status).toBe(200);
+      await b.signIn('chen-jie', PASSWORD);
+      expect((await b.get('/api/session')).body).toMatchObject({ user: 'chen-jie', role: 'technician' });
+    } finally {
+      await fms.stop();
+    }
   });
 });

@@ -14,7 +14,9 @@ const people = accountRoles;
 
 /** Where the console is, who is signed in, and the CSRF token its forms and requests carry. */
 function whoIsSignedIn(req: FastifyRequest, deps: ApiDeps) {
-  const p = req.principal!;
+  const p = req.principal;
+  // With FMS_API_AUTH=off the route is open to all; who is signed in is still only a session's.
+  if (!p) throw new FmsError('FMS_ERR_API_UNAUTHENTICATED', 'nobody is signed in: sign in with POST /api/session');
   const s = req.session;
   if (!s || p.kind !== 'account')
     return { kind: p.kind, id: p.id, name: p.name, role: p.role, personId: p.personId, sites: p.sites, language: null, csrfToken: null };
