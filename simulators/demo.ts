@@ -109,7 +109,7 @@ const roleOf = (p: { role: string }) => (p.role === 'supervisor' || p.role === '
  * previous run's stops working, and its sessions end). Technicians are limited to their team's sites,
  * as a site's staff would be. People an estate file brings are left alone: their accounts are theirs.
  */
-export async function provisionDemoAccounts(fms: Pick<Fms, 'accounts'>, config: Config): Promise<DemoAccount[]> {
+export async function provisionDemoAccounts(fms: Pick<Fms, 'accounts' | 'audit'>, config: Config): Promise<DemoAccount[]> {
   const crew = config.estate.people.filter((p) => demoPeople.some((d) => d.id === p.id));
   if (crew.length === 0) return [];
   const password = demoPassword();
@@ -119,10 +119,18 @@ export async function provisionDemoAccounts(fms: Pick<Fms, 'accounts'>, config: 
       const role = roleOf(p);
       const teamSites = [...new Set(config.estate.teams.filter((t) => t.members.includes(p.id)).flatMap((t) => t.sites))];
       const sites = role === 'technician' && teamSites.length > 0 ? teamSites : null;
-      if (await fms.accounts.get(user)) {
+      const existed = !!(await fms.accounts.get(user));
+      if (existed) {
         await fms.accounts.enable(user);
         await fms.accounts.setPassword(user, password);
       } else await fms.accounts.create({ user, name: p.name, role, personId: p.id, sites, password });
+      fms.audit.record({
+        action: existed ? 'account.password_changed' : 'account.created',
+        outcome: 'ok',
+        actor: 'system',
+        target: `account ${user}`,
+        detail: "the demo's password for this run",
+      });
       return { user, role, sites };
     }),
   );
@@ -146,7 +154,7 @@ const demoPassword = () => `demo-${randomBytes(9).toString('base64url')}`;
  * to print for whoever watches, and console accounts for the crew. The keys of earlier demo runs are
  * revoked first.
  */
-export async function provisionDemo(fms: Pick<Fms, 'credentials' | 'apiKeys' | 'accounts'>, config: Config) {
+export async function provisionDemo(fms: Pick<Fms, 'credentials' | 'apiKeys' | 'accounts' | 'audit'>, config: Config) {
   let credentials: ((device: FleetDevice) => { username: string; password: string }) | undefined;
   if (!config.mqtt.url && config.mqtt.auth === 'devices') {
     const secrets = new Map<string, string>();
