@@ -3,6 +3,9 @@ import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Fms } from './runtime/fms.ts';
 import { announceAlarms } from './alarms/alarm-announcer.ts';
+import { createAccounts } from './accounts/accounts.ts';
+import { createKyselyAccountStore } from './accounts/account-store.kysely.ts';
+import { createKyselySessionStore } from './accounts/session-store.kysely.ts';
 import { createAlarmService } from './alarms/alarm-service.ts';
 import { createKyselyAlarmStore } from './alarms/alarm-store.kysely.ts';
 import { feedBackToRules } from './alarms/rule-feedback.ts';
@@ -90,6 +93,16 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const apiKeys = createApiKeys(createKyselyApiKeyStore(database.db), now, config.adminKey);
     const credentials = createDeviceCredentials(createKyselyDeviceCredentialStore(database.db), now);
     assets.onRemoved((id) => credentials.revoke(id)); // a removed asset's secret ends, and its device goes
+    // People's console accounts and sessions (a session passes the same access checks as a key).
+    const accounts = createAccounts({
+      store: createKyselyAccountStore(database.db),
+      sessions: createKyselySessionStore(database.db),
+      audit,
+      now,
+      sessionIdleMs: config.sessions.idleMs,
+      sessionMaxAgeMs: config.sessions.maxAgeMs,
+      lockMaxMs: config.sessions.lockMaxMs,
+    });
     const broker = openBroker({ config, log, metrics, rejected, audit, apiKeys, credentials, assets, now });
 
     const rules = createRuleEngine([]);
@@ -151,8 +164,8 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     startTicker(jobs, { rules, alarms, assets, coordinator, broker, telemetry, systemAlarms, now, onError: onTickError });
     const auditRetentionMs = config.audit.retentionMs;
     scheduleEstateJobs(jobs, {
-      ...{ leader, cluster, workOrders, assets, alarmStore, telemetry, audit, auditRetentionMs, pm, pmPlans, ruleService, directory, conditionWatch, learning },
-      ...{ now, log },
+      ...{ leader, cluster, workOrders, assets, alarmStore, telemetry, audit, auditRetentionMs, accounts, pm, pmPlans, ruleService, directory },
+      ...{ conditionWatch, learning, now, log },
     });
     reportScheduler.start();
     closers.add('report scheduler', () => reportScheduler.stop());
@@ -184,6 +197,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
         assetHealth,
         credentials,
         apiKeys,
+        accounts,
         audit,
       },
       ...{ log: svc('api'), version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, rateLimitPerMinute: config.http.rateLimitPerMinute },
@@ -218,6 +232,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       api,
       credentials,
       apiKeys,
+      accounts,
       audit,
       assets,
       reports,

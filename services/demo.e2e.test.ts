@@ -44,6 +44,20 @@ describe('the demo, out of the box', () => {
       ).status,
     ).toBe(403);
 
+    // The crew's console accounts: the banner's password signs a technician in, kept to their team's site.
+    const password = /each with the password (demo-[A-Za-z0-9_-]{12}) for this run/.exec(service.output.join('\n'))?.[1];
+    expect(password, service.output.join('\n')).toBeDefined();
+    const signIn = await fetch(`${service.httpUrl}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'chen-jie', password }),
+    });
+    expect(signIn.status).toBe(200);
+    expect(await signIn.json()).toMatchObject({ user: 'chen-jie', role: 'technician', sites: ['riverside'] });
+    const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    const seen = (await (await fetch(`${service.httpUrl}/api/assets`, { headers: { cookie } })).json()) as { items: { site: string }[] };
+    expect(new Set(seen.items.map((a) => a.site))).toEqual(new Set(['riverside']));
+
     // Every demo device signed in with its own credentials; an anonymous client is refused.
     await waitFor(async () => (await get('/api/assets')).items.every((a: any) => a.status.connection === 'online'), 15_000, 'every demo device online');
     await expect(mqtt.connectAsync(service.mqttUrl, { reconnectPeriod: 0 })).rejects.toThrow(/Bad username or password|Not authorized/i);
@@ -74,11 +88,23 @@ describe('the demo, out of the box', () => {
 
   it('does not print an admin key again on the next start, and the demo runs again with fresh credentials', async () => {
     const admin = /^\s+(fms_[0-9a-f]{12}_[A-Za-z0-9_-]{32})$/m.exec(service!.output.join('\n'))![1];
+    const previousPassword = /each with the password (demo-[A-Za-z0-9_-]{12}) for this run/.exec(service!.output.join('\n'))?.[1];
     expect(await service!.stop('SIGTERM')).toBe(0);
     service = await start();
     expect(service.output.join('\n')).not.toContain('FMS generated an admin API key');
     const get = async (p: string) => (await fetch(`${service!.httpUrl}${p}`, { headers: { authorization: `Bearer ${admin}` } })).json() as Promise<any>;
     await waitFor(async () => (await get('/api/assets')).items.every((a: any) => a.status.connection === 'online'), 15_000, 'every demo device online again');
+    // The previous run's crew password no longer signs in; this run's does.
+    const passwordOf = (output: string[]) => /each with the password (demo-[A-Za-z0-9_-]{12}) for this run/.exec(output.join('\n'))?.[1];
+    await waitFor(() => passwordOf(service!.output), 15_000, 'the demo banner');
+    const signIn = (password: string | undefined) =>
+      fetch(`${service!.httpUrl}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user: 'wang-fang', password }),
+      });
+    expect((await signIn(previousPassword)).status).toBe(401);
+    expect((await signIn(passwordOf(service.output))).status).toBe(200);
     // The previous run's crew keys were revoked; this run has its own.
     const demoKeys = (await get('/api/keys')).items.filter((k: any) => k.name === 'demo: Li Wei');
     expect(demoKeys.map((k: any) => k.revokedAt === null).sort()).toEqual([false, true]);

@@ -40,6 +40,13 @@ export const demoAddOn: AddOn = {
             `  curl -H 'Authorization: Bearer ${access.viewerKey}' ${fms.httpUrl}/api/work-orders`,
           ]
         : []),
+      ...(access.accounts.length > 0
+        ? [
+            `The console's accounts for the crew, each with the password ${access.accounts[0]!.password} for this run:`,
+            `  ${access.accounts.map((a) => `${a.user} (${a.role}${a.sites ? `, ${a.sites.join(', ')}` : ''})`).join(', ')}`,
+            `  curl -c cookies -H 'content-type: application/json' -d '{"user":"${access.accounts[0]!.user}","password":"${access.accounts[0]!.password}"}' ${fms.httpUrl}/api/session`,
+          ]
+        : []),
       `  work orders:  ${fms.httpUrl}/api/work-orders`,
       `  alarms:       ${fms.httpUrl}/api/alarms`,
       `  assets:       ${fms.httpUrl}/api/assets`,

@@ -3,6 +3,7 @@ import type { Config } from '../services/config/config.ts';
 import type { Fms } from '../services/app.ts';
 import { personSchema, teamSchema } from '../services/work-orders/people.ts';
 import { loadPlanTemplates } from '../services/pm/pm-plan-service.ts';
+import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { DeviceType } from '../devices/catalog.ts';
 import { startDemoCrew } from './demo-crew.ts';
@@ -100,30 +101,77 @@ export const demoRequest = {
   },
 };
 
+/** A person's key and account role: the directory's supervisors and managers, everyone else a technician. */
+const roleOf = (p: { role: string }) => (p.role === 'supervisor' || p.role === 'manager' ? p.role : 'technician');
+
+/**
+ * Console accounts for the demo's own crew, with one password for this run (printed in the banner; the
+ * previous run's stops working, and its sessions end). Technicians are limited to their team's sites,
+ * as a site's staff would be. People an estate file brings are left alone: their accounts are theirs.
+ */
+export async function provisionDemoAccounts(fms: Pick<Fms, 'accounts' | 'audit'>, config: Config): Promise<DemoAccount[]> {
+  const crew = config.estate.people.filter((p) => demoPeople.some((d) => d.id === p.id));
+  if (crew.length === 0) return [];
+  const password = demoPassword();
+  const accounts = await Promise.all(
+    crew.map(async (p) => {
+      const user = p.id.toLowerCase();
+      const role = roleOf(p);
+      const teamSites = [...new Set(config.estate.teams.filter((t) => t.members.includes(p.id)).flatMap((t) => t.sites))];
+      const sites = role === 'technician' && teamSites.length > 0 ? teamSites : null;
+      const existed = !!(await fms.accounts.get(user));
+      if (existed) {
+        await fms.accounts.enable(user);
+        await fms.accounts.setPassword(user, password);
+      } else await fms.accounts.create({ user, name: p.name, role, personId: p.id, sites, password });
+      fms.audit.record({
+        action: existed ? 'account.password_changed' : 'account.created',
+        outcome: 'ok',
+        actor: 'system',
+        target: `account ${user}`,
+        detail: "the demo's password for this run",
+      });
+      return { user, role, sites };
+    }),
+  );
+  return accounts.map((a) => ({ ...a, password }));
+}
+
+export interface DemoAccount {
+  user: string;
+  role: string;
+  sites: string[] | null;
+  password: string;
+}
+
+/** 72 random bits, readable enough to type from the banner. */
+const demoPassword = () => `demo-${randomBytes(9).toString('base64url')}`;
+
 /**
  * What the demo needs to get in under FMS's default security, issued afresh at each start: MQTT
  * credentials for its devices, an API key for each person of the crew (technicians' bound to
- * themselves), one for the resident app (an integration acting for requesters), and a read-only key
- * to print for whoever watches. The keys of earlier demo runs are revoked first.
+ * themselves), one for the resident app (an integration acting for requesters), a read-only key
+ * to print for whoever watches, and console accounts for the crew. The keys of earlier demo runs are
+ * revoked first.
  */
-export async function provisionDemo(fms: Pick<Fms, 'credentials' | 'apiKeys'>, config: Config) {
+export async function provisionDemo(fms: Pick<Fms, 'credentials' | 'apiKeys' | 'accounts' | 'audit'>, config: Config) {
   let credentials: ((device: FleetDevice) => { username: string; password: string }) | undefined;
   if (!config.mqtt.url && config.mqtt.auth === 'devices') {
     const secrets = new Map<string, string>();
     for (const d of demoDevices) secrets.set(d.id, (await fms.credentials.issue(d.id)).secret);
     credentials = (d) => ({ username: d.id, password: secrets.get(d.id)! });
   }
-  if (config.http.auth !== 'keys') return { credentials, keyFor: undefined, viewerKey: undefined };
+  if (config.http.auth !== 'keys') return { credentials, keyFor: undefined, viewerKey: undefined, accounts: [] };
   for (const k of await fms.apiKeys.list()) if (k.name.startsWith('demo: ') && k.revokedAt === null) await fms.apiKeys.revoke(k.id);
   const tokens = new Map<string, string>();
   for (const p of config.estate.people) {
-    const role = p.role === 'supervisor' || p.role === 'manager' ? p.role : 'technician';
-    tokens.set(p.id, (await fms.apiKeys.issue({ name: `demo: ${p.name}`, role, personId: p.id })).token);
+    tokens.set(p.id, (await fms.apiKeys.issue({ name: `demo: ${p.name}`, role: roleOf(p), personId: p.id })).token);
   }
   tokens.set('requester', (await fms.apiKeys.issue({ name: 'demo: resident app', role: 'integration' })).token);
   tokens.set('history', (await fms.apiKeys.issue({ name: 'demo: history import', role: 'integration' })).token);
   const viewerKey = (await fms.apiKeys.issue({ name: 'demo: viewer (read only)', role: 'viewer' })).token;
-  return { credentials, keyFor: (by: string) => tokens.get(by), viewerKey };
+  const accounts = await provisionDemoAccounts(fms, config);
+  return { credentials, keyFor: (by: string) => tokens.get(by), viewerKey, accounts };
 }
 
 /**

@@ -1,10 +1,13 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { Accounts } from '../accounts/accounts.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { FmsError } from '../shared/errors.ts';
-import type { ApiKey, ApiKeys } from './api-keys.ts';
+import type { ApiKeys } from './api-keys.ts';
+import { described, principalOfAccount, principalOfKey, type Principal, type RequestSession } from './principal.ts';
 import { requester } from './request-audit.ts';
 import { personRoles, type PersonRole } from '../work-orders/people.ts';
+import { checkCsrf, clearSessionCookie, sessionIdOf } from './session-cookie.ts';
 
 /**
  * Who may call what. Every route declares its access next to itself, in its fastify `config`:
@@ -16,8 +19,10 @@ import { personRoles, type PersonRole } from '../work-orders/people.ts';
  * - `actsAs`: the person the request names as acting (`by`): a person's key acts only as its person;
  * - `check`: anything further the route's key must meet (a technician's key: orders of their team).
  *
- * A route without a declaration is refused to every key: it fails closed (tested). The domain keeps
- * its own rules (who may verify an order, the assignee only): the state machine decides those.
+ * A request is from an API key (Authorization: Bearer) or from a person signed in on the console (the
+ * session cookie); either way it becomes the same `req.principal` and meets the same declaration. A
+ * route without a declaration is refused to every key and session: it fails closed (tested). The domain
+ * keeps its own rules (who may verify an order, the assignee only): the state machine decides those.
  */
 export const roles = ['admin', 'manager', 'supervisor', 'technician', 'viewer', 'integration'] as const;
 export type Role = (typeof roles)[number];
@@ -45,7 +50,7 @@ export interface Access {
   roles: 'public' | readonly Role[];
   scope: Scope;
   actsAs?: (req: FastifyRequest) => string | undefined;
-  check?: (req: FastifyRequest, key: ApiKey) => void | Promise<void>;
+  check?: (req: FastifyRequest, principal: Principal) => void | Promise<void>;
 }
 
 declare module 'fastify' {
@@ -54,8 +59,10 @@ declare module 'fastify' {
     access?: Access;
   }
   interface FastifyRequest {
-    /** The API key the request came with (FMS_API_AUTH=keys). */
-    apiKey?: ApiKey;
+    /** Who the request is from: an API key or a signed-in account, checked alike (undefined with FMS_API_AUTH=off and no session). */
+    principal?: Principal;
+    /** The console session the request came with (its cookie), when it came with one. */
+    session?: RequestSession;
   }
 }
 
@@ -67,7 +74,7 @@ export const wholeEstate: Scope = () => 'estate';
 export const listedSite: Scope = (req, sites) => {
   const query = req.query as { site?: string };
   if (query.site === undefined) {
-    if (sites.length > 1) throw new FmsError('FMS_ERR_API_BAD_REQUEST', `this key sees the sites ${sites.join(', ')}: say which with site=`);
+    if (sites.length > 1) throw new FmsError('FMS_ERR_API_BAD_REQUEST', `${seer(req)} sees the sites ${sites.join(', ')}: say which with site=`);
     query.site = sites[0];
   }
   return [query.site!];
@@ -95,9 +102,10 @@ export function once<T>(req: FastifyRequest, name: string, load: () => Promise<T
 }
 
 export interface AccessControlDeps {
-  /** `keys`: every route but the public ones wants an API key of a role its declaration allows. */
+  /** `keys`: every route but the public ones wants an API key or a session of a role its declaration allows. */
   apiAuth: 'off' | 'keys';
   apiKeys: ApiKeys;
+  accounts: Accounts;
   audit: AuditLog;
   now: () => number;
   log: Logger;
@@ -106,10 +114,11 @@ export interface AccessControlDeps {
 }
 
 /**
- * Enforces the routes' declarations: the key and its role when the request arrives; after the body and
- * query are validated, the key's sites, the person it acts as, and the route's own check. Routes that
- * plugins register (the API docs) are public. Returns the list of routes with their access, for the
- * tests that check every route and docs/security.md's table.
+ * Enforces the routes' declarations: who the request is from (an API key or a session) and its role when
+ * the request arrives; after the body is parsed, a session's CSRF token and origin for requests that
+ * change something; after the body and query are validated, the sites, the person it acts as, and the
+ * route's own check. Routes that plugins register (the API docs) are public. Returns the list of routes
+ * with their access, for the tests that check every route and docs/security.md's table.
  */
 export function registerAccessControl(app: FastifyInstance, d: AccessControlDeps): { method: string; url: string; access: Access | undefined }[] {
   const routeList: { method: string; url: string; access: Access | undefined }[] = [];
@@ -120,32 +129,24 @@ export function registerAccessControl(app: FastifyInstance, d: AccessControlDeps
     for (const method of [r.method].flat()) if (method !== 'HEAD') routeList.push({ method, url: r.url, access });
   });
 
-  if (d.apiAuth !== 'keys') return routeList;
+  if (d.apiAuth !== 'keys') {
+    // Everyone is trusted; a signed-in person is still known by name (the console greets them), and nothing is refused.
+    app.addHook('onRequest', async (req) => {
+      const id = sessionIdOf(req);
+      const resumed = id && req.routeOptions.url !== undefined ? await d.accounts.resume(id) : undefined;
+      if (resumed && 'account' in resumed) {
+        req.session = { ...resumed.session, csrfToken: resumed.csrfToken, account: resumed.account };
+        req.principal = principalOfAccount(resumed.account);
+      }
+    });
+    return routeList;
+  }
 
   const signedIn = new Map<string, number>();
-  app.addHook('onRequest', async (req) => {
-    if (req.routeOptions.url === undefined) return; // no route: the not-found handler answers
-    const access = req.routeOptions.config.access;
-    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (access?.roles === 'public') {
-      // Anyone may call it; a key sent along still says who asks (the health report shows an admin more).
-      const checked = token ? await d.apiKeys.verify(token) : undefined;
-      if (checked && !('refused' in checked)) req.apiKey = checked.key;
-      return;
-    }
-    if (!token) throw new FmsError('FMS_ERR_API_UNAUTHENTICATED', 'no API key: send Authorization: Bearer <key>');
+  async function byKey(req: FastifyRequest, token: string): Promise<Principal> {
     const checked = await d.apiKeys.verify(token);
     if ('refused' in checked) throw new FmsError('FMS_ERR_API_UNAUTHENTICATED', `API key refused: ${checked.refused}`);
-    req.apiKey = checked.key;
-    // A key acting as a person has their role (POST /api/keys checks it): a key issued before that
-    // check, or whose person's role changed since, would act with rights its person does not have.
-    const { personId, role } = checked.key;
-    const personRole = personId && isPersonRole(role) ? d.personRole(personId) : undefined;
-    if (personRole !== undefined && personRole !== role)
-      throw new FmsError(
-        'FMS_ERR_API_FORBIDDEN',
-        `this key has the role "${role}" but acts for ${personId}, a ${personRole}: a key acting as a person has their role; issue a new key`,
-      );
+    const principal = (req.principal = principalOfKey(checked.key));
     // A sign-in is recorded once an hour per key and address, not on every request.
     const seen = `${checked.key.id} ${req.ip}`;
     const t = d.now();
@@ -155,34 +156,88 @@ export function registerAccessControl(app: FastifyInstance, d: AccessControlDeps
       d.audit.record({ ...requester(req), action: 'api.login', outcome: 'ok', target: null, detail: null });
       d.apiKeys.touch(checked.key.id, t).catch((err) => d.log.warn({ err: (err as Error).message }, 'key use not noted'));
     }
+    return principal;
+  }
+  async function bySession(req: FastifyRequest, reply: FastifyReply, sessionId: string): Promise<Principal> {
+    const resumed = await d.accounts.resume(sessionId);
+    if ('refused' in resumed) {
+      // The browser forgets a cookie that signs in no more.
+      clearSessionCookie(req, reply);
+      if (resumed.user)
+        d.audit.record({
+          action: 'session.expired',
+          outcome: 'failed',
+          actor: `account:${resumed.user}`,
+          address: req.ip,
+          target: `${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`,
+          detail: resumed.message,
+        });
+      throw new FmsError(resumed.refused === 'expired' ? 'FMS_ERR_SESSION_EXPIRED' : 'FMS_ERR_API_UNAUTHENTICATED', resumed.message);
+    }
+    req.session = { ...resumed.session, csrfToken: resumed.csrfToken, account: resumed.account };
+    return (req.principal = principalOfAccount(resumed.account));
+  }
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.routeOptions.url === undefined) return; // no route: the not-found handler answers
+    const access = req.routeOptions.config.access;
+    if (access?.roles === 'public') {
+      // Anyone may call it; a key sent along still says who asks (the health report shows an admin more).
+      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const checked = token ? await d.apiKeys.verify(token) : undefined;
+      if (checked && !('refused' in checked)) req.principal = principalOfKey(checked.key);
+      return;
+    }
+    // A Bearer key wins over a cookie: a program that sends its key is that key, whatever its cookie jar holds.
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const sessionId = token ? undefined : sessionIdOf(req);
+    if (!token && !sessionId)
+      throw new FmsError('FMS_ERR_API_UNAUTHENTICATED', 'no API key and no session: send Authorization: Bearer <key>, or sign in with POST /api/session');
+    const principal = token ? await byKey(req, token) : await bySession(req, reply, sessionId!);
+    // Acting as a person means having their role (POST /api/keys checks it): a key issued before that
+    // check, or whose person's role changed since, would act with rights its person does not have.
+    const personRole = principal.personId && isPersonRole(principal.role) ? d.personRole(principal.personId) : undefined;
+    if (personRole !== undefined && personRole !== principal.role)
+      throw new FmsError(
+        'FMS_ERR_API_FORBIDDEN',
+        `${described(principal)} has the role "${principal.role}" but acts for ${principal.personId}, a ${personRole}: acting as a person means having their role`,
+      );
     // A route without a declaration is refused to everyone: fail closed.
     const route = `${req.method} ${req.routeOptions.url}`;
-    if (!access) throw new FmsError('FMS_ERR_API_FORBIDDEN', `${route} declares no access: refused to every key`);
-    if (!access.roles.includes(checked.key.role)) {
-      throw new FmsError('FMS_ERR_API_FORBIDDEN', `the role "${checked.key.role}" may not ${route}; allowed: ${access.roles.join(', ')}`);
+    if (!access) throw new FmsError('FMS_ERR_API_FORBIDDEN', `${route} declares no access: refused to every key and account`);
+    if (!access.roles.includes(principal.role)) {
+      throw new FmsError('FMS_ERR_API_FORBIDDEN', `the role "${principal.role}" may not ${route}; allowed: ${access.roles.join(', ')}`);
     }
+  });
+
+  // After the body is parsed (a form's _csrf field), before it is validated: the cookie alone changes nothing.
+  app.addHook('preValidation', async (req) => {
+    if (req.session && req.principal?.kind === 'account') checkCsrf(req, req.session.csrfToken);
   });
 
   // After validation (the body and query are read and typed), before the handler.
   app.addHook('preHandler', async (req) => {
-    const key = req.apiKey;
+    const principal = req.principal;
     const access = req.routeOptions.config.access;
-    if (!key || !access) return;
-    if (key.sites) await checkSites(req, access, key.sites);
+    if (!principal || !access || access.roles === 'public') return;
+    if (principal.sites) await checkSites(req, access, principal.sites);
     const by = access.actsAs?.(req);
-    if (key.personId && by !== undefined && by !== key.personId)
-      throw new FmsError('FMS_ERR_API_FORBIDDEN', `this API key acts for "${key.personId}", not for "${by}"`);
-    await access.check?.(req, key);
+    if (principal.personId && by !== undefined && by !== principal.personId)
+      throw new FmsError('FMS_ERR_API_FORBIDDEN', `${described(principal)} acts for "${principal.personId}", not for "${by}"`);
+    await access.check?.(req, principal);
   });
   return routeList;
 }
 
-/** Refuses a request of a key limited to `sites` that touches another site or the whole estate. */
+/** "this key" or "this account", as a request's limits are described. */
+const seer = (req: FastifyRequest) => (req.principal?.kind === 'account' ? 'this account' : 'this key');
+
+/** Refuses a request of a key or account limited to `sites` that touches another site or the whole estate. */
 async function checkSites(req: FastifyRequest, access: Access, sites: readonly string[]): Promise<void> {
   const route = `${req.method === 'HEAD' ? 'GET' : req.method} ${req.routeOptions.url}`;
   const touched = await access.scope(req, sites);
   if (touched === 'any') return;
-  const limited = `this key is limited to the site${sites.length > 1 ? 's' : ''} ${sites.join(', ')}`;
+  const limited = `${seer(req)} is limited to the site${sites.length > 1 ? 's' : ''} ${sites.join(', ')}`;
   if (touched === 'estate') throw new FmsError('FMS_ERR_API_FORBIDDEN', `${limited}: ${route} concerns the whole estate`);
   const outside = touched.filter((s) => !sites.includes(s));
   if (outside.length > 0) throw new FmsError('FMS_ERR_API_FORBIDDEN', `${limited}, not ${[...new Set(outside)].join(', ')}`);

@@ -68,6 +68,55 @@ describe('API keys and the permission table (FMS_API_AUTH=keys)', () => {
     expect(refusals).toEqual([]);
   }, 120_000);
 
+  it('lets a console session of each role do exactly what a key of that role may, route by route', async () => {
+    // One account per person: the roles go to whoever is there (the role, not the person's own, decides access).
+    const personOf: Record<string, string | undefined> = {
+      admin: undefined,
+      manager: 'sun-yu',
+      supervisor: 'zhang-min',
+      technician: 'li-wei',
+      viewer: 'chen-jie',
+    };
+    const sessions: Record<string, { cookie: string; csrf: string }> = {};
+    const signIn = async (role: string) => {
+      const payload = { user: personOf[role] ?? 'console-admin', password: 'lift motor seven' };
+      const signedIn = await fms.api.inject({ method: 'POST', url: '/api/session', payload });
+      sessions[role] = { cookie: signedIn.headers['set-cookie']!.toString().split(';')[0]!, csrf: signedIn.json().csrfToken };
+    };
+    for (const [role, personId] of Object.entries(personOf)) {
+      const account = { role, password: 'lift motor seven', ...(personId ? { personId } : { user: 'console-admin', name: 'Console admin' }) };
+      expect((await call('POST', '/api/accounts', ADMIN, account)).statusCode).toBe(201);
+      await signIn(role);
+    }
+    const sample = (url: string) =>
+      url
+        .replace(':attachmentId', 'att-1')
+        .replace(':file', 'report.json')
+        .replace(/:(id|user)/, 'nothing-here')
+        .replace('*', 'x');
+    const differences: string[] = [];
+    for (const { method, url, access } of fms.api.routeList) {
+      if (access!.roles === 'public') continue;
+      for (const role of Object.keys(personOf) as Role[]) {
+        const payload = method === 'GET' || method === 'DELETE' ? undefined : {};
+        const byKey = await call(method, sample(url), keys[role], payload);
+        const s = sessions[role]!;
+        const bySession = await fms.api.inject({
+          method: method as 'GET',
+          url: sample(url),
+          headers: { cookie: s.cookie, 'x-csrf-token': s.csrf },
+          ...(payload ? { payload } : {}),
+        });
+        const denied = (r: typeof byKey) => r.statusCode === 403 && r.json().error.code === 'FMS_ERR_API_FORBIDDEN';
+        // Signing out ends the session: sign in again for the routes after it.
+        if (method === 'DELETE' && url === '/api/session') await signIn(role);
+        if (denied(byKey) !== denied(bySession) || bySession.statusCode === 401)
+          differences.push(`${role} ${method} ${url}: key ${byKey.statusCode}, session ${bySession.statusCode} ${bySession.body.slice(0, 100)}`);
+      }
+    }
+    expect(differences).toEqual([]);
+  });
+
   it('answers 401 without a key, with a wrong, revoked or expired key; health, metrics and the docs stay open', async () => {
     expect((await call('GET', '/api/assets')).json().error.code).toBe('FMS_ERR_API_UNAUTHENTICATED');
     expect((await call('GET', '/api/assets', 'fms_000000000000_' + 'x'.repeat(32))).statusCode).toBe(401);

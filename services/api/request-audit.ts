@@ -1,17 +1,17 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditEvent, AuditLog, AuditOutcome } from '../audit/audit-log.ts';
 
-/** Who made a request, as the audit log names them: the API key's id, name and role, or nobody known. */
+/** Who made a request, as the audit log names them: `key:<id>` or `account:<user>` with its name and role, or nobody known. */
 export function requester(req: FastifyRequest): Pick<AuditEvent, 'actor' | 'actorName' | 'actorRole' | 'address'> {
-  const k = req.apiKey;
-  return k
-    ? { actor: `key:${k.id}`, actorName: k.name, actorRole: k.role, address: req.ip }
+  const p = req.principal;
+  return p
+    ? { actor: `${p.kind}:${p.id}`, actorName: p.name, actorRole: p.role, address: req.ip }
     : { actor: 'anonymous', actorName: null, actorRole: null, address: req.ip };
 }
 
-/** A name for rule history and similar records: the key's name and id, or the caller's own header when keys are off. */
+/** A name for rule history and similar records: the key's or account's name and id, or the caller's own header when keys are off. */
 export function requesterName(req: FastifyRequest): string {
-  if (req.apiKey) return `${req.apiKey.name} (key ${req.apiKey.id})`;
+  if (req.principal) return `${req.principal.name} (${req.principal.kind} ${req.principal.id})`;
   const header = req.headers['x-fms-actor'];
   return typeof header === 'string' ? header.slice(0, 100) : 'api';
 }

@@ -7,7 +7,12 @@ import { keyRoutes } from './routes/keys.ts';
 import { auditRoutes } from './routes/audit.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { requester } from './request-audit.ts';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
+import type { Accounts } from '../accounts/accounts.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { sessionRoutes } from './routes/session.ts';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { isDatabaseUnavailable } from '../db/database.ts';
 import fastifySwagger from '@fastify/swagger';
@@ -69,7 +74,9 @@ export interface ApiDeps {
   rateLimitPerMinute?: number;
   credentials: DeviceCredentials;
   apiKeys: ApiKeys;
-  /** `keys`: every route but health, metrics and the docs wants an API key of a role the table allows. */
+  /** People's accounts and their console sessions. */
+  accounts: Accounts;
+  /** `keys`: every route but health, metrics, the docs and signing in wants an API key or a session of a role the table allows. */
   apiAuth?: 'off' | 'keys';
   audit: AuditLog;
   /** The estate's sites (of the estate file and of the registered assets). */
@@ -120,7 +127,7 @@ export async function buildApi(deps: ApiDeps) {
           target: `${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`,
           detail: err.message,
         });
-      else if (err.code === 'FMS_ERR_API_FORBIDDEN' || err.code === 'FMS_ERR_WORK_ORDER_FORBIDDEN') {
+      else if (err.code === 'FMS_ERR_API_FORBIDDEN' || err.code === 'FMS_ERR_WORK_ORDER_FORBIDDEN' || err.code === 'FMS_ERR_API_CSRF') {
         deps.audit.record({
           ...requester(req),
           action: 'access.denied',
@@ -132,8 +139,9 @@ export async function buildApi(deps: ApiDeps) {
       if (err.kind === 'operational') reply.header('retry-after', '5');
       if (err.code === 'FMS_ERR_REPORT_BUSY') reply.header('retry-after', '30');
       if (err.kind === 'bug') deps.log.error({ err, url: req.url }, 'request failed');
-      // A refused transition lists what is allowed; a version conflict gives the current version.
+      // A refused transition lists what is allowed; a version conflict gives the current version; a lock, when to try again.
       const extra = err.details && typeof err.details === 'object' && !Array.isArray(err.details) ? err.details : {};
+      if ('retryAfter' in extra) reply.header('retry-after', String(extra.retryAfter));
       return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...extra } });
     }
     const status = (err as { statusCode?: number }).statusCode;
@@ -182,10 +190,16 @@ export async function buildApi(deps: ApiDeps) {
     });
   }
 
+  // The console's session cookie (read and set; FMS signs nothing: the id is random and looked up by its hash).
+  await app.register(fastifyCookie);
+  // The console's plain HTML forms: flat fields only (no nesting), 64 KiB at most, into an object without a prototype.
+  await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+
   // Each route declares who may call it (access.ts); this enforces the declarations and lists them.
   const routeList = registerAccessControl(app, {
     apiAuth: deps.apiAuth ?? 'off',
     apiKeys: deps.apiKeys,
+    accounts: deps.accounts,
     audit: deps.audit,
     now: deps.now,
     log: deps.log,
@@ -228,6 +242,8 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(pmPlanRoutes(deps), { prefix: '/api' });
   await app.register(reportRoutes(deps), { prefix: '/api' });
   await app.register(keyRoutes(deps), { prefix: '/api' });
+  await app.register(sessionRoutes(deps), { prefix: '/api' });
+  await app.register(accountRoutes(deps), { prefix: '/api' });
   await app.register(auditRoutes(deps), { prefix: '/api' });
   return Object.assign(app, { routeList });
 }

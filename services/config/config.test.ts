@@ -33,6 +33,8 @@ describe('loadConfig', () => {
       ca: undefined,
     });
     expect(c.audit.retentionMs).toBe(400 * 86_400_000);
+    // Console sessions: 2 h unused, a 12 h shift at most; failed sign-ins wait up to 15 min.
+    expect(c.sessions).toEqual({ idleMs: 2 * 3_600_000, maxAgeMs: 12 * 3_600_000, lockMaxMs: 15 * 60_000 });
     expect(c.dataDir).toMatch(/\/data$/);
     expect(c.logLevel).toBe('info');
     expect(c.influx).toBeUndefined();
@@ -59,6 +61,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ FMS_TZ: 'UTC', FMS_REPORT_FONT: `${file}#WenQuanYiMicroHei` }).reports.font).toEqual({ path: file, face: 'WenQuanYiMicroHei' });
     expect(problemsOf(() => loadConfig({ FMS_TZ: 'UTC', FMS_REPORT_FONT: `${file}#WenQuanYi` }))).toEqual([
       `FMS_REPORT_FONT: ${file} has no face "WenQuanYi": expected one of WenQuanYiMicroHei, WenQuanYiMicroHeiMono (got "${file}#WenQuanYi")`,
+    ]);
+  });
+
+  it('reads the session expiries and the longest sign-in lock, and refuses a session that would idle longer than it lives', () => {
+    const c = loadConfig({ FMS_TZ: 'UTC', FMS_SESSION_IDLE: '30m', FMS_SESSION_MAX_AGE: '8h', FMS_SIGN_IN_LOCK_MAX: '1h' });
+    expect(c.sessions).toEqual({ idleMs: 30 * 60_000, maxAgeMs: 8 * 3_600_000, lockMaxMs: 3_600_000 });
+    expect(problemsOf(() => loadConfig({ FMS_TZ: 'UTC', FMS_SESSION_IDLE: '8h', FMS_SESSION_MAX_AGE: '1h' }))).toEqual([
+      'FMS_SESSION_MAX_AGE: expected at least FMS_SESSION_IDLE (a session cannot idle longer than it lives)',
+    ]);
+    expect(problemsOf(() => loadConfig({ FMS_TZ: 'UTC', FMS_SESSION_IDLE: '10s', FMS_SIGN_IN_LOCK_MAX: 'soon' }))).toEqual([
+      expect.stringMatching(/^FMS_SESSION_IDLE: expected a duration of a minute or more/),
+      expect.stringMatching(/^FMS_SIGN_IN_LOCK_MAX: expected a duration of a second or more/),
     ]);
   });
 

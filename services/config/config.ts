@@ -201,6 +201,21 @@ export const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 of A-Z a-z 0-9 _ . -')
     .optional(),
+  /** Console sessions: one unused this long ends (sign in again). */
+  FMS_SESSION_IDLE: z
+    .string()
+    .refine((v) => parseDuration(v) !== undefined && parseDuration(v)! >= 60_000, 'expected a duration of a minute or more, such as 2h')
+    .default('2h'),
+  /** Console sessions: one ends this long after signing in, used or not. */
+  FMS_SESSION_MAX_AGE: z
+    .string()
+    .refine((v) => parseDuration(v) !== undefined && parseDuration(v)! >= 60_000, 'expected a duration of a minute or more, such as 12h')
+    .default('12h'),
+  /** Failed sign-ins: the longest an account or address waits before its next attempt is looked at. */
+  FMS_SIGN_IN_LOCK_MAX: z
+    .string()
+    .refine((v) => parseDuration(v) !== undefined && parseDuration(v)! >= 1000, 'expected a duration of a second or more, such as 15m')
+    .default('15m'),
   /** Bootstrap admin API key (at least 24 characters). */
   FMS_ADMIN_KEY: z.string().min(24, 'expected at least 24 characters').optional(),
 });
@@ -236,6 +251,8 @@ export interface Config {
     ca: string | undefined;
   };
   audit: { retentionMs: number };
+  /** Console sign-in: session expiry (idle and absolute) and the longest wait after failed sign-ins. */
+  sessions: { idleMs: number; maxAgeMs: number; lockMaxMs: number };
   /** Predictive work orders: the window a likely limit crossing must enter (undefined: none opened). */
   prediction: { windowMs: number | undefined };
   /** Where the certificates were read from, to read them again when they are renewed. */
@@ -347,6 +364,8 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
 
   if (parsed.success) {
     const e = parsed.data;
+    if (parseDuration(e.FMS_SESSION_MAX_AGE)! < parseDuration(e.FMS_SESSION_IDLE)!)
+      problems.push('FMS_SESSION_MAX_AGE: expected at least FMS_SESSION_IDLE (a session cannot idle longer than it lives)');
     if (parseDuration(e.FMS_TELEMETRY_ROLLUP_RETENTION)! < parseDuration(e.FMS_TELEMETRY_RAW_RETENTION)!) {
       problems.push('FMS_TELEMETRY_ROLLUP_RETENTION: expected at least FMS_TELEMETRY_RAW_RETENTION (rollups outlive raw readings)');
     }
@@ -421,6 +440,11 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
       ca: pem.FMS_MQTT_TLS_CA,
     },
     audit: { retentionMs: parseDuration(e.FMS_AUDIT_RETENTION)! },
+    sessions: {
+      idleMs: parseDuration(e.FMS_SESSION_IDLE)!,
+      maxAgeMs: parseDuration(e.FMS_SESSION_MAX_AGE)!,
+      lockMaxMs: parseDuration(e.FMS_SIGN_IN_LOCK_MAX)!,
+    },
     prediction: { windowMs: e.FMS_PREDICTIVE_WINDOW === 'off' ? undefined : parseDuration(e.FMS_PREDICTIVE_WINDOW)! },
     tlsFiles: Object.fromEntries(
       Object.entries({

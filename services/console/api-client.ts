@@ -34,9 +34,12 @@ export function apiClient(app: FastifyInstance, req: FastifyRequest) {
     const v = req.headers[h];
     if (typeof v === 'string') headers[h] = v;
   }
-  // A form's CSRF token travels to the API as the header an API client would send.
-  const csrf = (req.body as { _csrf?: unknown } | undefined)?._csrf;
-  if (typeof csrf === 'string' && !headers['x-csrf-token']) headers['x-csrf-token'] = csrf;
+  // The browser's request passed the CSRF check (a form's token, access.ts) before the page ran: the
+  // page's own calls carry the session's token as an API client's header would.
+  // On a public route (sign-out) no session was resumed: the form's own token goes along, for the API to check.
+  const formToken = (req.body as { _csrf?: unknown } | undefined)?._csrf;
+  const csrf = req.session?.csrfToken ?? (typeof formToken === 'string' ? formToken : undefined);
+  if (csrf && !headers['x-csrf-token']) headers['x-csrf-token'] = csrf;
 
   async function call<T = unknown>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<ApiAnswer<T>> {
     const res = await app.inject({

@@ -1,12 +1,12 @@
 import type { FastifyRequest } from 'fastify';
-import type { ApiKey } from '../api/api-keys.ts';
+import type { Role } from '../api/access.ts';
 import { html, type Html } from './html.ts';
 import { languageOf, messages, type Lang, type Messages } from './i18n.ts';
 
 /** Who is signed in, as the API's access control saw them (a session or an API key: the same principal). */
 export interface Principal {
   name: string;
-  role: ApiKey['role'];
+  role: Role;
   personId: string | null;
   sites: readonly string[] | null;
 }
@@ -24,13 +24,13 @@ export interface PageContext {
 }
 
 export function principalOf(req: FastifyRequest): Principal | null {
-  const k = req.apiKey;
+  const k = req.principal;
   return k ? { name: k.name, role: k.role, personId: k.personId, sites: k.sites } : null;
 }
 
 /** The CSRF token of the request's session (set by the session sign-in), if it came with one. */
 export function csrfOf(req: FastifyRequest): string {
-  return (req as unknown as { fmsSession?: { csrf?: string } }).fmsSession?.csrf ?? '';
+  return req.session?.csrfToken ?? '';
 }
 
 export function contextOf(req: FastifyRequest, now: number, timeZoneOf: (site: string | null) => string): PageContext {

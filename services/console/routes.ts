@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import fastifyFormbody from '@fastify/formbody';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -60,7 +59,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
   const zone = (site: string | null) => (site ? deps.timeZoneOf(site) : deps.timeZoneOf(deps.sites()[0] ?? ''));
 
   await app.register(async (c) => {
-    await c.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+    // URL-encoded forms are parsed by the API's own parser (server.ts); photos come as multipart.
     await c.register(fastifyMultipart, {
       limits: { fileSize: deps.attachmentMaxBytes, files: 30, fields: 100, fieldSize: 8 * 1024, parts: 130 },
     });

@@ -405,4 +405,57 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0017-accounts': {
+    async up(db: Kysely<unknown>) {
+      // People's console accounts: a salted scrypt hash with its parameters, never a password (docs/security.md).
+      await db.schema
+        .createTable('accounts')
+        .addColumn('user_name', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('person_id', 'text')
+        .addColumn('phone', 'text')
+        .addColumn('sites', 'text')
+        .addColumn('language', 'text')
+        .addColumn('password_hash', 'text')
+        .addColumn('password_set_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('disabled_at', 'bigint')
+        .addColumn('last_sign_in_at', 'bigint')
+        .execute();
+      // A phone signs in one account, and a person has one account (NULLs are distinct in both databases).
+      await db.schema.createIndex('accounts_phone').unique().on('accounts').column('phone').execute();
+      await db.schema.createIndex('accounts_person').unique().on('accounts').column('person_id').execute();
+      // One-time sign-in links, as the SHA-256 of their token.
+      await db.schema
+        .createTable('sign_in_links')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_name', 'text', (c) => c.notNull())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('sign_in_links_user').on('sign_in_links').column('user_name').execute();
+      // Signed-in browsers, as the SHA-256 of the session id their cookie holds.
+      await db.schema
+        .createTable('sessions')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('address', 'text')
+        .addColumn('via', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_user').on('sessions').column('user_name').execute();
+      // Failed sign-ins per account and address, account, and address: shared by every instance, kept across restarts.
+      await db.schema
+        .createTable('sign_in_attempts')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('last_failure_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_success_at', 'bigint')
+        .execute();
+    },
+  },
 };

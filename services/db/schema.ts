@@ -286,6 +286,53 @@ export interface TeamsTable {
   updated_by: string;
 }
 
+export interface AccountsTable {
+  /** lower case; the primary key */
+  user_name: string;
+  name: string;
+  role: string;
+  person_id: string | null;
+  phone: string | null;
+  /** JSON list of the sites the account is limited to; null: the whole estate */
+  sites: string | null;
+  language: string | null;
+  /** `scrypt$N=…,r=…,p=…$salt$hash` (base64); null: no password yet */
+  password_hash: string | null;
+  password_set_at: number | null;
+  created_at: number;
+  disabled_at: number | null;
+  last_sign_in_at: number | null;
+}
+
+export interface SignInLinksTable {
+  /** hex SHA-256 of the link's token */
+  hash: string;
+  user_name: string;
+  purpose: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface SessionsTable {
+  /** hex SHA-256 of the session id */
+  hash: string;
+  user_name: string;
+  created_at: number;
+  last_seen_at: number;
+  address: string | null;
+  /** `password` or `link` */
+  via: string;
+}
+
+export interface SignInAttemptsTable {
+  /** `pair|<user>|<address>`, `user|<user>`, `address|<address>` */
+  key: string;
+  failures: number;
+  last_failure_at: number;
+  last_success_at: number | null;
+}
+
 export interface DatabaseSchema {
   assets: AssetsTable;
   alarms: AlarmsTable;
@@ -300,6 +347,10 @@ export interface DatabaseSchema {
   device_credentials: DeviceCredentialsTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
+  accounts: AccountsTable;
+  sign_in_links: SignInLinksTable;
+  sessions: SessionsTable;
+  sign_in_attempts: SignInAttemptsTable;
   counters: CountersTable;
   rules: RulesTable;
   rule_states: RuleStatesTable;

@@ -18,7 +18,7 @@ export async function issueFirstAdminKey(d: { apiKeys: ApiKeys; audit: AuditLog;
     detail: 'the first admin key, generated at first start and printed once',
   });
   d.print(
-    `\nFMS generated an admin API key; it is shown only now, FMS keeps only its hash:\n  ${token}\nUse it as Authorization: Bearer <key>; issue people's keys with POST /api/keys.\n\n`,
+    `\nFMS generated an admin API key; it is shown only now, FMS keeps only its hash:\n  ${token}\nUse it as Authorization: Bearer <key>; issue keys with POST /api/keys, and console accounts (yours too) with POST /api/accounts.\n\n`,
   );
   d.log.warn('generated the first admin API key and printed it once (set FMS_ADMIN_KEY to choose your own)');
   return true;

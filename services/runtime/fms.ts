@@ -1,3 +1,4 @@
+import type { Accounts } from '../accounts/accounts.ts';
 import type { ApiKeys } from '../api/api-keys.ts';
 import type { Api } from '../api/server.ts';
 import type { AssetRegistry } from '../assets/asset-registry.ts';
@@ -20,6 +21,8 @@ export interface Fms {
   credentials: DeviceCredentials;
   /** API keys (the demo issues its crew's own). */
   apiKeys: ApiKeys;
+  /** People's console accounts (the demo makes its crew's). */
+  accounts: Accounts;
   audit: AuditLog;
   assets: AssetRegistry;
   reports: ReportService;

@@ -1,4 +1,5 @@
 import type { AssetRegistry } from '../assets/asset-registry.ts';
+import type { Accounts } from '../accounts/accounts.ts';
 import type { AlarmStore } from '../alarms/alarm-store.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { ConditionWatch } from '../condition/condition-watch.ts';
@@ -28,6 +29,7 @@ export function scheduleEstateJobs(
     telemetry: Pick<TelemetryStore, 'writeStatus'>;
     audit: Pick<AuditLog, 'prune'>;
     auditRetentionMs: number;
+    accounts: Pick<Accounts, 'prune'>;
     pm: Pick<PmScheduler, 'tick'>;
     pmPlans: Pick<PmPlanService, 'refresh'>;
     ruleService: Pick<RuleService, 'refresh'>;
@@ -47,6 +49,8 @@ export function scheduleEstateJobs(
   });
   // The audit log keeps FMS_AUDIT_RETENTION.
   jobs.every('audit pruning', { every: 3_600_000, when: leader }, () => d.audit.prune(now() - d.auditRetentionMs));
+  // Expired console sessions and sign-in links, and failed sign-ins long forgotten, leave the database.
+  jobs.every('session pruning', { every: 3_600_000, when: leader }, () => d.accounts.prune());
   // Preventive maintenance: what is due is read from the plans and the database every minute.
   jobs.every('PM generation', { every: 60_000, firstAfter: 1000, when: leader }, () => d.pm.tick());
   // What the estate's past failures teach the predictions, daily (every instance: each answers GET /api/assets/{id}/health).

@@ -92,8 +92,41 @@ export const errorCodes = {
     status: 429,
     summary: 'Reports are made one at a time and a few wait their turn; this one found the queue full: ask again after Retry-After.',
   },
-  FMS_ERR_API_UNAUTHENTICATED: { kind: 'user', status: 401, summary: 'No valid API key: send Authorization: Bearer <key> (FMS_API_AUTH=keys).' },
-  FMS_ERR_API_FORBIDDEN: { kind: 'user', status: 403, summary: "The API key's role may not do this (docs/security.md has the table)." },
+  FMS_ERR_API_UNAUTHENTICATED: {
+    kind: 'user',
+    status: 401,
+    summary: 'No valid API key and no session: send Authorization: Bearer <key>, or sign in (POST /api/session) (FMS_API_AUTH=keys).',
+  },
+  FMS_ERR_API_FORBIDDEN: { kind: 'user', status: 403, summary: "The API key's or account's role may not do this (docs/security.md has the table)." },
+  FMS_ERR_API_CSRF: {
+    kind: 'user',
+    status: 403,
+    summary:
+      "A request signed in by the session cookie that changes something lacks the session's CSRF token (x-csrf-token, or _csrf in a form), or comes from another origin.",
+  },
+  FMS_ERR_SESSION_SIGN_IN_FAILED: {
+    kind: 'user',
+    status: 401,
+    summary: 'The user name (or phone) or password is wrong, or the sign-in link is unknown, used already or expired.',
+  },
+  FMS_ERR_SESSION_LOCKED: {
+    kind: 'user',
+    status: 429,
+    summary: 'Too many failed sign-ins for this account or from this address: attempts wait, unchecked, until Retry-After.',
+  },
+  FMS_ERR_SESSION_EXPIRED: {
+    kind: 'user',
+    status: 401,
+    summary: 'The session expired (FMS_SESSION_IDLE without use, or FMS_SESSION_MAX_AGE after signing in): sign in again.',
+  },
+  FMS_ERR_ACCOUNT_DISABLED: { kind: 'user', status: 403, summary: 'The account is disabled; an administrator can enable it again.' },
+  FMS_ERR_ACCOUNT_NOT_FOUND: { kind: 'user', status: 404, summary: 'No account has this user name.' },
+  FMS_ERR_ACCOUNT_EXISTS: { kind: 'user', status: 409, summary: 'The user name, the phone number or the person has an account already.' },
+  FMS_ERR_ACCOUNT_PASSWORD_WEAK: {
+    kind: 'user',
+    status: 400,
+    summary: 'The password is shorter than 12 characters, longer than 256, or contains the user name, the name or the phone number.',
+  },
   FMS_ERR_API_RATE_LIMITED: {
     kind: 'user',
     status: 429,

@@ -69,7 +69,7 @@ export const alarmRoutes =
      * itself — it names nobody else. Without keys (FMS_API_AUTH=off), `by` says who.
      */
     const acknowledger = (req: FastifyRequest, by: string | undefined): string => {
-      const key = req.apiKey;
+      const key = req.principal;
       if (key?.personId) return key.personId;
       if (key && key.role !== 'admin') {
         if (by !== undefined)

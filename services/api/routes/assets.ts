@@ -10,7 +10,7 @@ import { aggregateFns } from '../../telemetry/telemetry-store.ts';
 import { durationParam, timeParam } from '../params.ts';
 import { adminOnly, everyone, listedSite, siteOf, type Role, type Scope } from '../access.ts';
 import { auditRequest } from '../request-audit.ts';
-import type { ApiKey } from '../api-keys.ts';
+import type { Principal } from '../principal.ts';
 import type { ApiDeps } from '../server.ts';
 
 const MAX_BUCKETS = 10_000;
@@ -45,7 +45,7 @@ export const assetRoutes =
      */
     const ownMaintenance =
       (verb: 'end' | 'take over') =>
-      async (req: FastifyRequest, key: ApiKey): Promise<void> => {
+      async (req: FastifyRequest, key: Principal): Promise<void> => {
         if (key.role !== 'technician') return;
         const m = deps.assets.get((req.params as { id: string }).id)?.maintenance;
         if (!m || m.until <= deps.now() || m.by === key.personId) return;

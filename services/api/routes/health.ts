@@ -32,7 +32,7 @@ export const healthRoutes =
           const report = await deps.health();
           // Anyone may ask whether FMS is up; where it runs (host name, process id) and why a part is
           // down (addresses, error texts) only an admin's key is told, or anyone when keys are off.
-          const told = deps.apiAuth !== 'keys' || req.apiKey?.role === 'admin' ? report : withoutDetails(report);
+          const told = deps.apiAuth !== 'keys' || req.principal?.role === 'admin' ? report : withoutDetails(report);
           return reply.status(report.status === 'ok' ? 200 : 503).send(told);
         },
       );

@@ -19,7 +19,7 @@ export const ingestRoutes =
         },
       },
       async (req) => {
-        const sites = req.apiKey?.sites;
+        const sites = req.principal?.sites;
         if (!sites) return { total: deps.rejected.total, items: deps.rejected.recent(req.query.limit) };
         // A key limited to sites sees the rejections of their topics only (not other sites', not the broker's refusals).
         const items = deps.rejected.recent(1000).filter((r) => sites.includes(siteOf(r.topic) ?? ''));

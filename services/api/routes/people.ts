@@ -41,7 +41,7 @@ export const peopleRoutes =
     /** A person with their open orders (on the key's sites, for a key limited to some). */
     async function withOrders(req: FastifyRequest, person: PersonView) {
       const open = await deps.workOrders.list({ assignee: person.id, state: ['assigned', 'acknowledged', 'in_progress', 'on_hold'], limit: 100, offset: 0 });
-      const sites = req.apiKey?.sites;
+      const sites = req.principal?.sites;
       return { ...person, orders: sites ? open.items.filter((o) => o.site !== null && sites.includes(o.site)) : open.items };
     }
     function found(id: string): PersonView {
@@ -57,7 +57,7 @@ export const peopleRoutes =
         schema: { summary: 'Technicians, supervisors and managers, with their teams and open orders', tags: ['people'] },
       },
       // A key limited to sites sees the people of the teams serving them, and their load there only.
-      async (req) => ({ items: await deps.workOrders.people(req.apiKey?.sites ?? null) }),
+      async (req) => ({ items: await deps.workOrders.people(req.principal?.sites ?? null) }),
     );
     r.get(
       '/people/:id',
@@ -65,7 +65,7 @@ export const peopleRoutes =
       async (req) => {
         const person = found(req.params.id);
         // Another site's person is no business of a key limited to sites: as if there were none.
-        const sites = req.apiKey?.sites;
+        const sites = req.principal?.sites;
         if (sites && !(await deps.workOrders.people(sites)).some((p) => p.id === person.id))
           throw new FmsError('FMS_ERR_PERSON_NOT_FOUND', `no person "${req.params.id}"`);
         return withOrders(req, person);
@@ -131,14 +131,14 @@ export const peopleRoutes =
     r.get(
       '/teams',
       { config: { access: { roles: staff, scope: anySite } }, schema: { summary: 'Teams: sites served, members, supervisor and manager', tags: ['people'] } },
-      async (req) => ({ items: deps.workOrders.teams(req.apiKey?.sites ?? null) }),
+      async (req) => ({ items: deps.workOrders.teams(req.principal?.sites ?? null) }),
     );
     r.get(
       '/teams/:id',
       { config: { access: { roles: staff, scope: anySite } }, schema: { summary: 'One team', tags: ['people'], params: idParams } },
       async (req) => {
         const team = deps.directory.team(req.params.id);
-        const visible = team && deps.workOrders.teams(req.apiKey?.sites ?? null).some((t) => t.id === team.id);
+        const visible = team && deps.workOrders.teams(req.principal?.sites ?? null).some((t) => t.id === team.id);
         if (!team || !visible) throw new FmsError('FMS_ERR_TEAM_NOT_FOUND', `no team "${req.params.id}"`);
         return team;
       },

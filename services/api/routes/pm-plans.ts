@@ -41,7 +41,7 @@ export const pmPlanRoutes =
         const plan = deps.pmPlans.get(req.params.id);
         if (!plan) throw new FmsError('FMS_ERR_PM_PLAN_NOT_FOUND', `no PM plan "${req.params.id}"`);
         // A key limited to sites sees the plan's assets (and their orders) on those sites only.
-        const sites = req.query.site ? [req.query.site] : req.apiKey?.sites;
+        const sites = req.query.site ? [req.query.site] : req.principal?.sites;
         return deps.pm.report(plan, deps.now(), sites, req.query.assetId);
       },
     );

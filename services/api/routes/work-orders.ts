@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { idSchema } from '../../assets/asset.ts';
 import { categories, checklistStepSchema, priorities } from '../../shared/vocabulary.ts';
 import { FmsError } from '../../shared/errors.ts';
-import type { ApiKey } from '../api-keys.ts';
+import type { Principal } from '../principal.ts';
 import { allowedActions } from '../../work-orders/state-machine.ts';
 import { actionSchema } from '../../work-orders/work-order-actions.ts';
 import { channels, sources, workOrderStates } from '../../work-orders/work-order.ts';
@@ -94,7 +94,7 @@ export const workOrderRoutes =
       return sites.length > 0 ? sites : 'estate';
     };
     /** An integration registers orders for the requester (a resident app), never in a staff member's name. */
-    const intakeBy = (req: FastifyRequest, key: ApiKey) => {
+    const intakeBy = (req: FastifyRequest, key: Principal) => {
       const by = (req.body as { by: string }).by;
       if (key.role === 'integration' && by !== 'requester') {
         throw new FmsError('FMS_ERR_API_FORBIDDEN', `an integration's key registers orders for the requester (by: "requester"), not as "${by}"`);
@@ -106,7 +106,7 @@ export const workOrderRoutes =
      * team's; an integration's only for the requester (a resident app relaying a confirmation or a
      * rating), and only on orders it registered itself — not on the hotline's or another app's.
      */
-    async function mayAct(req: FastifyRequest, key: ApiKey): Promise<void> {
+    async function mayAct(req: FastifyRequest, key: Principal): Promise<void> {
       const by = (req.body as { by: string }).by;
       const refuse = (why: string) => {
         throw new FmsError('FMS_ERR_API_FORBIDDEN', why);
@@ -175,7 +175,11 @@ export const workOrderRoutes =
       },
       async (req, reply) => {
         // The key that registers it is recorded with it: an integration acts only on orders it registered.
-        const order = await deps.workOrders.open({ ...req.body, channel: req.body.channel as never, key: req.apiKey?.id });
+        const order = await deps.workOrders.open({
+          ...req.body,
+          channel: req.body.channel as never,
+          key: req.principal?.kind === 'key' ? req.principal.id : undefined,
+        });
         reply.status(201).header('location', `/api/work-orders/${order.id}`);
         return order;
       },

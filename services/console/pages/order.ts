@@ -213,7 +213,12 @@ export async function orderPage(
             <h2 id="cl">${ctx.m.checklist}</h2>
             ${
               working
-                ? html`<form method="post" action="/orders/${encodeURIComponent(o.id)}/act" enctype="multipart/form-data" class="checklist">
+                ? html`<form
+                    method="post"
+                    action="/orders/${encodeURIComponent(o.id)}/act${ctx.csrf ? `?_csrf=${encodeURIComponent(ctx.csrf)}` : ''}"
+                    enctype="multipart/form-data"
+                    class="checklist"
+                  >
                     ${csrfField(ctx)}
                     <input type="hidden" name="version" value="${o.version}" />
                     <ol class="steps">
@@ -279,7 +284,12 @@ export async function orderPage(
             }
             ${
               can.includes('attach')
-                ? html`<form method="post" action="/orders/${encodeURIComponent(o.id)}/act" enctype="multipart/form-data" class="act">
+                ? html`<form
+                    method="post"
+                    action="/orders/${encodeURIComponent(o.id)}/act${ctx.csrf ? `?_csrf=${encodeURIComponent(ctx.csrf)}` : ''}"
+                    enctype="multipart/form-data"
+                    class="act"
+                  >
                     ${csrfField(ctx)} <input type="hidden" name="action" value="attach" /><label for="file">${ctx.m.takePhoto}</label
                     ><input
                       id="file"
