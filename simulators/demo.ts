@@ -200,9 +200,11 @@ export async function startDemo(opts: {
   const wear = demoHistory.wear;
   const wearSince = started - wear.sinceDays * 86_400_000;
   fleet.inject(wear.assetId, wear.fault, wear.rampDays * 86_400_000, wearSince);
-  const history = importDemoHistory(opts.httpUrl, started, opts.keyFor?.('history')).then(
+  // Stopping the demo stops the import first: FMS then closes with no import request in flight.
+  const importing = new AbortController();
+  const history = importDemoHistory(opts.httpUrl, started, opts.keyFor?.('history'), importing.signal).then(
     (n) => say(`demo: 30 days of condition readings imported (${n}); ${wear.assetId}'s bearing has been wearing for ${wear.sinceDays} days`),
-    (err) => say(`demo: the history import failed: ${(err as Error).message}`),
+    (err) => say(importing.signal.aborted ? 'demo: the history import stopped' : `demo: the history import failed: ${(err as Error).message}`),
   );
   const timers = demoSchedule.map((f) =>
     setTimeout(() => {
@@ -227,6 +229,8 @@ export async function startDemo(opts: {
     history,
     async stop() {
       for (const t of timers) clearTimeout(t);
+      importing.abort();
+      await history;
       crew.stop();
       await fleet.stop();
     },
@@ -234,7 +238,7 @@ export async function startDemo(opts: {
 }
 
 /** Imports the demo's 30 days of condition readings for its pumps and elevators; returns how many were stored. */
-export async function importDemoHistory(httpUrl: string, now: number, key?: string): Promise<number> {
+export async function importDemoHistory(httpUrl: string, now: number, key?: string, signal?: AbortSignal): Promise<number> {
   const wear = demoHistory.wear;
   let stored = 0;
   for (const d of demoDevices) {
@@ -248,7 +252,7 @@ export async function importDemoHistory(httpUrl: string, now: number, key?: stri
       metrics,
       faults: d.id === wear.assetId ? [{ fault: wear.fault, since: now - wear.sinceDays * 86_400_000, rampMs: wear.rampDays * 86_400_000 }] : [],
     });
-    stored += await importHistory(httpUrl, d.id, readings, key);
+    stored += await importHistory(httpUrl, d.id, readings, key, signal);
   }
   return stored;
 }

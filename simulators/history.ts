@@ -38,13 +38,21 @@ export function simulatedHistory(
 }
 
 /** Sends readings to POST /api/assets/{id}/telemetry in chunks the API takes; returns how many were stored. */
-export async function importHistory(httpUrl: string, assetId: string, readings: readonly Record<string, unknown>[], key?: string): Promise<number> {
+export async function importHistory(
+  httpUrl: string,
+  assetId: string,
+  readings: readonly Record<string, unknown>[],
+  key?: string,
+  signal?: AbortSignal,
+): Promise<number> {
   let stored = 0;
   for (let i = 0; i < readings.length; i += 5000) {
+    signal?.throwIfAborted();
     const res = await fetch(`${httpUrl}/api/assets/${encodeURIComponent(assetId)}/telemetry`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
       body: JSON.stringify({ readings: readings.slice(i, i + 5000) }),
+      ...(signal ? { signal } : {}),
     });
     const body = (await res.json()) as { stored?: number; error?: { message: string } };
     if (!res.ok) throw new Error(`history of ${assetId} not imported (${res.status}): ${body.error?.message ?? 'no reason given'}`);
