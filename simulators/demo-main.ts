@@ -42,9 +42,9 @@ export const demoAddOn: AddOn = {
         : []),
       ...(access.accounts.length > 0
         ? [
-            `The console's accounts for the crew, each with the password ${access.accounts[0]!.password} for this run:`,
+            `The console: ${fms.httpUrl}/ (a phone-sized browser is fine). Sign in as one of the crew, each with the password ${access.accounts[0]!.password} for this run:`,
             `  ${access.accounts.map((a) => `${a.user} (${a.role}${a.sites ? `, ${a.sites.join(', ')}` : ''})`).join(', ')}`,
-            `  curl -c cookies -H 'content-type: application/json' -d '{"user":"${access.accounts[0]!.user}","password":"${access.accounts[0]!.password}"}' ${fms.httpUrl}/api/session`,
+            `  — e.g. chen-jie, the technician the trapped passenger's order goes to; zhang-min, the supervisor, for the board.`,
           ]
         : []),
       `  work orders:  ${fms.httpUrl}/api/work-orders`,
