@@ -200,7 +200,9 @@ export function registerAccessControl(app: FastifyInstance, d: AccessControlDeps
     if (personRole !== undefined && personRole !== principal.role)
       throw new FmsError(
         'FMS_ERR_API_FORBIDDEN',
-        `${described(principal)} has the role "${principal.role}" but acts for ${principal.personId}, a ${personRole}: acting as a person means having their role`,
+        principal.kind === 'key'
+          ? `this key has the role "${principal.role}" but acts for ${principal.personId}, a ${personRole}: a key acting as a person has their role; issue a new key`
+          : `this account has the role "${principal.role}" but acts for ${principal.personId}, a ${personRole}: an account acting as a person has their role; an admin changes it`,
       );
     // A route without a declaration is refused to everyone: fail closed.
     const route = `${req.method} ${req.routeOptions.url}`;

@@ -154,18 +154,29 @@ describe.skipIf(!browserProgram.available)(`the console in Chromium ${browserPro
     }
   });
 
-  it('shows the refusal when a technician tries an action the process does not allow them, and changes nothing', async () => {
+  it('keeps another team’s order from a technician who opens it by its address, and refuses a forged form post', async () => {
     const opened = await api(
       'POST',
       '/api/work-orders',
-      { channel: 'hotline', category: 'repair', title: 'Pump noise', assetId: 'lv-pump-01', by: 'zhang-min' },
+      {
+        channel: 'hotline',
+        category: 'repair',
+        title: 'Pump noise',
+        assetId: 'lv-pump-01',
+        requester: { name: 'Mr Lin', phone: '13900000000' },
+        by: 'zhang-min',
+      },
       keys['zhang-min'],
     );
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
     const id = opened.body.id as string;
     const { context, page } = await phone('li-wei');
     try {
-      // Another team's order, opened by its address: the technician gets no buttons to act on it…
-      await page.goto(`${fms.httpUrl}/orders/${id}`);
+      // Another team's order, opened by its address: not theirs to see, let alone act on…
+      const seen = await page.goto(`${fms.httpUrl}/orders/${id}`);
+      expect(seen!.status()).toBe(403);
+      expect(await page.locator('h1').textContent()).toBe('Not allowed');
+      expect(await page.locator('#main').textContent()).not.toContain('Pump noise');
       expect(await page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
       // …and a forged form post is refused by the API's own rules.
       const res = await page.request.post(`${fms.httpUrl}/orders/${id}/act`, { form: { action: 'acknowledge' } });

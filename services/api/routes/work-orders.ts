@@ -102,6 +102,27 @@ export const workOrderRoutes =
     };
 
     /**
+     * A technician reads the orders assigned to them or to their team (and those of a teammate), not
+     * another team's by its address: what the console's "my orders" and an order's page show them.
+     * Without teams in the directory, every order of their sites.
+     */
+    async function technicianSees(req: FastifyRequest, key: Principal): Promise<void> {
+      if (key.role !== 'technician' || !key.personId) return;
+      const found = await orderOf(req);
+      if (!found) return; // the route answers 404
+      const all = deps.workOrders.teams();
+      if (all.length === 0) return;
+      const { assignee, team } = found.order;
+      const teams = all.filter((t) => t.members.includes(key.personId!));
+      const ours = assignee === key.personId || teams.some((t) => t.id === team || (assignee !== null && t.members.includes(assignee)));
+      if (!ours)
+        throw new FmsError(
+          'FMS_ERR_API_FORBIDDEN',
+          `${key.personId} reads orders assigned to them or their team (${teams.map((t) => t.id).join(', ') || 'no team'}); ${found.order.id} is another team's`,
+        );
+    }
+
+    /**
      * What a key may do on an order beyond its role: a technician's only on orders of theirs or their
      * team's; an integration's only for the requester (a resident app relaying a confirmation or a
      * rating), and only on orders it registered itself — not on the hotline's or another app's.
@@ -188,7 +209,7 @@ export const workOrderRoutes =
     r.get(
       '/work-orders/:id',
       {
-        config: { access: { roles: everyone, scope: orderSite } },
+        config: { access: { roles: everyone, scope: orderSite, check: technicianSees } },
         schema: { summary: 'One work order with its history, attachments and the actions allowed now', tags: ['work orders'], params: idParams },
       },
       async (req) => {
@@ -234,7 +255,7 @@ export const workOrderRoutes =
     r.get(
       '/work-orders/:id/attachments/:attachmentId',
       {
-        config: { access: { roles: staff, scope: orderSite } },
+        config: { access: { roles: staff, scope: orderSite, check: technicianSees } },
         schema: { summary: 'Download an attachment', tags: ['work orders'], params: z.object({ id: z.string(), attachmentId: z.string() }) },
       },
       async (req, reply) => {
