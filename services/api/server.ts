@@ -175,6 +175,9 @@ export async function buildApi(deps: ApiDeps) {
         frameAncestors: ["'none'"],
       },
     },
+    // Within FMS the browser names the page a request comes from (a form post's Origin is FMS's own, which
+    // the sign-in and CSRF checks compare; with no-referrer it would be "null"); to other sites, nothing.
+    referrerPolicy: { policy: 'same-origin' },
     // Browsers are told to stay on HTTPS only when FMS itself serves it (behind a proxy, the proxy says so).
     strictTransportSecurity: deps.tls ? { maxAge: 180 * 86_400 } : false,
   });

@@ -26,7 +26,9 @@ export class ApiRefusal extends Error {
   }
 }
 
-const forwarded = ['authorization', 'cookie', 'x-csrf-token', 'origin', 'referer', 'accept-language', 'user-agent'] as const;
+// Not Origin or Referer: the browser's request was checked against FMS's own origin (access.ts, or the
+// sign-in and sign-out routes here), and the in-process request has another host and scheme than it.
+const forwarded = ['authorization', 'cookie', 'x-csrf-token', 'accept-language', 'user-agent'] as const;
 
 export function apiClient(app: FastifyInstance, req: FastifyRequest) {
   const headers: Record<string, string> = { [INTERNAL_HEADER]: internalSecret };

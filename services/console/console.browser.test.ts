@@ -207,6 +207,42 @@ describe.skipIf(!browserProgram.available)(`the console in Chromium ${browserPro
     }
   });
 
+  it('signs a person in with their password through the sign-in page, refuses a wrong one, and signs out', async () => {
+    const password = 'orange lift cable 42';
+    expect((await api('POST', '/api/accounts', { personId: 'li-wei', role: 'technician', password })).status).toBe(201);
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    try {
+      await page.goto(`${fms.httpUrl}/orders`);
+      expect(new URL(page.url()).pathname).toBe('/signin');
+      await page.getByLabel('User name or phone').fill('li-wei');
+      await page.getByLabel('Password').fill('not the password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForSelector('.error');
+      expect(new URL(page.url()).pathname).toBe('/signin');
+      expect(await page.getByLabel('User name or phone').inputValue()).toBe('li-wei');
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL('**/orders');
+      expect(await page.locator('h1').textContent()).toBe('My orders');
+      await expect(page.locator('.me').textContent()).resolves.toMatch(/technician/);
+      // The session cookie is the browser's only credential, and JavaScript cannot read it.
+      const cookies = await context.cookies();
+      expect(cookies.find((c) => c.name.includes('fms_session'))).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+      expect(await page.evaluate('document.cookie')).not.toContain('fms_session');
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL('**/signin');
+      await page.goto(`${fms.httpUrl}/orders`);
+      expect(new URL(page.url()).pathname).toBe('/signin');
+      // The wrong password's 401 is the page's own answer; nothing else went wrong.
+      expect(problems.filter((p) => !/401/.test(p))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('sends a visitor without credentials to the sign-in page', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { AlarmService } from '../alarms/alarm-service.ts';
 import { publicAccess, staff, anySite, type Access } from '../api/access.ts';
 import { requester } from '../api/request-audit.ts';
+import { checkSameOrigin } from '../api/session-cookie.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { isFmsError } from '../shared/errors.ts';
 import type { WorkOrderService } from '../work-orders/work-order-service.ts';
@@ -165,6 +166,8 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     });
 
     c.post('/signin', { config: { access: publicAccess }, schema: { hide: true } }, async (req, reply) => {
+      // A public route: the origin check the access control makes on signed-in requests is made here.
+      checkSameOrigin(req);
       const b = (req.body ?? {}) as { user?: string; password?: string; next?: string };
       const lang = languageOf(req);
       const answer = await apiClient(app, req).call('POST', '/api/session', { user: String(b.user ?? ''), password: String(b.password ?? '') });
@@ -181,6 +184,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     });
 
     c.post('/signout', { config: { access: publicAccess }, schema: { hide: true } }, async (req, reply) => {
+      checkSameOrigin(req);
       const answer = await apiClient(app, req).call('DELETE', '/api/session');
       const cookie = answer.headers['set-cookie'];
       if (cookie) reply.header('set-cookie', cookie);
