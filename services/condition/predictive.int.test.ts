@@ -77,9 +77,15 @@ describe('predictive maintenance through the API', () => {
     expect(a.crossing.low).toBeLessThan(a.crossing.likely);
     expect(a.crossing.likely).toBeLessThan(a.crossing.high);
     // The simulated bearing reaches 7.1 mm/s about 19 days after its wear began: about a week from now.
+    // A repair due at the interval's start comes before it, and the likely crossing is days away, not
+    // hours or months. Whether the true time falls inside the interval is not asserted on this one
+    // history: an 80 % interval misses one time in five (here: depending on the hour the test runs,
+    // measured 15 of 78), so coverage is measured over many report times on real run-to-failure
+    // recordings (services/prediction/evaluate).
     const real = now + 6.8 * D;
     expect(a.crossing.low).toBeLessThan(real);
-    expect(a.crossing.high).toBeGreaterThan(real);
+    expect(a.crossing.likely).toBeGreaterThan(now + 2 * D);
+    expect(a.crossing.likely).toBeLessThan(now + 10 * D);
     const healthy = (await api('GET', '/assets/rs-pump-02/health')).body;
     expect(healthy).toMatchObject({ action: 'none', score: 100 });
     expect(healthy.indicators[0].assessment.crossing).toBeNull();
