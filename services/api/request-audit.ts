@@ -27,3 +27,14 @@ export function auditRequest(
 ): void {
   audit.record({ ...requester(req), action, outcome, target, detail });
 }
+
+/**
+ * Records a refused request (the API's and the console's error handlers): a refused sign-in as a
+ * failed login, refused access as denied. Other errors are not security events and go unrecorded.
+ */
+export function auditRefusal(audit: AuditLog, req: FastifyRequest, err: { code: string; message: string }): void {
+  const target = `${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`;
+  if (err.code === 'FMS_ERR_API_UNAUTHENTICATED') audit.record({ ...requester(req), action: 'api.login', outcome: 'failed', target, detail: err.message });
+  else if (err.code === 'FMS_ERR_API_FORBIDDEN' || err.code === 'FMS_ERR_WORK_ORDER_FORBIDDEN' || err.code === 'FMS_ERR_API_CSRF')
+    audit.record({ ...requester(req), action: 'access.denied', outcome: 'denied', target, detail: err.message });
+}

@@ -6,7 +6,7 @@ import { isInternal } from './internal-requests.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { auditRoutes } from './routes/audit.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import { requester } from './request-audit.ts';
+import { auditRefusal } from './request-audit.ts';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
@@ -119,23 +119,7 @@ export async function buildApi(deps: ApiDeps) {
     }
     if (isFmsError(err)) {
       // Refused sign-ins and refused access are security events: the audit log keeps them.
-      if (err.code === 'FMS_ERR_API_UNAUTHENTICATED')
-        deps.audit.record({
-          ...requester(req),
-          action: 'api.login',
-          outcome: 'failed',
-          target: `${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`,
-          detail: err.message,
-        });
-      else if (err.code === 'FMS_ERR_API_FORBIDDEN' || err.code === 'FMS_ERR_WORK_ORDER_FORBIDDEN' || err.code === 'FMS_ERR_API_CSRF') {
-        deps.audit.record({
-          ...requester(req),
-          action: 'access.denied',
-          outcome: 'denied',
-          target: `${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`,
-          detail: err.message,
-        });
-      }
+      auditRefusal(deps.audit, req, err);
       if (err.kind === 'operational') reply.header('retry-after', '5');
       if (err.code === 'FMS_ERR_REPORT_BUSY') reply.header('retry-after', '30');
       if (err.kind === 'bug') deps.log.error({ err, url: req.url }, 'request failed');

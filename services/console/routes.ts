@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AlarmService } from '../alarms/alarm-service.ts';
 import { publicAccess, staff, anySite, type Access } from '../api/access.ts';
-import { requester } from '../api/request-audit.ts';
+import { auditRefusal } from '../api/request-audit.ts';
 import { checkSameOrigin } from '../api/session-cookie.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { isFmsError } from '../shared/errors.ts';
@@ -72,13 +72,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
         return reply.redirect(`/signin?next=${encodeURIComponent(localPath(req.url))}`, 303);
       }
       if (isFmsError(err) && err.code === 'FMS_ERR_API_FORBIDDEN') {
-        deps.audit.record({
-          ...requester(req),
-          action: 'access.denied',
-          outcome: 'denied',
-          target: `${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`,
-          detail: err.message,
-        });
+        auditRefusal(deps.audit, req, err);
         return reply
           .status(403)
           .type('text/html; charset=utf-8')
