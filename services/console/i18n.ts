@@ -25,6 +25,10 @@ const en = {
   signInLead: 'Facility monitoring and maintenance',
   user: 'User name or phone',
   password: 'Password',
+  signInWrong: 'The user name or password is wrong.',
+  signInLocked: (wait: string) => `Too many failed sign-ins: wait ${wait}, then try again.`,
+  signInDisabled: 'This account is disabled; an administrator can enable it again.',
+  sessionExpired: 'Your session has ended (unused too long, or signed in too long ago). Sign in again to go on.',
   nav: { orders: 'My orders', board: 'Board', alarms: 'Alarms', status: 'Sites', pm: 'Maintenance plan', reports: 'Reports', signOut: 'Sign out' },
   otherLanguage: '中文',
   signedInAs: (name: string, role: string) => `${name} · ${role}`,
@@ -78,7 +82,7 @@ const en = {
   paused: 'paused',
   inTime: (d: string) => `in ${d}`,
   ago: (d: string) => `${d} ago`,
-  units: { d: 'd', h: 'h', min: 'min' },
+  units: { d: 'd', h: 'h', min: 'min', s: 's' },
   breached: 'SLA missed',
   escalated: 'escalated',
   myOrders: 'My orders',
@@ -310,6 +314,10 @@ const zh: Messages = {
   signInLead: '设施监控与维保',
   user: '用户名或手机号',
   password: '密码',
+  signInWrong: '用户名或密码错误。',
+  signInLocked: (wait: string) => `登录失败次数过多：请等待${wait}后再试。`,
+  signInDisabled: '此账号已停用；管理员可以重新启用。',
+  sessionExpired: '登录已过期（长时间未使用，或登录时间过长）。请重新登录后继续。',
   nav: { orders: '我的工单', board: '调度看板', alarms: '告警', status: '项目', pm: '维保计划', reports: '报告', signOut: '退出' },
   otherLanguage: 'English',
   signedInAs: (name, role) => `${name} · ${role}`,
@@ -360,7 +368,7 @@ const zh: Messages = {
   paused: '已暂停',
   inTime: (d) => `${d}后`,
   ago: (d) => `${d}前`,
-  units: { d: '天', h: '小时', min: '分钟' },
+  units: { d: '天', h: '小时', min: '分钟', s: '秒' },
   breached: '已超时',
   escalated: '已升级',
   myOrders: '我的工单',
@@ -584,6 +592,8 @@ export const messages: Record<Lang, Messages> = { en, zh };
 
 /** A duration in words a technician reads at a glance: 2 d 3 h, 3 h 20 min, 12 min. */
 export function duration(ms: number, m: Messages): string {
+  // Under a minute (a sign-in's wait): seconds, rounded up so a wait is never shown shorter than it is.
+  if (ms > 0 && ms < 59_500) return `${Math.ceil(ms / 1000)}${m === zh ? '' : ' '}${m.units.s}`;
   const min = Math.max(0, Math.round(ms / 60_000));
   const d = Math.floor(min / 1440);
   const h = Math.floor((min % 1440) / 60);

@@ -13,7 +13,7 @@ import type { WorkOrderService } from '../work-orders/work-order-service.ts';
 import { ApiRefusal, apiClient, type ApiClient } from './api-client.ts';
 import { registerAssetPages } from './asset-routes.ts';
 import { html } from './html.ts';
-import { languageOf, LANG_COOKIE, messages, type Lang } from './i18n.ts';
+import { duration, languageOf, LANG_COOKIE, messages, type Lang } from './i18n.ts';
 import { barePage, contextOf, page, principalOf, type PageContext } from './layout.ts';
 import { alarmsPage, sitesPage } from './pages/alarms.ts';
 import { orderPage } from './pages/order.ts';
@@ -68,8 +68,10 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     c.setErrorHandler((err, req, reply) => {
       const lang = languageOf(req);
       const m = messages[lang];
-      if (isFmsError(err) && err.code === 'FMS_ERR_API_UNAUTHENTICATED') {
-        return reply.redirect(`/signin?next=${encodeURIComponent(localPath(req.url))}`, 303);
+      if (isFmsError(err) && (err.code === 'FMS_ERR_API_UNAUTHENTICATED' || err.code === 'FMS_ERR_SESSION_EXPIRED')) {
+        // The access check cleared a cookie that signs in no more; the sign-in page says why when it expired.
+        const expired = err.code === 'FMS_ERR_SESSION_EXPIRED' ? '&expired=1' : '';
+        return reply.redirect(`/signin?next=${encodeURIComponent(localPath(req.url))}${expired}`, 303);
       }
       if (isFmsError(err) && err.code === 'FMS_ERR_API_FORBIDDEN') {
         auditRefusal(deps.audit, req, err);
@@ -152,11 +154,12 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     });
 
     c.get('/signin', { config: { access: publicAccess }, schema: { hide: true } }, async (req, reply) => {
-      const q = req.query as { next?: string };
+      const q = req.query as { next?: string; expired?: string };
+      const lang = languageOf(req);
       return reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')
-        .send(signInPage(languageOf(req), { next: localPath(q.next) }));
+        .send(signInPage(lang, { next: localPath(q.next), ...(q.expired ? { notice: messages[lang].sessionExpired } : {}) }));
     });
 
     c.post('/signin', { config: { access: publicAccess }, schema: { hide: true } }, async (req, reply) => {
@@ -166,11 +169,24 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
       const lang = languageOf(req);
       const answer = await apiClient(app, req).call('POST', '/api/session', { user: String(b.user ?? ''), password: String(b.password ?? '') });
       if (answer.status >= 400) {
-        const e = (answer.body as { error?: { message?: string } }).error;
+        const e = (answer.body as { error?: { code?: string; message?: string; retryAfter?: number } }).error;
+        const m = messages[lang];
+        // The person's own language for what they can act on; the API's words for anything else.
+        const error =
+          e?.code === 'FMS_ERR_SESSION_SIGN_IN_FAILED'
+            ? m.signInWrong
+            : e?.code === 'FMS_ERR_SESSION_LOCKED'
+              ? m.signInLocked(duration(Math.max(1, Number(e.retryAfter) || 1) * 1000, m))
+              : e?.code === 'FMS_ERR_ACCOUNT_DISABLED'
+                ? m.signInDisabled
+                : (e?.message ?? `HTTP ${answer.status}`);
+        const retry = answer.headers['retry-after'];
+        if (retry) reply.header('retry-after', String(retry));
         return reply
           .status(answer.status)
           .type('text/html; charset=utf-8')
-          .send(signInPage(lang, { next: localPath(b.next), user: String(b.user ?? ''), error: e?.message ?? `HTTP ${answer.status}` }));
+          .header('cache-control', 'no-store')
+          .send(signInPage(lang, { next: localPath(b.next), user: String(b.user ?? ''), error }));
       }
       const cookie = answer.headers['set-cookie'];
       if (cookie) reply.header('set-cookie', cookie);

@@ -1,10 +1,10 @@
 import { html } from '../html.ts';
 import { messages, type Lang } from '../i18n.ts';
 import { barePage } from '../layout.ts';
-import { errorBox } from '../widgets.ts';
+import { errorBox, noticeBox } from '../widgets.ts';
 
 /** The one page anyone may open: user name (or phone) and password. */
-export function signInPage(lang: Lang, opts: { next: string; user?: string; error?: string }): string {
+export function signInPage(lang: Lang, opts: { next: string; user?: string; error?: string; notice?: string }): string {
   const m = messages[lang];
   return barePage(
     lang,
@@ -12,7 +12,7 @@ export function signInPage(lang: Lang, opts: { next: string; user?: string; erro
     html`<div class="signin">
       <h1>${m.signIn}</h1>
       <p class="muted">${m.signInLead}</p>
-      ${opts.error ? errorBox(opts.error) : ''}
+      ${opts.notice ? noticeBox(opts.notice) : ''}${opts.error ? errorBox(opts.error) : ''}
       <form method="post" action="/signin">
         <input type="hidden" name="next" value="${opts.next}" />
         <label for="user">${m.user}</label>
