@@ -1,3 +1,4 @@
+import { catalog, type DeviceType } from '../../devices/catalog.ts';
 import type { WorkOrder } from '../work-orders/work-order.ts';
 import { clockNames } from '../work-orders/sla.ts';
 import { html, type Html } from './html.ts';
@@ -87,3 +88,8 @@ export function orderCard(ctx: PageContext, o: WorkOrder, assets: Map<string, As
 /** An error the API gave, as a message at the top of a page. */
 export const errorBox = (message: string) => html`<p class="error" role="alert">${message}</p>`;
 export const noticeBox = (message: string) => html`<p class="notice" role="status">${message}</p>`;
+
+/** A metric's name as people read it: the console's translation, else the device catalogue's description, else its key. */
+export function metricLabel(ctx: PageContext, type: string | undefined, metric: string): string {
+  return ctx.m.metricNames[metric] ?? (type ? catalog[type as DeviceType]?.metrics.find((x) => x.name === metric)?.description : undefined) ?? metric;
+}

@@ -11,7 +11,7 @@ import { html, type Html } from '../html.ts';
 import { when } from '../i18n.ts';
 import { page, type PageContext } from '../layout.ts';
 import { judge, levelsFor, type Level, type RuleLike } from '../limits.ts';
-import { priorityBadge, stateBadge, type AssetInfo } from '../widgets.ts';
+import { metricLabel, priorityBadge, stateBadge, type AssetInfo } from '../widgets.ts';
 
 export type Asset = AssetInfo & {
   name: string;
@@ -88,7 +88,7 @@ export async function assetPage(api: ApiClient, ctx: PageContext, id: string, ra
       .catch(() => undefined),
   ]);
   const levels = levelsFor(a, health?.indicators ?? [], rules.items);
-  const metricName = (m: string) => ctx.m.metricNames[m] ?? catalog[a.type as DeviceType]?.metrics.find((x) => x.name === m)?.description ?? m;
+  const metricName = (m: string) => metricLabel(ctx, a.type, m);
   const unitOf = (m: string) => catalog[a.type as DeviceType]?.metrics.find((x) => x.name === m)?.unit ?? '';
 
   // Trends: mean, min and max per interval, read in parallel.

@@ -5,7 +5,7 @@ import type { ApiClient } from '../api-client.ts';
 import { html, type Html } from '../html.ts';
 import { when } from '../i18n.ts';
 import { csrfField, page, type PageContext } from '../layout.ts';
-import { assetLabel, errorBox, noticeBox, priorityBadge, slaClocks, stateBadge, type AssetInfo } from '../widgets.ts';
+import { assetLabel, errorBox, metricLabel, noticeBox, priorityBadge, slaClocks, stateBadge, type AssetInfo } from '../widgets.ts';
 
 type Order = WorkOrder & {
   allowedActions: string[];
@@ -189,7 +189,10 @@ export async function orderPage(
                         ${p.name}${p.skills.length ? ` (${p.skills.join(', ')})` : ''}
                       </option>`,
                   )}
-                </select>`,
+                </select>
+                ${
+                  o.assignee ? html`<label for="note-assign">${ctx.m.reassignWhy}</label><input id="note-assign" name="note" maxlength="500" required />` : ''
+                }`,
             )
           : ''
       }
@@ -246,7 +249,7 @@ export async function orderPage(
           ? html`<dl class="readings">
               ${Object.entries(latest.metrics).map(
                 ([k, v]) =>
-                  html`<dt>${k}</dt>
+                  html`<dt>${metricLabel(ctx, asset?.type, k)}</dt>
                     <dd>${String(v.value)} ${v.unit} <span class="muted">${when(v.ts, tz, ctx.now)}</span></dd>`,
               )}
             </dl>`
