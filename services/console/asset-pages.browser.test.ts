@@ -250,6 +250,31 @@ describe.skipIf(!browserProgram.available)(`the console's asset pages in Chromiu
     expect(answers.filter((a) => a.status === 303).length).toBeGreaterThan(0);
   }, 120_000);
 
+  it('lets a manager who signed in with a password open the latest report in the browser, as its page and as its PDF', async () => {
+    // What a browser could not do with the API alone: it has no key to send. A session is enough.
+    const password = 'quarterly figures 2026';
+    expect((await api('/api/accounts', { method: 'POST', body: { personId: 'wang-fang', role: 'manager', password } })).status).toBe(201);
+    const manager = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'en-GB' });
+    const { page, problems } = await open(manager, '/reports');
+    expect(new URL(page.url()).pathname).toBe('/signin');
+    await page.getByLabel('User name or phone').fill('wang-fang');
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/reports');
+    // The reports made earlier in this file are listed; the manager opens the newest.
+    const open1 = page.locator('.card a', { hasText: 'Open' }).first();
+    const href = (await open1.getAttribute('href'))!;
+    await open1.click();
+    await page.waitForURL(/report\.html$/);
+    expect(await page.locator('h1').textContent()).toMatch(/^Maintenance report/);
+    const pdf = await manager.request.get(`${fms.httpUrl}${href.replace(/report\.html$/, 'report.pdf')}`);
+    expect(pdf.status()).toBe(200);
+    expect(pdf.headers()['content-type']).toBe('application/pdf');
+    expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(problems).toEqual([]);
+    await manager.close();
+  });
+
   it("leaves the reports to those the API lets read them: a technician's key is refused", async () => {
     const tech = await contextFor(technicianKey);
     const { page, status } = await open(tech, '/reports');

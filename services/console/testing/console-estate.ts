@@ -26,8 +26,9 @@ export const consoleEstate = {
   people: [
     { id: 'li-wei', name: 'Li Wei', skills: ['pump'] },
     { id: 'zhang-min', name: 'Zhang Min', role: 'supervisor' },
+    { id: 'wang-fang', name: 'Wang Fang', role: 'manager' },
   ],
-  teams: [{ id: 'eng', name: 'Engineering', sites: ['riverside', 'harbour'], members: ['li-wei'], supervisor: 'zhang-min' }],
+  teams: [{ id: 'eng', name: 'Engineering', sites: ['riverside', 'harbour'], members: ['li-wei'], supervisor: 'zhang-min', manager: 'wang-fang' }],
   pmPlans: [
     {
       id: 'pump.weekly-check',
