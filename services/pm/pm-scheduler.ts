@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import { createStateLog } from '../shared/state-log.ts';
 import type { Asset } from '../assets/asset.ts';
@@ -88,7 +89,8 @@ export function createPmScheduler(deps: PmSchedulerDeps) {
       category: plan.category,
       priority: plan.priority,
       title: tier.name ? `${plan.title} (${tier.name})` : plan.title,
-      description: `${plan.description ? plan.description + ' ' : ''}Due ${new Date(occ.dueAt).toISOString()} (${reason}).${missed}`,
+      // People read the due time in the site's own time zone, as the console shows every time.
+      description: `${plan.description ? plan.description + ' ' : ''}Due ${DateTime.fromMillis(occ.dueAt, { zone: deps.siteTimeZone(asset.site) }).toFormat('yyyy-MM-dd HH:mm')} (${reason}).${missed}`,
       assetId: asset.id,
       dueAt: occ.dueAt,
       checklist: tier.checklist,
