@@ -58,12 +58,13 @@ try {
 
   // The trapped passenger's order goes to Chen Jie within the demo's first minute.
   const tech = await signedIn(browser, url, 'chen-jie', password, phone);
-  for (let i = 0; i < 90 && (await tech.locator('.card a').count()) === 0; i++) {
+  const p1 = tech.locator('.card', { has: tech.locator('.prio-P1') }).locator('a');
+  for (let i = 0; i < 45 && (await p1.count()) === 0; i++) {
     await sleep(2000);
     await tech.goto(`${url}/orders`);
   }
   await tech.screenshot({ path: path.join(out, 'technician-orders-phone.png') });
-  await tech.locator('.card a').first().click();
+  await p1.first().click();
   await tech.waitForLoadState('networkidle');
   await tech.screenshot({ path: path.join(out, 'technician-order-phone.png'), fullPage: true });
 
