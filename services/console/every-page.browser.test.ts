@@ -50,6 +50,8 @@ const PAGES: PageCase[] = [
   { path: '/reports', as: 'manager' },
   { path: '/signin', as: 'visitor' },
   { path: '/assets/no-such-asset', as: 'admin', status: 404 },
+  { path: '/no/such/page', as: 'technician', status: 404 },
+  { path: '/no/such/page', as: 'visitor', status: 404 },
   { path: (s) => `/orders/${s.otherTeam}`, as: 'technician', status: 403 },
 ];
 
