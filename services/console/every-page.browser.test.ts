@@ -43,7 +43,7 @@ const PAGES: PageCase[] = [
   { path: '/assets/rs-pump-01?range=7d', as: 'admin' },
   { path: '/assets/rs-pump-01?range=90d', as: 'admin' },
   { path: '/assets/rs-elevator-01', as: 'technician' },
-  { path: '/assets/rs-gate-01?range=7d', as: 'manager' },
+  { path: '/assets/rs-north-entrance-vehicle-gate-01?range=7d', as: 'manager' },
   { path: '/assets/rs-pump-01/label', as: 'admin' },
   { path: '/labels?site=riverside', as: 'admin' },
   { path: '/pm', as: 'supervisor' },
@@ -85,7 +85,14 @@ const estate = {
   assets: [
     { id: 'rs-pump-01', type: 'pump', site: 'riverside', name: 'Booster pump 1', location: 'Tower A plant room, basement level 2', criticality: 4 },
     { id: 'rs-elevator-01', type: 'elevator', site: 'riverside', name: 'Lift 1', location: 'Tower A lobby' },
-    { id: 'rs-gate-01', type: 'gate', site: 'riverside', name: 'North gate', location: 'North entrance' },
+    // A long id and name, as some estates have them: they must wrap on a phone, not widen the page.
+    {
+      id: 'rs-north-entrance-vehicle-gate-01',
+      type: 'gate',
+      site: 'riverside',
+      name: 'North entrance vehicle barrier gate (lane 1, inbound)',
+      location: 'North entrance',
+    },
     { id: 'lv-pump-01', type: 'pump', site: 'lakeview', name: 'Booster pump', location: 'Basement' },
   ],
   people: [
@@ -173,7 +180,7 @@ describe.skipIf(!requireProgram('chromium', 'chromium').available)('every consol
       );
     await history('rs-pump-01', 'pump', 30, ['vibration_mms', 'motor_temp_c', 'flow_m3h', 'pressure_out_bar']);
     await history('rs-elevator-01', 'elevator', 7, ['motor_temp_c', 'vibration_mms', 'leveling_error_mm', 'load_pct']);
-    await history('rs-gate-01', 'gate', 7, ['supply_v', 'battery_pct']);
+    await history('rs-north-entrance-vehicle-gate-01', 'gate', 7, ['supply_v', 'battery_pct']);
 
     // An active alarm with its order: the pump's motor protection trips.
     const device = await mqtt.connectAsync(fms.mqttUrl, { clientId: 'rs-pump-01' });
@@ -201,7 +208,7 @@ describe.skipIf(!requireProgram('chromium', 'chromium').available)('every consol
         { step: 'Door reversal works', type: 'pass_fail' },
       ],
     });
-    const resolved = await order('North gate stops half open', 'rs-gate-01');
+    const resolved = await order('North gate stops half open', 'rs-north-entrance-vehicle-gate-01');
     for (const id of [open, resolved]) {
       const o = await api('GET', `/api/work-orders/${id}`);
       if (o.assignee !== 'li-wei') await act(id, { action: 'assign', by: 'zhang-min', assignee: 'li-wei', note: 'Li Wei is in Tower A today' });
