@@ -280,25 +280,26 @@ describe.skipIf(!requireProgram('chromium', 'chromium').available)('every consol
     const problems = tab.problems;
     if (answer?.status() !== expected) problems.push(`answered ${answer?.status()}, expected ${expected}`);
 
-    const layout = (await page.evaluate(`(() => {
-      // The innermost elements that stick out of the window or whose content spills out of them.
-      const out = [...document.querySelectorAll('body *')].filter(
-        (el) => el.getBoundingClientRect().right > window.innerWidth + 1 || (getComputedStyle(el).overflowX === 'visible' && el.scrollWidth > el.clientWidth + 1),
-      );
-      const wide = out
-        .filter((el) => !out.some((o) => o !== el && el.contains(o)))
-        .map((el) => el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : ''));
-      return {
-        scrollWidth: document.documentElement.scrollWidth,
-        innerWidth: window.innerWidth,
-        wide: [...new Set(wide)].slice(0, 5),
-        inline: document.querySelectorAll('[style], script:not([src])').length,
-        csp: window.__csp,
-        header: ${HEADER_BOXES},
-      };
-    })()`)) as { scrollWidth: number; innerWidth: number; wide: string[]; inline: number; csp: string[]; header: HeaderBox[] };
-    if (layout.scrollWidth > layout.innerWidth)
-      problems.push(`scrolls sideways: ${layout.scrollWidth} px wide in a ${layout.innerWidth} px window (too wide: ${layout.wide.join(', ')})`);
+    const layout = (await page.evaluate(`({
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+      inline: document.querySelectorAll('[style], script:not([src])').length,
+      csp: window.__csp,
+      header: ${HEADER_BOXES},
+    })`)) as { scrollWidth: number; innerWidth: number; inline: number; csp: string[]; header: HeaderBox[] };
+    if (layout.scrollWidth > layout.innerWidth) {
+      // The innermost elements that stick out of the window or whose content spills out of them: what to fix.
+      const wide = (await page.evaluate(`(() => {
+        const out = [...document.querySelectorAll('body *')].filter(
+          (el) => el.getBoundingClientRect().right > window.innerWidth + 1 || (getComputedStyle(el).overflowX === 'visible' && el.scrollWidth > el.clientWidth + 1),
+        );
+        const names = out
+          .filter((el) => !out.some((o) => o !== el && el.contains(o)))
+          .map((el) => el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : ''));
+        return [...new Set(names)].slice(0, 5);
+      })()`)) as string[];
+      problems.push(`scrolls sideways: ${layout.scrollWidth} px wide in a ${layout.innerWidth} px window (too wide: ${wide.join(', ')})`);
+    }
     if (layout.inline > 0) problems.push(`${layout.inline} inline style attribute(s) or script(s): the console keeps them out`);
     for (const v of layout.csp) problems.push(`refused by the security policy: ${v}`);
     for (const [a, b] of overlapping(layout.header)) problems.push(`header: "${a}" overlaps "${b}"`);
