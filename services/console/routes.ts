@@ -286,6 +286,17 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
 
     registerAssetPages(c, { render, access: pageAccess, sites: deps.sites });
 
+    // An address that is no page (a mistyped or an old link), asked for by a browser: a page that says so
+    // in the person's language. The API's addresses, and whoever does not ask for HTML, get the API's JSON 404.
+    c.get('/*', { config: { access: publicAccess }, schema: { hide: true } }, async (req, reply) => {
+      if (req.url.startsWith('/api/') || !(req.headers.accept ?? '').includes('text/html')) return reply.callNotFound();
+      const lang = languageOf(req);
+      return reply
+        .status(404)
+        .type('text/html; charset=utf-8')
+        .send(errorPage(req, lang, messages[lang].notFound, messages[lang].notFoundText));
+    });
+
     // Live updates: a server-sent event whenever an order or an alarm the principal may see changes;
     // the page's script then reloads its content (app.js).
     c.get('/console/events', { config: { access: pageAccess }, schema: { hide: true } }, (req, reply) => {

@@ -70,6 +70,7 @@ export function orderCard(ctx: PageContext, o: WorkOrder, assets: Map<string, As
   const a = o.assetId ? assets.get(o.assetId) : undefined;
   const place = o.location ?? a?.location;
   const escalated = Object.values(o.sla.clocks).some((c) => c && c.escalated.length > 0);
+  const sla = slaBadge(ctx, o);
   return html`<li class="card prio-edge-${o.priority}${o.breached ? ' breached' : ''}">
     <a class="card-link" href="/orders/${encodeURIComponent(o.id)}">
       <span class="card-top"
@@ -80,7 +81,7 @@ export function orderCard(ctx: PageContext, o: WorkOrder, assets: Map<string, As
       >
       <span class="card-title">${o.title}</span>
       <span class="card-meta">${o.id} · ${assetLabel(a, o.assetId)}${place ? ` · ${place}` : ''}${o.site ? ` · ${o.site}` : ''}</span>
-      <span class="card-meta">${o.assignee ? (people.get(o.assignee) ?? o.assignee) : ctx.m.unassigned} ${slaBadge(ctx, o)}</span>
+      <span class="card-meta">${o.assignee ? (people.get(o.assignee) ?? o.assignee) : ctx.m.unassigned}${sla ? html` · ${sla}` : ''}</span>
     </a>
   </li>`;
 }

@@ -1,4 +1,5 @@
 import type { Alarm } from '../../alarms/alarm.ts';
+import { severities } from '../../shared/vocabulary.ts';
 import type { ApiClient } from '../api-client.ts';
 import { assetMap, listAll } from '../data.ts';
 import { html } from '../html.ts';
@@ -11,8 +12,7 @@ type AssetWithStatus = AssetInfo & { maintenance: { until: number; by: string } 
 /** Active and acknowledged alarms, critical first, each with its order and an acknowledge button. */
 export async function alarmsPage(api: ApiClient, ctx: PageContext, error?: string): Promise<string> {
   const [alarms, assets] = await Promise.all([listAll<Alarm>(api, ctx, '/api/alarms?state=active,acknowledged&limit=500'), assetMap(api, ctx)]);
-  const rank = { critical: 0, warning: 1, info: 2 } as Record<string, number>;
-  const items = [...alarms.items].sort((a, b) => (rank[a.severity] ?? 3) - (rank[b.severity] ?? 3) || b.raisedAt - a.raisedAt);
+  const items = [...alarms.items].sort((a, b) => severities.indexOf(b.severity) - severities.indexOf(a.severity) || b.raisedAt - a.raisedAt);
   const mayAck = ctx.principal === null || (['admin', 'manager', 'supervisor', 'technician'].includes(ctx.principal.role) && ctx.principal.personId !== null);
   return page(
     ctx,

@@ -49,12 +49,13 @@ const stepInput = (ctx: PageContext, s: Step, i: number, done: WorkOrder['checkl
         <input id="${id}" name="${name}" type="number" step="any" inputmode="decimal" ${done?.value !== undefined ? html` value="${done.value}"` : ''} />
       </li>`;
     case 'pass_fail':
+      // A named radio group rather than a fieldset: the step's name is the item's first line, beside its number.
       return html`<li>
-        <fieldset>
-          <legend>${s.step}${status}</legend>
+        <span class="step-name" id="${id}">${s.step}</span>${status}
+        <span class="choices" role="radiogroup" aria-labelledby="${id}">
           <label class="check"><input type="radio" name="${name}" value="pass" ${done?.passed === true ? html` checked` : ''} /> ${ctx.m.passed}</label>
           <label class="check"><input type="radio" name="${name}" value="fail" ${done?.passed === false ? html` checked` : ''} /> ${ctx.m.failed}</label>
-        </fieldset>
+        </span>
       </li>`;
     case 'photo':
       return html`<li>
@@ -267,7 +268,7 @@ export async function orderPage(
                   (a) =>
                     html`<li>
                       <span class="badge sev-${a.severity}">${ctx.m.severity[a.severity] ?? a.severity}</span> ${a.message ?? a.ruleId}
-                      <span class="muted">${when(a.raisedAt, tz, ctx.now)} · ${a.state}</span>
+                      <span class="muted">${when(a.raisedAt, tz, ctx.now)} · ${ctx.m.alarmStates[a.state] ?? a.state}</span>
                     </li>`,
                 )}
             </ul>`
