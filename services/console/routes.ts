@@ -12,6 +12,7 @@ import { isFmsError } from '../shared/errors.ts';
 import type { WorkOrderService } from '../work-orders/work-order-service.ts';
 import { ApiRefusal, apiClient, type ApiClient } from './api-client.ts';
 import { registerAssetPages } from './asset-routes.ts';
+import { registerPeoplePages } from './people-routes.ts';
 import { html } from './html.ts';
 import { languageOf, LANG_COOKIE, messages, type Lang } from './i18n.ts';
 import { barePage, contextOf, page, principalOf, type PageContext } from './layout.ts';
@@ -275,6 +276,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     );
 
     registerAssetPages(c, { render, access: pageAccess, sites: deps.sites });
+    registerPeoplePages(c, { render, access: pageAccess, sites: deps.sites, api: (req) => apiClient(app, req), localPath });
 
     // Live updates: a server-sent event whenever an order or an alarm the principal may see changes;
     // the page's script then reloads its content (app.js).
