@@ -32,9 +32,13 @@ const typed = (b: Record<string, unknown>): FormValues => {
   return out;
 };
 const messageOf = (a: ApiAnswer) => (a.body as { error?: { message?: string } } | undefined)?.error?.message ?? `HTTP ${a.status}`;
-/** A signed-out session goes to the sign-in page, as any page does; any other refusal is shown beside its form. */
+/**
+ * A session that ended goes to the sign-in page, as on any page; any other refusal (a wrong current
+ * password's 401 too) is shown beside its form.
+ */
 function signedOut(a: ApiAnswer): void {
-  if (a.status === 401) throw new ApiRefusal(401, 'FMS_ERR_API_UNAUTHENTICATED', messageOf(a));
+  const code = (a.body as { error?: { code?: string } } | undefined)?.error?.code;
+  if (code === 'FMS_ERR_API_UNAUTHENTICATED' || code === 'FMS_ERR_SESSION_EXPIRED') throw new ApiRefusal(401, code, messageOf(a));
 }
 const skillsOf = (v: unknown) =>
   text(v)
@@ -195,8 +199,8 @@ export function registerPeoplePages(c: FastifyInstance, d: PeoplePagesDeps): voi
           `/api/accounts/${enc(user)}/${verb}`,
         );
         signedOut(a);
-        const account = a.status < 400 ? a.body : await api.get<{ personId: string | null }>(`/api/accounts/${enc(user)}`);
-        const personId = account.personId ?? null;
+        // The reset's answer names no person: the account does.
+        const { personId } = await api.get<{ personId: string | null }>(`/api/accounts/${enc(user)}`);
         if (a.status >= 400) return refused(a, pageOfAccount(api, ctx, personId, { state: state('account', a, {}) }));
         if (verb === 'password-reset' && a.body.link) return pageOfAccount(api, ctx, personId, { link: linkFrom(req, a.body.link) });
         const done = verb === 'disable' ? `accountDisabled&n=${a.body.sessionsEnded ?? 0}` : 'accountEnabled';

@@ -73,7 +73,7 @@ function valuesFor(state: FormState | undefined, form: FormState['form'], defaul
 }
 const errorFor = (state: FormState | undefined, form: FormState['form']) => (state?.form === form ? errorBox(state.error) : '');
 
-const duty = (ctx: PageContext, p: PersonItem) =>
+const duty = (ctx: PageContext, p: Pick<PersonItem, 'onDuty'>) =>
   p.onDuty && p.onDuty.length > 0
     ? p.onDuty.map((w) => `${w.days.map((d) => ctx.m.peoplePage.days[d] ?? d).join(' ')} ${w.hours}`).join('; ')
     : ctx.m.peoplePage.always;
@@ -140,7 +140,8 @@ export async function peoplePage(api: ApiClient, ctx: PageContext, sites: readon
     pp.title,
     html`<h1>${pp.title}</h1>
       <p class="muted">${pp.lead}</p>
-      ${opts.notice ? noticeBox(opts.notice) : ''}
+      ${opts.notice ? noticeBox(opts.notice) : ''} ${opts.link ? linkBox(ctx, opts.link) : ''}
+      ${opts.state?.form === 'account' ? errorBox(opts.state.error) : ''}
       <form method="get" action="/people" class="filters">
         <label for="site-filter">${ctx.m.filterSite}</label>
         ${select('site', 'site-filter', [{ value: '', label: ctx.m.filterAll }, ...sites.map((s) => ({ value: s, label: s }))], opts.site ?? '')}
@@ -285,10 +286,12 @@ export async function personPage(api: ApiClient, ctx: PageContext, id: string, s
   const pp = ctx.m.peoplePage;
   const aa = ctx.m.accountAdmin;
   const [p, dir] = await Promise.all([
-    api.get<PersonItem & { orders: { id: string; title: string; priority: string; state: string }[] }>(`/api/people/${enc(id)}`),
+    api.get<Omit<PersonItem, 'teams' | 'openOrders'> & { orders: { id: string; title: string; priority: string; state: string }[] }>(`/api/people/${enc(id)}`),
     directory(api),
   ]);
   const account = dir.accountOf.get(p.id);
+  // One person's answer has no team list of its own: the teams they are on, as member, supervisor or manager.
+  const onTeams = dir.teams.filter((t) => t.members.includes(p.id) || t.supervisor === p.id || t.manager === p.id);
   const memberOf = dir.teams.filter((t) => t.members.includes(p.id)).map((t) => t.id);
   const edit = valuesFor(opts.state, 'edit', {
     name: p.name,
@@ -329,13 +332,7 @@ export async function personPage(api: ApiClient, ctx: PageContext, id: string, s
         <dt>${pp.onDuty}</dt>
         <dd>${duty(ctx, p)}</dd>
         <dt>${pp.teams}</dt>
-        <dd>
-          ${
-            p.teams.length
-              ? p.teams.map((tid, i) => html`${i ? ', ' : ''}<a href="/teams/${enc(tid)}">${dir.teams.find((t) => t.id === tid)?.name ?? tid}</a>`)
-              : '—'
-          }
-        </dd>
+        <dd>${onTeams.length ? onTeams.map((t, i) => html`${i ? ', ' : ''}<a href="/teams/${enc(t.id)}">${t.name}</a>`) : '—'}</dd>
       </dl>
 
       <section aria-labelledby="orders-h">
