@@ -29,15 +29,14 @@ export async function accountPage(
   return page(
     ctx,
     title,
-    html`<h1>${title}</h1>
+    html`<h1 id="title-h">${title}</h1>
       ${opts.notice ? noticeBox(opts.notice) : ''}
       <p>${ap.who(me.name, me.user ?? '', ctx.m.roles[me.role] ?? me.role)}</p>
       ${
         me.kind !== 'account'
           ? html`<p class="muted">${ap.keyNote}</p>`
-          : html`<section class="todo" aria-labelledby="password-h">
-                <h2 id="password-h">${setting ? ap.setTitle : ap.changeTitle}</h2>
-                ${setting ? html`<p>${ap.setLead}</p>` : ''}
+          : html`<section class="todo" aria-labelledby="${setting ? 'title-h' : 'password-h'}">
+                ${setting ? '' : html`<h2 id="password-h">${ap.changeTitle}</h2>`} ${setting ? html`<p>${ap.setLead}</p>` : ''}
                 <p class="muted small" id="policy">${ap.policy}</p>
                 ${errorOf('password')}
                 <form method="post" action="/account/password" class="stack">

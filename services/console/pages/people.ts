@@ -102,7 +102,7 @@ function accountLine(ctx: PageContext, a: Account | undefined): Html {
   const pp = ctx.m.peoplePage;
   if (!a) return html`<span class="muted">${pp.noAccount}</span>`;
   const tz = ctx.timeZoneOf(null);
-  return html`${pp.account}: <strong>${a.user}</strong> · ${ctx.m.roles[a.role] ?? a.role} · ${a.sites ? a.sites.join(', ') : pp.wholeEstate} ·
+  return html`${pp.pair(pp.account, '')}<strong>${a.user}</strong> · ${ctx.m.roles[a.role] ?? a.role} · ${a.sites ? a.sites.join(', ') : pp.wholeEstate} ·
     ${a.disabledAt !== null ? html`<span class="badge warn">${ctx.m.accountAdmin.disabled}</span>` : ctx.m.accountAdmin.enabled} ·
     ${a.lastSignInAt !== null ? pp.lastSignIn(when(a.lastSignInAt, tz, ctx.now)) : pp.neverSignedIn}`;
 }
@@ -115,8 +115,8 @@ function personCard(ctx: PageContext, p: PersonItem, account: Account | undefine
         ><span class="badge">${ctx.m.roles[p.role] ?? p.role}</span> ${p.enabled ? '' : html`<span class="badge warn">${pp.disabled}</span>`}</span
       >
       <span class="card-title">${p.name}</span>
-      <span class="card-meta">${p.id}${p.skills.length ? ` · ${pp.skills}: ${p.skills.join(', ')}` : ''}</span>
-      <span class="card-meta">${p.phone ? `${pp.phone}: ${p.phone} · ` : ''}${pp.onDuty}: ${duty(ctx, p)} · ${pp.openOrders(p.openOrders)}</span>
+      <span class="card-meta">${p.id}${p.skills.length ? ` · ${pp.pair(pp.skills, p.skills.join(', '))}` : ''}</span>
+      <span class="card-meta">${p.phone ? `${pp.pair(pp.phone, p.phone)} · ` : ''}${pp.pair(pp.onDuty, duty(ctx, p))} · ${pp.openOrders(p.openOrders)}</span>
       <span class="card-meta">${accountLine(ctx, account)}</span>
     </a>
   </li>`;
@@ -142,45 +142,6 @@ export async function peoplePage(api: ApiClient, ctx: PageContext, sites: readon
       <p class="muted">${pp.lead}</p>
       ${opts.notice ? noticeBox(opts.notice) : ''} ${opts.link ? linkBox(ctx, opts.link) : ''}
       ${opts.state?.form === 'account' ? errorBox(opts.state.error) : ''}
-      <form method="get" action="/people" class="filters">
-        <label for="site-filter">${ctx.m.filterSite}</label>
-        ${select('site', 'site-filter', [{ value: '', label: ctx.m.filterAll }, ...sites.map((s) => ({ value: s, label: s }))], opts.site ?? '')}
-        <button type="submit" class="secondary">${ctx.m.filter}</button>
-      </form>
-      ${shownTeams.map((t) => {
-        const members = t.members.map((id) => byId.get(id)).filter((p): p is PersonItem => p !== undefined);
-        return html`<section class="team" id="team-${t.id}" aria-labelledby="team-${t.id}-h">
-          <h2 id="team-${t.id}-h">${t.name}</h2>
-          <p class="card-meta">
-            ${pp.sitesOf(t.sites.length ? t.sites.join(', ') : pp.allSites)} · ${pp.supervisor}:
-            ${nameOf(t.supervisor)}${t.manager ? html` · ${pp.manager}: ${nameOf(t.manager)}` : ''} ·
-            <a href="/teams/${enc(t.id)}">${pp.editTeam}<span class="visually-hidden"> ${t.name}</span></a>
-          </p>
-          ${
-            members.length
-              ? html`<ul class="cards people">
-                  ${members.map((p) => personCard(ctx, p, accountOf.get(p.id)))}
-                </ul>`
-              : html`<p class="empty">${pp.noMembers}</p>`
-          }
-        </section>`;
-      })}
-      <section aria-labelledby="leaders-h">
-        <h2 id="leaders-h">${pp.supervisor} / ${pp.manager}</h2>
-        <ul class="cards people">
-          ${people.filter((p) => p.role !== 'technician' && onTeam.has(p.id)).map((p) => personCard(ctx, p, accountOf.get(p.id)))}
-        </ul>
-      </section>
-      <section aria-labelledby="loose-h">
-        <h2 id="loose-h">${pp.noTeam}</h2>
-        ${
-          loose.length
-            ? html`<ul class="cards people">
-                ${loose.map((p) => personCard(ctx, p, accountOf.get(p.id)))}
-              </ul>`
-            : html`<p class="empty">${pp.nobody}</p>`
-        }
-      </section>
       <details class="todo make" id="add-person" ${opts.state?.form === 'person' ? html` open` : ''}>
         <summary>${pp.addPerson}</summary>
         ${errorFor(opts.state, 'person')}
@@ -223,7 +184,48 @@ export async function peoplePage(api: ApiClient, ctx: PageContext, sites: readon
           ${teamFields(ctx, 't', team, people, leaders, sites)}
           <button type="submit">${pp.add}</button>
         </form>
-      </details>`,
+      </details>
+      <form method="get" action="/people" class="filters">
+        <label
+          >${ctx.m.filterSite}
+          ${select('site', 'site-filter', [{ value: '', label: ctx.m.filterAll }, ...sites.map((s) => ({ value: s, label: s }))], opts.site ?? '')}</label
+        >
+        <button type="submit" class="secondary">${ctx.m.filter}</button>
+      </form>
+      ${shownTeams.map((t) => {
+        const members = t.members.map((id) => byId.get(id)).filter((p): p is PersonItem => p !== undefined);
+        return html`<section class="team" id="team-${t.id}" aria-labelledby="team-${t.id}-h">
+          <h2 id="team-${t.id}-h">${t.name}</h2>
+          <p class="card-meta">
+            ${pp.sitesOf(t.sites.length ? t.sites.join(', ') : pp.allSites)} · ${pp.supervisor}:
+            ${nameOf(t.supervisor)}${t.manager ? html` · ${pp.pair(pp.manager, nameOf(t.manager))}` : ''} ·
+            <a href="/teams/${enc(t.id)}">${pp.editTeam}<span class="visually-hidden"> ${t.name}</span></a>
+          </p>
+          ${
+            members.length
+              ? html`<ul class="cards people">
+                  ${members.map((p) => personCard(ctx, p, accountOf.get(p.id)))}
+                </ul>`
+              : html`<p class="empty">${pp.noMembers}</p>`
+          }
+        </section>`;
+      })}
+      <section aria-labelledby="leaders-h">
+        <h2 id="leaders-h">${pp.supervisor} / ${pp.manager}</h2>
+        <ul class="cards people">
+          ${people.filter((p) => p.role !== 'technician' && onTeam.has(p.id)).map((p) => personCard(ctx, p, accountOf.get(p.id)))}
+        </ul>
+      </section>
+      <section aria-labelledby="loose-h">
+        <h2 id="loose-h">${pp.noTeam}</h2>
+        ${
+          loose.length
+            ? html`<ul class="cards people">
+                ${loose.map((p) => personCard(ctx, p, accountOf.get(p.id)))}
+              </ul>`
+            : html`<p class="empty">${pp.nobody}</p>`
+        }
+      </section> `,
     { active: 'people' },
   );
 }
@@ -273,7 +275,7 @@ export function linkBox(ctx: PageContext, link: LinkShown): Html {
     <h2 id="link-h">${aa.linkTitle}</h2>
     <p>${aa.linkLead(when(link.expiresAt, ctx.timeZoneOf(null), ctx.now))}</p>
     <label for="link-url" class="visually-hidden">${aa.linkTitle}</label>
-    <input id="link-url" class="link-url" readonly value="${link.url}" />
+    <textarea id="link-url" class="link-url" readonly rows="3">${link.url}</textarea>
     <p class="actions">
       <button type="button" data-copy="link-url" hidden>${aa.copy}</button>
       <span class="muted" data-copied hidden role="status">${aa.copied}</span>
@@ -474,7 +476,7 @@ export async function personPage(api: ApiClient, ctx: PageContext, id: string, s
         ${
           p.enabled
             ? html`<p class="muted small">${pp.disableLead}</p>
-                ${leads.length ? html`<p class="muted small">${pp.supervisor}: ${leads.map((t) => t.name).join(', ')}</p>` : ''}
+                ${leads.length ? html`<p class="muted small">${pp.pair(pp.supervisor, leads.map((t) => t.name).join(', '))}</p>` : ''}
                 <form method="post" action="/people/${enc(p.id)}/disable" class="stack">
                   ${csrfField(ctx)}
                   ${field('d-note', pp.disableNote, html`<input id="d-note" name="note" maxlength="500" value="${valuesFor(opts.state, 'state', {}).get('note')}" />`)}
@@ -504,7 +506,7 @@ export async function teamPage(api: ApiClient, ctx: PageContext, id: string, sit
     team.name,
     html`<p class="crumbs"><a href="/people#team-${team.id}">${pp.back}</a></p>
       <h1>${team.name}</h1>
-      <p class="muted">${pp.id}: ${team.id}</p>
+      <p class="muted">${pp.pair(pp.id, team.id)}</p>
       ${opts.notice ? noticeBox(opts.notice) : ''}
       <section class="todo" aria-labelledby="team-edit-h">
         <h2 id="team-edit-h">${pp.editTeam}</h2>
