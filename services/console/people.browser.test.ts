@@ -226,6 +226,51 @@ describe.skipIf(!browserProgram.available)(`people and accounts in the console, 
     }
   });
 
+  it('an admin adds a team and disables and enables a person; what the directory refuses is said beside its form', async () => {
+    const { context, page, problems } = await phone();
+    try {
+      await signIn(page, BOSS);
+      await page.goto(`${fms.httpUrl}/people`);
+      await page.locator('#add-team summary').click();
+      const form = page.locator('form[action="/teams"]');
+      await page.locator('#t-id').fill('lv night');
+      await page.locator('#t-name').fill('Lakeview night shift');
+      await form.getByLabel('lakeview').check();
+      await form.getByLabel('Chen Jie (chen-jie)').check();
+      await page.locator('#t-supervisor').selectOption('zhang-min');
+      await form.getByRole('button', { name: 'Add' }).click();
+      await page.waitForSelector('#add-team .error');
+      expect(await textOf(page.locator('#add-team .error'))).toMatch(/id: expected 1-64 of A-Z a-z 0-9 _ -/);
+      expect(await page.locator('#t-name').inputValue()).toBe('Lakeview night shift');
+      expect(await form.getByLabel('Chen Jie (chen-jie)').isChecked()).toBe(true);
+      await page.locator('#t-id').fill('lv-night');
+      await form.getByRole('button', { name: 'Add' }).click();
+      await page.waitForURL('**/people?done=teamAdded#team-lv-night');
+      expect(await textOf(page.locator('#team-lv-night'))).toMatch(/Sites: lakeview · Supervisor: Zhang Min .*Chen Jie/);
+      expect((await api('GET', '/api/teams/lv-night')).body).toMatchObject({ sites: ['lakeview'], members: ['chen-jie'], supervisor: 'zhang-min' });
+
+      // A team's supervisor cannot be disabled: the directory's reason, beside the form.
+      await page.goto(`${fms.httpUrl}/people/zhang-min`);
+      await page.getByRole('button', { name: 'Disable person' }).click();
+      await page.waitForSelector('.error');
+      expect(await textOf(page.locator('section', { has: page.locator('#state-h') }).locator('.error'))).toMatch(/zhang-min/);
+      // A technician can, with a note; and enabled again.
+      await page.goto(`${fms.httpUrl}/people/chen-jie`);
+      await page.getByLabel('Note (why, until when)').fill('on leave until March');
+      await page.getByRole('button', { name: 'Disable person' }).click();
+      await page.waitForURL('**/people/chen-jie?done=personDisabled');
+      expect(await textOf(page.locator('.badges'))).toMatch(/disabled/);
+      expect((await api('GET', '/api/people/chen-jie')).body.enabled).toBe(false);
+      await page.getByRole('button', { name: 'Enable person' }).click();
+      await page.waitForURL('**/people/chen-jie?done=personEnabled');
+      expect((await api('GET', '/api/people/chen-jie')).body.enabled).toBe(true);
+      await noSidewaysScroll(page);
+      expect(problems()).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('an admin disables an account and its open session is refused on the next page; enabled again and reset, the new link works', async () => {
     const admin = await phone();
     const tech = await phone();
