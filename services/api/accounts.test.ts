@@ -59,7 +59,7 @@ eachDatabase('accounts over the API', (_open, place) => {
     expect(created.headers['cache-control']).toBe('no-store');
     const account = created.json();
     expect(account).toMatchObject({ user: 'zhao-lei', name: 'Zhao Lei', role: 'technician', personId: 'zhao-lei', sites: ['lakeview'], phone: '13900000002' });
-    expect(account.link.url).toMatch(/\/sign-in\?token=fmsl_[A-Za-z0-9_-]{43}$/);
+    expect(account.link.url).toMatch(/\/signin\/link\?token=fmsl_[A-Za-z0-9_-]{43}$/);
     expect(account.link.expiresAt).toBe(clock.t + 15 * MIN);
     // No password yet: nothing signs in with one.
     expect((await browser().signIn('zhao-lei', PASSWORD)).status).toBe(401);

@@ -46,6 +46,7 @@ const navFor = (p: Principal | null): NavKey[] => {
   if (role !== 'technician') items.push('board');
   items.push('alarms', 'status', 'pm');
   if (role !== 'technician') items.push('reports');
+  if (role === 'admin') items.push('people');
   return items;
 };
 const navHref: Record<NavKey, string> = {
@@ -55,6 +56,7 @@ const navHref: Record<NavKey, string> = {
   status: '/sites',
   pm: '/pm',
   reports: '/reports',
+  people: '/people',
   signOut: '/signout',
 };
 
@@ -86,10 +88,29 @@ export function page(ctx: PageContext, title: string, content: Html, opts: { act
     </ul>
   </nav>
   <div class="who">
-    <a class="lang" href="/lang/${other}?next=${encodeURIComponent(ctx.path)}" hreflang="${other === 'zh' ? 'zh-CN' : 'en'}" lang="${other === 'zh' ? 'zh-CN' : 'en'}">${m.otherLanguage}</a>
+    ${
+      // Signed in with a session: the switch also saves the language on the account (a form: a GET changes nothing).
+      ctx.csrf
+        ? html`<form method="post" action="/account/language" class="inline">
+            ${csrfField(ctx)}<input type="hidden" name="language" value="${other}" /><input type="hidden" name="next" value="${ctx.path}" /><button
+              type="submit"
+              class="link lang"
+              lang="${other === 'zh' ? 'zh-CN' : 'en'}"
+            >
+              ${m.otherLanguage}
+            </button>
+          </form>`
+        : html`<a
+            class="lang"
+            href="/lang/${other}?next=${encodeURIComponent(ctx.path)}"
+            hreflang="${other === 'zh' ? 'zh-CN' : 'en'}"
+            lang="${other === 'zh' ? 'zh-CN' : 'en'}"
+            >${m.otherLanguage}</a
+          >`
+    }
     ${
       principal
-        ? html`<span class="me">${m.signedInAs(principal.name, m.roles[principal.role] ?? principal.role)}</span>
+        ? html`<a class="me" href="/account">${m.signedInAs(principal.name, m.roles[principal.role] ?? principal.role)}</a>
             <form method="post" action="/signout" class="inline">${csrfField(ctx)}<button type="submit" class="link">${m.nav.signOut}</button></form>`
         : ''
     }
@@ -104,7 +125,7 @@ ${content}
 }
 
 /** A page without navigation (sign-in, errors before sign-in). */
-export function barePage(lang: Lang, title: string, content: Html): string {
+export function barePage(lang: Lang, title: string, content: Html, next = '/signin'): string {
   const m = messages[lang];
   const other: Lang = lang === 'en' ? 'zh' : 'en';
   return html`<!doctype html>
@@ -120,7 +141,9 @@ export function barePage(lang: Lang, title: string, content: Html): string {
       <body class="bare">
         <header class="top">
           <span class="brand">FMS</span>
-          <div class="who"><a class="lang" href="/lang/${other}?next=/signin" lang="${other === 'zh' ? 'zh-CN' : 'en'}">${m.otherLanguage}</a></div>
+          <div class="who">
+            <a class="lang" href="/lang/${other}?next=${encodeURIComponent(next)}" lang="${other === 'zh' ? 'zh-CN' : 'en'}">${m.otherLanguage}</a>
+          </div>
         </header>
         <main id="main" tabindex="-1">${content}</main>
       </body>

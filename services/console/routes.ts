@@ -12,6 +12,7 @@ import { isFmsError } from '../shared/errors.ts';
 import type { WorkOrderService } from '../work-orders/work-order-service.ts';
 import { ApiRefusal, apiClient, type ApiClient } from './api-client.ts';
 import { registerAssetPages } from './asset-routes.ts';
+import { registerPeoplePages } from './people-routes.ts';
 import { html } from './html.ts';
 import { duration, languageOf, LANG_COOKIE, messages, type Lang } from './i18n.ts';
 import { barePage, contextOf, page, principalOf, type PageContext } from './layout.ts';
@@ -285,6 +286,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     );
 
     registerAssetPages(c, { render, access: pageAccess, sites: deps.sites });
+    registerPeoplePages(c, { render, access: pageAccess, sites: deps.sites, api: (req) => apiClient(app, req), localPath });
 
     // An address that is no page (a mistyped or an old link), asked for by a browser: a page that says so
     // in the person's language. The API's addresses, and whoever does not ask for HTML, get the API's JSON 404.

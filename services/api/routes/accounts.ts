@@ -12,9 +12,12 @@ import type { ApiDeps } from '../server.ts';
 
 const userParams = z.object({ user: z.string().max(100) });
 
-/** A one-time link as the person opens it: the console's sign-in page takes the token from it (nothing is spent by opening it). */
+/** The console's page a one-time sign-in link opens: opening it spends nothing, its button signs in (console/people-routes.ts). */
+export const SIGN_IN_LINK_PATH = '/signin/link';
+
+/** A one-time link as the person opens it, at the console's page for it. */
 const linkOf = (req: FastifyRequest, link: { token: string; expiresAt: number }) => ({
-  url: `${ownOrigin(req)}/sign-in?token=${link.token}`,
+  url: `${ownOrigin(req)}${SIGN_IN_LINK_PATH}?token=${link.token}`,
   token: link.token,
   expiresAt: link.expiresAt,
 });

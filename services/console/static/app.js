@@ -8,6 +8,22 @@
       window.print();
     });
   }
+  // Copy buttons (a one-time sign-in link): shown only where the script runs; without it, select and copy.
+  var copiers = document.querySelectorAll('[data-copy]');
+  for (var j = 0; j < copiers.length; j++) {
+    copiers[j].hidden = false;
+    copiers[j].addEventListener('click', function (e) {
+      var field = document.getElementById(e.currentTarget.getAttribute('data-copy'));
+      var done = document.querySelector('[data-copied]');
+      if (!field) return;
+      field.select();
+      var shown = function () {
+        if (done) done.hidden = false;
+      };
+      if (window.navigator.clipboard && window.isSecureContext) window.navigator.clipboard.writeText(field.value).then(shown, function () {});
+      else if (document.execCommand('copy')) shown();
+    });
+  }
   var body = document.body;
   if (!body || !body.getAttribute('data-live') || typeof EventSource === 'undefined') return;
   var pending = null;
