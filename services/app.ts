@@ -202,6 +202,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       },
       ...{ log: svc('api'), version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, rateLimitPerMinute: config.http.rateLimitPerMinute },
       ...{ apiAuth: config.http.auth, tls: config.http.tls, trustProxy: config.http.trustProxy, sites: estate.sites },
+      ...{ requestTimeoutMs: config.http.requestTimeoutMs },
     });
     await registerConsole(api, {
       ...{ workOrders, alarms, audit, log: svc('console'), now, sites: estate.sites, timeZoneOf: estate.timeZoneOf },

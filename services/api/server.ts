@@ -85,6 +85,8 @@ export interface ApiDeps {
   trustProxy?: string[] | undefined;
   /** HTTPS with this certificate and key (PEM). */
   tls?: { cert: string; key: string } | undefined;
+  /** The longest a request may take to arrive whole (FMS_HTTP_REQUEST_TIMEOUT); default 2 min. */
+  requestTimeoutMs?: number | undefined;
 }
 
 /** The HTTP API: JSON under /api, OpenAPI at /api/docs, Prometheus metrics at /metrics. */
@@ -93,6 +95,12 @@ export async function buildApi(deps: ApiDeps) {
   const app = Fastify({
     logger: false,
     bodyLimit: 1024 * 1024,
+    // A request must arrive whole within this (headers within Node's own 60 s): a body announced and never
+    // sent holds a connection only this long. Photos from a phone on a slow link take well under it.
+    requestTimeout: deps.requestTimeoutMs ?? 120_000,
+    // …and a connection silent that long is closed (Node checks the request timeout only every 30 s; this
+    // acts at once). Live-update streams send a heartbeat every 25 s, so they stay.
+    connectionTimeout: deps.requestTimeoutMs ?? 120_000,
     ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
     ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2' as const } } : {}),
   }).withTypeProvider<ZodTypeProvider>();
@@ -157,6 +165,9 @@ export async function buildApi(deps: ApiDeps) {
         imgSrc: ["'self'", 'data:'],
         objectSrc: ["'none'"],
         frameAncestors: ["'none'"],
+        // helmet's default would have browsers fetch every resource and post every form over HTTPS, which
+        // breaks the console served over plain HTTP on the estate network (only loopback is exempt).
+        upgradeInsecureRequests: null,
       },
     },
     // Within FMS the browser names the page a request comes from (a form post's Origin is FMS's own, which

@@ -154,6 +154,14 @@ export const envSchema = z.object({
     )
     .transform((v) => v.split(',').map((s) => s.trim()))
     .optional(),
+  /**
+   * HTTP: the longest a request may take to arrive whole (headers and body). A client that announces a
+   * body and never sends it is cut off then instead of holding a connection for ever (slowloris).
+   */
+  FMS_HTTP_REQUEST_TIMEOUT: z
+    .string()
+    .refine((v) => parseDuration(v) !== undefined && parseDuration(v)! >= 1000, 'expected a duration of a second or more, such as 2m')
+    .default('2m'),
   /** HTTP API: requests a minute per client address before 429 (0: no limit). */
   FMS_HTTP_RATE_LIMIT: z.coerce
     .number({ error: 'expected requests a minute, e.g. 6000' })
@@ -230,7 +238,15 @@ export interface TlsFiles {
 }
 
 export interface Config {
-  http: { host: string; port: number; rateLimitPerMinute: number; auth: 'off' | 'keys'; tls: TlsFiles | undefined; trustProxy: string[] | undefined };
+  http: {
+    host: string;
+    port: number;
+    rateLimitPerMinute: number;
+    auth: 'off' | 'keys';
+    tls: TlsFiles | undefined;
+    trustProxy: string[] | undefined;
+    requestTimeoutMs: number;
+  };
   mqtt: {
     host: string;
     /** Plain MQTT port; null when only TLS listens. */
@@ -412,6 +428,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
       auth: e.FMS_API_AUTH,
       tls: pem.FMS_HTTP_TLS_CERT && pem.FMS_HTTP_TLS_KEY ? { cert: pem.FMS_HTTP_TLS_CERT, key: pem.FMS_HTTP_TLS_KEY } : undefined,
       trustProxy: e.FMS_HTTP_TRUST_PROXY,
+      requestTimeoutMs: parseDuration(e.FMS_HTTP_REQUEST_TIMEOUT)!,
     },
     mqtt: {
       // Devices that must sign in may reach the broker from the estate network; without sign-in it stays on loopback.
