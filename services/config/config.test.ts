@@ -18,7 +18,15 @@ describe('loadConfig', () => {
     const c = loadConfig({ FMS_TZ: 'UTC' });
     // Sign-in is on by default: API keys over HTTP (loopback), device credentials on the broker, which
     // then listens on every interface so that the estate's devices reach it.
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000, rateLimitPerMinute: 6000, auth: 'keys', tls: undefined, trustProxy: undefined });
+    expect(c.http).toEqual({
+      host: '127.0.0.1',
+      port: 3000,
+      rateLimitPerMinute: 6000,
+      auth: 'keys',
+      tls: undefined,
+      trustProxy: undefined,
+      requestTimeoutMs: 120_000,
+    });
     expect(c.mqtt).toEqual({
       host: '0.0.0.0',
       port: 1883,
