@@ -188,6 +188,45 @@ describe.skipIf(!browserProgram.available)(`the console in Chromium ${browserPro
     expect((await api('GET', `/api/work-orders/${id}`)).body.state).not.toBe('acknowledged');
   });
 
+  it('reads no photos from who may not act, and no more than the order needs, saying so', async () => {
+    const opened = await api(
+      'POST',
+      '/api/work-orders',
+      {
+        source: 'inspection',
+        channel: 'inspection',
+        category: 'repair',
+        title: 'Lift 1 lights flicker',
+        assetId: 'rs-elevator-01',
+        checklist: [{ step: 'Photo of the panel', type: 'photo' }],
+        by: 'zhang-min',
+      },
+      keys['zhang-min'],
+    );
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    const id = opened.body.id as string;
+    const viewer = (await api('POST', '/api/keys', { name: 'Wall screen', role: 'viewer' })).body.token as string;
+    const photos = (n: number) => {
+      const form = new FormData();
+      form.set('action', 'record');
+      for (let i = 0; i < n; i++) form.append(`step${i}`, new Blob([PNG], { type: 'image/png' }), `p${i}.png`);
+      return form;
+    };
+    // A key that is nobody of the directory: refused before its upload is read.
+    const refused = await fetch(`${fms.httpUrl}/orders/${id}/act`, { method: 'POST', headers: { authorization: `Bearer ${viewer}` }, body: photos(3) });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('only a person of the directory acts on orders');
+    // One photo step and the attach form: two photos at most in one form; five are refused, nothing attached.
+    const flood = await fetch(`${fms.httpUrl}/orders/${id}/act`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys['zhang-min']}` },
+      body: photos(5),
+    });
+    expect(flood.status).toBe(413);
+    expect(await flood.text()).toMatch(/Too many or too large photos: at most 2 in one form, each up to \d+ MB/);
+    expect((await api('GET', `/api/work-orders/${id}`)).body.attachments).toEqual([]);
+  });
+
   it('speaks Chinese when the browser asks for it, and switches language on request', async () => {
     const context = await browser.newContext({
       viewport: { width: 360, height: 740 },

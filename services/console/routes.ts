@@ -222,13 +222,28 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
 
     c.post('/orders/:id/act', { config: { access: pageAccess, page: true }, schema: { hide: true } }, async (req, reply) => {
       const id = (req.params as { id: string }).id;
-      const form = await readForm(req);
       return render(req, reply, async (api, ctx) => {
         const by = ctx.principal?.personId;
+        // Who may act is settled before a byte of the form is read, and a form with photos may bring at most
+        // one per photo step of the order's checklist and one more (the "attach a photo" form): an upload is
+        // held in memory while it is read, so nobody else's form can make FMS hold more than the order needs.
+        if (!by) {
+          const refusal = 'only a person of the directory acts on orders: sign in with your own account';
+          return { ...(await orderPage(api, ctx, id, { error: refusal })), status: 403 };
+        }
+        let form: Form;
+        if (req.isMultipart()) {
+          const order = await api.get<{ checklist: { type: string }[] }>(`/api/work-orders/${encodeURIComponent(id)}`);
+          const photos = order.checklist.filter((st) => st.type === 'photo').length + 1;
+          form = await readForm(req, {
+            files: photos,
+            fileBytes: deps.attachmentMaxBytes,
+            tooMuch: ctx.m.photosTooMuch(photos, Math.floor(deps.attachmentMaxBytes / 1048576)),
+          });
+        } else form = await readForm(req);
         const action = String(form.fields.action ?? '');
         const version = Number(form.fields.version) || undefined;
         try {
-          if (!by) throw new ApiRefusal(403, 'FMS_ERR_API_FORBIDDEN', 'only a person of the directory acts on orders: sign in with your own account');
           if (action === 'attach') {
             const file = form.files.file;
             if (!file) throw new ApiRefusal(400, 'FMS_ERR_API_BAD_REQUEST', ctx.m.takePhoto);
@@ -340,18 +355,32 @@ interface Form {
   files: Record<string, { filename: string; data: Buffer }>;
 }
 
-/** A posted form, URL-encoded or multipart (with photos), as fields and files. */
-async function readForm(req: FastifyRequest): Promise<Form> {
+/**
+ * A posted form, URL-encoded or multipart (with photos), as fields and files. A multipart form may bring
+ * at most `limits.files` files of `limits.fileBytes` each; past either, reading stops and the person is
+ * told (`limits.tooMuch`) — 413, nothing acted on.
+ */
+async function readForm(req: FastifyRequest, limits?: { files: number; fileBytes: number; tooMuch: string }): Promise<Form> {
   const form: Form = { fields: {}, files: {} };
   if (!req.isMultipart()) {
     for (const [k, v] of Object.entries((req.body ?? {}) as Record<string, unknown>)) form.fields[k] = Array.isArray(v) ? String(v[0]) : String(v);
     return form;
   }
-  for await (const part of req.parts()) {
-    if (part.type === 'file') {
-      const data = await part.toBuffer();
-      if (data.length > 0) form.files[part.fieldname] = { filename: part.filename || 'photo', data };
-    } else form.fields[part.fieldname] = String(part.value);
+  const tooMuch = () => new ApiRefusal(413, 'FMS_ERR_API_BAD_REQUEST', limits?.tooMuch ?? 'too many or too large files');
+  let files = 0;
+  try {
+    for await (const part of req.parts({ limits: { files: limits?.files ?? 1, fileSize: limits?.fileBytes ?? 0 } })) {
+      if (part.type === 'file') {
+        if (++files > (limits?.files ?? 0)) throw tooMuch();
+        const data = await part.toBuffer();
+        if (data.length > 0) form.files[part.fieldname] = { filename: part.filename || 'photo', data };
+      } else form.fields[part.fieldname] = String(part.value);
+    }
+  } catch (err) {
+    if (err instanceof ApiRefusal) throw err;
+    // @fastify/multipart's own limits: a file too large, too many files or parts.
+    if (/^FST_(REQ_FILE_TOO_LARGE|FILES_LIMIT|PARTS_LIMIT|FIELDS_LIMIT)$/.test((err as { code?: string }).code ?? '')) throw tooMuch();
+    throw err;
   }
   return form;
 }
