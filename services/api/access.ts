@@ -131,8 +131,13 @@ export function registerAccessControl(app: FastifyInstance, d: AccessControlDeps
 
   if (d.apiAuth !== 'keys') {
     // Everyone is trusted; a signed-in person is still known by name (the console greets them), and nothing is refused.
-    app.addHook('onRequest', async (req) => {
-      const id = sessionIdOf(req);
+    app.addHook('onRequest', async (req, reply) => {
+      let id: string | undefined;
+      try {
+        id = sessionIdOf(req, reply);
+      } catch {
+        id = undefined; // two session cookies: neither is believed (the extra one is cleared)
+      }
       const resumed = id && req.routeOptions.url !== undefined ? await d.accounts.resume(id) : undefined;
       if (resumed && 'account' in resumed) {
         req.session = { ...resumed.session, csrfToken: resumed.csrfToken, account: resumed.account };
@@ -190,7 +195,7 @@ export function registerAccessControl(app: FastifyInstance, d: AccessControlDeps
     }
     // A Bearer key wins over a cookie: a program that sends its key is that key, whatever its cookie jar holds.
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const sessionId = token ? undefined : sessionIdOf(req);
+    const sessionId = token ? undefined : sessionIdOf(req, reply);
     if (!token && !sessionId)
       throw new FmsError('FMS_ERR_API_UNAUTHENTICATED', 'no API key and no session: send Authorization: Bearer <key>, or sign in with POST /api/session');
     const principal = token ? await byKey(req, token) : await bySession(req, reply, sessionId!);

@@ -22,10 +22,31 @@ export const CSRF_FIELD = '_csrf';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The session id the request's cookie holds, if any. */
-export function sessionIdOf(req: FastifyRequest): string | undefined {
-  const cookies = req.cookies ?? {};
-  return (req.protocol === 'https' ? cookies[SECURE_SESSION_COOKIE] : undefined) ?? cookies[SESSION_COOKIE] ?? undefined;
+/**
+ * The session id the request's cookie holds, if any: over HTTPS only the `__Host-` cookie counts.
+ *
+ * A request with two session cookies is refused: FMS sets one, on path `/`, so a second was planted —
+ * by a page of another port of this host, say, on a narrower path such as `/orders`, where the browser
+ * sends it first ("cookie tossing": the victim would act in the attacker's session on those pages).
+ * With `reply`, the browser is told to forget the session cookies of every narrower path of this
+ * address, where a planted one can only sit (FMS's own on `/` stays): the next sign-in is whole again.
+ */
+export function sessionIdOf(req: FastifyRequest, reply?: FastifyReply): string | undefined {
+  const secure = req.protocol === 'https';
+  const name = secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+  const sent = (req.headers.cookie ?? '').split(';').filter((c) => c.trim().startsWith(`${name}=`)).length;
+  if (sent > 1) {
+    if (reply) {
+      const segments = req.url.split('?')[0]!.split('/').filter(Boolean).slice(0, 8);
+      const paths = segments.map((_, i) => `/${segments.slice(0, i + 1).join('/')}`);
+      for (const path of paths.flatMap((p) => [p, `${p}/`])) reply.clearCookie(name, { path, httpOnly: true, sameSite: 'lax', secure });
+    }
+    throw new FmsError(
+      'FMS_ERR_API_UNAUTHENTICATED',
+      'the browser sent two session cookies for this site (another site may have planted one); the extra one is cleared: sign in again',
+    );
+  }
+  return req.cookies?.[name] ?? undefined;
 }
 
 /** Sets the session cookie for a new session that ends, at the latest, at `expiresAt`. */

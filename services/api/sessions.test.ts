@@ -84,6 +84,26 @@ eachDatabase('console sessions', (_open, place) => {
     expect(res.setCookie[0]).toMatch(/^__Host-fms_session=[A-Za-z0-9_-]{43}; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
   });
 
+  it('refuses a request with a second session cookie planted beside its own, clears the planted one, and over HTTPS believes only the __Host- cookie', async () => {
+    // The attacker's own session, tossed into the victim's browser for /work-orders by a page on another port of this host.
+    const attacker = browser();
+    await attacker.signIn('zhang-min', PASSWORD);
+    const victim = browser();
+    await victim.signIn('chen-jie', PASSWORD);
+    const own = victim.cookie;
+    const tossed = await victim.request('GET', '/api/work-orders/WO-1', { headers: { cookie: `${attacker.cookie}; ${own}` } });
+    expect(tossed.status).toBe(401);
+    expect(tossed.body.error.message).toMatch(/two session cookies.*sign in again/);
+    // The browser is told to forget the cookie on the narrower paths a planted one must sit on; FMS's own, on /, stays.
+    expect(tossed.setCookie).toEqual(expect.arrayContaining([expect.stringMatching(/^fms_session=; Max-Age=0; Path=\/api\/work-orders;/)]));
+    expect(tossed.setCookie.some((c) => /Path=\/;/.test(c))).toBe(false);
+    victim.cookie = own; // a browser keeps its cookie on / (this test's jar knows no paths)
+    expect((await victim.get('/api/session')).body.user).toBe('chen-jie');
+    // Over HTTPS a plain cookie (which any port of the host could set) signs nobody in.
+    const plain = await victim.request('GET', '/api/session', { headers: { 'x-forwarded-proto': 'https' } });
+    expect(plain.status).toBe(401);
+  });
+
   it('refuses a wrong password and an unknown user alike, and nothing signs in without a key or a session', async () => {
     const wrong = await browser({ address: '198.51.100.1' }).signIn('chen-jie', 'not the password');
     const nobody = await browser({ address: '198.51.100.1' }).signIn('nobody-here', 'not the password');
