@@ -188,6 +188,13 @@ export async function buildApi(deps: ApiDeps) {
     });
   }
 
+  // What the API answers is a person's or an integration's own (orders, reports, photos): no cache keeps it,
+  // so Back after signing out shows nothing of it. Answers that may be cached say so themselves.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
   // The console's session cookie (read and set; FMS signs nothing: the id is random and looked up by its hash).
   await app.register(fastifyCookie);
   // The console's plain HTML forms: flat fields only (no nesting), 64 KiB at most, into an object without a prototype.

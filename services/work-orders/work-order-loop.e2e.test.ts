@@ -114,6 +114,13 @@ describe('the service loop end to end over HTTP: from a simulated fault to a clo
     const file = await fetch(url(`/work-orders/${id}/attachments/${photo.id}`));
     expect(file.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await file.arrayBuffer()).equals(PNG)).toBe(true);
+    expect(file.headers.get('cache-control')).toBe('private, no-store');
+    // A photo named on a Chinese phone opens as well (its name was refused by Node in the header: 500).
+    await act(id, { action: 'attach', by: 'li-wei', filename: '泵房照片 1.png', data: Buffer.concat([PNG, Buffer.from([2])]).toString('base64') });
+    const named = (await getJson(url(`/work-orders/${id}`))).attachments.find((a: { filename: string }) => a.filename === '泵房照片 1.png');
+    const chinese = await fetch(url(`/work-orders/${id}/attachments/${named.id}`));
+    expect(chinese.status).toBe(200);
+    expect(chinese.headers.get('content-disposition')).toBe(`inline; filename="____ 1.png"; filename*=UTF-8''${encodeURIComponent('泵房照片 1.png')}`);
 
     const incomplete = await act(id, { action: 'resolve', by: 'li-wei', note: 'bearing replaced' });
     expect(incomplete.status).toBe(400);
@@ -146,7 +153,7 @@ describe('the service loop end to end over HTTP: from a simulated fault to a clo
     expect(closed.body).toMatchObject({ state: 'closed', breached: false, reworkCount: 0 });
 
     const history = (await getJson(url(`/work-orders/${id}`))).history.map((e: any) => e.action ?? e.type);
-    expect(history).toEqual(['opened', 'assign', 'acknowledge', 'start', 'attach', 'resolve', 'verify', 'rate', 'close']);
+    expect(history).toEqual(['opened', 'assign', 'acknowledge', 'start', 'attach', 'attach', 'resolve', 'verify', 'rate', 'close']);
   });
 
   it('takes a request from the front desk through requester confirmation and QC', async () => {

@@ -261,7 +261,15 @@ export const workOrderRoutes =
       async (req, reply) => {
         const a = await deps.workOrders.attachment(req.params.id, req.params.attachmentId);
         reply.header('content-type', a.contentType);
-        reply.header('content-disposition', `inline; filename="${a.filename.replace(/["\\\r\n]/g, '_')}"`);
+        // An ASCII name for every client and the real one (a photo named in Chinese) for those that read RFC 6266;
+        // a header with other characters is refused by Node (the download failed with 500).
+        const ascii = a.filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+        reply.header(
+          'content-disposition',
+          `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(a.filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`,
+        );
+        // Personal and never changing: the browser keeps it to itself and not after the session.
+        reply.header('cache-control', 'private, no-store');
         reply.header('etag', `"${a.sha256}"`);
         reply.header('x-checksum-sha256', a.sha256);
         return reply.send(a.bytes);
