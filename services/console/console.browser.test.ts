@@ -1,7 +1,7 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fms } from '../app.ts';
-import { requireProgram, startTestFms } from '../testing/harness.ts';
+import { requireProgram, startTestFms, waitFor } from '../testing/harness.ts';
 
 const browserProgram = requireProgram('chromium', 'chromium');
 const ADMIN = 'admin-key-for-the-console-tests-0123456789';
@@ -225,6 +225,56 @@ describe.skipIf(!browserProgram.available)(`the console in Chromium ${browserPro
     expect(flood.status).toBe(413);
     expect(await flood.text()).toMatch(/Too many or too large photos: at most 2 in one form, each up to \d+ MB/);
     expect((await api('GET', `/api/work-orders/${id}`)).body.attachments).toEqual([]);
+  });
+
+  it('holds a few live-update streams per person, and tells a technician of their team’s orders only', async () => {
+    const open = async () => {
+      const abort = new AbortController();
+      const res = await fetch(`${fms.httpUrl}/console/events`, { headers: { authorization: `Bearer ${keys['li-wei']}` }, signal: abort.signal });
+      return { res, abort };
+    };
+    const streams = [];
+    for (let i = 0; i < 8; i++) streams.push(await open());
+    expect(streams.map((x) => x.res.status)).toEqual(Array(8).fill(200));
+    const ninth = await open();
+    expect(ninth.res.status).toBe(429);
+    expect(ninth.res.headers.get('retry-after')).toBe('60');
+    // What the first stream hears: an order of Li Wei's team, not one of the Lakeview team's.
+    const reader = streams[0]!.res.body!.getReader();
+    const heard: string[] = [];
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        heard.push(new TextDecoder().decode(value));
+      }
+    })();
+    const theirs = await api(
+      'POST',
+      '/api/work-orders',
+      { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Lakeview pump leak', assetId: 'lv-pump-01', by: 'zhang-min' },
+      keys['zhang-min'],
+    );
+    const ours = await api(
+      'POST',
+      '/api/work-orders',
+      { source: 'inspection', channel: 'inspection', category: 'repair', title: 'Lift 1 call button', assetId: 'rs-elevator-01', by: 'zhang-min' },
+      keys['zhang-min'],
+    );
+    await waitFor(() => heard.join('').includes(ours.body.id), 5000, 'the team’s order on the stream');
+    expect(heard.join('')).not.toContain(theirs.body.id);
+    for (const x of streams) x.abort.abort();
+    await reading;
+    // Closed streams are counted out again.
+    await waitFor(
+      async () => {
+        const again = await open();
+        again.abort.abort();
+        return again.res.status === 200;
+      },
+      5000,
+      'a stream to be free again',
+    );
   });
 
   it('speaks Chinese when the browser asks for it, and switches language on request', async () => {

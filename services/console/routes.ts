@@ -10,6 +10,7 @@ import { checkSameOrigin } from '../api/session-cookie.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { isFmsError } from '../shared/errors.ts';
 import type { WorkOrderService } from '../work-orders/work-order-service.ts';
+import { technicianSeesOrder } from '../work-orders/people.ts';
 import { ApiRefusal, apiClient, type ApiClient } from './api-client.ts';
 import { registerAssetPages } from './asset-routes.ts';
 import { registerPeoplePages } from './people-routes.ts';
@@ -40,6 +41,11 @@ export interface ConsoleDeps {
   /** Largest attachment accepted (FMS_ATTACHMENT_MAX_MB). */
   attachmentMaxBytes: number;
 }
+
+/** Live-update streams one principal may hold (tabs and phone), and all of them together. */
+export const LIVE_STREAMS_PER_PRINCIPAL = 8;
+export const LIVE_STREAMS_IN_ALL = 2000;
+const LIVE_HEARTBEAT_MS = 25_000;
 
 const asset = (name: string) => readFileSync(new URL(`./static/${name}`, import.meta.url));
 /** A path on this server to go back to after signing in or switching language; anything else goes home. */
@@ -315,10 +321,24 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     });
 
     // Live updates: a server-sent event whenever an order or an alarm the principal may see changes;
-    // the page's script then reloads its content (app.js).
-    c.get('/console/events', { config: { access: pageAccess }, schema: { hide: true } }, (req, reply) => {
-      const sites = principalOf(req)?.sites ?? null;
+    // the page's script then reloads its content (app.js). A few streams per principal (a person's tabs
+    // and phone) and a bounded number in all: each holds a connection; a stream ends with its session.
+    const streams = new Map<string, number>();
+    let streaming = 0;
+    c.get('/console/events', { config: { access: pageAccess }, schema: { hide: true } }, async (req, reply) => {
+      const p = req.principal;
+      const who = p ? `${p.kind}:${p.id}` : `address:${req.ip}`;
+      if ((streams.get(who) ?? 0) >= LIVE_STREAMS_PER_PRINCIPAL || streaming >= LIVE_STREAMS_IN_ALL) {
+        // The page keeps working without live updates; its script tries again later (retry below).
+        return reply.status(429).header('retry-after', '60').type('text/plain; charset=utf-8').send('too many live-update streams open; try again later');
+      }
+      const sites = p?.sites ?? null;
+      const technician = p?.role === 'technician' && p.personId ? p.personId : null;
       const visible = (site: string | null) => sites === null || (site !== null && sites.includes(site));
+      const seesOrder = (o: { site: string | null; assignee: string | null; team: string | null }) =>
+        visible(o.site) && (technician === null || technicianSeesOrder(o, technician, deps.workOrders.teams()));
+      streams.set(who, (streams.get(who) ?? 0) + 1);
+      streaming++;
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -328,22 +348,40 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
         'x-accel-buffering': 'no',
       });
       res.write('retry: 5000\n\n');
-      const send = (kind: string, id: string, site: string | null) => {
-        if (visible(site)) res.write(`event: change\ndata: ${JSON.stringify({ kind, id })}\n\n`);
+      const send = (kind: string, id: string, show: boolean): void => {
+        if (show) res.write(`event: change\ndata: ${JSON.stringify({ kind, id })}\n\n`);
       };
       const off = [
-        deps.workOrders.on('changed', ({ order }) => send('order', order.id, order.site)),
-        deps.alarms.on('raised', ({ alarm }) => send('alarm', String(alarm.id), alarm.site)),
-        deps.alarms.on('acknowledged', ({ alarm }) => send('alarm', String(alarm.id), alarm.site)),
-        deps.alarms.on('cleared', ({ alarm }) => send('alarm', String(alarm.id), alarm.site)),
-        deps.alarms.on('escalated', ({ alarm }) => send('alarm', String(alarm.id), alarm.site)),
+        deps.workOrders.on('changed', ({ order }) => send('order', order.id, seesOrder(order))),
+        deps.alarms.on('raised', ({ alarm }) => send('alarm', String(alarm.id), visible(alarm.site))),
+        deps.alarms.on('acknowledged', ({ alarm }) => send('alarm', String(alarm.id), visible(alarm.site))),
+        deps.alarms.on('cleared', ({ alarm }) => send('alarm', String(alarm.id), visible(alarm.site))),
+        deps.alarms.on('escalated', ({ alarm }) => send('alarm', String(alarm.id), visible(alarm.site))),
       ];
-      const beat = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
-      beat.unref();
+      let closed = false;
       const close = () => {
+        if (closed) return;
+        closed = true;
         clearInterval(beat);
         for (const f of off) f();
+        const left = (streams.get(who) ?? 1) - 1;
+        if (left > 0) streams.set(who, left);
+        else streams.delete(who);
+        streaming--;
+        res.end();
       };
+      // The heartbeat keeps the connection open through proxies, and asks whether its credentials still
+      // sign in: a stream of a session that ended (signed out, expired, account disabled) or a revoked key ends too.
+      const beat = setInterval(() => {
+        res.write(': keep-alive\n\n');
+        void apiClient(app, req)
+          .call('GET', '/api/session')
+          .then(
+            (a) => a.status === 401 && close(),
+            () => undefined,
+          );
+      }, LIVE_HEARTBEAT_MS);
+      beat.unref();
       req.raw.on('close', close);
       res.on('error', close);
     });

@@ -39,6 +39,19 @@ export const teamSchema = z.strictObject({
 });
 export type Team = z.infer<typeof teamSchema>;
 
+/**
+ * Whether a technician reads an order: theirs, their team's, or one a teammate has (the API's order
+ * routes and the console's live updates both ask). Without teams every technician reads every order.
+ */
+export function technicianSeesOrder(
+  order: { assignee: string | null; team: string | null },
+  personId: string,
+  teams: readonly Pick<Team, 'id' | 'members'>[],
+): boolean {
+  if (teams.length === 0 || order.assignee === personId) return true;
+  return teams.some((t) => t.members.includes(personId) && (t.id === order.team || (order.assignee !== null && t.members.includes(order.assignee))));
+}
+
 const optional = <T extends z.ZodType>(t: T) => t.nullable().optional();
 
 /** A change of a person: the fields given replace theirs; `null` removes phone, email or on-duty hours (always on duty). */

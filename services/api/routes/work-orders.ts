@@ -12,6 +12,7 @@ import { listParam, pageParams, timeParam } from '../params.ts';
 import { auditRequest } from '../request-audit.ts';
 import { everyone, field, listedSite, once, staff, type Scope } from '../access.ts';
 import type { ApiDeps } from '../server.ts';
+import { technicianSeesOrder } from '../../work-orders/people.ts';
 
 const requesterSchema = z
   .strictObject({
@@ -111,11 +112,8 @@ export const workOrderRoutes =
       const found = await orderOf(req);
       if (!found) return; // the route answers 404
       const all = deps.workOrders.teams();
-      if (all.length === 0) return;
-      const { assignee, team } = found.order;
       const teams = all.filter((t) => t.members.includes(key.personId!));
-      const ours = assignee === key.personId || teams.some((t) => t.id === team || (assignee !== null && t.members.includes(assignee)));
-      if (!ours)
+      if (!technicianSeesOrder(found.order, key.personId, all))
         throw new FmsError(
           'FMS_ERR_API_FORBIDDEN',
           `${key.personId} reads orders assigned to them or their team (${teams.map((t) => t.id).join(', ') || 'no team'}); ${found.order.id} is another team's`,
