@@ -35,6 +35,16 @@ function stats(ms: number[]): Timed {
   return { p50: round(quantile(s, 50)), p95: round(quantile(s, 95)), p99: round(quantile(s, 99)), max: round(s.at(-1)!) };
 }
 
+/**
+ * CPU time (user + system) the FMS process has used so far, in ms: what a page costs the service,
+ * whatever share of the shared cores the benchmark's own requests happen to get.
+ */
+function cpuMs(s: ServiceProcess): number {
+  const fields = readFileSync(`/proc/${s.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime, fields 14 and 15 of proc(5), in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** What a page's HTML shows of its list: order or alarm cards, and whether a pager links onwards. */
 function listOf(html: string) {
   const cards = (html.match(/<li class="card/g) ?? []).length;
@@ -169,11 +179,13 @@ export async function consoleBench(): Promise<string[]> {
       const body = await get();
       for (let i = 1; i < WARM_UP; i++) await get();
       const ms: number[] = [];
+      const cpu0 = cpuMs(service);
       for (let i = 0; i < N; i++) {
         const t = performance.now();
         await get();
         ms.push(performance.now() - t);
       }
+      const cpu = round((cpuMs(service) - cpu0) / N);
       const s = stats(ms);
       const list = listOf(body);
       const paging =
@@ -182,9 +194,9 @@ export async function consoleBench(): Promise<string[]> {
           : `${list.cards} cards of ${list.total ?? list.cards}${list.next ? ', next link' : ', no next link'}${list.cards > BOARD_PAGE ? ' — NOT PAGINATED' : ''}`;
       if (p.url.startsWith('/board')) worstBoard.p99 = Math.max(worstBoard.p99, s.p99);
       process.stdout.write(
-        `bench: console: ${p.name}: p50 ${s.p50} ms, p95 ${s.p95} ms, p99 ${s.p99} ms, max ${s.max} ms (${paging}, ${kb(body.length)} HTML)\n`,
+        `bench: console: ${p.name}: p50 ${s.p50} ms, p95 ${s.p95} ms, p99 ${s.p99} ms, max ${s.max} ms, FMS CPU ${cpu} ms a request (${paging}, ${kb(body.length)} HTML)\n`,
       );
-      latencyRows.push(`| ${p.name} | \`${p.url}\` | ${s.p50} | ${s.p95} | **${s.p99}** | ${s.max} | ${paging} | ${kb(Buffer.byteLength(body))} |`);
+      latencyRows.push(`| ${p.name} | \`${p.url}\` | ${s.p50} | ${s.p95} | **${s.p99}** | ${s.max} | ${cpu} | ${paging} | ${kb(Buffer.byteLength(body))} |`);
     }
 
     // 2. First screen in Chromium on loopback; 3. what each page loads.
@@ -299,10 +311,11 @@ export async function consoleBench(): Promise<string[]> {
       `largest **${kb(worstWeight)}**; the board with 10,000 open orders paginated, ≤ 200 ms p99 — worst board variant **${worstBoard.p99} ms**.`,
       '',
       `Answer times over HTTP on loopback, one request at a time with a signed-in person's session cookie, ${N} requests after ${WARM_UP} to warm up`,
-      `(the supervisor is the estate's dispatcher, every site; the technician is ${tech.id}, the one with the most open orders):`,
+      `(the supervisor is the estate's dispatcher, every site; the technician is ${tech.id}, the one with the most open orders);`,
+      'FMS CPU = the CPU time the FMS process used over those requests, divided by their number (steadier than the times on a shared machine):',
       '',
-      '| page | URL | p50 ms | p95 ms | p99 ms | max ms | what it shows | HTML |',
-      '|---|---|---:|---:|---:|---:|---|---:|',
+      '| page | URL | p50 ms | p95 ms | p99 ms | max ms | FMS CPU ms a request | what it shows | HTML |',
+      '|---|---|---:|---:|---:|---:|---:|---|---:|',
       ...latencyRows,
       '',
       `First screen in Chromium (Debian's, headless, 360 × 740), from navigation start to first contentful paint and to the end of the load event, ${LOADS} loads each,`,
