@@ -77,7 +77,6 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const metrics = createMetrics();
     const database = await openDatabase(config.dataDir, config.databaseUrl);
     closers.add('database', () => database.close());
-    // The planner's statistics follow the tables' growth (SQLite's advice: PRAGMA optimize every few hours at most).
     jobs.every('database statistics', { every: 3_600_000 }, () => database.optimize());
     const rejected = createRejectedLog();
     const telemetry = await openTelemetryStore(config, svc('telemetry'), (line, reason) =>

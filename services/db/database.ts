@@ -50,7 +50,7 @@ export interface OpenedDatabase {
   dialect: 'sqlite' | 'postgres';
   /** Whether a trivial query answers, for /api/health. */
   ping(): Promise<boolean>;
-  /** Brings the query planner's statistics up to date where tables grew (SQLite; PostgreSQL's autovacuum does its own). */
+  /** Brings the query planner's statistics up to date where tables grew (SQLite, run hourly by app.ts as SQLite advises; PostgreSQL's autovacuum does its own). */
   optimize(): Promise<void>;
   close(): Promise<void>;
 }
