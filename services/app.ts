@@ -77,6 +77,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const metrics = createMetrics();
     const database = await openDatabase(config.dataDir, config.databaseUrl);
     closers.add('database', () => database.close());
+    jobs.every('database statistics', { every: 3_600_000 }, () => database.optimize());
     const rejected = createRejectedLog();
     const telemetry = await openTelemetryStore(config, svc('telemetry'), (line, reason) =>
       rejected.add(now(), '(telemetry store)', 'store_refused', `the telemetry store refused this reading: ${reason}`, Buffer.from(line)),

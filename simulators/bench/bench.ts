@@ -5,7 +5,8 @@
  *
  * BENCH_SECONDS (default 20) sets the length of each load phase; BENCH_PROFILE=1 writes a CPU profile
  * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|work-orders|reports|scale-out|sign-in runs
- * one part.
+ * one part. BENCH_ONLY=console runs the console's budgets (console.ts), which the full run leaves out: seeding its
+ * 10,000 orders takes minutes.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { reportBench } from './reports.ts';
 import { scaleOutBench } from './scale-out.ts';
 import { deviceTopic } from '../../services/shared/topics.ts';
 import { signInBench } from './sign-in.ts';
+import { consoleBench } from './console.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -139,6 +141,11 @@ function machine(): string {
 const ONLY = process.env.BENCH_ONLY;
 
 async function main() {
+  if (ONLY === 'console') {
+    process.stdout.write('bench: console, 10,000 open orders\n');
+    writeSection('## Console (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await consoleBench())]);
+    return;
+  }
   if (!ONLY || ONLY === 'work-orders') {
     process.stdout.write('bench: work-order register\n');
     const wo = await workOrderBench();
