@@ -202,8 +202,8 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
         audit,
       },
       ...{ log: svc('api'), version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, rateLimitPerMinute: config.http.rateLimitPerMinute },
-      ...{ apiAuth: config.http.auth, tls: config.http.tls, trustProxy: config.http.trustProxy, sites: estate.sites },
-      ...{ requestTimeoutMs: config.http.requestTimeoutMs },
+      ...{ apiAuth: config.http.auth, tls: config.http.tls, trustProxy: config.http.trustProxy, requestTimeoutMs: config.http.requestTimeoutMs },
+      sites: estate.sites,
     });
     await registerConsole(api, {
       ...{ workOrders, alarms, audit, log: svc('console'), now, sites: estate.sites, timeZoneOf: estate.timeZoneOf },
