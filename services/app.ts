@@ -96,13 +96,8 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     assets.onRemoved((id) => credentials.revoke(id)); // a removed asset's secret ends, and its device goes
     // People's console accounts and sessions (a session passes the same access checks as a key).
     const accounts = createAccounts({
-      store: createKyselyAccountStore(database.db),
-      sessions: createKyselySessionStore(database.db),
-      audit,
-      now,
-      sessionIdleMs: config.sessions.idleMs,
-      sessionMaxAgeMs: config.sessions.maxAgeMs,
-      lockMaxMs: config.sessions.lockMaxMs,
+      ...{ store: createKyselyAccountStore(database.db), sessions: createKyselySessionStore(database.db), audit, now },
+      ...{ sessionIdleMs: config.sessions.idleMs, sessionMaxAgeMs: config.sessions.maxAgeMs, lockMaxMs: config.sessions.lockMaxMs },
     });
     const broker = openBroker({ config, log, metrics, rejected, audit, apiKeys, credentials, assets, now });
 
