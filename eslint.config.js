@@ -14,6 +14,7 @@ const entryPoints = [
   'dashboards/generate.ts',
   'dashboards/schema/generate-schema.ts',
   'bin/**/*.ts',
+  'tools/console-screenshots.ts',
 ];
 
 export default tseslint.config(

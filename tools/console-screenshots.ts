@@ -34,7 +34,14 @@ const banner = new Promise<{ url: string; password: string }>((resolve, reject) 
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function signedIn(browser: Browser, url: string, user: string, password: string, size: { width: number; height: number }, locale = 'en-GB'): Promise<Page> {
+async function signedIn(
+  browser: Browser,
+  url: string,
+  user: string,
+  password: string,
+  size: { width: number; height: number },
+  locale = 'en-GB',
+): Promise<Page> {
   const context = await browser.newContext({ viewport: size, locale, extraHTTPHeaders: { 'accept-language': locale } });
   const page = await context.newPage();
   await page.goto(`${url}/signin`);

@@ -251,7 +251,10 @@ export async function orderPage(
               ${Object.entries(latest.metrics).map(
                 ([k, v]) =>
                   html`<dt>${metricLabel(ctx, asset?.type, k)}</dt>
-                    <dd>${typeof v.value === 'boolean' ? (v.value ? ctx.m.assetPage.yes : ctx.m.assetPage.no) : String(v.value)} ${v.unit} <span class="muted">${when(v.ts, tz, ctx.now)}</span></dd>`,
+                    <dd>
+                      ${typeof v.value === 'boolean' ? (v.value ? ctx.m.assetPage.yes : ctx.m.assetPage.no) : String(v.value)} ${v.unit}
+                      <span class="muted">${when(v.ts, tz, ctx.now)}</span>
+                    </dd>`,
               )}
             </dl>`
           : html`<p class="muted">${ctx.m.noReadings}</p>`
