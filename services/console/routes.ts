@@ -49,7 +49,9 @@ const LIVE_HEARTBEAT_MS = 25_000;
 
 const asset = (name: string) => readFileSync(new URL(`./static/${name}`, import.meta.url));
 /** A path on this server to go back to after signing in or switching language; anything else goes home. */
-export const localPath = (next: unknown) => (typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/');
+export const localPath = (next: unknown) => (typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/');
+/** A request's address for the log, without the CSRF token a multipart form carries in it. */
+const loggedUrl = (url: string) => url.replace(/([?&]_csrf=)[^&]*/g, '$1…');
 
 /**
  * The console: server-rendered pages at `/` for the people of the service process. Pages read and act
@@ -88,7 +90,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
           .send(errorPage(req, lang, m.forbidden, err.message));
       }
       const status = isFmsError(err) ? err.status : ((err as { statusCode?: number }).statusCode ?? 500);
-      if (status >= 500) deps.log.error({ err, url: req.url }, 'console page failed');
+      if (status >= 500) deps.log.error({ err, url: loggedUrl(req.url) }, 'console page failed');
       return reply
         .status(status)
         .type('text/html; charset=utf-8')
