@@ -94,3 +94,14 @@ export const noticeBox = (message: string) => html`<p class="notice" role="statu
 export function metricLabel(ctx: PageContext, type: string | undefined, metric: string): string {
   return ctx.m.metricNames[metric] ?? (type ? catalog[type as DeviceType]?.metrics.find((x) => x.name === metric)?.description : undefined) ?? metric;
 }
+
+/** The "site" field of a filter form: every site the person may see, and "all sites" first. */
+export function siteFilter(ctx: PageContext, sites: readonly string[], selected: string | undefined): Html {
+  return html`<label
+    >${ctx.m.filterSite}
+    <select name="site">
+      <option value="">${ctx.m.filterAll}</option>
+      ${sites.map((s) => html`<option value="${s}" ${selected === s ? html` selected` : ''}>${s}</option>`)}
+    </select>
+  </label>`;
+}

@@ -3,7 +3,7 @@ import type { ApiClient } from '../api-client.ts';
 import { assetMap, listAll, peopleMap } from '../data.ts';
 import { html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
-import { orderCard } from '../widgets.ts';
+import { orderCard, siteFilter } from '../widgets.ts';
 
 const OPEN = 'new,assigned,acknowledged,in_progress,on_hold,resolved,verified';
 const PAGE = 50;
@@ -76,13 +76,7 @@ export async function boardPage(api: ApiClient, ctx: PageContext, q: BoardQuery,
     ctx.m.board,
     html`<h1>${ctx.m.board}</h1>
       <form class="filters" method="get" action="/board">
-        <label
-          >${ctx.m.filterSite}
-          <select name="site">
-            <option value="">${ctx.m.filterAll}</option>
-            ${visibleSites.map((s) => html`<option value="${s}" ${q.site === s ? html` selected` : ''}>${s}</option>`)}
-          </select>
-        </label>
+        ${siteFilter(ctx, visibleSites, q.site)}
         <label
           >${ctx.m.filterPriority}
           <select name="priority">

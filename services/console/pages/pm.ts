@@ -6,6 +6,7 @@ import { assetMap } from '../data.ts';
 import { html, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
 import type { PlanReport } from './asset.ts';
+import { siteFilter } from '../widgets.ts';
 
 /** How far ahead the calendar looks. */
 export const PM_HORIZON_DAYS = 30;
@@ -172,13 +173,7 @@ export async function pmPage(api: ApiClient, ctx: PageContext, q: { site?: strin
       ${
         visibleSites.length > 1
           ? html`<form class="filters" method="get" action="/pm">
-              <label
-                >${ctx.m.filterSite}
-                <select name="site">
-                  <option value="">${ctx.m.filterAll}</option>
-                  ${visibleSites.map((s) => html`<option value="${s}" ${q.site === s ? html` selected` : ''}>${s}</option>`)}
-                </select>
-              </label>
+              ${siteFilter(ctx, visibleSites, q.site)}
               <button type="submit">${ctx.m.filter}</button>
             </form>`
           : ''
