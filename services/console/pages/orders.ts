@@ -32,6 +32,7 @@ export async function myOrdersPage(api: ApiClient, ctx: PageContext): Promise<st
     ctx.m.myOrders,
     html`<h1>${ctx.m.myOrders}</h1>
       <p class="live-note" hidden>${ctx.m.liveUpdates}</p>
+      ${orders.total > items.length ? html`<p class="notice" role="status">${ctx.m.myOrdersMore(items.length, orders.total)}</p>` : ''}
       ${
         items.length === 0
           ? html`<p class="empty">${ctx.m.myOrdersEmpty}</p>`
