@@ -2,7 +2,7 @@ import { DEFAULT_PRIOR } from './fleet-prior.ts';
 import { forecastCrossing } from './forecast.ts';
 import { HOUR, recentLevel, usableHours } from './hours.ts';
 import { detectOnset } from './onset.ts';
-import { normalCdf } from './robust.ts';
+import { median, normalCdf } from './robust.ts';
 import type { Assessment, DegradationFit, FleetPrior, HourBucket, IndicatorState, Recommendation } from './types.ts';
 
 /**
@@ -55,6 +55,13 @@ export const SIGNIFICANT_SHARE = 0.25;
  * its daily load cycle now and then, a fraction of a spread above normal.
  */
 export const WATCH_CHANGE = 1;
+/**
+ * …and its last day's median (a whole load cycle) has moved at least half a spread too. Without it a
+ * healthy simulated pump went on the watch list at 25 of 126 report times over two days (its motor
+ * temperature's evening peak, 1.4–2.2 spreads for a few hours); with it, at none, and the IMS bearings'
+ * watch lead times are unchanged (evaluate.test.ts).
+ */
+export const WATCH_DAY_CHANGE = 0.5;
 /** Hours after the onset before a path is fitted. */
 export const MIN_FIT_HOURS = 3;
 
@@ -133,7 +140,11 @@ export function assessIndicator(hours: readonly HourBucket[], o: AssessOptions):
   }
   // A rise worth watching: credible growth, or an onset the level has really moved from (a daily load
   // cycle trips the CUSUM now and then, and a healthy pump on the watch list every evening is noise).
-  if (recommendation === 'none' && (credible || (onset !== null && change >= WATCH_CHANGE))) recommendation = 'watch';
+  // The move is judged on the last day's median too, a whole load cycle: a healthy pump's evening peak
+  // stands above its healthy level for hours, a real change stays there all day.
+  const dayChange = (median(usable.slice(-24).map((h) => h.mean)) - baseline.level) / baseline.spread;
+  why.dayChange = round(dayChange);
+  if (recommendation === 'none' && (credible || (onset !== null && change >= WATCH_CHANGE && dayChange >= WATCH_DAY_CHANGE))) recommendation = 'watch';
   return { state, level, baseline, onset, change, model, crossing, rulHours, recommendation, why };
 }
 
