@@ -333,6 +333,28 @@ export interface SignInAttemptsTable {
   last_success_at: number | null;
 }
 
+export interface OutboxTable {
+  id: string;
+  /** what makes two deliveries the same one (event, subject, recipient, channel) */
+  dedupe_key: string;
+  /** `email`, `wecom`, `dingtalk`, `feishu`, `sms`, `webhook`, `in_app` */
+  channel: string;
+  recipient: string;
+  event: string;
+  /** the order, alarm or report it is about */
+  subject_id: string | null;
+  /** JSON: what the channel sends */
+  payload: string;
+  /** `pending`, `sending`, `sent`, `dead` */
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
 export interface DatabaseSchema {
   assets: AssetsTable;
   alarms: AlarmsTable;
@@ -351,6 +373,7 @@ export interface DatabaseSchema {
   sign_in_links: SignInLinksTable;
   sessions: SessionsTable;
   sign_in_attempts: SignInAttemptsTable;
+  outbox: OutboxTable;
   counters: CountersTable;
   rules: RulesTable;
   rule_states: RuleStatesTable;

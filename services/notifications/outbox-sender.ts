@@ -1,0 +1,82 @@
+import type { Logger } from 'pino';
+import type { OutboxEntry, OutboxStore } from './outbox-store.ts';
+
+/** What a channel answers for one delivery: sent, or failed and whether trying again may help. */
+export type ChannelResult = { ok: true } | { ok: false; error: string; retry: boolean };
+
+/** A way to reach people (email, a group robot, SMS, a webhook): sends one delivery's payload. */
+export type Channel = (entry: OutboxEntry) => Promise<ChannelResult>;
+
+export interface OutboxSenderOptions {
+  store: OutboxStore;
+  channels: Readonly<Record<string, Channel>>;
+  log: Logger;
+  now: () => number;
+  random?: () => number;
+  /** First wait after a failure; doubles with each further one (with ±20 % jitter). */
+  baseDelayMs?: number;
+  /** The longest wait between attempts. */
+  maxDelayMs?: number;
+  /** Attempts before a delivery is given up (`dead`). */
+  maxAttempts?: number;
+  /** How long a claimed delivery is this sender's before another may take it (a sender that died). */
+  leaseMs?: number;
+  /** Deliveries taken per round. */
+  batch?: number;
+}
+
+/**
+ * Sends what the outbox holds: takes due deliveries under a lease, hands each to its channel, marks it
+ * sent, or schedules the next attempt with exponential backoff and jitter, or gives it up after
+ * `maxAttempts` or when the channel says retrying cannot help (a 4xx, an unknown mailbox). Because every
+ * delivery is a row before it is tried, a SIGKILL loses nothing: the next start (or another instance,
+ * once the lease lapses) sends what was left.
+ */
+export function createOutboxSender(o: OutboxSenderOptions) {
+  const random = o.random ?? Math.random;
+  const base = o.baseDelayMs ?? 5_000;
+  const max = o.maxDelayMs ?? 30 * 60_000;
+  const maxAttempts = o.maxAttempts ?? 10;
+  const lease = o.leaseMs ?? 60_000;
+  const batch = o.batch ?? 50;
+
+  /** When the attempt after `attempts` failed ones is due. */
+  const nextAt = (attempts: number, now: number) => now + Math.round(Math.min(max, base * 2 ** (attempts - 1)) * (0.8 + 0.4 * random()));
+
+  async function deliver(e: OutboxEntry): Promise<'sent' | 'retry' | 'dead'> {
+    const channel = o.channels[e.channel];
+    let result: ChannelResult;
+    try {
+      result = channel ? await channel(e) : { ok: false, error: `no channel "${e.channel}" is configured`, retry: false };
+    } catch (err) {
+      result = { ok: false, error: (err as Error).message, retry: true };
+    }
+    const now = o.now();
+    if (result.ok) {
+      await o.store.markSent(e.id, now);
+      return 'sent';
+    }
+    const giveUp = !result.retry || e.attempts >= maxAttempts;
+    await o.store.markFailed(e.id, result.error, giveUp ? null : nextAt(e.attempts, now));
+    if (giveUp) o.log.warn({ id: e.id, channel: e.channel, event: e.event, attempts: e.attempts, reason: result.error }, 'notification given up');
+    return giveUp ? 'dead' : 'retry';
+  }
+
+  return {
+    nextAt,
+    /** One round: sends every delivery due now (up to `batch`), one at a time per recipient. Returns what became of them. */
+    async runOnce(): Promise<{ sent: number; retry: number; dead: number }> {
+      const now = o.now();
+      const taken = await o.store.claim(now, now + lease, batch);
+      const out = { sent: 0, retry: 0, dead: 0 };
+      const byRecipient = new Map<string, OutboxEntry[]>();
+      for (const e of taken) byRecipient.set(e.recipient, [...(byRecipient.get(e.recipient) ?? []), e]);
+      await Promise.all(
+        [...byRecipient.values()].map(async (list) => {
+          for (const e of list) out[await deliver(e)]++;
+        }),
+      );
+      return out;
+    },
+  };
+}

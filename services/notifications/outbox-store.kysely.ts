@@ -1,0 +1,119 @@
+import type { Db } from '../db/database.ts';
+import type { OutboxTable } from '../db/schema.ts';
+import type { OutboxEntry, OutboxState, OutboxStore } from './outbox-store.ts';
+
+const entryOf = (r: OutboxTable): OutboxEntry => ({
+  id: r.id,
+  dedupeKey: r.dedupe_key,
+  channel: r.channel,
+  recipient: r.recipient,
+  event: r.event,
+  subjectId: r.subject_id,
+  payload: JSON.parse(r.payload) as unknown,
+  state: r.state as OutboxState,
+  attempts: Number(r.attempts),
+  nextAttemptAt: Number(r.next_attempt_at),
+  leaseUntil: r.lease_until === null ? null : Number(r.lease_until),
+  lastError: r.last_error,
+  createdAt: Number(r.created_at),
+  sentAt: r.sent_at === null ? null : Number(r.sent_at),
+});
+
+/** The outbox on SQL through kysely: the same queries on SQLite and PostgreSQL. */
+export function createKyselyOutboxStore(db: Db): OutboxStore {
+  return {
+    async enqueue(e) {
+      const r = await db
+        .insertInto('outbox')
+        .values({
+          id: e.id,
+          dedupe_key: e.dedupeKey,
+          channel: e.channel,
+          recipient: e.recipient,
+          event: e.event,
+          subject_id: e.subjectId,
+          payload: JSON.stringify(e.payload),
+          state: 'pending',
+          attempts: 0,
+          next_attempt_at: e.createdAt,
+          lease_until: null,
+          last_error: null,
+          created_at: e.createdAt,
+          sent_at: null,
+        })
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
+    async claim(now, leaseUntil, limit) {
+      return db.transaction().execute(async (tx) => {
+        const due = await tx
+          .selectFrom('outbox')
+          .selectAll()
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('state', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
+              eb.and([eb('state', '=', 'sending'), eb('lease_until', '<', now)]),
+            ]),
+          )
+          .orderBy('next_attempt_at')
+          .limit(limit)
+          .execute();
+        const taken: OutboxEntry[] = [];
+        for (const r of due) {
+          // Taken only if nobody took it since it was read (another instance, in PostgreSQL's read committed).
+          const u = await tx
+            .updateTable('outbox')
+            .set({ state: 'sending', lease_until: leaseUntil, attempts: Number(r.attempts) + 1 })
+            .where('id', '=', r.id)
+            .where('attempts', '=', r.attempts)
+            .where('state', 'in', ['pending', 'sending'])
+            .executeTakeFirst();
+          if (Number(u.numUpdatedRows) === 1) taken.push(entryOf({ ...r, state: 'sending', lease_until: leaseUntil, attempts: Number(r.attempts) + 1 }));
+        }
+        return taken;
+      });
+    },
+
+    async markSent(id, at) {
+      await db.updateTable('outbox').set({ state: 'sent', sent_at: at, lease_until: null, last_error: null }).where('id', '=', id).execute();
+    },
+
+    async markFailed(id, error, nextAttemptAt) {
+      await db
+        .updateTable('outbox')
+        .set(
+          nextAttemptAt === null
+            ? { state: 'dead', lease_until: null, last_error: error.slice(0, 500) }
+            : { state: 'pending', lease_until: null, last_error: error.slice(0, 500), next_attempt_at: nextAttemptAt },
+        )
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async list(q) {
+      let base = db.selectFrom('outbox');
+      if (q.state) base = base.where('state', '=', q.state);
+      if (q.channel) base = base.where('channel', '=', q.channel);
+      if (q.recipient) base = base.where('recipient', '=', q.recipient);
+      if (q.subjectId) base = base.where('subject_id', '=', q.subjectId);
+      const [rows, total] = await Promise.all([
+        base.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(q.limit).offset(q.offset).execute(),
+        base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { items: rows.map(entryOf), total: Number(total.n) };
+    },
+
+    async counts() {
+      const out: Record<OutboxState, number> = { pending: 0, sending: 0, sent: 0, dead: 0 };
+      for (const r of await db
+        .selectFrom('outbox')
+        .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('state')
+        .execute())
+        out[r.state as OutboxState] = Number(r.n);
+      return out;
+    },
+  };
+}
