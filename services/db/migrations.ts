@@ -478,7 +478,10 @@ export const migrations: Record<string, Migration> = {
         .addColumn('last_error', 'text')
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('sent_at', 'bigint')
+        // In-app notifications: when the person saw it (the console's bell counts the unseen).
+        .addColumn('read_at', 'bigint')
         .execute();
+      await db.schema.createIndex('outbox_recipient').on('outbox').columns(['recipient', 'created_at']).execute();
       await db.schema.createIndex('outbox_due').on('outbox').columns(['state', 'next_attempt_at']).execute();
       await db.schema.createIndex('outbox_subject').on('outbox').column('subject_id').execute();
     },

@@ -353,6 +353,7 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: number;
   sent_at: number | null;
+  read_at: number | null;
 }
 
 export interface DatabaseSchema {

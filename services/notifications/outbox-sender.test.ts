@@ -16,7 +16,10 @@ describe('the outbox sender', () => {
   });
   afterEach(() => database.close());
 
-  const setup = (channel: Channel, opts: { maxAttempts?: number } = {}) => {
+  const setup = (
+    channel: Channel,
+    opts: { maxAttempts?: number; perRecipientPerMinute?: number; obsolete?: (e: { id: string }) => Promise<string | null> } = {},
+  ) => {
     const store = createKyselyOutboxStore(database.db);
     const sender = createOutboxSender({
       store,
@@ -40,15 +43,15 @@ describe('the outbox sender', () => {
       return answers.shift() ? { ok: true } : { ok: false, error: 'connect ECONNREFUSED', retry: true };
     });
     await add('n1');
-    expect(await sender.runOnce()).toEqual({ sent: 0, retry: 1, dead: 0 });
+    expect(await sender.runOnce()).toMatchObject({ sent: 0, retry: 1, dead: 0 });
     clock.t += 999;
-    expect(await sender.runOnce()).toEqual({ sent: 0, retry: 0, dead: 0 }); // not due yet: 1 s after the first failure
+    expect(await sender.runOnce()).toMatchObject({ sent: 0, retry: 0, dead: 0 }); // not due yet: 1 s after the first failure
     clock.t += 1;
-    expect(await sender.runOnce()).toEqual({ sent: 0, retry: 1, dead: 0 });
+    expect(await sender.runOnce()).toMatchObject({ sent: 0, retry: 1, dead: 0 });
     clock.t += 2000; // then 2 s
-    expect(await sender.runOnce()).toEqual({ sent: 1, retry: 0, dead: 0 });
+    expect(await sender.runOnce()).toMatchObject({ sent: 1, retry: 0, dead: 0 });
     clock.t += 60_000;
-    expect(await sender.runOnce()).toEqual({ sent: 0, retry: 0, dead: 0 });
+    expect(await sender.runOnce()).toMatchObject({ sent: 0, retry: 0, dead: 0 });
     expect(tried).toEqual(['n1@0', 'n1@1000', 'n1@3000']);
     expect((await store.list({ limit: 5, offset: 0 })).items[0]).toMatchObject({ state: 'sent', attempts: 3, sentAt: T0 + 3000 });
   });
@@ -63,9 +66,9 @@ describe('the outbox sender', () => {
     await add('bounce');
     await add('down', 'zhang-min');
     await add('robot', 'zhang-min', 'wecom');
-    expect(await sender.runOnce()).toEqual({ sent: 0, retry: 1, dead: 2 });
+    expect(await sender.runOnce()).toMatchObject({ sent: 0, retry: 1, dead: 2 });
     clock.t += 1000;
-    expect(await sender.runOnce()).toEqual({ sent: 0, retry: 0, dead: 1 });
+    expect(await sender.runOnce()).toMatchObject({ sent: 0, retry: 0, dead: 1 });
     const dead = (await store.list({ state: 'dead', limit: 5, offset: 0 })).items.map((e) => [e.id, e.lastError]);
     expect(dead).toEqual(
       expect.arrayContaining([
@@ -89,8 +92,46 @@ describe('the outbox sender', () => {
       return { ok: true };
     });
     for (const id of ['a', 'b', 'c']) await add(id);
-    expect(await sender.runOnce()).toEqual({ sent: 3, retry: 0, dead: 0 });
+    expect(await sender.runOnce()).toMatchObject({ sent: 3, retry: 0, dead: 0 });
     expect(order).toEqual(['a', 'b', 'c']);
     expect(most).toBe(1);
+  });
+
+  it('holds a recipient to its rate: the rest wait for the next minute with no attempt spent, other recipients go on', async () => {
+    const sent: string[] = [];
+    const { store, sender, add } = setup(
+      async (e) => {
+        sent.push(`${e.id}@${clock.t - T0}`);
+        return { ok: true };
+      },
+      { perRecipientPerMinute: 2 },
+    );
+    for (const id of ['a', 'b', 'c', 'd']) await add(id);
+    await add('x', 'chen-jie');
+    expect(await sender.runOnce()).toMatchObject({ sent: 3, postponed: 2 });
+    expect(sent.sort()).toEqual(['a@0', 'b@0', 'x@0']);
+    expect(await sender.runOnce()).toMatchObject({ sent: 0, postponed: 0 }); // not yet a minute
+    clock.t += 60_000;
+    expect(await sender.runOnce()).toMatchObject({ sent: 2 });
+    expect(sent.slice(3)).toEqual(['c@60000', 'd@60000']);
+    const { items } = await store.list({ limit: 10, offset: 0, state: 'sent' });
+    expect(items.find((e) => e.id === 'c')!.attempts).toBe(1); // the wait spent no attempt
+  });
+
+  it('cancels a delivery no longer needed when it falls due, and never sends it', async () => {
+    const sent: string[] = [];
+    const { store, sender, add } = setup(
+      async (e) => {
+        sent.push(e.id);
+        return { ok: true };
+      },
+      { obsolete: async (e) => (e.id === 'manager-step' ? 'the order was acknowledged' : null) },
+    );
+    await add('manager-step');
+    await add('other');
+    expect(await sender.runOnce()).toMatchObject({ sent: 1, cancelled: 1 });
+    expect(sent).toEqual(['other']);
+    const { items } = await store.list({ limit: 10, offset: 0, state: 'cancelled' });
+    expect(items.map((e) => [e.id, e.lastError])).toEqual([['manager-step', 'the order was acknowledged']]);
   });
 });

@@ -23,7 +23,15 @@ export interface OutboxSenderOptions {
   leaseMs?: number;
   /** Deliveries taken per round. */
   batch?: number;
+  /** At most this many sent to one recipient in a minute; the rest wait their turn, no attempt spent. */
+  perRecipientPerMinute?: number;
+  /** Asked before sending: why the delivery is no longer needed (it is cancelled), or null to send it. */
+  obsolete?: (entry: OutboxEntry) => Promise<string | null>;
+  /** Told what became of each delivery taken (metrics, the audit log, the console's live updates). */
+  onOutcome?: (entry: OutboxEntry, outcome: Outcome, error?: string) => void;
 }
+
+export type Outcome = 'sent' | 'retry' | 'dead' | 'cancelled' | 'postponed';
 
 /**
  * Sends what the outbox holds: takes due deliveries under a lease, hands each to its channel, marks it
@@ -43,7 +51,30 @@ export function createOutboxSender(o: OutboxSenderOptions) {
   /** When the attempt after `attempts` failed ones is due. */
   const nextAt = (attempts: number, now: number) => now + Math.round(Math.min(max, base * 2 ** (attempts - 1)) * (0.8 + 0.4 * random()));
 
-  async function deliver(e: OutboxEntry): Promise<'sent' | 'retry' | 'dead'> {
+  const perMinute = o.perRecipientPerMinute ?? Infinity;
+  /** When each recipient's recent deliveries were sent (the last minute's). */
+  const recent = new Map<string, number[]>();
+
+  /** Whether the recipient's minute still has room; if not, when it will. */
+  function room(recipient: string, now: number): number | null {
+    const times = (recent.get(recipient) ?? []).filter((t) => t > now - 60_000);
+    if (times.length === 0) recent.delete(recipient);
+    else recent.set(recipient, times);
+    return times.length < perMinute ? null : times[0]! + 60_000;
+  }
+
+  async function deliver(e: OutboxEntry): Promise<Outcome> {
+    const reason = o.obsolete ? await o.obsolete(e) : null;
+    if (reason !== null) {
+      await o.store.cancel(e.id, reason, o.now());
+      return 'cancelled';
+    }
+    const wait = room(e.recipient, o.now());
+    if (wait !== null) {
+      await o.store.postpone(e.id, wait);
+      return 'postponed';
+    }
+    recent.set(e.recipient, [...(recent.get(e.recipient) ?? []), o.now()]);
     const channel = o.channels[e.channel];
     let result: ChannelResult;
     try {
@@ -54,21 +85,24 @@ export function createOutboxSender(o: OutboxSenderOptions) {
     const now = o.now();
     if (result.ok) {
       await o.store.markSent(e.id, now);
+      o.onOutcome?.(e, 'sent');
       return 'sent';
     }
     const giveUp = !result.retry || e.attempts >= maxAttempts;
     await o.store.markFailed(e.id, result.error, giveUp ? null : nextAt(e.attempts, now));
     if (giveUp) o.log.warn({ id: e.id, channel: e.channel, event: e.event, attempts: e.attempts, reason: result.error }, 'notification given up');
+    else o.log.info({ id: e.id, channel: e.channel, event: e.event, attempt: e.attempts, reason: result.error }, 'notification failed: trying again later');
+    o.onOutcome?.(e, giveUp ? 'dead' : 'retry', result.error);
     return giveUp ? 'dead' : 'retry';
   }
 
   return {
     nextAt,
     /** One round: sends every delivery due now (up to `batch`), one at a time per recipient. Returns what became of them. */
-    async runOnce(): Promise<{ sent: number; retry: number; dead: number }> {
+    async runOnce(): Promise<Record<Outcome, number>> {
       const now = o.now();
       const taken = await o.store.claim(now, now + lease, batch);
-      const out = { sent: 0, retry: 0, dead: 0 };
+      const out: Record<Outcome, number> = { sent: 0, retry: 0, dead: 0, cancelled: 0, postponed: 0 };
       const byRecipient = new Map<string, OutboxEntry[]>();
       for (const e of taken) byRecipient.set(e.recipient, [...(byRecipient.get(e.recipient) ?? []), e]);
       await Promise.all(

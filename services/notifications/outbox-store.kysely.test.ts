@@ -46,7 +46,7 @@ eachDatabase('outbox store', (open) => {
     expect((await store.claim(T0 + 2 * MIN, T0 + 3 * MIN, 10)).map((e) => [e.id, e.attempts])).toEqual([['a', 2]]);
     await store.markSent('a', T0 + 2 * MIN);
     expect(await store.claim(T0 + 5 * MIN, T0 + 6 * MIN, 10)).toEqual([]);
-    expect(await store.counts()).toEqual({ pending: 1, sending: 0, sent: 1, dead: 0 });
+    expect(await store.counts()).toEqual({ pending: 1, sending: 0, sent: 1, dead: 0, cancelled: 0 });
   });
 
   it('tries a failed delivery again when it is due, and gives up when told', async () => {
@@ -60,5 +60,33 @@ eachDatabase('outbox store', (open) => {
     await store.markFailed('c', '550 no such user', null);
     expect((await store.list({ state: 'dead', limit: 10, offset: 0 })).items.map((e) => e.id)).toEqual(['c']);
     expect(await store.claim(T0 + 60 * MIN, T0 + 61 * MIN, 10)).toEqual([]);
+  });
+
+  it('waits until a delivery is due, postpones without spending an attempt, and cancels what is no longer needed', async () => {
+    const store = createKyselyOutboxStore(database.db);
+    await store.enqueue(entry('later', { notBefore: T0 + 5 * MIN }));
+    expect(await store.claim(T0, T0 + MIN, 10)).toEqual([]);
+    const [taken] = await store.claim(T0 + 5 * MIN, T0 + 6 * MIN, 10);
+    expect(taken!.attempts).toBe(1);
+    await store.postpone('later', T0 + 7 * MIN);
+    expect(await store.claim(T0 + 6 * MIN, T0 + 7 * MIN, 10)).toEqual([]);
+    const [again] = await store.claim(T0 + 7 * MIN, T0 + 8 * MIN, 10);
+    expect(again!.attempts).toBe(1);
+    await store.cancel('later', 'the order was acknowledged', T0 + 7 * MIN);
+    expect((await store.list({ state: 'cancelled', limit: 10, offset: 0 })).items[0]).toMatchObject({ id: 'later', lastError: 'the order was acknowledged' });
+  });
+
+  it('counts a person’s unseen in-app notifications until they look', async () => {
+    const store = createKyselyOutboxStore(database.db);
+    for (const id of ['i1', 'i2']) {
+      await store.enqueue(entry(id, { channel: 'inapp', recipient: 'person:li-wei' }));
+      await store.claim(T0, T0 + MIN, 10);
+      await store.markSent(id, T0);
+    }
+    await store.enqueue(entry('e1', { recipient: 'person:li-wei' }));
+    expect(await store.unread('person:li-wei')).toBe(2);
+    expect(await store.markRead('person:li-wei', T0 + MIN)).toBe(2);
+    expect(await store.unread('person:li-wei')).toBe(0);
+    expect((await store.list({ recipient: 'person:li-wei', channel: 'inapp', limit: 10, offset: 0 })).items[0]!.readAt).toBe(T0 + MIN);
   });
 });

@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.ts';
 import type { OutboxTable } from '../db/schema.ts';
-import type { OutboxEntry, OutboxState, OutboxStore } from './outbox-store.ts';
+import { outboxStates, type OutboxEntry, type OutboxState, type OutboxStore } from './outbox-store.ts';
 
 const entryOf = (r: OutboxTable): OutboxEntry => ({
   id: r.id,
@@ -17,6 +17,7 @@ const entryOf = (r: OutboxTable): OutboxEntry => ({
   lastError: r.last_error,
   createdAt: Number(r.created_at),
   sentAt: r.sent_at === null ? null : Number(r.sent_at),
+  readAt: r.read_at === null ? null : Number(r.read_at),
 });
 
 /** The outbox on SQL through kysely: the same queries on SQLite and PostgreSQL. */
@@ -35,11 +36,12 @@ export function createKyselyOutboxStore(db: Db): OutboxStore {
           payload: JSON.stringify(e.payload),
           state: 'pending',
           attempts: 0,
-          next_attempt_at: e.createdAt,
+          next_attempt_at: e.notBefore ?? e.createdAt,
           lease_until: null,
           last_error: null,
           created_at: e.createdAt,
           sent_at: null,
+          read_at: null,
         })
         .onConflict((oc) => oc.column('dedupe_key').doNothing())
         .executeTakeFirst();
@@ -92,12 +94,53 @@ export function createKyselyOutboxStore(db: Db): OutboxStore {
         .execute();
     },
 
+    async postpone(id, at) {
+      await db
+        .updateTable('outbox')
+        .set((eb) => ({ state: 'pending', lease_until: null, next_attempt_at: at, attempts: eb('attempts', '-', 1) }))
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async cancel(id, reason, at) {
+      await db
+        .updateTable('outbox')
+        .set({ state: 'cancelled', lease_until: null, last_error: reason.slice(0, 500), sent_at: at })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async markRead(recipient, at) {
+      const r = await db
+        .updateTable('outbox')
+        .set({ read_at: at })
+        .where('recipient', '=', recipient)
+        .where('channel', '=', 'inapp')
+        .where('state', '=', 'sent')
+        .where('read_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    },
+
+    async unread(recipient) {
+      const r = await db
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('recipient', '=', recipient)
+        .where('channel', '=', 'inapp')
+        .where('state', '=', 'sent')
+        .where('read_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+
     async list(q) {
       let base = db.selectFrom('outbox');
       if (q.state) base = base.where('state', '=', q.state);
       if (q.channel) base = base.where('channel', '=', q.channel);
       if (q.recipient) base = base.where('recipient', '=', q.recipient);
       if (q.subjectId) base = base.where('subject_id', '=', q.subjectId);
+      if (q.event) base = base.where('event', '=', q.event);
       const [rows, total] = await Promise.all([
         base.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(q.limit).offset(q.offset).execute(),
         base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
@@ -106,7 +149,7 @@ export function createKyselyOutboxStore(db: Db): OutboxStore {
     },
 
     async counts() {
-      const out: Record<OutboxState, number> = { pending: 0, sending: 0, sent: 0, dead: 0 };
+      const out = Object.fromEntries(outboxStates.map((s) => [s, 0])) as Record<OutboxState, number>;
       for (const r of await db
         .selectFrom('outbox')
         .select(['state', (eb) => eb.fn.countAll<number>().as('n')])

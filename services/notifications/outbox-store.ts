@@ -4,7 +4,9 @@
  * same row at once and a row claimed by an instance that died is taken again when its lease ends.
  */
 
-export type OutboxState = 'pending' | 'sending' | 'sent' | 'dead';
+/** `cancelled`: no longer needed when it fell due (a P1's manager step after the order was acknowledged). */
+export const outboxStates = ['pending', 'sending', 'sent', 'dead', 'cancelled'] as const;
+export type OutboxState = (typeof outboxStates)[number];
 
 export interface OutboxEntry {
   id: string;
@@ -23,15 +25,21 @@ export interface OutboxEntry {
   lastError: string | null;
   createdAt: number;
   sentAt: number | null;
+  /** In-app: when the recipient saw it. */
+  readAt: number | null;
 }
 
-export type NewOutboxEntry = Pick<OutboxEntry, 'id' | 'dedupeKey' | 'channel' | 'recipient' | 'event' | 'subjectId' | 'payload' | 'createdAt'>;
+export type NewOutboxEntry = Pick<OutboxEntry, 'id' | 'dedupeKey' | 'channel' | 'recipient' | 'event' | 'subjectId' | 'payload' | 'createdAt'> & {
+  /** Not sent before this moment (quiet hours, an escalation's next step); at once when absent. */
+  notBefore?: number | undefined;
+};
 
 export interface OutboxQuery {
   state?: OutboxState | undefined;
   channel?: string | undefined;
   recipient?: string | undefined;
   subjectId?: string | undefined;
+  event?: string | undefined;
   limit: number;
   offset: number;
 }
@@ -48,6 +56,14 @@ export interface OutboxStore {
   markSent(id: string, at: number): Promise<void>;
   /** Failed: tried again at `nextAttemptAt`, or given up (`dead`) when that is null. */
   markFailed(id: string, error: string, nextAttemptAt: number | null): Promise<void>;
+  /** Not sent now, and no attempt spent: taken again at `at` (a recipient's rate limit). */
+  postpone(id: string, at: number): Promise<void>;
+  /** No longer needed: never sent (`cancelled`, with the reason). */
+  cancel(id: string, reason: string, at: number): Promise<void>;
+  /** A recipient saw their in-app notifications up to `at`; how many were newly seen. */
+  markRead(recipient: string, at: number): Promise<number>;
+  /** In-app notifications the recipient has not seen. */
+  unread(recipient: string): Promise<number>;
   list(q: OutboxQuery): Promise<{ items: OutboxEntry[]; total: number }>;
   /** How many deliveries are in each state (for /metrics and the health report). */
   counts(): Promise<Record<OutboxState, number>>;

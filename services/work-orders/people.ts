@@ -4,6 +4,10 @@ import { deviceTypes } from '../../devices/catalog.ts';
 import { categories, priorities } from '../shared/vocabulary.ts';
 import { parseHours, weekdayNames, type WeekdayName } from './business-calendar.ts';
 
+/** The ways a person can be told: the console's bell, email, SMS (docs/notifications.md). */
+export const notifyChannels = ['email', 'sms'] as const;
+export type NotifyChannel = (typeof notifyChannels)[number];
+
 export const personRoles = ['technician', 'supervisor', 'manager'] as const;
 export type PersonRole = (typeof personRoles)[number];
 
@@ -23,6 +27,15 @@ export const personSchema = z.strictObject({
   email: z.string().max(200).optional(),
   /** Weekly on-duty windows in the site's time zone; absent means always on duty. */
   onDuty: z.array(dutyWindow).optional(),
+  /** Language of what FMS sends them (their console account's language comes first when set). */
+  language: z.enum(['en', 'zh'], { error: 'expected en or zh' }).optional(),
+  /** How they are told (docs/notifications.md): in the console always; email and SMS when listed and their address is known. */
+  notify: z.array(z.enum(notifyChannels, { error: `expected channels among ${notifyChannels.join(', ')}` })).optional(),
+  /** Local hours in which only urgent news (P1, safety) reaches them at once, e.g. 22:00-07:00; the rest waits for the end. */
+  quietHours: z
+    .string()
+    .refine((h) => parseHours(h, true) !== undefined, 'expected hours such as 22:00-07:00')
+    .optional(),
 });
 export type Person = z.infer<typeof personSchema>;
 
@@ -63,8 +76,14 @@ export const personPatchSchema = z
     phone: optional(z.string().max(50)),
     email: optional(z.string().max(200)),
     onDuty: optional(z.array(dutyWindow)),
+    language: optional(personSchema.shape.language.unwrap()),
+    notify: optional(personSchema.shape.notify.unwrap()),
+    quietHours: optional(personSchema.shape.quietHours.unwrap()),
   })
-  .refine((p) => Object.values(p).some((v) => v !== undefined), 'expected at least one of name, role, skills, phone, email, onDuty');
+  .refine(
+    (p) => Object.values(p).some((v) => v !== undefined),
+    'expected at least one of name, role, skills, phone, email, onDuty, language, notify, quietHours',
+  );
 export type PersonPatch = z.infer<typeof personPatchSchema>;
 
 /** A change of a team: the fields given replace its own (members and sites as whole lists); `null` removes the supervisor or manager. */
