@@ -42,6 +42,7 @@ import { createJobs } from './runtime/jobs.ts';
 import { scheduleEstateJobs } from './runtime/leader-jobs.ts';
 import { openCondition } from './runtime/open-condition.ts';
 import { openDirectory } from './runtime/open-directory.ts';
+import { openNotifications } from './runtime/open-notifications.ts';
 import { openCoordinator } from './runtime/open-coordinator.ts';
 import { keepRuleState } from './runtime/rule-state.ts';
 import { listening, urlsOf } from './runtime/listening.ts';
@@ -52,7 +53,6 @@ import { createSystemAlarms } from './runtime/system-alarms.ts';
 import { startTicker } from './runtime/ticker.ts';
 import { watchCertificates } from './runtime/tls-reload.ts';
 import { createMetrics } from './shared/metrics.ts';
-import { createWebhookNotifier } from './shared/webhooks.ts';
 import { linkAlarmsToOrders } from './work-orders/alarm-link.ts';
 import { createAttachmentFiles } from './work-orders/attachment-files.ts';
 import { createSlaPolicy } from './work-orders/sla.ts';
@@ -108,8 +108,6 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     ];
     const ruleService = await createRuleService({ store: createKyselyRuleStore(database.db), engine: rules, fileRules, log: svc('rules'), now });
     const ruleById = (id: string) => rules.rules().find((r) => r.id === id);
-    const webhooks = createWebhookNotifier({ hooks: config.estate.webhooks, log: svc('webhooks'), metrics });
-    closers.add('webhooks', () => webhooks.close());
 
     const alarmStore = createKyselyAlarmStore(database.db);
     const workOrderStore = createKyselyWorkOrderStore(database.db);
@@ -132,9 +130,15 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       attachmentQuota: config.attachments.perOrder,
     });
     const alarms = createAlarmService({ store: alarmStore, log: svc('alarms'), metrics, now, maintenance: assets });
+    let httpUrl: string | undefined; // links in messages, until FMS_PUBLIC_URL says otherwise
+    const { timeZoneOf, languageOf: siteLanguage } = estate;
+    const notifications = openNotifications({
+      ...{ config, db: database.db, directory: directory.current, workOrders, alarms, accounts, siteLanguage, timeZoneOf, httpUrl: () => httpUrl },
+      ...{ metrics, audit, closers, log: svc('notifications'), now },
+    });
     // Events, not callbacks: who listens to alarms and work orders.
-    announceAlarms(alarms, { telemetry, bus: broker, notify: webhooks.notify, log: svc('alarms') });
-    announceWorkOrders(workOrders, { bus: broker, notify: webhooks.notify, log: svc('work-orders') });
+    announceAlarms(alarms, { telemetry, bus: broker, notify: notifications.webhook, log: svc('alarms') });
+    announceWorkOrders(workOrders, { bus: broker, notify: notifications.webhook, log: svc('work-orders') });
     linkAlarmsToOrders({ alarms, workOrders, ruleById, metrics, now, log: svc('work-orders') });
     feedBackToRules(alarms, rules);
 
@@ -176,33 +180,15 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const alarmQueue = () => alarms.pending;
     const health = createHealthReport({ broker, telemetry, database, coordinator, alarmQueue, instanceId: config.instanceId, version: VERSION, now });
     const api = await buildApi({
-      ...{
-        assets,
-        telemetry,
-        rejected,
-        rules: ruleService,
-        alarms,
-        workOrders,
-        directory,
-        metrics,
-        health,
-        now,
-        pmPlans,
-        pm,
-        reports,
-        assetHealth,
-        credentials,
-        apiKeys,
-        accounts,
-        audit,
-      },
+      ...{ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, directory, metrics, health, now, pmPlans, pm, reports },
+      ...{ assetHealth, credentials, apiKeys, accounts, audit, outbox: notifications.store },
       ...{ log: svc('api'), version: VERSION, attachmentMaxBytes: config.attachments.maxBytes, rateLimitPerMinute: config.http.rateLimitPerMinute },
       ...{ apiAuth: config.http.auth, tls: config.http.tls, trustProxy: config.http.trustProxy, requestTimeoutMs: config.http.requestTimeoutMs },
       sites: estate.sites,
     });
     await registerConsole(api, {
       ...{ workOrders, alarms, audit, log: svc('console'), now, sites: estate.sites, timeZoneOf: estate.timeZoneOf },
-      attachmentMaxBytes: config.attachments.maxBytes,
+      ...{ attachmentMaxBytes: config.attachments.maxBytes, notices: { unseen: notifications.store.unread, on: notifications.notifier.on } },
     });
     await listening(api.listen({ host: config.http.host, port: config.http.port }), config);
     closers.add('http api', () => api.close());
@@ -214,6 +200,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     closers.add('mqtt broker', () => broker.close());
 
     const urls = urlsOf(config, api, broker);
+    httpUrl = urls.httpUrl;
     const mqttAuth = config.mqtt.url ? 'the broker’s' : config.mqtt.auth;
     const where = { http: urls.httpUrl, mqtt: urls.mqttUrl, ...(urls.mqttsUrl ? { mqtts: urls.mqttsUrl } : {}) };
     log.info({ ...where, apiAuth: config.http.auth, mqttAuth, dataDir: config.dataDir, assets: assets.list().length }, 'fms started');

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { MessageBus } from '../broker/message-bus.ts';
 import type { EventSource } from '../shared/events.ts';
 import { alarmTopic } from '../shared/topics.ts';
-import type { WebhookNotifier } from '../shared/webhooks.ts';
+import type { WebhookNotify } from '../shared/webhooks.ts';
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
 import type { Alarm } from './alarm.ts';
 import type { AlarmEvents } from './alarm-service.ts';
@@ -13,7 +13,7 @@ import type { AlarmEvents } from './alarm-service.ts';
  */
 export function announceAlarms(
   alarms: EventSource<AlarmEvents>,
-  out: { telemetry: Pick<TelemetryStore, 'writeAlarm'>; bus: Pick<MessageBus, 'publish'>; notify?: WebhookNotifier['notify'] | undefined; log: Logger },
+  out: { telemetry: Pick<TelemetryStore, 'writeAlarm'>; bus: Pick<MessageBus, 'publish'>; notify?: WebhookNotify | undefined; log: Logger },
 ): void {
   const announce = (alarm: Alarm, change: string) => {
     out.telemetry.writeAlarm({

@@ -5,6 +5,8 @@ import { checkJsonDepth } from './json-body.ts';
 import { isInternal } from './internal-requests.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { notificationRoutes } from './routes/notifications.ts';
+import type { OutboxStore } from '../notifications/outbox-store.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { auditRefusal } from './request-audit.ts';
 import fastifyCookie from '@fastify/cookie';
@@ -76,6 +78,8 @@ export interface ApiDeps {
   apiKeys: ApiKeys;
   /** People's accounts and their console sessions. */
   accounts: Accounts;
+  /** Notifications and webhook deliveries (GET /api/notifications). */
+  outbox?: OutboxStore;
   /** `keys`: every route but health, metrics, the docs and signing in wants an API key or a session of a role the table allows. */
   apiAuth?: 'off' | 'keys';
   audit: AuditLog;
@@ -250,6 +254,7 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(sessionRoutes(deps), { prefix: '/api' });
   await app.register(accountRoutes(deps), { prefix: '/api' });
   await app.register(auditRoutes(deps), { prefix: '/api' });
+  if (deps.outbox) await app.register(notificationRoutes({ outbox: deps.outbox, now: deps.now }), { prefix: '/api' });
   return Object.assign(app, { routeList });
 }
 export type Api = Awaited<ReturnType<typeof buildApi>>;

@@ -224,6 +224,15 @@ export const envSchema = z.object({
     .string()
     .refine((v) => parseDuration(v) !== undefined && parseDuration(v)! >= 1000, 'expected a duration of a second or more, such as 15m')
     .default('15m'),
+  /** Email to people (docs/notifications.md): smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465. Never logged. */
+  FMS_SMTP_URL: z
+    .string()
+    .refine((v) => /^smtps?:\/\/[^\s/]+(:\d+)?(\/?(\?.*)?)?$/.test(v) && URL.canParse(v), 'expected smtp://user:password@host:587 or smtps://user:password@host:465')
+    .optional(),
+  /** The sender of FMS's email, e.g. "FMS <fms@estate.example>". */
+  FMS_SMTP_FROM: z.string().min(3).max(200).default('FMS <fms@localhost>'),
+  /** The address people open FMS at, for links in what it sends (e.g. https://fms.estate.example); the HTTP listener's when unset. */
+  FMS_PUBLIC_URL: httpUrl.optional(),
   /** Bootstrap admin API key (at least 24 characters). */
   FMS_ADMIN_KEY: z.string().min(24, 'expected at least 24 characters').optional(),
 });
@@ -290,6 +299,8 @@ export interface Config {
   instanceIdGiven: boolean;
   /** Report PDFs: the configured font, drawn with first (system fonts are looked for after it). */
   reports: { font: FontChoice | undefined };
+  /** Email (FMS_SMTP_URL, a secret: never logged) and the public address for links. */
+  notify: { smtpUrl: string | undefined; from: string; publicUrl: string | undefined };
   adminKey: string | undefined;
   /** The estate from the FMS_CONFIG file (empty when none is given). */
   estate: EstateFile;
@@ -505,6 +516,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
         .replace(/[^A-Za-z0-9_.-]/g, '-')
         .slice(0, 40)}-${process.pid}`,
     reports: { font: e.FMS_REPORT_FONT ? parseFontSetting(e.FMS_REPORT_FONT) : undefined },
+    notify: { smtpUrl: e.FMS_SMTP_URL, from: e.FMS_SMTP_FROM, publicUrl: e.FMS_PUBLIC_URL?.replace(/\/+$/, '') },
     adminKey: e.FMS_ADMIN_KEY,
     estate,
     configFile: configPath,

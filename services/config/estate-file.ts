@@ -6,6 +6,7 @@ import { processConfigSchema } from '../work-orders/process-config.ts';
 import { pmPlanSchema } from '../pm/pm-plan.ts';
 import { slaConfigSchema } from '../work-orders/sla.ts';
 import { reportsConfigSchema } from '../reports/reports-config.ts';
+import { notificationsConfigSchema } from '../notifications/notifications-config.ts';
 
 const settingKey = z.string().regex(/^FMS_[A-Z_]+$/, 'expected an FMS_* variable name');
 
@@ -52,6 +53,8 @@ export const estateFileSchema = z
     rules: z.array(ruleSchema).default([]),
     /** Where alarm and work-order notifications are POSTed (signed, retried). */
     webhooks: z.array(webhookSchema).default([]),
+    /** Group robots, the SMS gateway and escalation timing (docs/notifications.md). */
+    notifications: notificationsConfigSchema,
   })
   .superRefine((file, ctx) => {
     const siteIds = new Set(file.sites.map((s) => s.id));

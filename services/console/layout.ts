@@ -21,6 +21,8 @@ export interface PageContext {
   csrf: string;
   path: string;
   timeZoneOf: (site: string | null) => string;
+  /** The signed-in person's unseen notifications (the bell), when known. */
+  unseen?: number | undefined;
 }
 
 export function principalOf(req: FastifyRequest): Principal | null {
@@ -47,6 +49,7 @@ const navFor = (p: Principal | null): NavKey[] => {
   items.push('alarms', 'status', 'pm');
   if (role !== 'technician') items.push('reports');
   if (role === 'admin') items.push('people');
+  if (p?.personId || role === 'admin' || role === 'manager' || role === 'supervisor') items.push('notices');
   return items;
 };
 const navHref: Record<NavKey, string> = {
@@ -57,6 +60,7 @@ const navHref: Record<NavKey, string> = {
   pm: '/pm',
   reports: '/reports',
   people: '/people',
+  notices: '/notifications',
   signOut: '/signout',
 };
 
@@ -84,7 +88,14 @@ export function page(ctx: PageContext, title: string, content: Html, opts: { act
   <a class="brand" href="/">FMS</a>
   <nav aria-label="FMS">
     <ul>
-      ${nav.map((k) => html`<li><a href="${navHref[k]}" ${opts.active === k ? html` aria-current="page"` : ''}>${m.nav[k]}</a></li>`)}
+      ${nav.map(
+        (k) =>
+          html`<li>
+            <a href="${navHref[k]}" ${opts.active === k ? html` aria-current="page"` : ''}
+              >${m.nav[k]}${k === 'notices' && ctx.unseen ? html` <span class="unseen-count" title="${m.unseenCount(ctx.unseen)}">${ctx.unseen}<span class="visually-hidden">, ${m.unseenCount(ctx.unseen)}</span></span>` : ''}</a
+            >
+          </li>`,
+      )}
     </ul>
   </nav>
   <div class="who">

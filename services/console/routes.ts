@@ -17,6 +17,7 @@ import { registerPeoplePages } from './people-routes.ts';
 import { html } from './html.ts';
 import { duration, languageOf, LANG_COOKIE, messages, type Lang } from './i18n.ts';
 import { barePage, contextOf, page, principalOf, type PageContext } from './layout.ts';
+import { notificationsPage } from './pages/notifications.ts';
 import { alarmsPage, sitesPage } from './pages/alarms.ts';
 import { orderPage } from './pages/order.ts';
 import { boardPage, myOrdersPage } from './pages/orders.ts';
@@ -40,6 +41,8 @@ export interface ConsoleDeps {
   timeZoneOf: (site: string) => string;
   /** Largest attachment accepted (FMS_ATTACHMENT_MAX_MB). */
   attachmentMaxBytes: number;
+  /** A person's unseen in-app notifications (the bell), and news of a new one (live updates). */
+  notices?: { unseen(recipient: string): Promise<number>; on(name: 'inapp', listener: (e: { personId: string }) => void): () => void };
 }
 
 /** Live-update streams one principal may hold (tabs and phone), and all of them together. */
@@ -111,6 +114,8 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
       make: (api: ApiClient, ctx: PageContext) => Promise<string | { status: number; body: string } | { redirect: string }>,
     ) => {
       const ctx = contextOf(req, deps.now(), zone);
+      const person = req.principal?.personId;
+      if (person && deps.notices) ctx.unseen = await deps.notices.unseen(`person:${person}`).catch(() => undefined);
       try {
         const out = await make(apiClient(app, req), ctx);
         if (typeof out !== 'string' && 'redirect' in out) return reply.redirect(out.redirect, 303);
@@ -304,6 +309,10 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
       });
     });
 
+    c.get('/notifications', { config: { access: pageAccess, page: true }, schema: { hide: true } }, (req, reply) =>
+      render(req, reply, (api, ctx) => notificationsPage(api, ctx)),
+    );
+
     c.get('/sites', { config: { access: pageAccess, page: true }, schema: { hide: true } }, (req, reply) =>
       render(req, reply, (api, ctx) => sitesPage(api, ctx)),
     );
@@ -359,6 +368,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
         deps.alarms.on('acknowledged', ({ alarm }) => send('alarm', String(alarm.id), visible(alarm.site))),
         deps.alarms.on('cleared', ({ alarm }) => send('alarm', String(alarm.id), visible(alarm.site))),
         deps.alarms.on('escalated', ({ alarm }) => send('alarm', String(alarm.id), visible(alarm.site))),
+        ...(deps.notices ? [deps.notices.on('inapp', ({ personId }) => send('notice', personId, personId === p?.personId))] : []),
       ];
       let closed = false;
       const close = () => {

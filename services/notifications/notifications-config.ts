@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from '../assets/asset.ts';
+import { parseDuration } from '../shared/duration.ts';
 
 /** What FMS tells people about (docs/notifications.md, "Who hears what"). */
 export const notificationEvents = [
@@ -47,7 +48,7 @@ export const notificationsConfigSchema = z
     /** A P1 not acknowledged at its limit goes to the supervisors; this long after, still not, to the managers. */
     managerAfter: z
       .string()
-      .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 5m')
+      .refine((v) => (parseDuration(v) ?? 0) >= 1000, 'expected a duration such as 5m')
       .default('5m'),
     /** At most this many messages a minute to one recipient; the rest wait their turn (never dropped). */
     perRecipientPerMinute: z.number().int().min(1).max(10_000).default(20),

@@ -6,9 +6,12 @@ export function createEstate(config: Config, assets: Pick<AssetRegistry, 'list'>
   const sites = () => [...new Set([...config.estate.sites.map((s) => s.id), ...assets.list().map((a) => a.site)])];
   const timeZoneOf = (site: string | null) => config.estate.sites.find((s) => s.id === site)?.timeZone ?? config.timeZone;
   const reports = config.estate.reports;
+  /** A site's language (for its reports, robots, and people who chose none); `reports.language` when it has none. */
+  const languageOf = (site: string | null) => config.estate.sites.find((s) => s.id === site)?.language ?? reports.language;
   return {
     sites,
     timeZoneOf,
+    languageOf,
     /** Whether the estate file names this site. */
     knows: (site: string) => config.estate.sites.some((s) => s.id === site),
     /** Whom scheduled reports are made for: each site in its zone and language, and the whole estate when it has several. */
@@ -17,7 +20,7 @@ export function createEstate(config: Config, assets: Pick<AssetRegistry, 'list'>
       const perSite = all.map((id) => ({
         site: id,
         timeZone: timeZoneOf(id),
-        language: config.estate.sites.find((s) => s.id === id)?.language ?? reports.language,
+        language: languageOf(id),
       }));
       return reports.estate && all.length > 1 ? [{ site: null, timeZone: config.timeZone, language: reports.language }, ...perSite] : perSite;
     },

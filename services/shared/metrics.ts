@@ -69,6 +69,12 @@ export function createMetrics() {
       registers: [registry],
     }),
     webhooks: new Counter({ name: 'fms_webhook_deliveries_total', help: 'Webhook deliveries, by outcome', labelNames: ['outcome'], registers: [registry] }),
+    notifications: new Counter({
+      name: 'fms_notifications_total',
+      help: 'Notification deliveries (email, SMS, robots, in-app, webhooks), by channel and outcome (sent, retry, dead, cancelled, postponed, lost)',
+      labelNames: ['channel', 'outcome'],
+      registers: [registry],
+    }),
     errors: new Counter({ name: 'fms_internal_errors_total', help: 'Unexpected errors, by area', labelNames: ['area'], registers: [registry] }),
     gauge(name: string, help: string, collect: () => number) {
       return new Gauge({

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { MessageBus } from '../broker/message-bus.ts';
 import type { EventSource } from '../shared/events.ts';
 import { workOrderTopic } from '../shared/topics.ts';
-import type { WebhookNotifier } from '../shared/webhooks.ts';
+import type { WebhookNotify } from '../shared/webhooks.ts';
 import type { WorkOrderEvents } from './work-order-service.ts';
 
 /**
@@ -12,7 +12,7 @@ import type { WorkOrderEvents } from './work-order-service.ts';
  */
 export function announceWorkOrders(
   workOrders: EventSource<WorkOrderEvents>,
-  out: { bus: Pick<MessageBus, 'publish'>; notify?: WebhookNotifier['notify'] | undefined; log: Logger },
+  out: { bus: Pick<MessageBus, 'publish'>; notify?: WebhookNotify | undefined; log: Logger },
 ): void {
   workOrders.on('changed', ({ event, order, extra }) => {
     if (!order.site) return;

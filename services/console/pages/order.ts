@@ -1,6 +1,7 @@
 import { actionRules } from '../../work-orders/state-machine.ts';
 import { holdReasons, type WorkOrder } from '../../work-orders/work-order.ts';
 import type { ChecklistStep } from '../../shared/vocabulary.ts';
+import { deliveriesTable, type Delivery } from './notifications.ts';
 import type { ApiClient } from '../api-client.ts';
 import { html, type Html } from '../html.ts';
 import { when } from '../i18n.ts';
@@ -78,7 +79,7 @@ export async function orderPage(
   const o = await api.get<Order>(`/api/work-orders/${encodeURIComponent(id)}`);
   const tz = ctx.timeZoneOf(o.site);
   const weekAgo = ctx.now - 7 * 86_400_000;
-  const [asset, latest, alarms, people, me] = await Promise.all([
+  const [asset, latest, alarms, people, me, told] = await Promise.all([
     o.assetId ? api.get<AssetInfo>(`/api/assets/${encodeURIComponent(o.assetId)}`).catch(() => undefined) : undefined,
     o.assetId
       ? api
@@ -96,6 +97,8 @@ export async function orderPage(
       : undefined,
     api.get<{ items: Person[] }>('/api/people').catch(() => ({ items: [] as Person[] })),
     ctx.principal?.personId ? api.get<Person>(`/api/people/${encodeURIComponent(ctx.principal.personId)}`).catch(() => undefined) : undefined,
+    // Who was told (a technician sees what reached them; overseers see everyone's).
+    api.get<{ items: Delivery[] }>(`/api/notifications?subject=${encodeURIComponent(o.id)}&limit=100`).catch(() => undefined),
   ]);
   const names = new Map(people.items.map((p) => [p.id, p.name]));
   const who = (idOrRole: string) => names.get(idOrRole) ?? idOrRole;
@@ -318,6 +321,14 @@ export async function orderPage(
         ? html`<section aria-labelledby="cm">
             <h2 id="cm">${ctx.m.actions.comment}</h2>
             ${form('comment', noteField(true, 'comment'), 'secondary')}
+          </section>`
+        : ''
+    }
+    ${
+      told
+        ? html`<section aria-labelledby="told">
+            <h2 id="told">${ctx.m.notices.whoWasTold}</h2>
+            ${told.items.length === 0 ? html`<p class="empty">${ctx.m.notices.nobodyTold}</p>` : deliveriesTable(ctx, told.items, tz)}
           </section>`
         : ''
     }
