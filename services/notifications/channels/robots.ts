@@ -46,6 +46,11 @@ export function truncateUtf8(s: string, max: number): string {
   return `${out}…`;
 }
 
+/** `head + body + tail` within `max` UTF-8 bytes: the body is shortened so the title and the link survive. */
+function fitUtf8(head: string, body: string, tail: string, max: number): string {
+  return head + truncateUtf8(body, max - Buffer.byteLength(head) - Buffer.byteLength(tail)) + tail;
+}
+
 /**
  * WeCom (企业微信) group robot: the key is in the URL, no signature. Markdown cannot mention anyone
  * but single members, so an urgent message goes as text with `mentioned_list: ["@all"]` instead.
@@ -53,11 +58,12 @@ export function truncateUtf8(s: string, max: number): string {
  */
 const wecom: Platform = {
   request(robot, m) {
-    const link = m.link ? `\n${m.link}` : '';
-    if (m.urgent)
-      return { url: robot.url, body: { msgtype: 'text', text: { content: truncateUtf8(`${m.title}\n${m.text}${link}`, 2048), mentioned_list: ['@all'] } } };
-    const md = `**${m.title}**\n${m.text}${m.link ? `\n[${LINK_LABEL[m.language]}](${m.link})` : ''}`;
-    return { url: robot.url, body: { msgtype: 'markdown', markdown: { content: truncateUtf8(md, 4096) } } };
+    if (m.urgent) {
+      const content = fitUtf8(`${m.title}\n`, m.text, m.link ? `\n${m.link}` : '', 2048);
+      return { url: robot.url, body: { msgtype: 'text', text: { content, mentioned_list: ['@all'] } } };
+    }
+    const content = fitUtf8(`**${m.title}**\n`, m.text, m.link ? `\n[${LINK_LABEL[m.language]}](${m.link})` : '', 4096);
+    return { url: robot.url, body: { msgtype: 'markdown', markdown: { content } } };
   },
   rateLimited: new Set([45009, -1]),
   read: (a) => ({ code: Number(a.errcode ?? -2), message: String(a.errmsg ?? '') }),
