@@ -104,6 +104,7 @@ export function createEmailChannel(o: EmailChannelOptions): EmailChannel {
   const timeout = o.timeoutMs ?? 20_000;
   // Timeouts well under the outbox's lease (60 s), so a stuck send fails here before another sender takes the same row.
   const transport = nodemailer.createTransport({ ...options, connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout, tls: o.tls });
+  const where = `${options.host}:${options.port}`;
   const secrets = secretForms(options).filter((s) => s.length > 0);
   const scrub = (s: string) => secrets.reduce((acc, secret) => acc.split(secret).join('***'), s);
 
@@ -131,7 +132,7 @@ export function createEmailChannel(o: EmailChannelOptions): EmailChannel {
       return { ok: true };
     } catch (err) {
       const e = err as Error & { code?: string; responseCode?: number };
-      const error = scrub(`smtp ${redactUrl(o.url).replace(/^smtps?:\/\//, '')}: ${e.message}`);
+      const error = scrub(`smtp ${where}: ${e.message}`);
       o.log.debug({ id, code: e.code, responseCode: e.responseCode, reason: error }, 'email failed');
       return { ok: false, error, retry: smtpRetryable(e) };
     }
