@@ -222,8 +222,9 @@ export function createNotifier(deps: NotifierDeps) {
     /** Listens to the work-order and alarm services. */
     listen(workOrders: EventSource<WorkOrderEvents>, alarms: EventSource<AlarmEvents>): void {
       workOrders.on('changed', onOrder);
-      const critical = async ({ alarm: a }: { alarm: AlarmEvents['raised']['alarm'] }) => {
-        if (a.severity !== 'critical') return;
+      // A critical alarm that opens an order is told as that order (one message per incident, not two).
+      const critical = async ({ alarm: a, rule }: Pick<AlarmEvents['raised'], 'alarm' | 'rule'>) => {
+        if (a.severity !== 'critical' || rule?.workOrder) return;
         const key = `alarm.critical|${a.id}`;
         await tell('alarm.critical', String(a.id), key, a.site, chiefs('supervisor', a.site), (l) => texts.criticalAlarm(l, a, deps.links));
         await tellRobots('alarm.critical', String(a.id), key, a.site, (l) => texts.criticalAlarm(l, a, deps.links));

@@ -1,52 +1,9 @@
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { closedPort, startHttpReceiver, type Answer, type Received } from '../../testing/http-receiver.ts';
+import { closedPort, startHttpReceiver } from '../../testing/http-receiver.ts';
+import { DING_SECRET, DING_TOKEN, FEISHU_SECRET, platformMode, robotPlatform, WECOM_KEY } from '../../testing/robot-platforms.ts';
 import { outboxEntry } from '../../testing/outbox-entry.ts';
 import type { DeliveryPayload, NotificationMessage } from '../message.ts';
 import { createRobotChannel, type RobotConfig } from './robots.ts';
-
-const WECOM_KEY = 'wecom-key-693a91f6';
-const DING_TOKEN = 'ding-access-token-1';
-const DING_SECRET = 'SECdingtalk-secret-0123456789abcdef';
-const FEISHU_SECRET = 'feishu-secret-0123456789';
-const HOUR = 3_600_000;
-
-/**
- * Three platforms in one local server, each checking what its real counterpart checks: WeCom the key in
- * the URL, DingTalk the token, timestamp (ms, within an hour) and HMAC in the query, Feishu the
- * timestamp (s, within an hour) and HMAC in the body. Each answers in its own shape.
- */
-let mode: 'normal' | 'throttled' | 'down' = 'normal';
-function platform(r: Received): Answer {
-  const url = new URL(r.url, 'http://x');
-  const body = JSON.parse(r.body) as Record<string, unknown>;
-  if (mode === 'down') return { status: 502, body: '<html>Bad Gateway</html>' };
-  if (url.pathname === '/cgi-bin/webhook/send') {
-    if (url.searchParams.get('key') !== WECOM_KEY) return { status: 200, body: { errcode: 93000, errmsg: 'invalid webhook url' } };
-    if (mode === 'throttled') return { status: 200, body: { errcode: 45009, errmsg: 'api freq out of limit' } };
-    return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
-  }
-  if (url.pathname === '/robot/send') {
-    const ts = Number(url.searchParams.get('timestamp'));
-    const expected = createHmac('sha256', DING_SECRET).update(`${ts}\n${DING_SECRET}`).digest('base64');
-    if (url.searchParams.get('access_token') !== DING_TOKEN) return { status: 200, body: { errcode: 300001, errmsg: 'token is not exist' } };
-    if (!(Math.abs(Date.now() - ts) < HOUR)) return { status: 200, body: { errcode: 310000, errmsg: 'invalid timestamp' } };
-    if (url.searchParams.get('sign') !== expected) return { status: 200, body: { errcode: 310000, errmsg: 'sign not match' } };
-    if (mode === 'throttled') return { status: 200, body: { errcode: 130101, errmsg: 'send too fast, exceed 20 times per minute' } };
-    return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
-  }
-  if (url.pathname.startsWith('/open-apis/bot/v2/hook/')) {
-    const ts = Number(body.timestamp);
-    const expected = createHmac('sha256', `${body.timestamp}\n${FEISHU_SECRET}`).update('').digest('base64');
-    if (!(Math.abs(Date.now() / 1000 - ts) < 3600) || body.sign !== expected)
-      return { status: 200, body: { code: 19021, msg: 'sign match fail or timestamp is not within one hour from current time', data: {} } };
-    if (mode === 'throttled') return { status: 200, body: { code: 11232, msg: 'frequency limited', data: {} } };
-    // An older bot answers in the older shape.
-    if (url.pathname.endsWith('/old')) return { status: 200, body: { Extra: null, StatusCode: 0, StatusMessage: 'success' } };
-    return { status: 200, body: { code: 0, msg: 'success', data: {} } };
-  }
-  return { status: 404, body: 'not found' };
-}
 
 const message: NotificationMessage = {
   language: 'zh',
@@ -60,7 +17,7 @@ describe('the group robot channel', () => {
   let rx: Awaited<ReturnType<typeof startHttpReceiver>>;
   let robots: RobotConfig[];
   beforeAll(async () => {
-    rx = await startHttpReceiver(platform);
+    rx = await startHttpReceiver(robotPlatform);
     robots = [
       { id: 'wecom-ops', kind: 'wecom', url: `${rx.url}/cgi-bin/webhook/send?key=${WECOM_KEY}` },
       { id: 'ding-ops', kind: 'dingtalk', url: `${rx.url}/robot/send?access_token=${DING_TOKEN}`, secret: DING_SECRET },
@@ -72,7 +29,7 @@ describe('the group robot channel', () => {
   });
   afterAll(() => rx.close());
   beforeEach(() => {
-    mode = 'normal';
+    platformMode.now = 'normal';
     rx.received.length = 0;
   });
   const last = () => JSON.parse(rx.received.at(-1)!.body);
@@ -147,7 +104,7 @@ describe('the group robot channel', () => {
   });
 
   it('is refused by DingTalk and Feishu when its clock is more than an hour off', async () => {
-    const late = createRobotChannel(robots, { now: () => Date.now() - 2 * HOUR });
+    const late = createRobotChannel(robots, { now: () => Date.now() - 2 * 3_600_000 });
     expect(await late(outboxEntry('ob-10', 'dingtalk', deliver('ding-ops')))).toMatchObject({
       ok: false,
       error: expect.stringContaining('310000: invalid timestamp'),
@@ -162,14 +119,14 @@ describe('the group robot channel', () => {
 
   it("retries each platform's rate limit, server errors and a platform that cannot be reached, and names the robot, never its key", async () => {
     const send = createRobotChannel(robots);
-    mode = 'throttled';
+    platformMode.now = 'throttled';
     const throttled = await Promise.all(['wecom-ops', 'ding-ops', 'feishu-ops'].map((id, i) => send(outboxEntry(`ob-t${i}`, 'robot', deliver(id)))));
     expect(throttled).toEqual([
       { ok: false, error: 'wecom robot wecom-ops: error 45009: api freq out of limit', retry: true },
       { ok: false, error: 'dingtalk robot ding-ops: error 130101: send too fast, exceed 20 times per minute', retry: true },
       { ok: false, error: 'feishu robot feishu-ops: error 11232: frequency limited', retry: true },
     ]);
-    mode = 'down';
+    platformMode.now = 'down';
     expect(await send(outboxEntry('ob-12', 'wecom', deliver('wecom-ops')))).toEqual({
       ok: false,
       error: 'wecom robot wecom-ops: answered 502: <html>Bad Gateway</html>',
