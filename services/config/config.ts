@@ -227,7 +227,10 @@ export const envSchema = z.object({
   /** Email to people (docs/notifications.md): smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465. Never logged. */
   FMS_SMTP_URL: z
     .string()
-    .refine((v) => /^smtps?:\/\/[^\s/]+(:\d+)?(\/?(\?.*)?)?$/.test(v) && URL.canParse(v), 'expected smtp://user:password@host:587 or smtps://user:password@host:465')
+    .refine(
+      (v) => /^smtps?:\/\/[^\s/]+(:\d+)?(\/?(\?.*)?)?$/.test(v) && URL.canParse(v),
+      'expected smtp://user:password@host:587 or smtps://user:password@host:465',
+    )
     .optional(),
   /** The sender of FMS's email, e.g. "FMS <fms@estate.example>". */
   FMS_SMTP_FROM: z.string().min(3).max(200).default('FMS <fms@localhost>'),

@@ -86,6 +86,8 @@ export function createNotifier(deps: NotifierDeps) {
     }
   }
 
+  const nameOf = (id: string | null) => (id ? deps.directory().people.get(id)?.name : undefined);
+
   function languageOf(p: StaffMember, site: string | null): Language {
     return deps.accountLanguage(p.id) ?? p.language ?? deps.siteLanguage(site);
   }
@@ -158,10 +160,13 @@ export function createNotifier(deps: NotifierDeps) {
   async function onOrder({ event, order: o, extra }: WorkOrderEvents['changed']): Promise<void> {
     const tz = deps.timeZoneOf(o.site);
     const links = deps.links;
-    if (event === 'opened' && (o.priority === 'P1' || o.priority === 'P2')) {
+    // An urgent order is told once it has its technician (or once dispatch found none, or never dispatches).
+    const dir = deps.directory();
+    const settled = event === 'assigned' || event === 'not-dispatched' || (event === 'opened' && (!dir.dispatch.auto || dir.teams.length === 0));
+    if (settled && (o.priority === 'P1' || o.priority === 'P2')) {
       const key = `order.urgent|${o.id}`;
-      await tell('order.urgent', o.id, key, o.site, chiefs('supervisor', o.site, o.team), (l) => texts.urgent(l, o, tz, links));
-      await tellRobots('order.urgent', o.id, key, o.site, (l) => texts.urgent(l, o, tz, links));
+      await tell('order.urgent', o.id, key, o.site, chiefs('supervisor', o.site, o.team), (l) => texts.urgent(l, o, tz, links, nameOf(o.assignee)));
+      await tellRobots('order.urgent', o.id, key, o.site, (l) => texts.urgent(l, o, tz, links, nameOf(o.assignee)));
     }
     if ((event === 'assigned' || event === 'assign') && o.assignee) {
       await tell('order.assigned', o.id, `order.assigned|${o.id}|${o.version}`, o.site, [{ id: o.assignee, loud: o.priority === 'P1' }], (l) =>
@@ -190,8 +195,10 @@ export function createNotifier(deps: NotifierDeps) {
       const limit = (o.sla.clocks.acknowledge?.due ?? deps.now()) - (o.sla.clocks.acknowledge?.start ?? deps.now());
       const minutes = (ms: number) => Math.max(1, Math.round(ms / 60_000));
       const supervisors = chiefs('supervisor', o.site, o.team).map((r) => ({ ...r, loud: true }));
-      await tell('order.unacknowledged', o.id, `${key}|1`, o.site, supervisors, (l) => texts.unacknowledged(l, o, tz, minutes(limit), links));
-      await tellRobots('order.unacknowledged', o.id, key, o.site, (l) => texts.unacknowledged(l, o, tz, minutes(limit), links));
+      await tell('order.unacknowledged', o.id, `${key}|1`, o.site, supervisors, (l) =>
+        texts.unacknowledged(l, o, tz, minutes(limit), links, nameOf(o.assignee)),
+      );
+      await tellRobots('order.unacknowledged', o.id, key, o.site, (l) => texts.unacknowledged(l, o, tz, minutes(limit), links, nameOf(o.assignee)));
       const managers = chiefs('manager', o.site, o.team).map((r) => ({ ...r, loud: true }));
       const later = deps.now() + deps.config.managerAfterMs;
       await tell(
@@ -200,7 +207,7 @@ export function createNotifier(deps: NotifierDeps) {
         `${key}|2`,
         o.site,
         managers,
-        (l) => texts.unacknowledged(l, o, tz, minutes(limit + deps.config.managerAfterMs), links),
+        (l) => texts.unacknowledged(l, o, tz, minutes(limit + deps.config.managerAfterMs), links, nameOf(o.assignee)),
         { notBefore: later, unless: { acknowledged: o.id } },
       );
       return;

@@ -36,8 +36,8 @@ export const texts = {
     const ask = lang === 'zh' ? '请在控制台确认接单。' : 'Please acknowledge it in the console.';
     return { language: lang, title, text: [...orderLines(lang, o, tz), '', ask].join('\n'), link: links.order(o.id), urgent: o.priority === 'P1' };
   },
-  urgent(lang: Language, o: WorkOrder, tz: string, links: Links): NotificationMessage {
-    const who = o.assignee ?? (lang === 'zh' ? '未派单' : 'nobody yet');
+  urgent(lang: Language, o: WorkOrder, tz: string, links: Links, assignee?: string): NotificationMessage {
+    const who = assignee ?? o.assignee ?? (lang === 'zh' ? '未派单' : 'nobody yet');
     const title = lang === 'zh' ? `${o.priority} 紧急工单：${o.title}` : `${o.priority} order opened: ${o.title}`;
     const line = lang === 'zh' ? `处理人：${who}` : `Assigned to: ${who}`;
     return { language: lang, title, text: [...orderLines(lang, o, tz), line].join('\n'), link: links.order(o.id), urgent: o.priority === 'P1' };
@@ -50,8 +50,8 @@ export const texts = {
         : `${e.level === 'breached' ? 'Overdue' : 'Due soon'} (${clock}): ${o.id} ${o.title}`;
     return { language: lang, title, text: orderLines(lang, o, tz).join('\n'), link: links.order(o.id), urgent: o.priority === 'P1' || e.level === 'breached' };
   },
-  unacknowledged(lang: Language, o: WorkOrder, tz: string, minutes: number, links: Links): NotificationMessage {
-    const who = o.assignee ?? (lang === 'zh' ? '无人' : 'nobody');
+  unacknowledged(lang: Language, o: WorkOrder, tz: string, minutes: number, links: Links, assignee?: string): NotificationMessage {
+    const who = assignee ?? o.assignee ?? (lang === 'zh' ? '无人' : 'nobody');
     const title = lang === 'zh' ? `${o.priority} 工单 ${minutes} 分钟无人确认：${o.title}` : `${o.priority} not acknowledged for ${minutes} min: ${o.title}`;
     const line = lang === 'zh' ? `已派给：${who}。请立即跟进。` : `Assigned to: ${who}. Please act now.`;
     return { language: lang, title, text: [...orderLines(lang, o, tz), line].join('\n'), link: links.order(o.id), urgent: true };

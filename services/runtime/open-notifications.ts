@@ -84,7 +84,7 @@ export function openNotifications(d: NotificationsDeps) {
 
   const channels: Record<string, Channel> = {
     inapp: notifier.inApp,
-    robot: createRobotChannel(n.robots, { now: d.now }),
+    robot: createRobotChannel(n.robots), // signed with the wall clock: the platforms check it against theirs
     webhook: createWebhookChannel(hooks),
     ...(email ? { email } : {}),
     ...(n.sms ? { sms: createSmsChannel({ url: n.sms.url, ...(n.sms.secret ? { secret: n.sms.secret } : {}), log }) } : {}),

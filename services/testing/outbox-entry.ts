@@ -17,6 +17,6 @@ export function outboxEntry(id: string, channel: string, payload: unknown): Outb
     lastError: null,
     createdAt: 0,
     sentAt: null,
-  readAt: null,
+    readAt: null,
   };
 }

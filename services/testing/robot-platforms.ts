@@ -45,4 +45,3 @@ export function robotPlatform(r: Received): Answer {
   }
   return { status: 404, body: 'not found' };
 }
-

@@ -306,6 +306,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
           data: { team: choice.team },
         },
       ]);
+      if (saved) await announce(saved, 'not-dispatched', { reason: choice.reason });
       return saved ?? order;
     }
     const decision = decide(
