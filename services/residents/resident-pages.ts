@@ -288,7 +288,7 @@ export function trackPage(o: TrackOptions): string {
           : html`<ol class="progress">
               ${stepOrder.map(
                 (s, i) =>
-                  html`<li class="${i < current ? 'done' : i === current ? 'now' : 'todo'}" ${i === current ? html` aria-current="step"` : ''}>
+                  html`<li class="${i < current ? 'step-done' : i === current ? 'step-now' : 'step-todo'}" ${i === current ? html` aria-current="step"` : ''}>
                     <span class="step-name">${m.steps[s]}</span> ${i <= current ? at(times[s]) : ''}
                     ${i === current && order.hold ? html`<span class="small">${m.paused(m.holdReasons[order.hold.reason] ?? '')}</span>` : ''}
                   </li>`,

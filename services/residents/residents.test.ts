@@ -131,7 +131,15 @@ describe('the residents’ request pages refuse abuse clearly and count it', () 
     expect(forged.page).toContain('This form could not be checked');
     const lakeviewToken = formToken((await openForm(fms, '/request/lakeview')).page);
     expect((await file(fms, '/request/riverside', { token: lakeviewToken })).status).toBe(403);
-    expect((await refusals(fms)).form_token).toBe(3);
+    // A post from a page of another origin, even with a good token, is refused too.
+    const token = formToken((await openForm(fms, '/request/riverside')).page);
+    const other = await fetch(`${fms.httpUrl}/request/riverside`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+      body: new URLSearchParams({ _form: token, category: 'repair', description: 'x', name: 'x', phone: '13800000000' }).toString(),
+    });
+    expect(other.status).toBe(403);
+    expect((await refusals(fms)).form_token).toBe(4);
   });
 
   it('another site’s asset in the address, or a site not open to residents, is a clear 404', async () => {

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { publicAccess } from '../api/access.ts';
+import { checkSameOrigin } from '../api/session-cookie.ts';
 import type { Asset } from '../assets/asset.ts';
 import { languageOf, type Lang } from '../console/i18n.ts';
 import { isFmsError } from '../shared/errors.ts';
@@ -218,6 +219,7 @@ export async function registerResidents(app: FastifyInstance, deps: ResidentsDep
     c.get('/request/:site/:asset', { config: config_, schema }, showForm);
 
     const sendCode = async (req: FastifyRequest, reply: FastifyReply) => {
+      checkSameOrigin(req); // a browser's post from a page of another origin
       const w = whereOf(req);
       const lang = languageOf(req);
       const m = residentMessages[lang];
@@ -256,6 +258,7 @@ export async function registerResidents(app: FastifyInstance, deps: ResidentsDep
     c.post('/request/:site/:asset/code', { config: config_, schema }, sendCode);
 
     const fileRequest = async (req: FastifyRequest, reply: FastifyReply) => {
+      checkSameOrigin(req); // a browser's post from a page of another origin
       const w = whereOf(req);
       const lang = languageOf(req);
       const m = residentMessages[lang];
@@ -404,6 +407,7 @@ export async function registerResidents(app: FastifyInstance, deps: ResidentsDep
     c.get('/track/:token', { config: config_, schema }, (req, reply) => showTrack(req, reply));
 
     c.post('/track/:token', { config: config_, schema }, async (req, reply) => {
+      checkSameOrigin(req); // a browser's post from a page of another origin
       const t = await tracked(req);
       const m = residentMessages[languageOf(req)];
       if (
