@@ -19,7 +19,6 @@ export function residentPage(lang: Lang, title: string, content: Html, path: str
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
         <meta name="robots" content="noindex" />
         <title>${title}</title>
         <link rel="icon" href="/console/icon.svg" type="image/svg+xml" />
