@@ -33,6 +33,7 @@ eachDatabase('resident store', (open) => {
     await store.add(request('h2', { workOrderId: 'WO-2026-000002', email: 'zhou@example.com', phone: null, language: 'en' }));
     expect(await store.byToken('h1')).toEqual(request('h1'));
     expect(await store.byToken('nope')).toBeUndefined();
+    expect((await store.byOrder('WO-2026-000002')).map((r) => r.tokenHash)).toEqual(['h2']);
     // The order closed: its link works 30 more days, then the request (and the contact) is forgotten.
     await store.setExpiry('WO-2026-000001', T0 + 30 * DAY);
     expect((await store.byToken('h1'))?.expiresAt).toBe(T0 + 30 * DAY);

@@ -39,6 +39,11 @@ export function createKyselyResidentStore(db: Db): ResidentStore {
       return r ? requestOf(r) : undefined;
     },
 
+    async byOrder(workOrderId) {
+      const rows = await db.selectFrom('resident_requests').selectAll().where('work_order_id', '=', workOrderId).execute();
+      return rows.map(requestOf);
+    },
+
     async setExpiry(workOrderId, expiresAt) {
       await db.updateTable('resident_requests').set({ expires_at: expiresAt }).where('work_order_id', '=', workOrderId).execute();
     },

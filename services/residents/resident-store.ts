@@ -29,6 +29,8 @@ export interface ResidentStore {
   add(r: ResidentRequest): Promise<void>;
   /** The request whose token has this hash, expired or not. */
   byToken(tokenHash: string): Promise<ResidentRequest | undefined>;
+  /** The requests filed for an order (one, unless the order was filed twice from one form). */
+  byOrder(workOrderId: string): Promise<ResidentRequest[]>;
   /** Sets when the order's links expire (null: the order is open again). */
   setExpiry(workOrderId: string, expiresAt: number | null): Promise<void>;
   /** Forgets requests whose links expired before `now`, and codes past their time; how many requests went. */

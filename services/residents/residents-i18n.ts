@@ -42,6 +42,9 @@ const en = {
   receivedMessage: (id: string) =>
     `We received your request ${id}. Follow it, and confirm the work when it is done, with this link (it works until 30 days after the request is closed):`,
   receivedMessageTitle: (id: string) => `Request ${id} received`,
+  doneTitle: (id: string) => `Request ${id}: the work is done`,
+  doneMessage: (id: string) =>
+    `The technician says the work on your request ${id} is done. Please check, then confirm or tell us it is not fixed, with the link we sent when you filed it.`,
   // Refusals: what to do next, in the resident's words.
   refused: {
     rate_address: (min: number) => `Too many requests from this network in the last hour. Try again in ${min} min, or call the management office.`,
@@ -163,6 +166,8 @@ const zh: Dict = {
   followIt: '查看处理进度',
   receivedMessage: (id) => `我们已收到您的报事 ${id}。可通过此链接查看进度，并在完成后确认（办结后 30 天内有效）：`,
   receivedMessageTitle: (id) => `报事 ${id} 已受理`,
+  doneTitle: (id) => `报事 ${id}：已处理完成`,
+  doneMessage: (id) => `维修师傅表示您的报事 ${id} 已处理完成。请查看后，通过提交时收到的链接确认，或告诉我们问题没有解决。`,
   refused: {
     rate_address: (min) => `过去一小时内来自此网络的报事太多。请 ${min} 分钟后再试，或致电物业服务中心。`,
     rate_contact: (min) => `过去一小时内此手机号或邮箱的报事太多。请 ${min} 分钟后再试。`,

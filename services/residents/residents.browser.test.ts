@@ -48,6 +48,13 @@ describe.skipIf(!browserProgram.available)(`a resident's request in Chromium ${b
     expect(url).toBe(`${fms.httpUrl}/request/riverside/rs-pump-01`);
     await expect(staff.locator('.poster-qr svg').count()).resolves.toBe(1);
     await shot(staff, 'poster-en-1280');
+    // Printed, the poster is one A4 sheet without the console around it.
+    const pdf = (await staff.pdf({ format: 'A4', preferCSSPageSize: true })).toString('latin1');
+    expect(pdf.match(/\/Type\s*\/Page\b/g)).toHaveLength(1);
+    await staff.emulateMedia({ media: 'print' });
+    await expect(staff.locator('header.top').isVisible()).resolves.toBe(false);
+    await expect(staff.locator('.poster-qr svg').boundingBox()).resolves.toMatchObject({ width: expect.any(Number) });
+    await shot(staff, 'poster-print');
 
     const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'en-GB' });
     const page = await ctx.newPage();
@@ -98,6 +105,9 @@ describe.skipIf(!browserProgram.available)(`a resident's request in Chromium ${b
     await page.goto(link);
     await expect(page.locator('.progress li[aria-current="step"] .step-name').textContent()).resolves.toBe('处理中');
     await act(id, { action: 'resolve', by: 'li-wei', note: 'Door seal replaced' });
+    // Told the work is done, and asked to check it.
+    await waitFor(() => fms.told.find((t) => t.message.event === 'resident.resolved'), 5000, 'the resident told the work is done');
+    expect(fms.told.at(-1)!.message).toMatchObject({ language: 'zh', subjectId: id, title: `报事 ${id}：已处理完成` });
 
     // Not fixed: back to work, as the process does.
     await page.getByRole('link', { name: 'English' }).click();

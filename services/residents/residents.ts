@@ -18,6 +18,7 @@ import type { Tell } from './message.ts';
 import { registerPosterPages } from './poster-pages.ts';
 import type { ResidentStore } from './resident-store.ts';
 import {
+  awaitsRequester,
   codeStepPage,
   HONEYPOT,
   messagePage,
@@ -120,6 +121,7 @@ export async function registerResidents(app: FastifyInstance, deps: ResidentsDep
   // The link of a closed order expires 30 days after it closed; reopened, it works again.
   deps.workOrders.on('changed', ({ event, order }) => {
     if (order.source !== 'request') return;
+    if (event === 'resolve' && awaitsRequester(order)) void tellDone(order.id);
     if ((order.state === 'closed' || order.state === 'cancelled') && order.closedAt !== null)
       void store
         .setExpiry(order.id, order.closedAt + LINK_DAYS_AFTER_CLOSING * DAY)
@@ -127,6 +129,21 @@ export async function registerResidents(app: FastifyInstance, deps: ResidentsDep
     else if (event === 'reopen' || event === 'reopened' || (event === 'rate' && isOpen(order.state)))
       void store.setExpiry(order.id, null).catch((err) => log.warn({ err, workOrderId: order.id }, 'link expiry not cleared'));
   });
+
+  /** The work is done: the resident is asked to check it (the link itself is theirs only, so the message points to it). */
+  async function tellDone(workOrderId: string): Promise<void> {
+    try {
+      for (const r of await store.byOrder(workOrderId)) {
+        const rm = residentMessages[r.language];
+        await tellSafely(
+          { ...(r.email ? { email: r.email } : {}), ...(r.phone ? { phone: r.phone } : {}) },
+          { language: r.language, title: rm.doneTitle(workOrderId), text: rm.doneMessage(workOrderId), event: 'resident.resolved', subjectId: workOrderId },
+        );
+      }
+    } catch (err) {
+      log.warn({ err, workOrderId }, 'resident not told the work is done');
+    }
+  }
 
   const refuse = (req: FastifyRequest, reason: RefusalReason, extra: Record<string, unknown> = {}) => {
     refusals.labels(reason).inc();
