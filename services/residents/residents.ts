@@ -279,6 +279,9 @@ export async function registerResidents(app: FastifyInstance, deps: ResidentsDep
       const w = whereOf(req);
       const lang = languageOf(req);
       const m = residentMessages[lang];
+      // Checked before the body is read too: a full address does not get its photos held in memory.
+      const early = byAddress.check(`a:${req.ip}`);
+      if (!early.ok) throw new Refusal('rate_address', 429, m.refused.rate_address(Math.ceil(early.retryAfterS / 60)), early.retryAfterS);
       const form = await readForm(req, m);
       if (form.fields[HONEYPOT]) {
         // Quietly: the bot is told it worked and learns nothing; the count and the log say otherwise.
