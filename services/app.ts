@@ -41,6 +41,7 @@ import { createHealthReport } from './runtime/health-report.ts';
 import { createJobs } from './runtime/jobs.ts';
 import { scheduleEstateJobs } from './runtime/leader-jobs.ts';
 import { openCondition } from './runtime/open-condition.ts';
+import { openResidents, type Wiring } from './runtime/open-residents.ts';
 import { openDirectory } from './runtime/open-directory.ts';
 import { openNotifications } from './runtime/open-notifications.ts';
 import { openCoordinator } from './runtime/open-coordinator.ts';
@@ -68,7 +69,7 @@ export type { Fms } from './runtime/fms.ts';
  * starts the jobs and the listeners. main.ts and the end-to-end tests start FMS through here. What
  * runs FMS beyond wiring lives in runtime/ (jobs, system alarms, health, gauges, certificates).
  */
-export async function startFms(config: Config, log: Logger, now: () => number = Date.now): Promise<Fms> {
+export async function startFms(config: Config, log: Logger, now: () => number = Date.now, wiring: Wiring = {}): Promise<Fms> {
   const closers = createClosers(log);
   const jobs = createJobs(closers, log);
   const svc = (name: string) => log.child({ svc: name });
@@ -190,6 +191,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       ...{ workOrders, alarms, audit, log: svc('console'), now, sites: estate.sites, timeZoneOf: estate.timeZoneOf },
       ...{ attachmentMaxBytes: config.attachments.maxBytes, notices: { unseen: notifications.store.unread, on: notifications.notifier.on } },
     });
+    await openResidents(api, { config, db: database.db, workOrders, assets, estate, metrics, log: svc('residents'), now, tell: wiring.tell });
     await listening(api.listen({ host: config.http.host, port: config.http.port }), config);
     closers.add('http api', () => api.close());
     // The broker opens last and closes first: no message arrives before ingest can take it, and none

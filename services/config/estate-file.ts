@@ -7,6 +7,7 @@ import { pmPlanSchema } from '../pm/pm-plan.ts';
 import { slaConfigSchema } from '../work-orders/sla.ts';
 import { reportsConfigSchema } from '../reports/reports-config.ts';
 import { notificationsConfigSchema } from '../notifications/notifications-config.ts';
+import { residentsConfigSchema } from '../residents/residents-config.ts';
 
 const settingKey = z.string().regex(/^FMS_[A-Z_]+$/, 'expected an FMS_* variable name');
 
@@ -46,6 +47,8 @@ export const estateFileSchema = z
     workOrders: processConfigSchema,
     /** Scheduled weekly and monthly reports. */
     reports: reportsConfigSchema,
+    /** The residents' public request pages: which sites, limits, verification (docs/residents.md). */
+    residents: residentsConfigSchema,
     /** Preventive-maintenance plans of the estate (a plan with a template's id replaces it). */
     pmPlans: z.array(pmPlanSchema).default([]),
     /** Whether the plans shipped in devices/<type>/pm-templates.yaml apply. */
@@ -71,6 +74,10 @@ export const estateFileSchema = z
       if (siteIds.size > 0 && !siteIds.has(site))
         ctx.addIssue({ code: 'custom', path: ['sla', 'sites', site], message: `site "${site}" is not listed under sites` });
     }
+    file.residents.sites.forEach((site, i) => {
+      if (siteIds.size > 0 && !siteIds.has(site))
+        ctx.addIssue({ code: 'custom', path: ['residents', 'sites', i], message: `site "${site}" is not listed under sites` });
+    });
     const planIds = new Set<string>();
     file.pmPlans.forEach((p, i) => {
       if (planIds.has(p.id)) ctx.addIssue({ code: 'custom', path: ['pmPlans', i, 'id'], message: `duplicate plan id "${p.id}"` });

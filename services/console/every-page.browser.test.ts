@@ -18,6 +18,8 @@ interface Seeded {
   resolved: string;
   /** Lakeview's: not Li Wei's team's. */
   otherTeam: string;
+  /** A resident's tracking page (services/residents). */
+  track: string;
 }
 interface PageCase {
   path: string | ((s: Seeded) => string);
@@ -59,6 +61,13 @@ const PAGES: PageCase[] = [
   { path: '/no/such/page', as: 'technician', status: 404 },
   { path: '/no/such/page', as: 'visitor', status: 404 },
   { path: (s) => `/orders/${s.otherTeam}`, as: 'technician', status: 403 },
+  { path: '/posters/riverside', as: 'admin' },
+  { path: '/posters/riverside/rs-elevator-01', as: 'supervisor' },
+  { path: '/request/riverside', as: 'visitor' },
+  { path: '/request/riverside/rs-pump-01', as: 'visitor' },
+  { path: '/request/riverside/no-such-asset', as: 'visitor', status: 404 },
+  { path: (s) => s.track, as: 'visitor' },
+  { path: `/track/${'A'.repeat(43)}`, as: 'visitor', status: 404 },
 ];
 
 const PHONE = { width: 360, height: 740 };
@@ -84,6 +93,7 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const estate = {
+  residents: { sites: ['riverside'], hotline: '400-800-1234' },
   sites: [
     { id: 'riverside', timeZone: 'Asia/Shanghai' },
     { id: 'lakeview', timeZone: 'Asia/Shanghai' },
@@ -226,7 +236,22 @@ describe.skipIf(!requireProgram('chromium', 'chromium').available)('every consol
     await act(resolved, { action: 'resolve', by: 'li-wei', note: 'Limit switch cleaned and adjusted' }, tech);
     const otherTeam = await order('Pump noise', 'lv-pump-01', { channel: 'hotline' });
     await api('POST', '/api/reports', { site: 'riverside', language: 'en' });
-    seeded = { open, resolved, otherTeam };
+    // A resident's request from the pump's poster: its tracking link.
+    const form = await (await fetch(`${fms.httpUrl}/request/riverside/rs-pump-01`)).text();
+    const filed = await fetch(`${fms.httpUrl}/request/riverside/rs-pump-01`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        _form: /name="_form" value="([^"]+)"/.exec(form)![1]!,
+        category: 'repair',
+        description: 'Water on the floor of the plant room',
+        name: 'Mrs Zhou',
+        phone: '13800000000',
+      }).toString(),
+    });
+    const track = filed.headers.get('location')!.replace('?filed=1', '');
+    seeded = { open, resolved, otherTeam, track };
 
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   }, 120_000);

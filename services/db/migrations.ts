@@ -486,4 +486,38 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('outbox_subject').on('outbox').column('subject_id').execute();
     },
   },
+  '0019-residents': {
+    async up(db: Kysely<unknown>) {
+      // A resident's request: the tracking link's token (only its SHA-256 is kept), the order, how to tell
+      // them and in which language; the row goes when the link expires (30 days after the order closes).
+      await db.schema
+        .createTable('resident_requests')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('work_order_id', 'text', (c) => c.notNull())
+        .addColumn('site', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('phone', 'text')
+        .addColumn('email', 'text')
+        .addColumn('language', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('resident_requests_order').on('resident_requests').column('work_order_id').execute();
+      await db.schema.createIndex('resident_requests_expiry').on('resident_requests').column('expires_at').execute();
+      // Verification codes by contact (its hash): one at a time, tried at most a few times.
+      await db.schema
+        .createTable('resident_codes')
+        .addColumn('contact_hash', 'text', (c) => c.primaryKey())
+        .addColumn('code_hash', 'text', (c) => c.notNull())
+        .addColumn('tries', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // The key that signs the public form's tokens, shared by every instance of FMS on this database.
+      await db.schema
+        .createTable('resident_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

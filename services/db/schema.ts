@@ -356,6 +356,34 @@ export interface OutboxTable {
   read_at: number | null;
 }
 
+export interface ResidentRequestsTable {
+  /** SHA-256 of the tracking link's token (hex) */
+  token_hash: string;
+  work_order_id: string;
+  site: string;
+  name: string;
+  phone: string | null;
+  email: string | null;
+  /** `en` or `zh` */
+  language: string;
+  created_at: number;
+  /** 30 days after the order closed; null while it is open */
+  expires_at: number | null;
+}
+
+export interface ResidentCodesTable {
+  /** SHA-256 of the phone number or email address */
+  contact_hash: string;
+  code_hash: string;
+  tries: number;
+  expires_at: number;
+}
+
+export interface ResidentKeysTable {
+  id: string;
+  secret: string;
+}
+
 export interface DatabaseSchema {
   assets: AssetsTable;
   alarms: AlarmsTable;
@@ -375,6 +403,9 @@ export interface DatabaseSchema {
   sessions: SessionsTable;
   sign_in_attempts: SignInAttemptsTable;
   outbox: OutboxTable;
+  resident_requests: ResidentRequestsTable;
+  resident_codes: ResidentCodesTable;
+  resident_keys: ResidentKeysTable;
   counters: CountersTable;
   rules: RulesTable;
   rule_states: RuleStatesTable;
