@@ -191,7 +191,17 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       ...{ workOrders, alarms, audit, log: svc('console'), now, sites: estate.sites, timeZoneOf: estate.timeZoneOf },
       ...{ attachmentMaxBytes: config.attachments.maxBytes, notices: { unseen: notifications.store.unread, on: notifications.notifier.on } },
     });
-    await openResidents(api, { config, db: database.db, workOrders, assets, estate, metrics, log: svc('residents'), now, tell: wiring.tell });
+    await openResidents(api, {
+      config,
+      db: database.db,
+      workOrders,
+      assets,
+      estate,
+      metrics,
+      log: svc('residents'),
+      now,
+      tell: wiring.tell ?? notifications.tellResident,
+    });
     await listening(api.listen({ host: config.http.host, port: config.http.port }), config);
     closers.add('http api', () => api.close());
     // The broker opens last and closes first: no message arrives before ingest can take it, and none

@@ -1,14 +1,6 @@
-/**
- * What a notification says, whatever the channel (the same shape as services/notifications/message.ts,
- * which the notifications work brings; the lead unifies the two when both are on main).
- */
-export interface NotificationMessage {
-  language: 'en' | 'zh';
-  title: string;
-  text: string;
-  link?: string;
-  urgent?: boolean;
-}
+import type { NotificationMessage } from '../notifications/message.ts';
+
+export type { NotificationMessage };
 
 /** Where a resident is told: the contacts they gave. */
 export interface ResidentContact {

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Tell } from '../residents/message.ts';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { AlarmEvents } from '../alarms/alarm-service.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -170,10 +172,21 @@ export function openNotifications(d: NotificationsDeps) {
   d.workOrders.on('changed', kick);
   d.alarms.on('raised', kick);
   if (smtp) log.info({ smtp: redactUrl(smtp) }, 'email notifications on');
+  /** Tells a resident (who is no person of the directory) by email and SMS, as FMS can reach them. */
+  const tellResident: Tell = async (to, m) => {
+    const { event, subjectId, ...message } = m;
+    const key = createHash('sha256').update(`${message.title}\n${message.text}`).digest('hex').slice(0, 16);
+    if (email && to.email) await notifier.tellAddress('email', to.email, event, subjectId, message, key);
+    if (n.sms && to.phone) await notifier.tellAddress('sms', to.phone, event, subjectId, message, key);
+    if (!(email && to.email) && !(n.sms && to.phone))
+      log.warn({ event, subjectId }, 'resident not told: no email (FMS_SMTP_URL) or SMS gateway reaches their contact');
+    kick();
+  };
   return {
     notifier,
     store,
     pump,
+    tellResident,
     webhook: (kind: 'alarm' | 'work-order', event: string, site: string | null, payload: unknown) => {
       if (config.estate.webhooks.length > 0) void notifier.webhook(kind, event, site, payload).then(kick);
     },

@@ -27,16 +27,14 @@ export interface Told {
   message: NotificationMessage & { event: string; subjectId: string };
 }
 
-/** FMS with the residents' pages, a clock the test moves, and a `tell` that records what residents were told. */
+/** FMS with the residents' pages, a clock the test moves, and a `tell` that records what residents were told (unless a real mail server is given). */
 export async function startResidentsFms(residents: Record<string, unknown> = {}, env: Record<string, string> = {}) {
   const { log, records } = captureLogger();
   const told: Told[] = [];
   let offset = 0;
-  const fms: Fms = await startFms(testConfig({ estate: residentsEstate(residents), ...env }), log, () => Date.now() + offset, {
-    tell: async (to, message) => {
-      told.push({ to, message });
-    },
-  });
+  // With FMS_SMTP_URL the resident is told the real way (the outbox, email); else the test records it.
+  const wiring = env.FMS_SMTP_URL ? {} : { tell: async (to: ResidentContact, message: Told['message']) => void told.push({ to, message }) };
+  const fms: Fms = await startFms(testConfig({ estate: residentsEstate(residents), ...env }), log, () => Date.now() + offset, wiring);
   return Object.assign(fms, {
     records,
     told,
