@@ -168,6 +168,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       ...{ leader, cluster, workOrders, assets, alarmStore, telemetry, audit, auditRetentionMs, accounts, pm, pmPlans, ruleService, directory },
       ...{ conditionWatch, learning, now, log },
     });
+    notifications.deliverReports(reports, reportScheduler);
     reportScheduler.start();
     closers.add('report scheduler', () => reportScheduler.stop());
 

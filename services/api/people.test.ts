@@ -131,7 +131,9 @@ describe('people and teams over HTTP, kept in the database', () => {
     ]);
     expect((await refused('PATCH', '/api/people/li-wei', { role: 'boss' }))[2]).toBe('body.role: expected one of technician, supervisor, manager');
     expect((await refused('PATCH', '/api/people/li-wei', { id: 'li-wei-2' }))[1]).toBe('FMS_ERR_API_BAD_REQUEST'); // ids do not change
-    expect((await refused('PATCH', '/api/people/li-wei', {}))[2]).toBe('body: expected at least one of name, role, skills, phone, email, onDuty, language, notify, quietHours');
+    expect((await refused('PATCH', '/api/people/li-wei', {}))[2]).toBe(
+      'body: expected at least one of name, role, skills, phone, email, onDuty, language, notify, quietHours',
+    );
     expect((await refused('POST', '/api/people', { id: 'x', name: 'X', onDuty: [{ days: ['monday'], hours: '08:00-20:00' }] }))[2]).toMatch(
       /^body\.onDuty\.0\.days\.0: expected weekdays among mon, tue/,
     );

@@ -159,4 +159,33 @@ describe('people are told: a trapped passenger, end to end on real servers', () 
     expect(mail.to('wang.fang@estate.example')).toEqual([]);
     expect(sms.received.some((r) => JSON.parse(r.body).to === '13800000004')).toBe(false);
   });
+
+  it('a scheduled report reaches its subscribers by email with its PDF, each in their language', async () => {
+    const estate = estateWith({ robots: robots.url, sms: sms.url });
+    fms = await startFms(
+      testConfig({
+        estate: { ...estate, reports: { subscribers: [{ email: 'owner.board@estate.example', language: 'en' }] } },
+        FMS_SMTP_URL: mail.url,
+      }),
+      captureLogger().log,
+    );
+    // The manager (a person: the site's language, zh) and an owners' board address (en).
+    const id = await fms.reportScheduler.run('weekly', { site: 'riverside', timeZone: 'Asia/Shanghai', language: 'zh' });
+    expect(id).toBeDefined();
+    const zh = await waitFor(() => mail.to('wang.fang@estate.example')[0], 20_000, 'the manager’s report');
+    const en = await waitFor(() => mail.to('owner.board@estate.example')[0], 20_000, 'the board’s report');
+    expect(zh.mail.subject).toMatch(/^周报：riverside · \d{4}-\d{2}-\d{2} – \d{4}-\d{2}-\d{2}$/);
+    expect(en.mail.subject).toMatch(/^Weekly report: riverside · /);
+    for (const m of [zh, en]) {
+      const pdf = m.mail.attachments.find((a) => a.contentType === 'application/pdf')!;
+      expect(pdf.filename).toMatch(/^fms-weekly-riverside-\d{4}-\d{2}-\d{2}\.pdf$/);
+      expect(pdf.content.subarray(0, 5).toString()).toBe('%PDF-');
+    }
+    // Each language its own report: the link of each leads to the one in its reader's language.
+    const links = [zh, en].map((m) => /\/reports\/(RPT-[\w-]+)/.exec(m.mail.text ?? '')![1]);
+    expect(links[0]).toBe(id);
+    expect(links[1]).not.toBe(id);
+    const archive = await api<{ items: { id: string; language: string }[] }>(fms, '/api/reports');
+    expect(archive.items.find((r) => r.id === links[1])?.language).toBe('en');
+  }, 60_000);
 });

@@ -41,9 +41,22 @@ export interface ReportSchedulerDeps {
   isLeader?: () => boolean;
 }
 
+/** A scheduled report just made (the subscribers' emails go out from it). */
+export interface ReadyReport {
+  id: string;
+  kind: ScheduledKind;
+  site: string | null;
+  from: number;
+  to: number;
+  language: Language;
+  scheduleKey: string;
+  timeZone: string;
+}
+
 export function createReportScheduler(deps: ReportSchedulerDeps) {
   const [hour, minute] = deps.config.at.split(':').map(Number) as [number, number];
   const tasks: ScheduledTask[] = [];
+  const readyListeners: ((r: ReadyReport) => Promise<void>)[] = [];
   const running = new Set<Promise<unknown>>();
 
   /** The scheduled time of a period's report: `at` local time on the day the period ends. */
@@ -54,8 +67,11 @@ export function createReportScheduler(deps: ReportSchedulerDeps) {
     const key = scheduleKey(kind, target.site, period.to);
     if (await deps.reports.scheduled(key)) return undefined;
     const { id, existing } = await deps.reports.generate({ site: target.site ?? undefined, ...period, language: target.language, kind, scheduleKey: key });
-    if (!existing) deps.log.info({ reportId: id, kind, site: target.site ?? 'all' }, `${kind} report ready`);
-    return existing ? undefined : id;
+    if (existing) return undefined;
+    deps.log.info({ reportId: id, kind, site: target.site ?? 'all' }, `${kind} report ready`);
+    const ready: ReadyReport = { id, kind, site: target.site, ...period, language: target.language, scheduleKey: key, timeZone: target.timeZone };
+    for (const listener of readyListeners) await listener(ready).catch((err: Error) => deps.log.error({ err, reportId: id }, 'report made but not delivered'));
+    return id;
   }
 
   function track<T>(p: Promise<T>): Promise<T | undefined> {
@@ -69,6 +85,10 @@ export function createReportScheduler(deps: ReportSchedulerDeps) {
   }
 
   return {
+    /** Calls `listener` with each scheduled report made from now on (its subscribers are emailed). */
+    onReady(listener: (r: ReadyReport) => Promise<void>): void {
+      readyListeners.push(listener);
+    },
     /** Schedules every target's reports and makes those missed while FMS was down. */
     start(): void {
       for (const kind of deps.config.schedule) {

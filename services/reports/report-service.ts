@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Asset } from '../assets/asset.ts';
@@ -260,6 +260,14 @@ export function createReportService(deps: ReportServiceDeps) {
     /** Whether the scheduled report with this key was made. */
     async scheduled(key: string): Promise<boolean> {
       return (await deps.store.findScheduled(key)) !== undefined;
+    },
+
+    /** Where an archived report's PDF lies (to attach it to an email), or undefined when it has none. */
+    async pdfPath(id: string): Promise<string | undefined> {
+      const archived = await deps.store.get(id);
+      if (!archived || archived.summary.pdfError) return undefined;
+      const file = path.join(deps.folder, archived.id, 'report.pdf');
+      return existsSync(file) ? file : undefined;
     },
 
     /** An archived report's file (see `reportFiles`). */

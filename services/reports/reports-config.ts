@@ -14,6 +14,23 @@ export const reportsConfigSchema = z
     language: z.enum(['en', 'zh'], { error: 'expected en or zh' }).default('en'),
     /** Also one report for every site together (in FMS_TZ). */
     estate: z.boolean().default(true),
+    /** Who gets scheduled reports by email (docs/notifications.md, "Reports by email"): people of the directory or addresses. */
+    subscribers: z
+      .array(
+        z
+          .strictObject({
+            person: z.string().min(1).max(64).optional(),
+            email: z.email({ error: 'expected an email address' }).optional(),
+            /** Only these sites' reports (default: every site's and the estate's). */
+            sites: z.array(z.string().min(1).max(64)).optional(),
+            /** An address's language (a person's own language comes first). */
+            language: z.enum(['en', 'zh'], { error: 'expected en or zh' }).optional(),
+          })
+          .refine((s) => (s.person === undefined) !== (s.email === undefined), 'expected either person or email'),
+      )
+      .default([]),
+    /** Managers of the teams serving a site get its reports by email (and every manager the estate's). */
+    toManagers: z.boolean().default(true),
   })
   .prefault({});
 

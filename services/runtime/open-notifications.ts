@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Tell } from '../residents/message.ts';
+import type { ReportScheduler } from '../reports/report-scheduler.ts';
+import type { ReportService } from '../reports/report-service.ts';
+import { deliverReports } from '../notifications/report-delivery.ts';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { AlarmEvents } from '../alarms/alarm-service.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -187,6 +190,17 @@ export function openNotifications(d: NotificationsDeps) {
     store,
     pump,
     tellResident,
+    /** Scheduled reports go to their subscribers by email. */
+    deliverReports(reports: Pick<ReportService, 'generate' | 'pdfPath'>, scheduler: Pick<ReportScheduler, 'onReady'>) {
+      const deliver = deliverReports({
+        ...{ reports, config: config.estate.reports, directory: d.directory, languageOf: (id: string) => languages.get(id) },
+        ...{ notifier, can: () => email !== undefined, log },
+      });
+      scheduler.onReady(async (r) => {
+        await deliver(r);
+        kick();
+      });
+    },
     webhook: (kind: 'alarm' | 'work-order', event: string, site: string | null, payload: unknown) => {
       if (config.estate.webhooks.length > 0) void notifier.webhook(kind, event, site, payload).then(kick);
     },
