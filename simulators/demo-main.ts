@@ -52,6 +52,10 @@ export const demoAddOn: AddOn = {
       `  assets:       ${fms.httpUrl}/api/assets`,
       `  health:       ${fms.httpUrl}/api/health`,
       `  API docs:     ${fms.httpUrl}/api/docs`,
+      `  residents:    ${fms.httpUrl}/request/riverside (what a resident's QR poster opens; posters at ${fms.httpUrl}/posters/riverside)`,
+      process.env.FMS_SMTP_URL
+        ? `The crew's email (name@fms-demo.example) goes to FMS_SMTP_URL's server: the first P1 reaches chen-jie's inbox.`
+        : `Nobody's inbox is told (FMS_SMTP_URL is not set); the console's bell shows each person's notifications (docs/notifications.md).`,
       `Scheduled faults: ${demoSchedule.map((f) => `${f.fault} on ${f.assetId} at ${f.at}s`).join('; ')}.`,
       `A resident's complaint at ${demoRequest.at}s. The demo crew (Li Wei, Chen Jie, Zhao Lei, Sun Yu; supervisor`,
       '  Zhang Min) works every order through dispatch, repair, sensor verification, QC, rating and closing.',

@@ -26,8 +26,9 @@ export const demoPeople = [
   { id: 'zhao-lei', name: 'Zhao Lei', skills: ['pump', 'gate'] },
   { id: 'sun-yu', name: 'Sun Yu', skills: ['elevator'] },
   { id: 'zhang-min', name: 'Zhang Min', role: 'supervisor' as const },
-  { id: 'wang-fang', name: 'Wang Fang', role: 'manager' as const },
-].map((p) => personSchema.parse(p));
+  { id: 'wang-fang', name: 'Wang Fang', role: 'manager' as const, language: 'zh' as const },
+  // Each has a mailbox: with FMS_SMTP_URL set (a local mail catcher, docs/notifications.md), the crew's email arrives there.
+].map((p) => personSchema.parse({ ...p, email: `${p.id}@fms-demo.example` }));
 
 export const demoTeams = [
   { id: 'riverside-eng', name: 'Riverside engineering', sites: ['riverside'], members: ['li-wei', 'chen-jie'], supervisor: 'zhang-min', manager: 'wang-fang' },
@@ -52,6 +53,8 @@ export function withDemoEstate(config: Config, now = Date.now()): Config {
       teams: demoTeams,
       workOrders: { ...config.estate.workOrders, sensorWindow: 2 * 60_000, closeAfter: 10 * 60_000 },
       pmPlans: [...config.estate.pmPlans, { ...elevatorPlan, start: lastVisit }],
+      // Residents of both sites may report faults (the request pages and posters, docs/residents.md).
+      residents: config.estate.residents.sites.length > 0 ? config.estate.residents : { ...config.estate.residents, sites: demoSites.map((s) => s.id) },
     },
   };
 }
