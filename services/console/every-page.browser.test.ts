@@ -56,6 +56,8 @@ const PAGES: PageCase[] = [
   { path: '/people/li-wei', as: 'admin' },
   { path: '/teams/rs-eng', as: 'admin' },
   { path: '/account', as: 'technician' },
+  { path: '/notifications', as: 'technician' },
+  { path: '/notifications', as: 'supervisor' },
   { path: '/people', as: 'supervisor', status: 403 },
   { path: '/assets/no-such-asset', as: 'admin', status: 404 },
   { path: '/no/such/page', as: 'technician', status: 404 },

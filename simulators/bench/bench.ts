@@ -4,7 +4,7 @@
  * Figures go to stdout and to BENCHMARKS.md with the machine and the date.
  *
  * BENCH_SECONDS (default 20) sets the length of each load phase; BENCH_PROFILE=1 writes a CPU profile
- * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|work-orders|reports|scale-out|sign-in runs
+ * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|work-orders|notifications|reports|scale-out|sign-in runs
  * one part. BENCH_ONLY=console runs the console's budgets (console.ts), which the full run leaves out: seeding its
  * 10,000 orders takes minutes.
  */
@@ -24,6 +24,7 @@ import { scaleOutBench } from './scale-out.ts';
 import { deviceTopic } from '../../services/shared/topics.ts';
 import { signInBench } from './sign-in.ts';
 import { consoleBench } from './console.ts';
+import { notificationBench } from './notifications.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -154,6 +155,10 @@ async function main() {
     process.stdout.write(`bench: ${pm.at(-1)}\n`);
     writeSection('## Work orders (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...wo.lines, ...pm]);
   }
+  if (!ONLY || ONLY === 'notifications') {
+    process.stdout.write('bench: notifications, a burst of 1,000 P1 orders\n');
+    writeSection('## Notifications (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await notificationBench())]);
+  }
   if (!ONLY || ONLY === 'reports') {
     process.stdout.write('bench: reports over 1,000 assets and 90 days\n');
     writeSection('## Reports (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await reportBench())]);
@@ -166,7 +171,7 @@ async function main() {
     process.stdout.write('bench: device sign-in, 1,000 devices\n');
     writeSection('## Device sign-in (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await signInBench())]);
   }
-  if (ONLY === 'work-orders' || ONLY === 'reports' || ONLY === 'scale-out' || ONLY === 'sign-in') return;
+  if (ONLY === 'work-orders' || ONLY === 'notifications' || ONLY === 'reports' || ONLY === 'scale-out' || ONLY === 'sign-in') return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-bench-'));
   const assets = [
     ...Array.from({ length: PUMPS }, (_, i) => `  - { id: bench-pump-${String(i + 1).padStart(4, '0')}, type: pump, site: bench }`),
