@@ -246,16 +246,14 @@ export function createNotifier(deps: NotifierDeps) {
         if (!hook.events.includes(kind) || (hook.sites && site && !hook.sites.includes(site))) continue;
         const id = webhookId(hook);
         const body = JSON.stringify({ event, site, ...((payload as object) ?? {}) });
-        const subjectId =
-          (payload as { workOrder?: { id?: string }; alarm?: { id?: number } }).workOrder?.id ??
-          String((payload as { alarm?: { id?: number } }).alarm?.id ?? '') ??
-          null;
+        const about = payload as { workOrder?: { id?: string }; alarm?: { id?: number } };
+        const subjectId = about.workOrder?.id ?? (about.alarm?.id !== undefined ? String(about.alarm.id) : null);
         await enqueue({
           dedupeKey: `webhook|${randomUUID()}`,
           channel: 'webhook',
           recipient: `hook:${id}`,
           event,
-          subjectId: subjectId || null,
+          subjectId,
           payload: { address: id, event, body },
         });
       }
