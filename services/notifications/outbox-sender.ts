@@ -23,8 +23,10 @@ export interface OutboxSenderOptions {
   leaseMs?: number;
   /** Deliveries taken per round. */
   batch?: number;
-  /** At most this many sent to one recipient in a minute; the rest wait their turn, no attempt spent. */
+  /** At most this many sent to one recipient in a minute by one channel; the rest wait their turn, no attempt spent. */
   perRecipientPerMinute?: number;
+  /** The channels the rate holds (default all): a console notification costs nobody anything. */
+  limitedChannels?: readonly string[];
   /** Asked before sending: why the delivery is no longer needed (it is cancelled), or null to send it. */
   obsolete?: (entry: OutboxEntry) => Promise<string | null>;
   /** Told what became of each delivery taken (metrics, the audit log, the console's live updates). */
@@ -69,12 +71,14 @@ export function createOutboxSender(o: OutboxSenderOptions) {
       await o.store.cancel(e.id, reason, o.now());
       return 'cancelled';
     }
-    const wait = room(e.recipient, o.now());
+    const limited = !o.limitedChannels || o.limitedChannels.includes(e.channel);
+    const who = `${e.channel}|${e.recipient}`;
+    const wait = limited ? room(who, o.now()) : null;
     if (wait !== null) {
       await o.store.postpone(e.id, wait);
       return 'postponed';
     }
-    recent.set(e.recipient, [...(recent.get(e.recipient) ?? []), o.now()]);
+    if (limited) recent.set(who, [...(recent.get(who) ?? []), o.now()]);
     const channel = o.channels[e.channel];
     let result: ChannelResult;
     try {

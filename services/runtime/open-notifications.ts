@@ -118,6 +118,7 @@ export function openNotifications(d: NotificationsDeps) {
     log,
     now: d.now,
     perRecipientPerMinute: n.perRecipientPerMinute,
+    limitedChannels: ['email', 'sms'],
     obsolete: notifier.obsolete,
     onOutcome,
   });
