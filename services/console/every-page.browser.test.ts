@@ -314,37 +314,31 @@ describe.skipIf(!requireProgram('chromium', 'chromium').available)('every consol
     return problems;
   }
 
-  // The sweeps read and do not change what FMS holds, each in browsers of its own: they run side by side,
-  // so that Chromium and FMS together keep both of the machine's cores busy.
   for (const size of SIZES)
     for (const lang of LANGS)
-      it.concurrent(
-        `every page at ${size.width}×${size.height} in ${lang}: fits, no script error, nothing refused, no serious accessibility finding`,
-        async ({ expect }) => {
-          const tabs = new Map<Role, Tab>();
-          const found: string[] = [];
-          try {
-            for (const p of PAGES) {
-              let tab = tabs.get(p.as);
-              if (!tab) tabs.set(p.as, (tab = await tabFor(p.as, size, lang)));
-              const path = typeof p.path === 'string' ? p.path : p.path(seeded);
-              const problems = await check(tab, path, p.status);
-              found.push(...problems.map((x) => `${path} (${p.as}): ${x}`));
-              if (SHOTS) {
-                mkdirSync(SHOTS, { recursive: true });
-                const name = `${lang}-${size.width}-${p.as}-${path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'home'}.png`;
-                await tab.page.screenshot({ path: `${SHOTS}/${name}`, fullPage: true });
-              }
+      it(`every page at ${size.width}×${size.height} in ${lang}: fits, no script error, nothing refused, no serious accessibility finding`, async () => {
+        const tabs = new Map<Role, Tab>();
+        const found: string[] = [];
+        try {
+          for (const p of PAGES) {
+            let tab = tabs.get(p.as);
+            if (!tab) tabs.set(p.as, (tab = await tabFor(p.as, size, lang)));
+            const path = typeof p.path === 'string' ? p.path : p.path(seeded);
+            const problems = await check(tab, path, p.status);
+            found.push(...problems.map((x) => `${path} (${p.as}): ${x}`));
+            if (SHOTS) {
+              mkdirSync(SHOTS, { recursive: true });
+              const name = `${lang}-${size.width}-${p.as}-${path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'home'}.png`;
+              await tab.page.screenshot({ path: `${SHOTS}/${name}`, fullPage: true });
             }
-          } finally {
-            for (const t of tabs.values()) await t.context.close();
           }
-          expect(found).toEqual([]);
-        },
-        120_000,
-      );
+        } finally {
+          for (const t of tabs.values()) await t.context.close();
+        }
+        expect(found).toEqual([]);
+      }, 120_000);
 
-  it.concurrent('in Chinese on a 360 px phone, every menu fits the header: items side by side, none overlapping, each on one line', async ({ expect }) => {
+  it('in Chinese on a 360 px phone, every menu fits the header: items side by side, none overlapping, each on one line', async () => {
     const menus: Role[] = ['admin', 'supervisor', 'technician', 'manager', 'viewer', 'visitor'];
     for (const role of menus) {
       const tab = await tabFor(role, PHONE, 'zh');
@@ -367,26 +361,23 @@ describe.skipIf(!requireProgram('chromium', 'chromium').available)('every consol
     }
   });
 
-  it.concurrent(
-    'sees what it looks for: a script the policy refuses, a field without a name, a page too wide (the page altered on its way in, the policy kept)',
-    async ({ expect }) => {
-      const tab = await tabFor('visitor', PHONE, 'en');
-      try {
-        await tab.context.route(`${fms.httpUrl}/signin`, async (route) => {
-          const res = await route.fetch();
-          const body = (await res.text()).replace('</main>', `<script>document.title = 'x'</script><input id="unnamed"><pre>${'x'.repeat(200)}</pre></main>`);
-          await route.fulfill({ response: res, body });
-        });
-        const problems = await check(tab, '/signin');
-        expect(problems).toContainEqual(expect.stringMatching(/^refused by the security policy: script-src(-elem)? refused inline/));
-        expect(problems).toContainEqual(expect.stringMatching(/^axe critical label .*#unnamed/));
-        expect(problems).toContainEqual(expect.stringMatching(/^scrolls sideways: \d+ px wide in a 360 px window \(too wide: .*pre/));
-        expect(problems).toContainEqual(expect.stringMatching(/inline style attribute\(s\) or script\(s\)/));
-      } finally {
-        await tab.context.close();
-      }
-    },
-  );
+  it('sees what it looks for: a script the policy refuses, a field without a name, a page too wide (the page altered on its way in, the policy kept)', async () => {
+    const tab = await tabFor('visitor', PHONE, 'en');
+    try {
+      await tab.context.route(`${fms.httpUrl}/signin`, async (route) => {
+        const res = await route.fetch();
+        const body = (await res.text()).replace('</main>', `<script>document.title = 'x'</script><input id="unnamed"><pre>${'x'.repeat(200)}</pre></main>`);
+        await route.fulfill({ response: res, body });
+      });
+      const problems = await check(tab, '/signin');
+      expect(problems).toContainEqual(expect.stringMatching(/^refused by the security policy: script-src(-elem)? refused inline/));
+      expect(problems).toContainEqual(expect.stringMatching(/^axe critical label .*#unnamed/));
+      expect(problems).toContainEqual(expect.stringMatching(/^scrolls sideways: \d+ px wide in a 360 px window \(too wide: .*pre/));
+      expect(problems).toContainEqual(expect.stringMatching(/inline style attribute\(s\) or script\(s\)/));
+    } finally {
+      await tab.context.close();
+    }
+  });
 });
 
 /** Pairs of boxes that overlap by more than a pixel each way, by their text. */
