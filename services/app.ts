@@ -99,6 +99,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     const accounts = createAccounts({
       ...{ store: createKyselyAccountStore(database.db), sessions: createKyselySessionStore(database.db), audit, now },
       ...{ sessionIdleMs: config.sessions.idleMs, sessionMaxAgeMs: config.sessions.maxAgeMs, lockMaxMs: config.sessions.lockMaxMs },
+      passwordScrypt: config.sessions.passwordScrypt,
     });
     const broker = openBroker({ config, log, metrics, rejected, audit, apiKeys, credentials, assets, now });
 

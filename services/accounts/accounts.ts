@@ -5,7 +5,7 @@ import { formatDuration } from '../shared/duration.ts';
 import { FmsError } from '../shared/errors.ts';
 import { createKeyedQueue } from '../shared/keyed-queue.ts';
 import type { Account, AccountLanguage, AccountRole, AccountStore, StoredAccount } from './account-store.ts';
-import { checkPasswordPolicy, hashPassword, needsRehash, verifyPassword } from './password.ts';
+import { checkPasswordPolicy, hashPassword, needsRehash, PASSWORD_SCRYPT, verifyPassword, type ScryptParams } from './password.ts';
 import type { SessionStore, StoredSession } from './session-store.ts';
 import { attemptKeys, SIGN_IN_LIMITS, signInLock } from './sign-in-limits.ts';
 
@@ -66,6 +66,8 @@ export interface AccountsDeps {
   sessionMaxAgeMs: number;
   /** The longest wait after failed sign-ins (FMS_SIGN_IN_LOCK_MAX). */
   lockMaxMs: number;
+  /** scrypt cost of new password hashes: PASSWORD_SCRYPT unless a test's config lowers it (no setting does). */
+  passwordScrypt?: ScryptParams;
 }
 
 const publicOf = ({ passwordHash: _, ...account }: StoredAccount): Account => account;
@@ -78,6 +80,7 @@ const publicOf = ({ passwordHash: _, ...account }: StoredAccount): Account => ac
  */
 export function createAccounts(d: AccountsDeps) {
   const { store, sessions, audit, now } = d;
+  const cost = d.passwordScrypt ?? PASSWORD_SCRYPT;
   // One sign-in at a time per address: the counters are read after the previous attempt was counted,
   // so a burst of guesses sent at once cannot all be checked before the first failure locks them out.
   const perAddress = createKeyedQueue();
@@ -129,7 +132,7 @@ export function createAccounts(d: AccountsDeps) {
       record('account.login', 'denied', { user, ...(account ? { account: publicOf(account) } : {}) }, address, `locked (${lock.by}) for ${wait} s more`);
       throw new FmsError('FMS_ERR_SESSION_LOCKED', `too many failed sign-ins; try again in ${formatDuration(wait * 1000)}`, { retryAfter: wait });
     }
-    const ok = await verifyPassword(password, account?.passwordHash);
+    const ok = await verifyPassword(password, account?.passwordHash, cost);
     if (!ok || !account) {
       await sessions.fail(keys.all, t, t - SIGN_IN_LIMITS.forgetAfterMs);
       const why = !account ? 'no such user name or phone' : account.passwordHash === null ? 'the account has no password yet' : 'wrong password';
@@ -155,7 +158,7 @@ export function createAccounts(d: AccountsDeps) {
       throw new FmsError('FMS_ERR_ACCOUNT_DISABLED', 'this account is disabled; an administrator can enable it again');
     }
     await sessions.succeed(keys.pair, t);
-    if (needsRehash(account.passwordHash!)) await store.setPassword(account.user, await hashPassword(password), account.passwordSetAt ?? t);
+    if (needsRehash(account.passwordHash!, cost)) await store.setPassword(account.user, await hashPassword(password, cost), account.passwordSetAt ?? t);
     return startSession(account, 'password', address);
   }
 
@@ -192,7 +195,7 @@ export function createAccounts(d: AccountsDeps) {
 
   async function setPassword(account: StoredAccount, password: string, keepSession?: string): Promise<number> {
     checkPasswordPolicy(password, { user: account.user, name: account.name, phone: account.phone });
-    await store.setPassword(account.user, await hashPassword(password), now());
+    await store.setPassword(account.user, await hashPassword(password, cost), now());
     // Whoever else was signed in with the old password is signed out.
     return sessions.removeOf(account.user, keepSession);
   }
@@ -221,7 +224,7 @@ export function createAccounts(d: AccountsDeps) {
         disabledAt: null,
         passwordSetAt: input.password !== undefined ? t : null,
         lastSignInAt: null,
-        passwordHash: input.password !== undefined ? await hashPassword(input.password) : null,
+        passwordHash: input.password !== undefined ? await hashPassword(input.password, cost) : null,
       };
       try {
         await store.add(account);
@@ -286,7 +289,7 @@ export function createAccounts(d: AccountsDeps) {
           const wait = Math.ceil(lock.waitMs / 1000);
           throw new FmsError('FMS_ERR_SESSION_LOCKED', `too many wrong passwords; try again in ${formatDuration(wait * 1000)}`, { retryAfter: wait });
         }
-        if (!(await verifyPassword(oldPassword, account.passwordHash))) {
+        if (!(await verifyPassword(oldPassword, account.passwordHash, cost))) {
           await sessions.fail(keys.all, t, t - SIGN_IN_LIMITS.forgetAfterMs);
           record('account.password_changed', 'failed', { user: account.user, account: publicOf(account) }, address, 'wrong current password');
           throw new FmsError('FMS_ERR_SESSION_SIGN_IN_FAILED', 'oldPassword: that is not the current password');

@@ -69,11 +69,11 @@ const DUMMY_SALT = randomBytes(SALT_BYTES);
 /**
  * Whether `password` is the one `stored` was made from (timing-safe). Without a stored hash (no such
  * account, or one that has only a sign-in link) it costs the same scrypt and answers false: the time of
- * an answer must not tell which user names exist.
+ * an answer must not tell which user names exist. `params` are those new hashes are made with.
  */
-export async function verifyPassword(password: string, stored: string | null | undefined): Promise<boolean> {
+export async function verifyPassword(password: string, stored: string | null | undefined, params: ScryptParams = PASSWORD_SCRYPT): Promise<boolean> {
   const parsed = stored ? parse(stored) : undefined;
-  const hash = await limited(() => scrypt(password, parsed?.salt ?? DUMMY_SALT, parsed?.params ?? PASSWORD_SCRYPT));
+  const hash = await limited(() => scrypt(password, parsed?.salt ?? DUMMY_SALT, parsed?.params ?? params));
   return !!parsed && parsed.hash.length === hash.length && timingSafeEqual(parsed.hash, hash);
 }
 

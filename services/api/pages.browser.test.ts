@@ -1,6 +1,7 @@
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fms } from '../app.ts';
+import { launchChromium, watchProblems } from '../testing/console.ts';
 import { requireProgram, startTestFms } from '../testing/harness.ts';
 
 const browserProgram = requireProgram('chromium', 'chromium');
@@ -11,7 +12,7 @@ describe.skipIf(!browserProgram.available)(`pages served by FMS in Chromium ${br
   let fms: Fms;
   beforeAll(async () => {
     fms = await startTestFms();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    browser = await launchChromium();
   }, 30_000);
   afterAll(async () => {
     await browser?.close();
@@ -20,8 +21,7 @@ describe.skipIf(!browserProgram.available)(`pages served by FMS in Chromium ${br
 
   async function open(path: string) {
     const page = await browser.newPage();
-    const refused: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && refused.push(m.text()));
+    const refused = watchProblems(page);
     await page.goto(`${fms.httpUrl}${path}`);
     return { page, refused };
   }

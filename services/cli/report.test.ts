@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +26,17 @@ const env = {
 const headers = { authorization: `Bearer ${ADMIN}` };
 const cli = (...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'services/cli/main.ts', 'report', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+/** The command run without waiting for it: most of each run is starting Node and tsx, so several run side by side. */
+function cliRun(args: string[], runEnv: Record<string, string> = env): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'services/cli/main.ts', 'report', ...args], { cwd: root, env: { ...process.env, ...runEnv } });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout.resume();
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
 
 describe('npm run fms -- report', () => {
   beforeAll(async () => {
@@ -85,20 +96,22 @@ describe('npm run fms -- report', () => {
     }
   });
 
-  it('refuses bad options and a missing data folder, saying what it expected', () => {
-    const badDate = cli('--from', '2026-13-01');
+  it('refuses bad options and a missing data folder, saying what it expected', async () => {
+    const [badDate, language, order, unknown, nowhere, atlantis] = await Promise.all([
+      cliRun(['--from', '2026-13-01']),
+      cliRun(['--language', 'fr']),
+      cliRun(['--from', '2026-11-10', '--to', '2026-11-01']),
+      cliRun(['--sight', 'x']),
+      cliRun([], { FMS_DATA_DIR: path.join(dir, 'nothing-here') }),
+      cliRun(['--site', 'atlantis']),
+    ]);
     expect(badDate.status).toBe(2);
     expect(badDate.stderr).toContain('--from: expected a date as YYYY-MM-DD');
-    expect(cli('--language', 'fr').stderr).toContain('--language: expected en or zh');
-    expect(cli('--from', '2026-11-10', '--to', '2026-11-01').stderr).toContain('--to must be after --from');
-    expect(cli('--sight', 'x').stderr).toMatch(/Unknown option '--sight'/);
-    const nowhere = spawnSync(process.execPath, ['--import', 'tsx', 'services/cli/main.ts', 'report'], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, FMS_DATA_DIR: path.join(dir, 'nothing-here') },
-    });
+    expect(language.stderr).toContain('--language: expected en or zh');
+    expect(order.stderr).toContain('--to must be after --from');
+    expect(unknown.stderr).toMatch(/Unknown option '--sight'/);
     expect(nowhere.status).toBe(2);
     expect(nowhere.stderr).toContain('no FMS data in');
-    expect(cli('--site', 'atlantis').stderr).toContain('no site "atlantis"');
+    expect(atlantis.stderr).toContain('no site "atlantis"');
   });
 });

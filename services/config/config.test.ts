@@ -232,6 +232,12 @@ workOrders:
     const c = testConfig();
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.http)).toBe(true);
+    expect(Object.isFrozen(c.sessions)).toBe(true);
+  });
+
+  it('hashes passwords at full cost unless the config is a test’s: no variable lowers it', () => {
+    expect(loadConfig({ FMS_TZ: 'UTC', FMS_PASSWORD_SCRYPT: 'N=1024' } as Record<string, string>).sessions.passwordScrypt).toBeUndefined();
+    expect(testConfig().sessions.passwordScrypt).toEqual({ N: 1024, r: 8, p: 1 });
   });
 
   it('keeps the broker on loopback when devices need not sign in', () => {

@@ -279,8 +279,11 @@ export interface Config {
     ca: string | undefined;
   };
   audit: { retentionMs: number };
-  /** Console sign-in: session expiry (idle and absolute) and the longest wait after failed sign-ins. */
-  sessions: { idleMs: number; maxAgeMs: number; lockMaxMs: number };
+  /**
+   * Console sign-in: session expiry (idle and absolute) and the longest wait after failed sign-ins;
+   * `passwordScrypt` is set by `testConfig` only (no variable sets it: production hashes at full cost).
+   */
+  sessions: { idleMs: number; maxAgeMs: number; lockMaxMs: number; passwordScrypt?: { N: number; r: number; p: number } };
   /** Predictive work orders: the window a likely limit crossing must enter (undefined: none opened). */
   prediction: { windowMs: number | undefined };
   /** Where the certificates were read from, to read them again when they are renewed. */
@@ -569,11 +572,18 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * Passwords in tests hashed at about a hundredth of PASSWORD_SCRYPT's cost (3 ms instead of 0.25 s): the
+ * suites sign in hundreds of times, and what they test is the accounts' behaviour; password.test.ts tests
+ * the real cost.
+ */
+const TEST_PASSWORD_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
+
 /** A config for tests: free ports, a given data folder, silent logs, the estate given as an object. */
 export function testConfig(overrides: Partial<Record<keyof Env, string>> & { estate?: unknown } = {}): Config {
   const { estate, ...env } = overrides;
   const yaml = estate === undefined ? undefined : JSON.stringify(estate);
-  return loadConfig(
+  const config = loadConfig(
     // Suites about other things run without sign-in; the security suites, the service process and the demo run with it.
     {
       FMS_HTTP_PORT: '0',
@@ -590,4 +600,5 @@ export function testConfig(overrides: Partial<Record<keyof Env, string>> & { est
     // The estate comes from the test; certificate files are read from disk.
     (file) => (file === '<test estate>' ? (yaml ?? '{}') : readFileSync(file, 'utf8')),
   );
+  return deepFreeze({ ...config, sessions: { ...config.sessions, passwordScrypt: TEST_PASSWORD_SCRYPT } });
 }

@@ -1,7 +1,8 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleet, type Fleet } from '../../simulators/fleet.ts';
 import type { Fms } from '../app.ts';
+import { keyedApi, keysFor, launchChromium, openTab, type Tab } from '../testing/console.ts';
 import { requireProgram, startTestFms, waitFor } from '../testing/harness.ts';
 
 const browserProgram = requireProgram('chromium', 'chromium');
@@ -49,27 +50,15 @@ describe.skipIf(!browserProgram.available)(`an alarm's order through the console
   let browser: Browser;
   let fms: Fms;
   let fleet: Fleet;
-  const keys: Record<string, string> = {};
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${fms.httpUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  let keys: Record<string, string>;
+  const api = keyedApi(() => fms.httpUrl, ADMIN);
 
   beforeAll(async () => {
     fms = await startTestFms(estate, { FMS_API_AUTH: 'keys', FMS_ADMIN_KEY: ADMIN });
-    for (const [person, role] of [
-      ['li-wei', 'technician'],
-      ['chen-jie', 'technician'],
-      ['zhang-min', 'supervisor'],
-    ] as const)
-      keys[person] = (await api('POST', '/api/keys', { name: person, role, personId: person })).body.token;
+    keys = await keysFor(api, { 'li-wei': 'technician', 'chen-jie': 'technician', 'zhang-min': 'supervisor' });
     fleet = createFleet({ brokerUrl: fms.mqttUrl, seed: 11, intervalMs: 200, devices: [{ id: 'rs-pump-01', type: 'pump', site: 'riverside' }] });
     await fleet.start();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -77,17 +66,7 @@ describe.skipIf(!browserProgram.available)(`an alarm's order through the console
     await fms?.stop();
   });
 
-  async function open(person: string, width: number): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-    const context = await browser.newContext({
-      viewport: { width, height: width < 500 ? 740 : 800 },
-      extraHTTPHeaders: { authorization: `Bearer ${keys[person]}` },
-    });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-    page.on('pageerror', (e) => problems.push(String(e)));
-    return { context, page, problems };
-  }
+  const open = (person: string, width: number): Promise<Tab> => openTab(browser, { width, height: width < 500 ? 740 : 800, key: keys[person] });
 
   it('from the alarm to the verified repair: alarm and order on screen, reassigned, worked on a phone, confirmed by the sensors, quality-checked', async () => {
     fleet.inject('rs-pump-01', 'bearing_wear', 0);

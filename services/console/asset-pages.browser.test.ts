@@ -1,8 +1,9 @@
 import { DateTime } from 'luxon';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fms } from '../app.ts';
+import { keyedApi, launchChromium, watchProblems } from '../testing/console.ts';
 import { requireProgram } from '../testing/harness.ts';
 import { QR_OPTIONS } from './pages/labels.ts';
 import { ADMIN_KEY, startConsoleFms } from './testing/console-estate.ts';
@@ -42,14 +43,7 @@ describe.skipIf(!browserProgram.available)(`the console's asset pages in Chromiu
   let harbourKey: string;
   let technicianKey: string;
 
-  const api = async (path: string, init: { method?: string; body?: unknown; key?: string } = {}) => {
-    const res = await fetch(`${fms.httpUrl}${path}`, {
-      method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${init.key ?? ADMIN_KEY}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
-      ...(init.body ? { body: JSON.stringify(init.body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const api = keyedApi(() => fms.httpUrl, ADMIN_KEY);
   const contextFor = (key: string, opts: { width?: number; locale?: string } = {}) =>
     browser.newContext({
       viewport: { width: opts.width ?? 1280, height: 740 },
@@ -59,19 +53,17 @@ describe.skipIf(!browserProgram.available)(`the console's asset pages in Chromiu
   /** Opens a page and keeps what the browser complained about (script errors, refused by the security policy). */
   async function open(ctx: BrowserContext, path: string): Promise<{ page: Page; status: number; problems: string[] }> {
     const page = await ctx.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-    page.on('pageerror', (e) => problems.push(String(e)));
+    const problems = watchProblems(page);
     const res = await page.goto(`${fms.httpUrl}${path}`);
     return { page, status: res!.status(), problems };
   }
 
   beforeAll(async () => {
     ({ fms } = await startConsoleFms());
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    browser = await launchChromium();
     admin = await contextFor(ADMIN_KEY);
-    harbourKey = (await api('/api/keys', { method: 'POST', body: { name: 'Harbour supervisor', role: 'supervisor', sites: ['harbour'] } })).body.token;
-    technicianKey = (await api('/api/keys', { method: 'POST', body: { name: 'Li Wei', role: 'technician', personId: 'li-wei' } })).body.token;
+    harbourKey = (await api('POST', '/api/keys', { name: 'Harbour supervisor', role: 'supervisor', sites: ['harbour'] })).body.token;
+    technicianKey = (await api('POST', '/api/keys', { name: 'Li Wei', role: 'technician', personId: 'li-wei' })).body.token;
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -120,7 +112,7 @@ describe.skipIf(!browserProgram.available)(`the console's asset pages in Chromiu
   });
 
   it("gives a wearing pump's predicted limit crossing as a likely date and its 80 % range", async () => {
-    const health = (await api('/api/assets/rs-pump-01/health')).body;
+    const health = (await api('GET', '/api/assets/rs-pump-01/health')).body;
     const c = health.indicators.find((x: any) => x.metric === 'vibration_mms').assessment.crossing;
     expect(c).not.toBeNull();
     const { page } = await open(admin, '/assets/rs-pump-01');
@@ -128,7 +120,7 @@ describe.skipIf(!browserProgram.available)(`the console's asset pages in Chromiu
     expect(text).toContain(`Limit 7.1 mm/s likely reached on ${date(c.likely)} (80 % range ${date(c.low)} – ${c.high === null ? 'later' : date(c.high)})`);
     expect(await page.locator('.indicator[data-metric="vibration_mms"] .badge').textContent()).toBe('degrading');
     // What to do, and the order the prediction opened, linked.
-    const order = (await api('/api/work-orders?source=predictive&assetId=rs-pump-01')).body.items[0];
+    const order = (await api('GET', '/api/work-orders?source=predictive&assetId=rs-pump-01')).body.items[0];
     expect(await page.locator(`#health ~ dl a[href="/orders/${order.id}"]`).count()).toBe(1);
     expect(await page.locator(`.order-list a[href="/orders/${order.id}"]`).count()).toBe(1);
     await page.close();
@@ -253,7 +245,7 @@ describe.skipIf(!browserProgram.available)(`the console's asset pages in Chromiu
   it('lets a manager who signed in with a password open the latest report in the browser, as its page and as its PDF', async () => {
     // What a browser could not do with the API alone: it has no key to send. A session is enough.
     const password = 'quarterly figures 2026';
-    expect((await api('/api/accounts', { method: 'POST', body: { personId: 'wang-fang', role: 'manager', password } })).status).toBe(201);
+    expect((await api('POST', '/api/accounts', { personId: 'wang-fang', role: 'manager', password })).status).toBe(201);
     const manager = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'en-GB' });
     const { page, problems } = await open(manager, '/reports');
     expect(new URL(page.url()).pathname).toBe('/signin');

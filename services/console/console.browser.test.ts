@@ -1,6 +1,7 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fms } from '../app.ts';
+import { keyedApi, keysFor, launchChromium, openTab, type Tab } from '../testing/console.ts';
 import { requireProgram, startTestFms, waitFor } from '../testing/harness.ts';
 
 const browserProgram = requireProgram('chromium', 'chromium');
@@ -33,25 +34,13 @@ const estate = {
 describe.skipIf(!browserProgram.available)(`the console in Chromium ${browserProgram.reason}`, () => {
   let browser: Browser;
   let fms: Fms;
-  const keys: Record<string, string> = {};
-  const api = async (method: string, path: string, body?: unknown, key = ADMIN) => {
-    const res = await fetch(`${fms.httpUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  let keys: Record<string, string>;
+  const api = keyedApi(() => fms.httpUrl, ADMIN);
 
   beforeAll(async () => {
     fms = await startTestFms(estate, { FMS_API_AUTH: 'keys', FMS_ADMIN_KEY: ADMIN });
-    for (const [person, role] of [
-      ['li-wei', 'technician'],
-      ['zhang-min', 'supervisor'],
-    ] as const) {
-      keys[person] = (await api('POST', '/api/keys', { name: person, role, personId: person })).body.token;
-    }
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    keys = await keysFor(api, { 'li-wei': 'technician', 'zhang-min': 'supervisor' });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -59,14 +48,7 @@ describe.skipIf(!browserProgram.available)(`the console in Chromium ${browserPro
   });
 
   /** A phone-sized browser of one person; console errors and CSP refusals are collected. */
-  async function phone(person: string, width = 360): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport: { width, height: 740 }, extraHTTPHeaders: { authorization: `Bearer ${keys[person]}` } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-    page.on('pageerror', (e) => problems.push(String(e)));
-    return { context, page, problems };
-  }
+  const phone = (person: string, width = 360): Promise<Tab> => openTab(browser, { width, key: keys[person] });
   const noSidewaysScroll = async (page: Page) => {
     const w = (await page.evaluate('({ content: document.documentElement.scrollWidth, window: window.innerWidth })')) as { content: number; window: number };
     expect(w.content).toBeLessThanOrEqual(w.window);
@@ -278,12 +260,7 @@ describe.skipIf(!browserProgram.available)(`the console in Chromium ${browserPro
   });
 
   it('speaks Chinese when the browser asks for it, and switches language on request', async () => {
-    const context = await browser.newContext({
-      viewport: { width: 360, height: 740 },
-      locale: 'zh-CN',
-      extraHTTPHeaders: { authorization: `Bearer ${keys['li-wei']}`, 'accept-language': 'zh-CN,zh;q=0.9' },
-    });
-    const page = await context.newPage();
+    const { context, page } = await openTab(browser, { locale: 'zh-CN', acceptLanguage: 'zh-CN,zh;q=0.9', key: keys['li-wei'] });
     try {
       await page.goto(`${fms.httpUrl}/orders`);
       expect(await page.locator('h1').textContent()).toBe('我的工单');
@@ -299,10 +276,7 @@ describe.skipIf(!browserProgram.available)(`the console in Chromium ${browserPro
   it('signs a person in with their password through the sign-in page, refuses a wrong one, and signs out', async () => {
     const password = 'orange lift cable 42';
     expect((await api('POST', '/api/accounts', { personId: 'li-wei', role: 'technician', password })).status).toBe(201);
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    const { context, page, problems } = await openTab(browser);
     try {
       await page.goto(`${fms.httpUrl}/orders`);
       expect(new URL(page.url()).pathname).toBe('/signin');

@@ -2,10 +2,11 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { DateTime } from 'luxon';
 import mqtt from 'mqtt';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importHistory, simulatedHistory } from '../../simulators/history.ts';
 import type { Fms } from '../app.ts';
+import { keyedApi, launchChromium, openTab } from '../testing/console.ts';
 import { requireProgram, startTestFms, waitFor } from '../testing/harness.ts';
 
 /** Who opens a page: a role signed in with an API key, a person signed in through the sign-in form, or nobody. */
@@ -167,15 +168,12 @@ describe.skipIf(!requireProgram('chromium', 'chromium').available)('every consol
   let seeded: Seeded;
   const keys: Partial<Record<Role, string>> = { admin: ADMIN };
 
+  const keyed = keyedApi(() => fms.httpUrl, ADMIN);
+  /** The answer's body; an answer of 400 or over fails the setup, saying which. */
   const api = async (method: string, path: string, body?: unknown, key = ADMIN) => {
-    const res = await fetch(`${fms.httpUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const answer = (await res.json()) as any;
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(answer)}`);
-    return answer;
+    const answer = await keyed(method, path, body, key);
+    if (answer.status >= 400) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body;
   };
   const act = (id: string, body: Record<string, unknown>, key = ADMIN) => api('POST', `/api/work-orders/${id}/actions`, body, key);
 
@@ -255,7 +253,7 @@ describe.skipIf(!requireProgram('chromium', 'chromium').available)('every consol
     const track = filed.headers.get('location')!.replace('?filed=1', '');
     seeded = { open, resolved, otherTeam, track };
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -265,31 +263,20 @@ describe.skipIf(!requireProgram('chromium', 'chromium').available)('every consol
   /** A tab of one role at one size and language; people with an account sign in through the form first. */
   async function tabFor(role: Role, size: { width: number; height: number }, lang: 'en' | 'zh'): Promise<Tab> {
     const key = SESSION_ROLES[role] || role === 'visitor' ? undefined : keys[role];
-    const context = await browser.newContext({
-      viewport: size,
+    const { context, page, problems } = await openTab(browser, {
+      ...size,
       locale: lang === 'zh' ? 'zh-CN' : 'en-GB',
-      extraHTTPHeaders: { 'accept-language': lang === 'zh' ? 'zh-CN,zh;q=0.9' : 'en-GB,en;q=0.9', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      acceptLanguage: lang === 'zh' ? 'zh-CN,zh;q=0.9' : 'en-GB,en;q=0.9',
+      ...(key ? { key } : {}),
+      requests: true,
+      // Chromium logs a page's own status when it is an error; a 404 page's 404 is what was asked for.
+      expected: (m) => m.location().url === page.url() && m.text().includes(`status of ${tab.expected} `),
     });
     // Given through the DevTools protocol and run before the page's own scripts: the policy does not apply to it.
     await context.addInitScript(`window.__csp = [];
       document.addEventListener('securitypolicyviolation', (e) =>
         window.__csp.push(e.effectiveDirective + ' refused ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber));`);
-    const page = await context.newPage();
-    const tab: Tab = { context, page, expected: 200, problems: [] };
-    page.on('console', (m) => {
-      // Chromium logs a page's own status when it is an error; a 404 page's 404 is what was asked for.
-      const ownStatus = m.location().url === page.url() && m.text().includes(`status of ${tab.expected} `);
-      if (m.type() === 'error' && !ownStatus) tab.problems.push(`console error: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => tab.problems.push(`script error: ${String(e)}`));
-    page.on('requestfailed', (r) => {
-      // Cut off by the browser itself as the tab moves on (the live-update stream, the icon): not the page's fault.
-      if (r.failure()?.errorText !== 'net::ERR_ABORTED') tab.problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`);
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400 && !(r.request().isNavigationRequest() && r.request().frame() === page.mainFrame()))
-        tab.problems.push(`answered ${r.status()}: ${r.url()}`);
-    });
+    const tab: Tab = { context, page, expected: 200, problems };
     const account = SESSION_ROLES[role];
     if (account) {
       await page.goto(`${fms.httpUrl}/signin`);
@@ -308,7 +295,7 @@ describe.skipIf(!requireProgram('chromium', 'chromium').available)('every consol
   async function check(tab: Tab, path: string, expected = 200): Promise<string[]> {
     const { page } = tab;
     tab.expected = expected;
-    tab.problems = [];
+    tab.problems.length = 0;
     const answer = await page.goto(`${fms.httpUrl}${path}`, { waitUntil: 'load' });
     const problems = tab.problems;
     if (answer?.status() !== expected) problems.push(`answered ${answer?.status()}, expected ${expected}`);

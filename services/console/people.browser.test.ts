@@ -1,6 +1,7 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fms } from '../app.ts';
+import { keyedApi, launchChromium, openTab } from '../testing/console.ts';
 import { requireProgram, startTestFms } from '../testing/harness.ts';
 
 const browserProgram = requireProgram('chromium', 'chromium');
@@ -34,14 +35,7 @@ const estate = {
 describe.skipIf(!browserProgram.available)(`people and accounts in the console, in Chromium ${browserProgram.reason}`, () => {
   let browser: Browser;
   let fms: Fms & { records: Record<string, unknown>[] };
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${fms.httpUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json().catch(() => null)) as any };
-  };
+  const api = keyedApi(() => fms.httpUrl, ADMIN_KEY);
 
   beforeAll(async () => {
     fms = await startTestFms(estate, { FMS_API_AUTH: 'keys', FMS_ADMIN_KEY: ADMIN_KEY });
@@ -51,7 +45,7 @@ describe.skipIf(!browserProgram.available)(`people and accounts in the console, 
       { personId: 'li-wei', role: 'technician', password: TECHNICIAN.password },
     ])
       expect((await api('POST', '/api/accounts', account)).status).toBe(201);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -64,18 +58,14 @@ describe.skipIf(!browserProgram.available)(`people and accounts in the console, 
    */
   async function phone(opts: { language?: string } = {}): Promise<{ context: BrowserContext; page: Page; problems: () => string[] }> {
     const language = opts.language ?? 'en-GB,en;q=0.9';
-    const context = await browser.newContext({
-      viewport: { width: 360, height: 740 },
+    const { context, page, problems } = await openTab(browser, {
       locale: language.split(',')[0],
-      extraHTTPHeaders: { 'accept-language': language },
+      acceptLanguage: language,
+      expected: (m) => /Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()),
     });
     // A step that fails says which, well before the test's own time is up.
     context.setDefaultTimeout(10_000);
-    const page = await context.newPage();
-    const seen: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && seen.push(m.text()));
-    page.on('pageerror', (e) => seen.push(String(e)));
-    return { context, page, problems: () => seen.filter((p) => !/Failed to load resource: the server responded with a status of 4\d\d/.test(p)) };
+    return { context, page, problems: () => problems };
   }
   const signIn = async (page: Page, who: { user: string; password: string }) => {
     await page.goto(`${fms.httpUrl}/signin`);

@@ -1,7 +1,8 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFms, type Fms } from '../app.ts';
 import { testConfig } from '../config/config.ts';
+import { keyedApi, launchChromium, openTab, type Tab } from '../testing/console.ts';
 import { captureLogger, requireProgram } from '../testing/harness.ts';
 
 const browserProgram = requireProgram('chromium', 'chromium');
@@ -27,34 +28,20 @@ describe.skipIf(!browserProgram.available)(`signing in to the console, when it f
   let browser: Browser;
   let fms: Fms;
   const clock = { t: Date.now() };
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${fms.httpUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const admin = keyedApi(() => fms.httpUrl, ADMIN);
 
   beforeAll(async () => {
     fms = await startFms(testConfig({ estate, FMS_API_AUTH: 'keys', FMS_ADMIN_KEY: ADMIN, FMS_SESSION_IDLE: '2h' }), captureLogger().log, () => clock.t);
     for (const personId of ['li-wei', 'wang-fang'])
       expect((await admin('POST', '/api/accounts', { personId, role: 'technician', password: PASSWORD })).status).toBe(201);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await fms?.stop();
   });
 
-  async function phone(language = 'en-GB'): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: language, extraHTTPHeaders: { 'accept-language': language } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-    page.on('pageerror', (e) => problems.push(String(e)));
-    return { context, page, problems };
-  }
+  const phone = (language = 'en-GB'): Promise<Tab> => openTab(browser, { locale: language, acceptLanguage: language });
   async function signIn(page: Page, user: string, password: string, labels = { user: 'User name or phone', password: 'Password', button: 'Sign in' }) {
     await page.getByLabel(labels.user).fill(user);
     await page.getByLabel(labels.password).fill(password);

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../testing/console.ts';
 import { requireProgram } from '../testing/harness.ts';
 import { renderHtml } from './render-html.ts';
 import { reportDocument } from './report-document.ts';
@@ -17,7 +18,7 @@ describe.skipIf(!browserProgram.available)(`the report page in a real browser, J
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-report-page-'));
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
