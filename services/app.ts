@@ -132,10 +132,10 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
       attachmentQuota: config.attachments.perOrder,
     });
     const alarms = createAlarmService({ store: alarmStore, log: svc('alarms'), metrics, now, maintenance: assets });
-    let httpUrl: string | undefined; // links in messages, until FMS_PUBLIC_URL says otherwise
+    const listeningAt: { http?: string } = {}; // links in messages, unless FMS_PUBLIC_URL says otherwise
     const { timeZoneOf, languageOf: siteLanguage } = estate;
     const notifications = openNotifications({
-      ...{ config, db: database.db, directory: directory.current, workOrders, alarms, accounts, siteLanguage, timeZoneOf, httpUrl: () => httpUrl },
+      ...{ config, db: database.db, directory: directory.current, workOrders, alarms, accounts, siteLanguage, timeZoneOf, httpUrl: () => listeningAt.http },
       ...{ metrics, audit, closers, log: svc('notifications'), now },
     });
     // Events, not callbacks: who listens to alarms and work orders.
@@ -214,7 +214,7 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     closers.add('mqtt broker', () => broker.close());
 
     const urls = urlsOf(config, api, broker);
-    httpUrl = urls.httpUrl;
+    listeningAt.http = urls.httpUrl;
     const mqttAuth = config.mqtt.url ? 'the broker’s' : config.mqtt.auth;
     const where = { http: urls.httpUrl, mqtt: urls.mqttUrl, ...(urls.mqttsUrl ? { mqtts: urls.mqttsUrl } : {}) };
     log.info({ ...where, apiAuth: config.http.auth, mqttAuth, dataDir: config.dataDir, assets: assets.list().length }, 'fms started');

@@ -31,7 +31,8 @@ export async function openResidents(
   },
 ): Promise<void> {
   // Until a channel is wired, the resident is not told; the page still shows them their tracking link.
-  const untold: Tell = async (_to, message) => d.log.warn({ event: message.event, subjectId: message.subjectId }, 'resident not told: no channel wired (tests only)');
+  const untold: Tell = async (_to, message) =>
+    d.log.warn({ event: message.event, subjectId: message.subjectId }, 'resident not told: no channel wired (tests only)');
   await registerResidents(api, {
     config: d.config.estate.residents,
     store: createKyselyResidentStore(d.db),

@@ -16,17 +16,33 @@ const OFFERED = 2000;
 const PHASE_MS = 10_000;
 
 function estate(robotUrl: string, smsUrl: string, channels: boolean) {
-  const techs = Array.from({ length: 20 }, (_, i) => ({ id: `tech-${i + 1}`, name: `Technician ${i + 1}`, skills: ['elevator'], email: `tech-${i + 1}@bench.example`, phone: `1380000${String(i).padStart(4, '0')}` }));
+  const techs = Array.from({ length: 20 }, (_, i) => ({
+    id: `tech-${i + 1}`,
+    name: `Technician ${i + 1}`,
+    skills: ['elevator'],
+    email: `tech-${i + 1}@bench.example`,
+    phone: `1380000${String(i).padStart(4, '0')}`,
+  }));
   return {
     sites: [{ id: 'bench', timeZone: 'Asia/Shanghai' }],
     assets: [
       ...Array.from({ length: ELEVATORS }, (_, i) => ({ id: `el-${i + 1}`, type: 'elevator', site: 'bench' })),
       ...Array.from({ length: PUMPS }, (_, i) => ({ id: `pump-${i + 1}`, type: 'pump', site: 'bench' })),
     ],
-    people: [...techs, { id: 'sup', name: 'Supervisor', role: 'supervisor', email: 'sup@bench.example' }, { id: 'mgr', name: 'Manager', role: 'manager', email: 'mgr@bench.example' }],
+    people: [
+      ...techs,
+      { id: 'sup', name: 'Supervisor', role: 'supervisor', email: 'sup@bench.example' },
+      { id: 'mgr', name: 'Manager', role: 'manager', email: 'mgr@bench.example' },
+    ],
     teams: [{ id: 'eng', name: 'Engineering', sites: ['bench'], members: techs.map((t) => t.id), supervisor: 'sup', manager: 'mgr' }],
     ...(channels
-      ? { notifications: { robots: [{ id: 'wecom', kind: 'wecom', url: `${robotUrl}/cgi-bin/webhook/send?key=${WECOM_KEY}` }], sms: { url: `${smsUrl}/send` }, perRecipientPerMinute: 10_000 } }
+      ? {
+          notifications: {
+            robots: [{ id: 'wecom', kind: 'wecom', url: `${robotUrl}/cgi-bin/webhook/send?key=${WECOM_KEY}` }],
+            sms: { url: `${smsUrl}/send` },
+            perRecipientPerMinute: 10_000,
+          },
+        }
       : {}),
   };
 }
@@ -78,7 +94,9 @@ export async function notificationBench(): Promise<string[]> {
       const t0 = performance.now();
       const during = steadyTelemetry(telemetry, PHASE_MS);
       await Promise.all(
-        Array.from({ length: ELEVATORS }, (_, i) => devices.publishAsync(`fms/bench/elevator/el-${i + 1}/event`, JSON.stringify({ type: 'entrapment' }), { qos: 1 })),
+        Array.from({ length: ELEVATORS }, (_, i) =>
+          devices.publishAsync(`fms/bench/elevator/el-${i + 1}/event`, JSON.stringify({ type: 'entrapment' }), { qos: 1 }),
+        ),
       );
       let opened = 0;
       let allOpen = 0;
@@ -89,7 +107,8 @@ export async function notificationBench(): Promise<string[]> {
         if (process.env.BENCH_TRACE) process.stdout.write(`  ${Math.round(performance.now() - t0)} ms: ${opened} opened\n`);
       }
       // Every delivery sent: nothing pending or being sent (polled while the telemetry phase runs on).
-      const count = async (state: string) => ((await (await fetch(`${fms.httpUrl}/api/notifications?state=${state}&limit=1`)).json()) as { total: number }).total;
+      const count = async (state: string) =>
+        ((await (await fetch(`${fms.httpUrl}/api/notifications?state=${state}&limit=1`)).json()) as { total: number }).total;
       let rows = 0;
       let allSent = 0;
       for (;;) {
