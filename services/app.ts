@@ -181,7 +181,9 @@ export async function startFms(config: Config, log: Logger, now: () => number = 
     registerGauges(metrics, { telemetry, broker, workOrders, rejected, coordinator });
 
     const alarmQueue = () => alarms.pending;
-    const health = createHealthReport({ broker, telemetry, database, coordinator, alarmQueue, instanceId: config.instanceId, version: VERSION, now });
+    const health = createHealthReport({
+      ...{ broker, telemetry, database, coordinator, alarmQueue, notifications: notifications.health, instanceId: config.instanceId, version: VERSION, now },
+    });
     const api = await buildApi({
       ...{ assets, telemetry, rejected, rules: ruleService, alarms, workOrders, directory, metrics, health, now, pmPlans, pm, reports },
       ...{ assetHealth, credentials, apiKeys, accounts, audit, outbox: notifications.store },

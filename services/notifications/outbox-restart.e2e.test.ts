@@ -58,6 +58,11 @@ describe('deliveries survive the mail server being down and FMS being killed', (
       'two emails waiting after a failed attempt',
     );
     expect(waiting.items.map((x) => x.recipient).sort()).toEqual(['person:chen-jie', 'person:zhang-min']);
+    // The health report says email is failing, since when and why (FMS itself stays up: 200).
+    const health = await service.request('GET', '/api/health');
+    expect(health.status).toBe(200);
+    const failing = ((await health.json()) as { notifications: { failing: { channel: string; detail: string }[] } }).notifications.failing;
+    expect(failing).toEqual([expect.objectContaining({ channel: 'email', detail: expect.stringMatching(/ECONNREFUSED/) })]);
 
     expect(await service.stop('SIGKILL')).toBe(null);
     mail = await startMailCatcher({ port });

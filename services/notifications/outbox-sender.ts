@@ -95,7 +95,7 @@ export function createOutboxSender(o: OutboxSenderOptions) {
     const giveUp = !result.retry || e.attempts >= maxAttempts;
     await o.store.markFailed(e.id, result.error, giveUp ? null : nextAt(e.attempts, now));
     if (giveUp) o.log.warn({ id: e.id, channel: e.channel, event: e.event, attempts: e.attempts, reason: result.error }, 'notification given up');
-    else o.log.info({ id: e.id, channel: e.channel, event: e.event, attempt: e.attempts, reason: result.error }, 'notification failed: trying again later');
+    else o.log.debug({ id: e.id, channel: e.channel, event: e.event, attempt: e.attempts, reason: result.error }, 'notification failed: trying again later');
     o.onOutcome?.(e, giveUp ? 'dead' : 'retry', result.error);
     return giveUp ? 'dead' : 'retry';
   }

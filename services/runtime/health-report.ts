@@ -10,6 +10,7 @@ export function createHealthReport(d: {
   database: { ping(): Promise<boolean> };
   coordinator: Pick<Coordinator, 'health'>;
   alarmQueue: () => number;
+  notifications?: () => NonNullable<HealthReport['notifications']>;
   instanceId: string;
   version: string;
   now: () => number;
@@ -29,6 +30,7 @@ export function createHealthReport(d: {
       cluster: { ...cluster, instance: d.instanceId },
       spoolDepth: telemetry.spool?.points ?? 0,
       alarmQueue: d.alarmQueue(),
+      ...(d.notifications ? { notifications: d.notifications() } : {}),
       uptimeSeconds: Math.round((d.now() - started) / 1000),
       version: d.version,
     };

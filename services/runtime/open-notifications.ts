@@ -95,8 +95,17 @@ export function openNotifications(d: NotificationsDeps) {
     ...(n.sms ? { sms: createSmsChannel({ url: n.sms.url, ...(n.sms.secret ? { secret: n.sms.secret } : {}), log }) } : {}),
   };
 
+  // Channels whose last attempt failed, since when and why (GET /api/health).
+  const failingChannels = new Map<string, { since: number; detail: string }>();
   const onOutcome = (e: OutboxEntry, outcome: Outcome, error?: string) => {
     d.metrics.notifications.labels(e.channel, outcome).inc();
+    // The log tells when a channel starts failing and when it works again, not every retry.
+    if (outcome === 'sent' && failingChannels.has(e.channel)) {
+      log.info({ channel: e.channel, failedForMs: d.now() - failingChannels.get(e.channel)!.since }, `${e.channel} notifications are sent again`);
+      failingChannels.delete(e.channel);
+    } else if (outcome === 'retry' && !failingChannels.has(e.channel))
+      log.warn({ channel: e.channel, reason: error }, `${e.channel} notifications failing: they wait in the outbox and are retried`);
+    if (outcome === 'retry' && !failingChannels.has(e.channel)) failingChannels.set(e.channel, { since: d.now(), detail: error ?? 'failed' });
     if (e.channel === 'webhook' && (outcome === 'sent' || outcome === 'dead')) d.metrics.webhooks.labels(outcome === 'sent' ? 'delivered' : 'failed').inc();
     // Where it matters: an unacknowledged P1 reached a chief, or a message to a person was given up.
     const matters = (outcome === 'sent' && e.event === 'order.unacknowledged' && e.channel !== 'inapp') || outcome === 'dead';
@@ -190,6 +199,8 @@ export function openNotifications(d: NotificationsDeps) {
     notifier,
     store,
     pump,
+    /** For GET /api/health: what waits, and which channels are failing. */
+    health: () => ({ pending: counts.pending + counts.sending, failing: [...failingChannels].map(([channel, f]) => ({ channel, ...f })) }),
     tellResident,
     /** Scheduled reports go to their subscribers by email. */
     deliverReports(reports: Pick<ReportService, 'generate' | 'pdfPath'>, scheduler: Pick<ReportScheduler, 'onReady'>) {

@@ -16,6 +16,12 @@ export interface HealthReport {
   spoolDepth: number;
   /** Alarm signals waiting to be stored. */
   alarmQueue: number;
+  /**
+   * People's notifications (docs/notifications.md): deliveries waiting, and the channels whose last
+   * attempt failed (a mail server down), since when and why (`detail`: to an admin's key only). A
+   * failing channel does not make FMS `degraded`: its deliveries wait in the outbox.
+   */
+  notifications?: { pending: number; failing: { channel: string; since: number; detail?: string }[] };
   uptimeSeconds: number;
   version: string;
 }
@@ -43,5 +49,6 @@ export function withoutDetails(report: HealthReport): HealthReport {
   const { instance: _instance, ...cluster } = report.cluster;
   const { detail: _broker, ...broker } = report.broker;
   const { detail: _store, ...telemetryStore } = report.telemetryStore;
-  return { ...report, broker, telemetryStore, cluster };
+  const notifications = report.notifications && { ...report.notifications, failing: report.notifications.failing.map(({ detail: _d, ...f }) => f) };
+  return { ...report, broker, telemetryStore, cluster, ...(notifications ? { notifications } : {}) };
 }

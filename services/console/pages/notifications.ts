@@ -34,8 +34,14 @@ const pathOf = (link: string | null) => {
   }
 };
 
+/** A recipient as people read it: a person's name, a robot's or webhook's id, an address. */
+const whoOf = (recipient: string, names: ReadonlyMap<string, string>) => {
+  const [kind, id = ''] = recipient.split(/:(.*)/s);
+  return kind === 'person' ? (names.get(id) ?? id) : id;
+};
+
 /** Who was told, by which channel, and what became of it: on an order's page and on the deliveries list. */
-export function deliveriesTable(ctx: PageContext, items: readonly Delivery[], tz: string): Html {
+export function deliveriesTable(ctx: PageContext, items: readonly Delivery[], tz: string, names: ReadonlyMap<string, string> = new Map()): Html {
   const m = ctx.m.notices;
   return html`<div class="deliveries-wrap">
     <table class="table deliveries">
@@ -52,7 +58,7 @@ export function deliveriesTable(ctx: PageContext, items: readonly Delivery[], tz
           (d) =>
             html`<tr>
               <td><time>${when(d.createdAt, tz, ctx.now)}</time></td>
-              <td>${d.recipient.replace(/^(person|robot|hook|email|sms):/, '')}<br /><span class="note">${m.events[d.event] ?? d.event}</span></td>
+              <td>${whoOf(d.recipient, names)}<br /><span class="note">${m.events[d.event] ?? d.event}</span></td>
               <td>${m.channels[d.channel] ?? d.channel}</td>
               <td>
                 <span class="badge ${d.state === 'dead' ? 'warn' : ''}">${m.states[d.state] ?? d.state}</span
@@ -87,6 +93,8 @@ export async function notificationsPage(api: ApiClient, ctx: PageContext): Promi
       ])
     : [undefined, undefined];
   if (ctx.principal?.personId && mine.items.some((d) => d.readAt === null)) await api.call('POST', '/api/notifications/read');
+  const people = overseer ? await api.get<{ items: { id: string; name: string }[] }>('/api/people').catch(() => ({ items: [] })) : { items: [] };
+  const names = new Map(people.items.map((p) => [p.id, p.name]));
   const troubles = [...(dead?.items ?? []), ...(waiting?.items ?? []).filter((d) => d.attempts > 0)];
   return page(
     ctx,
@@ -114,7 +122,7 @@ export async function notificationsPage(api: ApiClient, ctx: PageContext): Promi
         overseer
           ? html`<section aria-labelledby="troubles">
               <h2 id="troubles">${m.troubles}</h2>
-              ${troubles.length === 0 ? html`<p class="empty">${m.noTroubles}</p>` : deliveriesTable(ctx, troubles, tz)}
+              ${troubles.length === 0 ? html`<p class="empty">${m.noTroubles}</p>` : deliveriesTable(ctx, troubles, tz, names)}
             </section>`
           : ''
       }`,

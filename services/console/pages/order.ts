@@ -328,7 +328,7 @@ export async function orderPage(
       told
         ? html`<section aria-labelledby="told">
             <h2 id="told">${ctx.m.notices.whoWasTold}</h2>
-            ${told.items.length === 0 ? html`<p class="empty">${ctx.m.notices.nobodyTold}</p>` : deliveriesTable(ctx, told.items, tz)}
+            ${told.items.length === 0 ? html`<p class="empty">${ctx.m.notices.nobodyTold}</p>` : deliveriesTable(ctx, told.items, tz, names)}
           </section>`
         : ''
     }
