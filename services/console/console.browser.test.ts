@@ -318,4 +318,51 @@ describe.skipIf(!browserProgram.available)(`the console in Chromium ${browserPro
       await context.close();
     }
   });
+
+  it('the menu counts a technician’s unseen notifications as they come, and their page lists them, newest first, then seen', async () => {
+    keys['chen-jie'] ??= (await keysFor(api, { 'chen-jie': 'technician' }))['chen-jie']!;
+    const tab = await phone('chen-jie');
+    const { page } = tab;
+    await page.goto(`${fms.httpUrl}/notifications`); // whatever was there before is seen
+    await page.goto(`${fms.httpUrl}/orders`);
+    const count = () => page.locator('header.top nav a[href="/notifications"] .unseen-count').count();
+    expect(await count()).toBe(0);
+    const opened = await api(
+      'POST',
+      '/api/work-orders',
+      {
+        channel: 'hotline',
+        category: 'repair',
+        priority: 'P2',
+        title: 'Lift 1 stops between floors',
+        assetId: 'rs-elevator-01',
+        requester: { name: 'Mr Gao', phone: '13800000009' },
+        by: 'zhang-min',
+      },
+      keys['zhang-min'],
+    );
+    const id = opened.body.id as string;
+    if (opened.body.assignee !== 'chen-jie')
+      await api(
+        'POST',
+        `/api/work-orders/${id}/actions`,
+        { action: 'assign', by: 'zhang-min', assignee: 'chen-jie', reason: 'Chen Jie is on site' },
+        keys['zhang-min'],
+      );
+    // The live update brings the count, without a reload.
+    await waitFor(
+      async () => (await count()) === 1 && (await page.locator('header.top nav .unseen-count').textContent())?.startsWith('1'),
+      10_000,
+      'the unseen count',
+    );
+    await page.locator('header.top nav a[href="/notifications"]').click();
+    await expect(page.locator('.card-title').first().textContent()).resolves.toContain('Lift 1 stops between floors');
+    await expect(page.locator('.badge.new').count()).resolves.toBe(1);
+    await page.locator('.card-title a').first().click();
+    await page.waitForURL(new RegExp(`/orders/${id}$`));
+    // Seen once opened: the count is gone.
+    expect(await count()).toBe(0);
+    expect(tab.problems).toEqual([]);
+    await page.context().close();
+  });
 });

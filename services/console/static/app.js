@@ -51,6 +51,10 @@
         var fresh = doc.getElementById('main');
         var main = document.getElementById('main');
         if (fresh && main) main.innerHTML = fresh.innerHTML;
+        // The menu too: its Notifications item carries the count of unseen ones.
+        var freshNav = doc.querySelector('header.top nav');
+        var nav = document.querySelector('header.top nav');
+        if (freshNav && nav) nav.innerHTML = freshNav.innerHTML;
       })
       .catch(function () {});
   };
