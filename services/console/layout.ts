@@ -135,28 +135,45 @@ ${content}
 `.value;
 }
 
-/** A page without navigation (sign-in, errors before sign-in). */
-export function barePage(lang: Lang, title: string, content: Html, next = '/signin'): string {
-  const m = messages[lang];
-  const other: Lang = lang === 'en' ? 'zh' : 'en';
+/** A page without the console's navigation: a brand, the language switch, the content (sign-in pages, the residents' pages). */
+export function bareDocument(o: {
+  lang: Lang;
+  title: string;
+  content: Html;
+  /** Where the language switch returns to. */
+  next: string;
+  brand: string;
+  otherLanguage: string;
+  /** What the head carries beyond the console's stylesheet and icon (a script, another stylesheet). */
+  head: Html | string;
+  bodyClass: string;
+}): string {
+  const other: Lang = o.lang === 'en' ? 'zh' : 'en';
   return html`<!doctype html>
-    <html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
+    <html lang="${o.lang === 'zh' ? 'zh-CN' : 'en'}">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title} · FMS</title>
+        <title>${o.title}</title>
         <link rel="icon" href="/console/icon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/console/app.css" />
-        <script src="/console/app.js" defer></script>
+        ${o.head}
       </head>
-      <body class="bare">
+      <body class="${o.bodyClass}">
         <header class="top">
-          <span class="brand">FMS</span>
+          <span class="brand">${o.brand}</span>
           <div class="who">
-            <a class="lang" href="/lang/${other}?next=${encodeURIComponent(next)}" lang="${other === 'zh' ? 'zh-CN' : 'en'}">${m.otherLanguage}</a>
+            <a class="lang" href="/lang/${other}?next=${encodeURIComponent(o.next)}" lang="${other === 'zh' ? 'zh-CN' : 'en'}">${o.otherLanguage}</a>
           </div>
         </header>
-        <main id="main" tabindex="-1">${content}</main>
+        <main id="main" tabindex="-1">${o.content}</main>
       </body>
     </html> `.value;
+}
+
+/** A page without navigation (sign-in, errors before sign-in). */
+export function barePage(lang: Lang, title: string, content: Html, next = '/signin'): string {
+  const m = messages[lang];
+  const head = html`<script src="/console/app.js" defer></script>`;
+  return bareDocument({ lang, title: `${title} · FMS`, content, next, brand: 'FMS', otherLanguage: m.otherLanguage, head, bodyClass: 'bare' });
 }

@@ -1,6 +1,7 @@
 import type { Lang } from '../console/i18n.ts';
 import { when } from '../console/i18n.ts';
 import { html, type Html } from '../console/html.ts';
+import { bareDocument } from '../console/layout.ts';
 import type { WorkOrder, WorkOrderEvent } from '../work-orders/work-order.ts';
 import { residentMessages, type ResidentMessages } from './residents-i18n.ts';
 
@@ -13,28 +14,9 @@ export const HONEYPOT = 'website';
 /** A resident's page: no navigation, the language switch, the residents' stylesheet after the console's. */
 export function residentPage(lang: Lang, title: string, content: Html, path: string): string {
   const m = residentMessages[lang];
-  const other: Lang = lang === 'en' ? 'zh' : 'en';
-  return html`<!doctype html>
-    <html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>${title}</title>
-        <link rel="icon" href="/console/icon.svg" type="image/svg+xml" />
-        <link rel="stylesheet" href="/console/app.css" />
-        <link rel="stylesheet" href="/residents/residents.css" />
-      </head>
-      <body class="bare resident">
-        <header class="top">
-          <span class="brand">${m.brand}</span>
-          <div class="who">
-            <a class="lang" href="/lang/${other}?next=${encodeURIComponent(path)}" lang="${other === 'zh' ? 'zh-CN' : 'en'}">${m.otherLanguage}</a>
-          </div>
-        </header>
-        <main id="main" tabindex="-1">${content}</main>
-      </body>
-    </html> `.value;
+  // Not indexed: a request page is per site and a tracking page is one resident's.
+  const head = html`<meta name="robots" content="noindex" /> <link rel="stylesheet" href="/residents/residents.css" />`;
+  return bareDocument({ lang, title, content, next: path, brand: m.brand, otherLanguage: m.otherLanguage, head, bodyClass: 'bare resident' });
 }
 
 /** Where the request is about, as the poster's address says. */
