@@ -273,3 +273,21 @@ describe('with verification by SMS, a request needs the code sent to the phone',
     expect(text).toMatch(/fms_resident_refusals_total\{reason="code_tries"\} 2/);
   });
 });
+
+describe('a form altered to carry many fields', () => {
+  it('is refused as no request form, not as too many photos', async () => {
+    const fms = await startResidentsFms();
+    try {
+      const token = formToken((await openForm(fms, '/request/riverside')).page);
+      const form = new FormData();
+      form.set('_form', token);
+      for (let i = 0; i < 40; i++) form.set(`extra${i}`, 'x');
+      const res = await fetch(`${fms.httpUrl}/request/riverside`, { method: 'POST', body: form, redirect: 'manual', headers: { 'accept-language': 'en' } });
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain('This page takes the request form only.');
+      expect((await refusals(fms)).wrong_form).toBe(1);
+    } finally {
+      await fms.stop();
+    }
+  });
+});

@@ -198,7 +198,12 @@ export async function registerResidents(app: FastifyInstance, deps: ResidentsDep
         return reply.redirect(`/signin?next=${encodeURIComponent(req.url)}`, 303); // a staff page (posters)
       if (isFmsError(err) && err.code === 'FMS_ERR_API_FORBIDDEN') return send(reply, 403, messagePage(lang, m.refusedTitle, err.message, req.url));
       const code = (err as { code?: string }).code ?? '';
-      if (/^FST_(REQ_FILE_TOO_LARGE|FILES_LIMIT|PARTS_LIMIT|FIELDS_LIMIT)$/.test(code)) {
+      // Too many fields is no resident's form (it has a dozen): the form was forged or altered.
+      if (code === 'FST_FIELDS_LIMIT') {
+        refuse(req, 'wrong_form', { code });
+        return send(reply, 400, messagePage(lang, m.refusedTitle, m.refused.wrong_form, req.url));
+      }
+      if (/^FST_(REQ_FILE_TOO_LARGE|FILES_LIMIT|PARTS_LIMIT)$/.test(code)) {
         refuse(req, 'photo_size', { code });
         return send(reply, 413, messagePage(lang, m.refusedTitle, m.refused.photo_size(config.photos, config.photoMaxMb), req.url));
       }
