@@ -16,10 +16,7 @@ describe('the outbox sender', () => {
   });
   afterEach(() => database.close());
 
-  const setup = (
-    channel: Channel,
-    opts: { maxAttempts?: number; perRecipientPerMinute?: number; obsolete?: (e: { id: string }) => Promise<string | null> } = {},
-  ) => {
+  const setup = (channel: Channel, opts: Partial<Parameters<typeof createOutboxSender>[0]> = {}) => {
     const store = createKyselyOutboxStore(database.db);
     const sender = createOutboxSender({
       store,
@@ -133,5 +130,37 @@ describe('the outbox sender', () => {
     expect(sent).toEqual(['other']);
     const { items } = await store.list({ limit: 10, offset: 0, state: 'cancelled' });
     expect(items.map((e) => [e.id, e.lastError])).toEqual([['manager-step', 'the order was acknowledged']]);
+  });
+
+  it('folds what waits for a recipient over their rate into one digest, sent when their minute has room; what is held for later keeps its time', async () => {
+    const sent: { id: string; event: string; payload: unknown }[] = [];
+    const { store, sender, add } = setup(
+      async (e) => {
+        sent.push({ id: e.id, event: e.event, payload: e.payload });
+        return { ok: true };
+      },
+      { perRecipientPerMinute: 2, fold: (entries) => ({ payload: { ids: entries.map((x) => x.id) } }) },
+    );
+    for (const id of ['a', 'b', 'c', 'd', 'e']) await add(id);
+    await store.enqueue({
+      id: 'later',
+      dedupeKey: 'later',
+      channel: 'email',
+      recipient: 'li-wei',
+      event: 'order.unacknowledged',
+      subjectId: 'WO-1',
+      payload: {},
+      createdAt: clock.t,
+      notBefore: clock.t + 5 * 60_000,
+    });
+    expect(await sender.runOnce()).toMatchObject({ sent: 2, folded: 1 });
+    expect(sent.map((x) => x.id)).toEqual(['a', 'b']);
+    const folded = (await store.list({ state: 'cancelled', limit: 10, offset: 0 })).items;
+    expect(folded.map((x) => x.id).sort()).toEqual(['c', 'd', 'e']);
+    expect(folded.every((x) => /^folded into digest /.test(x.lastError ?? ''))).toBe(true);
+    clock.t += 60_000;
+    expect(await sender.runOnce()).toMatchObject({ sent: 1 });
+    expect(sent[2]).toMatchObject({ event: 'digest', payload: { ids: ['c', 'd', 'e'] } });
+    expect((await store.list({ state: 'pending', limit: 10, offset: 0 })).items.map((x) => x.id)).toEqual(['later']);
   });
 });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { OutboxEntry, OutboxStore } from './outbox-store.ts';
+import { randomUUID } from 'node:crypto';
+import type { NewOutboxEntry, OutboxEntry, OutboxStore } from './outbox-store.ts';
 
 /** What a channel answers for one delivery: sent, or failed and whether trying again may help. */
 export type ChannelResult = { ok: true } | { ok: false; error: string; retry: boolean };
@@ -29,11 +30,19 @@ export interface OutboxSenderOptions {
   limitedChannels?: readonly string[];
   /** Asked before sending: why the delivery is no longer needed (it is cancelled), or null to send it. */
   obsolete?: (entry: OutboxEntry) => Promise<string | null>;
+  /**
+   * Folds what waits for a recipient over their rate into one message (a digest): given the deliveries
+   * (oldest first), the digest's event and payload. Without it, each waits its turn.
+   */
+  fold?: (entries: readonly OutboxEntry[]) => Pick<NewOutboxEntry, 'payload'>;
   /** Told what became of each delivery taken (metrics, the audit log, the console's live updates). */
   onOutcome?: (entry: OutboxEntry, outcome: Outcome, error?: string) => void;
 }
 
-export type Outcome = 'sent' | 'retry' | 'dead' | 'cancelled' | 'postponed';
+export type Outcome = 'sent' | 'retry' | 'dead' | 'cancelled' | 'postponed' | 'folded';
+
+/** The event of a digest: what waited for one recipient over their rate, in one message. */
+export const DIGEST = 'digest';
 
 /**
  * Sends what the outbox holds: takes due deliveries under a lease, hands each to its channel, marks it
@@ -65,7 +74,48 @@ export function createOutboxSender(o: OutboxSenderOptions) {
     return times.length < perMinute ? null : times[0]! + 60_000;
   }
 
-  async function deliver(e: OutboxEntry): Promise<Outcome> {
+  /**
+   * A recipient over their rate: what waits for them on this channel (this delivery and the pending
+   * ones) becomes one digest, sent when their minute has room; each folded delivery is `cancelled`
+   * ("folded into digest …"). A digest, or a delivery that comes while a digest already waits, waits its turn.
+   */
+  async function overRate(e: OutboxEntry, wait: number, mates: OutboxEntry[]): Promise<Outcome> {
+    if (!o.fold || e.event === DIGEST) {
+      await o.store.postpone(e.id, wait);
+      return 'postponed';
+    }
+    const waiting = (await o.store.list({ recipient: e.recipient, channel: e.channel, state: 'pending', limit: 200, offset: 0 })).items.filter(
+      // Only what is due now: a delivery held for quiet hours or a later escalation step keeps its time.
+      (x) => x.event !== DIGEST && x.nextAttemptAt <= o.now(),
+    );
+    // This round's own later deliveries to the same recipient by the same channel go in too.
+    const own = mates.filter((x) => x.channel === e.channel && x.event !== DIGEST);
+    const entries = [e, ...own, ...waiting].sort((a, b) => a.createdAt - b.createdAt);
+    const id = randomUUID();
+    const added = await o.store.enqueue({
+      id,
+      dedupeKey: `${DIGEST}|${e.channel}|${e.recipient}|${wait}`,
+      channel: e.channel,
+      recipient: e.recipient,
+      event: DIGEST,
+      subjectId: null,
+      createdAt: o.now(),
+      notBefore: wait,
+      ...o.fold(entries),
+    });
+    if (!added) {
+      await o.store.postpone(e.id, wait + 1);
+      return 'postponed';
+    }
+    for (const x of entries) {
+      await o.store.cancel(x.id, `folded into digest ${id}`, o.now());
+      o.onOutcome?.(x, 'folded');
+    }
+    for (const x of own) mates.splice(mates.indexOf(x), 1);
+    return 'folded';
+  }
+
+  async function deliver(e: OutboxEntry, mates: OutboxEntry[] = []): Promise<Outcome> {
     const reason = o.obsolete ? await o.obsolete(e) : null;
     if (reason !== null) {
       await o.store.cancel(e.id, reason, o.now());
@@ -74,10 +124,7 @@ export function createOutboxSender(o: OutboxSenderOptions) {
     const limited = !o.limitedChannels || o.limitedChannels.includes(e.channel);
     const who = `${e.channel}|${e.recipient}`;
     const wait = limited ? room(who, o.now()) : null;
-    if (wait !== null) {
-      await o.store.postpone(e.id, wait);
-      return 'postponed';
-    }
+    if (wait !== null) return overRate(e, wait, mates);
     if (limited) recent.set(who, [...(recent.get(who) ?? []), o.now()]);
     const channel = o.channels[e.channel];
     let result: ChannelResult;
@@ -106,12 +153,16 @@ export function createOutboxSender(o: OutboxSenderOptions) {
     async runOnce(): Promise<Record<Outcome, number>> {
       const now = o.now();
       const taken = await o.store.claim(now, now + lease, batch);
-      const out: Record<Outcome, number> = { sent: 0, retry: 0, dead: 0, cancelled: 0, postponed: 0 };
+      const out: Record<Outcome, number> = { sent: 0, retry: 0, dead: 0, cancelled: 0, postponed: 0, folded: 0 };
       const byRecipient = new Map<string, OutboxEntry[]>();
       for (const e of taken) byRecipient.set(e.recipient, [...(byRecipient.get(e.recipient) ?? []), e]);
       await Promise.all(
         [...byRecipient.values()].map(async (list) => {
-          for (const e of list) out[await deliver(e)]++;
+          // `list` shrinks as a digest takes the deliveries after the one over the rate.
+          while (list.length > 0) {
+            const e = list.shift()!;
+            out[await deliver(e, list)]++;
+          }
         }),
       );
       return out;

@@ -17,7 +17,8 @@ import { createNotifier, webhookId } from '../notifications/notifier.ts';
 import { createOutboxSender, type Channel, type Outcome } from '../notifications/outbox-sender.ts';
 import { createKyselyOutboxStore } from '../notifications/outbox-store.kysely.ts';
 import { outboxStates, type OutboxEntry, type OutboxState } from '../notifications/outbox-store.ts';
-import type { Language } from '../notifications/texts.ts';
+import { texts, type Language } from '../notifications/texts.ts';
+import type { DeliveryPayload } from '../notifications/message.ts';
 import { parseDuration } from '../shared/duration.ts';
 import type { EventSource } from '../shared/events.ts';
 import type { Metrics } from '../shared/metrics.ts';
@@ -127,8 +128,15 @@ export function openNotifications(d: NotificationsDeps) {
     log,
     now: d.now,
     perRecipientPerMinute: n.perRecipientPerMinute,
-    limitedChannels: ['email', 'sms'],
+    limitedChannels: ['email', 'sms', 'robot'], // robots too: WeCom and DingTalk take about 20 a minute
     obsolete: notifier.obsolete,
+    fold: (entries) => {
+      const payloads = entries.map((x) => x.payload as DeliveryPayload);
+      const first = payloads[0]!;
+      const items = payloads.map((p) => ({ title: p.message.title, link: p.message.link }));
+      const urgent = payloads.some((p) => p.message.urgent === true);
+      return { payload: { address: first.address, message: texts.digest(first.message.language, items, `${base()}/notifications`, urgent) } };
+    },
     onOutcome,
   });
 

@@ -40,7 +40,6 @@ function estate(robotUrl: string, smsUrl: string, channels: boolean) {
           notifications: {
             robots: [{ id: 'wecom', kind: 'wecom', url: `${robotUrl}/cgi-bin/webhook/send?key=${WECOM_KEY}` }],
             sms: { url: `${smsUrl}/send` },
-            perRecipientPerMinute: 10_000,
           },
         }
       : {}),
@@ -125,10 +124,12 @@ export async function notificationBench(): Promise<string[]> {
       const mid = await metrics(fms);
       await during;
       const burst = (await metrics(fms)).telemetry - mid.telemetry + (mid.telemetry - before.telemetry - baseline);
+      const folded = await count('cancelled');
+      const digests = ((await (await fetch(`${fms.httpUrl}/api/notifications?event=digest&limit=1`)).json()) as { total: number }).total;
       const what = channels ? 'console + email (real SMTP) + SMS + WeCom' : 'console only';
       lines.push(
         `- ${what}: ${ELEVATORS.toLocaleString('en')} P1 orders open in ${(allOpen / 1000).toFixed(1)} s; all ${rows.toLocaleString('en')} deliveries sent ${(allSent / 1000).toFixed(1)} s after the burst` +
-          ` (${Math.round(rows / (allSent / 1000))}/s)${channels ? `, ${mail.arrived.length} emails, ${sms.received.length} SMS, ${robots.received.length} robot messages received` : ''};` +
+          ` (${Math.round(rows / (allSent / 1000))}/s; ${folded.toLocaleString('en')} folded into ${digests} digests by the rate of 20 a minute per recipient)${channels ? `, ${mail.arrived.length} emails, ${sms.received.length} SMS, ${robots.received.length} robot messages received` : ''};` +
           ` telemetry offered ${OFFERED}/s: ${Math.round(baseline / (PHASE_MS / 1000))}/s taken in before the burst, ${Math.round(burst / (PHASE_MS / 1000))}/s during it.`,
       );
       process.stdout.write(`bench: ${lines.at(-1)}\n`);
