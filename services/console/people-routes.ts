@@ -116,7 +116,7 @@ export function registerPeoplePages(c: FastifyInstance, d: PeoplePagesDeps): voi
     d.render(req, reply, (api, ctx) => personPage(api, ctx, idOf(req), d.sites(), { notice: noticeOf(ctx, query(req)) })),
   );
 
-  // Name, role, skills, phone, and the teams they are a member of (each team's members changed in turn).
+  // Name, role, skills, contacts, how they are told, and the teams they are a member of (each team's members changed in turn).
   c.post('/people/:id', { config: admins, schema }, (req, reply) =>
     d.render(req, reply, async (api, ctx) => {
       const id = idOf(req);
@@ -128,6 +128,10 @@ export function registerPeoplePages(c: FastifyInstance, d: PeoplePagesDeps): voi
         role: text(b.role),
         skills: skillsOf(b.skills),
         phone: phone || null,
+        email: text(b.email) || null,
+        notify: listOf(b.notify).filter((c) => c === 'email' || c === 'sms'),
+        language: text(b.language) || null,
+        quietHours: text(b.quietHours) || null,
       });
       signedOut(a);
       if (a.status >= 400) return refused(a, again(a));

@@ -105,11 +105,28 @@ describe.skipIf(!browserProgram.available)(`people and accounts in the console, 
       expect(await page.locator('h1').textContent()).toBe('Sun Yu');
       await expect(page.locator('.notice').textContent()).resolves.toMatch(/Person added/);
       await noSidewaysScroll(page);
-      // …on the Riverside team…
-      await page.locator('form[action="/people/sun-yu"]').getByLabel('Riverside engineering').check();
+      // …on the Riverside team, told by email and SMS in Chinese, quiet at night…
+      const edit = page.locator('form[action="/people/sun-yu"]');
+      await edit.getByLabel('Riverside engineering').check();
+      await edit.getByLabel('Email', { exact: true }).fill('sun.yu@estate.example');
+      await edit.getByLabel('By SMS').check();
+      await edit.getByLabel('Messages in').selectOption('zh');
+      await edit.getByLabel('Quiet hours').fill('25:00-07:00');
+      await page.getByRole('button', { name: 'Save' }).click();
+      // A mistyped time is said beside the form, and what was typed is kept.
+      await expect(page.locator('.error').first().textContent()).resolves.toMatch(/quietHours: expected hours such as 22:00-07:00/);
+      await expect(edit.getByLabel('Email', { exact: true }).inputValue()).resolves.toBe('sun.yu@estate.example');
+      await edit.getByLabel('Quiet hours').fill('22:00-07:00');
       await page.getByRole('button', { name: 'Save' }).click();
       await page.waitForURL('**/people/sun-yu?done=saved');
       expect((await api('GET', '/api/teams/rs-eng')).body.members).toEqual(['li-wei', 'chen-jie', 'sun-yu']);
+      expect((await api('GET', '/api/people/sun-yu')).body).toMatchObject({
+        email: 'sun.yu@estate.example',
+        notify: ['email', 'sms'],
+        language: 'zh',
+        quietHours: '22:00-07:00',
+      });
+      await expect(textOf(page.locator('dl.facts'))).resolves.toMatch(/Told by Notifications, Email, SMS · Quiet hours: 22:00-07:00/);
       await page.goto(`${fms.httpUrl}/teams/rs-eng`);
       expect(await page.getByLabel('Sun Yu (sun-yu)').isChecked()).toBe(true);
       await noSidewaysScroll(page);

@@ -14,6 +14,9 @@ export interface PersonItem {
   phone?: string;
   email?: string;
   onDuty?: { days: string[]; hours: string }[];
+  notify?: string[];
+  language?: string;
+  quietHours?: string;
   enabled: boolean;
   openOrders: number;
   teams: string[];
@@ -300,6 +303,10 @@ export async function personPage(api: ApiClient, ctx: PageContext, id: string, s
     role: p.role,
     skills: p.skills.join(', '),
     phone: p.phone ?? '',
+    email: p.email ?? '',
+    notify: p.notify ?? ['email'],
+    language: p.language ?? '',
+    quietHours: p.quietHours ?? '',
     teams: memberOf,
   });
   const acc = valuesFor(opts.state, 'account', { role: p.role, language: '' });
@@ -333,6 +340,10 @@ export async function personPage(api: ApiClient, ctx: PageContext, id: string, s
         }
         <dt>${pp.onDuty}</dt>
         <dd>${duty(ctx, p)}</dd>
+        <dt>${pp.notifyBy}</dt>
+        <dd>
+          ${[ctx.m.nav.notices, ...(p.notify ?? ['email']).map((c) => (c === 'sms' ? pp.sms : pp.email))].join(', ')}${p.quietHours ? ` · ${pp.pair(pp.quietHours, p.quietHours)}` : ''}
+        </dd>
         <dt>${pp.teams}</dt>
         <dd>${onTeams.length ? onTeams.map((t, i) => html`${i ? ', ' : ''}<a href="/teams/${enc(t.id)}">${t.name}</a>`) : '—'}</dd>
       </dl>
@@ -460,6 +471,38 @@ export async function personPage(api: ApiClient, ctx: PageContext, id: string, s
           )}
           ${field('e-skills', pp.skills, html`<input id="e-skills" name="skills" aria-describedby="e-skills-hint" value="${edit.get('skills')}" />`, pp.skillsHint)}
           ${field('e-phone', pp.phone, html`<input id="e-phone" name="phone" type="tel" autocomplete="off" value="${edit.get('phone')}" />`)}
+          ${field('e-email', pp.email, html`<input id="e-email" name="email" type="email" autocomplete="off" value="${edit.get('email')}" />`)}
+          ${checkboxes(
+            'notify',
+            pp.notifyBy,
+            [
+              { value: 'email', label: pp.byEmail },
+              { value: 'sms', label: pp.bySms },
+            ],
+            edit.list('notify'),
+            pp.notifyHint,
+          )}
+          ${field(
+            'e-language',
+            pp.messagesLanguage,
+            select(
+              'language',
+              'e-language',
+              [
+                { value: '', label: pp.siteLanguage },
+                { value: 'en', label: 'English' },
+                { value: 'zh', label: '中文' },
+              ],
+              edit.get('language'),
+            ),
+            pp.messagesLanguageHint,
+          )}
+          ${field(
+            'e-quiet',
+            pp.quietHours,
+            html`<input id="e-quiet" name="quietHours" aria-describedby="e-quiet-hint" placeholder="22:00-07:00" value="${edit.get('quietHours')}" />`,
+            pp.quietHoursHint,
+          )}
           ${checkboxes(
             'teams',
             pp.teams,
