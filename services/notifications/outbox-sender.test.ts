@@ -139,7 +139,10 @@ describe('the outbox sender', () => {
         sent.push({ id: e.id, event: e.event, payload: e.payload });
         return { ok: true };
       },
-      { perRecipientPerMinute: 2, fold: (entries) => ({ payload: { ids: entries.map((x) => x.id) } }) },
+      {
+        perRecipientPerMinute: 2,
+        fold: (entries) => ({ payload: { ids: entries.flatMap((x) => (x.event === 'digest' ? (x.payload as { ids: string[] }).ids : [x.id])) } }),
+      },
     );
     for (const id of ['a', 'b', 'c', 'd', 'e']) await add(id);
     await store.enqueue({
@@ -158,9 +161,13 @@ describe('the outbox sender', () => {
     const folded = (await store.list({ state: 'cancelled', limit: 10, offset: 0 })).items;
     expect(folded.map((x) => x.id).sort()).toEqual(['c', 'd', 'e']);
     expect(folded.every((x) => /^folded into digest /.test(x.lastError ?? ''))).toBe(true);
+    // Another one in the same minute goes into the digest that waits.
+    clock.t += 1000;
+    await add('f');
+    expect(await sender.runOnce()).toMatchObject({ folded: 1 });
     clock.t += 60_000;
     expect(await sender.runOnce()).toMatchObject({ sent: 1 });
-    expect(sent[2]).toMatchObject({ event: 'digest', payload: { ids: ['c', 'd', 'e'] } });
+    expect(sent[2]).toMatchObject({ event: 'digest', payload: { ids: ['c', 'd', 'e', 'f'] } });
     expect((await store.list({ state: 'pending', limit: 10, offset: 0 })).items.map((x) => x.id)).toEqual(['later']);
   });
 });

@@ -32,7 +32,8 @@ export interface OutboxSenderOptions {
   obsolete?: (entry: OutboxEntry) => Promise<string | null>;
   /**
    * Folds what waits for a recipient over their rate into one message (a digest): given the deliveries
-   * (oldest first), the digest's event and payload. Without it, each waits its turn.
+   * (oldest first; the digest already waiting comes first when there is one), the digest's payload.
+   * Without it, each waits its turn.
    */
   fold?: (entries: readonly OutboxEntry[]) => Pick<NewOutboxEntry, 'payload'>;
   /** Told what became of each delivery taken (metrics, the audit log, the console's live updates). */
@@ -75,37 +76,35 @@ export function createOutboxSender(o: OutboxSenderOptions) {
   }
 
   /**
-   * A recipient over their rate: what waits for them on this channel (this delivery and the pending
-   * ones) becomes one digest, sent when their minute has room; each folded delivery is `cancelled`
-   * ("folded into digest …"). A digest, or a delivery that comes while a digest already waits, waits its turn.
+   * A recipient over their rate: what waits for them on this channel (this delivery, this round's next
+   * ones, the pending ones due now) goes into their digest — the one already waiting, or a new one sent
+   * when their minute has room; each folded delivery is `cancelled` ("folded into digest …"). A digest
+   * over the rate waits its turn; what is held for later (quiet hours, an escalation step) keeps its time.
    */
   async function overRate(e: OutboxEntry, wait: number, mates: OutboxEntry[]): Promise<Outcome> {
     if (!o.fold || e.event === DIGEST) {
       await o.store.postpone(e.id, wait);
       return 'postponed';
     }
-    const waiting = (await o.store.list({ recipient: e.recipient, channel: e.channel, state: 'pending', limit: 200, offset: 0 })).items.filter(
-      // Only what is due now: a delivery held for quiet hours or a later escalation step keeps its time.
-      (x) => x.event !== DIGEST && x.nextAttemptAt <= o.now(),
-    );
-    // This round's own later deliveries to the same recipient by the same channel go in too.
+    const pending = (await o.store.list({ recipient: e.recipient, channel: e.channel, state: 'pending', limit: 200, offset: 0 })).items;
+    const digest = pending.find((x) => x.event === DIGEST);
+    const waiting = pending.filter((x) => x.event !== DIGEST && x.nextAttemptAt <= o.now());
     const own = mates.filter((x) => x.channel === e.channel && x.event !== DIGEST);
     const entries = [e, ...own, ...waiting].sort((a, b) => a.createdAt - b.createdAt);
-    const id = randomUUID();
-    const added = await o.store.enqueue({
-      id,
-      dedupeKey: `${DIGEST}|${e.channel}|${e.recipient}|${wait}`,
-      channel: e.channel,
-      recipient: e.recipient,
-      event: DIGEST,
-      subjectId: null,
-      createdAt: o.now(),
-      notBefore: wait,
-      ...o.fold(entries),
-    });
-    if (!added) {
-      await o.store.postpone(e.id, wait + 1);
-      return 'postponed';
+    let id = digest?.id;
+    if (!digest || !(await o.store.amend(digest.id, o.fold([digest, ...entries]).payload))) {
+      id = randomUUID();
+      await o.store.enqueue({
+        id,
+        dedupeKey: `${DIGEST}|${e.channel}|${e.recipient}|${id}`,
+        channel: e.channel,
+        recipient: e.recipient,
+        event: DIGEST,
+        subjectId: null,
+        createdAt: o.now(),
+        notBefore: wait,
+        ...o.fold(entries),
+      });
     }
     for (const x of entries) {
       await o.store.cancel(x.id, `folded into digest ${id}`, o.now());

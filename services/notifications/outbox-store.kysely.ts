@@ -102,6 +102,16 @@ export function createKyselyOutboxStore(db: Db): OutboxStore {
         .execute();
     },
 
+    async amend(id, payload) {
+      const r = await db
+        .updateTable('outbox')
+        .set({ payload: JSON.stringify(payload) })
+        .where('id', '=', id)
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
     async cancel(id, reason, at) {
       await db
         .updateTable('outbox')

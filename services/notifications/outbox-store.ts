@@ -58,6 +58,8 @@ export interface OutboxStore {
   markFailed(id: string, error: string, nextAttemptAt: number | null): Promise<void>;
   /** Not sent now, and no attempt spent: taken again at `at` (a recipient's rate limit). */
   postpone(id: string, at: number): Promise<void>;
+  /** A pending delivery's payload replaced (a digest taking more); false when it is no longer pending. */
+  amend(id: string, payload: unknown): Promise<boolean>;
   /** No longer needed: never sent (`cancelled`, with the reason). */
   cancel(id: string, reason: string, at: number): Promise<void>;
   /** A recipient saw their in-app notifications up to `at`; how many were newly seen. */

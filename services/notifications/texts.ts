@@ -88,12 +88,11 @@ export const texts = {
       ...(pdf ? { attachments: [{ filename: pdf.filename, path: pdf.path, contentType: 'application/pdf' }] } : {}),
     };
   },
-  /** What waited for one person over their rate, in one message: the titles, newest last. */
-  digest(lang: Language, items: readonly { title: string; link?: string | undefined }[], link: string, urgent: boolean): NotificationMessage {
-    const shown = items.slice(-30);
-    const more = items.length - shown.length;
-    const title = lang === 'zh' ? `FMS：${items.length} 条通知` : `FMS: ${items.length} notifications`;
-    const lines = shown.map((i) => `- ${i.title}${i.link ? `\n  ${i.link}` : ''}`);
+  /** What waited for one person over their rate, in one message: the newest titles (at most 30), and how many in all. */
+  digest(lang: Language, items: readonly { title: string; link?: string | undefined }[], count: number, link: string, urgent: boolean): NotificationMessage {
+    const more = count - items.length;
+    const title = lang === 'zh' ? `FMS：${count} 条通知` : `FMS: ${count} notifications`;
+    const lines = items.map((i) => `- ${i.title}${i.link ? `\n  ${i.link}` : ''}`);
     if (more > 0) lines.unshift(lang === 'zh' ? `（另有 ${more} 条较早的通知，见控制台）` : `(and ${more} earlier ones, in the console)`);
     const intro = lang === 'zh' ? '短时间内通知较多，合并为一条：' : 'Many notifications came at once; here they are together:';
     return { language: lang, title, text: [intro, '', ...lines].join('\n'), link, urgent };
