@@ -4,9 +4,11 @@
  * Figures go to stdout and to BENCHMARKS.md with the machine and the date.
  *
  * BENCH_SECONDS (default 20) sets the length of each load phase; BENCH_PROFILE=1 writes a CPU profile
- * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|work-orders|notifications|reports|scale-out|sign-in runs
- * one part. BENCH_ONLY=console runs the console's budgets (console.ts), which the full run leaves out: seeding its
- * 10,000 orders takes minutes.
+ * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|yardstick|work-orders|notifications|reports|scale-out|sign-in
+ * runs one part (several: separated by commas). `yardstick` runs the reference pipeline (reference-pipeline.ts) and FMS on
+ * InfluxDB, and writes FMS's rates as ratios of the reference's; with `ingest` too (or in the full run) the embedded
+ * store's ratios as well. BENCH_ONLY=console runs the console's budgets (console.ts), which the full run leaves out:
+ * seeding its 10,000 orders takes minutes.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import mqtt from 'mqtt';
 import { startServiceProcess, type ServiceProcess } from '../../services/testing/service-process.ts';
 import { startInfluxd } from '../../services/testing/influxd.ts';
 import { runPublisher } from './run-publisher.ts';
+import { influxPointCount, startReferencePipeline } from './run-reference.ts';
 import { workOrderBench } from './work-orders.ts';
 import { pmBench } from './pm.ts';
 import { reportBench } from './reports.ts';
@@ -45,6 +48,8 @@ interface PhaseResult {
   stored: number;
   rejected: number;
   seconds: number;
+  /** From the publisher's start until the last accepted reading was stored. */
+  storedSeconds: number;
   rate: number;
 }
 
@@ -78,6 +83,7 @@ async function drained(service: ServiceProcess) {
 
 async function throughput(service: ServiceProcess, qos: 0 | 1): Promise<PhaseResult> {
   const before = await drained(service);
+  const started = Date.now();
   const pub = await runPublisher({ mqttUrl: service.mqttUrl, qos, seconds: SECONDS, site: 'bench', prefix: 'bench-pump', count: PUMPS });
   const after = await drained(service);
   const ingested = after.ingested - before.ingested;
@@ -89,6 +95,7 @@ async function throughput(service: ServiceProcess, qos: 0 | 1): Promise<PhaseRes
     stored: after.written - before.written,
     rejected: after.rejected - before.rejected,
     seconds: pub.elapsed,
+    storedSeconds: (Date.now() - started) / 1000,
     rate: ingested / pub.elapsed,
   };
 }
@@ -139,15 +146,17 @@ function machine(): string {
   return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${distro}, Node ${process.version}`;
 }
 
-const ONLY = process.env.BENCH_ONLY;
+const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
+/** Whether this run includes a part (every part but the console when BENCH_ONLY is not set). */
+const runs = (part: string) => (ONLY.size === 0 ? part !== 'console' : ONLY.has(part));
 
 async function main() {
-  if (ONLY === 'console') {
+  if (runs('console')) {
     process.stdout.write('bench: console, 10,000 open orders\n');
     writeSection('## Console (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await consoleBench())]);
     return;
   }
-  if (!ONLY || ONLY === 'work-orders') {
+  if (runs('work-orders')) {
     process.stdout.write('bench: work-order register\n');
     const wo = await workOrderBench();
     process.stdout.write(`bench: ${wo.summary}\n`);
@@ -155,23 +164,23 @@ async function main() {
     process.stdout.write(`bench: ${pm.at(-1)}\n`);
     writeSection('## Work orders (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...wo.lines, ...pm]);
   }
-  if (!ONLY || ONLY === 'notifications') {
+  if (runs('notifications')) {
     process.stdout.write('bench: notifications, a burst of 1,000 P1 orders\n');
     writeSection('## Notifications (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await notificationBench())]);
   }
-  if (!ONLY || ONLY === 'reports') {
+  if (runs('reports')) {
     process.stdout.write('bench: reports over 1,000 assets and 90 days\n');
     writeSection('## Reports (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await reportBench())]);
   }
-  if (!ONLY || ONLY === 'scale-out') {
+  if (runs('scale-out')) {
     process.stdout.write('bench: scale-out, one and two instances behind Mosquitto\n');
     writeSection('## Scale-out (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await scaleOutBench(SECONDS))]);
   }
-  if (!ONLY || ONLY === 'sign-in') {
+  if (runs('sign-in')) {
     process.stdout.write('bench: device sign-in, 1,000 devices\n');
     writeSection('## Device sign-in (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await signInBench())]);
   }
-  if (ONLY === 'work-orders' || ONLY === 'notifications' || ONLY === 'reports' || ONLY === 'scale-out' || ONLY === 'sign-in') return;
+  if (!runs('ingest') && !runs('influx') && !runs('yardstick')) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-bench-'));
   const assets = [
     ...Array.from({ length: PUMPS }, (_, i) => `  - { id: bench-pump-${String(i + 1).padStart(4, '0')}, type: pump, site: bench }`),
@@ -180,15 +189,18 @@ async function main() {
   writeFileSync(path.join(dir, 'estate.yaml'), `sites: [{ id: bench }]\nassets:\n${assets.join('\n')}\n`);
   process.stdout.write(`bench: ${PUMPS} pumps and ${GATES} gates, default rules, ${SECONDS} s per phase\n`);
   try {
-    if (!ONLY || ONLY === 'ingest') await ingestBench(dir);
-    const influx = !ONLY || ONLY === 'influx' ? await influxBench(dir) : undefined;
-    if (influx) writeSection('## Telemetry on InfluxDB (npm run bench)', influx);
+    // The yardstick first, then FMS on InfluxDB, then on its embedded store: the same load, back to back.
+    const reference = runs('yardstick') ? await referenceBench() : undefined;
+    const influx = runs('influx') || runs('yardstick') ? await influxBench(dir, runs('influx')) : undefined;
+    if (influx?.lines) writeSection('## Telemetry on InfluxDB (npm run bench)', influx.lines);
+    const embedded = runs('ingest') ? await ingestBench(dir) : undefined;
+    if (reference) writeSection('## Yardstick: FMS against a reference pipeline (npm run bench)', yardstickSection(reference, influx?.phases, embedded));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function ingestBench(dir: string): Promise<void> {
+async function ingestBench(dir: string): Promise<PhaseResult[]> {
   const service = await startServiceProcess(
     { FMS_DATA_DIR: path.join(dir, 'data'), FMS_CONFIG: path.join(dir, 'estate.yaml'), FMS_LOG_LEVEL: 'info', ...LOAD_GENERATOR },
     [],
@@ -209,6 +221,7 @@ async function ingestBench(dir: string): Promise<void> {
       `bench: alarm to work order: p50 ${lat.p50} ms, p99 ${lat.p99} ms, max ${lat.max} ms over ${lat.orders} orders, with ${backgroundRate} msg/s of telemetry alongside\n`,
     );
     writeSection('## Ingest pipeline (npm run bench)', ingestSection(phases, lat));
+    return phases;
   } finally {
     await service.stop('SIGTERM');
   }
@@ -262,14 +275,12 @@ function writeSection(title: string, lines: string[]): void {
   process.stdout.write(`bench: "${title}" written to BENCHMARKS.md\n`);
 }
 
-/** The same load with InfluxDB as the telemetry store, then the spool's replay rate after an outage. */
-async function influxBench(dir: string): Promise<string[] | undefined> {
-  try {
-    execFileSync('sh', ['-c', 'command -v influxd'], { stdio: 'pipe' });
-  } catch {
-    process.stdout.write('bench: influxd not installed (apt-get install influxdb): InfluxDB figures skipped\n');
-    return undefined;
-  }
+/**
+ * The same load with InfluxDB as the telemetry store, QoS 0 and 1 (what InfluxDB itself counts is what
+ * counts as stored), then, with `outage`, the spool's replay rate after an outage and the section's lines.
+ */
+async function influxBench(dir: string, outage: boolean): Promise<{ phases: PhaseResult[]; lines?: string[] } | undefined> {
+  if (!influxdInstalled()) return undefined;
   const influx = await startInfluxd();
   const service = await startServiceProcess(
     { FMS_DATA_DIR: path.join(dir, 'data-influx'), FMS_CONFIG: path.join(dir, 'estate.yaml'), FMS_INFLUX_URL: influx.url, ...LOAD_GENERATOR },
@@ -277,24 +288,23 @@ async function influxBench(dir: string): Promise<string[] | undefined> {
     [],
   );
   try {
+    const phases: PhaseResult[] = [];
+    for (const qos of [0, 1] as const) {
+      const counted = await influxPointCount(influx.url, 'fms').catch(() => 0);
+      const r = await throughput(service, qos);
+      r.stored = (await influxPointCount(influx.url, 'fms')) - counted;
+      phases.push(r);
+      process.stdout.write(
+        `bench: InfluxDB, ${r.name}: ${Math.round(r.rate)} msg/s accepted end to end (${r.ingested} ingested of ${r.sent} sent, ${r.stored} points in InfluxDB, ${Math.round(r.stored / r.storedSeconds)} points/s until the last was written)\n`,
+      );
+    }
+    if (!outage) return { phases };
+
     const health = async () =>
       (await (await fetch(`${service.httpUrl}/api/health`)).json()) as { spoolDepth: number; telemetryStore: { written: number; pending: number } };
-    const before = await health();
-    const started = Date.now();
-    const pub = await runPublisher({ mqttUrl: service.mqttUrl, qos: 0, seconds: SECONDS, site: 'bench', prefix: 'bench-pump', count: PUMPS });
-    let h = await health();
-    while (h.telemetryStore.pending > 0) {
-      await new Promise((r) => setTimeout(r, 50));
-      h = await health();
-    }
-    const allWritten = (Date.now() - started) / 1000;
-    const written = h.telemetryStore.written - before.telemetryStore.written;
-    process.stdout.write(
-      `bench: InfluxDB: ${Math.round(pub.acked / pub.elapsed)} msg/s accepted, ${written} points written, ${Math.round(written / allWritten)} points/s until the last was written\n`,
-    );
-
     await influx.stop();
-    const outage = await runPublisher({ mqttUrl: service.mqttUrl, qos: 0, seconds: 10, site: 'bench', prefix: 'bench-pump', count: PUMPS });
+    const down = await runPublisher({ mqttUrl: service.mqttUrl, qos: 0, seconds: 10, site: 'bench', prefix: 'bench-pump', count: PUMPS });
+    let h;
     do {
       await new Promise((r) => setTimeout(r, 100));
       h = await health();
@@ -307,20 +317,115 @@ async function influxBench(dir: string): Promise<string[] | undefined> {
     process.stdout.write(
       `bench: InfluxDB spool: ${spooled} points replayed in ${replaySeconds.toFixed(1)} s (${Math.round(spooled / replaySeconds)} points/s)\n`,
     );
-    return [
-      `Machine: ${machine()}. Commit ${commitId()}. Embedded aedes broker, InfluxDB 1.6.7 (Debian's influxd) on loopback as the`,
-      `telemetry store, ${PUMPS} pumps, default rules; one publisher process at full speed, QoS 0, for ${SECONDS} s.`,
-      '',
-      '| what | figure |',
-      '|---|---|',
-      `| telemetry accepted end to end (MQTT in → validated → rules → batched to InfluxDB) | **${Math.round(pub.acked / pub.elapsed).toLocaleString('en')} msg/s** |`,
-      `| points written to InfluxDB, counted until the last one was written | **${Math.round(written / allWritten).toLocaleString('en')} points/s** (${written} of ${pub.acked} sent) |`,
-      `| spool replay after an outage (${spooled} points spooled while influxd was stopped for ${outage.elapsed.toFixed(0)} s) | **${Math.round(spooled / replaySeconds).toLocaleString('en')} points/s** (${replaySeconds.toFixed(1)} s) |`,
-    ];
+    const q0 = phases[0]!;
+    return {
+      phases,
+      lines: [
+        `Machine: ${machine()}. Commit ${commitId()}. Embedded aedes broker, InfluxDB 1.6.7 (Debian's influxd) on loopback as the`,
+        `telemetry store, ${PUMPS} pumps, default rules; one publisher process at full speed, QoS 0, for ${SECONDS} s.`,
+        '',
+        '| what | figure |',
+        '|---|---|',
+        `| telemetry accepted end to end (MQTT in → validated → rules → batched to InfluxDB) | **${Math.round(q0.rate).toLocaleString('en')} msg/s** |`,
+        `| points written to InfluxDB, counted until the last one was written | **${Math.round(q0.stored / q0.storedSeconds).toLocaleString('en')} points/s** (${q0.stored} of ${q0.sent} sent) |`,
+        `| spool replay after an outage (${spooled} points spooled while influxd was stopped for ${down.elapsed.toFixed(0)} s) | **${Math.round(spooled / replaySeconds).toLocaleString('en')} points/s** (${replaySeconds.toFixed(1)} s) |`,
+      ],
+    };
   } finally {
     await service.stop('SIGTERM');
     await influx.destroy();
   }
+}
+
+function influxdInstalled(): boolean {
+  try {
+    execFileSync('sh', ['-c', 'command -v influxd'], { stdio: 'pipe' });
+    return true;
+  } catch {
+    process.stdout.write('bench: influxd not installed (apt-get install influxdb): InfluxDB figures skipped\n');
+    return false;
+  }
+}
+
+/**
+ * The yardstick: the same load generator, for the same time, against the reference pipeline
+ * (reference-pipeline.ts) in its own process on its own InfluxDB, one fresh database per QoS.
+ */
+async function referenceBench(): Promise<PhaseResult[] | undefined> {
+  if (!influxdInstalled()) return undefined;
+  const influx = await startInfluxd();
+  try {
+    const phases: PhaseResult[] = [];
+    for (const qos of [0, 1] as const) {
+      const db = `reference_qos${qos}`;
+      const pipeline = await startReferencePipeline(influx.url, db);
+      try {
+        const started = Date.now();
+        const pub = await runPublisher({ mqttUrl: pipeline.mqttUrl, qos, seconds: SECONDS, site: 'bench', prefix: 'bench-pump', count: PUMPS });
+        const s = await pipeline.drained();
+        const storedSeconds = (Date.now() - started) / 1000;
+        const r: PhaseResult = {
+          name: `telemetry, QoS ${qos}`,
+          sent: pub.sent,
+          acked: pub.acked,
+          ingested: s.accepted + s.rejected,
+          stored: await influxPointCount(influx.url, db),
+          rejected: s.rejected,
+          seconds: pub.elapsed,
+          storedSeconds,
+          rate: (s.accepted + s.rejected) / pub.elapsed,
+        };
+        phases.push(r);
+        process.stdout.write(
+          `bench: reference pipeline, ${r.name}: ${Math.round(r.rate)} msg/s accepted end to end (${s.accepted} accepted of ${r.sent} sent, ${r.rejected} rejected, ${r.stored} points in InfluxDB)\n`,
+        );
+      } finally {
+        await pipeline.stop();
+      }
+    }
+    return phases;
+  } finally {
+    await influx.destroy();
+  }
+}
+
+function yardstickSection(reference: PhaseResult[], influx: PhaseResult[] | undefined, embedded: PhaseResult[] | undefined): string[] {
+  const n = (x: number) => Math.round(x).toLocaleString('en');
+  const rows: string[] = [];
+  const sentences: string[] = [];
+  for (const qos of [0, 1] as const) {
+    const ref = reference[qos]!;
+    rows.push(
+      `| reference pipeline | ${qos} | ${n(ref.sent)} | ${n(ref.ingested - ref.rejected)} | ${n(ref.stored)} | ${n(ref.sent - ref.stored)} | ${n(ref.rate)} | 1 |`,
+    );
+    for (const [label, phases] of [
+      ['FMS on InfluxDB', influx],
+      ['FMS, embedded store', embedded],
+    ] as const) {
+      const p = phases?.[qos];
+      if (!p) continue;
+      const ratio = (p.rate / ref.rate).toFixed(2);
+      rows.push(
+        `| ${label} | ${qos} | ${n(p.sent)} | ${n(p.ingested - p.rejected)} | ${n(p.stored)} | ${n(p.sent - p.stored)} | ${n(p.rate)} | **${ratio}** |`,
+      );
+      sentences.push(`- ${label}, QoS ${qos}: ${n(p.rate)} msg/s = **${ratio}** of the reference's ${n(ref.rate)}`);
+    }
+  }
+  for (const s of sentences) process.stdout.write(`bench: ${s.slice(2).replaceAll('**', '')}\n`);
+  return [
+    `Machine: ${machine()}. Commit ${commitId()}. The same load generator (one publisher process, mqtt.js, ${PUMPS.toLocaleString('en')} pumps,`,
+    `~150-byte readings round-robin, bounded in flight: 100 at QoS 0, 1,000 at QoS 1) for ${SECONDS} s a phase against each, back to back:`,
+    'first the reference pipeline (simulators/bench/reference-pipeline.ts: embedded aedes → JSON.parse + zod → 4 threshold rules →',
+    `line protocol → InfluxDB 1.6 in batches of 5,000, two writes in flight), then FMS on InfluxDB${embedded ? ', then FMS on its embedded store' : ''},`,
+    `each with its own fresh influxd, default rules for FMS. Stored = points InfluxDB counts${embedded ? ' (the embedded store: readings it wrote)' : ''}; lost = sent − stored.`,
+    ...(embedded ? [] : ['FMS on its embedded store was not measured in this run (BENCH_ONLY without `ingest`).']),
+    '',
+    '| pipeline | QoS | sent | accepted | stored | lost | msg/s accepted | ratio to the reference |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    ...sentences,
+  ];
 }
 
 main().catch((err) => {
