@@ -190,11 +190,16 @@ async function main() {
   process.stdout.write(`bench: ${PUMPS} pumps and ${GATES} gates, default rules, ${SECONDS} s per phase\n`);
   try {
     // The yardstick first, then FMS on InfluxDB, then on its embedded store: the same load, back to back.
+    const loadBefore = os.loadavg()[0]!;
     const reference = runs('yardstick') ? await referenceBench() : undefined;
     const influx = runs('influx') || runs('yardstick') ? await influxBench(dir, runs('influx')) : undefined;
     if (influx?.lines) writeSection('## Telemetry on InfluxDB (npm run bench)', influx.lines);
     const embedded = runs('ingest') ? await ingestBench(dir) : undefined;
-    if (reference) writeSection('## Yardstick: FMS against a reference pipeline (npm run bench)', yardstickSection(reference, influx?.phases, embedded));
+    if (reference)
+      writeSection(
+        '## Yardstick: FMS against a reference pipeline (npm run bench)',
+        yardstickSection(reference, influx?.phases, embedded, [loadBefore, os.loadavg()[0]!]),
+      );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -389,7 +394,7 @@ async function referenceBench(): Promise<PhaseResult[] | undefined> {
   }
 }
 
-function yardstickSection(reference: PhaseResult[], influx: PhaseResult[] | undefined, embedded: PhaseResult[] | undefined): string[] {
+function yardstickSection(reference: PhaseResult[], influx: PhaseResult[] | undefined, embedded: PhaseResult[] | undefined, load: [number, number]): string[] {
   const n = (x: number) => Math.round(x).toLocaleString('en');
   const rows: string[] = [];
   const sentences: string[] = [];
@@ -419,6 +424,7 @@ function yardstickSection(reference: PhaseResult[], influx: PhaseResult[] | unde
     `line protocol → InfluxDB 1.6 in batches of 5,000, two writes in flight), then FMS on InfluxDB${embedded ? ', then FMS on its embedded store' : ''},`,
     `each with its own fresh influxd, default rules for FMS. Stored = points InfluxDB counts${embedded ? ' (the embedded store: readings it wrote)' : ''}; lost = sent − stored.`,
     ...(embedded ? [] : ['FMS on its embedded store was not measured in this run (BENCH_ONLY without `ingest`).']),
+    `Load average (1 min) as the reference began: ${load[0].toFixed(1)}; as the last FMS phase ended: ${load[1].toFixed(1)} (the bench itself keeps ~3 processes busy).`,
     '',
     '| pipeline | QoS | sent | accepted | stored | lost | msg/s accepted | ratio to the reference |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
