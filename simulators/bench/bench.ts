@@ -189,17 +189,15 @@ async function main() {
   writeFileSync(path.join(dir, 'estate.yaml'), `sites: [{ id: bench }]\nassets:\n${assets.join('\n')}\n`);
   process.stdout.write(`bench: ${PUMPS} pumps and ${GATES} gates, default rules, ${SECONDS} s per phase\n`);
   try {
-    // The yardstick first, then FMS on InfluxDB, then on its embedded store: the same load, back to back.
-    const loadBefore = os.loadavg()[0]!;
-    const reference = runs('yardstick') ? await referenceBench() : undefined;
-    const influx = runs('influx') || runs('yardstick') ? await influxBench(dir, runs('influx')) : undefined;
-    if (influx?.lines) writeSection('## Telemetry on InfluxDB (npm run bench)', influx.lines);
-    const embedded = runs('ingest') ? await ingestBench(dir) : undefined;
-    if (reference)
-      writeSection(
-        '## Yardstick: FMS against a reference pipeline (npm run bench)',
-        yardstickSection(reference, influx?.phases, embedded, [loadBefore, os.loadavg()[0]!]),
-      );
+    if (runs('yardstick')) {
+      const y = await yardstickBench(dir, runs('ingest'));
+      if (y) writeSection('## Yardstick: FMS against a reference pipeline (npm run bench)', yardstickSection(y));
+    }
+    if (runs('influx')) {
+      const influx = await influxBench(dir);
+      if (influx?.lines) writeSection('## Telemetry on InfluxDB (npm run bench)', influx.lines);
+    }
+    if (runs('ingest')) await ingestBench(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -282,9 +280,9 @@ function writeSection(title: string, lines: string[]): void {
 
 /**
  * The same load with InfluxDB as the telemetry store, QoS 0 and 1 (what InfluxDB itself counts is what
- * counts as stored), then, with `outage`, the spool's replay rate after an outage and the section's lines.
+ * counts as stored), then the spool's replay rate after an outage.
  */
-async function influxBench(dir: string, outage: boolean): Promise<{ phases: PhaseResult[]; lines?: string[] } | undefined> {
+async function influxBench(dir: string): Promise<{ phases: PhaseResult[]; lines: string[] } | undefined> {
   if (!influxdInstalled()) return undefined;
   const influx = await startInfluxd();
   const service = await startServiceProcess(
@@ -303,7 +301,6 @@ async function influxBench(dir: string, outage: boolean): Promise<{ phases: Phas
         `bench: InfluxDB, ${r.name}: ${Math.round(r.rate)} msg/s accepted end to end (${r.ingested} ingested of ${r.sent} sent, ${r.stored} points in InfluxDB, ${Math.round(r.stored / r.storedSeconds)} points/s until the last was written)\n`,
       );
     }
-    if (!outage) return { phases };
 
     const health = async () =>
       (await (await fetch(`${service.httpUrl}/api/health`)).json()) as { spoolDepth: number; telemetryStore: { written: number; pending: number } };
@@ -352,49 +349,116 @@ function influxdInstalled(): boolean {
   }
 }
 
+/** Each yardstick phase is cut into this many slices, taken in turn by every pipeline measured. */
+const SLICES = 4;
+
+interface Target {
+  label: string;
+  mqttUrl: string;
+  /** Its counters once it has stored everything it accepted. */
+  counts(): Promise<{ ingested: number; rejected: number; stored: number }>;
+}
+
+interface Yardstick {
+  reference: PhaseResult[];
+  influx: PhaseResult[];
+  embedded: PhaseResult[] | undefined;
+  load: [number, number];
+}
+
 /**
- * The yardstick: the same load generator, for the same time, against the reference pipeline
- * (reference-pipeline.ts) in its own process on its own InfluxDB, one fresh database per QoS.
+ * The yardstick: the reference pipeline (reference-pipeline.ts, its own process and influxd), FMS on
+ * InfluxDB (its own influxd) and, with `withEmbedded`, FMS on its embedded store, all started at once
+ * and loaded in turn by the same load generator: each QoS phase is cut into slices, and each pipeline
+ * takes one slice after the other (in alternating order), so that other work on the shared machine
+ * falls on all of them alike rather than on whichever ran during it.
  */
-async function referenceBench(): Promise<PhaseResult[] | undefined> {
+async function yardstickBench(dir: string, withEmbedded: boolean): Promise<Yardstick | undefined> {
   if (!influxdInstalled()) return undefined;
-  const influx = await startInfluxd();
+  const stops: (() => Promise<unknown>)[] = [];
   try {
-    const phases: PhaseResult[] = [];
-    for (const qos of [0, 1] as const) {
-      const db = `reference_qos${qos}`;
-      const pipeline = await startReferencePipeline(influx.url, db);
-      try {
-        const started = Date.now();
-        const pub = await runPublisher({ mqttUrl: pipeline.mqttUrl, qos, seconds: SECONDS, site: 'bench', prefix: 'bench-pump', count: PUMPS });
-        const s = await pipeline.drained();
-        const storedSeconds = (Date.now() - started) / 1000;
-        const r: PhaseResult = {
-          name: `telemetry, QoS ${qos}`,
-          sent: pub.sent,
-          acked: pub.acked,
-          ingested: s.accepted + s.rejected,
-          stored: await influxPointCount(influx.url, db),
-          rejected: s.rejected,
-          seconds: pub.elapsed,
-          storedSeconds,
-          rate: (s.accepted + s.rejected) / pub.elapsed,
-        };
-        phases.push(r);
-        process.stdout.write(
-          `bench: reference pipeline, ${r.name}: ${Math.round(r.rate)} msg/s accepted end to end (${s.accepted} accepted of ${r.sent} sent, ${r.rejected} rejected, ${r.stored} points in InfluxDB)\n`,
-        );
-      } finally {
-        await pipeline.stop();
-      }
+    const refInflux = await startInfluxd();
+    stops.unshift(() => refInflux.destroy());
+    const fmsInflux = await startInfluxd();
+    stops.unshift(() => fmsInflux.destroy());
+    const reference = await startReferencePipeline(refInflux.url, 'reference');
+    stops.unshift(() => reference.stop());
+    const onInflux = await startServiceProcess(
+      { FMS_DATA_DIR: path.join(dir, 'data-yardstick-influx'), FMS_CONFIG: path.join(dir, 'estate.yaml'), FMS_INFLUX_URL: fmsInflux.url, ...LOAD_GENERATOR },
+      [],
+      [],
+    );
+    stops.unshift(() => onInflux.stop('SIGTERM'));
+    const targets: Target[] = [
+      {
+        label: 'reference pipeline',
+        mqttUrl: reference.mqttUrl,
+        async counts() {
+          const s = await reference.drained();
+          return { ingested: s.accepted + s.rejected, rejected: s.rejected, stored: await influxPointCount(refInflux.url, 'reference') };
+        },
+      },
+      {
+        label: 'FMS on InfluxDB',
+        mqttUrl: onInflux.mqttUrl,
+        async counts() {
+          const s = await drained(onInflux);
+          return { ingested: s.ingested, rejected: s.rejected, stored: await influxPointCount(fmsInflux.url, 'fms').catch(() => 0) };
+        },
+      },
+    ];
+    if (withEmbedded) {
+      const embedded = await startServiceProcess(
+        { FMS_DATA_DIR: path.join(dir, 'data-yardstick'), FMS_CONFIG: path.join(dir, 'estate.yaml'), ...LOAD_GENERATOR },
+        [],
+        [],
+      );
+      stops.unshift(() => embedded.stop('SIGTERM'));
+      targets.push({
+        label: 'FMS, embedded store',
+        mqttUrl: embedded.mqttUrl,
+        async counts() {
+          const s = await drained(embedded);
+          return { ingested: s.ingested, rejected: s.rejected, stored: s.written };
+        },
+      });
     }
-    return phases;
+    const loadBefore = os.loadavg()[0]!;
+    const results: PhaseResult[][] = targets.map(() => []);
+    for (const qos of [0, 1] as const) {
+      const sums = targets.map(() => ({ sent: 0, acked: 0, ingested: 0, rejected: 0, stored: 0, seconds: 0 }));
+      for (let slice = 0; slice < SLICES; slice++) {
+        const order = targets.map((_, i) => (slice % 2 === 0 ? i : targets.length - 1 - i));
+        for (const i of order) {
+          const t = targets[i]!;
+          const sum = sums[i]!;
+          const before = await t.counts();
+          const pub = await runPublisher({ mqttUrl: t.mqttUrl, qos, seconds: SECONDS / SLICES, site: 'bench', prefix: 'bench-pump', count: PUMPS });
+          const after = await t.counts();
+          sum.sent += pub.sent;
+          sum.acked += pub.acked;
+          sum.ingested += after.ingested - before.ingested;
+          sum.rejected += after.rejected - before.rejected;
+          sum.stored += after.stored - before.stored;
+          sum.seconds += pub.elapsed;
+        }
+      }
+      targets.forEach((t, i) => {
+        const sum = sums[i]!;
+        const r: PhaseResult = { name: `telemetry, QoS ${qos}`, ...sum, storedSeconds: sum.seconds, rate: sum.ingested / sum.seconds };
+        results[i]!.push(r);
+        process.stdout.write(
+          `bench: yardstick, ${t.label}, QoS ${qos}: ${Math.round(r.rate)} msg/s accepted (${r.ingested - r.rejected} of ${r.sent} sent, ${r.rejected} rejected, ${r.stored} stored)\n`,
+        );
+      });
+    }
+    return { reference: results[0]!, influx: results[1]!, embedded: withEmbedded ? results[2] : undefined, load: [loadBefore, os.loadavg()[0]!] };
   } finally {
-    await influx.destroy();
+    for (const stop of stops) await stop();
   }
 }
 
-function yardstickSection(reference: PhaseResult[], influx: PhaseResult[] | undefined, embedded: PhaseResult[] | undefined, load: [number, number]): string[] {
+function yardstickSection({ reference, influx, embedded, load }: Yardstick): string[] {
   const n = (x: number) => Math.round(x).toLocaleString('en');
   const rows: string[] = [];
   const sentences: string[] = [];
@@ -419,12 +483,13 @@ function yardstickSection(reference: PhaseResult[], influx: PhaseResult[] | unde
   for (const s of sentences) process.stdout.write(`bench: ${s.slice(2).replaceAll('**', '')}\n`);
   return [
     `Machine: ${machine()}. Commit ${commitId()}. The same load generator (one publisher process, mqtt.js, ${PUMPS.toLocaleString('en')} pumps,`,
-    `~150-byte readings round-robin, bounded in flight: 100 at QoS 0, 1,000 at QoS 1) for ${SECONDS} s a phase against each, back to back:`,
-    'first the reference pipeline (simulators/bench/reference-pipeline.ts: embedded aedes → JSON.parse + zod → 4 threshold rules →',
-    `line protocol → InfluxDB 1.6 in batches of 5,000, two writes in flight), then FMS on InfluxDB${embedded ? ', then FMS on its embedded store' : ''},`,
-    `each with its own fresh influxd, default rules for FMS. Stored = points InfluxDB counts${embedded ? ' (the embedded store: readings it wrote)' : ''}; lost = sent − stored.`,
+    `~150-byte readings round-robin, bounded in flight: 100 at QoS 0, 1,000 at QoS 1) against each, ${SECONDS} s a QoS in all, in`,
+    `${SLICES} slices of ${SECONDS / SLICES} s that the pipelines take in turn (order alternating), all of them started before the first:`,
+    'the reference pipeline (simulators/bench/reference-pipeline.ts: embedded aedes → JSON.parse + zod → 4 threshold rules →',
+    `line protocol → InfluxDB 1.6 in batches of 5,000, two writes in flight), FMS on InfluxDB${embedded ? ' and FMS on its embedded store' : ''}, with the`,
+    `default rules; each InfluxDB user has its own influxd. Stored = points InfluxDB counts${embedded ? ' (the embedded store: readings it wrote)' : ''}; lost = sent − stored.`,
     ...(embedded ? [] : ['FMS on its embedded store was not measured in this run (BENCH_ONLY without `ingest`).']),
-    `Load average (1 min) as the reference began: ${load[0].toFixed(1)}; as the last FMS phase ended: ${load[1].toFixed(1)} (the bench itself keeps ~3 processes busy).`,
+    `Load average (1 min) as the first slice began: ${load[0].toFixed(1)}; as the last ended: ${load[1].toFixed(1)} (the bench itself keeps ~3 processes busy).`,
     '',
     '| pipeline | QoS | sent | accepted | stored | lost | msg/s accepted | ratio to the reference |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
