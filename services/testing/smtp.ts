@@ -1,9 +1,23 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerOptions } from 'smtp-server';
 
 export interface CaughtMail {
   mail: ParsedMail;
   to: string[];
+  /** Whether it came over TLS (smtps or after STARTTLS). */
+  secure: boolean;
+}
+
+export interface MailCatcherOptions {
+  user?: string;
+  pass?: string;
+  port?: number;
+  /** Refuses a recipient: an error with a `responseCode` (550 gives up, 451 asks to retry), or nothing to take it. */
+  refuseRecipient?: (address: SMTPServerAddress) => (Error & { responseCode: number }) | undefined;
+  /** Repeats the refused login in its error, as some servers do: FMS must not pass it on. */
+  echoRefusedLogin?: boolean;
+  /** More of smtp-server's options (TLS, STARTTLS, disabled commands). */
+  server?: Partial<SMTPServerOptions>;
 }
 
 /**
@@ -11,7 +25,7 @@ export interface CaughtMail {
  * mailparser, for a test to read: what a person's inbox would get. It wants the login given, as a
  * real relay does; `port` reuses a port (an SMTP server that comes back after being down).
  */
-export async function startMailCatcher(o: { user?: string; pass?: string; port?: number } = {}) {
+export async function startMailCatcher(o: MailCatcherOptions = {}) {
   const user = o.user ?? 'fms';
   const pass = o.pass ?? 'mail-secret-42';
   const arrived: CaughtMail[] = [];
@@ -23,17 +37,22 @@ export async function startMailCatcher(o: { user?: string; pass?: string; port?:
     logger: false,
     onAuth(auth, _session, cb) {
       if (auth.username === user && auth.password === pass) return cb(null, { user });
-      cb(Object.assign(new Error('Authentication failed'), { responseCode: 535 }));
+      const said = o.echoRefusedLogin ? ` for ${auth.username} with password ${auth.password}` : '';
+      cb(Object.assign(new Error(`Authentication failed${said}`), { responseCode: 535 }));
+    },
+    onRcptTo(address, _session, cb) {
+      cb(o.refuseRecipient?.(address));
     },
     onData(stream, session, cb) {
       simpleParser(stream).then(
         (mail) => {
-          arrived.push({ mail, to: session.envelope.rcptTo.map((r) => r.address) });
+          arrived.push({ mail, to: session.envelope.rcptTo.map((r) => r.address), secure: session.secure });
           cb();
         },
         (err: Error) => cb(err),
       );
     },
+    ...o.server,
   });
   await new Promise<void>((resolve) => server.listen(o.port ?? 0, '127.0.0.1', resolve));
   const port = (server.server.address() as { port: number }).port;

@@ -97,6 +97,19 @@ const select = (name: string, id: string, options: { value: string; label: strin
   html`<select id="${id}" name="${name}">
     ${options.map((o) => html`<option value="${o.value}" ${o.value === chosen ? html` selected` : ''}>${o.label}</option>`)}
   </select>`;
+/** The language a person's messages (or an account's pages) are in: the two the console speaks, or none to follow `none`. */
+const languageSelect = (id: string, none: string, chosen: string) =>
+  select(
+    'language',
+    id,
+    [
+      { value: '', label: none },
+      { value: 'en', label: 'English' },
+      { value: 'zh', label: '中文' },
+    ],
+    chosen,
+  );
+
 const field = (id: string, label: string, input: Html, hint?: string) =>
   html`<label for="${id}">${label}</label>${hint ? html`<span class="muted small" id="${id}-hint">${hint}</span>` : ''}${input}`;
 
@@ -429,20 +442,7 @@ export async function personPage(api: ApiClient, ctx: PageContext, id: string, s
                     acc.list('sites'),
                     aa.sitesHint,
                   )}
-                  ${field(
-                    'a-language',
-                    aa.language,
-                    select(
-                      'language',
-                      'a-language',
-                      [
-                        { value: '', label: aa.browserLanguage },
-                        { value: 'en', label: 'English' },
-                        { value: 'zh', label: '中文' },
-                      ],
-                      acc.get('language'),
-                    ),
-                  )}
+                  ${field('a-language', aa.language, languageSelect('a-language', aa.browserLanguage, acc.get('language')))}
                   ${field(
                     'a-password',
                     aa.password,
@@ -482,21 +482,7 @@ export async function personPage(api: ApiClient, ctx: PageContext, id: string, s
             edit.list('notify'),
             pp.notifyHint,
           )}
-          ${field(
-            'e-language',
-            pp.messagesLanguage,
-            select(
-              'language',
-              'e-language',
-              [
-                { value: '', label: pp.siteLanguage },
-                { value: 'en', label: 'English' },
-                { value: 'zh', label: '中文' },
-              ],
-              edit.get('language'),
-            ),
-            pp.messagesLanguageHint,
-          )}
+          ${field('e-language', pp.messagesLanguage, languageSelect('e-language', pp.siteLanguage, edit.get('language')), pp.messagesLanguageHint)}
           ${field(
             'e-quiet',
             pp.quietHours,

@@ -4,12 +4,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { SMTPServerOptions } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogger, requireProgram } from '../../testing/harness.ts';
 import { closedPort } from '../../testing/http-receiver.ts';
 import { outboxEntry } from '../../testing/outbox-entry.ts';
+import { startMailCatcher } from '../../testing/smtp.ts';
 import type { DeliveryPayload, NotificationMessage } from '../message.ts';
 import { createEmailChannel, redactUrl, type EmailChannel } from './email.ts';
 
@@ -19,49 +19,26 @@ const PASS = 'p@ss:w/rd 秘密-0042';
 const encoded = encodeURIComponent(PASS);
 const openssl = requireProgram('openssl', 'openssl');
 
-interface Arrived {
-  mail: ParsedMail;
-  to: string[];
-  secure: boolean;
-}
+const refusal = (message: string, responseCode: number) => Object.assign(new Error(message), { responseCode });
 
 /**
- * A real SMTP server on a free loopback port: it checks the login (and, like some servers do, echoes
- * the password it refused: FMS must not repeat it), refuses nobody@ with 550 and busy@ with 451, and
- * parses what it receives with mailparser.
+ * The mail catcher (a real SMTP server on a free loopback port) as a fussy relay: it checks the login
+ * (and, like some servers do, echoes the password it refused: FMS must not repeat it), refuses
+ * nobody@ with 550 and busy@ with 451.
  */
-async function startSmtp(extra: Partial<SMTPServerOptions> = {}) {
-  const arrived: Arrived[] = [];
-  const server = new SMTPServer({
-    secure: false,
-    hideSTARTTLS: true,
-    allowInsecureAuth: true,
-    authMethods: ['PLAIN', 'LOGIN'],
-    logger: false,
-    onAuth(auth, _session, cb) {
-      if (auth.username === USER && auth.password === PASS) return cb(null, { user: USER });
-      cb(Object.assign(new Error(`Authentication failed for ${auth.username} with password ${auth.password}`), { responseCode: 535 }));
-    },
-    onRcptTo(address, _session, cb) {
-      if (address.address.startsWith('nobody@')) return cb(Object.assign(new Error('5.1.1 No such mailbox here'), { responseCode: 550 }));
-      if (address.address.startsWith('busy@')) return cb(Object.assign(new Error('4.2.1 Mailbox busy, try later'), { responseCode: 451 }));
-      cb();
-    },
-    onData(stream, session, cb) {
-      simpleParser(stream).then(
-        (mail) => {
-          arrived.push({ mail, to: session.envelope.rcptTo.map((r) => r.address), secure: session.secure });
-          cb();
-        },
-        (err: Error) => cb(err),
-      );
-    },
-    ...extra,
+const startSmtp = (server: Partial<SMTPServerOptions> = {}) =>
+  startMailCatcher({
+    user: USER,
+    pass: PASS,
+    echoRefusedLogin: true,
+    refuseRecipient: (address) =>
+      address.address.startsWith('nobody@')
+        ? refusal('5.1.1 No such mailbox here', 550)
+        : address.address.startsWith('busy@')
+          ? refusal('4.2.1 Mailbox busy, try later', 451)
+          : undefined,
+    server,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as { port: number }).port;
-  return { port, arrived, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 const message: NotificationMessage = {
   language: 'zh',
