@@ -202,6 +202,35 @@ export function describeTelemetryStore(name: string, open: () => Promise<StoreUn
       ).toEqual([{ ts: T0, value: 5 }]);
     });
 
+    it('counts a counter over many buckets with resets in some: each step in the bucket of its later reading', async () => {
+      // Hour 1: 10 → 12, reset → 1 (3); hour 2: a lone reading 5, up from 1 (4); hour 3: 5 → 2 (reset: 2), 2 → 2 (0), reset → 0 (0);
+      // hour 5: 0 → 7 (7). Hour 4 has no readings and no bucket.
+      const values: [number, number][] = [
+        [0, 10],
+        [10, 12],
+        [20, 1],
+        [H + 30, 5],
+        [2 * H, 2],
+        [2 * H + 60_000, 2],
+        [2 * H + 120_000, 0],
+        [4 * H + 5, 7],
+      ];
+      store.write(values.map(([t, v]) => pump('p1', T0 + t, { run_hours: v })));
+      await store.flush();
+      const q = { asset: 'p1', measurement: 'pump' as const, metric: 'run_hours', from: T0, to: T0 + 5 * H, every: H };
+      expect(await store.aggregate({ ...q, fn: 'increase' })).toEqual([
+        { ts: T0, value: 3 },
+        { ts: T0 + H, value: 4 },
+        { ts: T0 + 2 * H, value: 2 },
+        { ts: T0 + 4 * H, value: 7 },
+      ]);
+      // Usage since a moment, as preventive maintenance asks it: one bucket over the whole span.
+      expect(await store.aggregate({ ...q, from: T0 + H, every: 4 * H, fn: 'increase' })).toEqual([{ ts: T0 + H, value: 9 }]);
+      // A single reading has risen by nothing yet; an asset without readings has no figure at all.
+      expect(await store.aggregate({ ...q, from: T0 + 4 * H, every: H, fn: 'increase' })).toEqual([{ ts: T0 + 4 * H, value: 0 }]);
+      expect(await store.aggregate({ ...q, asset: 'p2', fn: 'increase' })).toEqual([]);
+    });
+
     it('stores a reading written twice (a replayed batch) once', async () => {
       store.write([pump('p1', T0, { flow_m3h: 5 })]);
       store.write([pump('p1', T0, { flow_m3h: 5 })]);

@@ -22,6 +22,9 @@ export interface InfluxTelemetryStoreOptions {
   flushIntervalMs?: number;
 }
 
+/** Beyond this many device resets in one query (each read back by its own statement, all in one URL), a counter's increase is worked out here from the raw points. */
+const MAX_RESETS_READ_BACK = 50;
+
 const SERVER_FNS = { mean: 'MEAN', min: 'MIN', max: 'MAX', last: 'LAST', count: 'COUNT' } as const;
 
 /** An InfluxQL string literal. Identifiers and values reach queries only through these two functions. */
@@ -127,6 +130,39 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
     return (series?.values ?? []).flatMap(([ts, v]) => (v === null ? [] : [{ ts, value: typeof v === 'boolean' ? (v ? 1 : 0) : v }]));
   }
 
+  /**
+   * A counter's increase per bucket, worked out by InfluxDB rather than by reading every raw point
+   * here (a pump's run-hours since its PM plan began may be a year of readings): the rises between
+   * successive readings summed per bucket, plus, at each device reset (a drop), the value it counted
+   * up to since — the few resets are read back by their times. Each step counts in the bucket of its
+   * later reading, a bucket's first reading against the one before it, as bucketize() does.
+   */
+  async function increase(q: AggregateQuery, metric: string): Promise<Bucket[]> {
+    const field = influxIdent(metric);
+    const from = `FROM ${influxIdent(q.measurement)} WHERE ${where(q)}`;
+    const [counts, rises, resets] = await client.queryAll<[number, number | null]>(
+      [
+        `SELECT COUNT(${field}) ${from} ${groupByTime(q)}`,
+        `SELECT SUM(d) FROM (SELECT NON_NEGATIVE_DIFFERENCE(${field}) AS d ${from}) WHERE ${range(q)} ${groupByTime(q)}`,
+        `SELECT d FROM (SELECT DIFFERENCE(${field}) AS d ${from}) WHERE d < 0`,
+      ].join('; '),
+    );
+    const resetTimes = (resets?.[0]?.values ?? []).map(([ts]) => ts);
+    if (resetTimes.length > MAX_RESETS_READ_BACK) return bucketize(await readings(q, metric), q);
+    const byBucket = new Map<number, number>();
+    const bucketOf = (ts: number) => q.from + Math.floor((ts - q.from) / q.every) * q.every;
+    const add = (ts: number, v: number) => byBucket.set(bucketOf(ts), (byBucket.get(bucketOf(ts)) ?? 0) + v);
+    for (const [ts, v] of rises?.[0]?.values ?? []) if (v !== null) add(ts, v);
+    if (resetTimes.length > 0) {
+      // InfluxQL cannot OR time conditions: one statement per reset, in one request.
+      const after = await client.queryAll<[number, number | null]>(
+        resetTimes.map((ts) => `SELECT ${field} FROM ${influxIdent(q.measurement)} WHERE "asset" = ${influxString(q.asset)} AND time = ${ts}ms`).join('; '),
+      );
+      for (const series of after) for (const [ts, v] of series[0]?.values ?? []) if (v !== null) add(ts, v);
+    }
+    return (counts?.[0]?.values ?? []).flatMap(([ts, n]) => (n ? [{ ts, value: byBucket.get(ts) ?? 0 }] : []));
+  }
+
   return {
     write(points) {
       for (const p of points) {
@@ -165,8 +201,9 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
     async aggregate(q: AggregateQuery): Promise<Bucket[]> {
       const spec = catalog[q.measurement].metrics.find((m) => m.name === q.metric);
       if (!spec) return [];
-      // Counter increase with resets, and booleans as 0/1, are computed here from the raw points.
-      if (q.fn === 'increase' || spec.kind === 'state') return bucketize(await readings(q, spec.name), q);
+      // Booleans as 0/1 are computed here from the raw points; a counter's increase on the server.
+      if (spec.kind === 'state') return bucketize(await readings(q, spec.name), q);
+      if (q.fn === 'increase') return increase(q, spec.name);
       const [series] = await client.query<[number, number | null]>(
         `SELECT ${SERVER_FNS[q.fn]}(${influxIdent(spec.name)}) FROM ${influxIdent(q.measurement)} WHERE ${where(q)} ${groupByTime(q)}`,
       );
