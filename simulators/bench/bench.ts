@@ -207,7 +207,7 @@ async function ingestBench(dir: string): Promise<PhaseResult[]> {
   const service = await startServiceProcess(
     { FMS_DATA_DIR: path.join(dir, 'data'), FMS_CONFIG: path.join(dir, 'estate.yaml'), FMS_LOG_LEVEL: 'info', ...LOAD_GENERATOR },
     [],
-    process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, '.bench')}`] : [],
+    profileArgs(),
   );
   try {
     const phases: PhaseResult[] = [];
@@ -228,6 +228,11 @@ async function ingestBench(dir: string): Promise<PhaseResult[]> {
   } finally {
     await service.stop('SIGTERM');
   }
+}
+
+/** With BENCH_PROFILE=1, the node flags that write a CPU profile of the service to .bench/ when it stops. */
+function profileArgs(): string[] {
+  return process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, '.bench')}`] : [];
 }
 
 function commitId(): string {
@@ -386,7 +391,7 @@ async function yardstickBench(dir: string, withEmbedded: boolean): Promise<Yards
     const onInflux = await startServiceProcess(
       { FMS_DATA_DIR: path.join(dir, 'data-yardstick-influx'), FMS_CONFIG: path.join(dir, 'estate.yaml'), FMS_INFLUX_URL: fmsInflux.url, ...LOAD_GENERATOR },
       [],
-      [],
+      profileArgs(),
     );
     stops.unshift(() => onInflux.stop('SIGTERM'));
     const targets: Target[] = [
