@@ -71,11 +71,11 @@ export type { Fms } from './runtime/fms.ts';
  */
 export async function startFms(config: Config, log: Logger, now: () => number = Date.now, wiring: Wiring = {}): Promise<Fms> {
   const closers = createClosers(log);
-  const jobs = createJobs(closers, log);
+  const metrics = createMetrics();
+  const jobs = createJobs(closers, log, metrics);
   const svc = (name: string) => log.child({ svc: name });
   try {
     if (config.dataDir !== ':memory:') mkdirSync(config.dataDir, { recursive: true });
-    const metrics = createMetrics();
     const database = await openDatabase(config.dataDir, config.databaseUrl);
     closers.add('database', () => database.close());
     jobs.every('database statistics', { every: 3_600_000 }, () => database.optimize());

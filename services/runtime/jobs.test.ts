@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMetrics } from '../shared/metrics.ts';
 import { captureLogger } from '../testing/harness.ts';
 import { createClosers } from './closers.ts';
 import { createJobs } from './jobs.ts';
@@ -7,12 +8,13 @@ describe('scheduled jobs', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('says once that a job fails while a dependency is down, and once that it works again', async () => {
+  it('says once that a job fails while a dependency is down, and once that it works again; /metrics counts every run', async () => {
     const { log, records } = captureLogger('info');
     const closers = createClosers(log);
+    const metrics = createMetrics();
     let down = true;
     let runs = 0;
-    createJobs(closers, log).every('PM generation', { every: 60_000 }, async () => {
+    createJobs(closers, log, metrics).every('PM generation', { every: 60_000 }, async () => {
       runs++;
       if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:8086');
     });
@@ -24,6 +26,10 @@ describe('scheduled jobs', () => {
       [40, 'PM generation failed: connect ECONNREFUSED 127.0.0.1:8086; retrying every 60 s'],
       [30, 'PM generation works again'],
     ]);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('fms_job_runs_total{job="PM generation",outcome="failed"} 10');
+    expect(text).toContain('fms_job_runs_total{job="PM generation",outcome="ok"} 1');
+    expect(text).toMatch(/^fms_job_last_run_seconds\{job="PM generation"\} [0-9.e-]+$/m);
     await closers.closeAll();
   });
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Metrics } from '../shared/metrics.ts';
 import type { Closers } from './closers.ts';
 
 export interface JobOptions {
@@ -14,9 +15,10 @@ export interface JobOptions {
  * Jobs that run on a timer: one run at a time (a slow run is not overlapped by the next); on stop the
  * timer is cleared and the run in progress awaited. A job that starts failing (a dependency down) says
  * so in one line and is retried at each tick; further failures go to debug, and the line that says it
- * works again comes once it does: the log tells state changes, not a stack trace a minute.
+ * works again comes once it does: the log tells state changes, not a stack trace a minute. Each run is
+ * counted in `fms_job_runs_total{job,outcome}` and timed in `fms_job_last_run_seconds{job}`.
  */
-export function createJobs(closers: Closers, log: Logger) {
+export function createJobs(closers: Closers, log: Logger, metrics?: Pick<Metrics, 'jobRuns' | 'jobSeconds'>) {
   return {
     every(name: string, o: JobOptions, run: () => unknown): void {
       let running: Promise<unknown> = Promise.resolve();
@@ -25,15 +27,22 @@ export function createJobs(closers: Closers, log: Logger) {
       const tick = () => {
         if (busy || (o.when && !o.when())) return;
         busy = true;
+        const started = performance.now();
+        const ran = (outcome: 'ok' | 'failed') => {
+          metrics?.jobRuns.labels(name, outcome).inc();
+          metrics?.jobSeconds.labels(name).set((performance.now() - started) / 1000);
+        };
         running = Promise.resolve()
           .then(run)
           .then(
             () => {
+              ran('ok');
               if (failingSince === undefined) return;
               log.info({ job: name, failedForMs: Date.now() - failingSince }, `${name} works again`);
               failingSince = undefined;
             },
             (err) => {
+              ran('failed');
               if (failingSince === undefined) {
                 failingSince = Date.now();
                 log.warn({ job: name, reason: (err as Error).message }, `${name} failed: ${(err as Error).message}; retrying every ${o.every / 1000} s`);

@@ -75,6 +75,18 @@ export function createMetrics() {
       labelNames: ['channel', 'outcome'],
       registers: [registry],
     }),
+    jobRuns: new Counter({
+      name: 'fms_job_runs_total',
+      help: 'Runs of the scheduled jobs (PM generation, condition check, sweeps…), by job and outcome',
+      labelNames: ['job', 'outcome'],
+      registers: [registry],
+    }),
+    jobSeconds: new Gauge({
+      name: 'fms_job_last_run_seconds',
+      help: 'How long the last run of each scheduled job took',
+      labelNames: ['job'],
+      registers: [registry],
+    }),
     errors: new Counter({ name: 'fms_internal_errors_total', help: 'Unexpected errors, by area', labelNames: ['area'], registers: [registry] }),
     gauge(name: string, help: string, collect: () => number) {
       return new Gauge({
