@@ -10,16 +10,14 @@
  * store's ratios as well. BENCH_ONLY=console runs the console's budgets (console.ts), which the full run leaves out:
  * seeding its 10,000 orders takes minutes.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { startServiceProcess, type ServiceProcess } from '../../services/testing/service-process.ts';
 import { startInfluxd } from '../../services/testing/influxd.ts';
 import { runPublisher } from './run-publisher.ts';
-import { influxPointCount, startReferencePipeline } from './run-reference.ts';
+import { influxPointCount } from './run-reference.ts';
 import { workOrderBench } from './work-orders.ts';
 import { pmBench } from './pm.ts';
 import { reportBench } from './reports.ts';
@@ -28,58 +26,8 @@ import { deviceTopic } from '../../services/shared/topics.ts';
 import { signInBench } from './sign-in.ts';
 import { consoleBench } from './console.ts';
 import { notificationBench } from './notifications.ts';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const PUMPS = 1000;
-/**
- * The load generator publishes for 1,000 pumps over one connection, which no signed-in device may
- * (each may publish only its own topics): the ingest figures are taken without device sign-in. What
- * sign-in costs is measured on its own (the connection storm below).
- */
-const LOAD_GENERATOR = { FMS_MQTT_AUTH: 'off' };
-const GATES = 200;
-
-interface PhaseResult {
-  name: string;
-  sent: number;
-  acked: number;
-  ingested: number;
-  stored: number;
-  rejected: number;
-  seconds: number;
-  /** From the publisher's start until the last accepted reading was stored. */
-  storedSeconds: number;
-  rate: number;
-}
-
-function metric(text: string, name: string, labels = ''): number {
-  const escaped = name.replace(/[{}"]/g, '\\$&') + (labels ? `\\{${labels.replace(/[{}"]/g, '\\$&')}\\}` : '');
-  const m = new RegExp(`^${escaped} ([0-9.e+-]+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
-}
-
-async function snapshot(service: ServiceProcess) {
-  const text = await (await fetch(`${service.httpUrl}/metrics`)).text();
-  return {
-    ingested: metric(text, 'fms_mqtt_messages_total', 'channel="telemetry"'),
-    accepted: metric(text, 'fms_telemetry_points_accepted_total'),
-    written: metric(text, 'fms_telemetry_written_points'),
-    pending: metric(text, 'fms_telemetry_pending_points'),
-    rejected: ['topic', 'unknown_asset', 'asset_mismatch', 'too_large', 'payload'].reduce(
-      (a, k) => a + metric(text, 'fms_ingest_rejected_total', `reason="${k}"`),
-      0,
-    ),
-  };
-}
-
-async function drained(service: ServiceProcess) {
-  for (;;) {
-    const s = await snapshot(service);
-    if (s.pending === 0) return s;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { GATES, LOAD_GENERATOR, PUMPS, SECONDS, commitId, drained, influxdInstalled, machine, profileArgs, root, settled, type PhaseResult } from './common.ts';
+import { mosquittoYardstickBench, mosquittoYardstickSection, yardstickBench, yardstickSection } from './yardstick.ts';
 
 async function throughput(service: ServiceProcess, qos: 0 | 1): Promise<PhaseResult> {
   const before = await drained(service);
@@ -135,17 +83,6 @@ async function latency(service: ServiceProcess, backgroundRate: number) {
   return { orders: orders.length, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.at(-1)!, backgroundRate };
 }
 
-function machine(): string {
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  let distro = os.type();
-  try {
-    distro = /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? distro;
-  } catch {
-    // not Linux
-  }
-  return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${distro}, Node ${process.version}`;
-}
-
 const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 /** Whether this run includes a part (every part but the console when BENCH_ONLY is not set). */
 const runs = (part: string) => (ONLY.size === 0 ? part !== 'console' : ONLY.has(part));
@@ -180,7 +117,7 @@ async function main() {
     process.stdout.write('bench: device sign-in, 1,000 devices\n');
     writeSection('## Device sign-in (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await signInBench())]);
   }
-  if (!runs('ingest') && !runs('influx') && !runs('yardstick')) return;
+  if (!runs('ingest') && !runs('influx') && !runs('yardstick') && !runs('mosquitto')) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-bench-'));
   const assets = [
     ...Array.from({ length: PUMPS }, (_, i) => `  - { id: bench-pump-${String(i + 1).padStart(4, '0')}, type: pump, site: bench }`),
@@ -192,6 +129,10 @@ async function main() {
     if (runs('yardstick')) {
       const y = await yardstickBench(dir, runs('ingest'));
       if (y) writeSection('## Yardstick: FMS against a reference pipeline (npm run bench)', yardstickSection(y));
+    }
+    if (runs('mosquitto')) {
+      const m = await mosquittoYardstickBench(dir);
+      if (m) writeSection('## Yardstick on Mosquitto (npm run bench)', mosquittoYardstickSection(m));
     }
     if (runs('influx')) {
       const influx = await influxBench(dir);
@@ -210,6 +151,7 @@ async function ingestBench(dir: string): Promise<PhaseResult[]> {
     profileArgs(),
   );
   try {
+    await settled(service);
     const phases: PhaseResult[] = [];
     for (const qos of [0, 1] as const) {
       const r = await throughput(service, qos);
@@ -227,19 +169,6 @@ async function ingestBench(dir: string): Promise<PhaseResult[]> {
     return phases;
   } finally {
     await service.stop('SIGTERM');
-  }
-}
-
-/** With BENCH_PROFILE=1, the node flags that write a CPU profile of the service to .bench/ when it stops. */
-function profileArgs(): string[] {
-  return process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, '.bench')}`] : [];
-}
-
-function commitId(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
-  } catch {
-    return 'uncommitted';
   }
 }
 
@@ -296,6 +225,7 @@ async function influxBench(dir: string): Promise<{ phases: PhaseResult[]; lines:
     [],
   );
   try {
+    await settled(service);
     const phases: PhaseResult[] = [];
     for (const qos of [0, 1] as const) {
       const counted = await influxPointCount(influx.url, 'fms').catch(() => 0);
@@ -342,166 +272,6 @@ async function influxBench(dir: string): Promise<{ phases: PhaseResult[]; lines:
     await service.stop('SIGTERM');
     await influx.destroy();
   }
-}
-
-function influxdInstalled(): boolean {
-  try {
-    execFileSync('sh', ['-c', 'command -v influxd'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    process.stdout.write('bench: influxd not installed (apt-get install influxdb): InfluxDB figures skipped\n');
-    return false;
-  }
-}
-
-/** Each yardstick phase is cut into this many slices, taken in turn by every pipeline measured. */
-const SLICES = 4;
-
-interface Target {
-  label: string;
-  mqttUrl: string;
-  /** Its counters once it has stored everything it accepted. */
-  counts(): Promise<{ ingested: number; rejected: number; stored: number }>;
-}
-
-interface Yardstick {
-  reference: PhaseResult[];
-  influx: PhaseResult[];
-  embedded: PhaseResult[] | undefined;
-  load: [number, number];
-}
-
-/**
- * The yardstick: the reference pipeline (reference-pipeline.ts, its own process and influxd), FMS on
- * InfluxDB (its own influxd) and, with `withEmbedded`, FMS on its embedded store, all started at once
- * and loaded in turn by the same load generator: each QoS phase is cut into slices, and each pipeline
- * takes one slice after the other (in alternating order), so that other work on the shared machine
- * falls on all of them alike rather than on whichever ran during it.
- */
-async function yardstickBench(dir: string, withEmbedded: boolean): Promise<Yardstick | undefined> {
-  if (!influxdInstalled()) return undefined;
-  const stops: (() => Promise<unknown>)[] = [];
-  try {
-    const refInflux = await startInfluxd();
-    stops.unshift(() => refInflux.destroy());
-    const fmsInflux = await startInfluxd();
-    stops.unshift(() => fmsInflux.destroy());
-    const reference = await startReferencePipeline(refInflux.url, 'reference');
-    stops.unshift(() => reference.stop());
-    const onInflux = await startServiceProcess(
-      { FMS_DATA_DIR: path.join(dir, 'data-yardstick-influx'), FMS_CONFIG: path.join(dir, 'estate.yaml'), FMS_INFLUX_URL: fmsInflux.url, ...LOAD_GENERATOR },
-      [],
-      profileArgs(),
-    );
-    stops.unshift(() => onInflux.stop('SIGTERM'));
-    const targets: Target[] = [
-      {
-        label: 'reference pipeline',
-        mqttUrl: reference.mqttUrl,
-        async counts() {
-          const s = await reference.drained();
-          return { ingested: s.accepted + s.rejected, rejected: s.rejected, stored: await influxPointCount(refInflux.url, 'reference') };
-        },
-      },
-      {
-        label: 'FMS on InfluxDB',
-        mqttUrl: onInflux.mqttUrl,
-        async counts() {
-          const s = await drained(onInflux);
-          return { ingested: s.ingested, rejected: s.rejected, stored: await influxPointCount(fmsInflux.url, 'fms').catch(() => 0) };
-        },
-      },
-    ];
-    if (withEmbedded) {
-      const embedded = await startServiceProcess(
-        { FMS_DATA_DIR: path.join(dir, 'data-yardstick'), FMS_CONFIG: path.join(dir, 'estate.yaml'), ...LOAD_GENERATOR },
-        [],
-        [],
-      );
-      stops.unshift(() => embedded.stop('SIGTERM'));
-      targets.push({
-        label: 'FMS, embedded store',
-        mqttUrl: embedded.mqttUrl,
-        async counts() {
-          const s = await drained(embedded);
-          return { ingested: s.ingested, rejected: s.rejected, stored: s.written };
-        },
-      });
-    }
-    const loadBefore = os.loadavg()[0]!;
-    const results: PhaseResult[][] = targets.map(() => []);
-    for (const qos of [0, 1] as const) {
-      const sums = targets.map(() => ({ sent: 0, acked: 0, ingested: 0, rejected: 0, stored: 0, seconds: 0 }));
-      for (let slice = 0; slice < SLICES; slice++) {
-        const order = targets.map((_, i) => (slice % 2 === 0 ? i : targets.length - 1 - i));
-        for (const i of order) {
-          const t = targets[i]!;
-          const sum = sums[i]!;
-          const before = await t.counts();
-          const pub = await runPublisher({ mqttUrl: t.mqttUrl, qos, seconds: SECONDS / SLICES, site: 'bench', prefix: 'bench-pump', count: PUMPS });
-          const after = await t.counts();
-          sum.sent += pub.sent;
-          sum.acked += pub.acked;
-          sum.ingested += after.ingested - before.ingested;
-          sum.rejected += after.rejected - before.rejected;
-          sum.stored += after.stored - before.stored;
-          sum.seconds += pub.elapsed;
-        }
-      }
-      targets.forEach((t, i) => {
-        const sum = sums[i]!;
-        const r: PhaseResult = { name: `telemetry, QoS ${qos}`, ...sum, storedSeconds: sum.seconds, rate: sum.ingested / sum.seconds };
-        results[i]!.push(r);
-        process.stdout.write(
-          `bench: yardstick, ${t.label}, QoS ${qos}: ${Math.round(r.rate)} msg/s accepted (${r.ingested - r.rejected} of ${r.sent} sent, ${r.rejected} rejected, ${r.stored} stored)\n`,
-        );
-      });
-    }
-    return { reference: results[0]!, influx: results[1]!, embedded: withEmbedded ? results[2] : undefined, load: [loadBefore, os.loadavg()[0]!] };
-  } finally {
-    for (const stop of stops) await stop();
-  }
-}
-
-function yardstickSection({ reference, influx, embedded, load }: Yardstick): string[] {
-  const n = (x: number) => Math.round(x).toLocaleString('en');
-  const rows: string[] = [];
-  const sentences: string[] = [];
-  for (const qos of [0, 1] as const) {
-    const ref = reference[qos]!;
-    rows.push(
-      `| reference pipeline | ${qos} | ${n(ref.sent)} | ${n(ref.ingested - ref.rejected)} | ${n(ref.stored)} | ${n(ref.sent - ref.stored)} | ${n(ref.rate)} | 1 |`,
-    );
-    for (const [label, phases] of [
-      ['FMS on InfluxDB', influx],
-      ['FMS, embedded store', embedded],
-    ] as const) {
-      const p = phases?.[qos];
-      if (!p) continue;
-      const ratio = (p.rate / ref.rate).toFixed(2);
-      rows.push(
-        `| ${label} | ${qos} | ${n(p.sent)} | ${n(p.ingested - p.rejected)} | ${n(p.stored)} | ${n(p.sent - p.stored)} | ${n(p.rate)} | **${ratio}** |`,
-      );
-      sentences.push(`- ${label}, QoS ${qos}: ${n(p.rate)} msg/s = **${ratio}** of the reference's ${n(ref.rate)}`);
-    }
-  }
-  for (const s of sentences) process.stdout.write(`bench: ${s.slice(2).replaceAll('**', '')}\n`);
-  return [
-    `Machine: ${machine()}. Commit ${commitId()}. The same load generator (one publisher process, mqtt.js, ${PUMPS.toLocaleString('en')} pumps,`,
-    `~150-byte readings round-robin, bounded in flight: 100 at QoS 0, 1,000 at QoS 1) against each, ${SECONDS} s a QoS in all, in`,
-    `${SLICES} slices of ${SECONDS / SLICES} s that the pipelines take in turn (order alternating), all of them started before the first:`,
-    'the reference pipeline (simulators/bench/reference-pipeline.ts: embedded aedes → JSON.parse + zod → 4 threshold rules →',
-    `line protocol → InfluxDB 1.6 in batches of 5,000, two writes in flight), FMS on InfluxDB${embedded ? ' and FMS on its embedded store' : ''}, with the`,
-    `default rules; each InfluxDB user has its own influxd. Stored = points InfluxDB counts${embedded ? ' (the embedded store: readings it wrote)' : ''}; lost = sent − stored.`,
-    ...(embedded ? [] : ['FMS on its embedded store was not measured in this run (BENCH_ONLY without `ingest`).']),
-    `Load average (1 min) as the first slice began: ${load[0].toFixed(1)}; as the last ended: ${load[1].toFixed(1)} (the bench itself keeps ~3 processes busy).`,
-    '',
-    '| pipeline | QoS | sent | accepted | stored | lost | msg/s accepted | ratio to the reference |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
-    ...rows,
-    '',
-    ...sentences,
-  ];
 }
 
 main().catch((err) => {

@@ -19,12 +19,18 @@
  * no silence detection or last-seen, no Prometheus metrics, no events or status channels, no gzip of
  * large bodies, no logging per rejected message.
  *
- * Usage: tsx reference-pipeline.ts <influx-url> <database>. Prints one JSON line
- * `{"mqtt": url, "stats": url}` once it listens; GET on the stats URL answers its counters as JSON.
+ * With an external broker (Mosquitto), as FMS with FMS_MQTT_URL: instead of embedding aedes it
+ * subscribes (mqtt.js, MQTT 5, QoS 1, a clean session) to `fms/+/pump/+/telemetry` and takes each
+ * message as it arrives; mqtt.js acknowledges a QoS 1 delivery once the handler has run.
+ *
+ * Usage: tsx reference-pipeline.ts <influx-url> <database> [broker-url]. Prints one JSON line
+ * `{"mqtt": url, "stats": url}` once it listens (or has subscribed); GET on the stats URL answers its
+ * counters as JSON.
  */
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { Aedes, type AedesOptions } from 'aedes';
+import mqtt from 'mqtt';
 import { z } from 'zod';
 
 const BATCH_POINTS = 5000;
@@ -79,8 +85,8 @@ function escapeKey(s: string): string {
 }
 
 async function main(): Promise<void> {
-  const [influxUrl, db] = process.argv.slice(2);
-  if (!influxUrl || !db) throw new Error('usage: reference-pipeline.ts <influx-url> <database>');
+  const [influxUrl, db, brokerUrl] = process.argv.slice(2);
+  if (!influxUrl || !db) throw new Error('usage: reference-pipeline.ts <influx-url> <database> [broker-url]');
   const writeUrl = `${influxUrl}/write?db=${encodeURIComponent(db)}&precision=ms`;
   const created = await fetch(`${influxUrl}/query?q=${encodeURIComponent(`CREATE DATABASE "${db}"`)}`, { method: 'POST' });
   if (!created.ok) throw new Error(`InfluxDB refused CREATE DATABASE: ${created.status} ${await created.text()}`);
@@ -168,6 +174,46 @@ async function main(): Promise<void> {
     }
   }
 
+  const listening = brokerUrl ? await subscribe(brokerUrl, take) : await embedBroker(take);
+  const statsServer = createHttpServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(stats));
+  });
+  await new Promise<void>((resolve) => statsServer.listen(0, '127.0.0.1', resolve));
+  const timer = setInterval(cut, FLUSH_MS);
+
+  process.once('SIGTERM', () => {
+    listening.stopTaking();
+    cut();
+    const deadline = Date.now() + 10_000;
+    const exit = () => {
+      if (stats.pending > 0 && Date.now() < deadline) return void setTimeout(exit, 50);
+      clearInterval(timer);
+      statsServer.close();
+      listening.close(() => process.exit(stats.pending > 0 ? 1 : 0));
+    };
+    exit();
+  });
+
+  const port = (a: AddressInfo) => a.port;
+  process.stdout.write(
+    JSON.stringify({
+      mqtt: listening.url,
+      stats: `http://127.0.0.1:${port(statsServer.address() as AddressInfo)}/stats`,
+    }) + '\n',
+  );
+}
+
+type Take = (topic: string, payload: Buffer, now: number) => void;
+interface Listening {
+  /** Where the devices publish. */
+  url: string;
+  stopTaking(): void;
+  close(done: () => void): void;
+}
+
+/** The embedded aedes broker: a reading is taken in the `published` hook, before a QoS 1 PUBACK. */
+async function embedBroker(take: Take): Promise<Listening> {
   const published: NonNullable<AedesOptions['published']> = (packet, client, done) => {
     // The broker's own publishes ($SYS) have no client.
     if (client) take(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), Date.now());
@@ -179,33 +225,23 @@ async function main(): Promise<void> {
     broker.handle(socket);
   });
   await new Promise<void>((resolve) => mqttServer.listen(0, '127.0.0.1', resolve));
-  const statsServer = createHttpServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(stats));
-  });
-  await new Promise<void>((resolve) => statsServer.listen(0, '127.0.0.1', resolve));
-  const timer = setInterval(cut, FLUSH_MS);
+  return {
+    url: `mqtt://127.0.0.1:${(mqttServer.address() as AddressInfo).port}`,
+    stopTaking: () => mqttServer.close(),
+    close: (done) => broker.close(done),
+  };
+}
 
-  process.once('SIGTERM', () => {
-    mqttServer.close();
-    cut();
-    const deadline = Date.now() + 10_000;
-    const exit = () => {
-      if (stats.pending > 0 && Date.now() < deadline) return void setTimeout(exit, 50);
-      clearInterval(timer);
-      statsServer.close();
-      broker.close(() => process.exit(stats.pending > 0 ? 1 : 0));
-    };
-    exit();
-  });
-
-  const port = (a: AddressInfo) => a.port;
-  process.stdout.write(
-    JSON.stringify({
-      mqtt: `mqtt://127.0.0.1:${port(mqttServer.address() as AddressInfo)}`,
-      stats: `http://127.0.0.1:${port(statsServer.address() as AddressInfo)}/stats`,
-    }) + '\n',
-  );
+/** A subscriber to an external broker, as FMS is with FMS_MQTT_URL. */
+async function subscribe(url: string, take: Take): Promise<Listening> {
+  const client = await mqtt.connectAsync(url, { protocolVersion: 5, clean: true, clientId: `fms-reference-${process.pid}`, reconnectPeriod: 1000 });
+  client.on('message', (topic, payload) => take(topic, payload, Date.now()));
+  await client.subscribeAsync('fms/+/pump/+/telemetry', { qos: 1, nl: true });
+  return {
+    url,
+    stopTaking: () => void client.unsubscribeAsync('fms/+/pump/+/telemetry').catch(() => undefined),
+    close: (done) => void client.endAsync().then(done, done),
+  };
 }
 
 main().catch((err) => {

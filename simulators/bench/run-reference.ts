@@ -14,9 +14,12 @@ export interface ReferencePipeline {
   stop(): Promise<number | null>;
 }
 
-/** Starts the reference pipeline (reference-pipeline.ts) in its own process, writing to `db` on InfluxDB. */
-export function startReferencePipeline(influxUrl: string, db: string): Promise<ReferencePipeline> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'simulators/bench/reference-pipeline.ts', influxUrl, db], {
+/**
+ * Starts the reference pipeline (reference-pipeline.ts) in its own process, writing to `db` on
+ * InfluxDB; with `brokerUrl`, subscribed to that broker instead of embedding its own.
+ */
+export function startReferencePipeline(influxUrl: string, db: string, brokerUrl?: string): Promise<ReferencePipeline> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'simulators/bench/reference-pipeline.ts', influxUrl, db, ...(brokerUrl ? [brokerUrl] : [])], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
