@@ -10,6 +10,9 @@ import { MAX_PAYLOAD_BYTES, parseEvent, parseStatus, parseTelemetry } from './pa
 import type { RejectKind, RejectedLog } from './rejected-log.ts';
 import { isServiceTopic, parseDeviceTopic } from '../shared/topics.ts';
 
+/** Topics whose reading ingest keeps (a device has 3: telemetry, event, status). */
+const TOPICS_REMEMBERED = 50_000;
+
 export interface IngestDeps {
   assets: AssetRegistry;
   telemetry: TelemetryStore;
@@ -45,9 +48,24 @@ export function createIngest(deps: IngestDeps) {
     if (signals.length > 0) alarms.handle(signals, receivedAt);
   }
 
+  /**
+   * Topics read before, and what they said: a device publishes on the same few topics all its life,
+   * so each is split and checked once, not once a message. Bounded: forgotten wholesale past
+   * TOPICS_REMEMBERED (a flood of made-up topics costs what it did without the memo).
+   */
+  const topics = new Map<string, ReturnType<typeof parseDeviceTopic> | 'service'>();
+  function topicOf(name: string): ReturnType<typeof parseDeviceTopic> | 'service' {
+    let t = topics.get(name);
+    if (t === undefined) {
+      if (topics.size >= TOPICS_REMEMBERED) topics.clear();
+      topics.set(name, (t = isServiceTopic(name) ? 'service' : parseDeviceTopic(name)));
+    }
+    return t;
+  }
+
   function handle(m: InboundMessage): void {
-    if (isServiceTopic(m.topic)) return;
-    const topic = parseDeviceTopic(m.topic);
+    const topic = topicOf(m.topic);
+    if (topic === 'service') return;
     if (!topic.ok) {
       inOther.inc();
       return reject(m, 'topic', topic.reason);

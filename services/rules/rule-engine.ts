@@ -100,7 +100,8 @@ export interface RuleEngine {
  */
 export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now()): RuleEngine {
   let all: Rule[] = [];
-  let byMetric = new Map<string, (ThresholdRule | CombinationRule)[]>();
+  /** Type → metric → the rules that read it: a reading looks up its type once and each metric by its own name. */
+  let byMetric = new Map<string, Map<string, (ThresholdRule | CombinationRule)[]>>();
   let byEvent = new Map<string, EventRule[]>();
   let silence: SilenceRule[] = [];
   let byId = new Map<string, Rule>();
@@ -121,10 +122,10 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
     combined = new Map();
     byId = new Map(all.map((r) => [r.id, r]));
     for (const r of all) {
-      if (isThresholdRule(r)) push(byMetric, `${r.assetType}\0${r.metric}`, r);
+      if (isThresholdRule(r)) push(metricsOf(r.assetType), r.metric, r);
       else if (isCombinationRule(r)) {
         for (const t of r.all ?? r.any ?? []) {
-          push(byMetric, `${r.assetType}\0${t.metric}`, r);
+          push(metricsOf(r.assetType), t.metric, r);
           let set = combined.get(r.assetType);
           if (!set) combined.set(r.assetType, (set = new Set()));
           set.add(t.metric);
@@ -135,6 +136,12 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
     for (const perAsset of states.values()) for (const ruleId of perAsset.keys()) if (!byId.has(ruleId)) perAsset.delete(ruleId);
   }
   index(initial);
+
+  function metricsOf(type: string): Map<string, (ThresholdRule | CombinationRule)[]> {
+    let m = byMetric.get(type);
+    if (!m) byMetric.set(type, (m = new Map()));
+    return m;
+  }
 
   function stateOf(target: { id: string; site: string }, ruleId: string): RuleState {
     let perAsset = states.get(target.id);
@@ -158,8 +165,10 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
       }
       // A combination watching two metrics of this reading is evaluated once.
       let seen: Set<Rule> | undefined;
+      const forType = byMetric.get(target.type);
+      if (!forType) return out;
       for (const metric in fields) {
-        const rules = byMetric.get(`${target.type}\0${metric}`);
+        const rules = forType.get(metric);
         if (!rules) continue;
         const value = fields[metric]!;
         for (const rule of rules) {
@@ -389,11 +398,13 @@ function stepThreshold(rule: ThresholdRule, s: RuleState, ts: number, value: num
   const clear = override?.clear ?? rule.clear;
   const fires = holds(when, compared);
   const clears = clear ? holds(clear as Condition, compared) : !fires;
-  const what = rule.change
-    ? `${rule.metric} changed by ${round(compared as number)} over ${formatDuration(rule.change.over)}`
-    : rule.usage
-      ? `${rule.metric} grew by ${compared} since the last service`
-      : `${rule.metric} ${value}`;
+  // Messages are worded only when an alarm is raised or cleared, not for every reading.
+  const what = () =>
+    rule.change
+      ? `${rule.metric} changed by ${round(compared as number)} over ${formatDuration(rule.change.over)}`
+      : rule.usage
+        ? `${rule.metric} grew by ${compared} since the last service`
+        : `${rule.metric} ${value}`;
   return step(
     rule,
     s,
@@ -403,8 +414,8 @@ function stepThreshold(rule: ThresholdRule, s: RuleState, ts: number, value: num
     clear?.for ?? 0,
     compared,
     target,
-    () => `${title(rule)}: ${what} ${when.op} ${limit(when)}${rule.for ? ` for ${formatDuration(rule.for)}` : ''}${repeated(rule)}`,
-    () => `${title(rule)}: ${what}, back to normal`,
+    () => `${title(rule)}: ${what()} ${when.op} ${limit(when)}${rule.for ? ` for ${formatDuration(rule.for)}` : ''}${repeated(rule)}`,
+    () => `${title(rule)}: ${what()}, back to normal`,
   );
 }
 
@@ -419,12 +430,13 @@ function stepCombination(
   s.lastTs = ts;
   s.site = target.site;
   const terms = rule.all ?? rule.any ?? [];
-  const results = terms.map((t) => {
+  let met = 0;
+  for (const t of terms) {
     const v = values?.get(t.metric);
-    return v !== undefined && holds(t.when, v);
-  });
-  const fires = rule.all ? results.every(Boolean) : results.some(Boolean);
-  const shown = terms.map((t) => `${t.metric} ${values?.get(t.metric) ?? '?'} ${t.when.op} ${limit(t.when)}`).join(rule.all ? ' and ' : ' or ');
+    if (v !== undefined && holds(t.when, v)) met++;
+  }
+  const fires = rule.all ? met === terms.length : met > 0;
+  const shown = () => terms.map((t) => `${t.metric} ${values?.get(t.metric) ?? '?'} ${t.when.op} ${limit(t.when)}`).join(rule.all ? ' and ' : ' or ');
   return step(
     rule,
     s,
@@ -434,8 +446,8 @@ function stepCombination(
     rule.clear?.for ?? 0,
     null,
     target,
-    () => `${title(rule)}: ${shown}${rule.for ? ` for ${formatDuration(rule.for)}` : ''}${repeated(rule)}`,
-    () => `${title(rule)}: back to normal (${shown.replace(/ (>=|<=|==|!=|>|<|between|outside) [^ ]+/g, '')})`,
+    () => `${title(rule)}: ${shown()}${rule.for ? ` for ${formatDuration(rule.for)}` : ''}${repeated(rule)}`,
+    () => `${title(rule)}: back to normal (${shown().replace(/ (>=|<=|==|!=|>|<|between|outside) [^ ]+/g, '')})`,
   );
 }
 

@@ -50,7 +50,8 @@ export function createInfluxClient(c: InfluxConnection) {
         res = await fetch(`${base}/write?${params({ precision: 'ms' })}`, {
           method: 'POST',
           headers: { ...headers, 'content-type': 'text/plain; charset=utf-8', ...(compressed ? { 'content-encoding': 'gzip' } : {}) },
-          body: compressed ? await gzip(raw) : raw,
+          // Level 1: most of the saving on the wire for a fraction of the default level's CPU.
+          body: compressed ? await gzip(raw, { level: 1 }) : raw,
           signal: AbortSignal.timeout(TIMEOUT_MS),
         });
       } catch (err) {

@@ -94,7 +94,12 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
     let m = latest.get(asset);
     if (!m) latest.set(asset, (m = new Map()));
     const prev = m.get(metric);
-    if (!prev || ts >= prev.ts) m.set(metric, { metric, value, ts });
+    if (!prev) m.set(metric, { metric, value, ts });
+    else if (ts >= prev.ts) {
+      // In place: one object per asset and metric, not one per reading.
+      prev.value = value;
+      prev.ts = ts;
+    }
   }
 
   async function loadLatest(asset: string, measurement: DeviceType): Promise<void> {
@@ -195,7 +200,7 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
           log.debug({ err, assetId: asset }, 'last values not read from InfluxDB');
         }
       }
-      return [...(latest.get(asset)?.values() ?? [])].sort((a, b) => a.metric.localeCompare(b.metric));
+      return [...(latest.get(asset)?.values() ?? [])].map((v) => ({ ...v })).sort((a, b) => a.metric.localeCompare(b.metric));
     },
 
     async aggregate(q: AggregateQuery): Promise<Bucket[]> {

@@ -54,7 +54,10 @@ export function createAuthorizePublish(d: {
       );
       return done(new Error('topic too long'));
     }
-    const onDeviceTopic = (deviceChannels as readonly string[]).includes(deviceLevels(packet.topic)?.channel ?? '');
+    // The topic is read only for a payload above the smaller limit (the device topics').
+    const onDeviceTopic =
+      packet.payload.length > Math.min(maxPayload.device, maxPayload.other) &&
+      (deviceChannels as readonly string[]).includes(deviceLevels(packet.topic)?.channel ?? '');
     const limit = onDeviceTopic ? maxPayload.device : maxPayload.other;
     if (packet.payload.length > limit) {
       d.onRefused?.(
