@@ -1,3 +1,4 @@
+import type { DigestItem } from './digest.ts';
 import type { Alarm } from '../alarms/alarm.ts';
 import type { WorkOrder } from '../work-orders/work-order.ts';
 import type { NotificationMessage } from './message.ts';
@@ -89,7 +90,7 @@ export const texts = {
     };
   },
   /** What waited for one person over their rate, in one message: the newest titles (at most 30), and how many in all. */
-  digest(lang: Language, items: readonly { title: string; link?: string | undefined }[], count: number, link: string, urgent: boolean): NotificationMessage {
+  digest(lang: Language, items: readonly DigestItem[], count: number, link: string, urgent: boolean): NotificationMessage {
     const more = count - items.length;
     const title = lang === 'zh' ? `FMS：${count} 条通知` : `FMS: ${count} notifications`;
     const lines = items.map((i) => `- ${i.title}${i.link ? `\n  ${i.link}` : ''}`);

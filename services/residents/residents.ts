@@ -240,17 +240,30 @@ export async function registerResidents(app: FastifyInstance, deps: ResidentsDep
     c.get('/request/:site', { config: config_, schema }, showForm);
     c.get('/request/:site/:asset', { config: config_, schema }, showForm);
 
-    const sendCode = async (req: FastifyRequest, reply: FastifyReply) => {
-      checkSameOrigin(req); // a browser's post from a page of another origin
+    /**
+     * What both posts begin with: a post from a page of another origin refused, the place and the
+     * language read, `beforeRead`'s checks, the form read; a bot that filled the honeypot is told it
+     * worked and learns nothing (the count and the log say otherwise), and there is nothing more to do.
+     */
+    const openSubmission = async (req: FastifyRequest, reply: FastifyReply, beforeRead: (m: (typeof residentMessages)[Lang]) => void) => {
+      checkSameOrigin(req);
       const w = whereOf(req);
       const lang = languageOf(req);
       const m = residentMessages[lang];
-      if (config.verify === 'none') throw new Refusal('wrong_form', 404, m.refused.wrong_form);
+      beforeRead(m);
       const form = await readForm(req, m);
-      if (form.fields[HONEYPOT]) {
-        refuse(req, 'honeypot');
-        return send(reply, 200, quietThanksPage(lang, req.url));
-      }
+      if (!form.fields[HONEYPOT]) return { w, lang, m, form };
+      refuse(req, 'honeypot');
+      await send(reply, 200, quietThanksPage(lang, req.url));
+      return undefined;
+    };
+
+    const sendCode = async (req: FastifyRequest, reply: FastifyReply) => {
+      const opened = await openSubmission(req, reply, (m) => {
+        if (config.verify === 'none') throw new Refusal('wrong_form', 404, m.refused.wrong_form);
+      });
+      if (!opened) return reply;
+      const { w, lang, m, form } = opened;
       checkToken(form.fields._form, scopeOf(w), m);
       const sms = config.verify === 'sms';
       const contact = (sms ? form.fields.phone : form.fields.email)?.trim().replace(/[\s-]/g, sms ? '' : ' ') ?? '';
@@ -280,19 +293,13 @@ export async function registerResidents(app: FastifyInstance, deps: ResidentsDep
     c.post('/request/:site/:asset/code', { config: config_, schema }, sendCode);
 
     const fileRequest = async (req: FastifyRequest, reply: FastifyReply) => {
-      checkSameOrigin(req); // a browser's post from a page of another origin
-      const w = whereOf(req);
-      const lang = languageOf(req);
-      const m = residentMessages[lang];
-      // Checked before the body is read too: a full address does not get its photos held in memory.
-      const early = byAddress.check(`a:${req.ip}`);
-      if (!early.ok) throw new Refusal('rate_address', 429, m.refused.rate_address(Math.ceil(early.retryAfterS / 60)), early.retryAfterS);
-      const form = await readForm(req, m);
-      if (form.fields[HONEYPOT]) {
-        // Quietly: the bot is told it worked and learns nothing; the count and the log say otherwise.
-        refuse(req, 'honeypot');
-        return send(reply, 200, quietThanksPage(lang, req.url));
-      }
+      const opened = await openSubmission(req, reply, (m) => {
+        // Checked before the body is read too: a full address does not get its photos held in memory.
+        const early = byAddress.check(`a:${req.ip}`);
+        if (!early.ok) throw new Refusal('rate_address', 429, m.refused.rate_address(Math.ceil(early.retryAfterS / 60)), early.retryAfterS);
+      });
+      if (!opened) return reply;
+      const { w, lang, m, form } = opened;
       const f = form.fields;
       const fields: Fields = {
         category: f.category,

@@ -14,11 +14,11 @@ import { createRobotChannel } from '../notifications/channels/robots.ts';
 import { createSmsChannel } from '../notifications/channels/sms.ts';
 import { createWebhookChannel } from '../notifications/channels/webhook.ts';
 import { createNotifier, webhookId } from '../notifications/notifier.ts';
-import { createOutboxSender, DIGEST, type Channel, type Outcome } from '../notifications/outbox-sender.ts';
+import { foldIntoDigest } from '../notifications/digest.ts';
+import { createOutboxSender, type Channel, type Outcome } from '../notifications/outbox-sender.ts';
 import { createKyselyOutboxStore } from '../notifications/outbox-store.kysely.ts';
 import { outboxStates, type OutboxEntry, type OutboxState } from '../notifications/outbox-store.ts';
-import { texts, type Language } from '../notifications/texts.ts';
-import type { DeliveryPayload } from '../notifications/message.ts';
+import type { Language } from '../notifications/texts.ts';
 import { parseDuration } from '../shared/duration.ts';
 import type { EventSource } from '../shared/events.ts';
 import type { Metrics } from '../shared/metrics.ts';
@@ -130,29 +130,7 @@ export function openNotifications(d: NotificationsDeps) {
     perRecipientPerMinute: n.perRecipientPerMinute,
     limitedChannels: ['email', 'sms', 'robot'], // robots too: WeCom and DingTalk take about 20 a minute
     obsolete: notifier.obsolete,
-    fold: (entries) => {
-      // A digest keeps the newest 30 items and a count: amended a thousand times, it stays small.
-      type Item = { title: string; link?: string | undefined; urgent?: boolean | undefined };
-      type Digest = DeliveryPayload & { items: Item[]; count: number };
-      const first = entries[0]!.payload as DeliveryPayload;
-      let items: Item[] = [];
-      let count = 0;
-      for (const x of entries) {
-        if (x.event === DIGEST) {
-          const d = x.payload as Digest;
-          items.push(...d.items);
-          count += d.count;
-        } else {
-          const m = (x.payload as DeliveryPayload).message;
-          items.push({ title: m.title, link: m.link, urgent: m.urgent });
-          count++;
-        }
-      }
-      items = items.slice(-30);
-      const urgent = entries.some((x) => (x.event === DIGEST ? (x.payload as Digest).message.urgent : (x.payload as DeliveryPayload).message.urgent) === true);
-      const message = texts.digest(first.message.language, items, count, `${base()}/notifications`, urgent);
-      return { payload: { address: first.address, message, items, count } };
-    },
+    fold: (entries) => foldIntoDigest(entries, `${base()}/notifications`),
     onOutcome,
   });
 
