@@ -175,7 +175,6 @@ export function yardstickSection({ reference, influx, embedded, load }: Yardstic
       sentences.push(`- ${label}, QoS ${qos}: ${n(p.rate)} msg/s = **${ratio}** of the reference's ${n(ref.rate)}`);
     }
   }
-  for (const s of sentences) process.stdout.write(`bench: ${s.slice(2).replaceAll('**', '')}\n`);
   return [
     `Machine: ${machine()}. Commit ${commitId()}. The same load generator (one publisher process, mqtt.js, ${PUMPS.toLocaleString('en')} pumps,`,
     `~150-byte readings round-robin, bounded in flight: 100 at QoS 0, 1,000 at QoS 1) against each, ${SECONDS} s a QoS in all, in`,
@@ -185,6 +184,13 @@ export function yardstickSection({ reference, influx, embedded, load }: Yardstic
     `default rules; each InfluxDB user has its own influxd. Stored = points InfluxDB counts${embedded ? ' (the embedded store: readings it wrote)' : ''}; lost = sent − stored.`,
     ...(embedded ? [] : ['FMS on its embedded store was not measured in this run (BENCH_ONLY without `ingest`).']),
     `Load average (1 min) as the first slice began: ${load[0].toFixed(1)}; as the last ended: ${load[1].toFixed(1)} (the bench itself keeps ~3 processes busy).`,
+    ...ratioTable(rows, sentences),
+  ];
+}
+
+/** The table of rates and ratios and the sentences under it; the sentences are printed as well. */
+function ratioTable(rows: string[], sentences: string[]): string[] {
+  return [
     '',
     '| pipeline | QoS | sent | accepted | stored | lost | msg/s accepted | ratio to the reference |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
@@ -270,18 +276,12 @@ export function mosquittoYardstickSection({ reference, fms, load }: BrokerYardst
     );
     sentences.push(`- FMS on Mosquitto, QoS ${qos}: ${n(p.rate)} msg/s = **${ratio}** of the reference's ${n(ref.rate)} on Mosquitto`);
   }
-  for (const s of sentences) process.stdout.write(`bench: ${s.slice(2).replaceAll('**', '')}\n`);
   return [
     `Machine: ${machine()}. Commit ${commitId()}. Mosquitto 2.0 as the broker: the reference pipeline (subscribed with mqtt.js, MQTT 5,`,
     `QoS 1) and FMS (FMS_MQTT_URL) each behind its own Mosquitto and writing to its own influxd. The same publisher as above against`,
     `each broker, ${SECONDS} s a QoS in ${SLICES} slices taken in turn; Mosquitto acknowledges the publisher, so a slice lasts until`,
     'the pipeline has taken everything that was sent (msg/s = messages taken ÷ that time). Stored = points InfluxDB counts; lost = sent − stored.',
     `Load average (1 min) as the first slice began: ${load[0].toFixed(1)}; as the last ended: ${load[1].toFixed(1)}.`,
-    '',
-    '| pipeline | QoS | sent | accepted | stored | lost | msg/s accepted | ratio to the reference |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
-    ...rows,
-    '',
-    ...sentences,
+    ...ratioTable(rows, sentences),
   ];
 }
