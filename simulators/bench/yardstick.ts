@@ -190,6 +190,7 @@ export function yardstickSection({ reference, influx, embedded, load }: Yardstic
 
 /** The table of rates and ratios and the sentences under it; the sentences are printed as well. */
 function ratioTable(rows: string[], sentences: string[]): string[] {
+  for (const s of sentences) process.stdout.write(`bench: ${s.slice(2).replaceAll('**', '')}\n`);
   return [
     '',
     '| pipeline | QoS | sent | accepted | stored | lost | msg/s accepted | ratio to the reference |',
