@@ -57,6 +57,12 @@ const clockTicks = (() => {
   }
 })();
 
+/** FMS's V8 heap in use (MB), from its own metrics: how much of its resident memory is JavaScript objects. */
+async function heapMb(s: ServiceProcess): Promise<number> {
+  const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
+  return Number(/^fms_process_nodejs_heap_size_used_bytes ([0-9.e+-]+)$/m.exec(text)?.[1] ?? 0) / 2 ** 20;
+}
+
 async function ingested(s: ServiceProcess): Promise<number> {
   const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
   return Number(/^fms_mqtt_messages_total\{channel="telemetry"\} ([0-9.e+-]+)$/m.exec(text)?.[1] ?? 0);
@@ -79,14 +85,21 @@ async function issueAll(service: ServiceProcess, ids: string[]): Promise<[string
 }
 
 /** Starts the generators, waits until they are ready, then connects every device at once: seconds until all are in. */
-async function signInAll(mqttUrl: string, file: string, n: number): Promise<{ generators: Generator[]; seconds: number; connected: number }> {
+async function signInAll(
+  service: ServiceProcess,
+  file: string,
+  n: number,
+): Promise<{ generators: Generator[]; seconds: number; connected: number; cpuMsEach: number }> {
   const generators: Generator[] = [];
-  for (let from = 0; from < n; from += PER_GENERATOR) generators.push(generator(mqttUrl, file, from, Math.min(n, from + PER_GENERATOR)));
+  for (let from = 0; from < n; from += PER_GENERATOR) generators.push(generator(service.mqttUrl, file, from, Math.min(n, from + PER_GENERATOR)));
   await Promise.all(generators.map((g) => g.next()));
   const started = Date.now();
+  const cpu = usage(service.child.pid!).cpuS;
   for (const g of generators) g.send('go');
   const answers = await Promise.all(generators.map((g) => g.next()));
-  return { generators, seconds: (Date.now() - started) / 1000, connected: answers.reduce((a, r) => a + r.connected!, 0) };
+  const seconds = (Date.now() - started) / 1000;
+  const connected = answers.reduce((a, r) => a + r.connected!, 0);
+  return { generators, seconds, connected, cpuMsEach: ((usage(service.child.pid!).cpuS - cpu) * 1000) / Math.max(1, connected) };
 }
 
 async function stopAll(generators: Generator[]) {
@@ -102,11 +115,12 @@ interface FleetRun {
   issueS: number;
   startS: number;
   idleMb: number;
-  first: { seconds: number; connected: number };
+  first: { seconds: number; connected: number; cpuMsEach: number };
   connectedMb: number;
-  steady: { rssMb: number; rate: number; cpuPer1k: number; sent: number; acked: number; failed: number; ingested: number };
+  connectedHeapMb: number;
+  steady: { rssMb: number; heapMb: number; rate: number; cpuPer1k: number; sent: number; acked: number; failed: number; ingested: number };
   restartS: number;
-  storm: { seconds: number; connected: number };
+  storm: { seconds: number; connected: number; cpuMsEach: number };
   stormMb: number;
   load: [number, number];
 }
@@ -138,10 +152,13 @@ async function fleetRun(n: number): Promise<FleetRun> {
     const issueS = (Date.now() - t) / 1000;
     say(`${n.toLocaleString('en')} devices: FMS started in ${startS.toFixed(1)} s (${idleMb.toFixed(0)} MB), credentials issued in ${issueS.toFixed(1)} s`);
 
-    const first = await signInAll(service.mqttUrl, file, n);
+    const first = await signInAll(service, file, n);
     generators = first.generators;
     const connectedMb = usage(service.child.pid!).rssMb;
-    say(`${first.connected} of ${n} signed in on their own connections in ${first.seconds.toFixed(1)} s; FMS ${connectedMb.toFixed(0)} MB`);
+    const connectedHeapMb = await heapMb(service);
+    say(
+      `${first.connected} of ${n} signed in on their own connections in ${first.seconds.toFixed(1)} s (FMS CPU ${first.cpuMsEach.toFixed(2)} ms each); FMS ${connectedMb.toFixed(0)} MB`,
+    );
 
     const before = await ingested(service);
     for (const g of generators) g.send('publish');
@@ -152,25 +169,26 @@ async function fleetRun(n: number): Promise<FleetRun> {
     await new Promise((r) => setTimeout(r, MEASURE_S * 1000));
     const u1 = usage(service.child.pid!);
     const i1 = await ingested(service);
+    const steadyHeapMb = await heapMb(service);
     const sent = await stopAll(generators);
     generators = [];
     await new Promise((r) => setTimeout(r, 1000));
     const total = (await ingested(service)) - before;
     const rate = (i1 - i0) / MEASURE_S;
-    const steady = { rssMb: u1.rssMb, rate, cpuPer1k: (u1.cpuS - u0.cpuS) / MEASURE_S / (rate / 1000), ...sent, ingested: total };
+    const steady = { rssMb: u1.rssMb, heapMb: steadyHeapMb, rate, cpuPer1k: (u1.cpuS - u0.cpuS) / MEASURE_S / (rate / 1000), ...sent, ingested: total };
     say(
-      `steady: ${rate.toFixed(0)} msg/s, FMS ${u1.rssMb.toFixed(0)} MB, ${steady.cpuPer1k.toFixed(3)} CPU s/s per 1,000 msg/s; ${total} ingested of ${sent.sent} sent (${sent.acked} acknowledged, ${sent.failed} failed)`,
+      `steady: ${rate.toFixed(0)} msg/s, FMS ${u1.rssMb.toFixed(0)} MB (heap ${steadyHeapMb.toFixed(0)} MB), ${steady.cpuPer1k.toFixed(3)} CPU s/s per 1,000 msg/s; ${total} ingested of ${sent.sent} sent (${sent.acked} acknowledged, ${sent.failed} failed)`,
     );
 
     await service.stop('SIGTERM');
     t = Date.now();
     service = await startServiceProcess({ ...env, FMS_ADMIN_KEY: service.adminKey });
     const restartS = (Date.now() - t) / 1000;
-    const storm = await signInAll(service.mqttUrl, file, n);
+    const storm = await signInAll(service, file, n);
     generators = storm.generators;
     const stormMb = usage(service.child.pid!).rssMb;
     say(
-      `after a restart of FMS (${restartS.toFixed(1)} s): ${storm.connected} of ${n} signed in again in ${storm.seconds.toFixed(1)} s; FMS ${stormMb.toFixed(0)} MB`,
+      `after a restart of FMS (${restartS.toFixed(1)} s): ${storm.connected} of ${n} signed in again in ${storm.seconds.toFixed(1)} s (FMS CPU ${storm.cpuMsEach.toFixed(2)} ms each); FMS ${stormMb.toFixed(0)} MB`,
     );
     await stopAll(generators);
     generators = [];
@@ -181,9 +199,10 @@ async function fleetRun(n: number): Promise<FleetRun> {
       idleMb,
       first,
       connectedMb,
+      connectedHeapMb,
       steady,
       restartS,
-      storm: { seconds: storm.seconds, connected: storm.connected },
+      storm: { seconds: storm.seconds, connected: storm.connected, cpuMsEach: storm.cpuMsEach },
       stormMb,
       load: [load0, os.loadavg()[0]!],
     };
@@ -235,8 +254,9 @@ export async function fleetBench(sizes: readonly number[] = [5000, 20_000]): Pro
     row('credentials issued over the API', (r) => `${r.issueS.toFixed(1)} s`),
     row('FMS resident memory, started, no device connected', (r) => `${n(r.idleMb)} MB`),
     row('every device signed in, first time (each on its own connection)', (r) => `${r.first.seconds.toFixed(1)} s (${n(r.first.connected)} connected)`),
-    row('FMS resident memory, every device connected, idle', (r) => `${n(r.connectedMb)} MB`),
-    row('FMS resident memory, every device publishing', (r) => `**${n(r.steady.rssMb)} MB**`),
+    row("FMS's CPU per sign-in, first time", (r) => `${r.first.cpuMsEach.toFixed(2)} ms`),
+    row('FMS resident memory, every device connected, idle (of it V8 heap in use)', (r) => `${n(r.connectedMb)} MB (${n(r.connectedHeapMb)} MB)`),
+    row('FMS resident memory, every device publishing (of it V8 heap in use)', (r) => `**${n(r.steady.rssMb)} MB** (${n(r.steady.heapMb)} MB)`),
     row('messages per second (one per device every 10 s)', (r) => n(r.steady.rate)),
     row('FMS CPU per 1,000 msg/s (CPU seconds a second: cores)', (r) => `**${r.steady.cpuPer1k.toFixed(2)}**`),
     row(
@@ -245,6 +265,7 @@ export async function fleetBench(sizes: readonly number[] = [5000, 20_000]): Pro
     ),
     row('FMS restarted (SIGTERM, started again on the same data)', (r) => `${r.restartS.toFixed(1)} s`),
     row('**sign-in storm**: every device signed in again after the restart', (r) => `**${r.storm.seconds.toFixed(1)} s** (${n(r.storm.connected)} connected)`),
+    row("FMS's CPU per sign-in in the storm", (r) => `${r.storm.cpuMsEach.toFixed(2)} ms`),
     row('FMS resident memory after the storm', (r) => `${n(r.stormMb)} MB`),
   ];
 }
