@@ -33,6 +33,7 @@ async function connectAll() {
   const started = Date.now();
   let next = 0;
   let refused = 0;
+  const reasons = new Map<string, number>();
   const worker = async () => {
     while (next < devices.length) {
       const i = next++;
@@ -46,13 +47,16 @@ async function connectAll() {
           connectTimeout: 120_000,
           keepalive: 60,
         });
-      } catch {
+      } catch (err) {
         refused++;
+        const why = (err as Error).message.slice(0, 80);
+        reasons.set(why, (reasons.get(why) ?? 0) + 1);
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, devices.length) }, worker));
   say({ connected: devices.length - refused, refused, seconds: (Date.now() - started) / 1000 });
+  if (reasons.size) process.stderr.write(`fleet-devices: not connected: ${JSON.stringify(Object.fromEntries(reasons))}\n`);
 }
 
 function publish() {
