@@ -267,5 +267,11 @@ export async function fleetBench(sizes: readonly number[] = [5000, 20_000]): Pro
     row('**sign-in storm**: every device signed in again after the restart', (r) => `**${r.storm.seconds.toFixed(1)} s** (${n(r.storm.connected)} connected)`),
     row("FMS's CPU per sign-in in the storm", (r) => `${r.storm.cpuMsEach.toFixed(2)} ms`),
     row('FMS resident memory after the storm', (r) => `${n(r.stormMb)} MB`),
+    '',
+    'The storm costs no scrypt: device secrets are stored as HMAC-SHA-256 (docs/security.md, "Device secrets at rest"); a',
+    "sign-in's CPU is the lookup, the broker's connection set-up and the audit record (log line and row). With scrypt",
+    '(~10 ms a check on these cores) the storm took at least 10 ms × N of CPU on top: 50 s at 5,000, 200 s at 20,000.',
+    "Resident memory grows by ~10–20 KB per connected device; a heap snapshot puts ~7.5 KB of it in Node's socket and",
+    "aedes's client (streams, parser, keep-alive timer), and nothing of it stays after the device disconnects.",
   ];
 }
