@@ -1,14 +1,29 @@
-import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { DeviceCredentialStore } from './device-credential-store.ts';
+import type { DeviceCredentialStore, StoredSecret } from './device-credential-store.ts';
 
 /** Hashed against when there is nothing to compare with. */
 const DUMMY_SALT = randomBytes(16);
 const scrypt = promisify(scryptCallback) as (secret: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
 
-/** scrypt cost for device secrets: ~10 ms each here; a verified secret is remembered by its SHA-256 for reconnects. */
+/** What FMS stored before HMAC-SHA-256 (~10 ms a check here): such records are still checked, then upgraded. */
 const SCRYPT = { N: 2 ** 13, r: 8, p: 1 };
 const KEY_LENGTH = 32;
+/** 192 random bits: a fast hash is as safe as a slow one for them (docs/security.md, "Device secrets at rest"). */
+const SECRET_BYTES = 24;
+
+const hmac = (salt: Buffer, secret: string) => createHmac('sha256', salt).update(secret).digest();
+
+/** A new secret's record: HMAC-SHA-256 keyed by a fresh random salt. */
+function hashed(secret: string): StoredSecret {
+  const salt = randomBytes(16);
+  return { scheme: 'hmac-sha256', salt: salt.toString('base64'), hash: hmac(salt, secret).toString('base64') };
+}
+
+/** The secret hashed as `scheme` with this salt, to compare with a stored hash. */
+async function hashAs(scheme: StoredSecret['scheme'], salt: Buffer, secret: string): Promise<Buffer> {
+  return scheme === 'scrypt' ? scrypt(secret, salt, KEY_LENGTH, SCRYPT) : hmac(salt, secret);
+}
 
 export interface CredentialInfo {
   assetId: string;
@@ -18,18 +33,19 @@ export interface CredentialInfo {
 
 /**
  * Per-device MQTT credentials: user name = asset id, a random secret shown once when issued, stored
- * only as a salted scrypt hash. Issuing again rotates (the old secret stops working at once);
- * revoking ends it. `onRevoked` lets the broker disconnect clients that used it.
+ * only as a salted hash (HMAC-SHA-256; a record still in scrypt, from before, is upgraded when its
+ * device next signs in). Issuing again rotates (the old secret stops working at once); revoking ends
+ * it. `onChanged` lets the broker disconnect clients that used it.
  */
 export function createDeviceCredentials(store: DeviceCredentialStore, now: () => number) {
   /**
-   * asset → SHA-256 of its current secret: set when it is issued or first verified with scrypt (a
-   * reconnect costs a hash, not scrypt), gone when it is rotated or revoked.
+   * asset → SHA-256 of its current secret: set when it is issued or first verified (a reconnect, or a
+   * sign-in during a backoff, costs a hash compare and no store lookup), gone when it is rotated or revoked.
    */
   const verified = new Map<string, Buffer>();
   /**
    * asset → how many times its secret changed in this process. A check that began before a change
-   * neither caches nor accepts what it read: a sign-in whose scrypt overlaps a revocation cannot bring
+   * neither caches nor accepts what it read: a sign-in whose check overlaps a revocation cannot bring
    * the revoked secret back into the cache after the revocation cleared it.
    */
   const generations = new Map<string, number>();
@@ -44,14 +60,12 @@ export function createDeviceCredentials(store: DeviceCredentialStore, now: () =>
 
   return {
     async issue(assetId: string): Promise<{ assetId: string; username: string; secret: string; issuedAt: number }> {
-      const secret = randomBytes(24).toString('base64url');
-      const salt = randomBytes(16);
-      const hash = await scrypt(secret, salt, KEY_LENGTH, SCRYPT);
+      const secret = randomBytes(SECRET_BYTES).toString('base64url');
       const issuedAt = now();
       changing(assetId);
-      await store.issue(assetId, { salt: salt.toString('base64'), hash: hash.toString('base64') }, issuedAt);
+      await store.issue(assetId, hashed(secret), issuedAt);
       changing(assetId);
-      // Known good from now on: the device's first sign-in costs no scrypt and passes a sign-in backoff.
+      // Known good from now on: the device's first sign-in needs no store lookup and passes a sign-in backoff.
       verified.set(assetId, sha(secret));
       // Rotation: whoever is connected with the old secret goes.
       for (const l of listeners) l(assetId);
@@ -82,16 +96,24 @@ export function createDeviceCredentials(store: DeviceCredentialStore, now: () =>
       if (known && timingSafeEqual(known, digest)) return true;
       const began = generation(assetId);
       const record = await store.get(assetId);
-      const usable = !!record?.secret && record.revokedAt === null;
-      // An unknown asset, or one without a usable secret, costs the same scrypt as a real one: the time
+      const stored = record?.secret && record.revokedAt === null ? record.secret : undefined;
+      // An unknown asset, or one without a usable secret, costs the same hash as a real one: the time
       // of an answer must not tell which asset ids exist.
-      const salt = usable ? Buffer.from(record!.secret!.salt, 'base64') : DUMMY_SALT;
-      const hash = await scrypt(secret, salt, KEY_LENGTH, SCRYPT);
-      const ok = usable && timingSafeEqual(hash, Buffer.from(record!.secret!.hash, 'base64'));
+      const hash = await hashAs(stored?.scheme ?? 'hmac-sha256', stored ? Buffer.from(stored.salt, 'base64') : DUMMY_SALT, secret);
+      const ok = !!stored && timingSafeEqual(hash, Buffer.from(stored.hash, 'base64'));
       // Rotated or revoked while this check ran: what it read is no longer the asset's secret.
       if (generation(assetId) !== began) return false;
-      if (ok) verified.set(assetId, digest);
-      return ok;
+      if (!ok) return false;
+      if (stored.scheme === 'scrypt') {
+        // Rehash on verify: the next check of this secret, after a restart too, costs an HMAC. Only
+        // if the record still holds what was checked (rehash is conditional): a rotation or a
+        // revocation meanwhile, in any instance, stays. A failed write leaves the scrypt record, which
+        // still works and is upgraded next time.
+        await store.rehash(assetId, stored.hash, hashed(secret)).catch(() => false);
+        if (generation(assetId) !== began) return false;
+      }
+      verified.set(assetId, digest);
+      return true;
     },
 
     /**

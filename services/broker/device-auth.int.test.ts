@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes, scryptSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -50,7 +51,7 @@ describe('device authentication on the embedded broker (FMS_MQTT_AUTH=devices)',
     expect(r.filter((x) => x.kind === 'connection' && /no user name or password|wrong or revoked credentials/.test(x.reason)).length).toBeGreaterThanOrEqual(3);
   });
 
-  it('issues a secret shown once and keeps only its scrypt hash', async () => {
+  it('issues a secret shown once and keeps only its salted HMAC-SHA-256', async () => {
     const res = await fms.api.inject({ method: 'POST', url: '/api/assets/rs-pump-02/credentials' });
     expect(res.statusCode).toBe(201);
     expect(res.headers['cache-control']).toBe('no-store');
@@ -63,6 +64,7 @@ describe('device authentication on the embedded broker (FMS_MQTT_AUTH=devices)',
     const row = db.prepare('SELECT * FROM device_credentials WHERE asset_id = ?').get('rs-pump-02') as Record<string, string>;
     db.close();
     expect(JSON.stringify(row)).not.toContain(secret);
+    expect(row.scheme).toBe('hmac-sha256');
     expect(Buffer.from(row.hash!, 'base64')).toHaveLength(32);
   });
 
@@ -143,5 +145,69 @@ describe('device authentication on the embedded broker (FMS_MQTT_AUTH=devices)',
         '{}',
       ]),
     ).rejects.toThrow();
+  });
+});
+
+describe('device secrets across restarts of FMS (FMS_MQTT_AUTH=devices)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fms-device-restart-'));
+  let fms: Fms | undefined;
+  afterAll(async () => {
+    await fms?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const start = async () => {
+    await fms?.stop();
+    fms = await startTestFms(estate, { FMS_MQTT_AUTH: 'devices', FMS_DATA_DIR: dir });
+    return fms;
+  };
+  const signIn = async (username: string, password: string) => {
+    const c = await mqtt.connectAsync(fms!.mqttUrl, { clientId: username, username, password, reconnectPeriod: 0 });
+    await c.endAsync();
+    return true;
+  };
+  const refused = (username: string, password: string) => expect(signIn(username, password)).rejects.toThrow(/Bad username or password|Not authorized/i);
+  const row = (asset: string) => {
+    const db = new Database(path.join(dir, 'fms.db'), { readonly: true });
+    try {
+      return db.prepare('SELECT scheme, hash, revoked_at FROM device_credentials WHERE asset_id = ?').get(asset) as { scheme: string; hash: string };
+    } finally {
+      db.close();
+    }
+  };
+
+  it('a secret FMS stored with scrypt is upgraded at its next sign-in and still signs in after a restart; rotated or revoked ones do not come back', async () => {
+    await start();
+    await fms!.api.inject({ method: 'POST', url: '/api/assets/rs-pump-02/credentials' });
+    await fms!.stop();
+    fms = undefined;
+    // What an FMS before migration 0020 kept for rs-pump-02: a salted scrypt hash of its secret.
+    const old = randomBytes(24).toString('base64url');
+    const salt = randomBytes(16);
+    const db = new Database(path.join(dir, 'fms.db'));
+    db.prepare("UPDATE device_credentials SET scheme = 'scrypt', salt = ?, hash = ? WHERE asset_id = 'rs-pump-02'").run(
+      salt.toString('base64'),
+      scryptSync(old, salt, 32, { N: 2 ** 13, r: 8, p: 1 }).toString('base64'),
+    );
+    db.close();
+
+    await start();
+    await refused('rs-pump-02', old + 'x');
+    expect(row('rs-pump-02').scheme).toBe('scrypt');
+    expect(await signIn('rs-pump-02', old)).toBe(true);
+    expect(row('rs-pump-02').scheme).toBe('hmac-sha256');
+    const { secret: kept } = (await fms!.api.inject({ method: 'POST', url: '/api/assets/rs-pump-01/credentials' })).json() as { secret: string };
+
+    // Nothing remembered: the upgraded record alone signs the device in, and still refuses a wrong secret.
+    await start();
+    expect(await signIn('rs-pump-02', old)).toBe(true);
+    expect(await signIn('rs-pump-01', kept)).toBe(true);
+    await refused('rs-pump-02', old + 'x');
+    const { secret: rotated } = (await fms!.api.inject({ method: 'POST', url: '/api/assets/rs-pump-02/credentials' })).json() as { secret: string };
+    expect((await fms!.api.inject({ method: 'DELETE', url: '/api/assets/rs-pump-01/credentials' })).statusCode).toBe(204);
+
+    await start();
+    await refused('rs-pump-02', old);
+    expect(await signIn('rs-pump-02', rotated)).toBe(true);
+    await refused('rs-pump-01', kept);
   });
 });

@@ -520,4 +520,14 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0020-device-credential-schemes': {
+    async up(db: Kysely<unknown>) {
+      // Device secrets are now stored as HMAC-SHA-256 (docs/security.md); the records already there
+      // are scrypt hashes, upgraded one by one as their devices next sign in.
+      await db.schema
+        .alterTable('device_credentials')
+        .addColumn('scheme', 'text', (c) => c.notNull().defaultTo('scrypt'))
+        .execute();
+    },
+  },
 };

@@ -219,9 +219,11 @@ export interface ReportsTable {
 
 export interface DeviceCredentialsTable {
   asset_id: string;
+  /** How `hash` was made: 'hmac-sha256' or 'scrypt' (records issued before migration 0020). */
+  scheme: string;
   /** base64 */
   salt: string;
-  /** base64 scrypt hash of the secret */
+  /** base64 hash of the secret */
   hash: string;
   issued_at: number;
   revoked_at: number | null;

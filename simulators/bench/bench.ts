@@ -4,11 +4,11 @@
  * Figures go to stdout and to BENCHMARKS.md with the machine and the date.
  *
  * BENCH_SECONDS (default 20) sets the length of each load phase; BENCH_PROFILE=1 writes a CPU profile
- * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|yardstick|work-orders|notifications|reports|scale-out|sign-in
+ * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|yardstick|mosquitto|work-orders|notifications|reports|scale-out|sign-in|fleet
  * runs one part (several: separated by commas). `yardstick` runs the reference pipeline (reference-pipeline.ts) and FMS on
  * InfluxDB, and writes FMS's rates as ratios of the reference's; with `ingest` too (or in the full run) the embedded
  * store's ratios as well. BENCH_ONLY=console runs the console's budgets (console.ts), which the full run leaves out:
- * seeding its 10,000 orders takes minutes.
+ * seeding its 10,000 orders takes minutes. BENCH_FLEET=500,2000 sets the fleet part's sizes (default 5,000 and 20,000).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,6 +24,7 @@ import { reportBench } from './reports.ts';
 import { scaleOutBench } from './scale-out.ts';
 import { deviceTopic } from '../../services/shared/topics.ts';
 import { signInBench } from './sign-in.ts';
+import { fleetBench } from './fleet.ts';
 import { consoleBench } from './console.ts';
 import { notificationBench } from './notifications.ts';
 import { GATES, LOAD_GENERATOR, PUMPS, SECONDS, commitId, drained, influxdInstalled, machine, profileArgs, root, settled, type PhaseResult } from './common.ts';
@@ -116,6 +117,13 @@ async function main() {
   if (runs('sign-in')) {
     process.stdout.write('bench: device sign-in, 1,000 devices\n');
     writeSection('## Device sign-in (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await signInBench())]);
+  }
+  if (runs('fleet')) {
+    process.stdout.write('bench: fleet, 5,000 and 20,000 devices on their own connections\n');
+    writeSection('## Fleet (npm run bench)', [
+      `Machine: ${machine()}. Commit ${commitId()}.`,
+      ...(await fleetBench(process.env.BENCH_FLEET?.split(',').map(Number))),
+    ]);
   }
   if (!runs('ingest') && !runs('influx') && !runs('yardstick') && !runs('mosquitto')) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fms-bench-'));
