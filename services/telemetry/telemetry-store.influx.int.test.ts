@@ -25,6 +25,7 @@ describe.skipIf(!influxd.available)(`InfluxDB 1.x (real influxd) ${influxd.reaso
       spoolMaxBytes: 64 * 1024 * 1024,
       log,
       flushIntervalMs: 100,
+      rollupIntervalMs: 0,
       ...extra,
     });
 
