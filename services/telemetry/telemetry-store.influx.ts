@@ -22,8 +22,6 @@ export interface InfluxTelemetryStoreOptions {
   onDeadLetter?: (line: string, reason: string) => void;
   batchPoints?: number;
   flushIntervalMs?: number;
-  /** Retention policy of the hourly rollups (FMS_INFLUX_ROLLUP_RP); default: the raw readings' own. */
-  rollupRp?: string | undefined;
   /** How often hourly rollups are made (default every minute; 0: only when `maintain` is called). */
   rollupIntervalMs?: number;
 }
@@ -62,7 +60,7 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
   await ensureDatabase();
   const rollups = createInfluxRollups({
     raw: client,
-    rollups: opts.rollupRp === undefined ? client : createInfluxClient({ ...opts.connection, rp: opts.rollupRp }),
+    rollups: opts.connection.rollupRp === undefined ? client : createInfluxClient({ ...opts.connection, rp: opts.connection.rollupRp }),
     file: path.join(opts.dataDir, 'rollups', 'influx.json'),
     log,
     async writtenAll() {
