@@ -164,7 +164,9 @@ export function createInfluxRollups(opts: InfluxRollupsOptions) {
       );
       const lines: string[] = [];
       for (const s of series) {
-        const tags = `${escapeMeasurement(rollupMeasurement(type))},asset=${escapeKey(s.tags?.asset ?? '')},site=${escapeKey(s.tags?.site ?? '')}`;
+        // A tag the readings lack (written by something other than FMS) is left out: line protocol has no empty tag values.
+        const tag = (key: string) => (s.tags?.[key] ? `,${key}=${escapeKey(s.tags[key])}` : '');
+        const tags = `${escapeMeasurement(rollupMeasurement(type))}${tag('asset')}${tag('site')}`;
         for (const row of s.values) {
           let fields = '';
           metrics.forEach((m, i) => {
