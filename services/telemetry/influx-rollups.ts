@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { catalog, deviceTypes, type DeviceType } from '../../devices/catalog.ts';
 import type { Aggregate } from './buckets.ts';
-import type { InfluxClient } from './influx-client.ts';
+import type { InfluxClient, Series } from './influx-client.ts';
 import { influxIdent as ident, influxString as literal } from './influxql.ts';
 import { escapeKey, escapeMeasurement } from './line-protocol.ts';
 import type { RangeQuery } from './telemetry-store.ts';
@@ -88,6 +88,8 @@ export function createInfluxRollups(opts: InfluxRollupsOptions) {
   let lateBefore = Infinity;
   let earliest: number | undefined;
   let running: Promise<RollupRun> | undefined;
+  /** Hours rolled up by one query; halved when a query takes too long. */
+  let chunkMs = CHUNK_MS;
 
   try {
     const saved = JSON.parse(readFileSync(opts.file, 'utf8')) as SavedState;
@@ -156,12 +158,24 @@ export function createInfluxRollups(opts: InfluxRollupsOptions) {
       })
       .join(', ');
     let written = 0;
-    for (let a = from; a < to; a += CHUNK_MS) {
-      const b = Math.min(to, a + CHUNK_MS);
+    let step = chunkMs;
+    for (let a = from; a < to; a += step) {
+      const b = Math.min(to, a + step);
       const who = asset === undefined ? '' : `"asset" = ${literal(asset)} AND `;
-      const series = await opts.raw.query<(number | null)[]>(
-        `SELECT ${select} FROM ${ident(type)} WHERE ${who}time >= ${a}ms AND time < ${b}ms GROUP BY time(1h), "asset", "site" fill(none)`,
-      );
+      let series: Series<(number | null)[]>[];
+      try {
+        series = await opts.raw.query<(number | null)[]>(
+          `SELECT ${select} FROM ${ident(type)} WHERE ${who}time >= ${a}ms AND time < ${b}ms GROUP BY time(1h), "asset", "site" fill(none)`,
+        );
+      } catch (err) {
+        // Too much for one query within the client's time limit (a large estate, a busy server): fewer hours a query.
+        if (step <= HOUR || !/did not answer|timeout|aborted/i.test((err as Error).message)) throw err;
+        step = Math.max(HOUR, step / 2);
+        chunkMs = step;
+        a -= step;
+        log.info({ hours: step / HOUR }, 'telemetry rollup query too slow: fewer hours a query');
+        continue;
+      }
       const lines: string[] = [];
       for (const s of series) {
         // A tag the readings lack (written by something other than FMS) is left out: line protocol has no empty tag values.
@@ -216,10 +230,11 @@ export function createInfluxRollups(opts: InfluxRollupsOptions) {
     for (const [key, hours] of snapshot) {
       const [type, asset] = key.split('\0') as [DeviceType, string];
       for (const [a, b] of runsOf([...hours.keys()].sort((x, y) => x - y))) {
-        // Hours at or after `target` are rolled up with the others when they finish.
-        if (a >= target) continue;
-        await rollUp(type, a, Math.min(b, target), asset);
-        rolledUpLate += (Math.min(b, target) - a) / HOUR;
+        // Hours from `before.until` on were rolled up for every asset just now, or will be when they finish.
+        const end = Math.min(b, before.until);
+        if (a >= end) continue;
+        await rollUp(type, a, end, asset);
+        rolledUpLate += (end - a) / HOUR;
       }
       const now_ = late.get(key)!;
       for (const [hour, gen] of hours) if (hour < target && now_.get(hour) === gen) now_.delete(hour);
