@@ -59,6 +59,8 @@ export const envSchema = z.object({
   FMS_INFLUX_DB: influxIdentifier.default('fms'),
   /** InfluxDB retention policy; unset uses the server default. */
   FMS_INFLUX_RP: influxIdentifier.optional(),
+  /** InfluxDB retention policy of the hourly rollups (2.x: a second DBRP mapping); unset: the readings' own. */
+  FMS_INFLUX_ROLLUP_RP: influxIdentifier.optional(),
   /** InfluxDB token (2.x/3.x). */
   FMS_INFLUX_TOKEN: z.string().min(1).optional(),
   /** InfluxDB 1.x user name. */
@@ -496,6 +498,7 @@ export function loadConfig(env: Record<string, string | undefined>, readFile: Re
           url: e.FMS_INFLUX_URL,
           db: e.FMS_INFLUX_DB,
           rp: e.FMS_INFLUX_RP,
+          rollupRp: e.FMS_INFLUX_ROLLUP_RP,
           token: e.FMS_INFLUX_TOKEN,
           username: e.FMS_INFLUX_USERNAME,
           password: e.FMS_INFLUX_PASSWORD,

@@ -16,6 +16,8 @@ export interface InfluxConnection {
   url: string;
   db: string;
   rp: string | undefined;
+  /** Retention policy of the hourly rollups; undefined: `rp`. */
+  rollupRp?: string | undefined;
   token: string | undefined;
   username: string | undefined;
   password: string | undefined;

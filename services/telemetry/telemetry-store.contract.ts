@@ -169,6 +169,54 @@ export function describeTelemetryStore(name: string, open: () => Promise<StoreUn
       ]);
     });
 
+    it('gives the same hourly and daily figures over many hours from rollups, late readings and the current partial hour', async () => {
+      // Two pumps, 08:00 … 14:29 at one reading a minute; `now` is 14:30, so 14:00 is the current, partial hour.
+      const now = T0 + 6 * H + 30 * MIN;
+      const all: TelemetryPoint[] = [];
+      const add = (points: TelemetryPoint[]) => {
+        all.push(...points);
+        store.write(points);
+      };
+      const value = (asset: string, ts: number) => Math.round(((((ts - T0) / MIN) * (asset === 'p1' ? 7 : 11)) % 23) * 100 + (ts - T0) / H) / 100;
+      const minutes = (from: number, to: number, step = MIN) => Array.from({ length: Math.ceil((to - from) / step) }, (_, i) => from + i * step);
+      for (const asset of ['p1', 'p2']) add(minutes(T0, now).map((ts) => pump(asset, ts, { vibration_mms: value(asset, ts) })));
+      await settle(now);
+      // After the rollup: readings of 08:00 and 10:00 held back by p1 (offset by 30 s, so they are new points),
+      // and more of the current hour.
+      add(
+        [...minutes(T0 + 30_000, T0 + H, 5 * MIN), ...minutes(T0 + 2 * H + 30_000, T0 + 3 * H, 7 * MIN)].map((ts) =>
+          pump('p1', ts, { vibration_mms: 40 + Math.round((ts - T0) / MIN) / 100 }),
+        ),
+      );
+      add(minutes(now, now + 10 * MIN).map((ts) => pump('p1', ts, { vibration_mms: value('p1', ts) })));
+      await settle(now + 12 * MIN);
+
+      const expected = (asset: string, from: number, to: number, every: number) => {
+        const out: SummaryBucket[] = [];
+        for (let b = from; b < to; b += every) {
+          const vs = all.filter((p) => p.asset === asset && p.ts >= b && p.ts < Math.min(b + every, to)).map((p) => p.fields.vibration_mms as number);
+          if (vs.length) out.push({ ts: b, min: Math.min(...vs), max: Math.max(...vs), mean: vs.reduce((a, v) => a + v, 0) / vs.length, count: vs.length });
+        }
+        return rounded(out);
+      };
+      const to = now + 11 * MIN;
+      for (const asset of ['p1', 'p2']) {
+        const q = { asset, measurement: 'pump' as const, metric: 'vibration_mms', from: T0, to };
+        expect(rounded(await store.summarize({ ...q, every: H })), `${asset} hourly`).toEqual(expected(asset, T0, to, H));
+        expect(rounded(await store.summarize({ ...q, every: 24 * H })), `${asset} daily`).toEqual(expected(asset, T0, to, 24 * H));
+        const twoHours = expected(asset, T0, to, 2 * H);
+        for (const fn of ['mean', 'min', 'max', 'count'] as const) {
+          const buckets = await store.aggregate({ ...q, every: 2 * H, fn });
+          expect(
+            buckets.map((b) => ({ ts: b.ts, value: Math.round(b.value! * 1e9) / 1e9 })),
+            `${asset} ${fn}`,
+          ).toEqual(twoHours.map((b) => ({ ts: b.ts, value: b[fn] })));
+        }
+      }
+      // The figures a user sees, for p1's 08:00: 60 readings + 12 late ones.
+      expect((await store.summarize({ asset: 'p1', measurement: 'pump', metric: 'vibration_mms', from: T0, to: T0 + H, every: H }))[0]?.count).toBe(72);
+    });
+
     it('summarizes a state as 0 and 1: its mean is the share of readings it was on', async () => {
       store.write([true, false, true, true].map((running, i) => pump('p1', T0 + i * 1000, { running })));
       await store.flush();

@@ -25,6 +25,7 @@ describe.skipIf(!influxd.available)(`InfluxDB 1.x (real influxd) ${influxd.reaso
       spoolMaxBytes: 64 * 1024 * 1024,
       log,
       flushIntervalMs: 100,
+      rollupIntervalMs: 0,
       ...extra,
     });
 
@@ -37,6 +38,100 @@ describe.skipIf(!influxd.available)(`InfluxDB 1.x (real influxd) ${influxd.reaso
   });
 
   describeTelemetryStore('InfluxDB', () => open());
+
+  describe('hourly rollups', () => {
+    const H = 3_600_000;
+    const MIN = 60_000;
+    const clientOf = (db: string) => createInfluxClient({ url: server.url, db, rp: undefined, token: undefined, username: undefined, password: undefined });
+    /** 08:00 … 10:59, one reading a minute of pump p1: 100 × hour + minute. */
+    const threeHours = () =>
+      Array.from({ length: 180 }, (_, i) => ({
+        measurement: 'pump' as const,
+        site: 's',
+        asset: 'p1',
+        ts: T0 + i * MIN,
+        fields: { flow_m3h: 100 * (8 + Math.floor(i / 60)) + (i % 60) },
+      }));
+    const q = { asset: 'p1', measurement: 'pump' as const, metric: 'flow_m3h', from: T0, to: T0 + 3 * H, every: H };
+    const hourly = [
+      { ts: T0, min: 800, max: 859, mean: 829.5, count: 60 },
+      { ts: T0 + H, min: 900, max: 959, mean: 929.5, count: 60 },
+      { ts: T0 + 2 * H, min: 1000, max: 1059, mean: 1029.5, count: 60 },
+    ];
+
+    it('reads whole hours from the rollups: the figures stay when the raw readings are gone (a short raw retention)', async () => {
+      const db = `fms_t${++n}`;
+      const store = await open(db);
+      store.write(threeHours());
+      await store.flush();
+      expect(await store.maintain(T0 + 3 * H + 5 * MIN)).toMatchObject({ until: T0 + 3 * H, from: T0, backfillDone: true });
+      await clientOf(db).query(`DELETE FROM "pump" WHERE time < ${T0 + 3 * H}ms`, 'POST');
+      expect(await store.summarize(q)).toEqual(hourly);
+      expect(await store.aggregate({ ...q, every: 3 * H, fn: 'max' })).toEqual([{ ts: T0, value: 1059 }]);
+      // Not whole hours: raw readings, which are gone.
+      expect(await store.summarize({ ...q, every: 30 * MIN })).toEqual([]);
+      await store.close();
+    });
+
+    it('rolls up the history of an InfluxDB that held readings before FMS first ran against it', async () => {
+      const db = `fms_t${++n}`;
+      const client = clientOf(db);
+      await client.query(`CREATE DATABASE "${db}"`, 'POST');
+      expect(
+        await client.write(
+          threeHours()
+            .map((p) => `pump,asset=p1,site=s flow_m3h=${p.fields.flow_m3h} ${p.ts}`)
+            .join('\n'),
+        ),
+      ).toEqual({ kind: 'ok' });
+      const store = await open(db);
+      expect(await store.maintain(T0 + 3 * H + 5 * MIN)).toMatchObject({ from: T0, until: T0 + 3 * H, backfillDone: true, written: 3 });
+      await client.query(`DELETE FROM "pump" WHERE time < ${T0 + 3 * H}ms`, 'POST');
+      expect(await store.summarize(q)).toEqual(hourly);
+      await store.close();
+    });
+
+    it('rolls up late readings accepted before a restart of FMS, and reads them raw until then', async () => {
+      const db = `fms_t${++n}`;
+      const first = await open(db);
+      first.write(threeHours());
+      await first.flush();
+      await first.maintain(T0 + 3 * H + 5 * MIN);
+      // Two readings of 09:00 arrive late; FMS stops before its next rollup run.
+      first.write([
+        { measurement: 'pump', site: 's', asset: 'p1', ts: T0 + H + 30_000, fields: { flow_m3h: 2000 } },
+        { measurement: 'pump', site: 's', asset: 'p1', ts: T0 + H + 90_000, fields: { flow_m3h: 1 } },
+      ]);
+      await first.flush();
+      const nineOClock = { ts: T0 + H, min: 1, max: 2000, mean: (60 * 929.5 + 2001) / 62, count: 62 };
+      expect(await first.summarize(q)).toEqual([hourly[0], nineOClock, hourly[2]]);
+      await first.close();
+      const second = await open(db);
+      expect(await second.maintain(T0 + 3 * H + 10 * MIN)).toMatchObject({ rolledUpLate: 1 });
+      await clientOf(db).query(`DELETE FROM "pump" WHERE time < ${T0 + 3 * H}ms`, 'POST');
+      expect(await second.summarize(q)).toEqual([hourly[0], nineOClock, hourly[2]]);
+      await second.close();
+    });
+
+    it('does not roll up an hour while readings of it wait in the spool', async () => {
+      const db = `fms_t${++n}`;
+      const store = await open(db);
+      store.write(threeHours().slice(0, 120));
+      await store.flush();
+      await server.stop();
+      store.write(threeHours().slice(120));
+      await store.flush();
+      expect(store.health().spool?.points).toBe(60);
+      await server.start();
+      // The server answers again, but 10:00's readings are still spooled: nothing is rolled up.
+      expect(await store.maintain(T0 + 3 * H + 5 * MIN)).toMatchObject({ skipped: expect.any(String), written: 0 });
+      await vi.waitFor(() => expect(store.health()).toMatchObject({ state: 'up', spool: { points: 0 } }), { timeout: 40_000, interval: 200 });
+      expect(await store.maintain(T0 + 3 * H + 6 * MIN)).toMatchObject({ until: T0 + 3 * H, backfillDone: true });
+      await clientOf(db).query(`DELETE FROM "pump" WHERE time < ${T0 + 3 * H}ms`, 'POST');
+      expect(await store.summarize(q)).toEqual(hourly);
+      await store.close();
+    }, 90_000);
+  });
 
   it('answers queries for hostile asset ids with nothing rather than another asset’s data (no InfluxQL injection)', async () => {
     const db = `fms_t${++n}`;

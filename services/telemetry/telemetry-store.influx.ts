@@ -6,7 +6,9 @@ import { createInfluxClient, type InfluxConnection } from './influx-client.ts';
 import { createInfluxWriter } from './influx-writer.ts';
 import { alarmLine, eventLine, statusLine, conditionLine, telemetryLine } from './line-protocol.ts';
 import { createSpool } from './spool.ts';
-import { bucketize, summarizeReadings, type Reading } from './buckets.ts';
+import { influxIdent, influxString } from './influxql.ts';
+import { createInfluxRollups, type RollupRun } from './influx-rollups.ts';
+import { bucketize, bucketizeAggregates, summarizeAggregates, summarizeReadings, type Reading } from './buckets.ts';
 import type { AggregateQuery, Bucket, EventPoint, LatestValue, RangeQuery, SummaryBucket, TelemetryStore, TelemetryStoreHealth } from './telemetry-store.ts';
 
 export interface InfluxTelemetryStoreOptions {
@@ -20,29 +22,28 @@ export interface InfluxTelemetryStoreOptions {
   onDeadLetter?: (line: string, reason: string) => void;
   batchPoints?: number;
   flushIntervalMs?: number;
+  /** How often hourly rollups are made (default every minute; 0: only when `maintain` is called). */
+  rollupIntervalMs?: number;
 }
 
 /** Beyond this many device resets in one query (each read back by its own statement, all in one URL), a counter's increase is worked out here from the raw points. */
 const MAX_RESETS_READ_BACK = 50;
 
+export interface InfluxTelemetryStore extends TelemetryStore {
+  /** Rolls up the hours finished, the hours late readings arrived in, and older history, as of `now`. */
+  maintain(now: number): Promise<RollupRun>;
+}
+
+const MINUTE = 60_000;
+
 const SERVER_FNS = { mean: 'MEAN', min: 'MIN', max: 'MAX', last: 'LAST', count: 'COUNT' } as const;
-
-/** An InfluxQL string literal. Identifiers and values reach queries only through these two functions. */
-export function influxString(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/** An InfluxQL identifier. */
-export function influxIdent(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
 
 /**
  * Telemetry in InfluxDB through the v1 HTTP API that 1.x, 2.x (DBRP mapping) and 3.x serve: the
  * layout of CONTRACT.md, written in batches by the writer with its spool, read with InfluxQL over
  * explicit time ranges. Last values are also kept in memory, so /latest does not wait for a query.
  */
-export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptions): Promise<TelemetryStore> {
+export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptions): Promise<InfluxTelemetryStore> {
   const { log } = opts;
   const client = createInfluxClient(opts.connection);
   const deadLetterDir = path.join(opts.dataDir, 'dead-letter');
@@ -60,6 +61,27 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
     },
   });
   await ensureDatabase();
+  const rollups = createInfluxRollups({
+    raw: client,
+    rollups: opts.connection.rollupRp === undefined ? client : createInfluxClient({ ...opts.connection, rp: opts.connection.rollupRp }),
+    file: path.join(opts.dataDir, 'rollups', 'influx.json'),
+    log,
+    async writtenAll() {
+      await writer.flush();
+      const h = writer.health();
+      return h.state === 'up' && h.pending === 0 && h.spool.points === 0;
+    },
+  });
+  await rollups.start();
+  const rollupIntervalMs = opts.rollupIntervalMs ?? MINUTE;
+  const rollupTimer =
+    rollupIntervalMs > 0
+      ? setInterval(
+          () => void rollups.run(Date.now()).catch((err: unknown) => log.warn({ err }, 'telemetry rollup failed: queries read raw readings meanwhile')),
+          rollupIntervalMs,
+        )
+      : undefined;
+  rollupTimer?.unref();
 
   // Last values: from writes as they happen, and from the server for assets not seen since start.
   const latest = new Map<string, Map<string, LatestValue>>();
@@ -173,7 +195,9 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
       for (const p of points) {
         writer.add(telemetryLine(p));
         for (const metric in p.fields) note(p.asset, metric, p.fields[metric]!, p.ts);
+        if (p.ts < rollups.lateBefore) rollups.mark(p.measurement, p.asset, p.ts);
       }
+      rollups.saveMarks();
     },
 
     writeEvent(event) {
@@ -209,6 +233,11 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
       // Booleans as 0/1 are computed here from the raw points; a counter's increase on the server.
       if (spec.kind === 'state') return bucketize(await readings(q, spec.name), q);
       if (q.fn === 'increase') return increase(q, spec.name);
+      // Mean, minimum, maximum and count of whole hours come from the hourly rollups where they are complete.
+      if (q.fn !== 'last') {
+        const items = await rollups.read(q);
+        if (items) return bucketizeAggregates(items, q);
+      }
       const [series] = await client.query<[number, number | null]>(
         `SELECT ${SERVER_FNS[q.fn]}(${influxIdent(spec.name)}) FROM ${influxIdent(q.measurement)} WHERE ${where(q)} ${groupByTime(q)}`,
       );
@@ -219,6 +248,8 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
       const spec = catalog[q.measurement].metrics.find((m) => m.name === q.metric);
       if (!spec) return [];
       if (spec.kind === 'state') return summarizeReadings(await readings(q, spec.name), q);
+      const items = await rollups.read(q);
+      if (items) return summarizeAggregates(items, q);
       const field = influxIdent(spec.name);
       const [series] = await client.query<[number, number | null, number | null, number | null, number | null]>(
         `SELECT MIN(${field}), MAX(${field}), MEAN(${field}), COUNT(${field}) FROM ${influxIdent(q.measurement)} WHERE ${where(q)} ${groupByTime(q)}`,
@@ -247,6 +278,8 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
 
     flush: () => writer.flush(),
 
+    maintain: (now) => rollups.run(now),
+
     health(): TelemetryStoreHealth {
       const h = writer.health();
       return {
@@ -261,6 +294,10 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
       };
     },
 
-    close: () => writer.close(),
+    async close() {
+      clearInterval(rollupTimer);
+      await writer.close();
+      rollups.saveMarks(true);
+    },
   };
 }
