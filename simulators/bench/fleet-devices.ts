@@ -22,6 +22,8 @@ const PERIOD_MS = 10_000;
 /** The publishing timer's tick: each tick publishes for the devices whose slot fell in it. */
 const TICK_MS = 100;
 
+/** Tries of one device's connection before it counts as not connected. */
+const ATTEMPTS = 5;
 const say = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 const clients: (MqttClient | undefined)[] = [];
 let sent = 0;
@@ -33,30 +35,41 @@ async function connectAll() {
   const started = Date.now();
   let next = 0;
   let refused = 0;
+  let retried = 0;
   const reasons = new Map<string, number>();
   const worker = async () => {
     while (next < devices.length) {
       const i = next++;
       const [id, secret] = devices[i]!;
-      try {
-        clients[i] = await mqtt.connectAsync(url!, {
-          clientId: id,
-          username: id,
-          password: secret,
-          reconnectPeriod: 0,
-          connectTimeout: 120_000,
-          keepalive: 60,
-        });
-      } catch (err) {
-        refused++;
-        const why = (err as Error).message.slice(0, 80);
-        reasons.set(why, (reasons.get(why) ?? 0) + 1);
+      // As a device does: a connection refused or reset is tried again after a second or two, a few times.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          clients[i] = await mqtt.connectAsync(url!, {
+            clientId: id,
+            username: id,
+            password: secret,
+            reconnectPeriod: 0,
+            connectTimeout: 120_000,
+            keepalive: 60,
+          });
+          break;
+        } catch (err) {
+          const why = (err as Error).message.slice(0, 80);
+          reasons.set(why, (reasons.get(why) ?? 0) + 1);
+          if (attempt >= ATTEMPTS) {
+            refused++;
+            break;
+          }
+          retried++;
+          await new Promise((r) => setTimeout(r, 1000 + Math.random() * 2000));
+        }
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, devices.length) }, worker));
-  say({ connected: devices.length - refused, refused, seconds: (Date.now() - started) / 1000 });
-  if (reasons.size) process.stderr.write(`fleet-devices: not connected: ${JSON.stringify(Object.fromEntries(reasons))}\n`);
+  say({ connected: devices.length - refused, refused, retried, seconds: (Date.now() - started) / 1000 });
+  if (reasons.size)
+    process.stderr.write(`fleet-devices: connections that failed, tried again up to ${ATTEMPTS} times: ${JSON.stringify(Object.fromEntries(reasons))}\n`);
 }
 
 function publish() {

@@ -28,17 +28,20 @@ interface Target {
   behindBroker?: boolean;
 }
 
-/** Waits until `t` has taken `expected` messages, or took none for 2 s (a message lost on the way). */
-async function taken(t: Target, expected: number): Promise<Counts> {
+/**
+ * Waits until `t` has taken `expected` messages, or took none for 2 s (messages that never reached
+ * it); returns its counts and when it took the last one.
+ */
+async function taken(t: Target, expected: number): Promise<{ counts: Counts; lastAt: number }> {
   let last = await t.counts();
-  let still = Date.now();
-  while (last.ingested < expected && Date.now() - still < 2000) {
+  let lastAt = Date.now();
+  while (last.ingested < expected && Date.now() - lastAt < 2000) {
     await new Promise((r) => setTimeout(r, 50));
     const now = await t.counts();
-    if (now.ingested !== last.ingested) still = Date.now();
+    if (now.ingested !== last.ingested) lastAt = Date.now();
     last = now;
   }
-  return last;
+  return { counts: last, lastAt };
 }
 
 /**
@@ -58,13 +61,14 @@ async function alternate(name: string, targets: Target[]): Promise<{ results: Ph
         const before = await t.counts();
         const pub = await runPublisher({ mqttUrl: t.mqttUrl, qos, seconds: SECONDS / SLICES, site: 'bench', prefix: 'bench-pump', count: PUMPS });
         const published = Date.now();
-        const after = t.behindBroker ? await taken(t, before.ingested + pub.sent) : await t.counts();
+        const took = t.behindBroker ? await taken(t, before.ingested + pub.sent) : undefined;
+        const after = took?.counts ?? (await t.counts());
         sum.sent += pub.sent;
         sum.acked += pub.acked;
         sum.ingested += after.ingested - before.ingested;
         sum.rejected += after.rejected - before.rejected;
         sum.stored += after.stored - before.stored;
-        sum.seconds += pub.elapsed + (t.behindBroker ? (Date.now() - published) / 1000 : 0);
+        sum.seconds += pub.elapsed + (took ? Math.max(0, took.lastAt - published) / 1000 : 0);
       }
     }
     targets.forEach((t, i) => {
