@@ -30,10 +30,11 @@ export interface IngestDeps {
  */
 export function createIngest(deps: IngestDeps) {
   const { assets, telemetry, rules, alarms, rejected, metrics, log } = deps;
-  const inTelemetry = metrics.messagesIn.labels('telemetry');
-  const inEvent = metrics.messagesIn.labels('event');
-  const inStatus = metrics.messagesIn.labels('status');
-  const inOther = metrics.messagesIn.labels('other');
+  const inTelemetry = metrics.messagesIn.tally({ channel: 'telemetry' });
+  const inEvent = metrics.messagesIn.tally({ channel: 'event' });
+  const inStatus = metrics.messagesIn.tally({ channel: 'status' });
+  const inOther = metrics.messagesIn.tally({ channel: 'other' });
+  const pointsAccepted = metrics.pointsAccepted.tally();
 
   function reject(m: InboundMessage, kind: RejectKind, reason: string): void {
     rejected.add(m.receivedAt, m.topic, kind, reason, m.payload);
@@ -67,11 +68,11 @@ export function createIngest(deps: IngestDeps) {
     const topic = topicOf(m.topic);
     if (topic === 'service') return;
     if (!topic.ok) {
-      inOther.inc();
+      inOther.add();
       return reject(m, 'topic', topic.reason);
     }
     const { site, type, assetId, channel } = topic.value;
-    (channel === 'telemetry' ? inTelemetry : channel === 'event' ? inEvent : inStatus).inc();
+    (channel === 'telemetry' ? inTelemetry : channel === 'event' ? inEvent : inStatus).add();
 
     const asset = assets.get(assetId);
     if (!asset) return reject(m, 'unknown_asset', `asset "${assetId}" is not registered: add it to the FMS_CONFIG file or POST /api/assets`);
@@ -88,7 +89,7 @@ export function createIngest(deps: IngestDeps) {
       telemetry.write([{ measurement: type, site, asset: assetId, ts, fields }]);
       let n = 0;
       for (const _ in fields) n++;
-      metrics.pointsAccepted.inc(n);
+      pointsAccepted.add(n);
       heard(asset, m.receivedAt);
       const signals = rules.onReading(asset, ts, fields);
       if (signals.length > 0) alarms.handle(signals, m.receivedAt);

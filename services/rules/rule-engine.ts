@@ -143,9 +143,13 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
     return m;
   }
 
-  function stateOf(target: { id: string; site: string }, ruleId: string): RuleState {
-    let perAsset = states.get(target.id);
-    if (!perAsset) states.set(target.id, (perAsset = new Map()));
+  function statesOf(assetId: string): Map<string, RuleState> {
+    let perAsset = states.get(assetId);
+    if (!perAsset) states.set(assetId, (perAsset = new Map()));
+    return perAsset;
+  }
+
+  function stateOf(target: { id: string; site: string }, ruleId: string, perAsset = statesOf(target.id)): RuleState {
     let s = perAsset.get(ruleId);
     if (!s) perAsset.set(ruleId, (s = { phase: 'normal', since: 0, lastTs: -Infinity, site: target.site, held: false, edges: [], history: [] }));
     return s;
@@ -167,6 +171,7 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
       let seen: Set<Rule> | undefined;
       const forType = byMetric.get(target.type);
       if (!forType) return out;
+      let perAsset: Map<string, RuleState> | undefined;
       for (const metric in fields) {
         const rules = forType.get(metric);
         if (!rules) continue;
@@ -174,11 +179,12 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
         for (const rule of rules) {
           if (!applies(rule, target)) continue;
           let signal: AlarmSignal | undefined;
-          if (isThresholdRule(rule)) signal = stepThreshold(rule, stateOf(target, rule.id), ts, value, target);
+          const state = stateOf(target, rule.id, (perAsset ??= statesOf(target.id)));
+          if (isThresholdRule(rule)) signal = stepThreshold(rule, state, ts, value, target);
           else {
             if (seen?.has(rule)) continue;
             (seen ??= new Set()).add(rule);
-            signal = stepCombination(rule, stateOf(target, rule.id), ts, latestValues.get(target.id), target);
+            signal = stepCombination(rule, state, ts, latestValues.get(target.id), target);
           }
           if (signal) out.push(signal);
         }
@@ -334,7 +340,11 @@ function counted(s: RuleState, ts: number, repeat: { count: number; within: numb
   return true;
 }
 
-/** The common life of a condition: pending for `for` (or counted by `repeat`), active, clearing. */
+/**
+ * The common life of a condition: pending for `for` (or counted by `repeat`), active, clearing. Says
+ * whether the alarm is raised or cleared by this reading; the caller words the message only then, so
+ * an ordinary reading allocates nothing.
+ */
 function step(
   rule: ThresholdRule | CombinationRule,
   s: RuleState,
@@ -342,11 +352,7 @@ function step(
   fires: boolean,
   clears: boolean,
   clearFor: number,
-  value: number | boolean | null,
-  target: RuleTarget,
-  describeRaise: () => string,
-  describeClear: () => string,
-): AlarmSignal | undefined {
+): 'raise' | 'clear' | undefined {
   const rising = fires && !s.held;
   s.held = fires;
   switch (s.phase) {
@@ -356,9 +362,9 @@ function step(
         s.phase = 'normal';
         return undefined;
       }
-      if (rule.repeat) return rising && counted(s, ts, rule.repeat) ? raise(rule, s, ts, value, target, describeRaise()) : undefined;
+      if (rule.repeat) return rising && counted(s, ts, rule.repeat) ? raised(s) : undefined;
       if (s.phase === 'normal') s.since = ts;
-      if (ts - s.since >= (rule.for ?? 0)) return raise(rule, s, ts, value, target, describeRaise());
+      if (ts - s.since >= (rule.for ?? 0)) return raised(s);
       s.phase = 'pending';
       return undefined;
     case 'active':
@@ -373,8 +379,13 @@ function step(
         return undefined;
       }
       s.phase = 'normal';
-      return signal('clear', rule, ts, value, target, describeClear());
+      return 'clear';
   }
+}
+
+function raised(s: RuleState): 'raise' {
+  s.phase = 'active';
+  return 'raise';
 }
 
 function stepThreshold(rule: ThresholdRule, s: RuleState, ts: number, value: number | boolean, target: RuleTarget): AlarmSignal | undefined {
@@ -398,25 +409,18 @@ function stepThreshold(rule: ThresholdRule, s: RuleState, ts: number, value: num
   const clear = override?.clear ?? rule.clear;
   const fires = holds(when, compared);
   const clears = clear ? holds(clear as Condition, compared) : !fires;
-  // Messages are worded only when an alarm is raised or cleared, not for every reading.
-  const what = () =>
-    rule.change
-      ? `${rule.metric} changed by ${round(compared as number)} over ${formatDuration(rule.change.over)}`
-      : rule.usage
-        ? `${rule.metric} grew by ${compared} since the last service`
-        : `${rule.metric} ${value}`;
-  return step(
-    rule,
-    s,
-    ts,
-    fires,
-    clears,
-    clear?.for ?? 0,
-    compared,
-    target,
-    () => `${title(rule)}: ${what()} ${when.op} ${limit(when)}${rule.for ? ` for ${formatDuration(rule.for)}` : ''}${repeated(rule)}`,
-    () => `${title(rule)}: ${what()}, back to normal`,
-  );
+  const kind = step(rule, s, ts, fires, clears, clear?.for ?? 0);
+  if (!kind) return undefined;
+  const what = rule.change
+    ? `${rule.metric} changed by ${round(compared as number)} over ${formatDuration(rule.change.over)}`
+    : rule.usage
+      ? `${rule.metric} grew by ${compared} since the last service`
+      : `${rule.metric} ${value}`;
+  const message =
+    kind === 'raise'
+      ? `${title(rule)}: ${what} ${when.op} ${limit(when)}${rule.for ? ` for ${formatDuration(rule.for)}` : ''}${repeated(rule)}`
+      : `${title(rule)}: ${what}, back to normal`;
+  return signal(kind, rule, ts, compared, target, message);
 }
 
 function stepCombination(
@@ -436,19 +440,14 @@ function stepCombination(
     if (v !== undefined && holds(t.when, v)) met++;
   }
   const fires = rule.all ? met === terms.length : met > 0;
-  const shown = () => terms.map((t) => `${t.metric} ${values?.get(t.metric) ?? '?'} ${t.when.op} ${limit(t.when)}`).join(rule.all ? ' and ' : ' or ');
-  return step(
-    rule,
-    s,
-    ts,
-    fires,
-    !fires,
-    rule.clear?.for ?? 0,
-    null,
-    target,
-    () => `${title(rule)}: ${shown()}${rule.for ? ` for ${formatDuration(rule.for)}` : ''}${repeated(rule)}`,
-    () => `${title(rule)}: back to normal (${shown().replace(/ (>=|<=|==|!=|>|<|between|outside) [^ ]+/g, '')})`,
-  );
+  const kind = step(rule, s, ts, fires, !fires, rule.clear?.for ?? 0);
+  if (!kind) return undefined;
+  const shown = terms.map((t) => `${t.metric} ${values?.get(t.metric) ?? '?'} ${t.when.op} ${limit(t.when)}`).join(rule.all ? ' and ' : ' or ');
+  const message =
+    kind === 'raise'
+      ? `${title(rule)}: ${shown}${rule.for ? ` for ${formatDuration(rule.for)}` : ''}${repeated(rule)}`
+      : `${title(rule)}: back to normal (${shown.replace(/ (>=|<=|==|!=|>|<|between|outside) [^ ]+/g, '')})`;
+  return signal(kind, rule, ts, null, target, message);
 }
 
 /** Points kept per rate-of-change window: memory and saved state stay small at any reading rate. */
@@ -496,11 +495,6 @@ function applies(rule: Rule, t: RuleTarget): boolean {
   if (sel.assets && !sel.assets.includes(t.id)) return false;
   if (sel.tags && !sel.tags.every((tag) => t.tags.includes(tag))) return false;
   return true;
-}
-
-function raise(rule: Rule, s: RuleState, ts: number, value: number | boolean | null, target: RuleTarget, message: string): AlarmSignal {
-  s.phase = 'active';
-  return signal('raise', rule, ts, value, target, message);
 }
 
 function signal(

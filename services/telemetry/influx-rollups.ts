@@ -277,32 +277,27 @@ export function createInfluxRollups(opts: InfluxRollupsOptions) {
       return lateBefore;
     },
 
-    /** Notes a reading accepted after its hour was rolled up; `save` keeps the notes on disk. */
+    /**
+     * Notes a reading accepted after its hour was rolled up. The notes reach the disk within a second
+     * (a device uploading a day it held back marks many hours, one message after another, and each
+     * would otherwise rewrite the file on the ingest path), and on `saveMarks`. A second is what the
+     * writer's own buffer holds readings before they are written, too.
+     */
     mark(measurement: DeviceType, asset: string, ts: number): void {
       const hour = floorHour(ts);
       if (late.get(`${measurement}\0${asset}`)?.has(hour)) return;
       markHour(measurement, asset, hour);
+      saveTimer ??= setTimeout(() => {
+        saveTimer = undefined;
+        if (changed) save();
+      }, 1000).unref();
     },
 
-    /**
-     * Writes the late marks to disk if any were added: within a second (a device uploading a day it
-     * held back marks many hours, one message after another, and each would otherwise rewrite the
-     * file on the ingest path), or now with `now` (on close). A second is what the writer's own
-     * buffer holds readings before they are written, too.
-     */
-    saveMarks(now = false): void {
-      if (now) {
-        clearTimeout(saveTimer);
-        saveTimer = undefined;
-        if (changed) save();
-        return;
-      }
-      if (!changed || saveTimer) return;
-      saveTimer = setTimeout(() => {
-        saveTimer = undefined;
-        if (changed) save();
-      }, 1000);
-      saveTimer.unref();
+    /** Writes the late marks to disk now, if any were added (on close). */
+    saveMarks(): void {
+      clearTimeout(saveTimer);
+      saveTimer = undefined;
+      if (changed) save();
     },
 
     /** Rolls up what finished or changed since the last run; one run at a time. */

@@ -197,7 +197,6 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
         for (const metric in p.fields) note(p.asset, metric, p.fields[metric]!, p.ts);
         if (p.ts < rollups.lateBefore) rollups.mark(p.measurement, p.asset, p.ts);
       }
-      rollups.saveMarks();
     },
 
     writeEvent(event) {
@@ -297,7 +296,7 @@ export async function createInfluxTelemetryStore(opts: InfluxTelemetryStoreOptio
     async close() {
       clearInterval(rollupTimer);
       await writer.close();
-      rollups.saveMarks(true);
+      rollups.saveMarks();
     },
   };
 }
