@@ -3,10 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { startServiceProcess, type ServiceProcess } from '../../services/testing/service-process.ts';
+import { metric, root, snapshot } from './common.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 /** Devices per generator process: each holds a socket per device, well under a process's open-file limit. */
 const PER_GENERATOR = 5000;
 /** Credentials issued at once over the API. */
@@ -59,13 +58,7 @@ const clockTicks = (() => {
 
 /** FMS's V8 heap in use (MB), from its own metrics: how much of its resident memory is JavaScript objects. */
 async function heapMb(s: ServiceProcess): Promise<number> {
-  const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
-  return Number(/^fms_process_nodejs_heap_size_used_bytes ([0-9.e+-]+)$/m.exec(text)?.[1] ?? 0) / 2 ** 20;
-}
-
-async function ingested(s: ServiceProcess): Promise<number> {
-  const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
-  return Number(/^fms_mqtt_messages_total\{channel="telemetry"\} ([0-9.e+-]+)$/m.exec(text)?.[1] ?? 0);
+  return metric(await (await fetch(`${s.httpUrl}/metrics`)).text(), 'fms_process_nodejs_heap_size_used_bytes') / 2 ** 20;
 }
 
 /** Issues every device its credentials through the API, a few at a time (as an installer's script would). */
@@ -160,20 +153,20 @@ async function fleetRun(n: number): Promise<FleetRun> {
       `${first.connected} of ${n} signed in on their own connections in ${first.seconds.toFixed(1)} s (FMS CPU ${first.cpuMsEach.toFixed(2)} ms each); FMS ${connectedMb.toFixed(0)} MB`,
     );
 
-    const before = await ingested(service);
+    const before = (await snapshot(service)).ingested;
     for (const g of generators) g.send('publish');
     await Promise.all(generators.map((g) => g.next()));
     await new Promise((r) => setTimeout(r, WARM_UP_S * 1000));
     const u0 = usage(service.child.pid!);
-    const i0 = await ingested(service);
+    const i0 = (await snapshot(service)).ingested;
     await new Promise((r) => setTimeout(r, MEASURE_S * 1000));
     const u1 = usage(service.child.pid!);
-    const i1 = await ingested(service);
+    const i1 = (await snapshot(service)).ingested;
     const steadyHeapMb = await heapMb(service);
     const sent = await stopAll(generators);
     generators = [];
     await new Promise((r) => setTimeout(r, 1000));
-    const total = (await ingested(service)) - before;
+    const total = (await snapshot(service)).ingested - before;
     const rate = (i1 - i0) / MEASURE_S;
     const steady = { rssMb: u1.rssMb, heapMb: steadyHeapMb, rate, cpuPer1k: (u1.cpuS - u0.cpuS) / MEASURE_S / (rate / 1000), ...sent, ingested: total };
     say(

@@ -4,16 +4,11 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { deviceTopic } from '../../services/shared/topics.ts';
 import { startServiceProcess, type ServiceProcess } from '../../services/testing/service-process.ts';
+import { snapshot } from './common.ts';
 
 const DEVICES = 1000;
 const RATE = 10;
 const LOAD_SECONDS = 20;
-
-/** Telemetry messages FMS has ingested so far (its own counter). */
-async function ingested(s: ServiceProcess): Promise<number> {
-  const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
-  return Number(/^fms_mqtt_messages_total\{channel="telemetry"\} ([0-9.e+-]+)$/m.exec(text)?.[1] ?? 0);
-}
 
 /**
  * What device sign-in costs (FMS_MQTT_AUTH=devices, the default): issuing 1,000 devices their
@@ -61,7 +56,7 @@ export async function signInBench(): Promise<string[]> {
     const clients = await Promise.all(
       ids.map((id) => mqtt.connectAsync(service!.mqttUrl, { clientId: id, ...login({ id }), reconnectPeriod: 0, connectTimeout: 60_000 })),
     );
-    const before = await ingested(service);
+    const before = (await snapshot(service)).ingested;
     const started = Date.now();
     let sent = 0;
     let acked = 0;
@@ -92,7 +87,7 @@ export async function signInBench(): Promise<string[]> {
         LOAD_SECONDS * 1000 + 3000,
       );
     });
-    const after = await ingested(service);
+    const after = (await snapshot(service)).ingested;
     await Promise.all(clients.map((c) => c.endAsync()));
     const loadRate = Math.round((after - before) / LOAD_SECONDS);
     process.stdout.write(
