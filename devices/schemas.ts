@@ -51,3 +51,51 @@ export const eventSchemas: Readonly<Record<DeviceType, z.ZodType<Record<string, 
     return [spec.type, z.discriminatedUnion('type', options as unknown as [z.ZodObject, ...z.ZodObject[]], { error: `expected "type" to be one of ${known}` })];
   }),
 ) as unknown as Record<DeviceType, z.ZodType<Record<string, unknown> & { type: string }>>;
+
+/** A reading that passed `readingAtSpeed`: its `ts` (epoch ms, if the device sent one) and its metrics. */
+export interface QuickReading {
+  ts: number | undefined;
+  fields: Record<string, number | boolean>;
+}
+
+/**
+ * Per device type, a check of a telemetry object that gives exactly what `telemetrySchemas` gives for
+ * the readings devices send all day (numbers in range, booleans, `ts` as epoch milliseconds), without
+ * zod's cost on every message; undefined for anything else — an unknown or missing metric, a wrong
+ * type, a value out of range, `ts` as a string, no metric at all — which the schema then checks and
+ * words. Its metrics come out in the catalogue's order, as the schema's do
+ * (`schemas.property.test.ts` holds it to the schema).
+ */
+export const readingAtSpeed: Readonly<Record<DeviceType, (value: Record<string, unknown>) => QuickReading | undefined>> = Object.fromEntries(
+  Object.values(catalog).map((spec) => {
+    const metrics = spec.metrics.map((m) => ({ name: m.name, state: m.kind === 'state', min: m.min ?? -Infinity, max: m.max ?? Infinity }));
+    const check = (value: Record<string, unknown>): QuickReading | undefined => {
+      let keys = 0;
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) return undefined;
+        keys++;
+      }
+      let ts: number | undefined;
+      let seen = 0;
+      const raw = value.ts;
+      if (raw !== undefined) {
+        if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < EARLIEST_TS) return undefined;
+        ts = raw;
+        seen++;
+      }
+      const fields: Record<string, number | boolean> = {};
+      let n = 0;
+      for (const m of metrics) {
+        const v = value[m.name];
+        if (v === undefined) continue;
+        if (m.state ? typeof v !== 'boolean' : typeof v !== 'number' || !Number.isFinite(v) || v < m.min || v > m.max) return undefined;
+        fields[m.name] = v as number | boolean;
+        n++;
+      }
+      // A key that is neither `ts` nor a metric of the type: the schema refuses it and says which.
+      if (n === 0 || n + seen !== keys) return undefined;
+      return { ts, fields };
+    };
+    return [spec.type, check];
+  }),
+) as unknown as Record<DeviceType, (value: Record<string, unknown>) => QuickReading | undefined>;

@@ -68,11 +68,11 @@ export interface TickContext {
 
 export interface RuleEngine {
   /** Evaluates the rules that watch the metrics of one reading. */
-  onReading(target: RuleTarget, ts: number, fields: Readonly<Record<string, number | boolean>>): AlarmSignal[];
+  onReading(target: RuleTarget, ts: number, fields: Readonly<Record<string, number | boolean>>): readonly AlarmSignal[];
   /** Evaluates the rules that listen for one event. */
   onEvent(target: RuleTarget, ts: number, type: string): AlarmSignal[];
   /** Notes that an asset was heard from (any accepted message, server time); clears its silence alarms. */
-  onActivity(target: RuleTarget, receivedAt: number): AlarmSignal[];
+  onActivity(target: RuleTarget, receivedAt: number): readonly AlarmSignal[];
   /** Time-driven rules: event alarms that clear after a quiet period, and devices that went silent. */
   tick(now: number, context?: TickContext): AlarmSignal[];
   /** Marks an alarm that is open in the database as active, so that a restart does not raise it again. */
@@ -98,10 +98,15 @@ export interface RuleEngine {
  * `for: 60s` condition is confirmed by a reading at least 60 s after the first one that met it;
  * silence is measured in server time, from the last message received.
  */
+/** What most readings raise: nothing (shared, so an ordinary reading allocates no array). */
+const NONE: readonly never[] = Object.freeze([]);
+
 export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now()): RuleEngine {
   let all: Rule[] = [];
-  /** Type → metric → the rules that read it: a reading looks up its type once and each metric by its own name. */
-  let byMetric = new Map<string, Map<string, (ThresholdRule | CombinationRule)[]>>();
+  /** Type → metric → the threshold rules that read it: a reading looks up its type once and each metric by its own name. */
+  let byMetric = new Map<string, Map<string, ThresholdRule[]>>();
+  /** Type → its combination rules, each evaluated once for a reading that carries any of its metrics. */
+  let combos = new Map<string, CombinationRule[]>();
   let byEvent = new Map<string, EventRule[]>();
   let silence: SilenceRule[] = [];
   let byId = new Map<string, Rule>();
@@ -117,6 +122,7 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
   function index(rules: readonly Rule[]): void {
     all = rules.filter((r) => r.enabled);
     byMetric = new Map();
+    combos = new Map();
     byEvent = new Map();
     silence = [];
     combined = new Map();
@@ -124,8 +130,8 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
     for (const r of all) {
       if (isThresholdRule(r)) push(metricsOf(r.assetType), r.metric, r);
       else if (isCombinationRule(r)) {
+        push(combos, r.assetType, r);
         for (const t of r.all ?? r.any ?? []) {
-          push(metricsOf(r.assetType), t.metric, r);
           let set = combined.get(r.assetType);
           if (!set) combined.set(r.assetType, (set = new Set()));
           set.add(t.metric);
@@ -137,7 +143,7 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
   }
   index(initial);
 
-  function metricsOf(type: string): Map<string, (ThresholdRule | CombinationRule)[]> {
+  function metricsOf(type: string): Map<string, ThresholdRule[]> {
     let m = byMetric.get(type);
     if (!m) byMetric.set(type, (m = new Map()));
     return m;
@@ -157,7 +163,6 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
 
   return {
     onReading(target, ts, fields) {
-      const out: AlarmSignal[] = [];
       const watched = combined.get(target.type);
       if (watched) {
         let values = latestValues.get(target.id);
@@ -167,29 +172,28 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
           values.set(metric, fields[metric]!);
         }
       }
-      // A combination watching two metrics of this reading is evaluated once.
-      let seen: Set<Rule> | undefined;
-      const forType = byMetric.get(target.type);
-      if (!forType) return out;
+      let out: AlarmSignal[] | undefined;
       let perAsset: Map<string, RuleState> | undefined;
-      for (const metric in fields) {
-        const rules = forType.get(metric);
-        if (!rules) continue;
-        const value = fields[metric]!;
-        for (const rule of rules) {
-          if (!applies(rule, target)) continue;
-          let signal: AlarmSignal | undefined;
-          const state = stateOf(target, rule.id, (perAsset ??= statesOf(target.id)));
-          if (isThresholdRule(rule)) signal = stepThreshold(rule, state, ts, value, target);
-          else {
-            if (seen?.has(rule)) continue;
-            (seen ??= new Set()).add(rule);
-            signal = stepCombination(rule, state, ts, latestValues.get(target.id), target);
+      const forType = byMetric.get(target.type);
+      if (forType) {
+        for (const metric in fields) {
+          const rules = forType.get(metric);
+          if (!rules) continue;
+          const value = fields[metric]!;
+          for (const rule of rules) {
+            if (!applies(rule, target)) continue;
+            const signal = stepThreshold(rule, stateOf(target, rule.id, (perAsset ??= statesOf(target.id))), ts, value, target);
+            if (signal) (out ??= []).push(signal);
           }
-          if (signal) out.push(signal);
         }
       }
-      return out;
+      // A combination is evaluated once for a reading that carries any of its metrics.
+      for (const rule of combos.get(target.type) ?? NONE) {
+        if (!carriesAny(rule, fields) || !applies(rule, target)) continue;
+        const signal = stepCombination(rule, stateOf(target, rule.id, (perAsset ??= statesOf(target.id))), ts, latestValues.get(target.id), target);
+        if (signal) (out ??= []).push(signal);
+      }
+      return out ?? NONE;
     },
 
     onEvent(target, ts, type) {
@@ -214,7 +218,7 @@ export function createRuleEngine(initial: readonly Rule[], startedAt = Date.now(
 
     onActivity(target, receivedAt) {
       heardAt.set(target.id, receivedAt);
-      if (!silenced.has(target.id)) return [];
+      if (!silenced.has(target.id)) return NONE;
       silenced.delete(target.id);
       const out: AlarmSignal[] = [];
       for (const rule of silence) {
@@ -486,6 +490,11 @@ export function holds(c: Condition, v: number | boolean): boolean {
     case 'outside':
       return typeof v === 'number' && (v < c.value[0] || v > c.value[1]);
   }
+}
+
+function carriesAny(rule: CombinationRule, fields: Readonly<Record<string, unknown>>): boolean {
+  for (const t of rule.all ?? rule.any ?? []) if (t.metric in fields) return true;
+  return false;
 }
 
 function applies(rule: Rule, t: RuleTarget): boolean {

@@ -90,7 +90,8 @@ export function machine(): string {
 
 /** With BENCH_PROFILE=1, the node flags that write a CPU profile of the service to .bench/ when it stops. */
 export function profileArgs(): string[] {
-  return process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, '.bench')}`] : [];
+  const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  return [...extra, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, '.bench')}`] : [])];
 }
 
 export function commitId(): string {
