@@ -27,7 +27,7 @@ import { signInBench } from './sign-in.ts';
 import { fleetBench } from './fleet.ts';
 import { consoleBench } from './console.ts';
 import { notificationBench } from './notifications.ts';
-import { GATES, LOAD_GENERATOR, PUMPS, SECONDS, commitId, drained, influxdInstalled, machine, profileArgs, root, settled, type PhaseResult } from './common.ts';
+import { GATES, LOAD_GENERATOR, PUMPS, SECONDS, commitId, drained, influxdInstalled, machine, fmsNodeArgs, root, settled, type PhaseResult } from './common.ts';
 import { mosquittoYardstickBench, mosquittoYardstickSection, yardstickBench, yardstickSection } from './yardstick.ts';
 
 async function throughput(service: ServiceProcess, qos: 0 | 1): Promise<PhaseResult> {
@@ -156,7 +156,7 @@ async function ingestBench(dir: string): Promise<PhaseResult[]> {
   const service = await startServiceProcess(
     { FMS_DATA_DIR: path.join(dir, 'data'), FMS_CONFIG: path.join(dir, 'estate.yaml'), FMS_LOG_LEVEL: 'info', ...LOAD_GENERATOR },
     [],
-    profileArgs(),
+    fmsNodeArgs(),
   );
   try {
     await settled(service);

@@ -88,8 +88,8 @@ export function machine(): string {
   return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${distro}, Node ${process.version}`;
 }
 
-/** With BENCH_PROFILE=1, the node flags that write a CPU profile of the service to .bench/ when it stops. */
-export function profileArgs(): string[] {
+/** Node flags for the measured FMS: BENCH_NODE_ARGS (to try a flag), and with BENCH_PROFILE=1 those that write a CPU profile of it to .bench/ when it stops. */
+export function fmsNodeArgs(): string[] {
   const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
   return [...extra, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, '.bench')}`] : [])];
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { startInfluxd } from '../../services/testing/influxd.ts';
 import { startMosquitto } from '../../services/testing/mosquitto.ts';
 import { startServiceProcess } from '../../services/testing/service-process.ts';
-import { LOAD_GENERATOR, PUMPS, SECONDS, commitId, drained, influxdInstalled, machine, profileArgs, settled, type PhaseResult } from './common.ts';
+import { LOAD_GENERATOR, PUMPS, SECONDS, commitId, drained, influxdInstalled, machine, fmsNodeArgs, settled, type PhaseResult } from './common.ts';
 import { runPublisher } from './run-publisher.ts';
 import { influxPointCount, startReferencePipeline } from './run-reference.ts';
 
@@ -110,7 +110,7 @@ export async function yardstickBench(dir: string, withEmbedded: boolean): Promis
     const onInflux = await startServiceProcess(
       { FMS_DATA_DIR: path.join(dir, 'data-yardstick-influx'), FMS_CONFIG: path.join(dir, 'estate.yaml'), FMS_INFLUX_URL: fmsInflux.url, ...LOAD_GENERATOR },
       [],
-      profileArgs(),
+      fmsNodeArgs(),
     );
     stops.unshift(() => onInflux.stop('SIGTERM'));
     const fmsProcesses = [onInflux];
