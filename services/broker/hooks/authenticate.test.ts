@@ -36,6 +36,22 @@ describe('the authenticate hook', () => {
     expect(r.signedIn).toHaveLength(1);
   });
 
+  it('wipes the secret from the CONNECT packet once it is read, signed in or not (the packet lives as long as the connection)', async () => {
+    for (const [user, secret] of [
+      ['rs-pump-01', 'right-secret'],
+      ['rs-pump-01', 'wrong-secret'],
+      ['anything', KEY],
+    ] as const) {
+      const password = Buffer.from(secret);
+      const hook = createAuthenticate({ auth });
+      const client: FmsClient = { id: user === 'anything' ? 'key:0123456789ab.bms' : user, conn: { remoteAddress: '10.0.0.7' }, close: () => undefined };
+      const ok = await new Promise<boolean>((resolve) => hook(client as never, user, password, (err, accepted) => resolve(!err && !!accepted)));
+      expect(ok).toBe(secret !== 'wrong-secret');
+      expect(password.toString('utf8')).not.toContain(secret.slice(0, 4));
+      expect([...password].every((b) => b === 0)).toBe(true);
+    }
+  });
+
   it('signs a service client in by its API key, whatever its user name, with its sites', async () => {
     const r = await signIn('anything', KEY, 'key:0123456789ab.bms');
     expect(r.ok).toBe(true);

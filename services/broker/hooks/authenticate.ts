@@ -74,6 +74,9 @@ export function createAuthenticate(d: {
     const auth = d.auth;
     if (!auth) return done(null, true);
     const secret = password ? Buffer.from(password).toString('utf8') : '';
+    // The CONNECT packet stays referenced for as long as the connection lives: its copy of the secret
+    // is wiped, so a heap dump of a running FMS does not hold every device's secret in clear.
+    password?.fill(0);
     const wait = d.limiter?.wait(address, user);
     // The genuine device (or key) is let through a backoff that someone else's guesses caused: its
     // password is checked by a hash compare, which costs nothing a guesser could exploit.
