@@ -115,6 +115,24 @@ eachDatabase('the audit log', (open) => {
     expect(after.total).toBe(3);
   });
 
+  it('closes each series its own window after it began, a later one later', async () => {
+    opened = await open();
+    const audit = createAuditLog({ store: createKyselyAuditStore(opened.db), now: () => Date.now(), log: captureLogger().log, windowMs: 300 });
+    const attempt = (address: string) =>
+      audit.record({ action: 'mqtt.login', outcome: 'failed', actor: 'anonymous', address, target: null, detail: 'wrong or revoked credentials' });
+    const counted = async () => (await audit.list({ limit: 10, offset: 0 })).items.filter((r) => r.count > 1).map((r) => [r.address, r.count]);
+    for (let i = 0; i < 3; i++) attempt('203.0.113.1');
+    await new Promise((r) => setTimeout(r, 150));
+    for (let i = 0; i < 4; i++) attempt('203.0.113.2');
+    await new Promise((r) => setTimeout(r, 250)); // the first series' window is over, not the second's
+    expect(await counted()).toEqual([['203.0.113.1', 2]]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await counted()).toEqual([
+      ['203.0.113.2', 3],
+      ['203.0.113.1', 2],
+    ]);
+  });
+
   it('removes records older than the retention', async () => {
     opened = await open();
     let t = 0;

@@ -17,7 +17,13 @@ const SAMPLE_TARGETS = 5;
 export function createAuditLog(opts: { store: AuditStore; now: () => number; log: Logger; windowMs?: number }) {
   const { store, now, log } = opts;
   const windowMs = opts.windowMs ?? 60_000;
-  const open = new Map<string, { repeats: number; last: AuditEvent; targets: Set<string>; others: number; timer: NodeJS.Timeout }>();
+  /**
+   * Series still counting repeats, oldest first: every window is as long, so they close in the order
+   * they opened, and one timer (for the oldest) serves them all — a restart's 20,000 device sign-ins
+   * are 20,000 windows, not 20,000 timers.
+   */
+  const open = new Map<string, { repeats: number; last: AuditEvent; targets: Set<string> | undefined; others: number; closesAt: number }>();
+  let sweeper: NodeJS.Timeout | undefined;
   // Records are written one after another, so that their ids keep the order they happened in.
   let writing: Promise<void> = Promise.resolve();
 
@@ -63,14 +69,32 @@ export function createAuditLog(opts: { store: AuditStore; now: () => number; log
   function closeWindow(key: string): void {
     const w = open.get(key);
     if (!w) return;
-    clearTimeout(w.timer);
     open.delete(key);
     if (w.repeats === 0) return;
     // A series that aimed at several targets says so, with a sample of them.
-    if (w.targets.size > 1) {
+    if (w.targets && w.targets.size > 1) {
       const sample = [...w.targets].join(', ') + (w.others > 0 ? ` and ${w.others} more` : '');
       write({ ...w.last, target: [...w.targets][0] ?? null, detail: `${w.last.detail ?? ''}${w.last.detail ? '; ' : ''}targets: ${sample}` }, w.repeats, now());
     } else write(w.last, w.repeats, now());
+  }
+
+  /** Closes the windows whose time is up, then waits for the next one's. */
+  function sweep(): void {
+    sweeper = undefined;
+    const t = performance.now();
+    for (const [key, w] of open) {
+      if (w.closesAt > t) break;
+      closeWindow(key);
+    }
+    scheduleSweep();
+  }
+
+  function scheduleSweep(): void {
+    if (sweeper) return;
+    const oldest = open.values().next();
+    if (oldest.done) return;
+    sweeper = setTimeout(sweep, Math.max(0, oldest.value.closesAt - performance.now()));
+    sweeper.unref();
   }
 
   return {
@@ -82,16 +106,15 @@ export function createAuditLog(opts: { store: AuditStore; now: () => number; log
       if (w) {
         w.repeats++;
         w.last = ev;
-        if (target !== null && !w.targets.has(target)) {
-          if (w.targets.size < SAMPLE_TARGETS) w.targets.add(target);
+        if (target !== null && !w.targets?.has(target)) {
+          if ((w.targets ??= new Set()).size < SAMPLE_TARGETS) w.targets.add(target);
           else w.others++;
         }
         return;
       }
       write(ev, 1, now());
-      const timer = setTimeout(() => closeWindow(key), windowMs);
-      timer.unref();
-      open.set(key, { repeats: 0, last: ev, targets: new Set(target === null ? [] : [target]), others: 0, timer });
+      open.set(key, { repeats: 0, last: ev, targets: target === null ? undefined : new Set([target]), others: 0, closesAt: performance.now() + windowMs });
+      scheduleSweep();
     },
 
     async list(q: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
@@ -107,6 +130,8 @@ export function createAuditLog(opts: { store: AuditStore; now: () => number; log
 
     /** Writes the repeats still being counted and waits for every write (at stop). */
     async flush(): Promise<void> {
+      clearTimeout(sweeper);
+      sweeper = undefined;
       for (const key of [...open.keys()]) closeWindow(key);
       await writing;
     },
