@@ -4,7 +4,7 @@
  * Figures go to stdout and to BENCHMARKS.md with the machine and the date.
  *
  * BENCH_SECONDS (default 20) sets the length of each load phase; BENCH_PROFILE=1 writes a CPU profile
- * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|yardstick|mosquitto|work-orders|notifications|reports|scale-out|sign-in|fleet
+ * of the service to .bench/ (open it in Chrome DevTools); BENCH_ONLY=ingest|influx|yardstick|mosquitto|work-orders|notifications|reports|report-queries|scale-out|sign-in|fleet
  * runs one part (several: separated by commas). `yardstick` runs the reference pipeline (reference-pipeline.ts) and FMS on
  * InfluxDB, and writes FMS's rates as ratios of the reference's; with `ingest` too (or in the full run) the embedded
  * store's ratios as well. BENCH_ONLY=console runs the console's budgets (console.ts), which the full run leaves out:
@@ -21,6 +21,7 @@ import { influxPointCount } from './run-reference.ts';
 import { workOrderBench } from './work-orders.ts';
 import { pmBench } from './pm.ts';
 import { reportBench } from './reports.ts';
+import { reportQueriesBench } from './report-queries.ts';
 import { scaleOutBench } from './scale-out.ts';
 import { deviceTopic } from '../../services/shared/topics.ts';
 import { signInBench } from './sign-in.ts';
@@ -109,6 +110,10 @@ async function main() {
   if (runs('reports')) {
     process.stdout.write('bench: reports over 1,000 assets and 90 days\n');
     writeSection('## Reports (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await reportBench())]);
+  }
+  if (runs('report-queries')) {
+    if (!influxdInstalled()) process.stdout.write('bench: report queries skipped: influxd is not installed\n');
+    else writeSection('## Report queries on InfluxDB (npm run bench)', [`Machine: ${machine()}. Commit ${commitId()}.`, ...(await reportQueriesBench())]);
   }
   if (runs('scale-out')) {
     process.stdout.write('bench: scale-out, one and two instances behind Mosquitto\n');
