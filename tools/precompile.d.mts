@@ -1,4 +1,5 @@
-/** Where the compiled service goes (gitignored); its entry is `.build/start.js`. */
-export declare const buildDir: string;
-/** Compiles the service into .build/ unless the last build is still current (tools/precompile.mjs). */
-export declare function precompile(): Promise<{ built: false } | { built: true; ms: number; modules: number }>;
+/**
+ * Compiles the service of the checkout at `root` (this one by default) into `<root>/.build/` unless the
+ * last build is still current (tools/precompile.mjs).
+ */
+export declare function precompile(root?: string): Promise<{ built: false } | { built: true; ms: number; modules: number }>;

@@ -17,17 +17,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
-/** Where the compiled service goes (gitignored); its entry is `.build/start.js`. */
-export const buildDir = path.join(root, '.build');
-const stampFile = path.join(buildDir, 'stamp.json');
 const selfFile = fileURLToPath(import.meta.url);
+const checkout = fileURLToPath(new URL('../', import.meta.url));
 const workerUrl = /new URL\((['"])\.\/([\w.-]+)\.worker\.ts\1, import\.meta\.url\)/;
 
 /** Every `*.worker.ts` under services/: each becomes an entry of its own (a worker thread loads it by file). */
-function workerEntries(dir = path.join(root, 'services')) {
+function workerEntries(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const file = path.join(dir, e.name);
     if (e.isDirectory()) return workerEntries(file);
@@ -37,24 +34,24 @@ function workerEntries(dir = path.join(root, 'services')) {
 
 /**
  * Size and time of each file: a file changed, added to the build, removed or put back older changes it.
- * `newest` is the latest modification time among them.
+ * `times` are their modification times.
  */
-function fingerprint(files, esbuildVersion) {
+function fingerprint(root, files, esbuildVersion) {
   const hash = createHash('sha256').update(`esbuild ${esbuildVersion}\n`);
-  let newest = 0;
+  const times = [];
   for (const file of files) {
     try {
       const s = statSync(path.join(root, file));
       hash.update(`${file}\t${s.size}\t${s.mtimeMs}\n`);
-      newest = Math.max(newest, s.mtimeMs);
+      times.push(s.mtimeMs);
     } catch {
       hash.update(`${file}\tmissing\n`);
     }
   }
-  return { hash: hash.digest('hex'), newest };
+  return { hash: hash.digest('hex'), times };
 }
 
-function readStamp() {
+function readStamp(stampFile) {
   try {
     return JSON.parse(readFileSync(stampFile, 'utf8'));
   } catch {
@@ -63,16 +60,17 @@ function readStamp() {
 }
 
 /** The always-watched files besides the compiled sources. */
-const configFiles = ['tsconfig.json', 'package.json', path.relative(root, selfFile)];
+const configFiles = ['tsconfig.json', 'package.json', 'tools/precompile.mjs'];
 
 /**
- * Compiles the service into .build/ unless the last build is still current. Resolves to what it did:
- * `{ built: false }`, or `{ built: true, ms, modules }`.
+ * Compiles the service of the checkout at `root` (this one by default) into `<root>/.build/` unless
+ * the last build is still current. Resolves to what it did: `{ built: false }`, or `{ built: true, ms, modules }`.
  */
-export async function precompile() {
+export async function precompile(root = checkout) {
+  const buildDir = path.join(root, '.build');
   const { version } = JSON.parse(readFileSync(path.join(root, 'node_modules/esbuild/package.json'), 'utf8'));
-  const stamp = readStamp();
-  if (stamp && existsSync(path.join(buildDir, 'start.js')) && stamp.fingerprint === fingerprint(stamp.files, version).hash) return { built: false };
+  const stamp = readStamp(path.join(buildDir, 'stamp.json'));
+  if (stamp && existsSync(path.join(buildDir, 'start.js')) && stamp.fingerprint === fingerprint(root, stamp.files, version).hash) return { built: false };
 
   const started = Date.now();
   const esbuild = await import('esbuild');
@@ -93,28 +91,36 @@ export async function precompile() {
       });
     },
   };
-  const result = await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: [path.join(root, 'bin/start.ts'), ...workerEntries()],
-    outdir: temp,
-    entryNames: '[name]',
-    chunkNames: 'chunk-[hash]',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'linked',
-    plugins: [sourceUrls],
-    metafile: true,
-    logLevel: 'error',
-  });
-  await esbuild.stop();
+  let result;
+  try {
+    result = await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: [path.join(root, 'bin/start.ts'), ...workerEntries(path.join(root, 'services'))],
+      outdir: temp,
+      entryNames: '[name]',
+      chunkNames: 'chunk-[hash]',
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      sourcemap: 'linked',
+      plugins: [sourceUrls],
+      metafile: true,
+      logLevel: 'error',
+    });
+  } catch (err) {
+    rmSync(temp, { recursive: true, force: true });
+    throw err;
+  } finally {
+    await esbuild.stop();
+  }
   const files = [...configFiles, ...Object.keys(result.metafile.inputs)].sort();
-  const now = fingerprint(files, version);
+  const now = fingerprint(root, files, version);
   // A file saved while esbuild was reading may not be in this build: then the next start compiles again.
-  writeFileSync(path.join(temp, 'stamp.json'), JSON.stringify({ fingerprint: now.newest < started ? now.hash : 'edited while compiling', files }, null, 1));
+  const edited = now.times.some((t) => t >= started && t <= Date.now());
+  writeFileSync(path.join(temp, 'stamp.json'), JSON.stringify({ fingerprint: edited ? 'edited while compiling' : now.hash, files }, null, 1));
   rmSync(buildDir, { recursive: true, force: true });
   renameSync(temp, buildDir);
   return { built: true, ms: Date.now() - started, modules: Object.keys(result.metafile.inputs).length };
