@@ -8,9 +8,13 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY tsconfig.json ./
+COPY bin ./bin
+COPY tools/precompile.mjs ./tools/
 COPY services ./services
 COPY devices ./devices
 COPY simulators ./simulators
+# Compiled ahead of time into .build/ (docs/deployment.md, "Memory"): the service runs without tsx.
+RUN node tools/precompile.mjs
 
 # Runtime stage: no compiler, runs as the unprivileged `node` user, data on a volume. A font with
 # Chinese glyphs for report PDFs in Chinese (docs/reports.md).
@@ -31,4 +35,4 @@ EXPOSE 3000 1883 8883
 # Healthy when /api/health answers 200 (broker, telemetry store and database up).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.FMS_HTTP_PORT||3000)+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--import", "tsx", "services/main.ts"]
+CMD ["node", ".build/start.js"]

@@ -18,7 +18,7 @@ const entryPoints = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'coverage/', '.bench/', 'dashboards/generated/'] },
+  { ignores: ['node_modules/', 'data/', 'coverage/', '.bench/', '.build*/', 'dashboards/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

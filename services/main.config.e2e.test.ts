@@ -9,9 +9,9 @@ import { waitFor } from './testing/harness.ts';
 import { startServiceProcess } from './testing/service-process.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-/** What `npm start` runs. */
+/** What `npm start` runs (compiled by vitest's global setup, services/testing/precompile-setup.ts). */
 const start = (env: Record<string, string>, args: string[] = []) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'bin/start.ts', ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+  spawnSync(process.execPath, ['.build/start.js', ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
 
 describe('starting FMS with a bad configuration', () => {
   it('stops with status 2 and one message that lists every bad variable', () => {
@@ -30,8 +30,8 @@ describe('starting FMS with a bad configuration', () => {
   });
 
   it('explains its options on --help and refuses unknown ones', () => {
-    expect(spawnSync(process.execPath, ['--import', 'tsx', 'bin/start.ts', '--help'], { cwd: root, encoding: 'utf8' }).stdout).toMatch(/--demo/);
-    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'bin/start.ts', '--dmeo'], { cwd: root, encoding: 'utf8' });
+    expect(start({}, ['--help']).stdout).toMatch(/--demo/);
+    const bad = start({}, ['--dmeo']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/Unknown option '--dmeo'/);
   });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { precompile } from '../../tools/precompile.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -26,13 +27,14 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts the real service (`tsx bin/start.ts`, what `npm start` runs) as a child process on free
- * loopback ports with its default security (API keys, device sign-in) and a known admin key, and
- * resolves once it reports where it listens.
+ * Starts the real service as `npm start` runs it (compiled into .build/ when its sources changed, then
+ * `node .build/start.js`) as a child process on free loopback ports with its default security (API
+ * keys, device sign-in) and a known admin key, and resolves once it reports where it listens.
  */
-export function startServiceProcess(env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): Promise<ServiceProcess> {
+export async function startServiceProcess(env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): Promise<ServiceProcess> {
+  await precompile();
   const adminKey = env.FMS_ADMIN_KEY ?? `test-admin-${randomBytes(18).toString('base64url')}`;
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'bin/start.ts', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, '.build/start.js', ...args], {
     cwd: root,
     env: {
       ...process.env,
