@@ -75,14 +75,8 @@ export const readingAtSpeed: Readonly<Record<DeviceType, (value: Record<string, 
         if (!Object.hasOwn(value, key)) return undefined;
         keys++;
       }
-      let ts: number | undefined;
-      let seen = 0;
-      const raw = value.ts;
-      if (raw !== undefined) {
-        if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < EARLIEST_TS) return undefined;
-        ts = raw;
-        seen++;
-      }
+      const ts = value.ts;
+      if (ts !== undefined && (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < EARLIEST_TS)) return undefined;
       const fields: Record<string, number | boolean> = {};
       let n = 0;
       for (const m of metrics) {
@@ -93,7 +87,7 @@ export const readingAtSpeed: Readonly<Record<DeviceType, (value: Record<string, 
         n++;
       }
       // A key that is neither `ts` nor a metric of the type: the schema refuses it and says which.
-      if (n === 0 || n + seen !== keys) return undefined;
+      if (n === 0 || n + (ts === undefined ? 0 : 1) !== keys) return undefined;
       return { ts, fields };
     };
     return [spec.type, check];

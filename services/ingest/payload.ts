@@ -32,16 +32,19 @@ export function checkReading(type: DeviceType, value: unknown, receivedAt: numbe
     return { ok: false, reason: `a reading must be a JSON object (got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value})` };
   // The readings devices send all day pass a quick check that gives what the schema would; the rest
   // (including every reading the schema refuses) go through the schema, which words what is wrong.
-  const quick = readingAtSpeed[type](value as Record<string, unknown>);
-  if (quick && (quick.ts === undefined || quick.ts <= receivedAt + MAX_FUTURE_SKEW_MS))
-    return { ok: true, value: { ts: quick.ts ?? receivedAt, fields: quick.fields } };
-  const checked = telemetrySchemas[type].safeParse(value);
-  if (!checked.success) return { ok: false, reason: describe(checked.error, value as Record<string, unknown>) };
-  const { ts, ...fields } = checked.data as { ts?: number | string } & Record<string, number | boolean>;
-  if (Object.keys(fields).length === 0) return { ok: false, reason: 'telemetry carries no metric: expected at least one metric field' };
-  const time = resolveTs(ts, receivedAt);
+  let reading: { ts?: number | string | undefined; fields: Record<string, number | boolean> } | undefined = readingAtSpeed[type](
+    value as Record<string, unknown>,
+  );
+  if (!reading) {
+    const checked = telemetrySchemas[type].safeParse(value);
+    if (!checked.success) return { ok: false, reason: describe(checked.error, value as Record<string, unknown>) };
+    const { ts, ...fields } = checked.data as { ts?: number | string } & Record<string, number | boolean>;
+    if (Object.keys(fields).length === 0) return { ok: false, reason: 'telemetry carries no metric: expected at least one metric field' };
+    reading = { ts, fields };
+  }
+  const time = resolveTs(reading.ts, receivedAt);
   if (!time.ok) return time;
-  return { ok: true, value: { ts: time.value, fields } };
+  return { ok: true, value: { ts: time.value, fields: reading.fields } };
 }
 
 export function parseEvent(type: DeviceType, payload: Buffer, receivedAt: number): Result<DeviceEvent> {

@@ -110,6 +110,12 @@ export function createInfluxRollups(opts: InfluxRollupsOptions) {
     changed = true;
   }
 
+  function saveMarks(): void {
+    clearTimeout(saveTimer);
+    saveTimer = undefined;
+    if (changed) save();
+  }
+
   function save(): void {
     if (!state) return;
     const saved: SavedState = { ...state, late: [] };
@@ -287,18 +293,11 @@ export function createInfluxRollups(opts: InfluxRollupsOptions) {
       const hour = floorHour(ts);
       if (late.get(`${measurement}\0${asset}`)?.has(hour)) return;
       markHour(measurement, asset, hour);
-      saveTimer ??= setTimeout(() => {
-        saveTimer = undefined;
-        if (changed) save();
-      }, 1000).unref();
+      saveTimer ??= setTimeout(saveMarks, 1000).unref();
     },
 
     /** Writes the late marks to disk now, if any were added (on close). */
-    saveMarks(): void {
-      clearTimeout(saveTimer);
-      saveTimer = undefined;
-      if (changed) save();
-    },
+    saveMarks,
 
     /** Rolls up what finished or changed since the last run; one run at a time. */
     run(now: number): Promise<RollupRun> {
